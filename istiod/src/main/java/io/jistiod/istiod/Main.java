@@ -1,10 +1,124 @@
 package io.jistiod.istiod;
 
-/** Entry point of the istiod program. */
-public final class Main {
-  private Main() {}
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The istiod command line, with pilot-discovery's subcommands and flag names. */
+@Command(
+    name = "istiod",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Istio control plane (a Java drop-in for istiod).",
+    subcommands = {Main.Discovery.class, Main.VersionCommand.class})
+public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    System.out.println("istiod");
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          // One line, no stack trace: the reason is all a user needs for a startup failure.
+          cmd.getErr().println("istiod: error: " + e.getMessage());
+          return 1;
+        });
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** {@code istiod discovery}: the server. */
+  @Command(name = "discovery", description = "Start Istio proxy discovery service.")
+  static final class Discovery implements Callable<Integer> {
+    @Option(
+        names = "--configDir",
+        description = "Directory to watch for updates to config yaml files.",
+        required = true)
+    Path configDir;
+
+    @Option(names = "--domain", description = "DNS domain suffix.", defaultValue = "cluster.local")
+    String domain;
+
+    @Option(
+        names = "--grpcAddr",
+        description = "Discovery service gRPC address.",
+        defaultValue = ":15010")
+    String grpcAddr;
+
+    @Option(
+        names = "--httpAddr",
+        description = "Discovery service HTTP address.",
+        defaultValue = ":8080")
+    String httpAddr;
+
+    @Option(
+        names = "--monitoringAddr",
+        description = "HTTP address for /metrics.",
+        defaultValue = ":15014")
+    String monitoringAddr;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!Files.isDirectory(configDir)) {
+        throw new IllegalArgumentException("--configDir " + configDir + ": no such folder");
+      }
+      IstiodOptions defaults = IstiodOptions.defaults(configDir);
+      IstiodOptions options =
+          new IstiodOptions(
+              configDir,
+              domain,
+              grpcAddr,
+              httpAddr,
+              monitoringAddr,
+              envDuration("PILOT_DEBOUNCE_AFTER", defaults.debounceAfter()),
+              envDuration("PILOT_DEBOUNCE_MAX", defaults.debounceMax()),
+              defaults.pushWorkers());
+      Istiod istiod = new Istiod(options);
+      Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "shutdown"));
+      try {
+        istiod.start();
+      } catch (java.io.IOException e) {
+        istiod.close();
+        throw e;
+      }
+      istiod.awaitTermination();
+      return 0;
+    }
+  }
+
+  /** {@code istiod version}. */
+  @Command(name = "version", description = "Prints out build version information.")
+  static final class VersionCommand implements Runnable {
+    @Option(
+        names = {"-s", "--short"},
+        description = "Use --short=false to generate full version information.")
+    boolean shortForm;
+
+    @Override
+    public void run() {
+      System.out.println(shortForm ? BuildInfo.ISTIO_VERSION : BuildInfo.describe());
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {BuildInfo.describe()};
+    }
+  }
+
+  /** Reads a Go-style duration ("100ms", "10s") from the environment, as istiod's env vars are. */
+  static Duration envDuration(String name, Duration fallback) {
+    String v = System.getenv(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    return GoDuration.parse(name, v.trim());
   }
 }

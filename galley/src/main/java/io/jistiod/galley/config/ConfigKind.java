@@ -1,0 +1,51 @@
+package io.jistiod.galley.config;
+
+import com.google.protobuf.Message;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One kind of Istio config: its API group, kind name, the versions the API server serves, and the
+ * proto message that holds its spec. Specs are identical across versions (Istio serves v1alpha3,
+ * v1beta1 and v1 of networking kinds from one proto), so a kind has exactly one message type.
+ *
+ * @param group API group, e.g. {@code networking.istio.io}
+ * @param kind kind name, e.g. {@code VirtualService}
+ * @param plural resource name, e.g. {@code virtualservices}
+ * @param versions served versions, preferred (the one we write and report) first
+ * @param specPrototype default instance of the spec message
+ */
+public record ConfigKind(
+    String group, String kind, String plural, List<String> versions, Message specPrototype) {
+
+  public ConfigKind {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(plural, "plural");
+    versions = List.copyOf(versions);
+    if (versions.isEmpty()) {
+      throw new IllegalArgumentException("versions: empty (expected: at least one)");
+    }
+    Objects.requireNonNull(specPrototype, "specPrototype");
+  }
+
+  /** The preferred {@code group/version}. */
+  public String apiVersion() {
+    return group + "/" + versions.get(0);
+  }
+
+  /** Whether {@code apiVersion} (such as {@code networking.istio.io/v1beta1}) names this kind. */
+  public boolean servesApiVersion(String apiVersion) {
+    int slash = apiVersion.indexOf('/');
+    if (slash < 0) {
+      return false;
+    }
+    return group.equals(apiVersion.substring(0, slash))
+        && versions.contains(apiVersion.substring(slash + 1));
+  }
+
+  @Override
+  public String toString() {
+    return kind;
+  }
+}

@@ -1,0 +1,153 @@
+package io.jistiod.galley.parse;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.Message;
+import io.jistiod.galley.config.Config;
+import io.jistiod.galley.config.ConfigKind;
+import io.jistiod.galley.config.ConfigMeta;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns Kubernetes-style YAML or JSON documents ({@code apiVersion}, {@code kind}, {@code
+ * metadata}, {@code spec}) into {@link Config} objects.
+ *
+ * <p>A bad document costs only itself: every other document in the same input is still returned.
+ * Kinds this istiod does not know are skipped silently (a config folder may hold other Kubernetes
+ * objects), as Istio's file source does.
+ */
+public final class ConfigParser {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final List<ConfigKind> kinds;
+  private final String defaultNamespace;
+
+  public ConfigParser(Collection<ConfigKind> kinds, String defaultNamespace) {
+    this.kinds = List.copyOf(kinds);
+    this.defaultNamespace = defaultNamespace;
+  }
+
+  /** Parses every document of {@code text}; {@code source} names it in errors (a file path). */
+  public ParseResult parse(String text, String source) {
+    List<Config> configs = new ArrayList<>();
+    List<ConfigError> errors = new ArrayList<>();
+    int index = 0;
+    try (JsonParser parser = YAML.getFactory().createParser(text);
+        MappingIterator<JsonNode> docs = YAML.readValues(parser, JsonNode.class)) {
+      while (docs.hasNextValue()) {
+        index++;
+        JsonNode doc = docs.nextValue();
+        String where = index == 1 ? source : source + " (document " + index + ")";
+        if (doc == null || doc.isNull() || doc.isMissingNode()) {
+          continue;
+        }
+        parseDocument(doc, where, configs, errors);
+      }
+    } catch (JsonProcessingException | RuntimeException e) {
+      // YAML syntax error: later documents cannot be located reliably, so report and stop here.
+      String where = source + (index > 0 ? " (document " + (index + 1) + ")" : "");
+      errors.add(new ConfigError(where, "", "", "malformed YAML: " + firstLine(e.getMessage())));
+    } catch (IOException e) {
+      errors.add(new ConfigError(source, "", "", "cannot read: " + e.getMessage()));
+    }
+    return new ParseResult(configs, errors);
+  }
+
+  private void parseDocument(
+      JsonNode doc, String where, List<Config> configs, List<ConfigError> errors) {
+    if (!doc.isObject()) {
+      errors.add(
+          new ConfigError(where, "", "", "expected a Kubernetes object, got " + doc.getNodeType()));
+      return;
+    }
+    String apiVersion = doc.path("apiVersion").asText("");
+    String kindName = doc.path("kind").asText("");
+    if (apiVersion.isEmpty() || kindName.isEmpty()) {
+      errors.add(
+          new ConfigError(where, "", apiVersion.isEmpty() ? "apiVersion" : "kind", "missing"));
+      return;
+    }
+    Optional<ConfigKind> kind = findKind(apiVersion, kindName);
+    if (kind.isEmpty()) {
+      return;
+    }
+    JsonNode metadata = doc.path("metadata");
+    String name = metadata.path("name").asText("");
+    String namespace = metadata.path("namespace").asText("");
+    if (namespace.isEmpty()) {
+      namespace = defaultNamespace;
+    }
+    String object = kindName + " " + namespace + "/" + (name.isEmpty() ? "<unnamed>" : name);
+    if (name.isEmpty()) {
+      errors.add(new ConfigError(where, object, "metadata.name", "missing"));
+      return;
+    }
+    Message.Builder spec = kind.get().specPrototype().newBuilderForType();
+    try {
+      JsonNode specNode = doc.path("spec");
+      if (!specNode.isMissingNode() && !specNode.isNull()) {
+        ProtoJsonReader.merge(specNode, spec, "spec");
+      }
+      ConfigMeta meta =
+          new ConfigMeta(
+              kind.get(),
+              name,
+              namespace,
+              stringMap(metadata.path("labels"), "metadata.labels"),
+              stringMap(metadata.path("annotations"), "metadata.annotations"),
+              metadata.path("resourceVersion").asText(""),
+              metadata.path("generation").asLong(0));
+      configs.add(new Config(meta, spec.build()));
+    } catch (SpecConversionException e) {
+      errors.add(new ConfigError(where, object, e.path(), e.reason()));
+    }
+  }
+
+  private Optional<ConfigKind> findKind(String apiVersion, String kindName) {
+    for (ConfigKind k : kinds) {
+      if (k.kind().equals(kindName) && k.servesApiVersion(apiVersion)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Map<String, String> stringMap(JsonNode node, String path)
+      throws SpecConversionException {
+    if (node.isMissingNode() || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new SpecConversionException(path, "expected a map of strings");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    var it = node.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      if (!e.getValue().isValueNode()) {
+        throw new SpecConversionException(path + "[" + e.getKey() + "]", "expected a string");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,228 @@
+package io.jistiod.istiod;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.MemoryConfigStore;
+import io.jistiod.galley.file.FileConfigSource;
+import io.jistiod.galley.parse.ConfigParser;
+import io.jistiod.galley.validation.NetworkingValidators;
+import io.jistiod.istiod.http.HttpEndpoints;
+import io.jistiod.istiod.metrics.PrometheusTextWriter;
+import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
+import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
+import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.networking.EndpointGenerator;
+import io.jistiod.pilot.push.Debouncer;
+import io.jistiod.pilot.push.ExecutorScheduler;
+import io.jistiod.pilot.push.PushContextBuilder;
+import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
+import io.jistiod.pilot.xds.AdsService;
+import io.jistiod.pilot.xds.DiscoveryServer;
+import io.jistiod.pilot.xds.GeneratorRegistry;
+import io.jistiod.pilot.xds.TypeUrls;
+import io.jistiod.pilot.xds.XdsMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One istiod process: wires config sources, Pilot and the servers, and starts them in istiod's
+ * order: load config, build the first push context, then open the xDS port, so no client is ever
+ * served an empty config.
+ */
+public final class Istiod implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Istiod.class);
+
+  private final IstiodOptions options;
+  private final MeterRegistry metrics = new SimpleMeterRegistry();
+  private final MemoryConfigStore store = new MemoryConfigStore();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final long startNanos = System.nanoTime();
+  private DiscoveryServer discovery;
+  private Server grpc;
+  private HttpEndpoints http;
+  private HttpEndpoints monitoring;
+  private volatile boolean serving;
+
+  public Istiod(IstiodOptions options) {
+    this.options = options;
+  }
+
+  /** Starts everything; throws with a one-line reason if it cannot (bad folder, port in use). */
+  public void start() throws IOException {
+    InetSocketAddress grpcAddress = ListenAddress.parse("--grpcAddr", options.grpcAddr());
+    InetSocketAddress httpAddress = ListenAddress.parse("--httpAddr", options.httpAddr());
+    InetSocketAddress monitoringAddress =
+        ListenAddress.parse("--monitoringAddr", options.monitoringAddr());
+
+    // 1. Sources: the config folder, loaded completely before anything is served.
+    ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
+    FileConfigSource files =
+        new FileConfigSource(options.configDir(), parser, NetworkingValidators.forKinds(), store);
+    files.start();
+    closeables.add(files);
+
+    // 2. Pilot: registries -> push context -> generators -> discovery server.
+    PushContextBuilder pushContexts =
+        new PushContextBuilder(store, List.of(new ServiceEntryRegistry(store)), options.domain());
+    GeneratorRegistry generators =
+        new GeneratorRegistry()
+            .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+            .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
+            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
+    XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
+    discovery = new DiscoveryServer(generators, pushContexts, xdsMetrics, options.pushWorkers());
+    closeables.add(discovery);
+    discovery.start(System.nanoTime());
+    Gauge.builder("pilot_services", () -> discovery.current().services().size())
+        .description("Total services known to pilot.")
+        .register(metrics);
+
+    // 3. Every config change is debounced into a push.
+    ScheduledExecutorService debounceThread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "push-debounce");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.add(debounceThread::shutdownNow);
+    Debouncer debouncer =
+        new Debouncer(
+            options.debounceAfter(),
+            options.debounceMax(),
+            new ExecutorScheduler(debounceThread),
+            discovery::push);
+    store.addHandler(
+        e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
+
+    // 4. Servers. Each binds now, so a port in use stops startup with a clear error.
+    http = bind("--httpAddr", httpAddress, "http-8080");
+    http.text("/ready", "text/plain", this::ready);
+    monitoring = bind("--monitoringAddr", monitoringAddress, "http-monitoring");
+    monitoring
+        .text(
+            "/metrics",
+            "text/plain; version=0.0.4; charset=utf-8",
+            () -> HttpEndpoints.Response.ok(PrometheusTextWriter.write(metrics)))
+        .text(
+            "/version",
+            "text/plain",
+            () ->
+                HttpEndpoints.Response.ok(
+                    BuildInfo.ISTIO_VERSION + "-jistiod-" + BuildInfo.ownVersion() + "-Clean"));
+    DebugEndpoints debug = new DebugEndpoints(discovery, store);
+    debug.register(http);
+    debug.register(monitoring);
+    try {
+      grpc =
+          NettyServerBuilder.forAddress(grpcAddress)
+              .addService(new AdsService(discovery))
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .maxInboundMessageSize(4 * 1024 * 1024)
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new IOException("--grpcAddr " + options.grpcAddr() + ": " + bindReason(e), e);
+    }
+    http.start();
+    monitoring.start();
+    serving = true;
+    log.info(
+        "istiod {} serving: xDS (plaintext ADS) on {}, readiness on {}, metrics on {}; config from {}: {} objects, {} services",
+        BuildInfo.ISTIO_VERSION,
+        grpcPort(),
+        http.port(),
+        monitoring.port(),
+        options.configDir(),
+        store.keys().size(),
+        discovery.current().services().size());
+  }
+
+  private static HttpEndpoints bind(String flag, InetSocketAddress address, String name)
+      throws IOException {
+    try {
+      return new HttpEndpoints(address, name);
+    } catch (IOException e) {
+      throw new IOException(flag + " " + address + ": " + bindReason(e), e);
+    }
+  }
+
+  private static String bindReason(IOException e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof BindException) {
+        return "address already in use or not available (" + t.getMessage() + ")";
+      }
+      t = t.getCause();
+    }
+    return e.getMessage();
+  }
+
+  private HttpEndpoints.Response ready() {
+    if (serving && store.hasSynced() && discovery.isReady()) {
+      return HttpEndpoints.Response.ok("");
+    }
+    return new HttpEndpoints.Response(503, "not ready\n");
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public int monitoringPort() {
+    return monitoring.port();
+  }
+
+  public DiscoveryServer discovery() {
+    return discovery;
+  }
+
+  public MeterRegistry metrics() {
+    return metrics;
+  }
+
+  /** Blocks until the gRPC server terminates. */
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    serving = false;
+    if (grpc != null) {
+      grpc.shutdownNow();
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (monitoring != null) {
+      monitoring.close();
+    }
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("close: {}", e.getMessage());
+      }
+    }
+    log.info("istiod stopped after {} s", (System.nanoTime() - startNanos) / 1_000_000_000L);
+  }
+}

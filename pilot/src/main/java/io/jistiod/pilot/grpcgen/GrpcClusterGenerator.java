@@ -1,0 +1,110 @@
+package io.jistiod.pilot.grpcgen;
+
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
+import io.jistiod.galley.api.networking.v1alpha3.Subset;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
+import io.jistiod.pilot.model.ClusterName;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.xds.XdsGenerator;
+import io.jistiod.pilot.xds.XdsResource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * CDS for proxyless gRPC: EDS clusters {@code outbound|PORT|SUBSET|FQDN} with the DestinationRule's
+ * load balancing and circuit breaking applied, subset policy merged over the rule's.
+ */
+public final class GrpcClusterGenerator implements XdsGenerator {
+
+  private static final ConfigSource ADS =
+      ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
+
+  @Override
+  public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
+    Set<String> wanted = new TreeSet<>(names);
+    if (wanted.isEmpty()) {
+      for (Service s : push.servicesVisibleTo(proxy)) {
+        for (ServicePort p : s.ports()) {
+          wanted.add(ClusterName.outbound(s.hostname(), p.port(), "").toString());
+          push.destinationRuleFor(proxy, s.hostname())
+              .ifPresent(
+                  dr -> {
+                    for (Subset subset : dr.spec().getSubsetsList()) {
+                      wanted.add(
+                          ClusterName.outbound(s.hostname(), p.port(), subset.getName())
+                              .toString());
+                    }
+                  });
+        }
+      }
+    }
+    List<XdsResource> out = new ArrayList<>();
+    for (String name : wanted) {
+      ClusterName key = ClusterName.parse(name);
+      if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
+        continue;
+      }
+      Service service =
+          push.service(key.hostname())
+              .filter(s -> s.visibleTo(proxy.configNamespace()))
+              .orElse(null);
+      if (service == null || service.port(key.port()).isEmpty()) {
+        continue;
+      }
+      DestinationRule dr =
+          push.destinationRuleFor(proxy, service.hostname())
+              .map(r -> r.spec())
+              .orElse(DestinationRule.getDefaultInstance());
+      TrafficPolicy policy = dr.getTrafficPolicy();
+      if (!key.subset().isEmpty()) {
+        Subset subset =
+            dr.getSubsetsList().stream()
+                .filter(s -> s.getName().equals(key.subset()))
+                .findFirst()
+                .orElse(null);
+        if (subset == null) {
+          continue; // a route to an undefined subset: no cluster, as in Istio
+        }
+        policy = TrafficPolicies.mergeSubset(policy, subset.getTrafficPolicy());
+      }
+      policy = TrafficPolicies.forPort(policy, key.port());
+      out.add(XdsResource.of(name, cluster(name, policy)));
+    }
+    return out;
+  }
+
+  static Cluster cluster(String name, TrafficPolicy policy) {
+    Cluster.Builder c =
+        Cluster.newBuilder()
+            .setName(name)
+            .setType(Cluster.DiscoveryType.EDS)
+            .setEdsClusterConfig(
+                Cluster.EdsClusterConfig.newBuilder().setServiceName(name).setEdsConfig(ADS));
+    LoadBalancerSettings lb = policy.getLoadBalancer();
+    if (lb.getSimple() == LoadBalancerSettings.SimpleLB.LEAST_REQUEST
+        || lb.getSimple() == LoadBalancerSettings.SimpleLB.LEAST_CONN) {
+      c.setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST);
+    }
+    if (policy.getConnectionPool().getHttp().getHttp2MaxRequests() > 0) {
+      c.setCircuitBreakers(
+          CircuitBreakers.newBuilder()
+              .addThresholds(
+                  CircuitBreakers.Thresholds.newBuilder()
+                      .setMaxRequests(
+                          UInt32Value.of(
+                              policy.getConnectionPool().getHttp().getHttp2MaxRequests()))));
+    }
+    return c.build();
+  }
+}

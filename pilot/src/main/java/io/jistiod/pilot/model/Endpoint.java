@@ -1,0 +1,45 @@
+package io.jistiod.pilot.model;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One address that serves one port of a service.
+ *
+ * @param servicePort the service port number this endpoint serves
+ * @param port the port to connect to (the target port)
+ * @param weight load-balancing weight, at least 1
+ * @param serviceAccount SPIFFE identity of the workload, or empty
+ */
+public record Endpoint(
+    String hostname,
+    int servicePort,
+    String address,
+    int port,
+    Map<String, String> labels,
+    Locality locality,
+    int weight,
+    boolean healthy,
+    String serviceAccount) {
+
+  public Endpoint {
+    Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(address, "address");
+    labels = Map.copyOf(labels);
+    Objects.requireNonNull(locality, "locality");
+    if (weight < 1) {
+      throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
+    }
+    Objects.requireNonNull(serviceAccount, "serviceAccount");
+  }
+
+  /** Whether every label in {@code selector} is on this endpoint with the same value. */
+  public boolean matches(Map<String, String> selector) {
+    for (var e : selector.entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

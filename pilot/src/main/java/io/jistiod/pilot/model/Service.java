@@ -1,0 +1,49 @@
+package io.jistiod.pilot.model;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A service in the mesh, from a Kubernetes Service or a ServiceEntry host.
+ *
+ * @param hostname fully qualified, e.g. {@code reviews.default.svc.cluster.local}
+ * @param namespace the namespace of the object that defined it
+ * @param addresses virtual IPs, may be empty
+ * @param exportTo namespaces that may see it ({@code *} = all, {@code .} = own), empty = all
+ */
+public record Service(
+    String hostname,
+    String namespace,
+    List<ServicePort> ports,
+    List<String> addresses,
+    Resolution resolution,
+    Set<String> exportTo) {
+
+  public Service {
+    Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(namespace, "namespace");
+    ports = List.copyOf(ports);
+    addresses = List.copyOf(addresses);
+    Objects.requireNonNull(resolution, "resolution");
+    exportTo = Set.copyOf(exportTo);
+  }
+
+  public Optional<ServicePort> port(int number) {
+    return ports.stream().filter(p -> p.port() == number).findFirst();
+  }
+
+  public Optional<ServicePort> portByName(String name) {
+    return ports.stream().filter(p -> p.name().equals(name)).findFirst();
+  }
+
+  /** Whether a proxy in {@code proxyNamespace} may see this service. */
+  public boolean visibleTo(String proxyNamespace) {
+    if (exportTo.isEmpty() || exportTo.contains("*")) {
+      return true;
+    }
+    return exportTo.contains(proxyNamespace)
+        || (exportTo.contains(".") && namespace.equals(proxyNamespace));
+  }
+}

@@ -1,0 +1,92 @@
+package io.jistiod.pilot.push;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges bursts of changes into one push, as istiod does: a push fires once no change has arrived
+ * for {@code quiet} (PILOT_DEBOUNCE_AFTER, 100 ms), or once the oldest merged change is {@code max}
+ * old (PILOT_DEBOUNCE_MAX, 10 s), so constant churn still pushes. Only one push runs at a time;
+ * changes arriving meanwhile are merged into the next one.
+ *
+ * <p>Threads: {@link #enqueue} from any thread; the push runs on the scheduler's thread.
+ */
+public final class Debouncer {
+  private static final Logger log = LoggerFactory.getLogger(Debouncer.class);
+
+  private final Duration quiet;
+  private final Duration max;
+  private final Scheduler scheduler;
+  private final Consumer<PushRequest> push;
+
+  private PushRequest pending;
+  private long firstEventNanos;
+  private long lastEventNanos;
+  private Scheduler.Cancellable timer;
+  private boolean pushing;
+
+  public Debouncer(Duration quiet, Duration max, Scheduler scheduler, Consumer<PushRequest> push) {
+    this.quiet = Objects.requireNonNull(quiet, "quiet");
+    this.max = Objects.requireNonNull(max, "max");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.push = Objects.requireNonNull(push, "push");
+  }
+
+  /** Adds a change to the current batch. */
+  public synchronized void enqueue(PushRequest request) {
+    long now = scheduler.nanoTime();
+    lastEventNanos = now;
+    if (pending == null) {
+      pending = request;
+      firstEventNanos = now;
+    } else {
+      pending = pending.merge(request);
+    }
+    if (!pushing) {
+      rearm(now);
+    }
+  }
+
+  private void rearm(long now) {
+    if (timer != null) {
+      timer.cancel();
+    }
+    long due = Math.min(lastEventNanos + quiet.toNanos(), firstEventNanos + max.toNanos());
+    timer = scheduler.schedule(this::onTimer, Duration.ofNanos(Math.max(0, due - now)));
+  }
+
+  private void onTimer() {
+    PushRequest toPush;
+    synchronized (this) {
+      timer = null;
+      if (pending == null || pushing) {
+        return;
+      }
+      long now = scheduler.nanoTime();
+      boolean settled = now - lastEventNanos >= quiet.toNanos();
+      boolean tooOld = now - firstEventNanos >= max.toNanos();
+      if (!settled && !tooOld) {
+        rearm(now);
+        return;
+      }
+      toPush = pending;
+      pending = null;
+      pushing = true;
+    }
+    try {
+      push.accept(toPush);
+    } catch (RuntimeException e) {
+      log.error("push failed", e);
+    } finally {
+      synchronized (this) {
+        pushing = false;
+        if (pending != null) {
+          rearm(scheduler.nanoTime());
+        }
+      }
+    }
+  }
+}

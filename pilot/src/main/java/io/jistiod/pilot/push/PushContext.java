@@ -1,0 +1,152 @@
+package io.jistiod.pilot.push;
+
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.Endpoint;
+import io.jistiod.pilot.model.Hosts;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable index of everything a push needs: services, endpoints, VirtualServices and
+ * DestinationRules, resolved to fully qualified hosts. Built once per full push by {@link
+ * PushContextBuilder}; generators only read it, from many threads at once.
+ */
+public final class PushContext {
+  private final String version;
+  private final String domainSuffix;
+  private final Map<String, Service> services;
+  private final Map<String, Map<Integer, List<Endpoint>>> endpoints;
+  private final List<ResolvedVirtualService> virtualServices;
+  private final List<ResolvedDestinationRule> destinationRules;
+
+  PushContext(
+      String version,
+      String domainSuffix,
+      Map<String, Service> services,
+      Map<String, Map<Integer, List<Endpoint>>> endpoints,
+      List<ResolvedVirtualService> virtualServices,
+      List<ResolvedDestinationRule> destinationRules) {
+    this.version = version;
+    this.domainSuffix = domainSuffix;
+    this.services = Collections.unmodifiableMap(services);
+    this.endpoints = Collections.unmodifiableMap(endpoints);
+    this.virtualServices = List.copyOf(virtualServices);
+    this.destinationRules = List.copyOf(destinationRules);
+  }
+
+  /** A VirtualService with its hosts resolved to fully qualified names. */
+  public record ResolvedVirtualService(Config config, List<String> hosts) {
+    public VirtualService spec() {
+      return config.spec(VirtualService.class);
+    }
+  }
+
+  /** A DestinationRule with its host resolved. */
+  public record ResolvedDestinationRule(Config config, String host) {
+    public DestinationRule spec() {
+      return config.spec(DestinationRule.class);
+    }
+  }
+
+  public String version() {
+    return version;
+  }
+
+  /** The cluster DNS suffix, e.g. {@code cluster.local}. */
+  public String domainSuffix() {
+    return domainSuffix;
+  }
+
+  public Optional<Service> service(String hostname) {
+    return Optional.ofNullable(services.get(hostname));
+  }
+
+  /** Every service, sorted by hostname. */
+  public List<Service> services() {
+    return List.copyOf(services.values());
+  }
+
+  /** The services a proxy may see, sorted by hostname. */
+  public List<Service> servicesVisibleTo(Proxy proxy) {
+    List<Service> out = new ArrayList<>();
+    for (Service s : services.values()) {
+      if (s.visibleTo(proxy.configNamespace())) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** The endpoints of one service port, healthy or not. */
+  public List<Endpoint> endpoints(String hostname, int port) {
+    return endpoints.getOrDefault(hostname, Map.of()).getOrDefault(port, List.of());
+  }
+
+  /**
+   * The VirtualService that routes {@code hostname} for a sidecar or proxyless client in the mesh:
+   * the first, in namespace/name order, of those visible to the proxy that bind to the mesh and
+   * name the host exactly; else the first whose wildcard host matches.
+   */
+  public Optional<ResolvedVirtualService> virtualServiceFor(Proxy proxy, String hostname) {
+    ResolvedVirtualService wildcard = null;
+    for (ResolvedVirtualService vs : virtualServices) {
+      if (!appliesToMesh(vs.spec()) || !visible(vs.spec().getExportToList(), vs.config(), proxy)) {
+        continue;
+      }
+      for (String h : vs.hosts()) {
+        if (h.equalsIgnoreCase(hostname)) {
+          return Optional.of(vs);
+        }
+        if (wildcard == null && h.startsWith("*") && Hosts.matches(h, hostname)) {
+          wildcard = vs;
+        }
+      }
+    }
+    return Optional.ofNullable(wildcard);
+  }
+
+  /**
+   * The DestinationRule for {@code hostname} as Istio picks it: one in the proxy's namespace first,
+   * then one in the service's namespace, then any other visible one; exact hosts before wildcards.
+   */
+  public Optional<ResolvedDestinationRule> destinationRuleFor(Proxy proxy, String hostname) {
+    String serviceNamespace = service(hostname).map(Service::namespace).orElse("");
+    ResolvedDestinationRule best = null;
+    int bestRank = Integer.MAX_VALUE;
+    for (ResolvedDestinationRule dr : destinationRules) {
+      if (!Hosts.matches(dr.host(), hostname)
+          || !visible(dr.spec().getExportToList(), dr.config(), proxy)) {
+        continue;
+      }
+      String ns = dr.config().namespace();
+      int rank = ns.equals(proxy.configNamespace()) ? 0 : ns.equals(serviceNamespace) ? 2 : 4;
+      if (!dr.host().equalsIgnoreCase(hostname)) {
+        rank++; // a wildcard loses to an exact host in the same tier
+      }
+      if (rank < bestRank) {
+        best = dr;
+        bestRank = rank;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static boolean appliesToMesh(VirtualService vs) {
+    return vs.getGatewaysCount() == 0 || vs.getGatewaysList().contains("mesh");
+  }
+
+  private static boolean visible(List<String> exportTo, Config config, Proxy proxy) {
+    if (exportTo.isEmpty() || exportTo.contains("*")) {
+      return true;
+    }
+    return exportTo.contains(proxy.configNamespace())
+        || (exportTo.contains(".") && config.namespace().equals(proxy.configNamespace()));
+  }
+}

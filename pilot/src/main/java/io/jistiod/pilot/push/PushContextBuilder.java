@@ -1,0 +1,84 @@
+package io.jistiod.pilot.push;
+
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.galley.config.Config;
+import io.jistiod.galley.config.ConfigStore;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.pilot.model.Endpoint;
+import io.jistiod.pilot.model.Hosts;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceDiscovery;
+import io.jistiod.pilot.xds.PushContextFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds {@link PushContext}s from the config store and the service registries: resolves short host
+ * names once, indexes endpoints by host and port, and orders config deterministically so the same
+ * input always yields the same output.
+ */
+public final class PushContextBuilder implements PushContextFactory {
+  private static final Logger log = LoggerFactory.getLogger(PushContextBuilder.class);
+
+  private final ConfigStore store;
+  private final List<ServiceDiscovery> registries;
+  private final String domainSuffix;
+  private final AtomicLong counter = new AtomicLong();
+
+  public PushContextBuilder(
+      ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
+    this.store = store;
+    this.registries = List.copyOf(registries);
+    this.domainSuffix = domainSuffix;
+  }
+
+  @Override
+  public PushContext build(PushContext previous, PushRequest request) {
+    Map<String, Service> services = new TreeMap<>();
+    Map<String, Map<Integer, List<Endpoint>>> endpoints = new TreeMap<>();
+    for (ServiceDiscovery registry : registries) {
+      for (Service s : registry.services()) {
+        Service first = services.putIfAbsent(s.hostname(), s);
+        if (first != null && first != s) {
+          log.debug("service {} is defined more than once; using the first", s.hostname());
+        }
+      }
+      for (Endpoint e : registry.endpoints()) {
+        endpoints
+            .computeIfAbsent(e.hostname(), h -> new TreeMap<>())
+            .computeIfAbsent(e.servicePort(), p -> new ArrayList<>())
+            .add(e);
+      }
+    }
+    List<PushContext.ResolvedVirtualService> virtualServices = new ArrayList<>();
+    for (Config c : store.list(IstioKinds.VIRTUAL_SERVICE, null)) {
+      List<String> hosts = new ArrayList<>();
+      for (String h : c.spec(VirtualService.class).getHostsList()) {
+        hosts.add(Hosts.resolveShortName(h, c.namespace(), domainSuffix));
+      }
+      virtualServices.add(new PushContext.ResolvedVirtualService(c, hosts));
+    }
+    List<PushContext.ResolvedDestinationRule> destinationRules = new ArrayList<>();
+    for (Config c : store.list(IstioKinds.DESTINATION_RULE, null)) {
+      String host =
+          Hosts.resolveShortName(
+              c.spec(DestinationRule.class).getHost(), c.namespace(), domainSuffix);
+      destinationRules.add(new PushContext.ResolvedDestinationRule(c, host));
+    }
+    virtualServices.sort((a, b) -> a.config().key().compareTo(b.config().key()));
+    destinationRules.sort((a, b) -> a.config().key().compareTo(b.config().key()));
+    return new PushContext(
+        Long.toString(counter.incrementAndGet()),
+        domainSuffix,
+        services,
+        endpoints,
+        virtualServices,
+        destinationRules);
+  }
+}

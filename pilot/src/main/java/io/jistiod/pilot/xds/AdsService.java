@@ -1,0 +1,93 @@
+package io.jistiod.pilot.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.NodeParseException;
+import io.jistiod.pilot.model.Proxy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC service {@code envoy.service.discovery.v3.AggregatedDiscoveryService}: turns streams
+ * into {@link Connection}s of the {@link DiscoveryServer}.
+ */
+public final class AdsService
+    extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(AdsService.class);
+
+  private final DiscoveryServer server;
+
+  public AdsService(DiscoveryServer server) {
+    this.server = server;
+  }
+
+  @Override
+  public StreamObserver<DiscoveryRequest> streamAggregatedResources(
+      StreamObserver<DiscoveryResponse> responses) {
+    return new StreamObserver<>() {
+      private Connection connection;
+      private boolean failed;
+
+      @Override
+      public void onNext(DiscoveryRequest request) {
+        if (failed) {
+          return;
+        }
+        if (connection == null) {
+          if (!server.isReady()) {
+            fail(
+                Status.UNAVAILABLE.withDescription(
+                    "server is not ready to serve discovery information"));
+            return;
+          }
+          if (!request.hasNode() || request.getNode().getId().isEmpty()) {
+            fail(Status.INVALID_ARGUMENT.withDescription("missing node information"));
+            return;
+          }
+          try {
+            var node = request.getNode();
+            Locality locality =
+                new Locality(
+                    node.getLocality().getRegion(),
+                    node.getLocality().getZone(),
+                    node.getLocality().getSubZone());
+            connection =
+                server.connect(
+                    Proxy.fromNode(node.getId(), node.getMetadata(), locality), responses);
+          } catch (NodeParseException e) {
+            log.warn("ADS: refused node {}: {}", request.getNode().getId(), e.getMessage());
+            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+            return;
+          }
+        }
+        connection.onRequest(request);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (connection != null) {
+          server.disconnect(connection);
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (connection != null) {
+          server.disconnect(connection);
+        }
+        if (!failed) {
+          responses.onCompleted();
+        }
+      }
+
+      private void fail(Status status) {
+        failed = true;
+        responses.onError(status.asRuntimeException());
+      }
+    };
+  }
+}

@@ -1,0 +1,203 @@
+package io.jistiod.pilot.xds;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.StreamObserver;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One state-of-the-world ADS stream: what the proxy watches, what it was sent, and what it
+ * accepted.
+ *
+ * <p>Requests arrive on the gRPC thread of the stream and pushes on push workers; both go through
+ * this object's lock, so responses are never written concurrently and each decision sees the latest
+ * state.
+ *
+ * <p>A type's version is a digest of its content, so it changes exactly when the resources do; a
+ * push whose content equals what the proxy already has is not sent.
+ */
+final class Connection {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  final String id;
+  final Proxy proxy;
+  private final StreamObserver<DiscoveryResponse> out;
+  private final DiscoveryServer server;
+  private final Map<String, WatchedResource> watched = new HashMap<>();
+  private boolean closed;
+
+  Connection(
+      String id, Proxy proxy, StreamObserver<DiscoveryResponse> out, DiscoveryServer server) {
+    this.id = id;
+    this.proxy = proxy;
+    this.out = out;
+    this.server = server;
+  }
+
+  /** Handles one request, following the xDS ACK/NACK rules, and answers it if it must. */
+  synchronized void onRequest(DiscoveryRequest request) {
+    if (closed) {
+      return;
+    }
+    String type = request.getTypeUrl();
+    Set<String> names = new HashSet<>(request.getResourceNamesList());
+    WatchedResource w = watched.get(type);
+    if (request.hasErrorDetail()) {
+      // NACK: the client keeps its last good config; so do we. Nothing is resent until a change.
+      server.metrics().rejected(type);
+      if (w != null) {
+        w.lastError = request.getErrorDetail().getMessage();
+      }
+      log.warn(
+          "{}: {} rejected {}: {}",
+          id,
+          TypeUrls.shortName(type),
+          request.getResponseNonce(),
+          request.getErrorDetail().getMessage());
+      return;
+    }
+    if (w == null || request.getResponseNonce().isEmpty()) {
+      // A new watch, or the first request of a reconnect: always answered.
+      boolean wildcard = TypeUrls.isWildcardType(type) && (names.isEmpty() || names.contains("*"));
+      if (!TypeUrls.isWildcardType(type) && names.isEmpty() && w == null) {
+        return; // subscribing to nothing
+      }
+      names.remove("*");
+      w = new WatchedResource(type, names, wildcard);
+      watched.put(type, w);
+      send(w, server.current(), true);
+      return;
+    }
+    if (!request.getResponseNonce().equals(w.nonceSent)) {
+      server.metrics().expiredNonce(type);
+      return; // stale: the client has not seen our latest response yet
+    }
+    w.nonceAcked = request.getResponseNonce();
+    w.lastError = null;
+    if (!TypeUrls.isWildcardType(type) && names.isEmpty()) {
+      watched.remove(type); // unsubscribe
+      return;
+    }
+    names.remove("*");
+    if (names.equals(w.names)) {
+      return; // plain ACK
+    }
+    // Only added names need an answer: the client already has the rest and forgets removed ones.
+    // A wildcard watch narrowed to names is answered too, since its set of resources changed.
+    boolean added = !w.names.containsAll(names);
+    boolean wasWildcard = w.wildcard;
+    w.names = Set.copyOf(names);
+    w.wildcard = false;
+    if (added || wasWildcard) {
+      send(w, server.current(), true);
+    }
+  }
+
+  /** Pushes every watched type, in push order, whose content changed. */
+  synchronized void push(PushContext push) {
+    if (closed) {
+      return;
+    }
+    List<WatchedResource> types = new ArrayList<>(watched.values());
+    types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
+    boolean clustersSent = false;
+    for (WatchedResource w : types) {
+      // A resent cluster must see its endpoints again (Envoy warms clusters on EDS).
+      boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
+      boolean sent = send(w, push, force);
+      clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
+    }
+  }
+
+  /**
+   * Generates and sends one type. Returns whether a response went out; it does not when the content
+   * is unchanged and {@code force} is false.
+   */
+  private boolean send(WatchedResource w, PushContext push, boolean force) {
+    Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
+    if (generator.isEmpty()) {
+      log.debug("{}: no generator for {}", id, w.typeUrl);
+      return false;
+    }
+    List<XdsResource> resources;
+    try {
+      resources = generator.get().generate(proxy, push, w.wildcard ? Set.of() : w.names);
+    } catch (RuntimeException e) {
+      log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
+      return false;
+    }
+    String version = version(resources);
+    if (!force && version.equals(w.versionSent)) {
+      return false;
+    }
+    String nonce = UUID.randomUUID().toString();
+    DiscoveryResponse.Builder response =
+        DiscoveryResponse.newBuilder()
+            .setTypeUrl(w.typeUrl)
+            .setVersionInfo(version)
+            .setNonce(nonce);
+    for (XdsResource r : resources) {
+      response.addResources(r.body());
+    }
+    try {
+      out.onNext(response.build());
+    } catch (RuntimeException e) {
+      server.metrics().sendError(w.typeUrl);
+      log.debug("{}: send failed: {}", id, e.getMessage());
+      closed = true;
+      return false;
+    }
+    w.nonceSent = nonce;
+    w.versionSent = version;
+    server.metrics().pushed(w.typeUrl);
+    return true;
+  }
+
+  synchronized void close() {
+    closed = true;
+  }
+
+  /** What is watched, for debug endpoints and tests: type URL to subscribed names. */
+  synchronized Map<String, Set<String>> watchedNames() {
+    Map<String, Set<String>> m = new HashMap<>();
+    watched.forEach((k, v) -> m.put(k, v.names));
+    return m;
+  }
+
+  /** A digest of names and serialized bodies; equal content gives an equal version. */
+  static String version(List<XdsResource> resources) {
+    List<XdsResource> sorted = new ArrayList<>(resources);
+    sorted.sort(Comparator.comparing(XdsResource::name));
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (XdsResource r : sorted) {
+      sha.update(r.name().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      Any body = r.body();
+      sha.update(body.getTypeUrlBytes().asReadOnlyByteBuffer());
+      sha.update(body.getValue().asReadOnlyByteBuffer());
+    }
+    return HexFormat.of().formatHex(sha.digest(), 0, 8);
+  }
+}

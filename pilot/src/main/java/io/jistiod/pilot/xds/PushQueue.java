@@ -1,0 +1,63 @@
+package io.jistiod.pilot.xds;
+
+import io.jistiod.pilot.push.PushRequest;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Pushes waiting for workers: at most one pending push per connection, with later requests merged
+ * into it, and never two workers on the same connection. A slow proxy therefore holds one worker at
+ * most and never piles up work.
+ */
+final class PushQueue {
+  private final Map<Connection, PushRequest> pending = new LinkedHashMap<>();
+  private final Set<Connection> inProgress = new HashSet<>();
+  private boolean shutdown;
+
+  synchronized void enqueue(Connection c, PushRequest request) {
+    pending.merge(c, request, PushRequest::merge);
+    notifyAll();
+  }
+
+  /** Blocks until a connection not already being pushed has a pending push, or shutdown. */
+  synchronized Map.Entry<Connection, PushRequest> take() throws InterruptedException {
+    while (true) {
+      if (shutdown) {
+        return null;
+      }
+      Iterator<Map.Entry<Connection, PushRequest>> it = pending.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<Connection, PushRequest> e = it.next();
+        if (!inProgress.contains(e.getKey())) {
+          it.remove();
+          inProgress.add(e.getKey());
+          return e;
+        }
+      }
+      wait();
+    }
+  }
+
+  synchronized void done(Connection c) {
+    inProgress.remove(c);
+    if (pending.containsKey(c)) {
+      notifyAll();
+    }
+  }
+
+  synchronized void remove(Connection c) {
+    pending.remove(c);
+  }
+
+  synchronized int pendingCount() {
+    return pending.size();
+  }
+
+  synchronized void shutdown() {
+    shutdown = true;
+    notifyAll();
+  }
+}

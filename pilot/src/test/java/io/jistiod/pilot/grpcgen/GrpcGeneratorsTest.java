@@ -1,0 +1,174 @@
+package io.jistiod.pilot.grpcgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.networking.EndpointGenerator;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.testing.FakeIstiod;
+import io.jistiod.pilot.testing.Meshes;
+import io.jistiod.pilot.xds.XdsResource;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GrpcGeneratorsTest {
+  private static final String FQDN = "greeter.default.svc.cluster.local";
+  private FakeIstiod istiod;
+  private PushContext push;
+  private Proxy proxy;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    istiod = new FakeIstiod(Meshes.GREETER, Meshes.greeterSplit(80, 20));
+    push = istiod.discovery.current();
+    var node = Meshes.grpcNode();
+    proxy = Proxy.fromNode(node.getId(), node.getMetadata(), Locality.UNKNOWN);
+  }
+
+  @AfterEach
+  void tearDown() {
+    istiod.close();
+  }
+
+  private static <T extends com.google.protobuf.Message> T unpack(XdsResource r, Class<T> type)
+      throws Exception {
+    return r.body().unpack(type);
+  }
+
+  private static XdsResource byName(List<XdsResource> resources, String name) {
+    return resources.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void listenersAreNamedAsDialledAndPointAtTheServiceRoute() throws Exception {
+    List<XdsResource> out =
+        new GrpcListenerGenerator()
+            .generate(
+                proxy, push, Set.of(FQDN + ":50051", "greeter:50051", "greeter.default", "nope:1"));
+    assertThat(out)
+        .extracting(XdsResource::name)
+        .containsExactlyInAnyOrder(FQDN + ":50051", "greeter.default:50051", "greeter:50051");
+    Listener l = unpack(byName(out, "greeter:50051"), Listener.class);
+    HttpConnectionManager hcm =
+        l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+    assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("outbound|50051||" + FQDN);
+    assertThat(hcm.getRds().getConfigSource().hasAds()).isTrue();
+    assertThat(hcm.getHttpFiltersList())
+        .extracting(f -> f.getName())
+        .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+  }
+
+  @Test
+  void serverListenersAcceptEverything() throws Exception {
+    List<XdsResource> out =
+        new GrpcListenerGenerator()
+            .generate(proxy, push, Set.of("xds.istio.io/grpc/lds/inbound/0.0.0.0:50061"));
+    Listener l = unpack(out.get(0), Listener.class);
+    assertThat(l.getAddress().getSocketAddress().getPortValue()).isEqualTo(50061);
+    assertThat(l.getListenerFiltersCount()).isZero();
+    HttpConnectionManager hcm =
+        l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    assertThat(hcm.getRouteConfig().getVirtualHosts(0).getRoutes(0).hasNonForwardingAction())
+        .isTrue();
+  }
+
+  @Test
+  void routesCarryTheVirtualService() throws Exception {
+    String name = "outbound|50051||" + FQDN;
+    RouteConfiguration rc =
+        unpack(
+            new GrpcRouteGenerator().generate(proxy, push, Set.of(name)).get(0),
+            RouteConfiguration.class);
+    assertThat(rc.getName()).isEqualTo(name);
+    var vh = rc.getVirtualHosts(0);
+    assertThat(vh.getDomainsList())
+        .contains(FQDN, FQDN + ":50051", "greeter", "greeter:50051", "greeter.default:50051");
+    Route first = vh.getRoutes(0);
+    assertThat(first.getMatch().getPrefix()).isEqualTo("/helloworld.Greeter/SayHelloAgain");
+    assertThat(first.getRoute().getCluster()).isEqualTo("outbound|50051|v2|" + FQDN);
+    assertThat(first.getRoute().getMaxStreamDuration().getMaxStreamDuration().getSeconds())
+        .isEqualTo(3);
+    Route split = vh.getRoutes(1);
+    assertThat(split.getRoute().getWeightedClusters().getClustersList())
+        .extracting(c -> c.getName() + "=" + c.getWeight().getValue())
+        .containsExactly("outbound|50051|v1|" + FQDN + "=80", "outbound|50051|v2|" + FQDN + "=20");
+  }
+
+  @Test
+  void withoutAVirtualServiceTheRouteGoesToTheService() throws Exception {
+    istiod.store.delete(
+        new io.jistiod.galley.config.ConfigKey(
+            io.jistiod.galley.config.IstioKinds.VIRTUAL_SERVICE, "default", "greeter"));
+    istiod.push();
+    PushContext after = istiod.discovery.current();
+    RouteConfiguration rc =
+        unpack(
+            new GrpcRouteGenerator()
+                .generate(proxy, after, Set.of("outbound|50051||" + FQDN))
+                .get(0),
+            RouteConfiguration.class);
+    assertThat(rc.getVirtualHosts(0).getRoutesList()).hasSize(1);
+    assertThat(rc.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
+        .isEqualTo("outbound|50051||" + FQDN);
+  }
+
+  @Test
+  void clustersApplyTheDestinationRule() throws Exception {
+    List<XdsResource> out =
+        new GrpcClusterGenerator()
+            .generate(
+                proxy,
+                push,
+                Set.of(
+                    "outbound|50051|v1|" + FQDN,
+                    "outbound|50051|v2|" + FQDN,
+                    "outbound|50051|v9|" + FQDN));
+    assertThat(out).hasSize(2); // v9 is no subset
+    Cluster v1 = unpack(out.get(0), Cluster.class);
+    Cluster v2 = unpack(out.get(1), Cluster.class);
+    assertThat(v1.getType()).isEqualTo(Cluster.DiscoveryType.EDS);
+    assertThat(v1.getEdsClusterConfig().getServiceName()).isEqualTo(v1.getName());
+    assertThat(v1.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+  }
+
+  @Test
+  void endpointsAreFilteredBySubsetAndGroupedByLocality() throws Exception {
+    List<XdsResource> out =
+        new EndpointGenerator()
+            .generate(
+                proxy,
+                push,
+                Set.of(
+                    "outbound|50051|v1|" + FQDN, "outbound|50051||" + FQDN, "outbound|1||unknown"));
+    ClusterLoadAssignment unknown =
+        unpack(byName(out, "outbound|1||unknown"), ClusterLoadAssignment.class);
+    assertThat(unknown.getEndpointsCount()).isZero();
+    ClusterLoadAssignment all =
+        unpack(byName(out, "outbound|50051||" + FQDN), ClusterLoadAssignment.class);
+    assertThat(all.getEndpointsList()).hasSize(2);
+    assertThat(all.getEndpointsList())
+        .allSatisfy(l -> assertThat(l.getLoadBalancingWeight().getValue()).isPositive());
+    ClusterLoadAssignment v1 =
+        unpack(byName(out, "outbound|50051|v1|" + FQDN), ClusterLoadAssignment.class);
+    assertThat(v1.getEndpointsList()).hasSize(1);
+    assertThat(v1.getEndpoints(0).getLbEndpointsList())
+        .extracting(
+            e ->
+                e.getEndpoint().getAddress().getSocketAddress().getAddress()
+                    + ":"
+                    + e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+        .containsExactly("10.0.0.1:50061", "10.0.0.2:50061");
+    assertThat(v1.getEndpoints(0).getLoadBalancingWeight().getValue()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,183 @@
+package io.jistiod.pilot.testing;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.jistiod.galley.config.Config;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.MemoryConfigStore;
+import io.jistiod.galley.parse.ConfigParser;
+import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
+import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
+import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.networking.EndpointGenerator;
+import io.jistiod.pilot.push.PushContextBuilder;
+import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
+import io.jistiod.pilot.xds.AdsService;
+import io.jistiod.pilot.xds.DiscoveryServer;
+import io.jistiod.pilot.xds.GeneratorRegistry;
+import io.jistiod.pilot.xds.TypeUrls;
+import io.jistiod.pilot.xds.XdsMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole Pilot serving path in one process: a memory config store, the ServiceEntry registry,
+ * push contexts, generators and the ADS server on an in-process gRPC channel. Pushes are explicit
+ * ({@link #push()}), so tests decide when config takes effect.
+ */
+public final class FakeIstiod implements AutoCloseable {
+  public final MemoryConfigStore store = new MemoryConfigStore();
+  public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+  public final DiscoveryServer discovery;
+  private final Server server;
+  private final ManagedChannel channel;
+  private final ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
+
+  public FakeIstiod(String... yamlDocs) throws IOException {
+    for (String yaml : yamlDocs) {
+      apply(yaml);
+    }
+    store.markSynced();
+    GeneratorRegistry generators =
+        new GeneratorRegistry()
+            .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+            .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
+            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
+    discovery =
+        new DiscoveryServer(
+            generators,
+            new PushContextBuilder(
+                store, List.of(new ServiceEntryRegistry(store)), "cluster.local"),
+            new XdsMetrics(metrics, "test"),
+            2);
+    discovery.start(System.nanoTime());
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new AdsService(discovery))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  /** Parses YAML into the store; fails the test on any error. */
+  public void apply(String yaml) {
+    ParseResult r = parser.parse(yaml, "test");
+    if (!r.errors().isEmpty()) {
+      throw new IllegalArgumentException(r.errors().toString());
+    }
+    for (Config c : r.configs()) {
+      store.put(c);
+    }
+  }
+
+  /** A full push, as the debouncer would trigger after a config change. */
+  public void push() {
+    discovery.push(PushRequest.fullForAll("config", System.nanoTime()));
+  }
+
+  /** Opens a state-of-the-world ADS stream. */
+  public AdsClient connect(Node node) {
+    return new AdsClient(AggregatedDiscoveryServiceGrpc.newStub(channel), node);
+  }
+
+  public double counter(String name, String type) {
+    var c = metrics.find(name).tag("type", type).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    server.shutdownNow();
+    discovery.close();
+  }
+
+  /** A raw ADS client that records responses and lets the test write any request. */
+  public static final class AdsClient {
+    public final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+    public volatile Throwable error;
+    private final StreamObserver<DiscoveryRequest> requests;
+    private final Node node;
+    private boolean first = true;
+
+    AdsClient(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node) {
+      this.node = node;
+      this.requests =
+          stub.streamAggregatedResources(
+              new StreamObserver<>() {
+                @Override
+                public void onNext(DiscoveryResponse r) {
+                  responses.add(r);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  error = t;
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+    }
+
+    /** Sends a request; the node is attached to the first one only, as Envoy does. */
+    public void send(DiscoveryRequest.Builder request) {
+      if (first) {
+        request.setNode(node);
+        first = false;
+      }
+      requests.onNext(request.build());
+    }
+
+    public void request(String typeUrl, String... names) {
+      send(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).addAllResourceNames(List.of(names)));
+    }
+
+    /** ACKs a response, keeping the given names. */
+    public void ack(DiscoveryResponse r, String... names) {
+      send(
+          DiscoveryRequest.newBuilder()
+              .setTypeUrl(r.getTypeUrl())
+              .setVersionInfo(r.getVersionInfo())
+              .setResponseNonce(r.getNonce())
+              .addAllResourceNames(List.of(names)));
+    }
+
+    public DiscoveryResponse next() throws InterruptedException {
+      DiscoveryResponse r = responses.poll(5, TimeUnit.SECONDS);
+      if (r == null) {
+        throw new AssertionError("no response within 5 s" + (error == null ? "" : ": " + error));
+      }
+      return r;
+    }
+
+    /** Asserts that nothing arrives within {@code millis}. */
+    public void expectNothing(long millis) throws InterruptedException {
+      DiscoveryResponse r = responses.poll(millis, TimeUnit.MILLISECONDS);
+      if (r != null) {
+        throw new AssertionError(
+            "unexpected response: " + r.getTypeUrl() + " " + r.getVersionInfo());
+      }
+    }
+
+    public void close() {
+      requests.onCompleted();
+    }
+  }
+}
