@@ -28,7 +28,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,15 +160,16 @@ public final class Istiod implements AutoCloseable {
     }
   }
 
+  /** The root cause's message: gRPC's bind error wraps the OS's ("Address already in use"). */
   private static String bindReason(IOException e) {
     Throwable t = e;
-    while (t != null) {
-      if (t instanceof BindException) {
-        return "address already in use or not available (" + t.getMessage() + ")";
-      }
+    while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return e.getMessage();
+    String reason = t.getMessage() == null ? t.toString() : t.getMessage();
+    return reason.toLowerCase(java.util.Locale.ROOT).contains("in use")
+        ? "address already in use"
+        : reason;
   }
 
   private HttpEndpoints.Response ready() {
