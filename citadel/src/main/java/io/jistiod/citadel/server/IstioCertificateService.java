@@ -1,0 +1,149 @@
+package io.jistiod.citadel.server;
+
+import com.google.protobuf.Value;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import io.jistiod.citadel.api.IstioCertificateRequest;
+import io.jistiod.citadel.api.IstioCertificateResponse;
+import io.jistiod.citadel.api.IstioCertificateServiceGrpc;
+import io.jistiod.citadel.ca.CaErrorType;
+import io.jistiod.citadel.ca.CaException;
+import io.jistiod.citadel.ca.IssuedCertificate;
+import io.jistiod.citadel.ca.WorkloadCertificateSigner;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code istio.v1.auth.IstioCertificateService/CreateCertificate}, as istiod serves it on 15012.
+ *
+ * <p>Authenticates the caller, then signs the CSR for the caller's identities: the SANs the CSR
+ * asks for are ignored, so a workload can only ever obtain its own identity. Failures map to
+ * Istio's status codes; authentication failures get an opaque message and the reason goes to the
+ * log only.
+ *
+ * <p>Register it with {@code serverBuilder.addService(service)}: {@link #bindService()} installs
+ * the {@link CallInfoInterceptor} that authenticators depend on. Calls run on gRPC's executor and
+ * may block on a TokenReview.
+ */
+public final class IstioCertificateService
+    implements IstioCertificateServiceGrpc.AsyncService, BindableService {
+  private static final Logger log = LoggerFactory.getLogger(IstioCertificateService.class);
+
+  /** Request metadata key with which a node agent (ztunnel) asks for another identity. */
+  static final String IMPERSONATED_IDENTITY = "ImpersonatedIdentity";
+
+  private final List<Authenticator> authenticators;
+  private final WorkloadCertificateSigner signer;
+  private final CitadelServerMetrics metrics;
+
+  public IstioCertificateService(
+      List<Authenticator> authenticators,
+      WorkloadCertificateSigner signer,
+      MeterRegistry registry) {
+    this.authenticators = List.copyOf(Objects.requireNonNull(authenticators, "authenticators"));
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.metrics = new CitadelServerMetrics(registry);
+  }
+
+  @Override
+  public ServerServiceDefinition bindService() {
+    return ServerInterceptors.intercept(
+        IstioCertificateServiceGrpc.bindService(this), new CallInfoInterceptor());
+  }
+
+  @Override
+  public void createCertificate(
+      IstioCertificateRequest request, StreamObserver<IstioCertificateResponse> response) {
+    try {
+      response.onNext(create(request));
+      response.onCompleted();
+    } catch (StatusException e) {
+      response.onError(e);
+    } catch (RuntimeException e) {
+      log.error("CreateCertificate failed unexpectedly", e);
+      response.onError(Status.INTERNAL.withDescription("internal error").asException());
+    }
+  }
+
+  private IstioCertificateResponse create(IstioCertificateRequest request) throws StatusException {
+    metrics.csr.increment();
+    CallInfo call = CallInfo.current().orElse(null);
+    Caller caller = authenticate(call);
+    if (caller == null) {
+      metrics.authenticationFailure.increment();
+      throw Status.UNAUTHENTICATED.withDescription("request authenticate failure").asException();
+    }
+    Value impersonated =
+        request.getMetadata().getFieldsOrDefault(IMPERSONATED_IDENTITY, Value.getDefaultInstance());
+    if (!impersonated.getStringValue().isEmpty()) {
+      // Node impersonation needs a trusted-node authorizer (CA_TRUSTED_NODE_ACCOUNTS); none yet.
+      metrics.authenticationFailure.increment();
+      log.warn(
+          "impersonation of {} by {} refused: no trusted node accounts configured",
+          impersonated.getStringValue(),
+          caller.identities());
+      throw Status.UNAUTHENTICATED
+          .withDescription("request impersonation authentication failure")
+          .asException();
+    }
+    IssuedCertificate issued;
+    try {
+      issued =
+          signer.sign(
+              request.getCsr(),
+              caller.identities(),
+              Duration.ofSeconds(request.getValidityDuration()));
+    } catch (CaException e) {
+      metrics.signError(e.type()).increment();
+      if (e.type() == CaErrorType.CSR_ERROR) {
+        metrics.csrParsingError.increment();
+      }
+      log.warn("CSR signing error for {}: {}", caller.identities(), e.toString());
+      throw statusOf(e.type()).withDescription("CSR signing error (" + e + ")").asException();
+    }
+    metrics.success.increment();
+    log.debug(
+        "issued certificate for {} until {}", caller.identities(), issued.leaf().getNotAfter());
+    return IstioCertificateResponse.newBuilder().addAllCertChain(issued.pemChain()).build();
+  }
+
+  /** The first caller any authenticator vouches for, or null; every failure reason is logged. */
+  private Caller authenticate(CallInfo call) {
+    if (call == null) {
+      log.warn("CSR authentication failed: no call info (is CallInfoInterceptor installed?)");
+      return null;
+    }
+    List<String> reasons = new ArrayList<>(authenticators.size());
+    for (Authenticator authenticator : authenticators) {
+      AuthenticationResult result;
+      try {
+        result = authenticator.authenticate(call);
+      } catch (RuntimeException e) {
+        result = AuthenticationResult.failure("error " + e.getClass().getSimpleName());
+        log.debug("authenticator {} threw", authenticator.name(), e);
+      }
+      if (result.caller().isPresent()) {
+        return result.caller().get();
+      }
+      reasons.add(authenticator.name() + ": " + result.failure().orElse("unknown"));
+    }
+    log.warn("CSR authentication failed from {}: {}", call.peer(), reasons);
+    return null;
+  }
+
+  static Status statusOf(CaErrorType type) {
+    return switch (type) {
+      case CSR_ERROR, TTL_ERROR -> Status.INVALID_ARGUMENT;
+      case CA_NOT_READY, CERT_GEN_ERROR -> Status.INTERNAL;
+    };
+  }
+}
