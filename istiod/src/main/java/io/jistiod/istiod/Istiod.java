@@ -1,5 +1,6 @@
 package io.jistiod.istiod;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -13,6 +14,8 @@ import io.jistiod.istiod.metrics.PrometheusTextWriter;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.kube.KubeServiceRegistry;
+import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.push.Debouncer;
 import io.jistiod.pilot.push.ExecutorScheduler;
@@ -50,6 +53,7 @@ public final class Istiod implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();
   private DiscoveryServer discovery;
+  private KubeServiceRegistry kube;
   private Server grpc;
   private HttpEndpoints http;
   private HttpEndpoints monitoring;
@@ -66,49 +70,7 @@ public final class Istiod implements AutoCloseable {
     InetSocketAddress monitoringAddress =
         ListenAddress.parse("--monitoringAddr", options.monitoringAddr());
 
-    // 1. Sources: the config folder, loaded completely before anything is served.
-    ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
-    FileConfigSource files =
-        new FileConfigSource(options.configDir(), parser, NetworkingValidators.forKinds(), store);
-    files.start();
-    closeables.add(files);
-
-    // 2. Pilot: registries -> push context -> generators -> discovery server.
-    PushContextBuilder pushContexts =
-        new PushContextBuilder(store, List.of(new ServiceEntryRegistry(store)), options.domain());
-    GeneratorRegistry generators =
-        new GeneratorRegistry()
-            .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
-            .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
-            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
-            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
-    XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
-    discovery = new DiscoveryServer(generators, pushContexts, xdsMetrics, options.pushWorkers());
-    closeables.add(discovery);
-    discovery.start(System.nanoTime());
-    Gauge.builder("pilot_services", () -> discovery.current().services().size())
-        .description("Total services known to pilot.")
-        .register(metrics);
-
-    // 3. Every config change is debounced into a push.
-    ScheduledExecutorService debounceThread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "push-debounce");
-              t.setDaemon(true);
-              return t;
-            });
-    closeables.add(debounceThread::shutdownNow);
-    Debouncer debouncer =
-        new Debouncer(
-            options.debounceAfter(),
-            options.debounceMax(),
-            new ExecutorScheduler(debounceThread),
-            discovery::push);
-    store.addHandler(
-        e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
-
-    // 4. Servers. Each binds now, so a port in use stops startup with a clear error.
+    // 1. HTTP first: a port in use fails fast, and /ready answers 503 while sources sync.
     http = bind("--httpAddr", httpAddress, "http-8080");
     http.text("/ready", "text/plain", this::ready);
     monitoring = bind("--monitoringAddr", monitoringAddress, "http-monitoring");
@@ -123,9 +85,71 @@ public final class Istiod implements AutoCloseable {
             () ->
                 HttpEndpoints.Response.ok(
                     BuildInfo.ISTIO_VERSION + "-jistiod-" + BuildInfo.ownVersion() + "-Clean"));
+    http.start();
+    monitoring.start();
+
+    // 2. Changes from every source are debounced into pushes.
+    ScheduledExecutorService debounceThread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "push-debounce");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.add(debounceThread::shutdownNow);
+    Debouncer debouncer =
+        new Debouncer(
+            options.debounceAfter(),
+            options.debounceMax(),
+            new ExecutorScheduler(debounceThread),
+            request -> discovery.push(request));
+
+    // 3. Sources, loaded completely before anything is served.
+    if (options.configDir() != null) {
+      ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
+      FileConfigSource files =
+          new FileConfigSource(options.configDir(), parser, NetworkingValidators.forKinds(), store);
+      files.start();
+      closeables.add(files);
+    } else {
+      store.markSynced();
+    }
+    store.addHandler(
+        e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
+    List<ServiceDiscovery> registries = new ArrayList<>();
+    registries.add(new ServiceEntryRegistry(store));
+    if (options.kubernetes() != null) {
+      KubernetesClient client = options.kubernetes().client();
+      closeables.add(client);
+      kube =
+          new KubeServiceRegistry(
+              client, options.domain(), options.trustDomain(), debouncer::enqueue);
+      closeables.add(kube);
+      kube.start();
+      awaitSync(kube, options.kubernetes().describe());
+      registries.add(kube);
+    }
+
+    // 4. Pilot: registries -> push context -> generators -> discovery server.
+    PushContextBuilder pushContexts = new PushContextBuilder(store, registries, options.domain());
+    GeneratorRegistry generators =
+        new GeneratorRegistry()
+            .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+            .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
+            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
+    XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
+    discovery = new DiscoveryServer(generators, pushContexts, xdsMetrics, options.pushWorkers());
+    closeables.add(discovery);
+    discovery.start(System.nanoTime());
+    Gauge.builder("pilot_services", () -> discovery.current().services().size())
+        .description("Total services known to pilot.")
+        .register(metrics);
     DebugEndpoints debug = new DebugEndpoints(discovery, store);
     debug.register(http);
     debug.register(monitoring);
+
+    // 5. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
           NettyServerBuilder.forAddress(grpcAddress)
@@ -137,8 +161,6 @@ public final class Istiod implements AutoCloseable {
     } catch (IOException e) {
       throw new IOException("--grpcAddr " + options.grpcAddr() + ": " + bindReason(e), e);
     }
-    http.start();
-    monitoring.start();
     serving = true;
     log.info(
         "istiod {} serving: xDS (plaintext ADS) on {}, readiness on {}, metrics on {}; config from {}: {} objects, {} services",
@@ -146,9 +168,39 @@ public final class Istiod implements AutoCloseable {
         grpcPort(),
         http.port(),
         monitoring.port(),
-        options.configDir(),
+        sources(),
         store.keys().size(),
         discovery.current().services().size());
+  }
+
+  private String sources() {
+    List<String> out = new ArrayList<>();
+    if (options.configDir() != null) {
+      out.add(options.configDir().toString());
+    }
+    if (options.kubernetes() != null) {
+      out.add(options.kubernetes().describe());
+    }
+    return String.join(" and ", out);
+  }
+
+  /** Waits for the informers' initial lists, as istiod does before it serves. */
+  private static void awaitSync(KubeServiceRegistry kube, String where) throws IOException {
+    long started = System.nanoTime();
+    long nextLog = started + 5_000_000_000L;
+    while (!kube.hasSynced()) {
+      if (System.nanoTime() > nextLog) {
+        log.info("waiting for Kubernetes caches to sync ({})", where);
+        nextLog = System.nanoTime() + 5_000_000_000L;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for Kubernetes caches", e);
+      }
+    }
+    log.info("Kubernetes caches synced in {} ms", (System.nanoTime() - started) / 1_000_000);
   }
 
   private static HttpEndpoints bind(String flag, InetSocketAddress address, String name)
@@ -173,7 +225,7 @@ public final class Istiod implements AutoCloseable {
   }
 
   private HttpEndpoints.Response ready() {
-    if (serving && store.hasSynced() && discovery.isReady()) {
+    if (serving && store.hasSynced() && discovery.isReady() && (kube == null || kube.hasSynced())) {
       return HttpEndpoints.Response.ok("");
     }
     return new HttpEndpoints.Response(503, "not ready\n");
@@ -209,6 +261,9 @@ public final class Istiod implements AutoCloseable {
     serving = false;
     if (grpc != null) {
       grpc.shutdownNow();
+    }
+    if (discovery == null) {
+      log.debug("stopped before serving");
     }
     if (http != null) {
       http.close();

@@ -2,17 +2,20 @@ package io.jistiod.istiod;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What {@code istiod discovery} was asked to do, with istiod's defaults.
  *
- * @param configDir folder of Istio config files (standalone mode)
+ * @param configDir folder of Istio config files, or null
+ * @param kubernetes how to reach the API server, or null for no Kubernetes
  * @param domain the cluster DNS suffix
+ * @param trustDomain the SPIFFE trust domain of workload identities
  */
 public record IstiodOptions(
     Path configDir,
+    KubernetesAccess kubernetes,
     String domain,
+    String trustDomain,
     String grpcAddr,
     String httpAddr,
     String monitoringAddr,
@@ -21,14 +24,18 @@ public record IstiodOptions(
     int pushWorkers) {
 
   public IstiodOptions {
-    Objects.requireNonNull(configDir, "configDir");
-    Objects.requireNonNull(domain, "domain");
+    if (configDir == null && kubernetes == null) {
+      throw new IllegalArgumentException(
+          "no config source: give --configDir, --kubeconfig, or run in a Kubernetes pod");
+    }
   }
 
   /** Defaults as istiod has them, reading config from {@code configDir}. */
   public static IstiodOptions defaults(Path configDir) {
     return new IstiodOptions(
         configDir,
+        null,
+        "cluster.local",
         "cluster.local",
         ":15010",
         ":8080",
@@ -40,6 +47,29 @@ public record IstiodOptions(
 
   public IstiodOptions withAddresses(String grpc, String http, String monitoring) {
     return new IstiodOptions(
-        configDir, domain, grpc, http, monitoring, debounceAfter, debounceMax, pushWorkers);
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpc,
+        http,
+        monitoring,
+        debounceAfter,
+        debounceMax,
+        pushWorkers);
+  }
+
+  public IstiodOptions withKubernetes(KubernetesAccess access) {
+    return new IstiodOptions(
+        configDir,
+        access,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers);
   }
 }

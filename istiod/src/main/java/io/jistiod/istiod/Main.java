@@ -38,9 +38,13 @@ public final class Main implements Runnable {
   static final class Discovery implements Callable<Integer> {
     @Option(
         names = "--configDir",
-        description = "Directory to watch for updates to config yaml files.",
-        required = true)
+        description = "Directory to watch for updates to config yaml files.")
     Path configDir;
+
+    @Option(
+        names = "--kubeconfig",
+        description = "Use a Kubernetes configuration file instead of in-cluster configuration.")
+    Path kubeconfig;
 
     @Option(names = "--domain", description = "DNS domain suffix.", defaultValue = "cluster.local")
     String domain;
@@ -65,14 +69,25 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!Files.isDirectory(configDir)) {
+      if (configDir != null && !Files.isDirectory(configDir)) {
         throw new IllegalArgumentException("--configDir " + configDir + ": no such folder");
       }
-      IstiodOptions defaults = IstiodOptions.defaults(configDir);
+      if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+        throw new IllegalArgumentException("--kubeconfig " + kubeconfig + ": cannot read it");
+      }
+      KubernetesAccess kubernetes = null;
+      if (kubeconfig != null) {
+        kubernetes = new KubernetesAccess(kubeconfig);
+      } else if (KubernetesAccess.runningInCluster()) {
+        kubernetes = KubernetesAccess.inCluster();
+      }
+      IstiodOptions defaults = IstiodOptions.defaults(configDir == null ? Path.of(".") : configDir);
       IstiodOptions options =
           new IstiodOptions(
               configDir,
+              kubernetes,
               domain,
+              defaults.trustDomain(),
               grpcAddr,
               httpAddr,
               monitoringAddr,
@@ -119,6 +134,11 @@ public final class Main implements Runnable {
     if (v == null || v.isBlank()) {
       return fallback;
     }
-    return GoDuration.parse(name, v.trim());
+    Duration d = io.jistiod.galley.parse.GoDurations.parse(v.trim());
+    if (d == null) {
+      throw new IllegalArgumentException(
+          name + ": \"" + v + "\" is not a duration (e.g. 100ms, 10s)");
+    }
+    return d;
   }
 }

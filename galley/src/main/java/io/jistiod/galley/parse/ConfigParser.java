@@ -111,6 +111,9 @@ public final class ConfigParser {
       configs.add(new Config(meta, spec.build()));
     } catch (SpecConversionException e) {
       errors.add(new ConfigError(where, object, e.path(), e.reason()));
+    } catch (RuntimeException e) {
+      // A conversion bug must cost only this object, never the rest of the input.
+      errors.add(new ConfigError(where, object, "spec", "cannot be converted: " + e));
     }
   }
 

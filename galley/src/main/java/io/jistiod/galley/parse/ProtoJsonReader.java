@@ -267,15 +267,27 @@ public final class ProtoJsonReader {
         }
         try {
           builder.mergeFrom(Durations.parse(json.textValue()));
-        } catch (ParseException e) {
-          throw new SpecConversionException(
-              path, "invalid duration " + describe(json) + " (expected a form such as \"1.5s\")");
+        } catch (ParseException | NumberFormatException e) {
+          // Istio also takes Go's forms ("30ms", "1m", "1h30m"), as its docs use them.
+          java.time.Duration d = GoDurations.parse(json.textValue());
+          if (d == null) {
+            throw new SpecConversionException(
+                path,
+                "invalid duration "
+                    + describe(json)
+                    + " (expected a form such as \"1.5s\" or \"100ms\")");
+          }
+          builder.mergeFrom(
+              com.google.protobuf.Duration.newBuilder()
+                  .setSeconds(d.getSeconds())
+                  .setNanos(d.getNano())
+                  .build());
         }
         return;
       case "Timestamp":
         try {
           builder.mergeFrom(Timestamps.parse(json.asText()));
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
           throw new SpecConversionException(path, "invalid RFC 3339 timestamp " + describe(json));
         }
         return;

@@ -105,6 +105,28 @@ class ConfigParserTest {
   }
 
   @Test
+  void goDurationsAreAcceptedAsIstioDoes() {
+    String yaml =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: v}
+        spec:
+          hosts: [v]
+          http:
+          - {timeout: 30ms, route: [{destination: {host: v}}]}
+          - {timeout: 1m30s, route: [{destination: {host: v}}]}
+          - {timeout: 2h, route: [{destination: {host: v}}]}
+        """;
+    ParseResult r = parser.parse(yaml, "f.yaml");
+    assertThat(r.errors()).isEmpty();
+    VirtualService vs = r.configs().get(0).spec(VirtualService.class);
+    assertThat(vs.getHttp(0).getTimeout().getNanos()).isEqualTo(30_000_000);
+    assertThat(vs.getHttp(1).getTimeout().getSeconds()).isEqualTo(90);
+    assertThat(vs.getHttp(2).getTimeout().getSeconds()).isEqualTo(7200);
+  }
+
+  @Test
   void malformedYamlIsOneError() {
     ParseResult r = parser.parse("kind: VirtualService\nspec: [unclosed\n", "broken.yaml");
     assertThat(r.configs()).isEmpty();

@@ -7,20 +7,26 @@ import java.util.Objects;
  * One address that serves one port of a service.
  *
  * @param servicePort the service port number this endpoint serves
+ * @param servicePortName that port's name
  * @param port the port to connect to (the target port)
  * @param weight load-balancing weight, at least 1
  * @param serviceAccount SPIFFE identity of the workload, or empty
+ * @param namespace namespace of the workload
+ * @param workloadName pod or WorkloadEntry name, or empty
  */
 public record Endpoint(
     String hostname,
     int servicePort,
+    String servicePortName,
     String address,
     int port,
     Map<String, String> labels,
     Locality locality,
     int weight,
     boolean healthy,
-    String serviceAccount) {
+    String serviceAccount,
+    String namespace,
+    String workloadName) {
 
   public Endpoint {
     Objects.requireNonNull(hostname, "hostname");
@@ -31,6 +37,9 @@ public record Endpoint(
       throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
     }
     Objects.requireNonNull(serviceAccount, "serviceAccount");
+    Objects.requireNonNull(servicePortName, "servicePortName");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(workloadName, "workloadName");
   }
 
   /** Whether every label in {@code selector} is on this endpoint with the same value. */

@@ -58,6 +58,9 @@ public enum Protocol {
     if (portName == null) {
       return UNSUPPORTED;
     }
+    if (portName.regionMatches(true, 0, "grpc-web", 0, 8)) {
+      return GRPC_WEB; // its own prefix contains the separator, so it is checked first
+    }
     Protocol whole = parse(portName);
     if (whole != UNSUPPORTED) {
       return whole;

@@ -12,6 +12,7 @@ import java.util.Set;
  * @param namespace the namespace of the object that defined it
  * @param addresses virtual IPs, may be empty
  * @param exportTo namespaces that may see it ({@code *} = all, {@code .} = own), empty = all
+ * @param attributes where it came from and how it selects workloads
  */
 public record Service(
     String hostname,
@@ -19,7 +20,8 @@ public record Service(
     List<ServicePort> ports,
     List<String> addresses,
     Resolution resolution,
-    Set<String> exportTo) {
+    Set<String> exportTo,
+    ServiceAttributes attributes) {
 
   public Service {
     Objects.requireNonNull(hostname, "hostname");
@@ -28,6 +30,7 @@ public record Service(
     addresses = List.copyOf(addresses);
     Objects.requireNonNull(resolution, "resolution");
     exportTo = Set.copyOf(exportTo);
+    Objects.requireNonNull(attributes, "attributes");
   }
 
   public Optional<ServicePort> port(int number) {

@@ -84,6 +84,13 @@ public final class PushContext {
     return out;
   }
 
+  /** Every endpoint of a service, all ports, healthy or not. */
+  public List<Endpoint> endpoints(String hostname) {
+    List<Endpoint> out = new ArrayList<>();
+    endpoints.getOrDefault(hostname, Map.of()).values().forEach(out::addAll);
+    return out;
+  }
+
   /** The endpoints of one service port, healthy or not. */
   public List<Endpoint> endpoints(String hostname, int port) {
     return endpoints.getOrDefault(hostname, Map.of()).getOrDefault(port, List.of());

@@ -11,6 +11,7 @@ import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Resolution;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
 import java.util.ArrayList;
@@ -43,7 +44,14 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                 ports,
                 se.getAddressesList(),
                 resolution(se.getResolution()),
-                new HashSet<>(se.getExportToList())));
+                new HashSet<>(se.getExportToList()),
+                new ServiceAttributes(
+                    ServiceAttributes.EXTERNAL,
+                    c.name(),
+                    c.meta().labels(),
+                    se.getWorkloadSelector().getLabelsMap(),
+                    se.getLocation() == ServiceEntry.Location.MESH_EXTERNAL,
+                    "")));
       }
     }
     return out;
@@ -69,13 +77,16 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                 new Endpoint(
                     host,
                     port.getNumber(),
+                    port.getName(),
                     we.getAddress(),
                     target,
                     we.getLabelsMap(),
                     Locality.parse(we.getLocality()),
                     we.getWeight() > 0 ? we.getWeight() : 1,
                     true,
-                    we.getServiceAccount()));
+                    we.getServiceAccount(),
+                    c.namespace(),
+                    ""));
           }
         }
       }

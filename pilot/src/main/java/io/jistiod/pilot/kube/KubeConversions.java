@@ -1,0 +1,122 @@
+package io.jistiod.pilot.kube;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Resolution;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
+import io.jistiod.pilot.model.ServicePort;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Kubernetes objects to Istio's model, following istiod's conversion rules. */
+final class KubeConversions {
+  static final String EXPORT_TO = "networking.istio.io/exportTo";
+
+  private KubeConversions() {}
+
+  static String hostname(String name, String namespace, String domainSuffix) {
+    return name + "." + namespace + ".svc." + domainSuffix;
+  }
+
+  static Service service(io.fabric8.kubernetes.api.model.Service k, String domainSuffix) {
+    var meta = k.getMetadata();
+    ServiceSpec spec = k.getSpec();
+    List<ServicePort> ports = new ArrayList<>();
+    if (spec.getPorts() != null) {
+      for (var p : spec.getPorts()) {
+        String name = p.getName() == null ? "" : p.getName();
+        ports.add(
+            new ServicePort(
+                name, p.getPort(), protocol(p.getAppProtocol(), name, p.getProtocol())));
+      }
+    }
+    List<String> addresses = new ArrayList<>();
+    boolean headless = "None".equals(spec.getClusterIP());
+    if (!headless) {
+      List<String> ips =
+          spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
+              ? spec.getClusterIPs()
+              : spec.getClusterIP() == null ? List.of() : List.of(spec.getClusterIP());
+      for (String ip : ips) {
+        if (ip != null && !ip.isEmpty() && !"None".equals(ip)) {
+          addresses.add(ip);
+        }
+      }
+    }
+    Resolution resolution =
+        "ExternalName".equals(spec.getType())
+            ? Resolution.DNS
+            : headless ? Resolution.PASSTHROUGH : Resolution.STATIC;
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();
+    return new Service(
+        hostname(meta.getName(), meta.getNamespace(), domainSuffix),
+        meta.getNamespace(),
+        ports,
+        addresses,
+        resolution,
+        exportTo(meta.getAnnotations()),
+        new ServiceAttributes(
+            ServiceAttributes.KUBERNETES,
+            meta.getName(),
+            labels,
+            selector,
+            false,
+            meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp()));
+  }
+
+  /**
+   * Istio's rule: {@code appProtocol} wins, then the port name's prefix ({@code grpc-web}, {@code
+   * http2-foo}), then the transport (UDP); otherwise unknown (to be sniffed).
+   */
+  static Protocol protocol(String appProtocol, String portName, String transport) {
+    if (appProtocol != null && !appProtocol.isEmpty()) {
+      String a = appProtocol.toLowerCase(Locale.ROOT);
+      switch (a) {
+        case "kubernetes.io/h2c":
+          return Protocol.HTTP2;
+        case "kubernetes.io/ws":
+        case "kubernetes.io/wss":
+          return Protocol.HTTP;
+        default:
+          Protocol p = Protocol.parse(a);
+          if (p != Protocol.UNSUPPORTED) {
+            return p;
+          }
+      }
+    }
+    Protocol byName = Protocol.fromPortName(portName);
+    if (byName != Protocol.UNSUPPORTED) {
+      return byName;
+    }
+    return "UDP".equals(transport) ? Protocol.UDP : Protocol.UNSUPPORTED;
+  }
+
+  static Set<String> exportTo(Map<String, String> annotations) {
+    if (annotations == null || !annotations.containsKey(EXPORT_TO)) {
+      return Set.of();
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (String ns : annotations.get(EXPORT_TO).split(",")) {
+      if (!ns.isBlank()) {
+        out.add(ns.trim());
+      }
+    }
+    return out;
+  }
+
+  /** The SPIFFE identity of a pod's service account. */
+  static String serviceAccount(Pod pod, String trustDomain) {
+    String sa = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
+    if (sa == null || sa.isEmpty()) {
+      sa = "default";
+    }
+    return "spiffe://" + trustDomain + "/ns/" + pod.getMetadata().getNamespace() + "/sa/" + sa;
+  }
+}

@@ -1,0 +1,33 @@
+package io.jistiod.pilot.model;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What istiod knows of a service besides its addresses and ports.
+ *
+ * @param registry {@code Kubernetes} or {@code External} (ServiceEntry), as Istio names them
+ * @param name the Kubernetes Service or ServiceEntry name
+ * @param selector pod labels the service selects; empty if it selects none
+ * @param meshExternal true for ServiceEntries with location MESH_EXTERNAL
+ * @param creationTime RFC 3339, or empty when unknown
+ */
+public record ServiceAttributes(
+    String registry,
+    String name,
+    Map<String, String> labels,
+    Map<String, String> selector,
+    boolean meshExternal,
+    String creationTime) {
+
+  public static final String KUBERNETES = "Kubernetes";
+  public static final String EXTERNAL = "External";
+
+  public ServiceAttributes {
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(name, "name");
+    labels = Map.copyOf(labels);
+    selector = Map.copyOf(selector);
+    Objects.requireNonNull(creationTime, "creationTime");
+  }
+}

@@ -1,0 +1,176 @@
+package io.jistiod.pilot.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.jistiod.pilot.model.Endpoint;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.push.PushRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class KubeServiceRegistryTest {
+  KubernetesClient client;
+  private final List<PushRequest> pushes = new CopyOnWriteArrayList<>();
+  private KubeServiceRegistry registry;
+
+  @BeforeEach
+  void setUp() {
+    client
+        .services()
+        .inNamespace("shop")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("cart")
+                .withNamespace("shop")
+                .addToAnnotations("networking.istio.io/exportTo", ".,ops")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.20")
+                .addToSelector("app", "cart")
+                .addNewPort()
+                .withName("grpc-api")
+                .withPort(9090)
+                .withTargetPort(new IntOrString(19090))
+                .endPort()
+                .addNewPort()
+                .withName("metrics")
+                .withAppProtocol("http")
+                .withPort(8080)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    client
+        .pods()
+        .inNamespace("shop")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("cart-1")
+                .withNamespace("shop")
+                .addToLabels("app", "cart")
+                .addToLabels("version", "v1")
+                .addToLabels("istio-locality", "eu-west.zone-a")
+                .endMetadata()
+                .withNewSpec()
+                .withServiceAccountName("cart-sa")
+                .endSpec()
+                .withNewStatus()
+                .withPodIP("10.244.0.5")
+                .endStatus()
+                .build())
+        .create();
+    client
+        .discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace("shop")
+        .resource(
+            new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("cart-abc")
+                .withNamespace("shop")
+                .addToLabels("kubernetes.io/service-name", "cart")
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewEndpoint()
+                .withAddresses("10.244.0.5")
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("cart-1")
+                .withNamespace("shop")
+                .endTargetRef()
+                .endEndpoint()
+                .addNewEndpoint()
+                .withAddresses("10.244.0.6")
+                .withNewConditions()
+                .withReady(false)
+                .endConditions()
+                .endEndpoint()
+                .addNewPort()
+                .withName("grpc-api")
+                .withPort(19090)
+                .endPort()
+                .build())
+        .create();
+    registry = new KubeServiceRegistry(client, "cluster.local", "cluster.local", pushes::add);
+    registry.start();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(registry::hasSynced);
+  }
+
+  @AfterEach
+  void tearDown() {
+    registry.close();
+  }
+
+  @Test
+  void convertsServices() {
+    Service s = registry.services().get(0);
+    assertThat(s.hostname()).isEqualTo("cart.shop.svc.cluster.local");
+    assertThat(s.addresses()).containsExactly("10.96.0.20");
+    assertThat(s.ports())
+        .extracting(p -> p.name() + ":" + p.port() + ":" + p.protocol())
+        .containsExactly("grpc-api:9090:" + Protocol.GRPC, "metrics:8080:" + Protocol.HTTP);
+    assertThat(s.exportTo()).containsExactlyInAnyOrder(".", "ops");
+    assertThat(s.visibleTo("shop")).isTrue();
+    assertThat(s.visibleTo("ops")).isTrue();
+    assertThat(s.visibleTo("other")).isFalse();
+    assertThat(s.attributes().selector()).containsEntry("app", "cart");
+  }
+
+  @Test
+  void joinsEndpointSlicesWithPods() {
+    List<Endpoint> endpoints = registry.endpoints();
+    assertThat(endpoints).hasSize(2);
+    Endpoint ready = endpoints.stream().filter(Endpoint::healthy).findFirst().orElseThrow();
+    assertThat(ready.address()).isEqualTo("10.244.0.5");
+    assertThat(ready.servicePort()).isEqualTo(9090);
+    assertThat(ready.port()).isEqualTo(19090);
+    assertThat(ready.labels()).containsEntry("version", "v1");
+    assertThat(ready.serviceAccount()).isEqualTo("spiffe://cluster.local/ns/shop/sa/cart-sa");
+    assertThat(ready.locality().region()).isEqualTo("eu-west");
+    assertThat(ready.locality().zone()).isEqualTo("zone-a");
+    assertThat(endpoints.stream().filter(e -> !e.healthy()).findFirst().orElseThrow().address())
+        .isEqualTo("10.244.0.6");
+  }
+
+  @Test
+  void changesBecomePushRequestsAndDeletesDisappear() {
+    pushes.clear();
+    client.services().inNamespace("shop").withName("cart").delete();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> registry.services().isEmpty());
+    assertThat(registry.endpoints()).isEmpty();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(pushes)
+                    .anySatisfy(p -> assertThat(p.configsUpdated()).contains("Service/shop/cart")));
+  }
+
+  @Test
+  void protocolRules() {
+    assertThat(KubeConversions.protocol("kubernetes.io/h2c", "x", "TCP")).isEqualTo(Protocol.HTTP2);
+    assertThat(KubeConversions.protocol(null, "grpc-web-x", "TCP")).isEqualTo(Protocol.GRPC_WEB);
+    assertThat(KubeConversions.protocol(null, "http2-foo", "TCP")).isEqualTo(Protocol.HTTP2);
+    assertThat(KubeConversions.protocol(null, "dns", "UDP")).isEqualTo(Protocol.UDP);
+    assertThat(KubeConversions.protocol(null, "web", "TCP")).isEqualTo(Protocol.UNSUPPORTED);
+  }
+}
