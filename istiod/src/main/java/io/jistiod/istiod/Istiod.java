@@ -65,6 +65,10 @@ public final class Istiod implements AutoCloseable {
 
   /** Starts everything; throws with a one-line reason if it cannot (bad folder, port in use). */
   public void start() throws IOException {
+    if (options.configDir() == null && options.kubernetes() == null) {
+      throw new IllegalArgumentException(
+          "no config source: give --configDir, --kubeconfig, or run in a Kubernetes pod");
+    }
     InetSocketAddress grpcAddress = ListenAddress.parse("--grpcAddr", options.grpcAddr());
     InetSocketAddress httpAddress = ListenAddress.parse("--httpAddr", options.httpAddr());
     InetSocketAddress monitoringAddress =

@@ -23,13 +23,6 @@ public record IstiodOptions(
     Duration debounceMax,
     int pushWorkers) {
 
-  public IstiodOptions {
-    if (configDir == null && kubernetes == null) {
-      throw new IllegalArgumentException(
-          "no config source: give --configDir, --kubeconfig, or run in a Kubernetes pod");
-    }
-  }
-
   /** Defaults as istiod has them, reading config from {@code configDir}. */
   public static IstiodOptions defaults(Path configDir) {
     return new IstiodOptions(

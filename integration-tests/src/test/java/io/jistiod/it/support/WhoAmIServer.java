@@ -23,6 +23,11 @@ public final class WhoAmIServer implements AutoCloseable {
   private final Server server;
 
   public WhoAmIServer(String name, int port) throws IOException {
+    this(name, "127.0.0.1", port);
+  }
+
+  /** Serves on {@code host:port}; tests use loopback or a network namespace they created. */
+  public WhoAmIServer(String name, String host, int port) throws IOException {
     ServerServiceDefinition service =
         ServerServiceDefinition.builder(SERVICE)
             .addMethod(
@@ -41,7 +46,7 @@ public final class WhoAmIServer implements AutoCloseable {
                     }))
             .build();
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .addService(service)
             .build()
             .start();

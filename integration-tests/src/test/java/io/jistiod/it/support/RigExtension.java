@@ -1,0 +1,82 @@
+package io.jistiod.it.support;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Starts the rig once per test run (or reuses one already up) and gives each test its own
+ * namespace, deleted afterwards. Tests take a {@link Rig} and a {@link TestNamespace} parameter.
+ */
+public final class RigExtension implements ParameterResolver, AfterEachCallback {
+  private static final ExtensionContext.Namespace STORE =
+      ExtensionContext.Namespace.create(RigExtension.class);
+
+  @Override
+  public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
+    Class<?> type = p.getParameter().getType();
+    return type == Rig.class || type == TestNamespace.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext p, ExtensionContext e) {
+    Rig rig = e.getRoot().getStore(STORE).getOrComputeIfAbsent("rig", k -> start(), Rig.class);
+    if (p.getParameter().getType() == Rig.class) {
+      return rig;
+    }
+    return e.getStore(STORE)
+        .getOrComputeIfAbsent(
+            "namespace",
+            k -> TestNamespace.create(rig, e.getRequiredTestMethod().getName()),
+            TestNamespace.class);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext e) {
+    TestNamespace ns = e.getStore(STORE).remove("namespace", TestNamespace.class);
+    if (ns != null) {
+      ns.delete();
+    }
+  }
+
+  private static Rig start() {
+    Path up = Rig.MODULE.resolve("cluster/up.sh");
+    try {
+      Path log = Files.createTempFile("rig-up", ".log");
+      Process p =
+          new ProcessBuilder(List.of("bash", up.toString()))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      if (!p.waitFor(45, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "cluster/up.sh failed:\n" + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      Path kubeconfig = Path.of(lines.get(lines.size() - 1).strip());
+      return new Rig(kubeconfig);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the rig: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Lower-case DNS label from a test name, with a unique suffix. */
+  static String label(String testName) {
+    String base = testName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    if (base.length() > 40) {
+      base = base.substring(0, 40);
+    }
+    return (base + "-" + Long.toString(System.nanoTime() % 1_000_000, 36)).replaceAll("^-+", "");
+  }
+}
