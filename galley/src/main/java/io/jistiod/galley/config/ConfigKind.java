@@ -13,10 +13,18 @@ import java.util.Objects;
  * @param kind kind name, e.g. {@code VirtualService}
  * @param plural resource name, e.g. {@code virtualservices}
  * @param versions served versions, preferred (the one we write and report) first
+ * @param storageVersion the version the API server stores, one of {@code versions}
+ * @param shortNames kubectl short names, e.g. {@code vs}
  * @param specPrototype default instance of the spec message
  */
 public record ConfigKind(
-    String group, String kind, String plural, List<String> versions, Message specPrototype) {
+    String group,
+    String kind,
+    String plural,
+    List<String> versions,
+    String storageVersion,
+    List<String> shortNames,
+    Message specPrototype) {
 
   public ConfigKind {
     Objects.requireNonNull(group, "group");
@@ -26,6 +34,11 @@ public record ConfigKind(
     if (versions.isEmpty()) {
       throw new IllegalArgumentException("versions: empty (expected: at least one)");
     }
+    if (!versions.contains(storageVersion)) {
+      throw new IllegalArgumentException(
+          "storageVersion: " + storageVersion + " (expected: one of " + versions + ")");
+    }
+    shortNames = List.copyOf(shortNames);
     Objects.requireNonNull(specPrototype, "specPrototype");
   }
 
