@@ -1,6 +1,9 @@
 package io.jistiod.pilot.xds;
 
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
@@ -38,26 +41,13 @@ public final class AdsService
           return;
         }
         if (connection == null) {
-          if (!server.isReady()) {
-            fail(
-                Status.UNAVAILABLE.withDescription(
-                    "server is not ready to serve discovery information"));
-            return;
-          }
-          if (!request.hasNode() || request.getNode().getId().isEmpty()) {
-            fail(Status.INVALID_ARGUMENT.withDescription("missing node information"));
+          Status refusal = admit(request.hasNode() ? request.getNode() : null);
+          if (refusal != null) {
+            fail(refusal);
             return;
           }
           try {
-            var node = request.getNode();
-            Locality locality =
-                new Locality(
-                    node.getLocality().getRegion(),
-                    node.getLocality().getZone(),
-                    node.getLocality().getSubZone());
-            connection =
-                server.connect(
-                    Proxy.fromNode(node.getId(), node.getMetadata(), locality), responses);
+            connection = server.connect(proxy(request.getNode()), responses);
           } catch (NodeParseException e) {
             log.warn("ADS: refused node {}: {}", request.getNode().getId(), e.getMessage());
             fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
@@ -89,5 +79,79 @@ public final class AdsService
         responses.onError(status.asRuntimeException());
       }
     };
+  }
+
+  @Override
+  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+      StreamObserver<DeltaDiscoveryResponse> responses) {
+    return new StreamObserver<>() {
+      private DeltaConnection connection;
+      private boolean failed;
+
+      @Override
+      public void onNext(DeltaDiscoveryRequest request) {
+        if (failed) {
+          return;
+        }
+        if (connection == null) {
+          Status refusal = admit(request.hasNode() ? request.getNode() : null);
+          if (refusal != null) {
+            fail(refusal);
+            return;
+          }
+          try {
+            connection = server.connectDelta(proxy(request.getNode()), responses);
+          } catch (NodeParseException e) {
+            log.warn("ADS: refused node {}: {}", request.getNode().getId(), e.getMessage());
+            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+            return;
+          }
+        }
+        connection.onRequest(request);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (connection != null) {
+          server.disconnect(connection);
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (connection != null) {
+          server.disconnect(connection);
+        }
+        if (!failed) {
+          responses.onCompleted();
+        }
+      }
+
+      private void fail(Status status) {
+        failed = true;
+        responses.onError(status.asRuntimeException());
+      }
+    };
+  }
+
+  /** Why a stream's first request cannot be served, or null if it can. */
+  private Status admit(Node node) {
+    if (!server.isReady()) {
+      return Status.UNAVAILABLE.withDescription(
+          "server is not ready to serve discovery information");
+    }
+    if (node == null || node.getId().isEmpty()) {
+      return Status.INVALID_ARGUMENT.withDescription("missing node information");
+    }
+    return null;
+  }
+
+  private static Proxy proxy(Node node) throws NodeParseException {
+    Locality locality =
+        new Locality(
+            node.getLocality().getRegion(),
+            node.getLocality().getZone(),
+            node.getLocality().getSubZone());
+    return Proxy.fromNode(node.getId(), node.getMetadata(), locality);
   }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>A type's version is a digest of its content, so it changes exactly when the resources do; a
  * push whose content equals what the proxy already has is not sent.
  */
-final class Connection {
+final class Connection implements ProxyConnection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
   final String id;
@@ -111,7 +111,18 @@ final class Connection {
   }
 
   /** Pushes every watched type, in push order, whose content changed. */
-  synchronized void push(PushContext push) {
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Proxy proxy() {
+    return proxy;
+  }
+
+  @Override
+  public synchronized void push(PushContext push) {
     if (closed) {
       return;
     }
@@ -170,12 +181,14 @@ final class Connection {
     return true;
   }
 
-  synchronized void close() {
+  @Override
+  public synchronized void close() {
     closed = true;
   }
 
   /** What is watched, for debug endpoints and tests: type URL to subscribed names. */
-  synchronized Map<String, Set<String>> watchedNames() {
+  @Override
+  public synchronized Map<String, Set<String>> watchedNames() {
     Map<String, Set<String>> m = new HashMap<>();
     watched.forEach((k, v) -> m.put(k, v.names));
     return m;
@@ -199,5 +212,10 @@ final class Connection {
       sha.update(body.getValue().asReadOnlyByteBuffer());
     }
     return HexFormat.of().formatHex(sha.digest(), 0, 8);
+  }
+
+  /** The version of one resource: a digest of its body. */
+  static String version(XdsResource r) {
+    return version(List.of(r));
   }
 }

@@ -1,5 +1,6 @@
 package io.jistiod.pilot.xds;
 
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.model.Proxy;
@@ -30,7 +31,7 @@ public final class DiscoveryServer implements AutoCloseable {
   private final GeneratorRegistry generators;
   private final PushContextFactory factory;
   private final XdsMetrics metrics;
-  private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+  private final Map<String, ProxyConnection> connections = new ConcurrentHashMap<>();
   private final PushQueue queue = new PushQueue();
   private final AtomicLong connectionCounter = new AtomicLong();
   private final List<Thread> workers = new ArrayList<>();
@@ -75,26 +76,41 @@ public final class DiscoveryServer implements AutoCloseable {
     if (request.full()) {
       current = factory.build(current, request);
     }
-    for (Connection c : connections.values()) {
+    for (ProxyConnection c : connections.values()) {
       queue.enqueue(c, request);
     }
   }
 
   Connection connect(Proxy proxy, StreamObserver<DiscoveryResponse> out) {
-    String id = proxy.id() + "-" + connectionCounter.incrementAndGet();
-    Connection c = new Connection(id, proxy, out, this);
-    connections.put(id, c);
+    return register(new Connection(nextId(proxy), proxy, out, this));
+  }
+
+  DeltaConnection connectDelta(Proxy proxy, StreamObserver<DeltaDiscoveryResponse> out) {
+    return register(new DeltaConnection(nextId(proxy), proxy, out, this));
+  }
+
+  private String nextId(Proxy proxy) {
+    return proxy.id() + "-" + connectionCounter.incrementAndGet();
+  }
+
+  private <C extends ProxyConnection> C register(C c) {
+    connections.put(c.id(), c);
     metrics.connected();
-    log.info("ADS: new connection {} ({} {})", id, proxy.type(), proxy.ipAddresses());
+    log.info(
+        "ADS: new {} connection {} ({} {})",
+        c instanceof DeltaConnection ? "delta" : "sotw",
+        c.id(),
+        c.proxy().type(),
+        c.proxy().ipAddresses());
     return c;
   }
 
-  void disconnect(Connection c) {
-    if (connections.remove(c.id) != null) {
+  void disconnect(ProxyConnection c) {
+    if (connections.remove(c.id()) != null) {
       c.close();
       queue.remove(c);
       metrics.disconnected();
-      log.info("ADS: {} disconnected", c.id);
+      log.info("ADS: {} disconnected", c.id());
     }
   }
 
@@ -120,16 +136,16 @@ public final class DiscoveryServer implements AutoCloseable {
   private void work() {
     try {
       while (true) {
-        Map.Entry<Connection, PushRequest> next = queue.take();
+        Map.Entry<ProxyConnection, PushRequest> next = queue.take();
         if (next == null) {
           return;
         }
-        Connection c = next.getKey();
+        ProxyConnection c = next.getKey();
         try {
           c.push(current);
           metrics.convergence(Duration.ofNanos(System.nanoTime() - next.getValue().startNanos()));
         } catch (RuntimeException e) {
-          log.error("push to {} failed", c.id, e);
+          log.error("push to {} failed", c.id(), e);
         } finally {
           queue.done(c);
         }

@@ -13,24 +13,24 @@ import java.util.Set;
  * most and never piles up work.
  */
 final class PushQueue {
-  private final Map<Connection, PushRequest> pending = new LinkedHashMap<>();
-  private final Set<Connection> inProgress = new HashSet<>();
+  private final Map<ProxyConnection, PushRequest> pending = new LinkedHashMap<>();
+  private final Set<ProxyConnection> inProgress = new HashSet<>();
   private boolean shutdown;
 
-  synchronized void enqueue(Connection c, PushRequest request) {
+  synchronized void enqueue(ProxyConnection c, PushRequest request) {
     pending.merge(c, request, PushRequest::merge);
     notifyAll();
   }
 
   /** Blocks until a connection not already being pushed has a pending push, or shutdown. */
-  synchronized Map.Entry<Connection, PushRequest> take() throws InterruptedException {
+  synchronized Map.Entry<ProxyConnection, PushRequest> take() throws InterruptedException {
     while (true) {
       if (shutdown) {
         return null;
       }
-      Iterator<Map.Entry<Connection, PushRequest>> it = pending.entrySet().iterator();
+      Iterator<Map.Entry<ProxyConnection, PushRequest>> it = pending.entrySet().iterator();
       while (it.hasNext()) {
-        Map.Entry<Connection, PushRequest> e = it.next();
+        Map.Entry<ProxyConnection, PushRequest> e = it.next();
         if (!inProgress.contains(e.getKey())) {
           it.remove();
           inProgress.add(e.getKey());
@@ -41,14 +41,14 @@ final class PushQueue {
     }
   }
 
-  synchronized void done(Connection c) {
+  synchronized void done(ProxyConnection c) {
     inProgress.remove(c);
     if (pending.containsKey(c)) {
       notifyAll();
     }
   }
 
-  synchronized void remove(Connection c) {
+  synchronized void remove(ProxyConnection c) {
     pending.remove(c);
   }
 

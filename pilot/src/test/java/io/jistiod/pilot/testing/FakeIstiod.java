@@ -2,6 +2,8 @@ package io.jistiod.pilot.testing;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
@@ -96,6 +98,11 @@ public final class FakeIstiod implements AutoCloseable {
     return new AdsClient(AggregatedDiscoveryServiceGrpc.newStub(channel), node);
   }
 
+  /** Opens a delta (incremental) ADS stream. */
+  public DeltaClient connectDelta(Node node) {
+    return new DeltaClient(AggregatedDiscoveryServiceGrpc.newStub(channel), node);
+  }
+
   public double counter(String name, String type) {
     var c = metrics.find(name).tag("type", type).counter();
     return c == null ? 0 : c.count();
@@ -178,6 +185,72 @@ public final class FakeIstiod implements AutoCloseable {
 
     public void close() {
       requests.onCompleted();
+    }
+  }
+
+  /** A raw delta ADS client. */
+  public static final class DeltaClient {
+    public final BlockingQueue<DeltaDiscoveryResponse> responses = new LinkedBlockingQueue<>();
+    public volatile Throwable error;
+    private final StreamObserver<DeltaDiscoveryRequest> requests;
+    private final Node node;
+    private boolean first = true;
+
+    DeltaClient(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node) {
+      this.node = node;
+      this.requests =
+          stub.deltaAggregatedResources(
+              new StreamObserver<>() {
+                @Override
+                public void onNext(DeltaDiscoveryResponse r) {
+                  responses.add(r);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  error = t;
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+    }
+
+    public void send(DeltaDiscoveryRequest.Builder request) {
+      if (first) {
+        request.setNode(node);
+        first = false;
+      }
+      requests.onNext(request.build());
+    }
+
+    public void subscribe(String typeUrl, String... names) {
+      send(
+          DeltaDiscoveryRequest.newBuilder()
+              .setTypeUrl(typeUrl)
+              .addAllResourceNamesSubscribe(List.of(names)));
+    }
+
+    public void ack(DeltaDiscoveryResponse r) {
+      send(
+          DeltaDiscoveryRequest.newBuilder()
+              .setTypeUrl(r.getTypeUrl())
+              .setResponseNonce(r.getNonce()));
+    }
+
+    public DeltaDiscoveryResponse next() throws InterruptedException {
+      DeltaDiscoveryResponse r = responses.poll(5, TimeUnit.SECONDS);
+      if (r == null) {
+        throw new AssertionError("no response within 5 s" + (error == null ? "" : ": " + error));
+      }
+      return r;
+    }
+
+    public void expectNothing(long millis) throws InterruptedException {
+      DeltaDiscoveryResponse r = responses.poll(millis, TimeUnit.MILLISECONDS);
+      if (r != null) {
+        throw new AssertionError("unexpected response: " + r);
+      }
     }
   }
 }

@@ -1,0 +1,241 @@
+package io.jistiod.pilot.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.stub.StreamObserver;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One incremental (delta) ADS stream, the mode Envoy sidecars and gateways use by default.
+ *
+ * <p>Per type it tracks what the client holds (name to version), so a push sends only resources
+ * whose content changed and names the ones that went away in {@code removed_resources}. A
+ * reconnecting client's {@code initial_resource_versions} seed that map, so it is sent only the
+ * difference. Subscribe and unsubscribe are honoured whatever the nonce, as the xDS spec asks; only
+ * ACK/NACK bookkeeping looks at the nonce.
+ *
+ * <p>Same threading as {@link Connection}: requests and pushes share this object's lock.
+ */
+final class DeltaConnection implements ProxyConnection {
+  private static final Logger log = LoggerFactory.getLogger(DeltaConnection.class);
+
+  /** Per-type subscription and client state. */
+  private static final class Watch {
+    final String typeUrl;
+    boolean wildcard;
+    final Set<String> names = new HashSet<>();
+
+    /** What the client holds: name to version. */
+    final Map<String, String> clientVersions = new HashMap<>();
+
+    /** Subscribed names already reported as absent, so absence is reported once. */
+    final Set<String> reportedAbsent = new HashSet<>();
+
+    String nonceSent;
+    String lastError;
+
+    Watch(String typeUrl) {
+      this.typeUrl = typeUrl;
+    }
+  }
+
+  private final String id;
+  private final Proxy proxy;
+  private final StreamObserver<DeltaDiscoveryResponse> out;
+  private final DiscoveryServer server;
+  private final Map<String, Watch> watches = new LinkedHashMap<>();
+  private boolean closed;
+
+  DeltaConnection(
+      String id, Proxy proxy, StreamObserver<DeltaDiscoveryResponse> out, DiscoveryServer server) {
+    this.id = id;
+    this.proxy = proxy;
+    this.out = out;
+    this.server = server;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Proxy proxy() {
+    return proxy;
+  }
+
+  synchronized void onRequest(DeltaDiscoveryRequest request) {
+    if (closed) {
+      return;
+    }
+    String type = request.getTypeUrl();
+    Watch w = watches.get(type);
+    boolean newWatch = w == null;
+    if (newWatch) {
+      w = new Watch(type);
+      watches.put(type, w);
+      // Legacy wildcard: the first request of a wildcard-capable type with no names.
+      w.wildcard = TypeUrls.isWildcardType(type) && request.getResourceNamesSubscribeCount() == 0;
+      w.clientVersions.putAll(request.getInitialResourceVersionsMap());
+    }
+    if (!request.getResponseNonce().isEmpty()) {
+      if (request.getResponseNonce().equals(w.nonceSent)) {
+        if (request.hasErrorDetail()) {
+          server.metrics().rejected(type);
+          w.lastError = request.getErrorDetail().getMessage();
+          log.warn("{}: {} rejected: {}", id, TypeUrls.shortName(type), w.lastError);
+        } else {
+          w.lastError = null;
+        }
+      } else {
+        server.metrics().expiredNonce(type);
+      }
+    }
+    boolean added = false;
+    for (String name : request.getResourceNamesSubscribeList()) {
+      if (name.equals("*")) {
+        added |= !w.wildcard;
+        w.wildcard = true;
+        continue;
+      }
+      if (w.names.add(name)) {
+        added = true;
+      }
+      // A (re)subscription is always answered with the resource, even if unchanged.
+      if (!request.getInitialResourceVersionsMap().containsKey(name)) {
+        w.clientVersions.remove(name);
+      }
+      w.reportedAbsent.remove(name);
+    }
+    for (String name : request.getResourceNamesUnsubscribeList()) {
+      if (name.equals("*")) {
+        w.wildcard = false;
+        continue;
+      }
+      w.names.remove(name);
+      w.clientVersions.remove(name); // the client drops it
+      w.reportedAbsent.remove(name);
+    }
+    if (newWatch || added) {
+      send(w, server.current(), false, newWatch);
+    }
+  }
+
+  @Override
+  public synchronized void push(PushContext push) {
+    if (closed) {
+      return;
+    }
+    List<Watch> types = new ArrayList<>(watches.values());
+    types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
+    boolean clustersSent = false;
+    for (Watch w : types) {
+      boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
+      boolean sent = send(w, push, force, false);
+      clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
+    }
+  }
+
+  /**
+   * Sends what the client lacks: changed or new resources, and removals. Returns whether a response
+   * went out.
+   *
+   * @param resendAll send every resource, changed or not (endpoints after clusters changed)
+   * @param always respond even if there is nothing to send (the first answer of a watch)
+   */
+  private boolean send(Watch w, PushContext push, boolean resendAll, boolean always) {
+    Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
+    if (generator.isEmpty()) {
+      return false;
+    }
+    if (!w.wildcard && w.names.isEmpty() && w.clientVersions.isEmpty() && !always) {
+      return false;
+    }
+    List<XdsResource> generated;
+    try {
+      generated =
+          generator.get().generate(proxy, push, w.wildcard ? Set.of() : Set.copyOf(w.names));
+    } catch (RuntimeException e) {
+      log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
+      return false;
+    }
+    Map<String, XdsResource> current = new LinkedHashMap<>();
+    for (XdsResource r : generated) {
+      if (w.wildcard || w.names.contains(r.name())) {
+        current.put(r.name(), r);
+      }
+    }
+    DeltaDiscoveryResponse.Builder response =
+        DeltaDiscoveryResponse.newBuilder().setTypeUrl(w.typeUrl);
+    Map<String, String> sentVersions = new HashMap<>();
+    for (XdsResource r : current.values()) {
+      String version = Connection.version(r);
+      if (resendAll || !version.equals(w.clientVersions.get(r.name()))) {
+        response.addResources(
+            Resource.newBuilder().setName(r.name()).setVersion(version).setResource(r.body()));
+        sentVersions.put(r.name(), version);
+      }
+    }
+    Set<String> removed = new TreeSet<>();
+    for (String name : w.clientVersions.keySet()) {
+      if (!current.containsKey(name)) {
+        removed.add(name);
+      }
+    }
+    for (String name : w.names) {
+      if (!current.containsKey(name) && !w.reportedAbsent.contains(name)) {
+        removed.add(name); // subscribed but does not exist: say so (xDS "resource does not exist")
+      }
+    }
+    response.addAllRemovedResources(removed);
+    if (response.getResourcesCount() == 0 && removed.isEmpty() && !always) {
+      return false;
+    }
+    String nonce = UUID.randomUUID().toString();
+    response.setNonce(nonce).setSystemVersionInfo(push.version());
+    try {
+      out.onNext(response.build());
+    } catch (RuntimeException e) {
+      server.metrics().sendError(w.typeUrl);
+      closed = true;
+      return false;
+    }
+    w.nonceSent = nonce;
+    w.clientVersions.putAll(sentVersions);
+    for (String name : removed) {
+      w.clientVersions.remove(name);
+      if (w.names.contains(name)) {
+        w.reportedAbsent.add(name);
+      }
+    }
+    server.metrics().pushed(w.typeUrl);
+    return true;
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+  }
+
+  @Override
+  public synchronized Map<String, Set<String>> watchedNames() {
+    Map<String, Set<String>> m = new HashMap<>();
+    watches.forEach((k, v) -> m.put(k, v.wildcard ? Set.of("*") : Set.copyOf(v.names)));
+    return m;
+  }
+}
