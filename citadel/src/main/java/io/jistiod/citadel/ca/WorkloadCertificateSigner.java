@@ -3,9 +3,9 @@ package io.jistiod.citadel.ca;
 import io.jistiod.citadel.pki.CaKeyMaterial;
 import io.jistiod.citadel.pki.CaKeyMaterialSource;
 import io.jistiod.citadel.pki.InvalidKeyMaterialException;
-import io.jistiod.citadel.pki.KeyAlgorithm;
 import io.jistiod.citadel.pki.Pem;
 import io.jistiod.citadel.pki.Serials;
+import io.jistiod.citadel.pki.Signers;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -33,8 +33,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
@@ -132,9 +130,7 @@ public final class WorkloadCertificateSigner {
       }
       // Critical because the subject is empty: the SAN is the only name the certificate has.
       builder.addExtension(Extension.subjectAlternativeName, true, SubjectAltNames.of(identities));
-      ContentSigner signer =
-          new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(ca.signingKey()))
-              .build(ca.signingKey());
+      ContentSigner signer = Signers.contentSigner(ca.signingKey());
       X509Certificate leaf = CERT_CONVERTER.getCertificate(builder.build(signer));
       return new IssuedCertificate(leaf, ca);
     } catch (GeneralSecurityException
@@ -154,7 +150,7 @@ public final class WorkloadCertificateSigner {
       PKCS10CertificationRequest parsed = Pem.parseCsr(csrPem);
       JcaPKCS10CertificationRequest csr = new JcaPKCS10CertificationRequest(parsed);
       PublicKey key = csr.getPublicKey();
-      if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+      if (!csr.isSignatureValid(Signers.verifier(key))) {
         throw new CaException(CaErrorType.CSR_ERROR, "CSR signature is invalid");
       }
       return key;

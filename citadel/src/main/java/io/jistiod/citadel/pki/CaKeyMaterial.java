@@ -1,5 +1,6 @@
 package io.jistiod.citadel.pki;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -133,7 +134,7 @@ public final class CaKeyMaterial {
               + "' key type "
               + publicKey.getAlgorithm());
     }
-    byte[] probe = "jistiod-ca-key-probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] probe = "jistiod-ca-key-probe".getBytes(StandardCharsets.US_ASCII);
     try {
       String algorithm = KeyAlgorithm.signatureAlgorithmFor(key);
       Signature signer = Signature.getInstance(algorithm);

@@ -23,7 +23,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * Creates the self-signed root that Istio's CA uses when no plug-in CA is mounted: subject {@code
@@ -86,12 +85,9 @@ public final class SelfSignedRootGenerator {
           Extension.subjectKeyIdentifier,
           false,
           extensions.createSubjectKeyIdentifier(keyPair.getPublic()));
-      var signer =
-          new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(keyPair.getPrivate()))
-              .setSecureRandom(random)
-              .build(keyPair.getPrivate());
       X509Certificate root =
-          new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+          new JcaX509CertificateConverter()
+              .getCertificate(builder.build(Signers.contentSigner(keyPair.getPrivate())));
       return new CaKeyMaterial(root, keyPair.getPrivate(), List.of(), List.of(root));
     } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
       throw new IllegalStateException("cannot create self-signed root for " + trustDomain, e);

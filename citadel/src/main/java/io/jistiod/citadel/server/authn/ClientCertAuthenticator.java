@@ -8,6 +8,7 @@ import io.jistiod.citadel.server.CallInfo;
 import io.jistiod.citadel.server.Caller;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
@@ -84,9 +85,9 @@ public final class ClientCertAuthenticator implements Authenticator {
     return AuthenticationResult.success(new Caller(name(), ids));
   }
 
-  private static List<X509Certificate> x509(java.security.cert.Certificate[] certs) {
+  private static List<X509Certificate> x509(Certificate[] certs) {
     List<X509Certificate> out = new ArrayList<>();
-    for (java.security.cert.Certificate cert : certs) {
+    for (Certificate cert : certs) {
       if (cert instanceof X509Certificate x509) {
         out.add(x509);
       }
