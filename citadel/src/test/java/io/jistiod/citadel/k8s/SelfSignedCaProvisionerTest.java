@@ -14,6 +14,8 @@ import io.jistiod.citadel.pki.Pem;
 import io.jistiod.citadel.pki.SelfSignedRootGenerator;
 import io.jistiod.citadel.testing.TestPki;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -84,21 +86,7 @@ class SelfSignedCaProvisionerTest {
   void readsSecretsWrittenByIstioWithoutRootCert() {
     // A Secret written by an older Istio may hold only ca-cert.pem and ca-key.pem.
     CaKeyMaterial root = TestPki.selfSignedRoot();
-    client
-        .secrets()
-        .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("istio-ca-secret")
-                .endMetadata()
-                .withType("istio.io/ca-root")
-                .withData(
-                    Map.of(
-                        "ca-cert.pem", b64(Pem.encode(root.signingCert())),
-                        "ca-key.pem", b64(Pem.encode(root.signingKey()))))
-                .build())
-        .create();
+    storeSecret(root.signingCert(), root.signingKey());
 
     CaKeyMaterial loaded = provisioner().loadOrCreate();
 
@@ -113,18 +101,7 @@ class SelfSignedCaProvisionerTest {
     CaKeyMaterial other =
         new SelfSignedRootGenerator(TestPki.CLOCK, TestPki.RANDOM)
             .generate("x", KeyAlgorithm.ECDSA_P256, java.time.Duration.ofDays(1));
-    Secret broken =
-        new SecretBuilder()
-            .withNewMetadata()
-            .withName("istio-ca-secret")
-            .endMetadata()
-            .withType("istio.io/ca-root")
-            .withData(
-                Map.of(
-                    "ca-cert.pem", b64(Pem.encode(root.signingCert())),
-                    "ca-key.pem", b64(Pem.encode(other.signingKey()))))
-            .build();
-    client.secrets().inNamespace(NS).resource(broken).create();
+    Secret broken = storeSecret(root.signingCert(), other.signingKey());
 
     assertThatThrownBy(() -> provisioner().loadOrCreate())
         .isInstanceOf(InvalidKeyMaterialException.class)
@@ -132,6 +109,20 @@ class SelfSignedCaProvisionerTest {
         .hasMessageContaining("does not match")
         .hasMessageNotContaining("PRIVATE KEY");
     assertThat(secret().getData()).isEqualTo(broken.getData());
+  }
+
+  /** An istio-ca-secret holding only a certificate and a key, as older Istio wrote it. */
+  private Secret storeSecret(X509Certificate cert, PrivateKey key) {
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("istio-ca-secret")
+            .endMetadata()
+            .withType("istio.io/ca-root")
+            .withData(
+                Map.of("ca-cert.pem", b64(Pem.encode(cert)), "ca-key.pem", b64(Pem.encode(key))))
+            .build();
+    return client.secrets().inNamespace(NS).resource(secret).create();
   }
 
   private static String b64(String text) {
