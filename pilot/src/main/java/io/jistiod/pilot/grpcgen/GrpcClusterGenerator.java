@@ -13,6 +13,7 @@ import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.networking.TrafficPolicies;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
@@ -66,19 +67,10 @@ public final class GrpcClusterGenerator implements XdsGenerator {
           push.destinationRuleFor(proxy, service.hostname())
               .map(r -> r.spec())
               .orElse(DestinationRule.getDefaultInstance());
-      TrafficPolicy policy = dr.getTrafficPolicy();
-      if (!key.subset().isEmpty()) {
-        Subset subset =
-            dr.getSubsetsList().stream()
-                .filter(s -> s.getName().equals(key.subset()))
-                .findFirst()
-                .orElse(null);
-        if (subset == null) {
-          continue; // a route to an undefined subset: no cluster, as in Istio
-        }
-        policy = TrafficPolicies.mergeSubset(policy, subset.getTrafficPolicy());
+      TrafficPolicy policy = TrafficPolicies.resolve(dr, key.subset(), key.port());
+      if (policy == null) {
+        continue; // a route to an undefined subset: no cluster, as in Istio
       }
-      policy = TrafficPolicies.forPort(policy, key.port());
       out.add(XdsResource.of(name, cluster(name, policy)));
     }
     return out;
@@ -92,7 +84,20 @@ public final class GrpcClusterGenerator implements XdsGenerator {
             .setEdsClusterConfig(
                 Cluster.EdsClusterConfig.newBuilder().setServiceName(name).setEdsConfig(ADS));
     LoadBalancerSettings lb = policy.getLoadBalancer();
-    if (lb.getSimple() == LoadBalancerSettings.SimpleLB.LEAST_REQUEST
+    if (lb.hasConsistentHash()) {
+      // gRPC supports ring hash (not Maglev); the hash key comes from the route's hash policy.
+      var hash = lb.getConsistentHash();
+      long minRing =
+          hash.hasRingHash() && hash.getRingHash().getMinimumRingSize() > 0
+              ? hash.getRingHash().getMinimumRingSize()
+              : hash.getMinimumRingSize();
+      c.setLbPolicy(Cluster.LbPolicy.RING_HASH);
+      if (minRing > 0) {
+        c.setRingHashLbConfig(
+            Cluster.RingHashLbConfig.newBuilder()
+                .setMinimumRingSize(com.google.protobuf.UInt64Value.of(minRing)));
+      }
+    } else if (lb.getSimple() == LoadBalancerSettings.SimpleLB.LEAST_REQUEST
         || lb.getSimple() == LoadBalancerSettings.SimpleLB.LEAST_CONN) {
       c.setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST);
     }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.networking.DestinationPolicies;
 import io.jistiod.pilot.networking.HttpRouteBuilder;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -49,13 +50,15 @@ public final class GrpcRouteGenerator implements XdsGenerator {
             .setName(service.hostname() + ":" + port)
             .addAllDomains(domains(service, port, proxy.configNamespace()));
     var vs = push.virtualServiceFor(proxy, service.hostname());
+    DestinationPolicies policies = DestinationPolicies.of(push, proxy);
     if (vs.isPresent()) {
       HttpRouteBuilder routes =
-          new HttpRouteBuilder(vs.get().config().namespace(), push.domainSuffix(), port, true);
+          new HttpRouteBuilder(
+              vs.get().config().namespace(), push.domainSuffix(), port, true, policies);
       vh.addAllRoutes(routes.build(vs.get().spec().getHttpList()));
     } else {
       vh.addRoutes(
-          new HttpRouteBuilder(service.namespace(), push.domainSuffix(), port, true)
+          new HttpRouteBuilder(service.namespace(), push.domainSuffix(), port, true, policies)
               .defaultRoute(service.hostname()));
     }
     return RouteConfiguration.newBuilder().setName(name).addVirtualHosts(vh).build();

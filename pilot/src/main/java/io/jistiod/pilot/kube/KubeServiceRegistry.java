@@ -205,11 +205,16 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         if ("namespace".equals(reason)) {
           return; // namespace labels matter once discovery selectors and injection arrive
         }
-        changes.accept(
-            PushRequest.full(
-                reason,
-                kind + "/" + obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName(),
-                System.nanoTime()));
+        String key =
+            kind + "/" + obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
+        if ("endpoint".equals(reason)) {
+          // Endpoints only: an incremental push that recomputes EDS alone, as istiod does.
+          changes.accept(
+              new PushRequest(
+                  false, java.util.Set.of(key), java.util.Map.of(reason, 1), System.nanoTime()));
+        } else {
+          changes.accept(PushRequest.full(reason, key, System.nanoTime()));
+        }
       }
     };
   }

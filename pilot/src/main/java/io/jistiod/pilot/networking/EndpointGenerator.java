@@ -59,12 +59,19 @@ public final class EndpointGenerator implements XdsGenerator {
       }
       subsetLabels = subset.getLabelsMap();
     }
+    // Istio fails over by locality only when outlier detection can eject the failing endpoints.
+    boolean failover =
+        DestinationPolicies.of(push, proxy)
+            .policy(key.hostname(), key.subset(), key.port())
+            .map(p -> p.hasOutlierDetection())
+            .orElse(false);
     Map<String, List<Endpoint>> byLocality = new TreeMap<>();
     for (Endpoint e : push.endpoints(key.hostname(), key.port())) {
       if (e.healthy() && e.matches(subsetLabels)) {
         byLocality.computeIfAbsent(e.locality().toString(), l -> new ArrayList<>()).add(e);
       }
     }
+    List<LocalityLbEndpoints.Builder> groups = new ArrayList<>();
     for (List<Endpoint> endpoints : byLocality.values()) {
       endpoints.sort(Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port));
       Locality l = endpoints.get(0).locality();
@@ -92,8 +99,37 @@ public final class EndpointGenerator implements XdsGenerator {
                 .setLoadBalancingWeight(UInt32Value.of(e.weight())));
       }
       group.setLoadBalancingWeight(UInt32Value.of(total));
-      cla.addEndpoints(group);
+      if (failover) {
+        group.setPriority(priority(proxy.locality(), l));
+      }
+      groups.add(group);
     }
+    if (failover) {
+      compactPriorities(groups);
+    }
+    groups.forEach(cla::addEndpoints);
     return cla.build();
+  }
+
+  /**
+   * Istio's failover order: same region, zone and sub-zone first (0), then same zone (1), same
+   * region (2), anything else (3).
+   */
+  static int priority(Locality proxy, Locality endpoints) {
+    if (!proxy.region().equals(endpoints.region())) {
+      return 3;
+    }
+    if (!proxy.zone().equals(endpoints.zone())) {
+      return 2;
+    }
+    return proxy.subzone().equals(endpoints.subzone()) ? 0 : 1;
+  }
+
+  /** Renumbers priorities 0, 1, 2... keeping their order: Envoy and gRPC reject gaps. */
+  static void compactPriorities(List<LocalityLbEndpoints.Builder> groups) {
+    TreeSet<Integer> used = new TreeSet<>();
+    groups.forEach(g -> used.add(g.getPriority()));
+    List<Integer> order = new ArrayList<>(used);
+    groups.forEach(g -> g.setPriority(order.indexOf(g.getPriority())));
   }
 }

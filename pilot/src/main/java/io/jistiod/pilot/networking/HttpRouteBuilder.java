@@ -45,16 +45,24 @@ public final class HttpRouteBuilder {
   private final String domainSuffix;
   private final int port;
   private final boolean proxylessGrpc;
+  private final DestinationPolicies policies;
 
   /**
    * @param namespace namespace of the VirtualService, for resolving short destination hosts
    * @param port the service port the routes are for; destinations without a port use it
+   * @param policies DestinationRule policy per destination, for consistent-hash keys
    */
-  public HttpRouteBuilder(String namespace, String domainSuffix, int port, boolean proxylessGrpc) {
+  public HttpRouteBuilder(
+      String namespace,
+      String domainSuffix,
+      int port,
+      boolean proxylessGrpc,
+      DestinationPolicies policies) {
     this.namespace = namespace;
     this.domainSuffix = domainSuffix;
     this.port = port;
     this.proxylessGrpc = proxylessGrpc;
+    this.policies = policies;
   }
 
   /**
@@ -84,6 +92,7 @@ public final class HttpRouteBuilder {
     RouteAction.Builder action =
         RouteAction.newBuilder().setCluster(ClusterName.outbound(hostname, port, "").toString());
     setTimeout(action, null);
+    hashPolicy(hostname, "", port).ifPresent(action::addHashPolicy);
     return Route.newBuilder()
         .setName("default")
         .setMatch(RouteMatch.newBuilder().setPrefix("/"))
@@ -118,6 +127,7 @@ public final class HttpRouteBuilder {
       action.setWeightedClusters(weighted);
     }
     setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null);
+    sharedHashPolicy(destinations).ifPresent(action::addHashPolicy);
     if (rule.hasRetries()) {
       RetryPolicy retry = retryPolicy(rule.getRetries());
       if (retry != null) {
@@ -144,6 +154,68 @@ public final class HttpRouteBuilder {
     } else {
       action.setMaxGrpcTimeout(t);
     }
+  }
+
+  /**
+   * The consistent-hash key of a route: its destinations' DestinationRule hash policy, if they all
+   * agree on one (a weighted split across differently hashed subsets has none).
+   */
+  private java.util.Optional<RouteAction.HashPolicy> sharedHashPolicy(
+      List<HTTPRouteDestination> destinations) {
+    java.util.Optional<RouteAction.HashPolicy> shared = null;
+    for (HTTPRouteDestination d : destinations) {
+      Destination dest = d.getDestination();
+      String host = Hosts.resolveShortName(dest.getHost(), namespace, domainSuffix);
+      int p = dest.hasPort() && dest.getPort().getNumber() != 0 ? dest.getPort().getNumber() : port;
+      var h = hashPolicy(host, dest.getSubset(), p);
+      if (shared == null) {
+        shared = h;
+      } else if (!shared.equals(h)) {
+        return java.util.Optional.empty();
+      }
+    }
+    return shared == null ? java.util.Optional.empty() : shared;
+  }
+
+  private java.util.Optional<RouteAction.HashPolicy> hashPolicy(String host, String subset, int p) {
+    return policies
+        .policy(host, subset, p)
+        .filter(t -> t.getLoadBalancer().hasConsistentHash())
+        .map(t -> toHashPolicy(t.getLoadBalancer().getConsistentHash()));
+  }
+
+  private static RouteAction.HashPolicy toHashPolicy(
+      io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings.ConsistentHashLB hash) {
+    RouteAction.HashPolicy.Builder h = RouteAction.HashPolicy.newBuilder();
+    switch (hash.getHashKeyCase()) {
+      case HTTP_HEADER_NAME:
+        h.setHeader(
+            RouteAction.HashPolicy.Header.newBuilder().setHeaderName(hash.getHttpHeaderName()));
+        break;
+      case HTTP_COOKIE:
+        var cookie = hash.getHttpCookie();
+        var c =
+            RouteAction.HashPolicy.Cookie.newBuilder()
+                .setName(cookie.getName())
+                .setPath(cookie.getPath());
+        if (cookie.hasTtl()) {
+          c.setTtl(cookie.getTtl());
+        }
+        h.setCookie(c);
+        break;
+      case USE_SOURCE_IP:
+        h.setConnectionProperties(
+            RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
+        break;
+      case HTTP_QUERY_PARAMETER_NAME:
+        h.setQueryParameter(
+            RouteAction.HashPolicy.QueryParameter.newBuilder()
+                .setName(hash.getHttpQueryParameterName()));
+        break;
+      default:
+        break;
+    }
+    return h.build();
   }
 
   private String clusterFor(Destination d) {

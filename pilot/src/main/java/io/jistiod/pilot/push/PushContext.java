@@ -55,6 +55,13 @@ public final class PushContext {
     }
   }
 
+  /** This context with new endpoints and everything else reused: an endpoints-only push. */
+  PushContext withEndpoints(
+      String newVersion, Map<String, Map<Integer, List<Endpoint>>> newEndpoints) {
+    return new PushContext(
+        newVersion, domainSuffix, services, newEndpoints, virtualServices, destinationRules);
+  }
+
   public String version() {
     return version;
   }

@@ -38,17 +38,9 @@ public final class PushContextBuilder implements PushContextFactory {
     this.domainSuffix = domainSuffix;
   }
 
-  @Override
-  public PushContext build(PushContext previous, PushRequest request) {
-    Map<String, Service> services = new TreeMap<>();
+  private Map<String, Map<Integer, List<Endpoint>>> endpointIndex() {
     Map<String, Map<Integer, List<Endpoint>>> endpoints = new TreeMap<>();
     for (ServiceDiscovery registry : registries) {
-      for (Service s : registry.services()) {
-        Service first = services.putIfAbsent(s.hostname(), s);
-        if (first != null && first != s) {
-          log.debug("service {} is defined more than once; using the first", s.hostname());
-        }
-      }
       for (Endpoint e : registry.endpoints()) {
         endpoints
             .computeIfAbsent(e.hostname(), h -> new TreeMap<>())
@@ -56,6 +48,25 @@ public final class PushContextBuilder implements PushContextFactory {
             .add(e);
       }
     }
+    return endpoints;
+  }
+
+  @Override
+  public PushContext build(PushContext previous, PushRequest request) {
+    if (previous != null && !request.full()) {
+      // Endpoints changed and nothing else: reuse every other index.
+      return previous.withEndpoints(Long.toString(counter.incrementAndGet()), endpointIndex());
+    }
+    Map<String, Service> services = new TreeMap<>();
+    for (ServiceDiscovery registry : registries) {
+      for (Service s : registry.services()) {
+        Service first = services.putIfAbsent(s.hostname(), s);
+        if (first != null && first != s) {
+          log.debug("service {} is defined more than once; using the first", s.hostname());
+        }
+      }
+    }
+    Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
     List<PushContext.ResolvedVirtualService> virtualServices = new ArrayList<>();
     for (Config c : store.list(IstioKinds.VIRTUAL_SERVICE, null)) {
       List<String> hosts = new ArrayList<>();

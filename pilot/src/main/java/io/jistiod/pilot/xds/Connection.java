@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -122,7 +123,7 @@ final class Connection implements ProxyConnection {
   }
 
   @Override
-  public synchronized void push(PushContext push) {
+  public synchronized void push(PushContext push, PushRequest request) {
     if (closed) {
       return;
     }
@@ -130,6 +131,9 @@ final class Connection implements ProxyConnection {
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;
     for (WatchedResource w : types) {
+      if (!request.full() && !TypeUrls.ENDPOINT.equals(w.typeUrl)) {
+        continue; // only endpoints changed
+      }
       // A resent cluster must see its endpoints again (Envoy warms clusters on EDS).
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
       boolean sent = send(w, push, force);

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -137,7 +138,7 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   @Override
-  public synchronized void push(PushContext push) {
+  public synchronized void push(PushContext push, PushRequest request) {
     if (closed) {
       return;
     }
@@ -145,6 +146,9 @@ final class DeltaConnection implements ProxyConnection {
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;
     for (Watch w : types) {
+      if (!request.full() && !TypeUrls.ENDPOINT.equals(w.typeUrl)) {
+        continue; // only endpoints changed
+      }
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
       boolean sent = send(w, push, force, false);
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);

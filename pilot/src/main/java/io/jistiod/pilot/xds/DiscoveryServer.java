@@ -67,15 +67,16 @@ public final class DiscoveryServer implements AutoCloseable {
     return current;
   }
 
-  /** Applies a debounced change: rebuild if full, then queue every connected proxy. */
+  /**
+   * Applies a debounced change: the next push context (only endpoints are rebuilt for an
+   * endpoints-only change), then every connected proxy is queued.
+   */
   public void push(PushRequest request) {
     if (current == null) {
       return;
     }
     request.reasons().forEach(metrics::pushTrigger);
-    if (request.full()) {
-      current = factory.build(current, request);
-    }
+    current = factory.build(current, request);
     for (ProxyConnection c : connections.values()) {
       queue.enqueue(c, request);
     }
@@ -142,7 +143,7 @@ public final class DiscoveryServer implements AutoCloseable {
         }
         ProxyConnection c = next.getKey();
         try {
-          c.push(current);
+          c.push(current, next.getValue());
           metrics.convergence(Duration.ofNanos(System.nanoTime() - next.getValue().startNanos()));
         } catch (RuntimeException e) {
           log.error("push to {} failed", c.id(), e);

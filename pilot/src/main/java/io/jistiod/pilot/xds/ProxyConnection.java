@@ -2,6 +2,7 @@ package io.jistiod.pilot.xds;
 
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushRequest;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,8 +13,11 @@ interface ProxyConnection {
 
   Proxy proxy();
 
-  /** Pushes every watched type, in push order, whose content changed. */
-  void push(PushContext push);
+  /**
+   * Pushes every watched type, in push order, whose content changed; for an endpoints-only request
+   * ({@code full} false) only endpoints are recomputed.
+   */
+  void push(PushContext push, PushRequest request);
 
   void close();
 

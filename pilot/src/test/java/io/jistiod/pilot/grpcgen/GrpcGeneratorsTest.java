@@ -171,4 +171,80 @@ class GrpcGeneratorsTest {
         .containsExactly("10.0.0.1:50061", "10.0.0.2:50061");
     assertThat(v1.getEndpoints(0).getLoadBalancingWeight().getValue()).isEqualTo(2);
   }
+
+  @Test
+  void outlierDetectionTurnsOnLocalityFailoverWithContiguousPriorities() throws Exception {
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter, namespace: default}
+        spec:
+          host: greeter
+          trafficPolicy:
+            outlierDetection: {consecutive5xxErrors: 3, interval: 10s, baseEjectionTime: 30s}
+        """);
+    istiod.push();
+    var node = Meshes.grpcNode().toBuilder();
+    node.getLocalityBuilder().setRegion("us-east").setZone("zone-b");
+    Proxy local =
+        Proxy.fromNode(node.getId(), node.getMetadata(), new Locality("us-east", "zone-b", ""));
+    ClusterLoadAssignment cla =
+        unpack(
+            new EndpointGenerator()
+                .generate(local, istiod.discovery.current(), Set.of("outbound|50051||" + FQDN))
+                .get(0),
+            ClusterLoadAssignment.class);
+    // 10.0.0.3 is in us-east/zone-b (priority 0); the others have no locality (priority 3 -> 1).
+    assertThat(cla.getEndpointsList())
+        .extracting(l -> l.getLocality().getZone() + "=" + l.getPriority())
+        .containsExactlyInAnyOrder("=1", "zone-b=0");
+    // Without outlier detection there are no priorities.
+    ClusterLoadAssignment plain =
+        unpack(
+            new EndpointGenerator().generate(local, push, Set.of("outbound|50051||" + FQDN)).get(0),
+            ClusterLoadAssignment.class);
+    assertThat(plain.getEndpointsList()).allSatisfy(l -> assertThat(l.getPriority()).isZero());
+  }
+
+  @Test
+  void consistentHashBecomesRingHashAndARouteHashPolicy() throws Exception {
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter, namespace: default}
+        spec:
+          host: greeter
+          trafficPolicy:
+            loadBalancer: {consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 1024}}}
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        """);
+    istiod.push();
+    PushContext after = istiod.discovery.current();
+    Cluster c =
+        unpack(
+            new GrpcClusterGenerator()
+                .generate(proxy, after, Set.of("outbound|50051|v1|" + FQDN))
+                .get(0),
+            Cluster.class);
+    assertThat(c.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
+    assertThat(c.getRingHashLbConfig().getMinimumRingSize().getValue()).isEqualTo(1024);
+    RouteConfiguration rc =
+        unpack(
+            new GrpcRouteGenerator()
+                .generate(proxy, after, Set.of("outbound|50051||" + FQDN))
+                .get(0),
+            RouteConfiguration.class);
+    assertThat(
+            rc.getVirtualHosts(0)
+                .getRoutes(1)
+                .getRoute()
+                .getHashPolicy(0)
+                .getHeader()
+                .getHeaderName())
+        .isEqualTo("x-user");
+  }
 }

@@ -93,6 +93,13 @@ public final class FakeIstiod implements AutoCloseable {
     discovery.push(PushRequest.fullForAll("config", System.nanoTime()));
   }
 
+  /** An endpoints-only push, as an EndpointSlice change triggers. */
+  public void pushEndpoints() {
+    discovery.push(
+        new PushRequest(
+            false, java.util.Set.of("test"), java.util.Map.of("endpoint", 1), System.nanoTime()));
+  }
+
   /** Opens a state-of-the-world ADS stream. */
   public AdsClient connect(Node node) {
     return new AdsClient(AggregatedDiscoveryServiceGrpc.newStub(channel), node);

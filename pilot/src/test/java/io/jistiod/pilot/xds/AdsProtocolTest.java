@@ -187,4 +187,21 @@ class AdsProtocolTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> istiod.metrics.find("pilot_xds").gauge().value() == 0);
   }
+
+  @Test
+  void endpointOnlyPushRecomputesOnlyEndpoints() throws Exception {
+    client.request(TypeUrls.CLUSTER, V1);
+    client.ack(client.next(), V1);
+    client.request(TypeUrls.ENDPOINT, V1);
+    client.ack(client.next(), V1);
+    // Change both a cluster setting and an endpoint, but announce only an endpoint change.
+    istiod.apply(
+        Meshes.GREETER.replace("10.0.0.2", "10.0.0.6").replace("LEAST_REQUEST", "ROUND_ROBIN"));
+    istiod.pushEndpoints();
+    DiscoveryResponse r = client.next();
+    assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.ENDPOINT);
+    assertThat(r.getResources(0).unpack(ClusterLoadAssignment.class).toString())
+        .contains("10.0.0.6");
+    client.expectNothing(300);
+  }
 }

@@ -1,16 +1,16 @@
-package io.jistiod.pilot.grpcgen;
+package io.jistiod.pilot.networking;
 
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 
 /** DestinationRule policy resolution: subset over rule, port-level over both. */
-final class TrafficPolicies {
+public final class TrafficPolicies {
   private TrafficPolicies() {}
 
   /**
    * The subset's policy with the rule's as fallback, section by section, as Istio merges them: a
    * section the subset sets replaces the rule's whole section.
    */
-  static TrafficPolicy mergeSubset(TrafficPolicy rule, TrafficPolicy subset) {
+  public static TrafficPolicy mergeSubset(TrafficPolicy rule, TrafficPolicy subset) {
     TrafficPolicy.Builder b = rule.toBuilder();
     if (subset.hasLoadBalancer()) {
       b.setLoadBalancer(subset.getLoadBalancer());
@@ -31,7 +31,7 @@ final class TrafficPolicies {
   }
 
   /** Applies the port-level settings for {@code port}, if any, over the policy. */
-  static TrafficPolicy forPort(TrafficPolicy policy, int port) {
+  public static TrafficPolicy forPort(TrafficPolicy policy, int port) {
     for (var pls : policy.getPortLevelSettingsList()) {
       if (pls.getPort().getNumber() != port) {
         continue;
@@ -52,5 +52,22 @@ final class TrafficPolicies {
       return b.build();
     }
     return policy;
+  }
+
+  /**
+   * The effective policy of one cluster: the DestinationRule's, with the subset's sections over it,
+   * then the port-level settings for {@code port}. Returns null if the subset is not defined.
+   */
+  public static TrafficPolicy resolve(
+      io.jistiod.galley.api.networking.v1alpha3.DestinationRule rule, String subset, int port) {
+    TrafficPolicy policy = rule.getTrafficPolicy();
+    if (!subset.isEmpty()) {
+      var s = rule.getSubsetsList().stream().filter(x -> x.getName().equals(subset)).findFirst();
+      if (s.isEmpty()) {
+        return null;
+      }
+      policy = mergeSubset(policy, s.get().getTrafficPolicy());
+    }
+    return forPort(policy, port);
   }
 }
