@@ -7,7 +7,7 @@ JISTIOD_CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JISTIOD_PEERS_DIR="$(cd "$JISTIOD_CLUSTER_DIR/../peers" && pwd)"
 
 # ---- pinned versions --------------------------------------------------------
-# etcd and kube-apiserver versions are read from the go.mod files under
+# etcd, kube-apiserver and Istio versions are read from the go.mod files under
 # integration-tests/peers/ so that the go.mod is the single place to bump.
 _jistiod_gomod_version() { # <go.mod> <module>
   awk -v m="$2" '($1 == "require" && $2 == m) { print $3; exit } ($1 == m && $2 ~ /^v/) { print $2; exit }' "$1"
@@ -16,8 +16,8 @@ KUBE_VERSION="$(_jistiod_gomod_version "$JISTIOD_PEERS_DIR/kube/go.mod" k8s.io/k
 ETCD_VERSION="$(_jistiod_gomod_version "$JISTIOD_PEERS_DIR/etcd/go.mod" go.etcd.io/etcd/server/v3)"
 HELM_VERSION="v3.17.4"          # helm.sh/helm/v3, built against k8s.io/client-go v0.32
 HELM_K8S_MINOR="32"             # the k8s minor helm reports as its default .Capabilities
-ISTIO_TAG="1.27.0"              # istio.io/istio release tag (not semver)
-ISTIO_MODULE_VERSION="v0.0.0-20250808040725-7359d8be2504" # what `@1.27.0` resolves to
+ISTIO_TAG="1.27.0"              # istio.io/istio release tag (not semver) ...
+ISTIO_MODULE_VERSION="$(_jistiod_gomod_version "$JISTIOD_PEERS_DIR/istio/go.mod" istio.io/istio)" # ... = this pseudo-version
 
 # ---- paths ------------------------------------------------------------------
 JISTIOD_CACHE="${JISTIOD_CACHE:-$HOME/.cache/jistiod}"
