@@ -56,10 +56,7 @@ public final class GrpcClusterGenerator implements XdsGenerator {
       if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
         continue;
       }
-      Service service =
-          push.service(key.hostname())
-              .filter(s -> s.visibleTo(proxy.configNamespace()))
-              .orElse(null);
+      Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
       if (service == null || service.port(key.port()).isEmpty()) {
         continue;
       }

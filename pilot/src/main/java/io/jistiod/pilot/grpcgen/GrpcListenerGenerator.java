@@ -93,7 +93,7 @@ public final class GrpcListenerGenerator implements XdsGenerator {
 
   /** The service a dialled host means: as written, or completed from a short name. */
   static Service findService(Proxy proxy, PushContext push, String host) {
-    Service s = push.service(host).filter(v -> v.visibleTo(proxy.configNamespace())).orElse(null);
+    Service s = push.serviceFor(proxy, host).orElse(null);
     if (s != null) {
       return s;
     }
@@ -101,7 +101,7 @@ public final class GrpcListenerGenerator implements XdsGenerator {
     if (fqdn == null) {
       return null;
     }
-    return push.service(fqdn).filter(v -> v.visibleTo(proxy.configNamespace())).orElse(null);
+    return push.serviceFor(proxy, fqdn).orElse(null);
   }
 
   private static XdsResource clientListener(String name, Service service, ServicePort port) {

@@ -31,10 +31,7 @@ public final class GrpcRouteGenerator implements XdsGenerator {
       if (key == null || key.port() == 0) {
         continue;
       }
-      Service service =
-          push.service(key.hostname())
-              .filter(s -> s.visibleTo(proxy.configNamespace()))
-              .orElse(null);
+      Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
       if (service == null || service.port(key.port()).isEmpty()) {
         continue;
       }

@@ -25,6 +25,8 @@ public final class PushContext {
   private final Map<String, Map<Integer, List<Endpoint>>> endpoints;
   private final List<ResolvedVirtualService> virtualServices;
   private final List<ResolvedDestinationRule> destinationRules;
+  private final List<Config> sidecars;
+  private final String rootNamespace;
 
   PushContext(
       String version,
@@ -32,13 +34,17 @@ public final class PushContext {
       Map<String, Service> services,
       Map<String, Map<Integer, List<Endpoint>>> endpoints,
       List<ResolvedVirtualService> virtualServices,
-      List<ResolvedDestinationRule> destinationRules) {
+      List<ResolvedDestinationRule> destinationRules,
+      List<Config> sidecars,
+      String rootNamespace) {
     this.version = version;
     this.domainSuffix = domainSuffix;
     this.services = Collections.unmodifiableMap(services);
     this.endpoints = Collections.unmodifiableMap(endpoints);
     this.virtualServices = List.copyOf(virtualServices);
     this.destinationRules = List.copyOf(destinationRules);
+    this.sidecars = List.copyOf(sidecars);
+    this.rootNamespace = rootNamespace;
   }
 
   /** A VirtualService with its hosts resolved to fully qualified names. */
@@ -59,7 +65,14 @@ public final class PushContext {
   PushContext withEndpoints(
       String newVersion, Map<String, Map<Integer, List<Endpoint>>> newEndpoints) {
     return new PushContext(
-        newVersion, domainSuffix, services, newEndpoints, virtualServices, destinationRules);
+        newVersion,
+        domainSuffix,
+        services,
+        newEndpoints,
+        virtualServices,
+        destinationRules,
+        sidecars,
+        rootNamespace);
   }
 
   public String version() {
@@ -80,15 +93,29 @@ public final class PushContext {
     return List.copyOf(services.values());
   }
 
-  /** The services a proxy may see, sorted by hostname. */
+  /**
+   * The services a proxy may see, sorted by hostname: exported to its namespace, and in the scope
+   * of the Sidecar resource that applies to it.
+   */
   public List<Service> servicesVisibleTo(Proxy proxy) {
+    SidecarScope scope = SidecarScope.select(sidecars, rootNamespace, proxy);
     List<Service> out = new ArrayList<>();
     for (Service s : services.values()) {
-      if (s.visibleTo(proxy.configNamespace())) {
+      if (s.visibleTo(proxy.configNamespace()) && scope.includes(s, proxy.configNamespace())) {
         out.add(s);
       }
     }
     return out;
+  }
+
+  /** The service {@code hostname} if {@code proxy} may see it (see {@link #servicesVisibleTo}). */
+  public Optional<Service> serviceFor(Proxy proxy, String hostname) {
+    Service s = services.get(hostname);
+    if (s == null || !s.visibleTo(proxy.configNamespace())) {
+      return Optional.empty();
+    }
+    SidecarScope scope = SidecarScope.select(sidecars, rootNamespace, proxy);
+    return scope.includes(s, proxy.configNamespace()) ? Optional.of(s) : Optional.empty();
   }
 
   /** Every endpoint of a service, all ports, healthy or not. */

@@ -29,6 +29,10 @@ public final class PushContextBuilder implements PushContextFactory {
   private final ConfigStore store;
   private final List<ServiceDiscovery> registries;
   private final String domainSuffix;
+
+  /** MeshConfig rootNamespace: where mesh-wide defaults (e.g. a default Sidecar) live. */
+  private final String rootNamespace = "istio-system";
+
   private final AtomicLong counter = new AtomicLong();
 
   public PushContextBuilder(
@@ -84,12 +88,16 @@ public final class PushContextBuilder implements PushContextFactory {
     }
     virtualServices.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     destinationRules.sort((a, b) -> a.config().key().compareTo(b.config().key()));
+    List<Config> sidecars = new ArrayList<>(store.list(IstioKinds.SIDECAR, null));
+    sidecars.sort((a, b) -> a.key().compareTo(b.key()));
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,
         services,
         endpoints,
         virtualServices,
-        destinationRules);
+        destinationRules,
+        sidecars,
+        rootNamespace);
   }
 }

@@ -247,4 +247,66 @@ class GrpcGeneratorsTest {
                 .getHeaderName())
         .isEqualTo("x-user");
   }
+
+  @Test
+  void sidecarEgressHostsLimitWhatAProxySees() throws Exception {
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: payments, namespace: billing}
+        spec:
+          hosts: [payments.billing.svc.cluster.local]
+          resolution: STATIC
+          ports: [{name: grpc, number: 7070}]
+          endpoints: [{address: 10.0.2.1}]
+        """);
+    istiod.push();
+    assertThat(istiod.discovery.current().servicesVisibleTo(proxy)).hasSize(2);
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default, namespace: default}
+        spec:
+          egress:
+          - hosts: ["./*"]
+        """);
+    istiod.push();
+    PushContext scoped = istiod.discovery.current();
+    assertThat(scoped.servicesVisibleTo(proxy)).extracting(s -> s.hostname()).containsExactly(FQDN);
+    assertThat(
+            new GrpcListenerGenerator()
+                .generate(proxy, scoped, Set.of("payments.billing.svc.cluster.local:7070")))
+        .isEmpty();
+    // A workload-specific Sidecar wins over the namespace default.
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: client, namespace: default}
+        spec:
+          workloadSelector: {labels: {app: client}}
+          egress:
+          - hosts: ["billing/*"]
+        """);
+    istiod.push();
+    var node = Meshes.grpcNode().toBuilder();
+    node.getMetadataBuilder()
+        .putFields(
+            "LABELS",
+            com.google.protobuf.Value.newBuilder()
+                .setStructValue(
+                    com.google.protobuf.Struct.newBuilder()
+                        .putFields(
+                            "app",
+                            com.google.protobuf.Value.newBuilder()
+                                .setStringValue("client")
+                                .build()))
+                .build());
+    Proxy labelled = Proxy.fromNode(node.getId(), node.getMetadata(), Locality.UNKNOWN);
+    assertThat(istiod.discovery.current().servicesVisibleTo(labelled))
+        .extracting(s -> s.hostname())
+        .containsExactly("payments.billing.svc.cluster.local");
+  }
 }
