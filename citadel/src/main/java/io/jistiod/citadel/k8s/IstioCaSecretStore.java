@@ -51,15 +51,65 @@ public final class IstioCaSecretStore {
    * @throws KubernetesClientException if the API server cannot be read
    */
   public Optional<CaKeyMaterial> load() {
+    return loadVersioned().map(Stored::material);
+  }
+
+  /**
+   * The stored material with the Secret's resourceVersion, for a later {@link #replace}; empty if
+   * the Secret does not exist.
+   *
+   * @throws InvalidKeyMaterialException if the Secret exists but cannot be used
+   * @throws KubernetesClientException if the API server cannot be read
+   */
+  public Optional<Stored> loadVersioned() {
     Secret secret = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
     if (secret == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(decode(secret));
+      return Optional.of(new Stored(decode(secret), secret.getMetadata().getResourceVersion()));
     } catch (InvalidKeyMaterialException e) {
       throw new InvalidKeyMaterialException(
           "Secret " + namespace + "/" + SECRET_NAME + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes {@code material} over the Secret if it is still at {@code resourceVersion}: an
+   * optimistic lock, so two replicas rotating at once cannot both win. Other keys, labels and
+   * annotations of the Secret are kept.
+   *
+   * @return false when the Secret changed (or vanished) since it was read; reload and decide again
+   * @throws KubernetesClientException if the API server fails otherwise
+   */
+  public boolean replace(CaKeyMaterial material, String resourceVersion) {
+    Objects.requireNonNull(material, "material");
+    Objects.requireNonNull(resourceVersion, "resourceVersion");
+    Secret live = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
+    if (live == null || !resourceVersion.equals(live.getMetadata().getResourceVersion())) {
+      return false;
+    }
+    Map<String, String> data =
+        new LinkedHashMap<>(live.getData() == null ? Map.of() : live.getData());
+    data.putAll(encode(material).getData());
+    Secret updated = new SecretBuilder(live).withData(data).build();
+    try {
+      client.secrets().inNamespace(namespace).resource(updated).update();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT
+          || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The CA as stored, and the Secret version it was read from. */
+  public record Stored(CaKeyMaterial material, String resourceVersion) {
+    public Stored {
+      Objects.requireNonNull(material, "material");
+      Objects.requireNonNull(resourceVersion, "resourceVersion");
     }
   }
 

@@ -66,8 +66,34 @@ public final class SelfSignedRootGenerator {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
     }
-    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, trustDomain).build();
+    return generate(subject, keyPair, ttl);
+  }
+
+  /**
+   * A new root for the key of the self-signed root {@code old}, with the same subject, valid for
+   * {@code ttl} from now: the rotation Istio performs when a root nears its end. Certificates
+   * signed under {@code old} verify against the new root, since name and key are unchanged.
+   *
+   * @throws IllegalArgumentException if {@code old} is not self-signed
+   */
+  public CaKeyMaterial renew(CaKeyMaterial old, Duration ttl) {
+    Objects.requireNonNull(old, "old");
+    Objects.requireNonNull(ttl, "ttl");
+    if (!old.isSelfSigned()) {
+      throw new IllegalArgumentException(
+          "old: " + old + " (expected: a self-signed root, not a plug-in CA)");
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
+    }
+    X509Certificate root = old.signingCert();
+    X500Name subject = X500Name.getInstance(root.getSubjectX500Principal().getEncoded());
+    return generate(subject, new KeyPair(root.getPublicKey(), old.signingKey()), ttl);
+  }
+
+  private CaKeyMaterial generate(X500Name subject, KeyPair keyPair, Duration ttl) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     try {
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
@@ -90,7 +116,7 @@ public final class SelfSignedRootGenerator {
               .getCertificate(builder.build(Signers.contentSigner(keyPair.getPrivate())));
       return new CaKeyMaterial(root, keyPair.getPrivate(), List.of(), List.of(root));
     } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
-      throw new IllegalStateException("cannot create self-signed root for " + trustDomain, e);
+      throw new IllegalStateException("cannot create self-signed root " + subject, e);
     }
   }
 }

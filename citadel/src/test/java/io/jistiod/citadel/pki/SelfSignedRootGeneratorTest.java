@@ -61,4 +61,33 @@ class SelfSignedRootGeneratorTest {
     assertThat(second.signingCert().getSerialNumber())
         .isNotEqualTo(first.signingCert().getSerialNumber());
   }
+
+  @Test
+  void renewKeepsSubjectAndKeyAndStartsANewLifetime() throws Exception {
+    CaKeyMaterial old = generator.generate("example.org", TestPki.ecKey(), Duration.ofDays(1));
+    SelfSignedRootGenerator later =
+        new SelfSignedRootGenerator(
+            java.time.Clock.offset(TestPki.CLOCK, Duration.ofHours(20)), TestPki.RANDOM);
+
+    CaKeyMaterial renewed = later.renew(old, Duration.ofDays(10));
+
+    X509Certificate root = renewed.signingCert();
+    assertThat(root.getSubjectX500Principal())
+        .isEqualTo(old.signingCert().getSubjectX500Principal());
+    assertThat(root.getPublicKey()).isEqualTo(old.signingCert().getPublicKey());
+    assertThat(renewed.signingKey()).isEqualTo(old.signingKey());
+    assertThat(root.getNotAfter().toInstant())
+        .isEqualTo(TestPki.NOW.plus(Duration.ofHours(20)).plus(Duration.ofDays(10)));
+    root.verify(old.signingCert().getPublicKey());
+    assertThat(renewed.rootBundle()).containsExactly(root);
+  }
+
+  @Test
+  void renewRefusesAnIntermediate() {
+    CaKeyMaterial intermediate = TestPki.intermediate(TestPki.selfSignedRoot(), "ica");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> generator.renew(intermediate, Duration.ofDays(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("self-signed");
+  }
 }
