@@ -1,0 +1,294 @@
+package io.jistiod.galley.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
+import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.galley.config.Config;
+import io.jistiod.galley.config.ConfigEvent;
+import io.jistiod.galley.config.ConfigKind;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.crd.CrdGenerator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class KubernetesConfigStoreTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  private final List<ConfigEvent> events = new CopyOnWriteArrayList<>();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private KubernetesConfigStore store;
+
+  @AfterEach
+  void stop() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private static ConditionFactory await() {
+    return Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20));
+  }
+
+  private void installCrd(ConfigKind kind) {
+    Map<String, Object> crd = CrdGenerator.customResourceDefinition(kind);
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(
+            client.getKubernetesSerialization().convertValue(crd, CustomResourceDefinition.class))
+        .create();
+  }
+
+  private void start(List<ConfigKind> kinds) {
+    store = new KubernetesConfigStore(client, kinds, meters, Duration.ofMillis(200));
+    store.addHandler(events::add);
+    store.start();
+    await().until(store::hasSynced);
+  }
+
+  private static ResourceDefinitionContext context(ConfigKind kind, String version) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup(kind.group())
+        .withVersion(version)
+        .withKind(kind.kind())
+        .withPlural(kind.plural())
+        .withNamespaced(true)
+        .build();
+  }
+
+  private GenericKubernetesResource apply(ConfigKind kind, String yaml) {
+    GenericKubernetesResource obj =
+        client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class);
+    String version = obj.getApiVersion().substring(obj.getApiVersion().indexOf('/') + 1);
+    return client
+        .genericKubernetesResources(context(kind, version))
+        .inNamespace(obj.getMetadata().getNamespace())
+        .resource(obj)
+        .createOr(existing -> existing.update());
+  }
+
+  private static String vs(String name, String host, Object weight) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: %s, namespace: shop}
+        spec:
+          hosts: [%s]
+          http:
+          - route:
+            - destination: {host: %s}
+              weight: %s
+        """
+        .formatted(name, host, host, weight);
+  }
+
+  private double rejected() {
+    return meters.find("pilot_total_rejected_configs").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  @Test
+  void addUpdateAndDeleteBecomeEvents() {
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    installCrd(IstioKinds.DESTINATION_RULE);
+    start(List.of(IstioKinds.VIRTUAL_SERVICE, IstioKinds.DESTINATION_RULE));
+
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 100));
+    await().until(() -> events.size() == 1);
+    ConfigEvent add = events.get(0);
+    assertThat(add.type()).isEqualTo(ConfigEvent.Type.ADD);
+    Config cart = add.current();
+    assertThat(cart.key().toString()).isEqualTo("VirtualService/shop/cart");
+    assertThat(cart.spec(VirtualService.class).getHosts(0)).isEqualTo("cart");
+    assertThat(cart.meta().resourceVersion()).isNotEmpty();
+    assertThat(store.get(IstioKinds.VIRTUAL_SERVICE, "shop", "cart")).contains(cart);
+
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart.shop.svc.cluster.local", 100));
+    await().until(() -> events.size() == 2);
+    assertThat(events.get(1).type()).isEqualTo(ConfigEvent.Type.UPDATE);
+    assertThat(events.get(1).previous()).isEqualTo(cart);
+    assertThat(events.get(1).current().spec(VirtualService.class).getHosts(0))
+        .isEqualTo("cart.shop.svc.cluster.local");
+
+    apply(
+        IstioKinds.DESTINATION_RULE,
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: cart, namespace: shop, labels: {team: a}}
+        spec:
+          host: cart
+          trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+        """);
+    await().until(() -> events.size() == 3);
+    Config dr = events.get(2).current();
+    assertThat(dr.spec(DestinationRule.class).getTrafficPolicy().getLoadBalancer().getSimple())
+        .isEqualTo(LoadBalancerSettings.SimpleLB.ROUND_ROBIN);
+    assertThat(dr.meta().labels()).containsEntry("team", "a");
+    assertThat(store.list(IstioKinds.DESTINATION_RULE, null)).hasSize(1);
+    assertThat(store.list(IstioKinds.DESTINATION_RULE, "other")).isEmpty();
+
+    client
+        .genericKubernetesResources(context(IstioKinds.VIRTUAL_SERVICE, "v1"))
+        .inNamespace("shop")
+        .withName("cart")
+        .delete();
+    await().until(() -> events.size() == 4);
+    assertThat(events.get(3).type()).isEqualTo(ConfigEvent.Type.DELETE);
+    assertThat(store.get(IstioKinds.VIRTUAL_SERVICE, "shop", "cart")).isEmpty();
+    assertThat(
+            meters
+                .find("pilot_k8s_cfg_events")
+                .tags("type", "VirtualService", "event", "add")
+                .counter()
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void updatesThatChangeNoContentAreNotReported() {
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    start(List.of(IstioKinds.VIRTUAL_SERVICE));
+    GenericKubernetesResource created = apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 100));
+    await().until(() -> events.size() == 1);
+
+    // The same object again, and a status-only update: new resource versions, same content.
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 100));
+    created.setAdditionalProperty("status", Map.of("observedGeneration", 1));
+    GenericKubernetesResource withStatus =
+        client
+            .genericKubernetesResources(context(IstioKinds.VIRTUAL_SERVICE, "v1"))
+            .inNamespace("shop")
+            .resource(created)
+            .updateStatus();
+    String statusVersion = withStatus.getMetadata().getResourceVersion();
+    await()
+        .until(
+            () ->
+                store
+                    .get(IstioKinds.VIRTUAL_SERVICE, "shop", "cart")
+                    .map(c -> c.meta().resourceVersion().equals(statusVersion))
+                    .orElse(false));
+    assertThat(events).hasSize(1);
+
+    // A label is content.
+    apply(
+        IstioKinds.VIRTUAL_SERVICE,
+        vs("cart", "cart", 100).replace("namespace: shop}", "namespace: shop, labels: {a: b}}"));
+    await().until(() -> events.size() == 2);
+    assertThat(events.get(1).type()).isEqualTo(ConfigEvent.Type.UPDATE);
+    assertThat(events.get(1).current().meta().labels()).containsEntry("a", "b");
+  }
+
+  @Test
+  void aBadObjectDoesNotBlockGoodOnesAndAFixReplacesIt() {
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("broken", "cart", "abc"));
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("good", "cart", 100));
+    start(List.of(IstioKinds.VIRTUAL_SERVICE));
+
+    await().until(() -> events.size() == 1);
+    assertThat(events.get(0).current().name()).isEqualTo("good");
+    assertThat(store.get(IstioKinds.VIRTUAL_SERVICE, "shop", "broken")).isEmpty();
+    await().until(() -> rejected() == 1);
+    assertThat(
+            meters
+                .find("pilot_total_rejected_configs")
+                .tags("type", "VirtualService", "name", "shop/broken")
+                .counter())
+        .isNotNull();
+
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("broken", "cart", 50));
+    await().until(() -> events.size() == 2);
+    assertThat(events.get(1).type()).isEqualTo(ConfigEvent.Type.ADD);
+    assertThat(events.get(1).current().name()).isEqualTo("broken");
+    assertThat(
+            events.get(1).current().spec(VirtualService.class).getHttp(0).getRoute(0).getWeight())
+        .isEqualTo(50);
+  }
+
+  @Test
+  void aBadEditKeepsTheLastGoodVersionUntilFixed() {
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    start(List.of(IstioKinds.VIRTUAL_SERVICE));
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 100));
+    await().until(() -> events.size() == 1);
+    Config good = events.get(0).current();
+
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", "abc"));
+    await().until(() -> rejected() == 1);
+    assertThat(events).hasSize(1);
+    assertThat(store.get(IstioKinds.VIRTUAL_SERVICE, "shop", "cart")).contains(good);
+
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 70));
+    await().until(() -> events.size() == 2);
+    assertThat(events.get(1).type()).isEqualTo(ConfigEvent.Type.UPDATE);
+    assertThat(events.get(1).previous()).isEqualTo(good);
+    assertThat(
+            events.get(1).current().spec(VirtualService.class).getHttp(0).getRoute(0).getWeight())
+        .isEqualTo(70);
+    assertThat(rejected()).isEqualTo(1);
+  }
+
+  @Test
+  void aKindWithoutItsCrdIsSyncedEmptyAndPickedUpOnceInstalled() {
+    // The mock serves any resource; make it answer like an API server without the Gateway CRD.
+    String notFound =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+            + "\"reason\":\"NotFound\",\"code\":404}";
+    server
+        .expect()
+        .get()
+        .withPath("/apis/networking.istio.io/v1/gateways?limit=1")
+        .andReturn(404, notFound)
+        .always();
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    start(List.of(IstioKinds.VIRTUAL_SERVICE, IstioKinds.GATEWAY));
+    assertThat(store.list(IstioKinds.GATEWAY, null)).isEmpty();
+
+    // Installed now, but the informer's first list still misses it once: the store goes back to
+    // treating the kind as absent and checks again.
+    server.clearExpectations();
+    server
+        .expect()
+        .get()
+        .withPath("/apis/networking.istio.io/v1/gateways?resourceVersion=0")
+        .andReturn(404, notFound)
+        .once();
+    installCrd(IstioKinds.GATEWAY);
+    apply(
+        IstioKinds.GATEWAY,
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: ingress, namespace: shop}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 80, name: http, protocol: HTTP}
+            hosts: ["*"]
+        """);
+    await().until(() -> store.get(IstioKinds.GATEWAY, "shop", "ingress").isPresent());
+    assertThat(events).extracting(e -> e.key().toString()).containsExactly("Gateway/shop/ingress");
+    assertThat(store.hasSynced()).isTrue();
+  }
+}
