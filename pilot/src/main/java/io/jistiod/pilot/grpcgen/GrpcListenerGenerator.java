@@ -107,6 +107,8 @@ public final class GrpcListenerGenerator implements XdsGenerator {
   private static XdsResource clientListener(String name, Service service, ServicePort port) {
     HttpConnectionManager hcm =
         HttpConnectionManager.newBuilder()
+            // gRPC ignores stat_prefix, but Envoy's API requires one; name it as Envoy would.
+            .setStatPrefix("outbound_" + name)
             .addHttpFilters(FAULT)
             .addHttpFilters(ROUTER)
             .setRds(
@@ -143,7 +145,11 @@ public final class GrpcListenerGenerator implements XdsGenerator {
                             .setNonForwardingAction(NonForwardingAction.getDefaultInstance())))
             .build();
     HttpConnectionManager hcm =
-        HttpConnectionManager.newBuilder().setRouteConfig(inbound).addHttpFilters(ROUTER).build();
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix("inbound_" + hp.port())
+            .setRouteConfig(inbound)
+            .addHttpFilters(ROUTER)
+            .build();
     Listener listener =
         Listener.newBuilder()
             .setName(name)
