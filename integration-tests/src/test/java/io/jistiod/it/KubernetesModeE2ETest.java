@@ -196,4 +196,43 @@ class KubernetesModeE2ETest {
       }
     }
   }
+
+  @Test
+  void istioConfigAppliedWithKubectlReachesTheRegistryAndRoutes(Rig rig, TestNamespace ns)
+      throws Exception {
+    rig.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        Rig.MODULE.resolve("../crds/crd-all.gen.yaml").toString());
+    rig.kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/virtualservices.networking.istio.io");
+    startIstiod(rig);
+    rig.apply(workload(ns.name(), "10.250.98.2", 8080));
+    rig.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: echo, namespace: %1$s}
+        spec:
+          hosts: [echo]
+          http:
+          - timeout: 7s
+            route: [{destination: {host: echo}}]
+        """
+            .formatted(ns.name()));
+    String key = "VirtualService/" + ns.name() + "/echo";
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> debug("configz").toString().contains(key));
+    rig.kubectl("delete", "virtualservice", "echo", "-n", ns.name());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !debug("configz").toString().contains(key));
+  }
 }

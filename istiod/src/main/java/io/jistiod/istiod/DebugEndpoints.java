@@ -3,8 +3,8 @@ package io.jistiod.istiod;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigKey;
-import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Resolution;
@@ -31,9 +31,9 @@ final class DebugEndpoints {
   private static final String CLUSTER_ID = "Kubernetes";
 
   private final DiscoveryServer discovery;
-  private final MemoryConfigStore store;
+  private final AggregateConfigStore store;
 
-  DebugEndpoints(DiscoveryServer discovery, MemoryConfigStore store) {
+  DebugEndpoints(DiscoveryServer discovery, AggregateConfigStore store) {
     this.discovery = discovery;
     this.store = store;
   }

@@ -4,9 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jistiod.galley.config.AggregateConfigStore;
+import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
+import io.jistiod.galley.kube.KubernetesConfigStore;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.http.HttpEndpoints;
@@ -49,12 +52,14 @@ public final class Istiod implements AutoCloseable {
 
   private final IstiodOptions options;
   private final MeterRegistry metrics = new SimpleMeterRegistry();
-  private final MemoryConfigStore store = new MemoryConfigStore();
+  private final MemoryConfigStore fileStore = new MemoryConfigStore();
+  private AggregateConfigStore config;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();
   private DiscoveryServer discovery;
   private KubeServiceRegistry kube;
   private Server grpc;
+  private io.jistiod.istiod.security.IstiodSecurity security;
   private HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
@@ -108,34 +113,46 @@ public final class Istiod implements AutoCloseable {
             new ExecutorScheduler(debounceThread),
             request -> discovery.push(request));
 
-    // 3. Sources, loaded completely before anything is served.
+    // 3. Sources, loaded completely before anything is served: a config folder and/or the
+    //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
+    List<ConfigStore> stores = new ArrayList<>();
     if (options.configDir() != null) {
       ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
       FileConfigSource files =
-          new FileConfigSource(options.configDir(), parser, NetworkingValidators.forKinds(), store);
+          new FileConfigSource(
+              options.configDir(), parser, NetworkingValidators.forKinds(), fileStore);
       files.start();
       closeables.add(files);
-    } else {
-      store.markSynced();
+      stores.add(fileStore);
     }
-    store.addHandler(
+    KubernetesClient client = null;
+    KubernetesConfigStore crds = null;
+    if (options.kubernetes() != null) {
+      client = options.kubernetes().client();
+      closeables.add(client);
+      crds = new KubernetesConfigStore(client, IstioKinds.ALL, metrics);
+      closeables.add(crds);
+      crds.start();
+      stores.add(crds);
+    }
+    config = new AggregateConfigStore(stores);
+    config.addHandler(
         e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
     List<ServiceDiscovery> registries = new ArrayList<>();
-    registries.add(new ServiceEntryRegistry(store));
-    if (options.kubernetes() != null) {
-      KubernetesClient client = options.kubernetes().client();
-      closeables.add(client);
+    registries.add(new ServiceEntryRegistry(config));
+    if (client != null) {
       kube =
           new KubeServiceRegistry(
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
       closeables.add(kube);
       kube.start();
-      awaitSync(kube, options.kubernetes().describe());
+      KubernetesConfigStore crdStore = crds;
+      awaitSync(() -> kube.hasSynced() && crdStore.hasSynced(), options.kubernetes().describe());
       registries.add(kube);
     }
 
     // 4. Pilot: registries -> push context -> generators -> discovery server.
-    PushContextBuilder pushContexts = new PushContextBuilder(store, registries, options.domain());
+    PushContextBuilder pushContexts = new PushContextBuilder(config, registries, options.domain());
     GeneratorRegistry generators =
         new GeneratorRegistry()
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
@@ -149,11 +166,25 @@ public final class Istiod implements AutoCloseable {
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")
         .register(metrics);
-    DebugEndpoints debug = new DebugEndpoints(discovery, store);
+    DebugEndpoints debug = new DebugEndpoints(discovery, config);
     debug.register(http);
     debug.register(monitoring);
 
-    // 5. xDS last, so no client ever sees config from unsynced sources.
+    // 5. The CA and the TLS port (CSRs and authenticated xDS); before plaintext xDS so it is ready.
+    if (options.security() != null && options.security().enabled()) {
+      security =
+          io.jistiod.istiod.security.IstiodSecurity.start(
+              ListenAddress.parse("--secureGRPCAddr", options.security().secureGrpcAddr()),
+              options.security(),
+              options.trustDomain(),
+              options.kubernetes(),
+              discovery,
+              metrics);
+      closeables.add(security);
+      log.info("secure gRPC (CSRs, xDS over TLS) on {}; {}", security.port(), security.describe());
+    }
+
+    // 6. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
           NettyServerBuilder.forAddress(grpcAddress)
@@ -173,7 +204,7 @@ public final class Istiod implements AutoCloseable {
         http.port(),
         monitoring.port(),
         sources(),
-        store.keys().size(),
+        config.keys().size(),
         discovery.current().services().size());
   }
 
@@ -189,10 +220,11 @@ public final class Istiod implements AutoCloseable {
   }
 
   /** Waits for the informers' initial lists, as istiod does before it serves. */
-  private static void awaitSync(KubeServiceRegistry kube, String where) throws IOException {
+  private static void awaitSync(java.util.function.BooleanSupplier synced, String where)
+      throws IOException {
     long started = System.nanoTime();
     long nextLog = started + 5_000_000_000L;
-    while (!kube.hasSynced()) {
+    while (!synced.getAsBoolean()) {
       if (System.nanoTime() > nextLog) {
         log.info("waiting for Kubernetes caches to sync ({})", where);
         nextLog = System.nanoTime() + 5_000_000_000L;
@@ -229,7 +261,10 @@ public final class Istiod implements AutoCloseable {
   }
 
   private HttpEndpoints.Response ready() {
-    if (serving && store.hasSynced() && discovery.isReady() && (kube == null || kube.hasSynced())) {
+    if (serving
+        && config.hasSynced()
+        && discovery.isReady()
+        && (kube == null || kube.hasSynced())) {
       return HttpEndpoints.Response.ok("");
     }
     return new HttpEndpoints.Response(503, "not ready\n");
@@ -241,6 +276,16 @@ public final class Istiod implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  /** The TLS port (15012), or -1 when the CA is off. */
+  public int secureGrpcPort() {
+    return security == null ? -1 : security.port();
+  }
+
+  /** The CA and TLS server, or null when off. */
+  public io.jistiod.istiod.security.IstiodSecurity security() {
+    return security;
   }
 
   public int monitoringPort() {
