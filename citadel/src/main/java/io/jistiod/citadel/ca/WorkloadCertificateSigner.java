@@ -79,11 +79,28 @@ public final class WorkloadCertificateSigner {
     Objects.requireNonNull(csrPem, "csrPem");
     Objects.requireNonNull(identities, "identities");
     Objects.requireNonNull(requestedTtl, "requestedTtl");
+    if (keyMaterial.current().isEmpty()) {
+      throw new CaException(CaErrorType.CA_NOT_READY, "Istio CA is not ready");
+    }
+    return sign(verifiedPublicKey(csrPem), identities, requestedTtl);
+  }
+
+  /**
+   * Certifies {@code subjectKey}, whose holder the caller vouches for, for {@code identities}:
+   * istiod's own serving certificate, whose key never leaves the process, needs no CSR.
+   *
+   * @param requestedTtl zero or negative for the default lifetime
+   * @throws CaException CA_NOT_READY, TTL_ERROR or CERT_GEN_ERROR
+   */
+  public IssuedCertificate sign(
+      PublicKey subjectKey, List<String> identities, Duration requestedTtl) throws CaException {
+    Objects.requireNonNull(subjectKey, "subjectKey");
+    Objects.requireNonNull(identities, "identities");
+    Objects.requireNonNull(requestedTtl, "requestedTtl");
     CaKeyMaterial ca =
         keyMaterial
             .current()
             .orElseThrow(() -> new CaException(CaErrorType.CA_NOT_READY, "Istio CA is not ready"));
-    PublicKey subjectKey = verifiedPublicKey(csrPem);
     Duration ttl = ttlPolicy.resolve(requestedTtl);
     if (identities.isEmpty()) {
       throw new CaException(CaErrorType.CERT_GEN_ERROR, "no identities to certify");

@@ -265,4 +265,23 @@ class WorkloadCertificateSignerTest {
         .map(san -> san.get(0) + "=" + san.get(1))
         .toList();
   }
+
+  /** istiod's serving certificate: a key of the process itself, DNS names, no CSR. */
+  @Test
+  void signsAPublicKeyForDnsNames() throws Exception {
+    KeyPair key = KeyAlgorithm.ECDSA_P256.generateKeyPair(TestPki.RANDOM);
+    X509Certificate leaf =
+        signer
+            .sign(
+                key.getPublic(),
+                List.of("istiod.istio-system.svc", "istio-pilot.istio-system.svc"),
+                Duration.ofHours(2))
+            .leaf();
+
+    assertThat(leaf.getPublicKey()).isEqualTo(key.getPublic());
+    assertThat(sans(leaf))
+        .containsExactly("2=istiod.istio-system.svc", "2=istio-pilot.istio-system.svc");
+    assertThat(leaf.getNotAfter().toInstant()).isEqualTo(TestPki.NOW.plus(Duration.ofHours(2)));
+    leaf.verify(root.signingCert().getPublicKey());
+  }
 }
