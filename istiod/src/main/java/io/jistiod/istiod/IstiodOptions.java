@@ -1,5 +1,6 @@
 package io.jistiod.istiod;
 
+import io.jistiod.istiod.security.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -10,6 +11,8 @@ import java.time.Duration;
  * @param kubernetes how to reach the API server, or null for no Kubernetes
  * @param domain the cluster DNS suffix
  * @param trustDomain the SPIFFE trust domain of workload identities
+ * @param security the CA and the TLS server on 15012; off unless {@link #withSecurity} turns it on
+ *     (the command line does, as istiod has it on by default)
  */
 public record IstiodOptions(
     Path configDir,
@@ -21,7 +24,34 @@ public record IstiodOptions(
     String monitoringAddr,
     Duration debounceAfter,
     Duration debounceMax,
-    int pushWorkers) {
+    int pushWorkers,
+    SecurityOptions security) {
+
+  /** Without the CA and 15012, for programs and tests that only serve plaintext xDS. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        SecurityOptions.disabled());
+  }
 
   /** Defaults as istiod has them, reading config from {@code configDir}. */
   public static IstiodOptions defaults(Path configDir) {
@@ -49,7 +79,8 @@ public record IstiodOptions(
         monitoring,
         debounceAfter,
         debounceMax,
-        pushWorkers);
+        pushWorkers,
+        security);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -63,6 +94,22 @@ public record IstiodOptions(
         monitoringAddr,
         debounceAfter,
         debounceMax,
-        pushWorkers);
+        pushWorkers,
+        security);
+  }
+
+  public IstiodOptions withSecurity(SecurityOptions security) {
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security);
   }
 }

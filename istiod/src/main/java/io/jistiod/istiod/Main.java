@@ -67,6 +67,37 @@ public final class Main implements Runnable {
         defaultValue = ":15014")
     String monitoringAddr;
 
+    @Option(
+        names = "--secureGRPCAddr",
+        description = "Discovery service secured gRPC address (CSRs and xDS over TLS); empty: off.",
+        defaultValue = ":15012")
+    String secureGrpcAddr;
+
+    @Option(
+        names = {"-n", "--namespace"},
+        description = "Select a namespace where the controller resides.",
+        defaultValue = "${env:POD_NAMESPACE:-istio-system}")
+    String namespace;
+
+    @Option(
+        names = "--clusterID",
+        description = "The ID of the cluster that this Istiod instance resides.",
+        defaultValue = "${env:CLUSTER_ID:-Kubernetes}")
+    String clusterId;
+
+    @Option(
+        names = "--tlsCertFile",
+        description = "File containing the x509 Certificate for HTTPS.")
+    Path tlsCertFile;
+
+    @Option(
+        names = "--tlsKeyFile",
+        description = "File containing the x509 private key matching --tlsCertFile.")
+    Path tlsKeyFile;
+
+    @Option(names = "--caCertFile", description = "File containing the x509 Server CA Certificate.")
+    Path caCertFile;
+
     @Override
     public Integer call() throws Exception {
       if (configDir != null && !Files.isDirectory(configDir)) {
@@ -94,7 +125,17 @@ public final class Main implements Runnable {
               envDuration("PILOT_DEBOUNCE_AFTER", defaults.debounceAfter()),
               envDuration("PILOT_DEBOUNCE_MAX", defaults.debounceMax()),
               defaults.pushWorkers());
-      Istiod istiod = new Istiod(options);
+      Istiod istiod =
+          new Istiod(
+              options.withSecurity(
+                  io.jistiod.istiod.security.SecurityOptions.fromEnvironment(System::getenv)
+                      .withFlags(
+                          secureGrpcAddr,
+                          namespace,
+                          clusterId,
+                          tlsCertFile,
+                          tlsKeyFile,
+                          caCertFile)));
       Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "shutdown"));
       try {
         istiod.start();

@@ -1,0 +1,327 @@
+package io.jistiod.istiod.security;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jistiod.citadel.ca.WorkloadCertificateSigner;
+import io.jistiod.citadel.k8s.IstioCaSecretStore;
+import io.jistiod.citadel.k8s.RootCertPublisher;
+import io.jistiod.citadel.k8s.SelfSignedCaProvisioner;
+import io.jistiod.citadel.k8s.SelfSignedRootRotator;
+import io.jistiod.citadel.pki.CaKeyMaterial;
+import io.jistiod.citadel.pki.CaKeyMaterialHolder;
+import io.jistiod.citadel.pki.InvalidKeyMaterialException;
+import io.jistiod.citadel.pki.Pem;
+import io.jistiod.citadel.pki.PluggedCaLoader;
+import io.jistiod.citadel.pki.SelfSignedRootGenerator;
+import io.jistiod.citadel.server.Authenticator;
+import io.jistiod.citadel.server.CaExpiryMetrics;
+import io.jistiod.citadel.server.IstioCertificateService;
+import io.jistiod.citadel.server.authn.ClientCertAuthenticator;
+import io.jistiod.citadel.server.authn.KubeJwtAuthenticator;
+import io.jistiod.citadel.server.authn.KubernetesTokenReviewer;
+import io.jistiod.citadel.time.ExecutorTaskScheduler;
+import io.jistiod.citadel.time.TaskScheduler;
+import io.jistiod.pilot.xds.AdsService;
+import io.jistiod.pilot.xds.DiscoveryServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Citadel inside istiod: the CA, its root publication and rotation, istiod's serving certificate,
+ * and the TLS server on 15012 that serves the CSR API and authenticated xDS.
+ *
+ * <p>Where the CA comes from, in Istio's order:
+ *
+ * <ol>
+ *   <li>a plug-in CA in {@code ROOT_CA_DIR} ({@code ./etc/cacerts}), in both modes;
+ *   <li>in Kubernetes mode, the self-signed CA in Secret {@code istio-ca-secret} of istiod's
+ *       namespace, created on first start, reused after restarts and by other replicas, and rotated
+ *       before it expires;
+ *   <li>in standalone mode (no Kubernetes), a self-signed CA kept in memory: a new root on every
+ *       start, so workloads must be given the new root after a restart. Without an API server there
+ *       is no TokenReview, so only clients with a certificate from this CA authenticate.
+ * </ol>
+ *
+ * In Kubernetes mode the roots are published as ConfigMap {@code istio-ca-root-cert} in every
+ * namespace and tokens are checked with TokenReviews, on a client of their own that gives up
+ * quickly instead of retrying for seconds.
+ */
+public final class IstiodSecurity implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IstiodSecurity.class);
+
+  /** Where cert-manager / istio-csr mount istiod's certificate (Istio's well-known paths). */
+  static final Path WELL_KNOWN_TLS_DIR = Path.of("./var/run/secrets/istiod/tls");
+
+  static final Path WELL_KNOWN_CA_FILE = Path.of("./var/run/secrets/istiod/ca/root-cert.pem");
+
+  /** A TokenReview that takes longer than this fails the call instead of holding a thread. */
+  static final int TOKEN_REVIEW_TIMEOUT_MILLIS = 5_000;
+
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private CaKeyMaterialHolder ca;
+  private ServingKeyManager servingKeys;
+  private SecureGrpcServer server;
+  private RootCertPublisher publisher;
+  private String caSource;
+
+  private IstiodSecurity() {}
+
+  /**
+   * Loads or creates the CA, issues istiod's certificate and opens the TLS server.
+   *
+   * @param kubernetes null in standalone mode
+   * @throws IOException when the address cannot be bound or a given file cannot be used
+   */
+  public static IstiodSecurity start(
+      InetSocketAddress address,
+      SecurityOptions options,
+      String trustDomain,
+      io.jistiod.istiod.KubernetesAccess kubernetes,
+      DiscoveryServer discovery,
+      MeterRegistry metrics)
+      throws IOException {
+    IstiodSecurity security = new IstiodSecurity();
+    try {
+      security.doStart(address, options, trustDomain, kubernetes, discovery, metrics);
+      return security;
+    } catch (IOException | RuntimeException e) {
+      security.close();
+      throw e;
+    }
+  }
+
+  private void doStart(
+      InetSocketAddress address,
+      SecurityOptions options,
+      String trustDomain,
+      io.jistiod.istiod.KubernetesAccess kubernetes,
+      DiscoveryServer discovery,
+      MeterRegistry metrics)
+      throws IOException {
+    Clock clock = Clock.systemUTC();
+    SecureRandom random = new SecureRandom();
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "citadel-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.push(timer::shutdownNow);
+    TaskScheduler scheduler = new ExecutorTaskScheduler(timer);
+
+    KubernetesClient client = null;
+    KubernetesClient reviewClient = null;
+    if (kubernetes != null) {
+      client = kubernetes.client();
+      closeables.push(client);
+      reviewClient =
+          new KubernetesClientBuilder()
+              .withConfig(
+                  new ConfigBuilder(client.getConfiguration())
+                      .withRequestRetryBackoffLimit(1)
+                      .withRequestTimeout(TOKEN_REVIEW_TIMEOUT_MILLIS)
+                      .build())
+              .build();
+      closeables.push(reviewClient);
+    }
+
+    // 1. The CA.
+    ca = new CaKeyMaterialHolder();
+    SelfSignedRootGenerator generator = new SelfSignedRootGenerator(clock, random);
+    Optional<CaKeyMaterial> plugged = loadPlugged(options.rootCaDir());
+    if (plugged.isPresent()) {
+      ca.set(plugged.get());
+      caSource = "plug-in CA in " + options.rootCaDir();
+    } else if (client != null) {
+      IstioCaSecretStore store = new IstioCaSecretStore(client, options.namespace());
+      ca.set(
+          new SelfSignedCaProvisioner(
+                  store, generator, trustDomain, options.selfSignedKey(), options.selfSignedCaTtl())
+              .loadOrCreate());
+      caSource =
+          "self-signed CA in Secret " + options.namespace() + "/" + IstioCaSecretStore.SECRET_NAME;
+      SelfSignedRootRotator rotator =
+          new SelfSignedRootRotator(
+              store,
+              ca,
+              generator,
+              options.selfSignedCaTtl(),
+              clock,
+              scheduler,
+              options.rootCheckInterval(),
+              options.rootGracePercent());
+      closeables.push(rotator);
+      rotator.start(
+          options.rootRotatorJitter()
+              ? Duration.ofSeconds(
+                  random.nextInt((int) Math.max(1, options.rootCheckInterval().toSeconds())))
+              : Duration.ZERO);
+    } else {
+      ca.set(generator.generate(trustDomain, options.selfSignedKey(), options.selfSignedCaTtl()));
+      caSource = "self-signed CA in memory (standalone mode: a new root on every start)";
+    }
+    CaExpiryMetrics.register(metrics, ca, clock);
+    log.info("CA: {}: {}", caSource, ca.current().orElseThrow());
+
+    // 2. Roots for every namespace.
+    if (client != null) {
+      publisher = new RootCertPublisher(client, ca);
+      closeables.push(publisher);
+      publisher.start();
+    }
+
+    // 3. istiod's own certificate, and the roots client certificates must chain to.
+    servingKeys = new ServingKeyManager();
+    Supplier<List<X509Certificate>> clientRoots =
+        startServingCertificate(options, clock, scheduler, random);
+
+    // 4. The TLS server: CSRs and authenticated xDS.
+    List<Authenticator> authenticators = new ArrayList<>();
+    authenticators.add(new ClientCertAuthenticator(ca, clock));
+    if (reviewClient != null) {
+      authenticators.add(
+          new KubeJwtAuthenticator(
+              trustDomain,
+              options.tokenAudiences(),
+              options.clusterId(),
+              new KubernetesTokenReviewer(reviewClient)));
+    }
+    IstioCertificateService certificates =
+        new IstioCertificateService(
+            authenticators,
+            new WorkloadCertificateSigner(ca, options.workloadTtl(), clock, random),
+            metrics);
+    List<ServerServiceDefinition> services =
+        List.of(
+            certificates.bindService(),
+            ServerInterceptors.intercept(
+                new AdsService(discovery),
+                new XdsAuthInterceptor(authenticators, options.xdsIdentityCheck())),
+            ProtoReflectionServiceV1.newInstance().bindService());
+    try {
+      server =
+          SecureGrpcServer.start(
+              address, servingKeys, new MeshTrustManager(clientRoots, clock), services);
+    } catch (IOException e) {
+      throw new IOException(
+          "--secureGRPCAddr " + options.secureGrpcAddr() + ": " + SecureGrpcServer.bindReason(e),
+          e);
+    }
+    closeables.push(server);
+  }
+
+  private Supplier<List<X509Certificate>> startServingCertificate(
+      SecurityOptions options, Clock clock, TaskScheduler scheduler, SecureRandom random)
+      throws IOException {
+    Path certFile = options.tlsCertFile();
+    Path keyFile = options.tlsKeyFile();
+    Path caFile = options.caCertFile();
+    if (certFile == null && Files.exists(WELL_KNOWN_TLS_DIR.resolve("tls.key"))) {
+      certFile = WELL_KNOWN_TLS_DIR.resolve("tls.crt");
+      keyFile = WELL_KNOWN_TLS_DIR.resolve("tls.key");
+      if (caFile == null) {
+        caFile =
+            Files.exists(WELL_KNOWN_CA_FILE)
+                ? WELL_KNOWN_CA_FILE
+                : WELL_KNOWN_TLS_DIR.resolve("ca.crt");
+      }
+    }
+    if (certFile != null) {
+      FileServingCertificate files =
+          new FileServingCertificate(
+              certFile, keyFile, servingKeys, scheduler, CaServingCertificate.CHECK_INTERVAL);
+      closeables.push(files);
+      files.start();
+    } else {
+      CaServingCertificate issued =
+          new CaServingCertificate(
+              ca,
+              IstiodDnsNames.of(options.namespace(), options.revision(), options.customHosts()),
+              options.selfSignedCaTtl(),
+              servingKeys,
+              clock,
+              scheduler,
+              random);
+      closeables.push(issued);
+      issued.start();
+    }
+    if (caFile == null) {
+      return () -> ca.current().map(CaKeyMaterial::rootBundle).orElse(List.of());
+    }
+    List<X509Certificate> roots;
+    try {
+      roots = Pem.parseCertificates(Files.readString(caFile, StandardCharsets.UTF_8));
+    } catch (IOException | InvalidKeyMaterialException e) {
+      throw new IOException("--caCertFile " + caFile + ": " + e.getMessage(), e);
+    }
+    if (roots.isEmpty()) {
+      throw new IOException("--caCertFile " + caFile + ": no certificate in it");
+    }
+    return () -> roots;
+  }
+
+  private static Optional<CaKeyMaterial> loadPlugged(Path dir) throws IOException {
+    try {
+      return PluggedCaLoader.load(dir);
+    } catch (InvalidKeyMaterialException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** The CA's current key material, as the CSR API signs with it. */
+  public CaKeyMaterialHolder ca() {
+    return ca;
+  }
+
+  /** The certificate 15012 serves now. */
+  public Optional<ServingCertificate> servingCertificate() {
+    return servingKeys == null ? Optional.empty() : servingKeys.current();
+  }
+
+  /** Whether the root publisher (Kubernetes mode only) has its informers synced. */
+  public boolean hasSynced() {
+    return publisher == null || publisher.hasSynced();
+  }
+
+  public String describe() {
+    return caSource;
+  }
+
+  @Override
+  public void close() {
+    while (!closeables.isEmpty()) {
+      try {
+        closeables.pop().close();
+      } catch (Exception e) {
+        log.debug("close: {}", e.getMessage());
+      }
+    }
+  }
+}
