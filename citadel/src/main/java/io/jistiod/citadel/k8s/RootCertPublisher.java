@@ -63,8 +63,8 @@ public final class RootCertPublisher implements AutoCloseable {
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> failures = new HashMap<>(); // worker thread only
   private final Consumer<CaKeyMaterial> onRootsChanged = material -> enqueueAll();
-  private SharedIndexInformer<Namespace> namespaces;
-  private SharedIndexInformer<ConfigMap> configMaps;
+  private volatile SharedIndexInformer<Namespace> namespaces;
+  private volatile SharedIndexInformer<ConfigMap> configMaps;
 
   public RootCertPublisher(KubernetesClient client, CaKeyMaterialHolder roots) {
     this.client = Objects.requireNonNull(client, "client");
@@ -192,6 +192,9 @@ public final class RootCertPublisher implements AutoCloseable {
     String bundle = roots.current().map(CaKeyMaterial::rootBundlePem).orElse(null);
     if (bundle == null || EXCLUDED_NAMESPACES.contains(namespace)) {
       return;
+    }
+    if (namespaces == null || configMaps == null) {
+      return; // still starting: start() queues every namespace once both informers run
     }
     Namespace ns = namespaces.getIndexer().getByKey(namespace);
     if (ns == null || terminating(ns)) {

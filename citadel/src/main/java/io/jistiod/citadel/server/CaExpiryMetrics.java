@@ -1,6 +1,7 @@
 package io.jistiod.citadel.server;
 
 import io.jistiod.citadel.pki.CaKeyMaterial;
+import io.jistiod.citadel.pki.CaKeyMaterialHolder;
 import io.jistiod.citadel.pki.CaKeyMaterialSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,6 +9,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Istio's CA expiry gauges ({@code security/pkg/server/ca/monitoring.go}), read from the current
@@ -18,7 +20,8 @@ import java.util.Objects;
  *       expires, in Unix seconds;
  *   <li>{@code citadel_server_root_cert_expiry_seconds}: seconds until then, negative once expired;
  *   <li>{@code citadel_server_cert_chain_expiry_timestamp} and {@code _seconds}: the same for the
- *       signing certificate of a plug-in CA (Istio records them only when there is a chain).
+ *       first certificate of the chain of a plug-in CA; registered only once some material has a
+ *       chain, as Istio records them only then (a self-signed CA has none).
  * </ul>
  *
  * Without key material the gauges read NaN.
@@ -26,7 +29,7 @@ import java.util.Objects;
 public final class CaExpiryMetrics {
   private CaExpiryMetrics() {}
 
-  public static void register(MeterRegistry registry, CaKeyMaterialSource source, Clock clock) {
+  public static void register(MeterRegistry registry, CaKeyMaterialHolder source, Clock clock) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(clock, "clock");
@@ -40,6 +43,17 @@ public final class CaExpiryMetrics {
             "The time remaining, in seconds, before the root cert will expire. "
                 + "A negative value indicates the cert is expired.")
         .register(registry);
+    AtomicBoolean chainGauges = new AtomicBoolean();
+    source.addListener(
+        material -> {
+          if (!material.certChain().isEmpty() && chainGauges.compareAndSet(false, true)) {
+            registerChainGauges(registry, source, clock);
+          }
+        });
+  }
+
+  private static void registerChainGauges(
+      MeterRegistry registry, CaKeyMaterialSource source, Clock clock) {
     Gauge.builder("citadel_server_cert_chain_expiry_timestamp", () -> chainExpiry(source))
         .description("The unix timestamp, in seconds, when Istio generated cert chain will expire.")
         .register(registry);
