@@ -609,9 +609,10 @@ class XdsInteropE2ETest {
             weight: 80
         """);
     d.awaitAllRpcsGoTo(List.of(a, b), NUM_RPCS, CONFIG_WAIT, false);
-    // compare_distributions([a, b], [20, 80], 5): each share within 5% of its expected share.
+    // compare_distributions([a, b], [20, 80], 5): each share within 5% of its expected share (a:
+    // 19-21%), retried up to 10 blocks as the driver does; one block passes with p ~ 0.57.
     List<String> attempts = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 10; i++) {
       LoadBalancerStatsResponse stats = d.client().stats(1000, 30);
       int na = stats.getRpcsByPeerOrDefault(a, 0);
       int nb = stats.getRpcsByPeerOrDefault(b, 0);
@@ -627,7 +628,7 @@ class XdsInteropE2ETest {
       }
     }
     throw new AssertionError(
-        "20/80 split not within 5% in 6 blocks of 1000 RPCs: "
+        "20/80 split not within 5% in 10 blocks of 1000 RPCs: "
             + attempts
             + d.client().diagnostics());
   }
