@@ -65,9 +65,13 @@ import org.junit.jupiter.api.io.TempDir;
  * once that store lands.
  *
  * <p>Scaled to a 2-core machine: 4 backends shared by all cases (restarted if a case stopped them),
- * blocks of 100 RPCs where the driver uses 10 x qps, 4-5 s status windows where it uses 10 s, and
- * circuit-breaker limits of 100/200/160 where it uses 500/1000/800; the thresholds are the
- * driver's.
+ * blocks of 100 RPCs where the driver uses 10 x qps, 4-5 s status windows where it uses 10 s,
+ * circuit-breaker limits of 100/200/160 where it uses 500/1000/800, 50 qps per RPC type for path
+ * and header matching (the description says 10) and 200 qps for traffic splitting (its check is on
+ * shares, not rates); the thresholds are the driver's. Istio has no header suffix or range match:
+ * those two header_matching rules are regexes. circuit_breaking runs with grpc-go's interop client
+ * (see {@link #circuitBreakingGrpcJava} for why not grpc-java's), and traffic_splitting runs with
+ * both.
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
