@@ -60,8 +60,17 @@ public final class RigExtension implements ParameterResolver, AfterEachCallback 
         throw new IllegalStateException(
             "cluster/up.sh failed:\n" + Files.readString(log, StandardCharsets.UTF_8));
       }
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      Path kubeconfig = Path.of(lines.get(lines.size() - 1).strip());
+      // up.sh writes the kubeconfig into its state dir; read it from there rather than from
+      // up.sh's output, whose last line may still be in flight through its tee when it exits.
+      String stateDir = System.getenv().getOrDefault("JISTIOD_RIG_DIR", "/tmp/jistiod-rig");
+      Path kubeconfig = Path.of(stateDir, "kubeconfig");
+      if (!Files.isReadable(kubeconfig)) {
+        throw new IllegalStateException(
+            "cluster/up.sh succeeded but left no "
+                + kubeconfig
+                + ":\n"
+                + Files.readString(log, StandardCharsets.UTF_8));
+      }
       return new Rig(kubeconfig);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the rig: " + e.getMessage(), e);

@@ -52,25 +52,32 @@ public final class GrpcClusterGenerator implements XdsGenerator {
     }
     List<XdsResource> out = new ArrayList<>();
     for (String name : wanted) {
-      ClusterName key = ClusterName.parse(name);
-      if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
-        continue;
+      XdsResource r = push.cache().get("grpc-cds", name, proxy, () -> build(name, proxy, push));
+      if (r != null) {
+        out.add(r);
       }
-      Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
-      if (service == null || service.port(key.port()).isEmpty()) {
-        continue;
-      }
-      DestinationRule dr =
-          push.destinationRuleFor(proxy, service.hostname())
-              .map(r -> r.spec())
-              .orElse(DestinationRule.getDefaultInstance());
-      TrafficPolicy policy = TrafficPolicies.resolve(dr, key.subset(), key.port());
-      if (policy == null) {
-        continue; // a route to an undefined subset: no cluster, as in Istio
-      }
-      out.add(XdsResource.of(name, cluster(name, policy)));
     }
     return out;
+  }
+
+  private static XdsResource build(String name, Proxy proxy, PushContext push) {
+    ClusterName key = ClusterName.parse(name);
+    if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
+      return null;
+    }
+    Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
+    if (service == null || service.port(key.port()).isEmpty()) {
+      return null;
+    }
+    DestinationRule dr =
+        push.destinationRuleFor(proxy, service.hostname())
+            .map(r -> r.spec())
+            .orElse(DestinationRule.getDefaultInstance());
+    TrafficPolicy policy = TrafficPolicies.resolve(dr, key.subset(), key.port());
+    if (policy == null) {
+      return null; // a route to an undefined subset: no cluster, as in Istio
+    }
+    return XdsResource.of(name, cluster(name, policy));
   }
 
   static Cluster cluster(String name, TrafficPolicy policy) {

@@ -27,17 +27,24 @@ public final class GrpcRouteGenerator implements XdsGenerator {
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     List<XdsResource> out = new ArrayList<>();
     for (String name : new TreeSet<>(names)) {
-      ClusterName key = ClusterName.parse(name);
-      if (key == null || key.port() == 0) {
-        continue;
+      XdsResource r = push.cache().get("grpc-rds", name, proxy, () -> build(name, proxy, push));
+      if (r != null) {
+        out.add(r);
       }
-      Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
-      if (service == null || service.port(key.port()).isEmpty()) {
-        continue;
-      }
-      out.add(XdsResource.of(name, routeConfig(name, proxy, push, service, key.port())));
     }
     return out;
+  }
+
+  private static XdsResource build(String name, Proxy proxy, PushContext push) {
+    ClusterName key = ClusterName.parse(name);
+    if (key == null || key.port() == 0) {
+      return null;
+    }
+    Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
+    if (service == null || service.port(key.port()).isEmpty()) {
+      return null;
+    }
+    return XdsResource.of(name, routeConfig(name, proxy, push, service, key.port()));
   }
 
   static RouteConfiguration routeConfig(

@@ -30,12 +30,15 @@ import java.util.TreeSet;
  * know, gets an empty assignment, so the client stops using stale endpoints.
  */
 public final class EndpointGenerator implements XdsGenerator {
+  private static final String TYPE = "eds";
 
   @Override
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     List<XdsResource> out = new ArrayList<>();
     for (String name : new TreeSet<>(names)) {
-      out.add(XdsResource.of(name, assignment(name, proxy, push)));
+      out.add(
+          push.cache()
+              .get(TYPE, name, proxy, () -> XdsResource.of(name, assignment(name, proxy, push))));
     }
     return out;
   }

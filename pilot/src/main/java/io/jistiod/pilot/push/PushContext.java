@@ -27,6 +27,7 @@ public final class PushContext {
   private final List<ResolvedDestinationRule> destinationRules;
   private final List<Config> sidecars;
   private final String rootNamespace;
+  private final GenerationCache cache = new GenerationCache();
 
   PushContext(
       String version,
@@ -73,6 +74,11 @@ public final class PushContext {
         destinationRules,
         sidecars,
         rootNamespace);
+  }
+
+  /** Resources built for this push, shared across proxies. */
+  public GenerationCache cache() {
+    return cache;
   }
 
   public String version() {

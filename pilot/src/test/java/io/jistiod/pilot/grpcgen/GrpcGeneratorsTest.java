@@ -309,4 +309,27 @@ class GrpcGeneratorsTest {
         .extracting(s -> s.hostname())
         .containsExactly("payments.billing.svc.cluster.local");
   }
+
+  @Test
+  void resourcesAreBuiltOncePerPushAndSharedAcrossLikeProxies() throws Exception {
+    String cla = "outbound|50051|v1|" + FQDN;
+    var other =
+        Meshes.grpcNode().toBuilder()
+            .setId("sidecar~10.0.0.8~client-2.default~default.svc.cluster.local")
+            .build();
+    Proxy twin = Proxy.fromNode(other.getId(), other.getMetadata(), Locality.UNKNOWN);
+    Proxy elsewhere =
+        Proxy.fromNode(other.getId(), other.getMetadata(), new Locality("eu", "z", ""));
+    XdsResource a = new EndpointGenerator().generate(proxy, push, Set.of(cla)).get(0);
+    XdsResource b = new EndpointGenerator().generate(twin, push, Set.of(cla)).get(0);
+    XdsResource c = new EndpointGenerator().generate(elsewhere, push, Set.of(cla)).get(0);
+    assertThat(b).isSameAs(a); // same namespace, labels and locality: shared
+    assertThat(c).isNotSameAs(a); // another locality may need other priorities
+    // A new push context starts with an empty cache.
+    istiod.push();
+    XdsResource d =
+        new EndpointGenerator().generate(proxy, istiod.discovery.current(), Set.of(cla)).get(0);
+    assertThat(d).isNotSameAs(a);
+    assertThat(d).isEqualTo(a);
+  }
 }
