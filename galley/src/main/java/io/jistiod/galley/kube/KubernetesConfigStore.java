@@ -33,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -132,7 +133,20 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
             });
     started = true;
     for (KindWatch w : watches.values()) {
-      scheduler.execute(w::probe);
+      later(w::probe, 0);
+    }
+  }
+
+  /** Runs {@code task} on the store's thread after {@code delayMillis}, unless closed. */
+  private void later(Runnable task, long delayMillis) {
+    var s = scheduler;
+    if (closed || s == null) {
+      return;
+    }
+    try {
+      s.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile
     }
   }
 
@@ -261,9 +275,7 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
                 ? recheckInterval.toSeconds() + "s"
                 : recheckInterval.toMillis() + "ms");
       }
-      if (!closed) {
-        scheduler.schedule(this::probe, recheckInterval.toMillis(), TimeUnit.MILLISECONDS);
-      }
+      later(this::probe, recheckInterval.toMillis());
     }
 
     private synchronized void startInformer() {
@@ -275,9 +287,7 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
       i.exceptionHandler(
           (isStarted, t) -> {
             if (notFound(t)) {
-              if (!closed) {
-                scheduler.execute(this::gone);
-              }
+              later(this::gone, 0);
               return false;
             }
             // Keep retrying, before the first list too: a control plane heals, it does not stop.
