@@ -1,0 +1,160 @@
+package io.jistiod.it.citadel;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Istio's real {@code pilot-agent} in proxyless gRPC mode (no Envoy), set up as the {@code
+ * grpc-agent} injection template sets it up in a pod, but in a working folder of its own: the
+ * projected token at {@code ./var/run/secrets/tokens/istio-token}, the root from ConfigMap {@code
+ * istio-ca-root-cert} at {@code ./var/run/secrets/istio/root-cert.pem}, certificates written to
+ * {@code ./certs} ({@code OUTPUT_CERTS}, also {@code PROV_CERT}, so once it has one the agent
+ * presents it to istiod), the gRPC bootstrap and the xDS socket under {@code ./etc/istio/proxy}.
+ *
+ * <p>istiod is reached at {@code 127.0.0.1:<port>} as the discovery address, which is also the CA
+ * address when {@code CA_ADDR} is unset, with {@code ISTIOD_SAN} naming the DNS name to expect in
+ * istiod's certificate. (An explicit {@code CA_ADDR} would ignore {@code ISTIOD_SAN} and check
+ * {@code 127.0.0.1} against the certificate, which has no IP SAN.)
+ */
+final class PilotAgent implements AutoCloseable {
+  /** Where build-istio.sh caches Istio 1.27.0's binaries. */
+  static final Path BINARY =
+      Path.of(
+          System.getenv()
+              .getOrDefault("JISTIOD_CACHE", System.getProperty("user.home") + "/.cache/jistiod"),
+          "istio-1.27.0",
+          "pilot-agent");
+
+  private final Path dir;
+  private final Process process;
+
+  private PilotAgent(Path dir, Process process) {
+    this.dir = dir;
+    this.process = process;
+  }
+
+  static boolean available() {
+    return Files.isExecutable(BINARY);
+  }
+
+  /**
+   * Starts an agent for pod {@code pod} of {@code namespace} running as {@code serviceAccount}.
+   *
+   * @param istiodSan the DNS name istiod's certificate must carry, e.g. {@code istiod.NS.svc}
+   */
+  static PilotAgent start(
+      Path dir,
+      int istiodPort,
+      String istiodSan,
+      String namespace,
+      String pod,
+      String serviceAccount,
+      String token,
+      String rootCertPem)
+      throws IOException {
+    Path secrets = dir.resolve("var/run/secrets");
+    Files.createDirectories(secrets.resolve("istio"));
+    Files.createDirectories(secrets.resolve("tokens"));
+    Files.createDirectories(dir.resolve("certs"));
+    Files.createDirectories(dir.resolve("etc/istio/proxy"));
+    Files.writeString(secrets.resolve("tokens/istio-token"), token, StandardCharsets.UTF_8);
+    Files.writeString(secrets.resolve("istio/root-cert.pem"), rootCertPem, StandardCharsets.UTF_8);
+    // PROV_CERT's folder is also where the agent looks for the CA's root.
+    Files.writeString(dir.resolve("certs/root-cert.pem"), rootCertPem, StandardCharsets.UTF_8);
+
+    Map<String, String> env = new TreeMap<>();
+    env.put("PATH", "/usr/bin:/bin");
+    env.put("HOME", dir.toString());
+    env.put("DISABLE_ENVOY", "true");
+    env.put("GRPC_XDS_BOOTSTRAP", dir.resolve("etc/istio/proxy/grpc-bootstrap.json").toString());
+    env.put("ISTIO_META_GENERATOR", "grpc");
+    env.put("ISTIO_META_DNS_CAPTURE", "false");
+    env.put("ISTIOD_SAN", istiodSan);
+    env.put("PROV_CERT", dir.resolve("certs").toString());
+    env.put("OUTPUT_CERTS", dir.resolve("certs").toString());
+    env.put("POD_NAME", pod);
+    env.put("POD_NAMESPACE", namespace);
+    env.put("SERVICE_ACCOUNT", serviceAccount);
+    env.put("INSTANCE_IP", "127.0.0.1");
+    env.put("TRUST_DOMAIN", "cluster.local");
+    env.put("PILOT_CERT_PROVIDER", "istiod");
+    env.put("PROXY_XDS_DEBUG_VIA_AGENT", "false");
+    // Absolute configPath: the bootstrap names the xDS socket as unix:///<configPath>/XDS.
+    env.put(
+        "PROXY_CONFIG",
+        "{\"discoveryAddress\":\"127.0.0.1:"
+            + istiodPort
+            + "\",\"configPath\":\""
+            + dir.resolve("etc/istio/proxy")
+            + "\",\"statusPort\":"
+            + freePort()
+            + "}");
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(BINARY.toString());
+    cmd.addAll(
+        List.of(
+            "proxy",
+            "sidecar",
+            "--domain",
+            namespace + ".svc.cluster.local",
+            "--proxyLogLevel=warning",
+            "--log_output_level=default:info"));
+    ProcessBuilder builder =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("agent.log").toFile());
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    return new PilotAgent(dir, builder.start());
+  }
+
+  Path certChain() {
+    return dir.resolve("certs/cert-chain.pem");
+  }
+
+  Path key() {
+    return dir.resolve("certs/key.pem");
+  }
+
+  Path bootstrap() {
+    return dir.resolve("etc/istio/proxy/grpc-bootstrap.json");
+  }
+
+  String log() {
+    try {
+      return Files.readString(dir.resolve("agent.log"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after 10 s: the agent drains for up to 5 s when Envoy is off. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+}
