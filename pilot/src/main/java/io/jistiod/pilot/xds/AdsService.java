@@ -22,10 +22,22 @@ public final class AdsService
     extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(AdsService.class);
 
+  /** How long a new stream may wait for admission before it is refused (istiod: 1 s). */
+  private static final long MAX_ADMISSION_WAIT_NANOS = 1_000_000_000L;
+
   private final DiscoveryServer server;
+  private final StreamRateLimiter admission;
 
   public AdsService(DiscoveryServer server) {
+    this(server, StreamRateLimiter.defaultRate());
+  }
+
+  /**
+   * @param streamsPerSecond new streams admitted per second (PILOT_MAX_REQUESTS_PER_SECOND)
+   */
+  public AdsService(DiscoveryServer server, double streamsPerSecond) {
     this.server = server;
+    this.admission = new StreamRateLimiter(streamsPerSecond, System::nanoTime);
   }
 
   @Override
