@@ -164,7 +164,7 @@ class ValidationRobustnessTest {
       }
       Map<String, String> annotations = new HashMap<>(base.config().meta().annotations());
       if (random.nextInt(10) == 0) {
-        annotations.put("istio.io/dry-run", pick(random, STRINGS));
+        annotations.put(MetadataValidator.DRY_RUN, pick(random, STRINGS));
       }
       Config mutant = new Config(meta(base.config().meta().kind(), annotations), spec.build());
       List<ValidationMessage> messages;
