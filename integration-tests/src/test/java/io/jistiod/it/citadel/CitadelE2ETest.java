@@ -94,13 +94,18 @@ class CitadelE2ETest {
   }
 
   private Istiod startIstiod(Rig rig, String namespace) throws Exception {
+    return startIstiod(rig, namespace, Map.of());
+  }
+
+  /** istiod in Kubernetes mode, CA on, {@code env} standing in for its environment. */
+  private Istiod startIstiod(Rig rig, String namespace, Map<String, String> env) throws Exception {
     Istiod istiod =
         new Istiod(
             IstiodOptions.defaults(null)
                 .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
                 .withSecurity(
-                    SecurityOptions.fromEnvironment(name -> null)
+                    SecurityOptions.fromEnvironment(env::get)
                         .withSecureGrpcAddr("127.0.0.1:0")
                         .withNamespace(namespace)
                         .withRootCaDir(tmp.resolve("no-cacerts"))));
@@ -544,6 +549,58 @@ class CitadelE2ETest {
         ca(tls(second, ns.name(), root), token)
             .createCertificate(IstioCertificateRequest.newBuilder().setCsr(csr(key)).build());
     assertThat(after.getCertChainCount()).isEqualTo(2);
+  }
+
+  /**
+   * CA-15 against the API server: a root near its end is re-issued for the same key, written to the
+   * Secret, published, and certificates issued under the old root verify against the new. (A 60 s
+   * root, checked every second: the 2-minute backdating makes its life 180 s, so it is rotated with
+   * 36 s left, 24 s after creation.)
+   */
+  @Test
+  void aShortLivedRootIsRotatedAndRepublished(Rig rig, TestNamespace ns) throws Exception {
+    Istiod istiod =
+        startIstiod(
+            rig,
+            ns.name(),
+            Map.of(
+                "CITADEL_SELF_SIGNED_CA_CERT_TTL", "60s",
+                "CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL", "1s",
+                "CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", "false"));
+    String root = publishedRoot(rig, ns.name());
+    rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
+    String token = token(rig, ns.name(), "sleep", "istio-ca");
+    IstioCertificateResponse before =
+        ca(tls(istiod, ns.name(), root), token)
+            .createCertificate(IstioCertificateRequest.newBuilder().setCsr(csr(ecKey())).build());
+
+    String rotated =
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> publishedRoot(rig, ns.name()), published -> !published.equals(root));
+    X509Certificate oldRoot = Pem.parseCertificate(root);
+    X509Certificate newRoot = Pem.parseCertificate(rotated);
+    assertThat(newRoot.getPublicKey()).isEqualTo(oldRoot.getPublicKey());
+    assertThat(newRoot.getNotAfter()).isAfter(oldRoot.getNotAfter());
+    String secretCert =
+        new String(
+            Base64.getDecoder()
+                .decode(
+                    rig.client()
+                        .secrets()
+                        .inNamespace(ns.name())
+                        .withName("istio-ca-secret")
+                        .get()
+                        .getData()
+                        .get("ca-cert.pem")));
+    assertThat(Pem.parseCertificate(secretCert).getNotAfter())
+        .isAfterOrEqualTo(newRoot.getNotAfter());
+    List<X509Certificate> chain = new ArrayList<>();
+    for (String pem : before.getCertChainList()) {
+      chain.add(Pem.parseCertificate(pem));
+    }
+    assertChainsTo(chain.subList(0, 1), rotated);
   }
 
   /** The published root reaches new namespaces and comes back when edited or deleted. */

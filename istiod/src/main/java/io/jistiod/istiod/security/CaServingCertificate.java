@@ -50,6 +50,7 @@ public final class CaServingCertificate implements AutoCloseable {
   private final Object lock = new Object();
   private TaskScheduler.Cancellable nextCheck;
   private volatile CaKeyMaterial issuedBy;
+  private volatile Instant issuedAt;
   private boolean closed;
 
   /**
@@ -117,19 +118,23 @@ public final class CaServingCertificate implements AutoCloseable {
     }
   }
 
-  /** Past half its life, or issued by other key material than the CA's current one. */
+  /**
+   * Past half its life, or issued by other key material than the CA's current one. Life counts from
+   * issuance, not from the backdated notBefore, so short lifetimes do not renew at once.
+   */
   boolean needsRenewal(Instant now) {
     ServingCertificate current = target.current().orElse(null);
     CaKeyMaterial material = ca.current().orElse(null);
-    if (current == null || material != issuedBy) {
+    if (current == null || material != issuedBy || issuedAt == null) {
       return true;
     }
-    Duration life = Duration.between(current.notBefore(), current.notAfter());
-    return !now.isBefore(current.notBefore().plus(life.dividedBy(2)));
+    Duration life = Duration.between(issuedAt, current.notAfter());
+    return !now.isBefore(issuedAt.plus(life.dividedBy(2)));
   }
 
   private void issue() throws CaException {
     KeyPair key = KeyAlgorithm.ECDSA_P256.generateKeyPair(random);
+    Instant now = clock.instant();
     IssuedCertificate issued = signer.sign(key.getPublic(), dnsNames, ttl);
     List<X509Certificate> chain = new ArrayList<>();
     chain.add(issued.leaf());
@@ -141,6 +146,7 @@ public final class CaServingCertificate implements AutoCloseable {
     ServingCertificate certificate = new ServingCertificate(key.getPrivate(), chain);
     target.set(certificate);
     issuedBy = issued.issuer();
+    issuedAt = now;
     log.info("istiod serving certificate for {} issued: {}", dnsNames, certificate);
   }
 

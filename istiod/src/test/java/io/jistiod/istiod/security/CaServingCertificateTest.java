@@ -46,12 +46,24 @@ class CaServingCertificateTest {
     certificate.start();
     ServingCertificate first = current();
 
-    time.advance(Duration.ofHours(4)); // 4h02m of 10h02m: not yet
+    time.advance(Duration.ofHours(4).plusMinutes(59)); // half of 10 h from issuance: not yet
     assertThat(current()).isSameAs(first);
-    time.advance(Duration.ofHours(1).plusMinutes(2));
+    time.advance(Duration.ofMinutes(1));
     assertThat(current()).isNotSameAs(first);
     assertThat(current().key()).isNotEqualTo(first.key());
     assertThat(current().notAfter()).isAfter(first.notAfter());
+  }
+
+  @Test
+  void aShortLifetimeIsNotRenewedAtOnce() {
+    // The certificate is backdated 2 minutes; a 1-minute lifetime must not count as half gone.
+    CaServingCertificate shortLived =
+        new CaServingCertificate(ca, NAMES, Duration.ofMinutes(1), keys, time, time, TestCa.RANDOM);
+    shortLived.start();
+    ServingCertificate first = current();
+    time.advance(Duration.ZERO);
+    assertThat(current()).isSameAs(first);
+    shortLived.close();
   }
 
   @Test
