@@ -43,52 +43,20 @@ public final class AdsService
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
-    return new StreamObserver<>() {
-      private Connection connection;
-      private boolean failed;
+    return new Stream<DiscoveryRequest, DiscoveryResponse, Connection>(responses) {
+      @Override
+      Node node(DiscoveryRequest request) {
+        return request.hasNode() ? request.getNode() : null;
+      }
 
       @Override
-      public void onNext(DiscoveryRequest request) {
-        if (failed) {
-          return;
-        }
-        if (connection == null) {
-          Status refusal = admit(request.hasNode() ? request.getNode() : null);
-          if (refusal != null) {
-            fail(refusal);
-            return;
-          }
-          try {
-            connection = server.connect(proxy(request.getNode()), responses);
-          } catch (NodeParseException e) {
-            log.warn("ADS: refused node {}: {}", request.getNode().getId(), e.getMessage());
-            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
-            return;
-          }
-        }
+      Connection connect(Proxy proxy) {
+        return server.connect(proxy, responses);
+      }
+
+      @Override
+      void handle(Connection connection, DiscoveryRequest request) {
         connection.onRequest(request);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        if (connection != null) {
-          server.disconnect(connection);
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        if (connection != null) {
-          server.disconnect(connection);
-        }
-        if (!failed) {
-          responses.onCompleted();
-        }
-      }
-
-      private void fail(Status status) {
-        failed = true;
-        responses.onError(status.asRuntimeException());
       }
     };
   }
@@ -96,54 +64,88 @@ public final class AdsService
   @Override
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
-    return new StreamObserver<>() {
-      private DeltaConnection connection;
-      private boolean failed;
+    return new Stream<DeltaDiscoveryRequest, DeltaDiscoveryResponse, DeltaConnection>(responses) {
+      @Override
+      Node node(DeltaDiscoveryRequest request) {
+        return request.hasNode() ? request.getNode() : null;
+      }
 
       @Override
-      public void onNext(DeltaDiscoveryRequest request) {
-        if (failed) {
-          return;
-        }
-        if (connection == null) {
-          Status refusal = admit(request.hasNode() ? request.getNode() : null);
-          if (refusal != null) {
-            fail(refusal);
-            return;
-          }
-          try {
-            connection = server.connectDelta(proxy(request.getNode()), responses);
-          } catch (NodeParseException e) {
-            log.warn("ADS: refused node {}: {}", request.getNode().getId(), e.getMessage());
-            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
-            return;
-          }
-        }
+      DeltaConnection connect(Proxy proxy) {
+        return server.connectDelta(proxy, responses);
+      }
+
+      @Override
+      void handle(DeltaConnection connection, DeltaDiscoveryRequest request) {
         connection.onRequest(request);
       }
-
-      @Override
-      public void onError(Throwable t) {
-        if (connection != null) {
-          server.disconnect(connection);
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        if (connection != null) {
-          server.disconnect(connection);
-        }
-        if (!failed) {
-          responses.onCompleted();
-        }
-      }
-
-      private void fail(Status status) {
-        failed = true;
-        responses.onError(status.asRuntimeException());
-      }
     };
+  }
+
+  /**
+   * One ADS stream, either flavour: the first request is admitted (ready, node present, rate) and
+   * its node parsed into a connection; every request then goes to that connection. gRPC calls these
+   * methods serially for a stream.
+   */
+  private abstract class Stream<Q, R, C extends ProxyConnection> implements StreamObserver<Q> {
+    private final StreamObserver<R> responses;
+    private C connection;
+    private boolean failed;
+
+    Stream(StreamObserver<R> responses) {
+      this.responses = responses;
+    }
+
+    abstract Node node(Q request);
+
+    abstract C connect(Proxy proxy);
+
+    abstract void handle(C connection, Q request);
+
+    @Override
+    public void onNext(Q request) {
+      if (failed) {
+        return;
+      }
+      if (connection == null) {
+        Node node = node(request);
+        Status refusal = admit(node);
+        if (refusal != null) {
+          fail(refusal);
+          return;
+        }
+        try {
+          connection = connect(proxy(node));
+        } catch (NodeParseException e) {
+          log.warn("ADS: refused node {}: {}", node.getId(), e.getMessage());
+          fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+          return;
+        }
+      }
+      handle(connection, request);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      if (connection != null) {
+        server.disconnect(connection);
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (connection != null) {
+        server.disconnect(connection);
+      }
+      if (!failed) {
+        responses.onCompleted();
+      }
+    }
+
+    private void fail(Status status) {
+      failed = true;
+      responses.onError(status.asRuntimeException());
+    }
   }
 
   /** Why a stream's first request cannot be served, or null if it can. */
