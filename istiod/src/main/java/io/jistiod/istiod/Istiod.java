@@ -50,6 +50,11 @@ import org.slf4j.LoggerFactory;
 public final class Istiod implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Istiod.class);
 
+  static {
+    // Before any JDK HTTP server exists: its settings are read once per JVM.
+    io.jistiod.istiod.webhook.ValidationWebhookServer.tuneJdkHttpServer();
+  }
+
   private final IstiodOptions options;
   private final MeterRegistry metrics = new SimpleMeterRegistry();
   private final MemoryConfigStore fileStore = new MemoryConfigStore();
@@ -60,6 +65,7 @@ public final class Istiod implements AutoCloseable {
   private KubeServiceRegistry kube;
   private Server grpc;
   private io.jistiod.istiod.security.IstiodSecurity security;
+  private io.jistiod.istiod.webhook.ValidationWebhook webhook;
   private HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
@@ -184,6 +190,20 @@ public final class Istiod implements AutoCloseable {
       log.info("secure gRPC (CSRs, xDS over TLS) on {}; {}", security.port(), security.describe());
     }
 
+    // 5b. The webhook port (15017): config validation, and in Kubernetes mode the controller that
+    //     keeps the ValidatingWebhookConfigurations' caBundle and failurePolicy.
+    if (options.webhook() != null && options.webhook().enabled()) {
+      webhook =
+          io.jistiod.istiod.webhook.ValidationWebhook.start(
+              ListenAddress.parse("--httpsAddr", options.webhook().httpsAddr()),
+              options.webhook(),
+              client,
+              security,
+              () -> ready().status() == 200,
+              metrics);
+      closeables.add(webhook);
+    }
+
     // 6. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
@@ -281,6 +301,16 @@ public final class Istiod implements AutoCloseable {
   /** The TLS port (15012), or -1 when the CA is off. */
   public int secureGrpcPort() {
     return security == null ? -1 : security.port();
+  }
+
+  /** The webhook port (15017), or -1 when off. */
+  public int webhookPort() {
+    return webhook == null ? -1 : webhook.port();
+  }
+
+  /** Config validation (webhook port and controller), or null when off. */
+  public io.jistiod.istiod.webhook.ValidationWebhook webhook() {
+    return webhook;
   }
 
   /** The CA and TLS server, or null when off. */

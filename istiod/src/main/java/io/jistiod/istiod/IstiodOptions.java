@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param trustDomain the SPIFFE trust domain of workload identities
  * @param security the CA and the TLS server on 15012; off unless {@link #withSecurity} turns it on
  *     (the command line does, as istiod has it on by default)
+ * @param webhook the webhook port (15017) and the validation controller; off unless {@link
+ *     #withWebhook} turns it on (the command line does)
  */
 public record IstiodOptions(
     Path configDir,
@@ -25,7 +27,36 @@ public record IstiodOptions(
     Duration debounceAfter,
     Duration debounceMax,
     int pushWorkers,
-    SecurityOptions security) {
+    SecurityOptions security,
+    io.jistiod.istiod.webhook.WebhookOptions webhook) {
+
+  /** Without the webhook port, as before it existed. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers,
+      SecurityOptions security) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        io.jistiod.istiod.webhook.WebhookOptions.disabled());
+  }
 
   /** Without the CA and 15012, for programs and tests that only serve plaintext xDS. */
   public IstiodOptions(
@@ -80,7 +111,8 @@ public record IstiodOptions(
         debounceAfter,
         debounceMax,
         pushWorkers,
-        security);
+        security,
+        webhook);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -95,7 +127,8 @@ public record IstiodOptions(
         debounceAfter,
         debounceMax,
         pushWorkers,
-        security);
+        security,
+        webhook);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
@@ -110,6 +143,23 @@ public record IstiodOptions(
         debounceAfter,
         debounceMax,
         pushWorkers,
-        security);
+        security,
+        webhook);
+  }
+
+  public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook);
   }
 }

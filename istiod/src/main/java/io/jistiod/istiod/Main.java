@@ -14,7 +14,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Istio control plane (a Java drop-in for istiod).",
-    subcommands = {Main.Discovery.class, Main.VersionCommand.class})
+    subcommands = {
+      Main.Discovery.class,
+      Main.VersionCommand.class,
+      io.jistiod.istiod.webhook.ValidateCommand.class
+    })
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -66,6 +70,12 @@ public final class Main implements Runnable {
         description = "HTTP address for /metrics.",
         defaultValue = ":15014")
     String monitoringAddr;
+
+    @Option(
+        names = "--httpsAddr",
+        description = "Webhook HTTPS address (config validation); empty: off.",
+        defaultValue = ":15017")
+    String httpsAddr;
 
     @Option(
         names = "--secureGRPCAddr",
@@ -127,15 +137,20 @@ public final class Main implements Runnable {
               defaults.pushWorkers());
       Istiod istiod =
           new Istiod(
-              options.withSecurity(
-                  io.jistiod.istiod.security.SecurityOptions.fromEnvironment(System::getenv)
-                      .withFlags(
-                          secureGrpcAddr,
-                          namespace,
-                          clusterId,
-                          tlsCertFile,
-                          tlsKeyFile,
-                          caCertFile)));
+              options
+                  .withSecurity(
+                      io.jistiod.istiod.security.SecurityOptions.fromEnvironment(System::getenv)
+                          .withFlags(
+                              secureGrpcAddr,
+                              namespace,
+                              clusterId,
+                              tlsCertFile,
+                              tlsKeyFile,
+                              caCertFile))
+                  .withWebhook(
+                      io.jistiod.istiod.webhook.WebhookOptions.fromEnvironment(System::getenv)
+                          .withHttpsAddr(httpsAddr)
+                          .withNamespace(namespace)));
       Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "shutdown"));
       try {
         istiod.start();

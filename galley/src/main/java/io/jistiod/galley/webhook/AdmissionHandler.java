@@ -43,6 +43,18 @@ public final class AdmissionHandler {
 
   /** Answers the AdmissionReview in {@code body} (JSON) with an AdmissionReview (JSON). */
   public byte[] handle(byte[] body) {
+    return answer(body, null);
+  }
+
+  /**
+   * Denies the object of the AdmissionReview in {@code body} with {@code message}, without looking
+   * at it: for a request the server could not finish in time.
+   */
+  public byte[] deny(byte[] body, String message) {
+    return answer(body, Objects.requireNonNull(message, "message"));
+  }
+
+  private byte[] answer(byte[] body, String denial) {
     JsonNode review;
     try {
       review = JSON.readTree(body);
@@ -75,7 +87,11 @@ public final class AdmissionHandler {
       return write(
           apiVersion, "", Verdict.deny("", "could not decode object: the review has no request"));
     }
-    return write(apiVersion, request.path("uid").asText(""), review(request));
+    String uid = request.path("uid").asText("");
+    if (denial != null) {
+      return write(apiVersion, uid, Verdict.deny("", denial));
+    }
+    return write(apiVersion, uid, review(request));
   }
 
   /** The verdict on one {@code AdmissionRequest}; counts it in Istio's metrics. */

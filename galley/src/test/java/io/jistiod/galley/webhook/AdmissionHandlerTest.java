@@ -252,19 +252,22 @@ class AdmissionHandlerTest {
         new AdmissionHandler(
             new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds()),
             WebhookMetrics.NONE);
-    String noRoutes =
+    String negativeWeight =
         """
         {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-         "metadata": {"name": "reviews", "namespace": "ns1"}, "spec": {"hosts": ["reviews"]}}
+         "metadata": {"name": "reviews", "namespace": "ns1"},
+         "spec": {"hosts": ["reviews"],
+                  "http": [{"route": [{"destination": {"host": "reviews"}, "weight": -1}]}]}}
         """;
     JsonNode out =
         JSON.readTree(
             real.handle(
-                review("admission.k8s.io/v1", "CREATE", noRoutes)
+                review("admission.k8s.io/v1", "CREATE", negativeWeight)
                     .getBytes(StandardCharsets.UTF_8)));
     assertThat(out.path("response").path("allowed").asBoolean()).isFalse();
     assertThat(out.path("response").path("status").path("message").asText())
-        .startsWith("configuration is invalid: spec");
+        .startsWith("configuration is invalid: ")
+        .contains("spec.http[0].route[0].weight");
     JsonNode ok =
         JSON.readTree(
             real.handle(

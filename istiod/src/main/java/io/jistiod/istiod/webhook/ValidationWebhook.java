@@ -1,0 +1,173 @@
+package io.jistiod.istiod.webhook;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.jistiod.citadel.pki.CaKeyMaterial;
+import io.jistiod.citadel.pki.Pem;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.validation.NetworkingValidators;
+import io.jistiod.galley.webhook.AdmissionHandler;
+import io.jistiod.galley.webhook.ConfigAdmission;
+import io.jistiod.galley.webhook.WebhookMetrics;
+import io.jistiod.istiod.security.IstiodDnsNames;
+import io.jistiod.istiod.security.IstiodSecurity;
+import io.jistiod.istiod.security.ServingCertificate;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Config validation in istiod: the HTTPS webhook port and, in Kubernetes mode, the controller that
+ * keeps the ValidatingWebhookConfigurations pointing at it.
+ *
+ * <p>The certificate: with istiod's CA on, the serving certificate the CA issues for istiod's DNS
+ * names (renewed in place), and the CA's roots as {@code caBundle}. With the CA off, a root and a
+ * serving certificate made in memory at start (DNS names of istiod plus {@code localhost}, IP
+ * {@code 127.0.0.1} and {@code ::1}), the root as {@code caBundle}.
+ */
+public final class ValidationWebhook implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ValidationWebhook.class);
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private ValidationWebhookServer server;
+  private ValidatingWebhookController controller;
+  private String certificateSource;
+
+  private ValidationWebhook() {}
+
+  /**
+   * Opens the webhook port and, with a client, starts the controller.
+   *
+   * @param address where to listen ({@code options.httpsAddr()} parsed)
+   * @param client null in standalone mode (no controller)
+   * @param security istiod's CA and serving certificate; null when off
+   * @param ready what {@code /ready} on the webhook port reports
+   * @throws IOException when the address cannot be bound
+   */
+  public static ValidationWebhook start(
+      InetSocketAddress address,
+      WebhookOptions options,
+      KubernetesClient client,
+      IstiodSecurity security,
+      BooleanSupplier ready,
+      MeterRegistry metrics)
+      throws IOException {
+    ValidationWebhook webhook = new ValidationWebhook();
+    try {
+      webhook.doStart(address, options, client, security, ready, metrics);
+      return webhook;
+    } catch (IOException | RuntimeException e) {
+      webhook.close();
+      throw e;
+    }
+  }
+
+  private void doStart(
+      InetSocketAddress address,
+      WebhookOptions options,
+      KubernetesClient client,
+      IstiodSecurity security,
+      BooleanSupplier ready,
+      MeterRegistry metrics)
+      throws IOException {
+    Supplier<ServingCertificate> serving;
+    Supplier<String> caBundle;
+    if (security != null) {
+      serving = () -> security.servingCertificate().orElse(null);
+      caBundle = () -> security.ca().current().map(CaKeyMaterial::rootBundlePem).orElse(null);
+      certificateSource = "istiod's serving certificate from " + security.describe();
+    } else {
+      List<String> dns =
+          new ArrayList<>(IstiodDnsNames.of(options.namespace(), options.revision(), List.of()));
+      dns.add("localhost");
+      SelfSignedWebhookCertificate self =
+          SelfSignedWebhookCertificate.generate(
+              dns, List.of("127.0.0.1", "::1"), Clock.systemUTC());
+      serving = self::serving;
+      String pem = Pem.encodeAll(List.of(self.root()));
+      caBundle = () -> pem;
+      certificateSource = "a self-signed certificate made at start (istiod's CA is off)";
+    }
+
+    AdmissionHandler handler =
+        new AdmissionHandler(
+            new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds()),
+            new WebhookMetrics(metrics));
+    try {
+      server =
+          ValidationWebhookServer.start(
+              address, new SuppliedKeyManager(serving), handler, ready, options.requestTimeout());
+    } catch (IOException e) {
+      throw new IOException("--httpsAddr " + options.httpsAddr() + ": " + bindReason(e), e);
+    }
+    closeables.add(server);
+
+    if (client != null && options.patchWebhooks()) {
+      ScheduledExecutorService worker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "validation-webhook-controller");
+                t.setDaemon(true);
+                return t;
+              });
+      closeables.add(worker::shutdownNow);
+      controller =
+          new ValidatingWebhookController(
+              client, options.namespace(), options.revision(), caBundle, metrics, worker);
+      closeables.add(controller);
+      controller.start();
+      if (security != null) {
+        java.util.function.Consumer<CaKeyMaterial> onRoots = m -> controller.rootsChanged();
+        security.ca().addListener(onRoots);
+        closeables.add(() -> security.ca().removeListener(onRoots));
+      }
+    }
+    log.info(
+        "validation webhook on {} (/validate, /ready), certificate: {}{}",
+        server.port(),
+        certificateSource,
+        controller == null
+            ? ""
+            : "; patching ValidatingWebhookConfigurations labelled istio.io/rev="
+                + options.revision());
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** The controller, or null when it does not run (standalone mode, or turned off). */
+  public ValidatingWebhookController controller() {
+    return controller;
+  }
+
+  public String certificateSource() {
+    return certificateSource;
+  }
+
+  private static String bindReason(IOException e) {
+    String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+    return reason.toLowerCase(Locale.ROOT).contains("in use") ? "address already in use" : reason;
+  }
+
+  @Override
+  public void close() {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        log.debug("close: {}", e.getMessage());
+      }
+    }
+    closeables.clear();
+  }
+}
