@@ -25,6 +25,7 @@ import io.jistiod.citadel.server.authn.KubeJwtAuthenticator;
 import io.jistiod.citadel.server.authn.KubernetesTokenReviewer;
 import io.jistiod.citadel.time.ExecutorTaskScheduler;
 import io.jistiod.citadel.time.TaskScheduler;
+import io.jistiod.istiod.KubernetesAccess;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +81,9 @@ public final class IstiodSecurity implements AutoCloseable {
   static final int TOKEN_REVIEW_TIMEOUT_MILLIS = 5_000;
 
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final Clock clock = Clock.systemUTC();
+  private final SecureRandom random = new SecureRandom();
+  private TaskScheduler scheduler;
   private CaKeyMaterialHolder ca;
   private ServingKeyManager servingKeys;
   private SecureGrpcServer server;
@@ -98,7 +102,7 @@ public final class IstiodSecurity implements AutoCloseable {
       InetSocketAddress address,
       SecurityOptions options,
       String trustDomain,
-      io.jistiod.istiod.KubernetesAccess kubernetes,
+      KubernetesAccess kubernetes,
       DiscoveryServer discovery,
       MeterRegistry metrics)
       throws IOException {
@@ -116,12 +120,10 @@ public final class IstiodSecurity implements AutoCloseable {
       InetSocketAddress address,
       SecurityOptions options,
       String trustDomain,
-      io.jistiod.istiod.KubernetesAccess kubernetes,
+      KubernetesAccess kubernetes,
       DiscoveryServer discovery,
       MeterRegistry metrics)
       throws IOException {
-    Clock clock = Clock.systemUTC();
-    SecureRandom random = new SecureRandom();
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -130,75 +132,31 @@ public final class IstiodSecurity implements AutoCloseable {
               return t;
             });
     closeables.push(timer::shutdownNow);
-    TaskScheduler scheduler = new ExecutorTaskScheduler(timer);
-
+    scheduler = new ExecutorTaskScheduler(timer);
     KubernetesClient client = null;
     KubernetesClient reviewClient = null;
     if (kubernetes != null) {
       client = kubernetes.client();
       closeables.push(client);
-      reviewClient =
-          new KubernetesClientBuilder()
-              .withConfig(
-                  new ConfigBuilder(client.getConfiguration())
-                      .withRequestRetryBackoffLimit(1)
-                      .withRequestTimeout(TOKEN_REVIEW_TIMEOUT_MILLIS)
-                      .build())
-              .build();
+      reviewClient = reviewClient(client);
       closeables.push(reviewClient);
     }
 
-    // 1. The CA.
-    ca = new CaKeyMaterialHolder();
-    SelfSignedRootGenerator generator = new SelfSignedRootGenerator(clock, random);
-    Optional<CaKeyMaterial> plugged = loadPlugged(options.rootCaDir());
-    if (plugged.isPresent()) {
-      ca.set(plugged.get());
-      caSource = "plug-in CA in " + options.rootCaDir();
-    } else if (client != null) {
-      IstioCaSecretStore store = new IstioCaSecretStore(client, options.namespace());
-      ca.set(
-          new SelfSignedCaProvisioner(
-                  store, generator, trustDomain, options.selfSignedKey(), options.selfSignedCaTtl())
-              .loadOrCreate());
-      caSource =
-          "self-signed CA in Secret " + options.namespace() + "/" + IstioCaSecretStore.SECRET_NAME;
-      SelfSignedRootRotator rotator =
-          new SelfSignedRootRotator(
-              store,
-              ca,
-              generator,
-              options.selfSignedCaTtl(),
-              clock,
-              scheduler,
-              options.rootCheckInterval(),
-              options.rootGracePercent());
-      closeables.push(rotator);
-      rotator.start(
-          options.rootRotatorJitter()
-              ? Duration.ofSeconds(
-                  random.nextInt((int) Math.max(1, options.rootCheckInterval().toSeconds())))
-              : Duration.ZERO);
-    } else {
-      ca.set(generator.generate(trustDomain, options.selfSignedKey(), options.selfSignedCaTtl()));
-      caSource = "self-signed CA in memory (standalone mode: a new root on every start)";
-    }
+    // 1. The CA, and in Kubernetes mode its roots in every namespace.
+    startCa(options, trustDomain, client);
     CaExpiryMetrics.register(metrics, ca, clock);
     log.info("CA: {}: {}", caSource, ca.current().orElseThrow());
-
-    // 2. Roots for every namespace.
     if (client != null) {
       publisher = new RootCertPublisher(client, ca);
       closeables.push(publisher);
       publisher.start();
     }
 
-    // 3. istiod's own certificate, and the roots client certificates must chain to.
+    // 2. istiod's own certificate, and the roots client certificates must chain to.
     servingKeys = new ServingKeyManager();
-    Supplier<List<X509Certificate>> clientRoots =
-        startServingCertificate(options, clock, scheduler, random);
+    Supplier<List<X509Certificate>> clientRoots = startServingCertificate(options);
 
-    // 4. The TLS server: CSRs and authenticated xDS.
+    // 3. The TLS server: CSRs and authenticated xDS.
     List<Authenticator> authenticators = new ArrayList<>();
     authenticators.add(new ClientCertAuthenticator(ca, clock));
     if (reviewClient != null) {
@@ -233,8 +191,59 @@ public final class IstiodSecurity implements AutoCloseable {
     closeables.push(server);
   }
 
-  private Supplier<List<X509Certificate>> startServingCertificate(
-      SecurityOptions options, Clock clock, TaskScheduler scheduler, SecureRandom random)
+  /** A client for TokenReviews that gives up quickly: a caller waits on every review. */
+  private static KubernetesClient reviewClient(KubernetesClient client) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(client.getConfiguration())
+                .withRequestRetryBackoffLimit(1)
+                .withRequestTimeout(TOKEN_REVIEW_TIMEOUT_MILLIS)
+                .build())
+        .build();
+  }
+
+  /** Loads the CA in Istio's order: plug-in folder, Secret (with rotation), memory. */
+  private void startCa(SecurityOptions options, String trustDomain, KubernetesClient client)
+      throws IOException {
+    ca = new CaKeyMaterialHolder();
+    SelfSignedRootGenerator generator = new SelfSignedRootGenerator(clock, random);
+    Optional<CaKeyMaterial> plugged = loadPlugged(options.rootCaDir());
+    if (plugged.isPresent()) {
+      ca.set(plugged.get());
+      caSource = "plug-in CA in " + options.rootCaDir();
+      return;
+    }
+    if (client == null) {
+      ca.set(generator.generate(trustDomain, options.selfSignedKey(), options.selfSignedCaTtl()));
+      caSource = "self-signed CA in memory (standalone mode: a new root on every start)";
+      return;
+    }
+    IstioCaSecretStore store = new IstioCaSecretStore(client, options.namespace());
+    ca.set(
+        new SelfSignedCaProvisioner(
+                store, generator, trustDomain, options.selfSignedKey(), options.selfSignedCaTtl())
+            .loadOrCreate());
+    caSource =
+        "self-signed CA in Secret " + options.namespace() + "/" + IstioCaSecretStore.SECRET_NAME;
+    SelfSignedRootRotator rotator =
+        new SelfSignedRootRotator(
+            store,
+            ca,
+            generator,
+            options.selfSignedCaTtl(),
+            clock,
+            scheduler,
+            options.rootCheckInterval(),
+            options.rootGracePercent());
+    closeables.push(rotator);
+    long intervalSeconds = Math.max(1, options.rootCheckInterval().toSeconds());
+    rotator.start(
+        options.rootRotatorJitter()
+            ? Duration.ofSeconds(random.nextInt((int) Math.min(Integer.MAX_VALUE, intervalSeconds)))
+            : Duration.ZERO);
+  }
+
+  private Supplier<List<X509Certificate>> startServingCertificate(SecurityOptions options)
       throws IOException {
     Path certFile = options.tlsCertFile();
     Path keyFile = options.tlsKeyFile();
