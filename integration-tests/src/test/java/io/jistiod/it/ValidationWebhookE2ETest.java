@@ -1,0 +1,273 @@
+package io.jistiod.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
+import io.jistiod.istiod.Istiod;
+import io.jistiod.istiod.IstiodOptions;
+import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.webhook.WebhookOptions;
+import io.jistiod.it.support.Rig;
+import io.jistiod.it.support.RigExtension;
+import io.jistiod.it.support.TestNamespace;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The validation webhook on a real kube-apiserver, end to end: istiod patches the
+ * ValidatingWebhookConfiguration's {@code caBundle}, switches it to {@code failurePolicy: Fail}
+ * only after its own webhook has denied the always-reject dry run, and from then on kubectl's
+ * writes of Istio config are validated by istiod: valid objects are stored, invalid ones denied
+ * with the field named, warnings reach the user. With istiod gone, writes fail closed.
+ *
+ * <p>The rig is shared, so the configuration is scoped to this test: its own revision label (no
+ * other istiod patches it), a namespace selector matching only the test namespace (a fail-closed
+ * webhook here never blocks anyone else's writes), and it is deleted afterwards. There is no
+ * Service routing to istiod, so {@code clientConfig.url} points at istiod's port on 127.0.0.1;
+ * istiod's CA is off, so the webhook serves its self-signed certificate (SAN 127.0.0.1).
+ */
+@Tag("e2e")
+@ExtendWith(RigExtension.class)
+class ValidationWebhookE2ETest {
+  private static final String WEBHOOK = "rev.validation.istio.io";
+
+  private Istiod istiod;
+  private Rig rig;
+  private String configName;
+
+  @AfterEach
+  void stop() {
+    if (istiod != null) {
+      istiod.close();
+    }
+    if (rig != null && configName != null) {
+      rig.client()
+          .admissionRegistration()
+          .v1()
+          .validatingWebhookConfigurations()
+          .withName(configName)
+          .delete();
+    }
+  }
+
+  private record Kubectl(int exit, String out, String err) {}
+
+  /** kubectl with {@code stdin}, keeping stderr (where warnings and denials go) apart. */
+  private Kubectl kubectl(String stdin, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of("kubectl", "--kubeconfig", rig.kubeconfig().toString()));
+    cmd.addAll(List.of(args));
+    Path err = Files.createTempFile("kubectl", ".err");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+      if (stdin != null) {
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + ": timed out");
+      }
+      return new Kubectl(p.exitValue(), out, Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static String virtualService(String ns, String name, String http) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: %s, namespace: %s}
+        spec:
+          hosts: [reviews]
+          http:
+        %s"""
+        .formatted(name, ns, http.indent(2));
+  }
+
+  private static final String VALID_ROUTES = "- route: [{destination: {host: reviews}}]\n";
+
+  private static final String NEGATIVE_WEIGHT =
+      "- route: [{destination: {host: reviews}, weight: -1}]\n";
+
+  /** The second rule can never match: the first one has no match and takes everything. */
+  private static final String UNREACHABLE_RULE =
+      """
+      - route: [{destination: {host: reviews}}]
+      - match: [{uri: {prefix: /v2}}]
+        route: [{destination: {host: reviews}}]
+      """;
+
+  private ValidatingWebhookConfiguration configuration() {
+    return rig.client()
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .withName(configName)
+        .get();
+  }
+
+  private boolean patchedAndFailClosed() {
+    ValidatingWebhookConfiguration c = configuration();
+    return c != null
+        && c.getWebhooks().stream()
+            .allMatch(
+                w ->
+                    w.getClientConfig().getCaBundle() != null
+                        && !w.getClientConfig().getCaBundle().isEmpty()
+                        && "Fail".equals(w.getFailurePolicy()));
+  }
+
+  @Test
+  void istioConfigWritesAreValidatedByIstiodAndFailClosedWithoutIt(Rig rig, TestNamespace ns)
+      throws Exception {
+    this.rig = rig;
+    rig.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        Rig.MODULE.resolve("../crds/crd-all.gen.yaml").toString());
+    rig.kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/virtualservices.networking.istio.io",
+        "crd/gateways.networking.istio.io");
+
+    String revision = "e2e-" + Long.toHexString(System.nanoTime() & 0xffffff);
+    istiod =
+        new Istiod(
+            IstiodOptions.defaults(null)
+                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                .withWebhook(
+                    WebhookOptions.fromEnvironment(name -> null)
+                        .withHttpsAddr("127.0.0.1:0")
+                        .withNamespace(ns.name())
+                        .withRevision(revision)));
+    istiod.start();
+    int port = istiod.webhookPort();
+
+    // As Helm installs it: Ignore, no caBundle yet.
+    configName = "istio-validator-" + revision + "-" + ns.name();
+    long created = System.nanoTime();
+    rig.client()
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .resource(
+            new ValidatingWebhookConfigurationBuilder()
+                .withNewMetadata()
+                .withName(configName)
+                .addToLabels("istio.io/rev", revision)
+                .endMetadata()
+                .addNewWebhook()
+                .withName(WEBHOOK)
+                .withNewClientConfig()
+                .withUrl("https://127.0.0.1:" + port + "/validate")
+                .endClientConfig()
+                .addNewRule()
+                .withOperations("CREATE", "UPDATE")
+                .withApiGroups(
+                    "security.istio.io",
+                    "networking.istio.io",
+                    "telemetry.istio.io",
+                    "extensions.istio.io")
+                .withApiVersions("*")
+                .withResources("*")
+                .endRule()
+                .withFailurePolicy("Ignore")
+                .withSideEffects("None")
+                .withAdmissionReviewVersions("v1")
+                .withNewNamespaceSelector()
+                .addToMatchLabels("kubernetes.io/metadata.name", ns.name())
+                .endNamespaceSelector()
+                .endWebhook()
+                .build())
+        .create();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(this::patchedAndFailClosed);
+    System.out.printf(
+        "caBundle patched and failurePolicy Fail after %d ms%n",
+        (System.nanoTime() - created) / 1_000_000);
+    assertThat(istiod.webhook().controller().failClosed()).isTrue();
+
+    // A valid object is stored.
+    Kubectl ok = kubectl(virtualService(ns.name(), "valid", VALID_ROUTES), "apply", "-f", "-");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("virtualservice.networking.istio.io/valid created");
+
+    // An invalid one is denied, naming the field; dry run and real write say the same (VAL-02).
+    for (String dryRun : List.of("--dry-run=server", "--dry-run=none")) {
+      Kubectl bad =
+          kubectl(
+              virtualService(ns.name(), "negative", NEGATIVE_WEIGHT), "apply", dryRun, "-f", "-");
+      assertThat(bad.exit()).isNotZero();
+      assertThat(bad.err())
+          .contains("admission webhook \"" + WEBHOOK + "\" denied the request")
+          .contains("configuration is invalid")
+          .contains("spec.http[0].route[0].weight");
+    }
+    assertThat(kubectl(null, "get", "virtualservice", "negative", "-n", ns.name()).exit())
+        .isNotZero();
+
+    // A valid object with a warning is stored, and kubectl shows the warning.
+    Kubectl warned =
+        kubectl(virtualService(ns.name(), "unreachable", UNREACHABLE_RULE), "apply", "-f", "-");
+    assertThat(warned.exit()).as(warned.err()).isZero();
+    assertThat(warned.err()).contains("Warning:").contains("spec.http[1]");
+
+    // Someone clears the bundle and sets Ignore: istiod puts both back (VAL-01).
+    ValidatingWebhookConfiguration tampered = configuration();
+    for (ValidatingWebhook w : tampered.getWebhooks()) {
+      w.getClientConfig().setCaBundle(null);
+      w.setFailurePolicy("Ignore");
+    }
+    rig.client()
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .resource(tampered)
+        .update();
+    long tamperedAt = System.nanoTime();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(this::patchedAndFailClosed);
+    System.out.printf(
+        "cleared caBundle and Ignore repaired after %d ms%n",
+        (System.nanoTime() - tamperedAt) / 1_000_000);
+
+    // istiod gone: with Fail, writes are rejected with a webhook error, never admitted unchecked.
+    istiod.close();
+    istiod = null;
+    Kubectl down =
+        kubectl(virtualService(ns.name(), "while-down", VALID_ROUTES), "apply", "-f", "-");
+    assertThat(down.exit()).isNotZero();
+    assertThat(down.err()).contains("failed calling webhook \"" + WEBHOOK + "\"");
+    assertThat(kubectl(null, "get", "virtualservice", "while-down", "-n", ns.name()).exit())
+        .isNotZero();
+
+    // Deletes are not validated; tidy up what this test stored.
+    rig.kubectl("delete", "virtualservice", "--all", "-n", ns.name());
+  }
+}
