@@ -92,7 +92,7 @@ class LauncherTest {
             "127.0.0.1:0");
     try {
       Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(90))
           .until(() -> stdout().contains("serving: xDS"));
       assertThat(stdout()).contains("2 services").contains("samples/mesh");
       assertThat(p.isAlive()).isTrue();
@@ -116,7 +116,7 @@ class LauncherTest {
         Files.exists(ROOT.resolve("istiod/target/istiod.jar")),
         "istiod.jar is built by the package phase (./mvnw verify)");
     // Default ports; skip rather than fight another process for them.
-    for (int port : new int[] {15010, 8080, 15014}) {
+    for (int port : new int[] {15010, 15012, 8080, 15014}) {
       try (ServerSocket probe = new ServerSocket(port)) {
         probe.close();
       } catch (IOException e) {
@@ -130,7 +130,7 @@ class LauncherTest {
             .start();
     try {
       Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(90))
           .until(() -> stdout().contains("serving: xDS"));
       assertThat(stdout()).contains("on 15010");
       Awaitility.await()

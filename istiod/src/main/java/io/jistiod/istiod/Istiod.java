@@ -211,6 +211,10 @@ public final class Istiod implements AutoCloseable {
               .addService(new AdsService(discovery))
               .addService(ProtoReflectionServiceV1.newInstance())
               .maxInboundMessageSize(4 * 1024 * 1024)
+              // Agents ping every 30 s; allow it (istiod enforces half of that), or Netty's
+              // 5-minute default would close their connections with "too_many_pings".
+              .permitKeepAliveTime(15, java.util.concurrent.TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
               .build()
               .start();
     } catch (IOException e) {
