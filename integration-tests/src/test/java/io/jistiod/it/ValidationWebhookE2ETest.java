@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.istiod.webhook.WebhookOptions;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
@@ -36,8 +37,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>The rig is shared, so the configuration is scoped to this test: its own revision label (no
  * other istiod patches it), a namespace selector matching only the test namespace (a fail-closed
  * webhook here never blocks anyone else's writes), and it is deleted afterwards. There is no
- * Service routing to istiod, so {@code clientConfig.url} points at istiod's port on 127.0.0.1;
- * istiod's CA is off, so the webhook serves its self-signed certificate (SAN 127.0.0.1).
+ * Service routing to istiod, so {@code clientConfig.url} points at istiod's port on loopback: with
+ * istiod's CA off the webhook serves its self-signed certificate (SAN 127.0.0.1); with the CA on,
+ * the certificate the CA issues for istiod's DNS names, plus {@code localhost} through {@code
+ * ISTIOD_CUSTOM_HOST}, and the CA's root as {@code caBundle}.
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -133,10 +136,7 @@ class ValidationWebhookE2ETest {
                         && "Fail".equals(w.getFailurePolicy()));
   }
 
-  @Test
-  void istioConfigWritesAreValidatedByIstiodAndFailClosedWithoutIt(Rig rig, TestNamespace ns)
-      throws Exception {
-    this.rig = rig;
+  private void installCrds() throws Exception {
     rig.kubectl(
         "apply",
         "--server-side",
@@ -149,24 +149,29 @@ class ValidationWebhookE2ETest {
         "--timeout=60s",
         "crd/virtualservices.networking.istio.io",
         "crd/gateways.networking.istio.io");
+  }
 
+  /** istiod in Kubernetes mode with the webhook port on, in {@code ns}, of its own revision. */
+  private String startIstiod(TestNamespace ns, SecurityOptions security) throws Exception {
     String revision = "e2e-" + Long.toHexString(System.nanoTime() & 0xffffff);
     istiod =
         new Istiod(
             IstiodOptions.defaults(null)
                 .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                .withSecurity(security)
                 .withWebhook(
                     WebhookOptions.fromEnvironment(name -> null)
                         .withHttpsAddr("127.0.0.1:0")
                         .withNamespace(ns.name())
                         .withRevision(revision)));
     istiod.start();
-    int port = istiod.webhookPort();
+    return revision;
+  }
 
-    // As Helm installs it: Ignore, no caBundle yet.
+  /** The configuration as Helm installs it: Ignore, no caBundle yet; scoped to {@code ns}. */
+  private void createConfiguration(String revision, TestNamespace ns, String url) {
     configName = "istio-validator-" + revision + "-" + ns.name();
-    long created = System.nanoTime();
     rig.client()
         .admissionRegistration()
         .v1()
@@ -180,7 +185,7 @@ class ValidationWebhookE2ETest {
                 .addNewWebhook()
                 .withName(WEBHOOK)
                 .withNewClientConfig()
-                .withUrl("https://127.0.0.1:" + port + "/validate")
+                .withUrl(url)
                 .endClientConfig()
                 .addNewRule()
                 .withOperations("CREATE", "UPDATE")
@@ -201,11 +206,24 @@ class ValidationWebhookE2ETest {
                 .endWebhook()
                 .build())
         .create();
+  }
 
+  private void awaitPatchedAndFailClosed() {
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))
         .until(this::patchedAndFailClosed);
+  }
+
+  @Test
+  void istioConfigWritesAreValidatedByIstiodAndFailClosedWithoutIt(Rig rig, TestNamespace ns)
+      throws Exception {
+    this.rig = rig;
+    installCrds();
+    String revision = startIstiod(ns, SecurityOptions.disabled());
+    long created = System.nanoTime();
+    createConfiguration(revision, ns, "https://127.0.0.1:" + istiod.webhookPort() + "/validate");
+    awaitPatchedAndFailClosed();
     System.out.printf(
         "caBundle patched and failurePolicy Fail after %d ms%n",
         (System.nanoTime() - created) / 1_000_000);
@@ -249,13 +267,17 @@ class ValidationWebhookE2ETest {
         .resource(tampered)
         .update();
     long tamperedAt = System.nanoTime();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .until(this::patchedAndFailClosed);
+    awaitPatchedAndFailClosed();
     System.out.printf(
         "cleared caBundle and Ignore repaired after %d ms%n",
         (System.nanoTime() - tamperedAt) / 1_000_000);
+
+    // Istio's counters, as Prometheus reads them.
+    String metrics = Http.get("http://127.0.0.1:" + istiod.monitoringPort() + "/metrics");
+    assertThat(metrics)
+        .contains("galley_validation_passed{")
+        .contains("reason=\"invalid_resource\"")
+        .contains("galley_validation_config_updates");
 
     // istiod gone: with Fail, writes are rejected with a webhook error, never admitted unchecked.
     istiod.close();
@@ -268,6 +290,35 @@ class ValidationWebhookE2ETest {
         .isNotZero();
 
     // Deletes are not validated; tidy up what this test stored.
+    rig.kubectl("delete", "virtualservice", "--all", "-n", ns.name());
+  }
+
+  @Test
+  void withIstiodsCaTheWebhookServesTheCaIssuedCertificate(Rig rig, TestNamespace ns)
+      throws Exception {
+    this.rig = rig;
+    installCrds();
+    SecurityOptions security =
+        SecurityOptions.fromEnvironment(
+                name -> name.equals("ISTIOD_CUSTOM_HOST") ? "localhost" : null)
+            .withSecureGrpcAddr("127.0.0.1:0")
+            .withNamespace(ns.name());
+    String revision = startIstiod(ns, security);
+    assertThat(istiod.webhook().certificateSource()).contains("istiod's serving certificate");
+    createConfiguration(revision, ns, "https://localhost:" + istiod.webhookPort() + "/validate");
+    awaitPatchedAndFailClosed();
+
+    String root = istiod.security().ca().current().orElseThrow().rootBundlePem();
+    assertThat(configuration().getWebhooks().get(0).getClientConfig().getCaBundle())
+        .isEqualTo(
+            java.util.Base64.getEncoder().encodeToString(root.getBytes(StandardCharsets.UTF_8)));
+    Kubectl bad =
+        kubectl(virtualService(ns.name(), "negative", NEGATIVE_WEIGHT), "apply", "-f", "-");
+    assertThat(bad.err())
+        .contains("admission webhook \"" + WEBHOOK + "\" denied the request")
+        .contains("spec.http[0].route[0].weight");
+    Kubectl ok = kubectl(virtualService(ns.name(), "valid", VALID_ROUTES), "apply", "-f", "-");
+    assertThat(ok.exit()).as(ok.err()).isZero();
     rig.kubectl("delete", "virtualservice", "--all", "-n", ns.name());
   }
 }
