@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -256,8 +258,7 @@ public final class ValidatingWebhookController implements AutoCloseable {
     String encoded = Base64.getEncoder().encodeToString(want);
     for (ValidatingWebhook w : webhooks(updated)) {
       if (w.getClientConfig() == null) {
-        w.setClientConfig(
-            new io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig());
+        w.setClientConfig(new WebhookClientConfig());
       }
       w.getClientConfig().setCaBundle(encoded);
       if (failClose) {
@@ -273,8 +274,8 @@ public final class ValidatingWebhookController implements AutoCloseable {
         .anyMatch(w -> w.getFailurePolicy() != null && !"Fail".equals(w.getFailurePolicy()));
   }
 
-  private static java.util.List<ValidatingWebhook> webhooks(ValidatingWebhookConfiguration c) {
-    return c.getWebhooks() == null ? java.util.List.of() : c.getWebhooks();
+  private static List<ValidatingWebhook> webhooks(ValidatingWebhookConfiguration c) {
+    return c.getWebhooks() == null ? List.of() : c.getWebhooks();
   }
 
   private static byte[] decode(String base64) {

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,7 +127,7 @@ public final class ValidationWebhook implements AutoCloseable {
       closeables.add(controller);
       controller.start();
       if (security != null) {
-        java.util.function.Consumer<CaKeyMaterial> onRoots = m -> controller.rootsChanged();
+        Consumer<CaKeyMaterial> onRoots = m -> controller.rootsChanged();
         security.ca().addListener(onRoots);
         closeables.add(() -> security.ca().removeListener(onRoots));
       }

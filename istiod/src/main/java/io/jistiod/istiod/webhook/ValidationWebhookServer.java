@@ -20,10 +20,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -130,7 +132,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
     SSLContext tls;
     try {
       tls = SSLContext.getInstance("TLS");
-      tls.init(new javax.net.ssl.KeyManager[] {keys}, null, null);
+      tls.init(new KeyManager[] {keys}, null, null);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS for the webhook server", e);
     }
@@ -299,7 +301,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());
