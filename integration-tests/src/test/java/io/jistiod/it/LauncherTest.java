@@ -116,7 +116,7 @@ class LauncherTest {
         Files.exists(ROOT.resolve("istiod/target/istiod.jar")),
         "istiod.jar is built by the package phase (./mvnw verify)");
     // Default ports; skip rather than fight another process for them.
-    for (int port : new int[] {15010, 15012, 8080, 15014}) {
+    for (int port : new int[] {15010, 15012, 15017, 8080, 15014}) {
       try (ServerSocket probe = new ServerSocket(port)) {
         probe.close();
       } catch (IOException e) {

@@ -61,7 +61,7 @@ public final class Istiod implements AutoCloseable {
   private AggregateConfigStore config;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();
-  private DiscoveryServer discovery;
+  private volatile DiscoveryServer discovery;
   private KubeServiceRegistry kube;
   private Server grpc;
   private io.jistiod.istiod.security.IstiodSecurity security;
@@ -117,7 +117,14 @@ public final class Istiod implements AutoCloseable {
             options.debounceAfter(),
             options.debounceMax(),
             new ExecutorScheduler(debounceThread),
-            request -> discovery.push(request));
+            request -> {
+              // Changes seen while sources sync are already in the first push context, which is
+              // built once they have synced; until then there is nothing to push to.
+              DiscoveryServer d = discovery;
+              if (d != null) {
+                d.push(request);
+              }
+            });
 
     // 3. Sources, loaded completely before anything is served: a config folder and/or the
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
