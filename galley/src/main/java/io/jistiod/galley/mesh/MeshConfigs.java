@@ -1,0 +1,106 @@
+package io.jistiod.galley.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.parse.ProtoJsonReader;
+import io.jistiod.galley.parse.SpecConversionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * MeshConfig as istiod reads it: the user's YAML (the {@code mesh} key of the {@code istio}
+ * ConfigMap, mounted at {@code /etc/istio/config/mesh}) applied over istiod's defaults, so a file
+ * that sets one field keeps every other default.
+ */
+public final class MeshConfigs {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private MeshConfigs() {}
+
+  /** The defaults istiod applies when the mesh config leaves a field out. */
+  public static MeshConfig defaults() {
+    return MeshConfig.newBuilder()
+        .setProxyListenPort(15001)
+        .setProxyInboundListenPort(15006)
+        .setConnectTimeout(Duration.newBuilder().setSeconds(10))
+        .setProtocolDetectionTimeout(Duration.getDefaultInstance())
+        .setIngressClass("istio")
+        .setIngressService("istio-ingressgateway")
+        .setIngressControllerMode(MeshConfig.IngressControllerMode.STRICT)
+        .setEnableTracing(true)
+        .setAccessLogFile("")
+        .setOutboundTrafficPolicy(
+            MeshConfig.OutboundTrafficPolicy.newBuilder()
+                .setMode(MeshConfig.OutboundTrafficPolicy.Mode.ALLOW_ANY))
+        .setEnableAutoMtls(BoolValue.of(true))
+        .setTrustDomain("cluster.local")
+        .setRootNamespace("istio-system")
+        .addDefaultServiceExportTo("*")
+        .addDefaultVirtualServiceExportTo("*")
+        .addDefaultDestinationRuleExportTo("*")
+        .setDnsRefreshRate(Duration.newBuilder().setSeconds(60))
+        .build();
+  }
+
+  /**
+   * The defaults with {@code yaml} applied over them. Repeated fields the YAML sets replace the
+   * defaults' lists rather than appending to them.
+   *
+   * @param source names the input in errors, e.g. the file path
+   * @throws IllegalArgumentException naming the source and field path if the YAML does not fit
+   */
+  public static MeshConfig parse(String yaml, String source) {
+    JsonNode json;
+    try {
+      json = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          source
+              + ": not valid YAML: "
+              + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                  ? j.getOriginalMessage()
+                  : e.getMessage()));
+    }
+    MeshConfig.Builder b = defaults().toBuilder();
+    if (json == null || json.isNull() || json.isMissingNode()) {
+      return b.build();
+    }
+    if (!json.isObject()) {
+      throw new IllegalArgumentException(source + ": expected a mapping of MeshConfig fields");
+    }
+    for (var it = json.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      var type = b.getDescriptorForType();
+      var field = type.findFieldByName(name);
+      if (field == null) {
+        field =
+            type.getFields().stream()
+                .filter(f -> f.getJsonName().equals(name))
+                .findFirst()
+                .orElse(null);
+      }
+      if (field != null && field.isRepeated()) {
+        b.clearField(field);
+      }
+    }
+    try {
+      ProtoJsonReader.merge(json, b, "");
+    } catch (SpecConversionException e) {
+      throw new IllegalArgumentException(source + ": " + e.getMessage());
+    }
+    return b.build();
+  }
+
+  /** Reads {@code path} with {@link #parse}; a missing file yields the defaults. */
+  public static MeshConfig load(Path path) throws IOException {
+    if (path == null || !Files.exists(path)) {
+      return defaults();
+    }
+    return parse(Files.readString(path), path.toString());
+  }
+}
