@@ -48,6 +48,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -402,6 +403,90 @@ class CitadelE2ETest {
     assertThat(metrics).contains("citadel_server_authentication_failure_count 4");
     assertThat(metrics).contains("citadel_server_csr_sign_err_count{error=\"TTL_ERROR\"} 1");
     assertThat(metrics).contains("citadel_server_root_cert_expiry_timestamp ");
+  }
+
+  /** The API server's {@code --service-account-issuer} (integration-tests/cluster/up.sh). */
+  private static final String SA_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+  /** A counter's value in Prometheus text, 0 when absent. */
+  private static double counter(String metrics, String name) {
+    return metrics
+        .lines()
+        .filter(line -> line.startsWith(name + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1).strip()))
+        .findFirst()
+        .orElse(0);
+  }
+
+  /**
+   * Issue #7's "expired token": a service account token signed with the API server's own key, with
+   * the claims the API server writes for an existing service account (its uid included), differing
+   * only in an {@code exp} in the past, is refused with UNAUTHENTICATED, nothing is issued, and
+   * Istio's authentication failure counter moves. The same claims with an {@code exp} ahead are
+   * accepted, so the refusal is the expiry's and not a flaw in the minted token.
+   */
+  @Test
+  void anExpiredServiceAccountTokenIsRefused(Rig rig, TestNamespace ns) throws Exception {
+    Istiod istiod = startIstiod(rig, ns.name());
+    String root = publishedRoot(rig, ns.name());
+    rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
+    String uid =
+        rig.client()
+            .serviceAccounts()
+            .inNamespace(ns.name())
+            .withName("sleep")
+            .get()
+            .getMetadata()
+            .getUid();
+    ServiceAccountJwt signer =
+        ServiceAccountJwt.fromKeyFile(
+            rig.kubeconfig().resolveSibling("certs").resolve("sa.key"), SA_ISSUER);
+    Instant now = Instant.now();
+    List<String> audiences = List.of("istio-ca");
+
+    // The minted token has the shape of the API server's own: same key id, issuer, claim names.
+    String issued = token(rig, ns.name(), "sleep", "istio-ca");
+    String fresh =
+        signer.mint(ns.name(), "sleep", uid, audiences, now.minusSeconds(60), now.plusSeconds(600));
+    assertThat(ServiceAccountJwt.part(issued, 0).path("kid").asText()).isEqualTo(signer.keyId());
+    JsonNode real = ServiceAccountJwt.part(issued, 1);
+    JsonNode ours = ServiceAccountJwt.part(fresh, 1);
+    assertThat(fieldNames(ours)).isEqualTo(fieldNames(real));
+    assertThat(ours.path("iss")).isEqualTo(real.path("iss"));
+    assertThat(ours.path("sub")).isEqualTo(real.path("sub"));
+    assertThat(ours.path("kubernetes.io")).isEqualTo(real.path("kubernetes.io"));
+
+    ManagedChannel channel = tls(istiod, ns.name(), root);
+    IstioCertificateRequest request =
+        IstioCertificateRequest.newBuilder().setCsr(csr(ecKey())).setValidityDuration(3600).build();
+    // Positive control: the same claims, not yet expired, get a certificate.
+    IstioCertificateResponse accepted = ca(channel, fresh).createCertificate(request);
+    assertThat(uriSans(Pem.parseCertificate(accepted.getCertChain(0))))
+        .containsExactly("spiffe://cluster.local/ns/" + ns.name() + "/sa/sleep");
+
+    String monitoring = "http://127.0.0.1:" + istiod.monitoringPort() + "/metrics";
+    String before = httpGet(monitoring);
+    // Expired an hour ago: well past the API server's one-minute leeway.
+    String expired =
+        signer.mint(
+            ns.name(), "sleep", uid, audiences, now.minusSeconds(7200), now.minusSeconds(3600));
+    Status refused = status(() -> ca(channel, expired).createCertificate(request));
+    assertThat(refused.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    // Opaque: the caller learns nothing about why (the reason is in istiod's log).
+    assertThat(refused.getDescription()).doesNotContainIgnoringCase("expire");
+    String after = httpGet(monitoring);
+    assertThat(counter(after, "citadel_server_authentication_failure_count"))
+        .isEqualTo(counter(before, "citadel_server_authentication_failure_count") + 1);
+    assertThat(counter(after, "citadel_server_success_cert_issuance_count"))
+        .isEqualTo(counter(before, "citadel_server_success_cert_issuance_count"));
+    assertThat(counter(after, "citadel_server_csr_count"))
+        .isEqualTo(counter(before, "citadel_server_csr_count") + 1);
+  }
+
+  private static Set<String> fieldNames(JsonNode node) {
+    Set<String> names = new java.util.TreeSet<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 
   /** Runs {@code call} {@code total} times on {@code threads} threads; prints percentiles. */
