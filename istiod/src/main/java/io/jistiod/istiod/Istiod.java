@@ -4,22 +4,24 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
 import io.jistiod.galley.kube.KubernetesConfigStore;
+import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
+import io.jistiod.pilot.envoy.EnvoyGenerators;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
-import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.push.Debouncer;
 import io.jistiod.pilot.push.ExecutorScheduler;
 import io.jistiod.pilot.push.PushContextBuilder;
@@ -165,13 +167,20 @@ public final class Istiod implements AutoCloseable {
     }
 
     // 4. Pilot: registries -> push context -> generators -> discovery server.
-    PushContextBuilder pushContexts = new PushContextBuilder(config, registries, options.domain());
+    MeshConfig mesh = MeshConfigs.load(options.meshConfigFile());
+    log.info(
+        "mesh config: {}",
+        options.meshConfigFile() != null && java.nio.file.Files.exists(options.meshConfigFile())
+            ? options.meshConfigFile()
+            : "defaults");
+    PushContextBuilder pushContexts =
+        new PushContextBuilder(config, registries, options.domain(), () -> mesh);
     GeneratorRegistry generators =
         new GeneratorRegistry()
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
             .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
-            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
-            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
+            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
+    EnvoyGenerators.registerDefaults(generators);
     XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
     discovery = new DiscoveryServer(generators, pushContexts, xdsMetrics, options.pushWorkers());
     closeables.add(discovery);

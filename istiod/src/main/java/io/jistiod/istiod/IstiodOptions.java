@@ -15,6 +15,7 @@ import java.time.Duration;
  *     (the command line does, as istiod has it on by default)
  * @param webhook the webhook port (15017) and the validation controller; off unless {@link
  *     #withWebhook} turns it on (the command line does)
+ * @param meshConfigFile MeshConfig YAML (istiod's {@code --meshConfig}), or null for the defaults
  */
 public record IstiodOptions(
     Path configDir,
@@ -28,7 +29,38 @@ public record IstiodOptions(
     Duration debounceMax,
     int pushWorkers,
     SecurityOptions security,
-    io.jistiod.istiod.webhook.WebhookOptions webhook) {
+    io.jistiod.istiod.webhook.WebhookOptions webhook,
+    Path meshConfigFile) {
+
+  /** Without a mesh config file: istiod's MeshConfig defaults. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers,
+      SecurityOptions security,
+      io.jistiod.istiod.webhook.WebhookOptions webhook) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        null);
+  }
 
   /** Without the webhook port, as before it existed. */
   public IstiodOptions(
@@ -112,7 +144,8 @@ public record IstiodOptions(
         debounceMax,
         pushWorkers,
         security,
-        webhook);
+        webhook,
+        meshConfigFile);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -128,7 +161,8 @@ public record IstiodOptions(
         debounceMax,
         pushWorkers,
         security,
-        webhook);
+        webhook,
+        meshConfigFile);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
@@ -144,7 +178,8 @@ public record IstiodOptions(
         debounceMax,
         pushWorkers,
         security,
-        webhook);
+        webhook,
+        meshConfigFile);
   }
 
   public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
@@ -160,6 +195,24 @@ public record IstiodOptions(
         debounceMax,
         pushWorkers,
         security,
-        webhook);
+        webhook,
+        meshConfigFile);
+  }
+
+  public IstiodOptions withMeshConfigFile(Path file) {
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        file);
   }
 }

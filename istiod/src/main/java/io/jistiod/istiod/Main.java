@@ -50,6 +50,13 @@ public final class Main implements Runnable {
         description = "Use a Kubernetes configuration file instead of in-cluster configuration.")
     Path kubeconfig;
 
+    @Option(
+        names = "--meshConfig",
+        description =
+            "File name for Istio mesh configuration. If not specified, a default mesh will be used.",
+        defaultValue = "./etc/istio/config/mesh")
+    Path meshConfig;
+
     @Option(names = "--domain", description = "DNS domain suffix.", defaultValue = "cluster.local")
     String domain;
 
@@ -138,6 +145,7 @@ public final class Main implements Runnable {
       Istiod istiod =
           new Istiod(
               options
+                  .withMeshConfigFile(meshConfig)
                   .withSecurity(
                       io.jistiod.istiod.security.SecurityOptions.fromEnvironment(System::getenv)
                           .withFlags(

@@ -1,5 +1,6 @@
 package io.jistiod.pilot.push;
 
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
@@ -7,8 +8,11 @@ import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServicePort;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +31,9 @@ public final class PushContext {
   private final List<ResolvedDestinationRule> destinationRules;
   private final List<Config> sidecars;
   private final String rootNamespace;
+  private final MeshConfig meshConfig;
+  private final List<Config> gateways;
+  private final Map<String, List<ServiceTarget>> targetsByAddress;
   private final GenerationCache cache = new GenerationCache();
 
   PushContext(
@@ -37,7 +44,8 @@ public final class PushContext {
       List<ResolvedVirtualService> virtualServices,
       List<ResolvedDestinationRule> destinationRules,
       List<Config> sidecars,
-      String rootNamespace) {
+      MeshConfig meshConfig,
+      List<Config> gateways) {
     this.version = version;
     this.domainSuffix = domainSuffix;
     this.services = Collections.unmodifiableMap(services);
@@ -45,7 +53,38 @@ public final class PushContext {
     this.virtualServices = List.copyOf(virtualServices);
     this.destinationRules = List.copyOf(destinationRules);
     this.sidecars = List.copyOf(sidecars);
-    this.rootNamespace = rootNamespace;
+    this.meshConfig = meshConfig;
+    this.rootNamespace = meshConfig.getRootNamespace();
+    this.gateways = List.copyOf(gateways);
+    this.targetsByAddress = indexTargets(services, endpoints);
+  }
+
+  /**
+   * One port of a service that a workload serves: what a sidecar builds inbound listeners and
+   * clusters from.
+   */
+  public record ServiceTarget(Service service, ServicePort port, Endpoint endpoint) {}
+
+  private static Map<String, List<ServiceTarget>> indexTargets(
+      Map<String, Service> services, Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    Map<String, List<ServiceTarget>> out = new HashMap<>();
+    for (var byHost : endpoints.entrySet()) {
+      Service s = services.get(byHost.getKey());
+      if (s == null) {
+        continue;
+      }
+      for (var byPort : byHost.getValue().entrySet()) {
+        ServicePort port = s.port(byPort.getKey()).orElse(null);
+        if (port == null) {
+          continue;
+        }
+        for (Endpoint e : byPort.getValue()) {
+          out.computeIfAbsent(e.address(), a -> new ArrayList<>())
+              .add(new ServiceTarget(s, port, e));
+        }
+      }
+    }
+    return out;
   }
 
   /** A VirtualService with its hosts resolved to fully qualified names. */
@@ -73,7 +112,48 @@ public final class PushContext {
         virtualServices,
         destinationRules,
         sidecars,
-        rootNamespace);
+        meshConfig,
+        gateways);
+  }
+
+  /** The mesh-wide settings this push was built with. */
+  public MeshConfig meshConfig() {
+    return meshConfig;
+  }
+
+  /** Every Gateway, in namespace/name order. */
+  public List<Config> gateways() {
+    return gateways;
+  }
+
+  /** Every VirtualService with resolved hosts, in namespace/name order. */
+  public List<ResolvedVirtualService> virtualServices() {
+    return virtualServices;
+  }
+
+  /** Every DestinationRule with its resolved host, in namespace/name order. */
+  public List<ResolvedDestinationRule> destinationRules() {
+    return destinationRules;
+  }
+
+  /** The Sidecar resource that applies to {@code proxy}, if any (Istio's selection order). */
+  public Optional<Config> sidecarFor(Proxy proxy) {
+    return SidecarScope.select(sidecars, rootNamespace, proxy).sidecar();
+  }
+
+  /**
+   * The service ports the proxy's workload serves, found by its IP addresses among the endpoints,
+   * sorted by service hostname then port.
+   */
+  public List<ServiceTarget> serviceTargets(Proxy proxy) {
+    List<ServiceTarget> out = new ArrayList<>();
+    for (String ip : proxy.ipAddresses()) {
+      out.addAll(targetsByAddress.getOrDefault(ip, List.of()));
+    }
+    out.sort(
+        Comparator.comparing((ServiceTarget t) -> t.service().hostname())
+            .thenComparingInt(t -> t.port().port()));
+    return out;
   }
 
   /** Resources built for this push, shared across proxies. */

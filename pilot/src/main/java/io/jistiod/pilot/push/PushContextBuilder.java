@@ -1,10 +1,12 @@
 package io.jistiod.pilot.push;
 
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Service;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,16 +33,28 @@ public final class PushContextBuilder implements PushContextFactory {
   private final List<ServiceDiscovery> registries;
   private final String domainSuffix;
 
-  /** MeshConfig rootNamespace: where mesh-wide defaults (e.g. a default Sidecar) live. */
-  private final String rootNamespace = "istio-system";
+  private final Supplier<MeshConfig> meshConfig;
 
   private final AtomicLong counter = new AtomicLong();
 
   public PushContextBuilder(
       ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
+    this(store, registries, domainSuffix, MeshConfigs::defaults);
+  }
+
+  /**
+   * @param meshConfig read at every full push, so a changed mesh config takes effect with the next
+   *     one
+   */
+  public PushContextBuilder(
+      ConfigStore store,
+      List<ServiceDiscovery> registries,
+      String domainSuffix,
+      Supplier<MeshConfig> meshConfig) {
     this.store = store;
     this.registries = List.copyOf(registries);
     this.domainSuffix = domainSuffix;
+    this.meshConfig = meshConfig;
   }
 
   private Map<String, Map<Integer, List<Endpoint>>> endpointIndex() {
@@ -90,6 +105,8 @@ public final class PushContextBuilder implements PushContextFactory {
     destinationRules.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     List<Config> sidecars = new ArrayList<>(store.list(IstioKinds.SIDECAR, null));
     sidecars.sort((a, b) -> a.key().compareTo(b.key()));
+    List<Config> gateways = new ArrayList<>(store.list(IstioKinds.GATEWAY, null));
+    gateways.sort((a, b) -> a.key().compareTo(b.key()));
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,
@@ -98,6 +115,7 @@ public final class PushContextBuilder implements PushContextFactory {
         virtualServices,
         destinationRules,
         sidecars,
-        rootNamespace);
+        meshConfig.get(),
+        gateways);
   }
 }

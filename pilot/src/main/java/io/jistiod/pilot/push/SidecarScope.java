@@ -66,6 +66,11 @@ final class SidecarScope {
     return new SidecarScope(c, hosts);
   }
 
+  /** The Sidecar resource this scope comes from; empty when none applies. */
+  java.util.Optional<Config> sidecar() {
+    return java.util.Optional.ofNullable(sidecar);
+  }
+
   /** Whether {@code service} is in this scope for a proxy in {@code proxyNamespace}. */
   boolean includes(Service service, String proxyNamespace) {
     if (sidecar == null) {

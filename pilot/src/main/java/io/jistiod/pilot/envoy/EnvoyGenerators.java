@@ -1,0 +1,20 @@
+package io.jistiod.pilot.envoy;
+
+import io.jistiod.pilot.networking.EndpointGenerator;
+import io.jistiod.pilot.xds.GeneratorRegistry;
+import io.jistiod.pilot.xds.TypeUrls;
+
+/**
+ * The generators for Envoy proxies (sidecars, gateways): the default for every type, used by any
+ * proxy that does not ask for another generator in its metadata (proxyless gRPC asks for {@code
+ * grpc}). Each generator dispatches on the proxy's node type itself, since a sidecar and a router
+ * share the resource types but not their shape.
+ */
+public final class EnvoyGenerators {
+  private EnvoyGenerators() {}
+
+  /** Registers the Envoy generators as the defaults of {@code registry}. */
+  public static GeneratorRegistry registerDefaults(GeneratorRegistry registry) {
+    return registry.register(TypeUrls.ENDPOINT, new EndpointGenerator());
+  }
+}

@@ -1,0 +1,154 @@
+package io.jistiod.pilot.envoy.golden;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.MemoryConfigStore;
+import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.galley.parse.ConfigParser;
+import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.pilot.kube.KubeServiceRegistry;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushContextBuilder;
+import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import org.awaitility.Awaitility;
+
+/**
+ * One golden scenario directory: Kubernetes objects ({@code kube.yaml}), Istio config ({@code
+ * istio.yaml}), an optional {@code mesh.yaml} and the proxies to generate for ({@code
+ * proxies.yaml}). The same inputs are applied to a real API server by the side-by-side test, so
+ * they go through the real Kubernetes registry here too (fabric8's mock server in CRUD mode).
+ */
+final class Scenario implements AutoCloseable {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** A proxy of the scenario: the file prefix of its golden files and its parsed identity. */
+  record NamedProxy(String name, Proxy proxy) {}
+
+  final String name;
+  final PushContext push;
+  final List<NamedProxy> proxies;
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final KubeServiceRegistry kube;
+
+  private Scenario(
+      String name,
+      PushContext push,
+      List<NamedProxy> proxies,
+      KubernetesMockServer server,
+      KubernetesClient client,
+      KubeServiceRegistry kube) {
+    this.name = name;
+    this.push = push;
+    this.proxies = proxies;
+    this.server = server;
+    this.client = client;
+    this.kube = kube;
+  }
+
+  static Scenario load(Path dir) throws Exception {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(List.of()),
+            false);
+    server.init();
+    KubernetesClient client = server.createClient();
+    Path kubeYaml = dir.resolve("kube.yaml");
+    if (Files.exists(kubeYaml)) {
+      List<HasMetadata> objects =
+          client.load(new ByteArrayInputStream(Files.readAllBytes(kubeYaml))).items();
+      for (HasMetadata o : objects) {
+        client.resource(o).create();
+      }
+    }
+    KubeServiceRegistry kube =
+        new KubeServiceRegistry(client, "cluster.local", "cluster.local", r -> {});
+    kube.start();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(kube::hasSynced);
+
+    MemoryConfigStore store = new MemoryConfigStore();
+    Path istioYaml = dir.resolve("istio.yaml");
+    if (Files.exists(istioYaml)) {
+      ParseResult parsed =
+          new ConfigParser(IstioKinds.ALL, "default")
+              .parse(Files.readString(istioYaml), istioYaml.toString());
+      if (!parsed.errors().isEmpty()) {
+        throw new IllegalStateException(dir + ": istio.yaml does not parse: " + parsed.errors());
+      }
+      parsed.configs().forEach(store::put);
+    }
+    store.markSynced();
+    Path meshYaml = dir.resolve("mesh.yaml");
+    MeshConfig mesh =
+        Files.exists(meshYaml)
+            ? MeshConfigs.parse(Files.readString(meshYaml), meshYaml.toString())
+            : MeshConfigs.defaults();
+    PushContext push =
+        new PushContextBuilder(
+                store, List.of(kube, new ServiceEntryRegistry(store)), "cluster.local", () -> mesh)
+            .build(null, PushRequest.fullForAll("golden", System.nanoTime()));
+    return new Scenario(
+        dir.getFileName().toString(),
+        push,
+        proxies(dir.resolve("proxies.yaml")),
+        server,
+        client,
+        kube);
+  }
+
+  private static List<NamedProxy> proxies(Path file) throws Exception {
+    JsonNode list = YAML.readTree(Files.readString(file));
+    if (list == null || !list.isArray()) {
+      throw new IllegalStateException(file + ": expected a list of proxies");
+    }
+    List<NamedProxy> out = new ArrayList<>();
+    for (JsonNode p : list) {
+      Struct.Builder metadata = Struct.newBuilder();
+      JsonFormat.parser().merge(p.path("metadata").toString(), metadata);
+      Locality locality =
+          p.hasNonNull("locality") ? Locality.parse(p.get("locality").asText()) : Locality.UNKNOWN;
+      out.add(
+          new NamedProxy(
+              p.path("name").asText(),
+              Proxy.fromNode(p.path("id").asText(), metadata.build(), locality)));
+    }
+    return out;
+  }
+
+  static String read(Path p) throws IOException {
+    return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    kube.close();
+    client.close();
+    server.destroy();
+  }
+}
