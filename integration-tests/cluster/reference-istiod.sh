@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Runs Istio's own pilot-discovery 1.27.0 (the reference istiod) against the rig, on loopback
+# ports of its own, for side-by-side comparisons with jistiod.
+#
+#   reference-istiod.sh start NAME [--mesh FILE] [--scenario-label VALUE] [--grpc-port P]
+#                                  [--http-port P] [--monitoring-port P]
+#   reference-istiod.sh stop NAME
+#
+# start: builds pilot-discovery if it is not cached (build-istio.sh), starts it in the background
+# and waits for its /ready. Prints "grpc=127.0.0.1:P http=127.0.0.1:P monitoring=127.0.0.1:P" as
+# its last line. Ports default to free ones. State (pid, log, mesh config) in
+# $JISTIOD_RIG_DIR/reference/NAME/. A second start with the same NAME stops the first.
+#   --mesh FILE            MeshConfig YAML (default: Istio's defaults)
+#   --scenario-label VALUE adds discoverySelectors for namespaces labelled
+#                          jistiod.io/scenario=VALUE, so nothing else on the shared rig leaks in
+# What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
+# no webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
+# POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
+
+usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || usage
+cmd="$1" name="$2"
+shift 2
+[[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || rig_die "bad NAME '$name'"
+STATE="$JISTIOD_RIG_DIR/reference/$name"
+REF_NS="${JISTIOD_REFERENCE_NAMESPACE:-jistiod-reference}"
+KUBECONFIG_RIG="$JISTIOD_RIG_DIR/kubeconfig"
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+  done
+  rig_die "no free port found"
+}
+
+stop() {
+  if [[ -s "$STATE/pid" ]]; then
+    local pid
+    pid="$(cat "$STATE/pid")"
+    if kill -0 "$pid" 2>/dev/null && grep -q pilot-discovery "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$STATE/pid"
+  fi
+}
+
+case "$cmd" in
+  stop)
+    stop
+    exit 0
+    ;;
+  start) ;;
+  *) usage ;;
+esac
+
+mesh="" label="" grpc="" http="" mon=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --mesh) mesh="$2"; shift 2 ;;
+    --scenario-label) label="$2"; shift 2 ;;
+    --grpc-port) grpc="$2"; shift 2 ;;
+    --http-port) http="$2"; shift 2 ;;
+    --monitoring-port) mon="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[[ -n "$grpc" ]] || grpc="$(free_port)"
+[[ -n "$http" ]] || http="$(free_port)"
+[[ -n "$mon" ]] || mon="$(free_port)"
+
+[[ -s "$KUBECONFIG_RIG" ]] || rig_die "no rig kubeconfig at $KUBECONFIG_RIG (run up.sh first)"
+if [[ ! -x "$ISTIO_BIN_DIR/pilot-discovery" ]]; then
+  "$JISTIOD_CLUSTER_DIR/build-istio.sh" pilot-discovery >&2
+fi
+
+mkdir -p "$STATE"
+stop
+
+# Its namespace must exist for leader election; created once, never deleted.
+KUBECONFIG="$KUBECONFIG_RIG" kubectl get namespace "$REF_NS" >/dev/null 2>&1 ||
+  KUBECONFIG="$KUBECONFIG_RIG" kubectl create namespace "$REF_NS" >/dev/null 2>&1 || true
+
+# Mesh config: the given file (or empty = Istio's defaults), plus the discovery selector.
+{
+  if [[ -n "$mesh" ]]; then
+    [[ -r "$mesh" ]] || rig_die "cannot read mesh config $mesh"
+    grep -v '^discoverySelectors:' "$mesh" || true
+  fi
+  echo "rootNamespace: $REF_NS"
+  if [[ -n "$label" ]]; then
+    printf 'discoverySelectors:\n- matchLabels:\n    jistiod.io/scenario: "%s"\n' "$label"
+  fi
+} >"$STATE/mesh.yaml"
+: >"$STATE/meshNetworks.yaml"
+
+log="$STATE/pilot-discovery.log"
+: >"$log"
+# Env (Istio's pilot/pkg/features): no CA, no webhook patching; POD_NAMESPACE for leases.
+(
+  cd "$STATE"
+  exec env POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
+    ENABLE_CA_SERVER=false \
+    VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
+    PILOT_ENABLE_GATEWAY_API=false \
+    KUBECONFIG="$KUBECONFIG_RIG" \
+    setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
+    --kubeconfig "$KUBECONFIG_RIG" \
+    --meshConfig "$STATE/mesh.yaml" \
+    --networksConfig "$STATE/meshNetworks.yaml" \
+    --registries Kubernetes \
+    --clusterID Kubernetes \
+    --domain cluster.local \
+    --grpcAddr "127.0.0.1:$grpc" \
+    --httpAddr "127.0.0.1:$http" \
+    --monitoringAddr "127.0.0.1:$mon" \
+    --httpsAddr "" \
+    --secureGRPCAddr "" \
+    --keepaliveMaxServerConnectionAge 30m \
+    --log_output_level default:info \
+    </dev/null >>"$log" 2>&1
+) &
+echo $! >"$STATE/pid"
+
+deadline=$((SECONDS + ${JISTIOD_REFERENCE_START_TIMEOUT:-90}))
+until curl -sf --max-time 2 "http://127.0.0.1:$http/ready" >/dev/null 2>&1; do
+  if ! kill -0 "$(cat "$STATE/pid")" 2>/dev/null; then
+    tail -n 20 "$log" >&2 || true
+    rig_die "pilot-discovery exited during startup, see $log"
+  fi
+  if ((SECONDS >= deadline)); then
+    tail -n 20 "$log" >&2 || true
+    stop
+    rig_die "pilot-discovery not ready after ${JISTIOD_REFERENCE_START_TIMEOUT:-90}s, see $log"
+  fi
+  sleep 0.3
+done
+echo "grpc=127.0.0.1:$grpc http=127.0.0.1:$http monitoring=127.0.0.1:$mon"

@@ -1,0 +1,83 @@
+package io.jistiod.it.sidebyside;
+
+import io.jistiod.it.support.Rig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Istio's pilot-discovery 1.27.0 against the rig, started and stopped through {@code
+ * integration-tests/cluster/reference-istiod.sh} (plaintext xDS on a free loopback port, no CA, no
+ * webhook patching, namespaces limited to one scenario by discoverySelectors).
+ */
+public final class ReferenceIstiod implements AutoCloseable {
+  private static final Path SCRIPT = Rig.MODULE.resolve("cluster/reference-istiod.sh");
+  private static final Pattern PORTS = Pattern.compile("grpc=127\\.0\\.0\\.1:(\\d+) http=");
+
+  private final String name;
+  private final int grpcPort;
+
+  private ReferenceIstiod(String name, int grpcPort) {
+    this.name = name;
+    this.grpcPort = grpcPort;
+  }
+
+  /**
+   * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults) and only its
+   * namespaces.
+   */
+  public static ReferenceIstiod start(GoldenScenario scenario, Path workDir)
+      throws IOException, InterruptedException {
+    String name = "sbs-" + scenario.name();
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
+    cmd.addAll(List.of("--scenario-label", scenario.name()));
+    cmd.addAll(List.of("--mesh", scenario.writeMesh(workDir).toString()));
+    String out = run(cmd, 15);
+    Matcher m = PORTS.matcher(out);
+    if (!m.find()) {
+      throw new IOException("reference-istiod.sh printed no ports:\n" + out);
+    }
+    return new ReferenceIstiod(name, Integer.parseInt(m.group(1)));
+  }
+
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  @Override
+  public void close() {
+    try {
+      run(List.of("bash", SCRIPT.toString(), "stop", name), 1);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String run(List<String> cmd, int minutes)
+      throws IOException, InterruptedException {
+    Path log = Files.createTempFile("reference-istiod", ".log");
+    try {
+      Process p =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + ": timed out");
+      }
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      if (p.exitValue() != 0) {
+        throw new IOException(String.join(" ", cmd) + " failed:\n" + out);
+      }
+      return out;
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+}
