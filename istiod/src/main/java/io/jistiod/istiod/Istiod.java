@@ -182,7 +182,9 @@ public final class Istiod implements AutoCloseable {
             .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
     EnvoyGenerators.registerDefaults(generators);
     XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
-    discovery = new DiscoveryServer(generators, pushContexts, xdsMetrics, options.pushWorkers());
+    discovery =
+        new DiscoveryServer(
+            generators, pushContexts, xdsMetrics, options.pushWorkers(), xdsSendTimeout());
     closeables.add(discovery);
     discovery.start(System.nanoTime());
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
@@ -378,5 +380,19 @@ public final class Istiod implements AutoCloseable {
       }
     }
     log.info("istiod stopped after {} s", (System.nanoTime() - startNanos) / 1_000_000_000L);
+  }
+
+  /**
+   * {@code PILOT_XDS_SEND_TIMEOUT}: how long a write waits for a proxy that does not read. Istio's
+   * default, 0, waits forever; here 0 or unset means {@link DiscoveryServer#DEFAULT_SEND_TIMEOUT},
+   * so a stalled proxy never holds a push worker for good.
+   */
+  static java.time.Duration xdsSendTimeout() {
+    java.time.Duration d =
+        Main.envDuration("PILOT_XDS_SEND_TIMEOUT", DiscoveryServer.DEFAULT_SEND_TIMEOUT);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("PILOT_XDS_SEND_TIMEOUT: must not be negative, got " + d);
+    }
+    return d.isZero() ? DiscoveryServer.DEFAULT_SEND_TIMEOUT : d;
   }
 }

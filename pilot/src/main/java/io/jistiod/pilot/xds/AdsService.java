@@ -51,7 +51,7 @@ public final class AdsService
 
       @Override
       Connection connect(Proxy proxy) {
-        return server.connect(proxy, responses);
+        return server.connect(proxy, sender);
       }
 
       @Override
@@ -72,7 +72,7 @@ public final class AdsService
 
       @Override
       DeltaConnection connect(Proxy proxy) {
-        return server.connectDelta(proxy, responses);
+        return server.connectDelta(proxy, sender);
       }
 
       @Override
@@ -88,12 +88,13 @@ public final class AdsService
    * methods serially for a stream.
    */
   private abstract class Stream<Q, R, C extends ProxyConnection> implements StreamObserver<Q> {
-    private final StreamObserver<R> responses;
+    final StreamSender<R> sender;
     private C connection;
     private boolean failed;
 
+    /** Runs inside the service method, as {@link StreamSender} requires. */
     Stream(StreamObserver<R> responses) {
-      this.responses = responses;
+      this.sender = new StreamSender<>(responses);
     }
 
     abstract Node node(Q request);
@@ -127,6 +128,8 @@ public final class AdsService
 
     @Override
     public void onError(Throwable t) {
+      // The client went away (or gRPC failed the call): release any write waiting on it.
+      sender.abandon();
       if (connection != null) {
         server.disconnect(connection);
       }
@@ -134,17 +137,16 @@ public final class AdsService
 
     @Override
     public void onCompleted() {
+      // End our side first: disconnecting abandons the stream, after which it cannot be ended.
+      sender.complete();
       if (connection != null) {
         server.disconnect(connection);
-      }
-      if (!failed) {
-        responses.onCompleted();
       }
     }
 
     private void fail(Status status) {
       failed = true;
-      responses.onError(status.asRuntimeException());
+      sender.fail(status);
     }
   }
 

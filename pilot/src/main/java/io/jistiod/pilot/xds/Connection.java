@@ -3,7 +3,6 @@ package io.jistiod.pilot.xds;
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushRequest;
@@ -39,13 +38,12 @@ final class Connection implements ProxyConnection {
 
   final String id;
   final Proxy proxy;
-  private final StreamObserver<DiscoveryResponse> out;
+  private final StreamSender<DiscoveryResponse> out;
   private final DiscoveryServer server;
   private final Map<String, WatchedResource> watched = new HashMap<>();
-  private boolean closed;
+  private volatile boolean closed;
 
-  Connection(
-      String id, Proxy proxy, StreamObserver<DiscoveryResponse> out, DiscoveryServer server) {
+  Connection(String id, Proxy proxy, StreamSender<DiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
     this.proxy = proxy;
     this.out = out;
@@ -146,6 +144,9 @@ final class Connection implements ProxyConnection {
    * is unchanged and {@code force} is false.
    */
   private boolean send(WatchedResource w, PushContext push, boolean force) {
+    if (closed) {
+      return false;
+    }
     Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
     if (generator.isEmpty()) {
       log.debug("{}: no generator for {}", id, w.typeUrl);
@@ -171,11 +172,7 @@ final class Connection implements ProxyConnection {
     for (XdsResource r : resources) {
       response.addResources(r.body());
     }
-    try {
-      out.onNext(response.build());
-    } catch (RuntimeException e) {
-      server.metrics().sendError(w.typeUrl);
-      log.debug("{}: send failed: {}", id, e.getMessage());
+    if (!server.send(this, out, response.build(), w.typeUrl)) {
       closed = true;
       return false;
     }
@@ -185,9 +182,14 @@ final class Connection implements ProxyConnection {
     return true;
   }
 
+  /**
+   * Stops serving the stream. Not synchronized: it must release a push that waits for a stalled
+   * stream while holding this connection's lock.
+   */
   @Override
-  public synchronized void close() {
+  public void close() {
     closed = true;
+    out.abandon();
   }
 
   /** What is watched, for debug endpoints and tests: type URL to subscribed names. */

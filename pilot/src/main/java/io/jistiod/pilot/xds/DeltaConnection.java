@@ -3,7 +3,6 @@ package io.jistiod.pilot.xds;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushRequest;
@@ -57,13 +56,13 @@ final class DeltaConnection implements ProxyConnection {
 
   private final String id;
   private final Proxy proxy;
-  private final StreamObserver<DeltaDiscoveryResponse> out;
+  private final StreamSender<DeltaDiscoveryResponse> out;
   private final DiscoveryServer server;
   private final Map<String, Watch> watches = new LinkedHashMap<>();
-  private boolean closed;
+  private volatile boolean closed;
 
   DeltaConnection(
-      String id, Proxy proxy, StreamObserver<DeltaDiscoveryResponse> out, DiscoveryServer server) {
+      String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
     this.proxy = proxy;
     this.out = out;
@@ -163,6 +162,9 @@ final class DeltaConnection implements ProxyConnection {
    * @param always respond even if there is nothing to send (the first answer of a watch)
    */
   private boolean send(Watch w, PushContext push, boolean resendAll, boolean always) {
+    if (closed) {
+      return false;
+    }
     Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
     if (generator.isEmpty()) {
       return false;
@@ -212,10 +214,7 @@ final class DeltaConnection implements ProxyConnection {
     }
     String nonce = UUID.randomUUID().toString();
     response.setNonce(nonce).setSystemVersionInfo(push.version());
-    try {
-      out.onNext(response.build());
-    } catch (RuntimeException e) {
-      server.metrics().sendError(w.typeUrl);
+    if (!server.send(this, out, response.build(), w.typeUrl)) {
       closed = true;
       return false;
     }
@@ -231,9 +230,11 @@ final class DeltaConnection implements ProxyConnection {
     return true;
   }
 
+  /** Stops serving the stream; not synchronized, as {@link Connection#close} explains. */
   @Override
-  public synchronized void close() {
+  public void close() {
     closed = true;
+    out.abandon();
   }
 
   @Override

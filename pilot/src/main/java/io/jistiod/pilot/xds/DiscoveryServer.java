@@ -2,7 +2,7 @@ package io.jistiod.pilot.xds;
 
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.stub.StreamObserver;
+import io.grpc.Status;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushRequest;
@@ -23,10 +23,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A push ({@link #push}) builds the next context (for a full push) and queues every connection;
  * a bounded pool of workers drains the queue, so pushes to many proxies run with bounded
- * concurrency and a stalled proxy delays no one else.
+ * concurrency. Writes follow gRPC flow control: a proxy that stops reading holds one worker for at
+ * most the send timeout, after which the write counts in {@code pilot_xds_write_timeout} and the
+ * stream is closed (reliability.md XDS-20).
  */
 public final class DiscoveryServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DiscoveryServer.class);
+
+  /**
+   * How long a write waits for a stream that is not ready. Istio leaves {@code
+   * PILOT_XDS_SEND_TIMEOUT} unset (no limit); a limit is what keeps a stalled proxy from holding a
+   * push worker forever, and 30 s leaves a slow but live client time to drain a large response.
+   */
+  public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
   private final GeneratorRegistry generators;
   private final PushContextFactory factory;
@@ -35,10 +44,32 @@ public final class DiscoveryServer implements AutoCloseable {
   private final PushQueue queue = new PushQueue();
   private final AtomicLong connectionCounter = new AtomicLong();
   private final List<Thread> workers = new ArrayList<>();
+  private final long sendTimeoutNanos;
   private volatile PushContext current;
 
   public DiscoveryServer(
       GeneratorRegistry generators, PushContextFactory factory, XdsMetrics metrics, int workers) {
+    this(generators, factory, metrics, workers, DEFAULT_SEND_TIMEOUT);
+  }
+
+  /**
+   * @param workers pushes that may run at once
+   * @param sendTimeout how long a write waits for a proxy that does not read ({@code
+   *     PILOT_XDS_SEND_TIMEOUT}); positive
+   */
+  public DiscoveryServer(
+      GeneratorRegistry generators,
+      PushContextFactory factory,
+      XdsMetrics metrics,
+      int workers,
+      Duration sendTimeout) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("push workers must be at least 1, got " + workers);
+    }
+    if (sendTimeout == null || sendTimeout.isNegative() || sendTimeout.isZero()) {
+      throw new IllegalArgumentException("xDS send timeout must be positive, got " + sendTimeout);
+    }
+    this.sendTimeoutNanos = sendTimeout.toNanos();
     this.generators = Objects.requireNonNull(generators, "generators");
     this.factory = Objects.requireNonNull(factory, "factory");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -82,11 +113,11 @@ public final class DiscoveryServer implements AutoCloseable {
     }
   }
 
-  Connection connect(Proxy proxy, StreamObserver<DiscoveryResponse> out) {
+  Connection connect(Proxy proxy, StreamSender<DiscoveryResponse> out) {
     return register(new Connection(nextId(proxy), proxy, out, this));
   }
 
-  DeltaConnection connectDelta(Proxy proxy, StreamObserver<DeltaDiscoveryResponse> out) {
+  DeltaConnection connectDelta(Proxy proxy, StreamSender<DeltaDiscoveryResponse> out) {
     return register(new DeltaConnection(nextId(proxy), proxy, out, this));
   }
 
@@ -115,6 +146,27 @@ public final class DiscoveryServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes one response of {@code c}, waiting for flow control at most the send timeout. Returns
+   * whether it was sent. On a timeout the stream is ended with DEADLINE_EXCEEDED and the connection
+   * is dropped, as istiod ends a stream whose send timed out.
+   */
+  <R> boolean send(ProxyConnection c, StreamSender<R> out, R response, String typeUrl) {
+    switch (out.send(response, sendTimeoutNanos)) {
+      case SENT:
+        return true;
+      case TIMED_OUT:
+        metrics.writeTimeout();
+        log.info("Timeout writing {}: {}", c.id(), TypeUrls.shortName(typeUrl));
+        out.fail(Status.DEADLINE_EXCEEDED.withDescription("timeout sending"));
+        disconnect(c);
+        return false;
+      default:
+        disconnect(c);
+        return false;
+    }
+  }
+
   /** Connection id to watched type URL to names; for debug endpoints and tests. */
   public Map<String, Map<String, Set<String>>> connectionsSnapshot() {
     Map<String, Map<String, Set<String>>> m = new java.util.TreeMap<>();
@@ -124,6 +176,11 @@ public final class DiscoveryServer implements AutoCloseable {
 
   public int connectedCount() {
     return connections.size();
+  }
+
+  /** Connections with a push waiting or running; for tests. */
+  int queuedCount() {
+    return queue.size();
   }
 
   GeneratorRegistry generators() {

@@ -56,6 +56,13 @@ final class PushQueue {
     return pending.size();
   }
 
+  /** Connections pending or being pushed. */
+  synchronized int size() {
+    Set<ProxyConnection> all = new HashSet<>(pending.keySet());
+    all.addAll(inProgress);
+    return all.size();
+  }
+
   synchronized void shutdown() {
     shutdown = true;
     notifyAll();

@@ -17,6 +17,7 @@ public final class XdsMetrics {
   private final AtomicInteger connected = new AtomicInteger();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer convergence;
+  private final Counter writeTimeouts;
 
   public XdsMetrics(MeterRegistry registry, String version) {
     this.registry = registry;
@@ -37,6 +38,10 @@ public final class XdsMetrics {
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(20),
                 Duration.ofSeconds(30))
+            .register(registry);
+    writeTimeouts =
+        Counter.builder("pilot_xds_write_timeout")
+            .description("Pilot XDS response write timeouts.")
             .register(registry);
   }
 
@@ -68,6 +73,11 @@ public final class XdsMetrics {
             "Pilot build and send errors for lds, rds, cds and eds.",
             TypeUrls.shortName(typeUrl) + "_senderr")
         .increment();
+  }
+
+  /** {@code pilot_xds_write_timeout}: a response waited for a stream that did not read. */
+  public void writeTimeout() {
+    writeTimeouts.increment();
   }
 
   /** {@code pilot_total_xds_rejects{type}}: the client NACKed a response. */

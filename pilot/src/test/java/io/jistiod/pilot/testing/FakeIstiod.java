@@ -49,6 +49,19 @@ public final class FakeIstiod implements AutoCloseable {
   private final ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
 
   public FakeIstiod(String... yamlDocs) throws IOException {
+    this(DiscoveryServer.DEFAULT_SEND_TIMEOUT, 2, null, yamlDocs);
+  }
+
+  /**
+   * A server whose gRPC handlers run on {@code serverExecutor} (null: on the caller's thread), with
+   * the given push workers and xDS send timeout.
+   */
+  public FakeIstiod(
+      java.time.Duration sendTimeout,
+      int workers,
+      java.util.concurrent.Executor serverExecutor,
+      String... yamlDocs)
+      throws IOException {
     for (String yaml : yamlDocs) {
       apply(yaml);
     }
@@ -65,16 +78,23 @@ public final class FakeIstiod implements AutoCloseable {
             new PushContextBuilder(
                 store, List.of(new ServiceEntryRegistry(store)), "cluster.local"),
             new XdsMetrics(metrics, "test"),
-            2);
+            workers,
+            sendTimeout);
     discovery.start(System.nanoTime());
     String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(new AdsService(discovery))
-            .build()
-            .start();
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+    if (serverExecutor == null) {
+      builder.directExecutor();
+    } else {
+      builder.executor(serverExecutor);
+    }
+    server = builder.addService(new AdsService(discovery)).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  /** The client side of the in-process connection, for tests that drive calls by hand. */
+  public ManagedChannel channel() {
+    return channel;
   }
 
   /** Parses YAML into the store; fails the test on any error. */
