@@ -1,43 +1,53 @@
 package io.jistiod.pilot.networking;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
-import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
-import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.Decorator;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
-import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
-import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
-import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
-import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.jistiod.galley.api.networking.v1alpha3.Destination;
-import io.jistiod.galley.api.networking.v1alpha3.HTTPFaultInjection;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPMatchRequest;
-import io.jistiod.galley.api.networking.v1alpha3.HTTPRetry;
+import io.jistiod.galley.api.networking.v1alpha3.HTTPRedirect;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRouteDestination;
-import io.jistiod.galley.api.networking.v1alpha3.Percent;
-import io.jistiod.galley.api.networking.v1alpha3.StringMatch;
+import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Hosts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Translates VirtualService HTTP routes into Envoy routes, the part of route generation shared by
- * sidecars and proxyless gRPC clients. Pure: everything it needs comes in as arguments.
+ * sidecars, gateways and proxyless gRPC clients. Pure: everything it needs comes in as arguments.
+ *
+ * <p>For Envoy ({@link #forEnvoy}) the routes carry what istiod 1.27 puts on them besides the
+ * destination: the config metadata, a tracing decorator, the default retry policy, an explicit
+ * case_sensitive, redirects, direct responses, rewrites, mirrors, header operations, CORS and fault
+ * filter configs. Proxyless gRPC clients get only what gRPC reads.
  */
 public final class HttpRouteBuilder {
 
   /** Filter name under which per-route fault config is attached. */
   public static final String FAULT_FILTER = "envoy.filters.http.fault";
+
+  /** Filter name under which per-route CORS config is attached. */
+  public static final String CORS_FILTER = "envoy.filters.http.cors";
 
   private static final Duration NO_TIMEOUT = Duration.getDefaultInstance();
 
@@ -46,8 +56,11 @@ public final class HttpRouteBuilder {
   private final int port;
   private final boolean proxylessGrpc;
   private final DestinationPolicies policies;
+  private final EnvoyRouteContext envoy;
 
   /**
+   * For proxyless gRPC.
+   *
    * @param namespace namespace of the VirtualService, for resolving short destination hosts
    * @param port the service port the routes are for; destinations without a port use it
    * @param policies DestinationRule policy per destination, for consistent-hash keys
@@ -58,30 +71,77 @@ public final class HttpRouteBuilder {
       int port,
       boolean proxylessGrpc,
       DestinationPolicies policies) {
+    this(namespace, domainSuffix, port, proxylessGrpc, policies, null);
+  }
+
+  private HttpRouteBuilder(
+      String namespace,
+      String domainSuffix,
+      int port,
+      boolean proxylessGrpc,
+      DestinationPolicies policies,
+      EnvoyRouteContext envoy) {
     this.namespace = namespace;
     this.domainSuffix = domainSuffix;
     this.port = port;
     this.proxylessGrpc = proxylessGrpc;
     this.policies = policies;
+    this.envoy = envoy;
+  }
+
+  /**
+   * For an Envoy sidecar or gateway.
+   *
+   * @param namespace namespace of the VirtualService (or of the service for default routes)
+   * @param port the port the routes are served on: the service port for sidecars, the Gateway
+   *     server port for gateways
+   */
+  public static HttpRouteBuilder forEnvoy(
+      String namespace, String domainSuffix, int port, EnvoyRouteContext context) {
+    return new HttpRouteBuilder(namespace, domainSuffix, port, false, null, context);
   }
 
   /**
    * The Envoy routes for a VirtualService's HTTP rules, in order. A rule with several match blocks
-   * becomes one route per block, as in Istio. Rules whose matches all name another port are left
-   * out.
+   * becomes one route per block, as in Istio; blocks for another port, or (for Envoy) for other
+   * source workloads or gateways, are left out. Nothing after a catch-all route is built.
    */
   public List<Route> build(List<HTTPRoute> rules) {
+    return build(rules, null);
+  }
+
+  /** {@link #build(List)} for a whole VirtualService, whose name and kind Envoy routes carry. */
+  public List<Route> build(Config virtualService) {
+    return build(virtualService.spec(VirtualService.class).getHttpList(), virtualService);
+  }
+
+  private List<Route> build(List<HTTPRoute> rules, Config vs) {
     List<Route> out = new ArrayList<>();
     for (HTTPRoute rule : rules) {
       if (rule.getMatchCount() == 0) {
-        out.add(route(rule, null));
+        Route r = route(rule, null, vs);
+        if (r != null) {
+          out.add(r);
+        }
         break; // later rules can never match after a catch-all; Istio stops here too
       }
+      boolean catchAll = false;
       for (HTTPMatchRequest m : rule.getMatchList()) {
         if (m.getPort() != 0 && m.getPort() != port) {
           continue;
         }
-        out.add(route(rule, m));
+        Route r = route(rule, m, vs);
+        if (r == null) {
+          continue;
+        }
+        out.add(r);
+        if (envoy != null && HttpRouteMatches.isCatchAll(r.getMatch())) {
+          catchAll = true;
+          break;
+        }
+      }
+      if (catchAll) {
+        break;
       }
     }
     return out;
@@ -91,24 +151,93 @@ public final class HttpRouteBuilder {
   public Route defaultRoute(String hostname) {
     RouteAction.Builder action =
         RouteAction.newBuilder().setCluster(ClusterName.outbound(hostname, port, "").toString());
+    if (envoy == null) {
+      setTimeout(action, null);
+      hashPolicy(hostname, "", port).ifPresent(action::addHashPolicy);
+      return Route.newBuilder()
+          .setName("default")
+          .setMatch(HttpRouteMatches.catchAll())
+          .setRoute(action)
+          .build();
+    }
+    action.setRetryPolicy(EnvoyRetries.convert(envoy.meshDefaultRetry(), false));
     setTimeout(action, null);
-    hashPolicy(hostname, "", port).ifPresent(action::addHashPolicy);
+    envoy.hashForService(hostname, port).ifPresent(action::addHashPolicy);
     return Route.newBuilder()
         .setName("default")
-        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+        .setMatch(HttpRouteMatches.catchAll())
         .setRoute(action)
+        .setDecorator(Decorator.newBuilder().setOperation(hostname + ":" + port + "/*"))
         .build();
   }
 
-  private Route route(HTTPRoute rule, HTTPMatchRequest match) {
-    Route.Builder r = Route.newBuilder().setMatch(match == null ? catchAll() : translate(match));
-    String name = rule.getName();
-    if (match != null && !match.getName().isEmpty()) {
-      name = name.isEmpty() ? match.getName() : name + "." + match.getName();
+  private Route route(HTTPRoute rule, HTTPMatchRequest match, Config vs) {
+    if (envoy != null && !envoy.sourceMatches(match, namespace)) {
+      return null;
     }
-    if (!name.isEmpty()) {
+    Route.Builder r = Route.newBuilder();
+    if (envoy == null) {
+      r.setMatch(
+          match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, false));
+      String name = rule.getName();
+      if (match != null && !match.getName().isEmpty()) {
+        name = name.isEmpty() ? match.getName() : name + "." + match.getName();
+      }
+      if (!name.isEmpty()) {
+        r.setName(name);
+      }
+      r.setRoute(grpcAction(rule));
+    } else {
+      r.setMatch(
+          match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, true));
+      String name = rule.getName();
+      if (match != null && !match.getName().isEmpty()) {
+        name = name + "." + match.getName();
+      }
       r.setName(name);
+      if (vs != null) {
+        r.setMetadata(configMetadata(vs));
+      }
+      if (match != null && !match.getStatPrefix().isEmpty()) {
+        r.setStatPrefix(match.getStatPrefix());
+      }
+      String authority = "";
+      if (rule.hasHeaders()) {
+        var ops = HttpRouteFilters.HeaderOperations.of(rule.getHeaders());
+        r.addAllRequestHeadersToAdd(ops.requestToAdd())
+            .addAllRequestHeadersToRemove(ops.requestToRemove())
+            .addAllResponseHeadersToAdd(ops.responseToAdd())
+            .addAllResponseHeadersToRemove(ops.responseToRemove());
+        authority = ops.authority();
+      }
+      if (rule.hasRedirect()) {
+        RedirectAction redirect = redirect(rule.getRedirect());
+        if (redirect == null) {
+          return null; // an unsupported code leaves istiod's route without action; Envoy needs one
+        }
+        r.setRedirect(redirect);
+      } else if (rule.hasDirectResponse()) {
+        r.setDirectResponse(directResponse(rule));
+      } else {
+        envoyAction(rule, r, authority);
+      }
+      String vsName = vs == null ? "" : vs.name();
+      r.setDecorator(Decorator.newBuilder().setOperation(operation(r, vsName)));
+      if (rule.hasCorsPolicy()) {
+        r.putTypedPerFilterConfig(
+            CORS_FILTER, Any.pack(HttpRouteFilters.cors(rule.getCorsPolicy())));
+      }
     }
+    if (rule.hasFault()) {
+      HTTPFault fault = HttpRouteFilters.fault(rule.getFault());
+      if (fault != null) {
+        r.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(fault));
+      }
+    }
+    return r.build();
+  }
+
+  private RouteAction.Builder grpcAction(HTTPRoute rule) {
     RouteAction.Builder action = RouteAction.newBuilder();
     List<HTTPRouteDestination> destinations = rule.getRouteList();
     if (destinations.size() == 1) {
@@ -117,7 +246,7 @@ public final class HttpRouteBuilder {
       WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
       for (HTTPRouteDestination d : destinations) {
         if (d.getWeight() == 0) {
-          continue; // a zero-weight destination gets no traffic; Envoy and gRPC need not see it
+          continue; // a zero-weight destination gets no traffic; gRPC need not see it
         }
         weighted.addClusters(
             WeightedCluster.ClusterWeight.newBuilder()
@@ -129,19 +258,196 @@ public final class HttpRouteBuilder {
     setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null);
     sharedHashPolicy(destinations).ifPresent(action::addHashPolicy);
     if (rule.hasRetries()) {
-      RetryPolicy retry = retryPolicy(rule.getRetries());
+      var retry = EnvoyRetries.grpc(rule.getRetries());
       if (retry != null) {
         action.setRetryPolicy(retry);
       }
     }
-    r.setRoute(action);
-    if (rule.hasFault()) {
-      HTTPFault fault = fault(rule.getFault());
-      if (fault != null) {
-        r.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(fault));
+    return action;
+  }
+
+  private void envoyAction(HTTPRoute rule, Route.Builder r, String authority) {
+    RouteAction.Builder action = RouteAction.newBuilder();
+    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null);
+    if (rule.hasRewrite()) {
+      var rw = rule.getRewrite();
+      if (rw.hasUriRegexRewrite()) {
+        action.setRegexRewrite(
+            RegexMatchAndSubstitute.newBuilder()
+                .setPattern(HttpRouteMatches.regex(rw.getUriRegexRewrite().getMatch()))
+                .setSubstitution(rw.getUriRegexRewrite().getRewrite()));
+      } else if (!rw.getUri().isEmpty()) {
+        action.setPrefixRewrite(rw.getUri());
+      }
+      if (!rw.getAuthority().isEmpty()) {
+        authority = rw.getAuthority();
       }
     }
-    return r.build();
+    if (!authority.isEmpty()) {
+      action.setHostRewriteLiteral(authority);
+    }
+    if (rule.hasMirror()) {
+      RuntimeFractionalPercent p = HttpRouteFilters.mirrorPercent(rule);
+      if (p != null) {
+        action.addRequestMirrorPolicies(
+            mirror(envoy.clusterFor(rule.getMirror(), namespace, port), p));
+      }
+    }
+    for (var m : rule.getMirrorsList()) {
+      RuntimeFractionalPercent p = HttpRouteFilters.mirrorPercent(m);
+      if (p != null && m.hasDestination()) {
+        action.addRequestMirrorPolicies(
+            mirror(envoy.clusterFor(m.getDestination(), namespace, port), p));
+      }
+    }
+    boolean consistentHash = false;
+    List<HTTPRouteDestination> destinations = rule.getRouteList();
+    if (destinations.size() == 1) {
+      HTTPRouteDestination d = destinations.get(0);
+      action.setCluster(envoy.clusterFor(d.getDestination(), namespace, port));
+      if (d.hasHeaders()) {
+        var ops = HttpRouteFilters.HeaderOperations.of(d.getHeaders());
+        r.addAllRequestHeadersToAdd(ops.requestToAdd())
+            .addAllRequestHeadersToRemove(ops.requestToRemove())
+            .addAllResponseHeadersToAdd(ops.responseToAdd())
+            .addAllResponseHeadersToRemove(ops.responseToRemove());
+        if (!ops.authority().isEmpty() && !action.hasHostRewriteLiteral()) {
+          action.setHostRewriteLiteral(ops.authority());
+        }
+      }
+      var hash = envoy.hashForDestination(d.getDestination(), namespace);
+      hash.ifPresent(action::addHashPolicy);
+      consistentHash = hash.isPresent();
+    } else {
+      WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
+      for (HTTPRouteDestination d : destinations) {
+        if (d.getWeight() == 0) {
+          continue; // istiod leaves zero-weight destinations out
+        }
+        var cw =
+            WeightedCluster.ClusterWeight.newBuilder()
+                .setName(envoy.clusterFor(d.getDestination(), namespace, port))
+                .setWeight(UInt32Value.of(d.getWeight()));
+        if (d.hasHeaders()) {
+          var ops = HttpRouteFilters.HeaderOperations.of(d.getHeaders());
+          cw.addAllRequestHeadersToAdd(ops.requestToAdd())
+              .addAllRequestHeadersToRemove(ops.requestToRemove())
+              .addAllResponseHeadersToAdd(ops.responseToAdd())
+              .addAllResponseHeadersToRemove(ops.responseToRemove());
+          if (!ops.authority().isEmpty()) {
+            cw.setHostRewriteLiteral(ops.authority());
+          }
+        }
+        weighted.addClusters(cw);
+        envoy.hashForDestination(d.getDestination(), namespace).ifPresent(action::addHashPolicy);
+      }
+      action.setWeightedClusters(weighted);
+    }
+    var retry =
+        EnvoyRetries.convert(
+            rule.hasRetries() ? rule.getRetries() : envoy.meshDefaultRetry(), consistentHash);
+    if (retry != null) {
+      action.setRetryPolicy(retry);
+    }
+    r.setRoute(action);
+  }
+
+  private static RouteAction.RequestMirrorPolicy mirror(
+      String cluster, RuntimeFractionalPercent p) {
+    return RouteAction.RequestMirrorPolicy.newBuilder()
+        .setCluster(cluster)
+        .setRuntimeFraction(p)
+        .setTraceSampled(BoolValue.of(false))
+        .build();
+  }
+
+  /** Null for a redirect code Envoy cannot send. */
+  private RedirectAction redirect(HTTPRedirect in) {
+    RedirectAction.Builder out =
+        RedirectAction.newBuilder().setHostRedirect(in.getAuthority()).setPathRedirect(in.getUri());
+    if (!in.getScheme().isEmpty()) {
+      out.setSchemeRedirect(in.getScheme());
+    }
+    if (in.getRedirectPortCase() != HTTPRedirect.RedirectPortCase.REDIRECTPORT_NOT_SET) {
+      int p = 0;
+      if (in.getRedirectPortCase() == HTTPRedirect.RedirectPortCase.PORT) {
+        p = in.getPort();
+      } else if (in.getDerivePort() == HTTPRedirect.RedirectPortSelection.FROM_REQUEST_PORT) {
+        p = port; // routes are built per listening port, so the request's port is known here
+      }
+      String scheme = !in.getScheme().isEmpty() ? in.getScheme() : envoy.tls() ? "https" : "http";
+      if ((p == 80 && scheme.equals("http")) || (p == 443 && scheme.equals("https"))) {
+        p = 0; // the scheme's default port is left implicit
+      }
+      out.setPortRedirect(p);
+    }
+    switch (in.getRedirectCode()) {
+      case 0, 301 -> out.setResponseCode(RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY);
+      case 302 -> out.setResponseCode(RedirectAction.RedirectResponseCode.FOUND);
+      case 303 -> out.setResponseCode(RedirectAction.RedirectResponseCode.SEE_OTHER);
+      case 307 -> out.setResponseCode(RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT);
+      case 308 -> out.setResponseCode(RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT);
+      default -> {
+        return null;
+      }
+    }
+    return out.build();
+  }
+
+  private static DirectResponseAction directResponse(HTTPRoute rule) {
+    var in = rule.getDirectResponse();
+    DirectResponseAction.Builder out = DirectResponseAction.newBuilder().setStatus(in.getStatus());
+    if (in.hasBody()) {
+      switch (in.getBody().getSpecifierCase()) {
+        case STRING ->
+            out.setBody(DataSource.newBuilder().setInlineString(in.getBody().getString()));
+        case BYTES -> out.setBody(DataSource.newBuilder().setInlineBytes(in.getBody().getBytes()));
+        default -> {}
+      }
+    }
+    return out.build();
+  }
+
+  /**
+   * The tracing operation istiod names a route by: {@code host:port/path} of its single cluster,
+   * else {@code vsName:port/path}.
+   */
+  private String operation(Route.Builder r, String vsName) {
+    RouteMatch m = r.getMatch();
+    String path =
+        switch (m.getPathSpecifierCase()) {
+          case PREFIX -> m.getPrefix() + "*";
+          case PATH -> m.getPath();
+          case SAFE_REGEX -> m.getSafeRegex().getRegex();
+          default -> "/*";
+        };
+    if (r.hasRoute() && !r.getRoute().getCluster().isEmpty()) {
+      ClusterName c = ClusterName.parse(r.getRoute().getCluster());
+      if (c != null) {
+        return c.hostname() + ":" + c.port() + path;
+      }
+    }
+    return vsName + ":" + port + path;
+  }
+
+  /** Where the route came from, as istiod records it: {@code istio.config}. */
+  static Metadata configMetadata(Config vs) {
+    String path =
+        "/apis/"
+            + vs.meta().kind().group()
+            + "/"
+            + vs.meta().kind().storageVersion()
+            + "/namespaces/"
+            + vs.namespace()
+            + "/virtual-service/"
+            + vs.name();
+    return Metadata.newBuilder()
+        .putFilterMetadata(
+            "istio",
+            Struct.newBuilder()
+                .putFields("config", Value.newBuilder().setStringValue(path).build())
+                .build())
+        .build();
   }
 
   private void setTimeout(RouteAction.Builder action, Duration timeout) {
@@ -157,12 +463,12 @@ public final class HttpRouteBuilder {
   }
 
   /**
-   * The consistent-hash key of a route: its destinations' DestinationRule hash policy, if they all
-   * agree on one (a weighted split across differently hashed subsets has none).
+   * The consistent-hash key of a gRPC route: its destinations' DestinationRule hash policy, if they
+   * all agree on one (a weighted split across differently hashed subsets has none).
    */
-  private java.util.Optional<RouteAction.HashPolicy> sharedHashPolicy(
+  private Optional<RouteAction.HashPolicy> sharedHashPolicy(
       List<HTTPRouteDestination> destinations) {
-    java.util.Optional<RouteAction.HashPolicy> shared = null;
+    Optional<RouteAction.HashPolicy> shared = null;
     for (HTTPRouteDestination d : destinations) {
       Destination dest = d.getDestination();
       String host = Hosts.resolveShortName(dest.getHost(), namespace, domainSuffix);
@@ -171,51 +477,17 @@ public final class HttpRouteBuilder {
       if (shared == null) {
         shared = h;
       } else if (!shared.equals(h)) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
     }
-    return shared == null ? java.util.Optional.empty() : shared;
+    return shared == null ? Optional.empty() : shared;
   }
 
-  private java.util.Optional<RouteAction.HashPolicy> hashPolicy(String host, String subset, int p) {
+  private Optional<RouteAction.HashPolicy> hashPolicy(String host, String subset, int p) {
     return policies
         .policy(host, subset, p)
         .filter(t -> t.getLoadBalancer().hasConsistentHash())
-        .map(t -> toHashPolicy(t.getLoadBalancer().getConsistentHash()));
-  }
-
-  private static RouteAction.HashPolicy toHashPolicy(
-      io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings.ConsistentHashLB hash) {
-    RouteAction.HashPolicy.Builder h = RouteAction.HashPolicy.newBuilder();
-    switch (hash.getHashKeyCase()) {
-      case HTTP_HEADER_NAME:
-        h.setHeader(
-            RouteAction.HashPolicy.Header.newBuilder().setHeaderName(hash.getHttpHeaderName()));
-        break;
-      case HTTP_COOKIE:
-        var cookie = hash.getHttpCookie();
-        var c =
-            RouteAction.HashPolicy.Cookie.newBuilder()
-                .setName(cookie.getName())
-                .setPath(cookie.getPath());
-        if (cookie.hasTtl()) {
-          c.setTtl(cookie.getTtl());
-        }
-        h.setCookie(c);
-        break;
-      case USE_SOURCE_IP:
-        h.setConnectionProperties(
-            RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
-        break;
-      case HTTP_QUERY_PARAMETER_NAME:
-        h.setQueryParameter(
-            RouteAction.HashPolicy.QueryParameter.newBuilder()
-                .setName(hash.getHttpQueryParameterName()));
-        break;
-      default:
-        break;
-    }
-    return h.build();
+        .map(t -> EnvoyRouteContext.toHashPolicy(t.getLoadBalancer().getConsistentHash()));
   }
 
   private String clusterFor(Destination d) {
@@ -224,165 +496,10 @@ public final class HttpRouteBuilder {
     return ClusterName.outbound(host, p, d.getSubset()).toString();
   }
 
-  private static RouteMatch catchAll() {
-    return RouteMatch.newBuilder().setPrefix("/").build();
-  }
-
-  private static RouteMatch translate(HTTPMatchRequest m) {
-    RouteMatch.Builder b = RouteMatch.newBuilder();
-    if (m.hasUri()) {
-      StringMatch uri = m.getUri();
-      switch (uri.getMatchTypeCase()) {
-        case EXACT:
-          b.setPath(uri.getExact());
-          break;
-        case PREFIX:
-          b.setPrefix(uri.getPrefix());
-          break;
-        case REGEX:
-          b.setSafeRegex(regex(uri.getRegex()));
-          break;
-        default:
-          b.setPrefix("/");
-      }
-    } else {
-      b.setPrefix("/");
-    }
-    if (m.getIgnoreUriCase()) {
-      b.setCaseSensitive(com.google.protobuf.BoolValue.of(false));
-    }
-    if (m.hasMethod()) {
-      b.addHeaders(header(":method", m.getMethod(), false));
-    }
-    if (m.hasAuthority()) {
-      b.addHeaders(header(":authority", m.getAuthority(), false));
-    }
-    if (m.hasScheme()) {
-      b.addHeaders(header(":scheme", m.getScheme(), false));
-    }
-    for (Map.Entry<String, StringMatch> h : sorted(m.getHeadersMap())) {
-      b.addHeaders(header(h.getKey(), h.getValue(), false));
-    }
-    for (Map.Entry<String, StringMatch> h : sorted(m.getWithoutHeadersMap())) {
-      b.addHeaders(header(h.getKey(), h.getValue(), true));
-    }
-    for (Map.Entry<String, StringMatch> q : sorted(m.getQueryParamsMap())) {
-      QueryParameterMatcher.Builder qm = QueryParameterMatcher.newBuilder().setName(q.getKey());
-      StringMatcher sm = stringMatcher(q.getValue());
-      if (sm == null) {
-        qm.setPresentMatch(true);
-      } else {
-        qm.setStringMatch(sm);
-      }
-      b.addQueryParameters(qm);
-    }
-    return b.build();
-  }
-
-  private static HeaderMatcher header(String name, StringMatch value, boolean invert) {
-    HeaderMatcher.Builder h =
-        HeaderMatcher.newBuilder().setName(name.toLowerCase(java.util.Locale.ROOT));
-    StringMatcher sm = stringMatcher(value);
-    if (sm == null) {
-      h.setPresentMatch(true); // an empty match means "the header is present"
-    } else {
-      h.setStringMatch(sm);
-    }
-    if (invert) {
-      h.setInvertMatch(true);
-    }
-    return h.build();
-  }
-
-  private static StringMatcher stringMatcher(StringMatch s) {
-    switch (s.getMatchTypeCase()) {
-      case EXACT:
-        return StringMatcher.newBuilder().setExact(s.getExact()).build();
-      case PREFIX:
-        return StringMatcher.newBuilder().setPrefix(s.getPrefix()).build();
-      case REGEX:
-        return StringMatcher.newBuilder().setSafeRegex(regex(s.getRegex())).build();
-      default:
-        return null;
-    }
-  }
-
-  private static RegexMatcher regex(String re) {
-    return RegexMatcher.newBuilder().setRegex(re).build();
-  }
-
-  private static <V> List<Map.Entry<String, V>> sorted(Map<String, V> m) {
+  /** Sorted map entries, for output that does not depend on map order. */
+  static <V> List<Map.Entry<String, V>> sorted(Map<String, V> m) {
     List<Map.Entry<String, V>> l = new ArrayList<>(m.entrySet());
     l.sort(Map.Entry.comparingByKey());
     return l;
-  }
-
-  private static RetryPolicy retryPolicy(HTTPRetry r) {
-    if (r.getAttempts() <= 0) {
-      return null; // attempts 0 disables retries
-    }
-    RetryPolicy.Builder p =
-        RetryPolicy.newBuilder()
-            .setNumRetries(UInt32Value.of(r.getAttempts()))
-            .setRetryOn(
-                r.getRetryOn().isEmpty()
-                    ? "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
-                    : r.getRetryOn());
-    if (r.hasPerTryTimeout()) {
-      p.setPerTryTimeout(r.getPerTryTimeout());
-    }
-    return p.build();
-  }
-
-  private static HTTPFault fault(HTTPFaultInjection in) {
-    HTTPFault.Builder out = HTTPFault.newBuilder();
-    boolean any = false;
-    if (in.hasDelay() && in.getDelay().hasFixedDelay()) {
-      var d = in.getDelay();
-      out.setDelay(
-          FaultDelay.newBuilder()
-              .setFixedDelay(d.getFixedDelay())
-              .setPercentage(
-                  d.hasPercentage() ? percent(d.getPercentage()) : integerPercent(d.getPercent())));
-      any = true;
-    }
-    if (in.hasAbort()) {
-      var a = in.getAbort();
-      FaultAbort.Builder abort = FaultAbort.newBuilder();
-      if (a.hasPercentage()) {
-        abort.setPercentage(percent(a.getPercentage()));
-      }
-      switch (a.getErrorTypeCase()) {
-        case HTTP_STATUS:
-          abort.setHttpStatus(a.getHttpStatus());
-          break;
-        case GRPC_STATUS:
-          int code = GrpcStatusCodes.code(a.getGrpcStatus());
-          if (code < 0) {
-            return any ? out.build() : null;
-          }
-          abort.setGrpcStatus(code);
-          break;
-        default:
-          return any ? out.build() : null;
-      }
-      out.setAbort(abort);
-      any = true;
-    }
-    return any ? out.build() : null;
-  }
-
-  private static FractionalPercent percent(Percent p) {
-    return FractionalPercent.newBuilder()
-        .setNumerator((int) (p.getValue() * 10000))
-        .setDenominator(FractionalPercent.DenominatorType.MILLION)
-        .build();
-  }
-
-  private static FractionalPercent integerPercent(int p) {
-    return FractionalPercent.newBuilder()
-        .setNumerator(p)
-        .setDenominator(FractionalPercent.DenominatorType.HUNDRED)
-        .build();
   }
 }
