@@ -1,5 +1,6 @@
 package io.jistiod.pilot.envoy;
 
+import io.jistiod.pilot.envoy.route.EnvoyRouteGenerator;
 import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.xds.GeneratorRegistry;
 import io.jistiod.pilot.xds.TypeUrls;
@@ -15,6 +16,8 @@ public final class EnvoyGenerators {
 
   /** Registers the Envoy generators as the defaults of {@code registry}. */
   public static GeneratorRegistry registerDefaults(GeneratorRegistry registry) {
-    return registry.register(TypeUrls.ENDPOINT, new EndpointGenerator());
+    return registry
+        .register(TypeUrls.ENDPOINT, new EndpointGenerator())
+        .register(TypeUrls.ROUTE, new EnvoyRouteGenerator());
   }
 }

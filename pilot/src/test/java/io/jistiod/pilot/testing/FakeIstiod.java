@@ -16,10 +16,10 @@ import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.pilot.envoy.EnvoyGenerators;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
-import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
@@ -67,11 +67,11 @@ public final class FakeIstiod implements AutoCloseable {
     }
     store.markSynced();
     GeneratorRegistry generators =
-        new GeneratorRegistry()
-            .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
-            .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
-            .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator())
-            .register(TypeUrls.ENDPOINT, new EndpointGenerator());
+        EnvoyGenerators.registerDefaults(
+            new GeneratorRegistry()
+                .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+                .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+                .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator()));
     discovery =
         new DiscoveryServer(
             generators,

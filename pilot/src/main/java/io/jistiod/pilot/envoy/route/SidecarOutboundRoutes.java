@@ -1,0 +1,294 @@
+package io.jistiod.pilot.envoy.route;
+
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.pilot.model.Hosts;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.networking.EnvoyRouteContext;
+import io.jistiod.pilot.networking.HttpRouteBuilder;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A sidecar's outbound route configuration for one port (named by the port, e.g. {@code "9080"}),
+ * or for one sniffed service port ({@code "host:port"}): a virtual host per visible service with
+ * that port as HTTP, carrying its VirtualService routes or the default route, then istiod's
+ * catch-all for unknown hosts.
+ */
+final class SidecarOutboundRoutes {
+  private final Proxy proxy;
+  private final PushContext push;
+
+  SidecarOutboundRoutes(Proxy proxy, PushContext push) {
+    this.proxy = proxy;
+    this.push = push;
+  }
+
+  /** A virtual host to be: its hosts (services or VirtualService-only names) and routes. */
+  private record Wrapper(List<Service> services, List<String> vsHosts, List<Route> routes) {}
+
+  RouteConfiguration build(String routeName) {
+    int colon = routeName.lastIndexOf(':');
+    boolean sniffed = colon >= 0;
+    int port;
+    try {
+      port = Integer.parseInt(sniffed ? routeName.substring(colon + 1) : routeName);
+    } catch (NumberFormatException e) {
+      return EnvoyRouteGenerator.empty(routeName); // istiod answers unknown names with no hosts
+    }
+    List<VirtualHost> vhosts = virtualHosts(port);
+    if (sniffed) {
+      vhosts = forSniffedService(vhosts, routeName, routeName.substring(0, colon));
+    }
+    vhosts.sort(Comparator.comparing(VirtualHost::getName));
+    if (!sniffed) {
+      vhosts.add(CatchAllRoutes.virtualHost(proxy, push));
+    }
+    return RouteConfiguration.newBuilder()
+        .setName(routeName)
+        .addAllVirtualHosts(vhosts)
+        .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+        .setMaxDirectResponseBodySizeBytes(EnvoyRouteGenerator.MAX_DIRECT_RESPONSE_BODY)
+        .setIgnorePortInHostMatching(true)
+        .build();
+  }
+
+  private List<VirtualHost> virtualHosts(int port) {
+    Map<String, Service> byHost = new LinkedHashMap<>();
+    for (Service s : push.servicesVisibleTo(proxy)) {
+      if (s.port(port).isPresent()) {
+        byHost.put(s.hostname().toLowerCase(Locale.ROOT), s);
+      }
+    }
+    EnvoyRouteContext ctx = EnvoyRouteGenerator.context(proxy, push, Set.of("mesh"));
+    List<Wrapper> wrappers = new ArrayList<>();
+    for (ResolvedVirtualService vs : virtualServices(byHost, port)) {
+      List<Route> routes =
+          HttpRouteBuilder.forEnvoy(vs.config().namespace(), push.domainSuffix(), port, ctx)
+              .build(vs.config());
+      if (routes.isEmpty()) {
+        continue;
+      }
+      List<String> otherHosts = new ArrayList<>();
+      List<Service> services = new ArrayList<>();
+      for (String h : vs.hosts()) {
+        String host = h.toLowerCase(Locale.ROOT);
+        if (!host.startsWith("*")) {
+          Service s = byHost.get(host);
+          if (s != null) {
+            services.add(s);
+          } else {
+            otherHosts.add(h);
+          }
+          continue;
+        }
+        boolean matchedAny = false;
+        for (Service s : byHost.values()) {
+          if (Hosts.matches(host, s.hostname())) {
+            matchedAny = true;
+            if (mostSpecificWildcard(s) == vs) {
+              services.add(s);
+            }
+          }
+        }
+        if (!matchedAny) {
+          otherHosts.add(host);
+        }
+      }
+      List<Service> httpServices = new ArrayList<>();
+      for (Service s : services) {
+        if (isHttpOrSniffed(s.port(port).orElseThrow())) {
+          httpServices.add(s);
+        }
+      }
+      if (httpServices.isEmpty() && port != 80) {
+        continue; // only port 80 carries VirtualService hosts that are no service
+      }
+      wrappers.add(new Wrapper(httpServices, otherHosts, routes));
+    }
+    Set<String> covered = new HashSet<>();
+    wrappers.forEach(w -> w.services().forEach(s -> covered.add(s.hostname())));
+    for (Service s : byHost.values()) {
+      if (covered.contains(s.hostname()) || !isHttpOrSniffed(s.port(port).orElseThrow())) {
+        continue;
+      }
+      HttpRouteBuilder defaults =
+          HttpRouteBuilder.forEnvoy(s.namespace(), push.domainSuffix(), port, ctx);
+      wrappers.add(
+          new Wrapper(List.of(s), List.of(), List.of(defaults.defaultRoute(s.hostname()))));
+    }
+    return toVirtualHosts(wrappers, port);
+  }
+
+  /**
+   * The VirtualServices bound to the mesh and visible to the proxy that name a host of this port's
+   * services; on port 80 also those for hosts outside the registry, as istiod keeps them there.
+   */
+  private List<ResolvedVirtualService> virtualServices(Map<String, Service> byHost, int port) {
+    List<ResolvedVirtualService> out = new ArrayList<>();
+    for (ResolvedVirtualService vs : push.virtualServices()) {
+      VirtualService spec = vs.spec();
+      if (spec.getHttpCount() == 0
+          || !boundToMesh(spec)
+          || !EnvoyRouteGenerator.visible(vs, proxy)) {
+        continue;
+      }
+      if (port == 80 || vs.hosts().stream().anyMatch(h -> matchesAny(h, byHost))) {
+        out.add(vs);
+      }
+    }
+    return out;
+  }
+
+  private static boolean matchesAny(String vsHost, Map<String, Service> byHost) {
+    String h = vsHost.toLowerCase(Locale.ROOT);
+    if (byHost.containsKey(h)) {
+      return true;
+    }
+    for (String svc : byHost.keySet()) {
+      if (Hosts.matches(h, svc) || Hosts.matches(svc, h)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean boundToMesh(VirtualService vs) {
+    return vs.getGatewaysCount() == 0 || vs.getGatewaysList().contains("mesh");
+  }
+
+  /**
+   * The VirtualService whose most specific wildcard host matches {@code s}, so a service falls
+   * under one wildcard VirtualService only.
+   */
+  private ResolvedVirtualService mostSpecificWildcard(Service s) {
+    ResolvedVirtualService best = null;
+    String bestHost = null;
+    for (ResolvedVirtualService vs : push.virtualServices()) {
+      if (!boundToMesh(vs.spec()) || !EnvoyRouteGenerator.visible(vs, proxy)) {
+        continue;
+      }
+      for (String h : vs.hosts()) {
+        if (h.startsWith("*")
+            && Hosts.matches(h, s.hostname())
+            && (bestHost == null || h.length() > bestHost.length())) {
+          best = vs;
+          bestHost = h;
+        }
+      }
+    }
+    return best;
+  }
+
+  static boolean isHttpOrSniffed(ServicePort p) {
+    return p.protocol().isHttp() || p.protocol() == io.jistiod.pilot.model.Protocol.UNSUPPORTED;
+  }
+
+  private List<VirtualHost> toVirtualHosts(List<Wrapper> wrappers, int port) {
+    Set<String> knownFqdn = new HashSet<>();
+    for (Wrapper w : wrappers) {
+      for (Service s : w.services()) {
+        knownFqdn.add(s.hostname() + ":" + port);
+        knownFqdn.add(s.hostname());
+      }
+    }
+    Set<String> names = new HashSet<>();
+    Set<String> domainsSeen = new HashSet<>();
+    List<VirtualHost> out = new ArrayList<>();
+    for (Wrapper w : wrappers) {
+      for (String h : w.vsHosts()) {
+        String host = h.toLowerCase(Locale.ROOT);
+        VirtualHost vh =
+            virtualHost(
+                host, List.of(host), List.of(), w.routes(), port, names, domainsSeen, knownFqdn);
+        if (vh != null) {
+          out.add(vh);
+        }
+      }
+      for (Service s : w.services()) {
+        VirtualHostDomains.Domains d = VirtualHostDomains.forService(s, proxy.dnsDomain());
+        VirtualHost vh =
+            virtualHost(
+                s.hostname(),
+                d.all(),
+                d.expanded(),
+                w.routes(),
+                port,
+                names,
+                domainsSeen,
+                knownFqdn);
+        if (vh != null) {
+          out.add(vh);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static VirtualHost virtualHost(
+      String host,
+      List<String> domains,
+      List<String> expanded,
+      List<Route> routes,
+      int port,
+      Set<String> names,
+      Set<String> domainsSeen,
+      Set<String> knownFqdn) {
+    String name = host + ":" + port;
+    if (!names.add(name)) {
+      return null; // a second virtual host of the same name: istiod keeps the first
+    }
+    List<String> kept = new ArrayList<>();
+    for (String d : domains) {
+      String lower = d.toLowerCase(Locale.ROOT);
+      if (domainsSeen.contains(lower)) {
+        continue;
+      }
+      // a short form that is also the full name of another service belongs to that service
+      if (expanded.contains(d) && knownFqdn.contains(d)) {
+        continue;
+      }
+      kept.add(d);
+      domainsSeen.add(lower);
+    }
+    if (kept.isEmpty()) {
+      return null;
+    }
+    return VirtualHost.newBuilder()
+        .setName(name)
+        .addAllDomains(kept)
+        .addAllRoutes(routes)
+        .setIncludeRequestAttemptCount(true)
+        .build();
+  }
+
+  /**
+   * For a sniffed service port's own route configuration: only the virtual host of that service,
+   * matching any authority.
+   */
+  private static List<VirtualHost> forSniffedService(
+      List<VirtualHost> vhosts, String routeName, String hostOnly) {
+    List<VirtualHost> out = new ArrayList<>();
+    for (VirtualHost vh : vhosts) {
+      if (vh.getDomainsList().contains(routeName) || vh.getDomainsList().contains(hostOnly)) {
+        out.add(vh);
+      }
+    }
+    if (out.size() == 1) {
+      out.set(0, out.get(0).toBuilder().clearDomains().addDomains("*").build());
+    }
+    return out;
+  }
+}

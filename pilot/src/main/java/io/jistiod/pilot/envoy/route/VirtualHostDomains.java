@@ -1,0 +1,105 @@
+package io.jistiod.pilot.envoy.route;
+
+import io.jistiod.pilot.model.Resolution;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Host header values a sidecar's virtual host of a service answers, as istiod 1.27 lists them
+ * for Envoy (ports are ignored in host matching, so no {@code host:port} forms): the FQDN, the FQDN
+ * with a trailing dot, the short forms a client in the proxy's DNS domain may use, and the
+ * service's addresses.
+ */
+final class VirtualHostDomains {
+  private VirtualHostDomains() {}
+
+  /**
+   * @param all every domain, in istiod's order
+   * @param expanded the ones derived from the name (trailing dot, short forms); they give way to a
+   *     service whose full name they are
+   */
+  record Domains(List<String> all, List<String> expanded) {}
+
+  static Domains forService(Service s, String proxyDnsDomain) {
+    List<String> domains = new ArrayList<>();
+    String h = s.hostname();
+    List<String> alt = altHosts(h, proxyDnsDomain);
+    domains.add(h);
+    domains.addAll(alt);
+    if (s.resolution() == Resolution.PASSTHROUGH
+        && s.attributes().registry().equals(ServiceAttributes.KUBERNETES)) {
+      // a headless service is also reached by pod names under its name
+      int n = domains.size();
+      for (int i = 0; i < n; i++) {
+        domains.add("*." + domains.get(i));
+      }
+    }
+    for (String a : s.addresses()) {
+      if (!a.isEmpty() && !a.equals("0.0.0.0")) {
+        domains.add(a.indexOf(':') >= 0 ? "[" + a + "]" : a);
+      }
+    }
+    return new Domains(domains, alt);
+  }
+
+  /**
+   * {@code name.} (the absolute form) and, for a Kubernetes service seen from a proxy in
+   * Kubernetes, {@code name}, {@code name.ns.svc}, {@code name.ns} in the same namespace or {@code
+   * name.ns}, {@code name.ns.svc} in another; outside Kubernetes, the part of the name not shared
+   * with the proxy's domain.
+   */
+  static List<String> altHosts(String hostname, String proxyDomain) {
+    List<String> out = new ArrayList<>();
+    if (!isIp(hostname)) {
+      out.add(hostname + ".");
+    }
+    int proxySvc = proxyDomain.indexOf(".svc.");
+    if (proxySvc >= 0) {
+      String kubeSuffix = proxySvc > 0 ? proxyDomain.substring(proxySvc) : proxyDomain;
+      if (!hostname.endsWith(kubeSuffix)) {
+        return out; // not a service of this cluster: short forms could clash with others
+      }
+      int ih = hostname.indexOf(".svc.");
+      if (ih <= 0) {
+        return out;
+      }
+      int ns = hostname.indexOf('.');
+      if (ns + 1 >= hostname.length() || ns + 1 > ih) {
+        return out;
+      }
+      String serviceNamespace = hostname.substring(ns + 1, ih);
+      if (serviceNamespace.equals(proxyDomain.substring(0, proxySvc))) {
+        out.add(hostname.substring(0, ns));
+        out.add(hostname.substring(0, ih) + ".svc");
+        out.add(hostname.substring(0, ih));
+      } else {
+        out.add(hostname.substring(0, ih));
+        out.add(hostname.substring(0, ih) + ".svc");
+      }
+      return out;
+    }
+    String[] host = hostname.split("\\.", -1);
+    String[] domain = proxyDomain.split("\\.", -1);
+    int shared = 0;
+    while (shared < Math.min(host.length, domain.length)
+        && host[host.length - 1 - shared].equals(domain[domain.length - 1 - shared])) {
+      shared++;
+    }
+    if (shared == 0) {
+      return out;
+    }
+    int uniqueParts = host.length - shared;
+    String unique = String.join(".", java.util.Arrays.copyOfRange(host, 0, uniqueParts));
+    out.add(unique);
+    if (uniqueParts == 2) {
+      out.add(unique + "." + domain[domain.length - shared]);
+    }
+    return out;
+  }
+
+  private static boolean isIp(String s) {
+    return s.chars().allMatch(c -> Character.isDigit(c) || c == '.') || s.indexOf(':') >= 0;
+  }
+}
