@@ -69,7 +69,16 @@ for t in "${targets[@]}"; do
   case "$t" in
     pilot-discovery) install vtprotobuf,disable_pgv pilot-discovery pilot/cmd/pilot-discovery ;;
     istioctl) install vtprotobuf,disable_pgv istioctl istioctl/cmd/istioctl ;;
-    pilot-agent) install agent,disable_pgv pilot-agent pilot/cmd/pilot-agent ;;
+    pilot-agent)
+      install agent,disable_pgv pilot-agent pilot/cmd/pilot-agent
+      # The Envoy bootstrap template the proxyv2 image ships at
+      # /var/lib/istio/envoy/envoy_bootstrap_tmpl.json; pilot-agent renders it in sidecar mode.
+      if [[ ! -f "$ISTIO_BIN_DIR/envoy_bootstrap_tmpl.json" ]]; then
+        src="$(cd "$JISTIOD_PEERS_DIR/istio" && go list -m -f '{{.Dir}}' istio.io/istio)"
+        cp "$src/tools/packaging/common/envoy_bootstrap.json" "$ISTIO_BIN_DIR/envoy_bootstrap_tmpl.json"
+        chmod 0644 "$ISTIO_BIN_DIR/envoy_bootstrap_tmpl.json"
+      fi
+      ;;
     echo)
       install vtprotobuf,disable_pgv istio-echo-server pkg/test/echo/cmd/server
       install vtprotobuf,disable_pgv istio-echo-client pkg/test/echo/cmd/client

@@ -33,6 +33,7 @@ import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
 import io.jistiod.istiod.security.SecurityOptions;
+import io.jistiod.it.support.PilotAgent;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestNamespace;

@@ -1,4 +1,4 @@
-package io.jistiod.it.citadel;
+package io.jistiod.it.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * istiod's certificate. (An explicit {@code CA_ADDR} would ignore {@code ISTIOD_SAN} and check
  * {@code 127.0.0.1} against the certificate, which has no IP SAN.)
  */
-final class PilotAgent implements AutoCloseable {
+public final class PilotAgent implements AutoCloseable {
   /** Where build-istio.sh caches Istio 1.27.0's binaries. */
-  static final Path BINARY =
+  public static final Path BINARY =
       Path.of(
           System.getenv()
               .getOrDefault("JISTIOD_CACHE", System.getProperty("user.home") + "/.cache/jistiod"),
@@ -42,7 +42,7 @@ final class PilotAgent implements AutoCloseable {
     this.process = process;
   }
 
-  static boolean available() {
+  public static boolean available() {
     return Files.isExecutable(BINARY);
   }
 
@@ -51,7 +51,7 @@ final class PilotAgent implements AutoCloseable {
    *
    * @param istiodSan the DNS name istiod's certificate must carry, e.g. {@code istiod.NS.svc}
    */
-  static PilotAgent start(
+  public static PilotAgent start(
       Path dir,
       int istiodPort,
       String istiodSan,
@@ -60,6 +60,69 @@ final class PilotAgent implements AutoCloseable {
       String serviceAccount,
       String token,
       String rootCertPem)
+      throws IOException {
+    Map<String, String> env = new TreeMap<>();
+    env.put("DISABLE_ENVOY", "true");
+    env.put("GRPC_XDS_BOOTSTRAP", dir.resolve("etc/istio/proxy/grpc-bootstrap.json").toString());
+    env.put("ISTIO_META_GENERATOR", "grpc");
+    env.put("INSTANCE_IP", "127.0.0.1");
+    return start(
+        dir, istiodPort, istiodSan, namespace, pod, serviceAccount, token, rootCertPem, env, "");
+  }
+
+  /**
+   * The agent as the sidecar injection template runs it next to Envoy, with {@code envoyBinary}
+   * (ProxyConfig binaryPath) started in Envoy's place. The agent writes Envoy's bootstrap to {@link
+   * #envoyBootstrap()} and serves xDS for it on {@link #xdsSocket()}, which it carries to istiod.
+   *
+   * @param labels the pod's labels, as the injector passes them (ISTIO_METAJSON_LABELS)
+   */
+  public static PilotAgent startSidecar(
+      Path dir,
+      int istiodPort,
+      String istiodSan,
+      String namespace,
+      String pod,
+      String serviceAccount,
+      String token,
+      String rootCertPem,
+      String instanceIp,
+      String labelsJson,
+      Path envoyBinary)
+      throws IOException {
+    // Where the proxyv2 image keeps the bootstrap template (build-istio.sh takes it from the
+    // istio.io/istio module it builds the agent from).
+    Path template = dir.resolve("var/lib/istio/envoy/envoy_bootstrap_tmpl.json");
+    Files.createDirectories(template.getParent());
+    Files.copy(BINARY.resolveSibling("envoy_bootstrap_tmpl.json"), template);
+    Map<String, String> env = new TreeMap<>();
+    env.put("INSTANCE_IP", instanceIp);
+    env.put("ISTIO_METAJSON_LABELS", labelsJson);
+    env.put("ISTIO_META_WORKLOAD_NAME", pod.replaceFirst("-[^-]+$", ""));
+    return start(
+        dir,
+        istiodPort,
+        istiodSan,
+        namespace,
+        pod,
+        serviceAccount,
+        token,
+        rootCertPem,
+        env,
+        ",\"binaryPath\":\"" + envoyBinary + "\"");
+  }
+
+  private static PilotAgent start(
+      Path dir,
+      int istiodPort,
+      String istiodSan,
+      String namespace,
+      String pod,
+      String serviceAccount,
+      String token,
+      String rootCertPem,
+      Map<String, String> modeEnv,
+      String extraProxyConfig)
       throws IOException {
     Path secrets = dir.resolve("var/run/secrets");
     Files.createDirectories(secrets.resolve("istio"));
@@ -74,9 +137,7 @@ final class PilotAgent implements AutoCloseable {
     Map<String, String> env = new TreeMap<>();
     env.put("PATH", "/usr/bin:/bin");
     env.put("HOME", dir.toString());
-    env.put("DISABLE_ENVOY", "true");
-    env.put("GRPC_XDS_BOOTSTRAP", dir.resolve("etc/istio/proxy/grpc-bootstrap.json").toString());
-    env.put("ISTIO_META_GENERATOR", "grpc");
+    env.putAll(modeEnv);
     env.put("ISTIO_META_DNS_CAPTURE", "false");
     env.put("ISTIOD_SAN", istiodSan);
     env.put("PROV_CERT", dir.resolve("certs").toString());
@@ -84,7 +145,6 @@ final class PilotAgent implements AutoCloseable {
     env.put("POD_NAME", pod);
     env.put("POD_NAMESPACE", namespace);
     env.put("SERVICE_ACCOUNT", serviceAccount);
-    env.put("INSTANCE_IP", "127.0.0.1");
     env.put("TRUST_DOMAIN", "cluster.local");
     env.put("PILOT_CERT_PROVIDER", "istiod");
     env.put("PROXY_XDS_DEBUG_VIA_AGENT", "false");
@@ -97,6 +157,7 @@ final class PilotAgent implements AutoCloseable {
             + dir.resolve("etc/istio/proxy")
             + "\",\"statusPort\":"
             + freePort()
+            + extraProxyConfig
             + "}");
 
     List<String> cmd = new ArrayList<>();
@@ -119,19 +180,29 @@ final class PilotAgent implements AutoCloseable {
     return new PilotAgent(dir, builder.start());
   }
 
-  Path certChain() {
+  public Path certChain() {
     return dir.resolve("certs/cert-chain.pem");
   }
 
-  Path key() {
+  public Path key() {
     return dir.resolve("certs/key.pem");
   }
 
-  Path bootstrap() {
+  /** The Envoy bootstrap the agent writes in sidecar mode. */
+  public Path envoyBootstrap() {
+    return dir.resolve("etc/istio/proxy/envoy-rev.json");
+  }
+
+  /** The socket on which the agent serves xDS to Envoy (or a proxyless client). */
+  public Path xdsSocket() {
+    return dir.resolve("etc/istio/proxy/XDS");
+  }
+
+  public Path bootstrap() {
     return dir.resolve("etc/istio/proxy/grpc-bootstrap.json");
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(dir.resolve("agent.log"), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -139,7 +210,7 @@ final class PilotAgent implements AutoCloseable {
     }
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
