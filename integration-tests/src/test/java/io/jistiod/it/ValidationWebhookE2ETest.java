@@ -293,6 +293,144 @@ class ValidationWebhookE2ETest {
     rig.kubectl("delete", "virtualservice", "--all", "-n", ns.name());
   }
 
+  /**
+   * Cross-object analyzers on the real API server: objects that are valid on their own but refer to
+   * what does not exist are admitted, and kubectl prints the analyzers' findings as warnings naming
+   * the code, the object, the field and the reason.
+   */
+  @Test
+  void analyzerFindingsAreAdmittedWithWarningsKubectlPrints(Rig rig, TestNamespace ns)
+      throws Exception {
+    this.rig = rig;
+    installCrds();
+    String revision = startIstiod(ns, SecurityOptions.disabled());
+    createConfiguration(revision, ns, "https://127.0.0.1:" + istiod.webhookPort() + "/validate");
+    awaitPatchedAndFailClosed();
+    String n = ns.name();
+    rig.kubectl("create", "service", "clusterip", "reviews", "--tcp=9080:9080", "-n", n);
+    Kubectl rule =
+        kubectl(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: %s}
+            spec:
+              host: reviews
+              subsets: [{name: v1, labels: {version: v1}}]
+            """
+                .formatted(n),
+            "apply",
+            "-f",
+            "-");
+    assertThat(rule.exit()).as(rule.err()).isZero();
+    assertThat(rule.err()).doesNotContain("Warning:");
+
+    // Once istiod has seen the Service and the rule, a route to subset v1 draws no warning.
+    String toV1 = "- route: [{destination: {host: reviews, subset: v1}}]\n";
+    long t0 = System.nanoTime();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Kubectl dry =
+                  kubectl(
+                      virtualService(n, "reviews", toV1), "apply", "--dry-run=server", "-f", "-");
+              return dry.exit() == 0 && !dry.err().contains("Warning:");
+            });
+    System.out.printf(
+        "Service and DestinationRule visible to the analyzers after %d ms%n",
+        (System.nanoTime() - t0) / 1_000_000);
+
+    Kubectl warned =
+        kubectl(
+            virtualService(
+                n,
+                "reviews",
+                """
+                - route:
+                  - {destination: {host: reviews, subset: v3}, weight: 50}
+                  - {destination: {host: reveiws}, weight: 50}
+                """),
+            "apply",
+            "-f",
+            "-");
+    assertThat(warned.exit()).as(warned.err()).isZero();
+    assertThat(warned.out()).contains("virtualservice.networking.istio.io/reviews created");
+    assertThat(warned.err())
+        .contains(
+            "Warning: IST0101 (VirtualService "
+                + n
+                + "/reviews) spec.http[0].route[0].destination.subset: Referenced"
+                + " host+subset in destinationrule not found: \"reviews+v3\"")
+        .contains(
+            "Warning: IST0101 (VirtualService "
+                + n
+                + "/reviews) spec.http[0].route[1].destination.host: Referenced host not found:"
+                + " \"reveiws\"");
+
+    // Two namespace-wide PeerAuthentications: the second is admitted with the conflict named.
+    String peerAuthentication =
+        """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: %s, namespace: %s}
+        spec: {mtls: {mode: %s}}
+        """;
+    Kubectl first =
+        kubectl(peerAuthentication.formatted("strict", n, "STRICT"), "apply", "-f", "-");
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.err()).doesNotContain("Warning:");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        kubectl(
+                                peerAuthentication.formatted("permissive", n, "PERMISSIVE"),
+                                "apply",
+                                "-f",
+                                "-")
+                            .err())
+                    .contains(
+                        "Warning: JST0001 (PeerAuthentication "
+                            + n
+                            + "/permissive) spec.selector: conflicts with PeerAuthentication "
+                            + n
+                            + "/strict"));
+
+    // A selector no pod carries (a label unique to this test: the rig is shared).
+    Kubectl policy =
+        kubectl(
+            """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-ratings, namespace: %s}
+            spec:
+              selector: {matchLabels: {app: ratings, team: %s}}
+              action: DENY
+              rules: [{}]
+            """
+                .formatted(n, n),
+            "apply",
+            "-f",
+            "-");
+    assertThat(policy.exit()).as(policy.err()).isZero();
+    assertThat(policy.err())
+        .contains(
+            "Warning: IST0127 (AuthorizationPolicy "
+                + n
+                + "/deny-ratings) spec.selector.matchLabels: No matching workloads for this"
+                + " resource with the following labels: app=ratings,team="
+                + n);
+
+    for (String kind :
+        List.of("virtualservice", "destinationrule", "peerauthentication", "authorizationpolicy")) {
+      rig.kubectl("delete", kind, "--all", "-n", n);
+    }
+  }
+
   @Test
   void withIstiodsCaTheWebhookServesTheCaIssuedCertificate(Rig rig, TestNamespace ns)
       throws Exception {

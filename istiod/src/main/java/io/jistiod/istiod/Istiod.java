@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigStore;
@@ -217,6 +218,14 @@ public final class Istiod implements AutoCloseable {
               options.webhook(),
               client,
               security,
+              client == null
+                  ? null
+                  : new Analysis(
+                      Analysis.all(),
+                      config,
+                      new RegistryMeshView(registries, kube),
+                      options.domain(),
+                      mesh.getRootNamespace()),
               () -> ready().status() == 200,
               metrics);
       closeables.add(webhook);

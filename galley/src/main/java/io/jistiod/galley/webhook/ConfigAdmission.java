@@ -3,6 +3,7 @@ package io.jistiod.galley.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.parse.ConfigError;
@@ -26,7 +27,11 @@ import java.util.stream.Collectors;
  * does not know yet is still validated), convert the spec, validate, then refuse unknown top-level
  * fields. Shared by the webhook and {@code istiod validate}, so both say the same thing.
  *
- * <p>Pure and thread-safe: no I/O, no clock.
+ * <p>With an {@link Analysis} (the webhook in Kubernetes mode), an admitted object is also analyzed
+ * against the current config and the registries, and the findings are added to its warnings; an
+ * analysis never denies. Without one ({@code istiod validate}) only the object itself is judged.
+ *
+ * <p>Thread-safe; no I/O, no clock (an analysis reads only in-memory stores).
  */
 public final class ConfigAdmission {
   /** Objects carrying this annotation are always denied: istiod's webhook readiness check. */
@@ -39,11 +44,21 @@ public final class ConfigAdmission {
   private final List<ConfigKind> kinds;
   private final ConfigParser parser;
   private final ConfigValidator validator;
+  private final Analysis analysis;
 
   public ConfigAdmission(Collection<ConfigKind> kinds, ConfigValidator validator) {
+    this(kinds, validator, null);
+  }
+
+  /**
+   * @param analysis cross-object analyzers whose findings become warnings; null for none
+   */
+  public ConfigAdmission(
+      Collection<ConfigKind> kinds, ConfigValidator validator, Analysis analysis) {
     this.kinds = List.copyOf(kinds);
     this.parser = new ConfigParser(this.kinds, "default");
     this.validator = Objects.requireNonNull(validator, "validator");
+    this.analysis = analysis;
   }
 
   /**
@@ -128,6 +143,9 @@ public final class ConfigAdmission {
                 + "/"
                 + config.name());
       }
+    }
+    if (analysis != null) {
+      analysis.analyze(config).forEach(m -> warnings.add(m.toString()));
     }
     return Verdict.allow(warnings);
   }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.validation.ConfigValidator;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.galley.validation.ValidationMessage;
@@ -167,6 +169,45 @@ class AdmissionHandlerTest {
     assertThat(out.path("response").path("allowed").asBoolean()).isTrue();
     assertThat(out.path("response").path("warnings").toString())
         .isEqualTo("[\"spec.hosts[0]: this host warns\"]");
+  }
+
+  @Test
+  void analyzerFindingsAreWarningsOfAnAllowedObjectNeverDenials() throws Exception {
+    MemoryConfigStore store = new MemoryConfigStore();
+    store.markSynced();
+    AdmissionHandler analyzing =
+        new AdmissionHandler(
+            new ConfigAdmission(
+                IstioKinds.ALL,
+                FAKE_RULES,
+                new Analysis(Analysis.all(), store, null, "cluster.local", "istio-system")),
+            new WebhookMetrics(new SimpleMeterRegistry()));
+    String routeToSubset =
+        """
+        {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+         "metadata": {"name": "reviews", "namespace": "ns1"},
+         "spec": {"hosts": ["warn"],
+                  "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]}}
+        """;
+    JsonNode out =
+        JSON.readTree(
+            analyzing.handle(
+                review("admission.k8s.io/v1", "CREATE", routeToSubset)
+                    .getBytes(StandardCharsets.UTF_8)));
+    assertThat(out.path("response").path("allowed").asBoolean()).isTrue();
+    assertThat(out.path("response").has("status")).isFalse();
+    assertThat(out.path("response").path("warnings"))
+        .extracting(JsonNode::asText)
+        .containsExactly(
+            "spec.hosts[0]: this host warns",
+            "IST0101 (VirtualService ns1/reviews) spec.http[0].route[0].destination.subset:"
+                + " Referenced host+subset in destinationrule not found: \"reviews+v9\"");
+    // The same object without an analysis (istiod validate) has only the validator's warning.
+    assertThat(
+            answer(review("admission.k8s.io/v1", "CREATE", routeToSubset))
+                .path("response")
+                .path("warnings"))
+        .hasSize(1);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.jistiod.istiod.webhook;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jistiod.citadel.pki.CaKeyMaterial;
 import io.jistiod.citadel.pki.Pem;
+import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.galley.webhook.AdmissionHandler;
@@ -51,6 +52,7 @@ public final class ValidationWebhook implements AutoCloseable {
    * @param address where to listen ({@code options.httpsAddr()} parsed)
    * @param client null in standalone mode (no controller)
    * @param security istiod's CA and serving certificate; null when off
+   * @param analysis cross-object analyzers whose findings become warnings; null for none
    * @param ready what {@code /ready} on the webhook port reports
    * @throws IOException when the address cannot be bound
    */
@@ -59,12 +61,13 @@ public final class ValidationWebhook implements AutoCloseable {
       WebhookOptions options,
       KubernetesClient client,
       IstiodSecurity security,
+      Analysis analysis,
       BooleanSupplier ready,
       MeterRegistry metrics)
       throws IOException {
     ValidationWebhook webhook = new ValidationWebhook();
     try {
-      webhook.doStart(address, options, client, security, ready, metrics);
+      webhook.doStart(address, options, client, security, analysis, ready, metrics);
       return webhook;
     } catch (IOException | RuntimeException e) {
       webhook.close();
@@ -77,6 +80,7 @@ public final class ValidationWebhook implements AutoCloseable {
       WebhookOptions options,
       KubernetesClient client,
       IstiodSecurity security,
+      Analysis analysis,
       BooleanSupplier ready,
       MeterRegistry metrics)
       throws IOException {
@@ -101,7 +105,7 @@ public final class ValidationWebhook implements AutoCloseable {
 
     AdmissionHandler handler =
         new AdmissionHandler(
-            new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds()),
+            new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds(), analysis),
             new WebhookMetrics(metrics));
     try {
       server =

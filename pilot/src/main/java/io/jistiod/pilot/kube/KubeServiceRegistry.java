@@ -81,6 +81,11 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
   }
 
+  /** The pods the informer holds now (a snapshot; empty before {@link #start()}). */
+  public List<Pod> pods() {
+    return pods == null ? List.of() : List.copyOf(pods.getStore().list());
+  }
+
   @Override
   public List<Service> services() {
     List<Service> out = new ArrayList<>();
