@@ -2,6 +2,7 @@ package io.jistiod.pilot.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
@@ -18,17 +20,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Services and endpoints from a Kubernetes cluster, through fabric8 informers on Services,
- * EndpointSlices, Pods and Namespaces.
+ * EndpointSlices, Pods, Nodes and Namespaces.
  *
  * <p>The informers' caches are the state; {@link #services()} and {@link #endpoints()} read them
  * when a push context is built, joining EndpointSlices with their Service (by the {@code
- * kubernetes.io/service-name} label and port name) and their Pods (labels, service account).
+ * kubernetes.io/service-name} label and port name) and their Pods (labels, service account,
+ * locality).
+ *
+ * <p>A pod's locality is Istio's: its {@code topology.istio.io/locality} (else {@code
+ * istio-locality}) label if set, else the topology labels of the node it runs on ({@code
+ * spec.nodeName}): {@code topology.kubernetes.io/region} and {@code zone} (else their {@code
+ * failure-domain.beta} forms) and {@code topology.istio.io/subzone}. An endpoint without a pod has
+ * no locality; like istiod, the EndpointSlice's own {@code zone} field is not used.
  *
  * <p>Threads: each informer delivers events on its own thread; events become push requests for the
  * debouncer. A resync that changes nothing (same resource version) is dropped.
@@ -36,7 +46,10 @@ import org.slf4j.LoggerFactory;
 public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubeServiceRegistry.class);
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-  static final String LOCALITY_LABEL = "istio-locality";
+  static final String POD_IP_INDEX = "podIP";
+
+  /** Labels added to every pod endpoint, as Istio's {@code AugmentLabels} does. */
+  static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
 
   private final KubernetesClient client;
   private final String domainSuffix;
@@ -46,6 +59,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
   private SharedIndexInformer<EndpointSlice> slices;
   private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<Node> nodes;
 
   public KubeServiceRegistry(
       KubernetesClient client,
@@ -68,12 +82,17 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
             .endpointSlices()
             .inAnyNamespace()
             .inform(handler("endpoint", "EndpointSlice"), 0);
-    pods = client.pods().inAnyNamespace().inform(handler("proxy", "Pod"), 0);
+    pods = client.pods().inAnyNamespace().runnableInformer(0);
+    pods.addIndexers(Map.of(POD_IP_INDEX, KubeServiceRegistry::podIps));
+    pods.addEventHandler(handler("proxy", "Pod"));
+    pods.start();
+    nodes = client.nodes().inform(nodeHandler(), 0);
     SharedIndexInformer<Namespace> namespaces =
         client.namespaces().inform(handler("namespace", "Namespace"), 0);
     informers.add(services);
     informers.add(slices);
     informers.add(pods);
+    informers.add(nodes);
     informers.add(namespaces);
   }
 
@@ -146,7 +165,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
             if (sp == null || port.getPort() == null) {
               continue;
             }
-            out.add(endpoint(service, sp, address, port.getPort(), ready, owner, e.getZone()));
+            out.add(endpoint(service, sp, address, port.getPort(), ready, owner));
           }
         }
       }
@@ -155,34 +174,164 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   }
 
   private Endpoint endpoint(
-      Service service,
-      ServicePort sp,
-      String address,
-      int port,
-      boolean ready,
-      Pod pod,
-      String zone) {
+      Service service, ServicePort sp, String address, int port, boolean ready, Pod pod) {
     Map<String, String> podLabels =
         pod == null || pod.getMetadata().getLabels() == null
             ? Map.of()
             : pod.getMetadata().getLabels();
-    Locality locality =
-        podLabels.containsKey(LOCALITY_LABEL)
-            ? Locality.parse(podLabels.get(LOCALITY_LABEL))
-            : new Locality("", zone == null ? "" : zone, "");
+    Locality locality = pod == null ? Locality.UNKNOWN : podLocality(pod);
     return new Endpoint(
         service.hostname(),
         sp.port(),
         sp.name(),
         address,
         port,
-        podLabels,
+        pod == null ? podLabels : topologyLabels(podLabels, locality, nodeName(pod)),
         locality,
         1,
         ready,
         pod == null ? "" : KubeConversions.serviceAccount(pod, trustDomain),
         pod == null ? service.namespace() : pod.getMetadata().getNamespace(),
         pod == null ? "" : pod.getMetadata().getName());
+  }
+
+  /**
+   * The locality of the proxy's pod, if it is known: the pod named by the proxy id ({@code
+   * NAME.NAMESPACE}), else the pod with the proxy's first IP (host-network pods share the node's
+   * IP, so they are not matched by IP).
+   */
+  @Override
+  public Optional<Locality> workloadLocality(Proxy proxy) {
+    if (pods == null) {
+      return Optional.empty();
+    }
+    Pod pod = podOf(proxy);
+    if (pod == null) {
+      return Optional.empty();
+    }
+    Locality l = podLocality(pod);
+    return l.isUnknown() ? Optional.empty() : Optional.of(l);
+  }
+
+  private Pod podOf(Proxy proxy) {
+    String[] parts = proxy.id().split("\\.", -1);
+    if (parts.length == 2 && parts[1].equals(proxy.configNamespace())) {
+      Pod pod = pods.getStore().getByKey(parts[1] + "/" + parts[0]);
+      if (pod != null) {
+        return pod;
+      }
+    }
+    if (proxy.ipAddresses().isEmpty()) {
+      return null;
+    }
+    for (Pod p : pods.getIndexer().byIndex(POD_IP_INDEX, proxy.ipAddresses().get(0))) {
+      if (p.getSpec() == null || !Boolean.TRUE.equals(p.getSpec().getHostNetwork())) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The pod's locality label if set, else its node's topology labels, else unknown. */
+  Locality podLocality(Pod pod) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    Locality override = labels == null ? null : Locality.fromOverrideLabels(labels);
+    if (override != null) {
+      return override;
+    }
+    String nodeName = nodeName(pod);
+    if (nodeName.isEmpty() || nodes == null) {
+      return Locality.UNKNOWN;
+    }
+    Node node = nodes.getStore().getByKey(nodeName);
+    if (node == null) {
+      log.debug("node {} of pod {} is not known", nodeName, pod.getMetadata().getName());
+      return Locality.UNKNOWN;
+    }
+    Map<String, String> nodeLabels = node.getMetadata().getLabels();
+    return nodeLabels == null ? Locality.UNKNOWN : Locality.fromNodeLabels(nodeLabels);
+  }
+
+  private static String nodeName(Pod pod) {
+    return pod.getSpec() == null || pod.getSpec().getNodeName() == null
+        ? ""
+        : pod.getSpec().getNodeName();
+  }
+
+  /** The pod's labels plus the topology labels Istio adds to a pod's endpoints. */
+  private static Map<String, String> topologyLabels(
+      Map<String, String> podLabels, Locality locality, String nodeName) {
+    Map<String, String> out = new HashMap<>(podLabels);
+    if (!locality.region().isEmpty()) {
+      out.put(Locality.REGION_LABEL, locality.region());
+    }
+    if (!locality.zone().isEmpty()) {
+      out.put(Locality.ZONE_LABEL, locality.zone());
+    }
+    if (!locality.subzone().isEmpty()) {
+      out.put(Locality.SUBZONE_LABEL, locality.subzone());
+    }
+    if (!nodeName.isEmpty()) {
+      out.put(HOSTNAME_LABEL, nodeName);
+    }
+    return out;
+  }
+
+  private static List<String> podIps(Pod pod) {
+    if (pod.getStatus() == null) {
+      return List.of();
+    }
+    List<String> ips = new ArrayList<>();
+    if (pod.getStatus().getPodIP() != null) {
+      ips.add(pod.getStatus().getPodIP());
+    }
+    if (pod.getStatus().getPodIPs() != null) {
+      for (var ip : pod.getStatus().getPodIPs()) {
+        if (ip.getIp() != null && !ips.contains(ip.getIp())) {
+          ips.add(ip.getIp());
+        }
+      }
+    }
+    return ips;
+  }
+
+  /**
+   * Node events matter only through locality: a node that appears or goes, or whose topology labels
+   * change, recomputes endpoints. Status heartbeats, which change nothing here, are dropped.
+   */
+  private ResourceEventHandler<Node> nodeHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Node node) {
+        changed(node);
+      }
+
+      @Override
+      public void onUpdate(Node oldNode, Node newNode) {
+        if (!locality(oldNode).equals(locality(newNode))) {
+          changed(newNode);
+        }
+      }
+
+      @Override
+      public void onDelete(Node node, boolean deletedFinalStateUnknown) {
+        changed(node);
+      }
+
+      private Locality locality(Node node) {
+        Map<String, String> labels = node.getMetadata().getLabels();
+        return labels == null ? Locality.UNKNOWN : Locality.fromNodeLabels(labels);
+      }
+
+      private void changed(Node node) {
+        changes.accept(
+            new PushRequest(
+                false,
+                java.util.Set.of("Node/" + node.getMetadata().getName()),
+                Map.of("endpoint", 1),
+                System.nanoTime()));
+      }
+    };
   }
 
   private <T extends HasMetadata> ResourceEventHandler<T> handler(String reason, String kind) {

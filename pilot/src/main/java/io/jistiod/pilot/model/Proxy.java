@@ -79,6 +79,13 @@ public record Proxy(
     return new Proxy(type, ips, parts[2], parts[3], namespace, locality, meta);
   }
 
+  /** This proxy with another locality (istiod prefers the registry's to the node's). */
+  public Proxy withLocality(Locality l) {
+    return l.equals(locality)
+        ? this
+        : new Proxy(type, ipAddresses, id, dnsDomain, configNamespace, l, metadata);
+  }
+
   /** The GENERATOR metadata, e.g. {@code grpc} for proxyless gRPC clients. */
   public String generator() {
     return metadata.generator();

@@ -1,6 +1,7 @@
 package io.jistiod.pilot.model;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A source of services and their endpoints: ServiceEntries, Kubernetes, and later remote clusters.
@@ -12,4 +13,13 @@ public interface ServiceDiscovery {
 
   /** Every endpoint of every service this source knows. */
   List<Endpoint> endpoints();
+
+  /**
+   * The locality of the proxy's workload as this source knows it (Kubernetes: the pod's locality
+   * label, else its node's topology labels), or empty if it knows none. It takes precedence over
+   * the locality the proxy reports, as in istiod.
+   */
+  default Optional<Locality> workloadLocality(Proxy proxy) {
+    return Optional.empty();
+  }
 }

@@ -70,6 +70,19 @@ public final class PushContextBuilder implements PushContextFactory {
     return endpoints;
   }
 
+  /** The first locality a registry knows for the proxy's workload. */
+  @Override
+  public java.util.Optional<io.jistiod.pilot.model.Locality> workloadLocality(
+      io.jistiod.pilot.model.Proxy proxy) {
+    for (ServiceDiscovery registry : registries) {
+      var l = registry.workloadLocality(proxy);
+      if (l.isPresent()) {
+        return l;
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   @Override
   public PushContext build(PushContext previous, PushRequest request) {
     if (previous != null && !request.full()) {

@@ -37,7 +37,13 @@ final class Connection implements ProxyConnection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
   final String id;
-  final Proxy proxy;
+
+  /** The proxy as its node describes it. */
+  private final Proxy reported;
+
+  /** As generators see it: the registry's locality applied (refreshed every push). */
+  private volatile Proxy proxy;
+
   private final StreamSender<DiscoveryResponse> out;
   private final DiscoveryServer server;
   private final Map<String, WatchedResource> watched = new HashMap<>();
@@ -45,7 +51,8 @@ final class Connection implements ProxyConnection {
 
   Connection(String id, Proxy proxy, StreamSender<DiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
-    this.proxy = proxy;
+    this.reported = proxy;
+    this.proxy = server.localize(proxy);
     this.out = out;
     this.server = server;
   }
@@ -125,6 +132,7 @@ final class Connection implements ProxyConnection {
     if (closed) {
       return;
     }
+    proxy = server.localize(reported);
     List<WatchedResource> types = new ArrayList<>(watched.values());
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;

@@ -55,7 +55,13 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   private final String id;
-  private final Proxy proxy;
+
+  /** The proxy as its node describes it. */
+  private final Proxy reported;
+
+  /** As generators see it: the registry's locality applied (refreshed every push). */
+  private volatile Proxy proxy;
+
   private final StreamSender<DeltaDiscoveryResponse> out;
   private final DiscoveryServer server;
   private final Map<String, Watch> watches = new LinkedHashMap<>();
@@ -64,7 +70,8 @@ final class DeltaConnection implements ProxyConnection {
   DeltaConnection(
       String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
-    this.proxy = proxy;
+    this.reported = proxy;
+    this.proxy = server.localize(proxy);
     this.out = out;
     this.server = server;
   }
@@ -141,6 +148,7 @@ final class DeltaConnection implements ProxyConnection {
     if (closed) {
       return;
     }
+    proxy = server.localize(reported);
     List<Watch> types = new ArrayList<>(watches.values());
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;

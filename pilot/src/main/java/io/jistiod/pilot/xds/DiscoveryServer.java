@@ -3,6 +3,7 @@ package io.jistiod.pilot.xds;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
+import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushRequest;
@@ -165,6 +166,34 @@ public final class DiscoveryServer implements AutoCloseable {
         disconnect(c);
         return false;
     }
+  }
+
+  /**
+   * The proxy with istiod's choice of locality: the registries' (a Kubernetes pod's locality label
+   * or node topology), else topology labels in its node metadata, else the locality its node sent.
+   */
+  Proxy localize(Proxy reported) {
+    Locality l = factory.workloadLocality(reported).orElse(null);
+    if (l == null) {
+      l = labelLocality(reported.metadata().labels());
+    }
+    return l == null ? reported : reported.withLocality(l);
+  }
+
+  private static Locality labelLocality(Map<String, String> labels) {
+    if (labels.containsKey(Locality.REGION_LABEL)
+        || labels.containsKey(Locality.ZONE_LABEL)
+        || labels.containsKey(Locality.SUBZONE_LABEL)) {
+      return new Locality(
+          labels.get(Locality.REGION_LABEL),
+          labels.get(Locality.ZONE_LABEL),
+          labels.get(Locality.SUBZONE_LABEL));
+    }
+    String override = labels.get(Locality.LOCALITY_LABEL);
+    if (override == null) {
+      override = labels.get(Locality.LEGACY_LOCALITY_LABEL);
+    }
+    return override == null ? null : Locality.parse(override);
   }
 
   /** Connection id to watched type URL to names; for debug endpoints and tests. */
