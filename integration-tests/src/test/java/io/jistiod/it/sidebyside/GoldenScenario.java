@@ -84,13 +84,14 @@ public record GoldenScenario(
               .setCluster(labels.path("app").asText("istio-proxy") + "." + ns)
               .setMetadata(md)
               .setUserAgentName("envoy");
-      JsonNode loc = p.path("locality");
-      if (loc.isObject()) {
+      // "region/zone/subzone", as Istio writes localities; Envoy's node.locality
+      String[] loc = p.path("locality").asText("").split("/", 3);
+      if (!loc[0].isEmpty()) {
         node.setLocality(
             Locality.newBuilder()
-                .setRegion(loc.path("region").asText(""))
-                .setZone(loc.path("zone").asText(""))
-                .setSubZone(loc.path("subZone").asText("")));
+                .setRegion(loc[0])
+                .setZone(loc.length > 1 ? loc[1] : "")
+                .setSubZone(loc.length > 2 ? loc[2] : ""));
       }
       out.add(new Proxy(p.path("name").asText(), node.build()));
     }
