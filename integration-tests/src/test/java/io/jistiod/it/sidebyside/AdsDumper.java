@@ -45,31 +45,91 @@ public final class AdsDumper {
   public static final Map<String, String> SUFFIX =
       Map.of(LDS, "lds", RDS, "rds", CDS, "cds", EDS, "eds");
 
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT =
+      Duration.ofSeconds(Long.getLong("jistiod.ads.wait.seconds", 15));
 
   private AdsDumper() {}
 
   /** What one proxy was sent, per type URL, resources by name. */
-  public record Snapshot(Map<String, SortedMap<String, Any>> byType) {
+  public record Snapshot(Map<String, SortedMap<String, Any>> byType, Map<String, String> failures) {
     public SortedMap<String, Any> of(String typeUrl) {
       return byType.getOrDefault(typeUrl, new TreeMap<>());
     }
   }
 
   public static Snapshot fetch(int port, Node node) throws IOException, InterruptedException {
+    return fetch(port, node, false);
+  }
+
+  public static Snapshot fetch(int port, Node node, boolean lenient)
+      throws IOException, InterruptedException {
+    return fetch(port, node, lenient, null);
+  }
+
+  public static Snapshot fetch(int port, Node node, boolean lenient, Snapshot alsoAsk)
+      throws IOException, InterruptedException {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", port)
             .usePlaintext()
             .maxInboundMessageSize(64 << 20)
             .build();
     try {
-      return fetch(channel, node);
+      return fetch(channel, node, lenient, alsoAsk);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
   public static Snapshot fetch(ManagedChannel channel, Node node)
+      throws IOException, InterruptedException {
+    return fetch(channel, node, false);
+  }
+
+  /**
+   * With {@code lenient}, a type that gets no answer (or a stream error) is reported in {@link
+   * Snapshot#failures} and taken as empty, instead of failing the fetch. Each type is fetched on a
+   * stream of its own, so one refused type does not hide the others.
+   */
+  public static Snapshot fetch(ManagedChannel channel, Node node, boolean lenient)
+      throws IOException, InterruptedException {
+    return fetch(channel, node, lenient, null);
+  }
+
+  /**
+   * With {@code alsoAsk} (another server's snapshot for the same proxy), EDS and RDS are also asked
+   * for the names that server's clusters and listeners use, so endpoints and routes can be compared
+   * even where this server's clusters or listeners differ.
+   */
+  public static Snapshot fetch(ManagedChannel channel, Node node, boolean lenient, Snapshot alsoAsk)
+      throws IOException, InterruptedException {
+    Map<String, SortedMap<String, Any>> byType = new TreeMap<>();
+    Map<String, String> failures = new TreeMap<>();
+    byType.put(CDS, one(channel, node, CDS, List.of(), lenient, failures));
+    Set<String> edsNames = new TreeSet<>(edsServiceNames(byType.get(CDS)));
+    if (alsoAsk != null) {
+      edsNames.addAll(edsServiceNames(alsoAsk.of(CDS)));
+    }
+    if (!edsNames.isEmpty()) {
+      byType.put(EDS, one(channel, node, EDS, List.copyOf(edsNames), lenient, failures));
+    }
+    byType.put(LDS, one(channel, node, LDS, List.of(), lenient, failures));
+    Set<String> rdsNames = new TreeSet<>(routeNames(byType.get(LDS)));
+    if (alsoAsk != null) {
+      rdsNames.addAll(routeNames(alsoAsk.of(LDS)));
+    }
+    if (!rdsNames.isEmpty()) {
+      byType.put(RDS, one(channel, node, RDS, List.copyOf(rdsNames), lenient, failures));
+    }
+    return new Snapshot(byType, failures);
+  }
+
+  private static SortedMap<String, Any> one(
+      ManagedChannel channel,
+      Node node,
+      String typeUrl,
+      List<String> names,
+      boolean lenient,
+      Map<String, String> failures)
       throws IOException, InterruptedException {
     BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     StreamObserver<DiscoveryRequest> out =
@@ -92,20 +152,13 @@ public final class AdsDumper {
                   }
                 });
     try {
-      Map<String, SortedMap<String, Any>> byType = new TreeMap<>();
-      DiscoveryResponse cds = request(out, inbox, node, CDS, List.of());
-      byType.put(CDS, index(cds, CDS));
-      List<String> edsNames = edsServiceNames(byType.get(CDS));
-      if (!edsNames.isEmpty()) {
-        byType.put(EDS, index(request(out, inbox, node, EDS, edsNames), EDS));
+      return index(request(out, inbox, node, typeUrl, names), typeUrl);
+    } catch (IOException e) {
+      if (!lenient) {
+        throw e;
       }
-      DiscoveryResponse lds = request(out, inbox, node, LDS, List.of());
-      byType.put(LDS, index(lds, LDS));
-      List<String> rdsNames = routeNames(byType.get(LDS));
-      if (!rdsNames.isEmpty()) {
-        byType.put(RDS, index(request(out, inbox, node, RDS, rdsNames), RDS));
-      }
-      return new Snapshot(byType);
+      failures.put(typeUrl, e.getMessage());
+      return new TreeMap<>();
     } finally {
       out.onCompleted();
     }

@@ -62,12 +62,16 @@ public record GoldenScenario(
           dir.getFileName().toString(),
           dir,
           Files.readString(dir.resolve("kube.yaml")),
-          Files.readString(dir.resolve("istio.yaml")),
+          readIfExists(dir.resolve("istio.yaml")),
           Files.isRegularFile(mesh) ? Files.readString(mesh) : null,
           proxies(dir.resolve("proxies.yaml")));
     } catch (IOException e) {
       throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static String readIfExists(Path file) throws IOException {
+    return Files.isRegularFile(file) ? Files.readString(file) : "";
   }
 
   private static List<Proxy> proxies(Path file) throws IOException {
@@ -113,6 +117,10 @@ public record GoldenScenario(
    */
   public void apply(Rig rig) throws IOException, InterruptedException {
     rig.apply(kubeYaml);
+    // The reference istiod's discoverySelectors pick the scenario's namespaces by this label.
+    for (String ns : namespaces()) {
+      rig.kubectl("label", "namespace", ns, "--overwrite", "jistiod.io/scenario=" + name);
+    }
     for (JsonNode doc : documents(kubeYaml)) {
       if (doc.path("kind").asText().equals("Pod") && doc.has("status")) {
         ObjectNode patch = JSON.createObjectNode();
@@ -129,7 +137,9 @@ public record GoldenScenario(
             JSON.writeValueAsString(patch));
       }
     }
-    rig.apply(istioYaml);
+    if (!documents(istioYaml).isEmpty()) {
+      rig.apply(istioYaml);
+    }
   }
 
   static List<JsonNode> documents(String yaml) {

@@ -29,6 +29,15 @@ public final class ReferenceIstiod implements AutoCloseable {
   }
 
   /**
+   * The MeshConfig file pilot-discovery runs with: the scenario's, plus rootNamespace and the
+   * scenario's discoverySelectors (give our istiod the same file for a fair comparison).
+   */
+  public Path meshFile() {
+    String stateDir = System.getenv().getOrDefault("JISTIOD_RIG_DIR", "/tmp/jistiod-rig");
+    return Path.of(stateDir, "reference", name, "mesh.yaml");
+  }
+
+  /**
    * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults) and only its
    * namespaces.
    */

@@ -1,0 +1,234 @@
+package io.jistiod.it.sidebyside;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Any;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Compares what the reference istiod and ours sent one proxy: resource names per type, then the
+ * {@link EssentialContent} of the resources both have. Resources about other namespaces on the
+ * shared rig (our istiod does not filter namespaces by discoverySelectors) are taken out of both
+ * sides first, by {@link Scope}.
+ */
+public final class Comparison {
+  private Comparison() {}
+
+  /**
+   * One difference. {@code kind}: missing (the reference has it, we do not), extra (we have it, the
+   * reference does not), changed (both have it; {@code path} in its essential content differs),
+   * no-response (we sent nothing for the type).
+   */
+  public record Difference(
+      String scenario,
+      String proxy,
+      String type,
+      String resource,
+      String kind,
+      String path,
+      String reference,
+      String ours) {
+    public String describe() {
+      return switch (kind) {
+        case "changed" ->
+            "`%s` %s `%s`: reference `%s`, ours `%s`"
+                .formatted(type, resource, path, abbreviate(reference), abbreviate(ours));
+        case "no-response" -> "`%s`: no response (%s)".formatted(type, abbreviate(ours));
+        default -> "`%s` %s: %s".formatted(type, resource, kind);
+      };
+    }
+
+    private static String abbreviate(String s) {
+      if (s == null) {
+        return "(absent)";
+      }
+      return s.length() > 120 ? s.substring(0, 117) + "..." : s;
+    }
+  }
+
+  /** Per proxy and type: how many reference resources we matched exactly. */
+  public record Tally(String type, int reference, int ours, int identical) {}
+
+  public record Result(List<Difference> differences, List<Tally> tallies, int outOfScope) {}
+
+  public static Result compare(
+      GoldenScenario scenario,
+      String proxy,
+      AdsDumper.Snapshot ref,
+      AdsDumper.Snapshot ours,
+      Scope scope) {
+    List<Difference> diffs = new ArrayList<>();
+    List<Tally> tallies = new ArrayList<>();
+    int dropped = 0;
+    for (Map.Entry<String, String> t : AdsDumper.SUFFIX.entrySet()) {
+      String type = t.getValue();
+      SortedMap<String, Map<String, String>> r = new TreeMap<>();
+      SortedMap<String, Map<String, String>> o = new TreeMap<>();
+      dropped += essential(type, ref.of(t.getKey()), scope, r);
+      dropped += essential(type, ours.of(t.getKey()), scope, o);
+      if (ours.failures().containsKey(t.getKey())) {
+        diffs.add(
+            new Difference(
+                scenario.name(),
+                proxy,
+                type,
+                "",
+                "no-response",
+                "",
+                null,
+                ours.failures().get(t.getKey())));
+      }
+      int identical = 0;
+      Set<String> names = new TreeSet<>(r.keySet());
+      names.addAll(o.keySet());
+      for (String name : names) {
+        if (!o.containsKey(name)) {
+          diffs.add(new Difference(scenario.name(), proxy, type, name, "missing", "", null, null));
+        } else if (!r.containsKey(name)) {
+          diffs.add(new Difference(scenario.name(), proxy, type, name, "extra", "", null, null));
+        } else {
+          Map<String, String> a = r.get(name);
+          Map<String, String> b = o.get(name);
+          Set<String> paths = new TreeSet<>(a.keySet());
+          paths.addAll(b.keySet());
+          boolean same = true;
+          for (String p : paths) {
+            if (!java.util.Objects.equals(a.get(p), b.get(p))) {
+              same = false;
+              diffs.add(
+                  new Difference(
+                      scenario.name(), proxy, type, name, "changed", p, a.get(p), b.get(p)));
+            }
+          }
+          if (same) {
+            identical++;
+          }
+        }
+      }
+      tallies.add(new Tally(type, r.size(), o.size(), identical));
+    }
+    return new Result(diffs, tallies, dropped);
+  }
+
+  private static int essential(
+      String type, SortedMap<String, Any> in, Scope scope, Map<String, Map<String, String>> out) {
+    int dropped = 0;
+    for (Map.Entry<String, Any> e : in.entrySet()) {
+      if (!scope.keepResource(type, e.getKey())) {
+        dropped++;
+        continue;
+      }
+      JsonNode json = ProtoJson.toJson(e.getValue());
+      if (type.equals("rds") || type.equals("lds")) {
+        dropped += scope.prune(type, json);
+      }
+      out.put(e.getKey(), EssentialContent.of(type, json));
+    }
+    return dropped;
+  }
+
+  /**
+   * What belongs to the scenario: hostnames outside its namespaces ({@code *.<other
+   * ns>.svc.cluster.local}), cluster IPs of other services and ports no scenario service uses are
+   * out of scope.
+   */
+  public static final class Scope {
+    private static final Pattern CLUSTER =
+        Pattern.compile("(outbound|inbound)\\|(\\d*)\\|[^|]*\\|(.*)");
+    private static final Pattern LISTENER = Pattern.compile("([0-9.]+)_(\\d+)");
+    private final Set<String> namespaces;
+    private final Set<String> vips = new HashSet<>();
+    private final Set<String> ports = new HashSet<>();
+
+    public Scope(GoldenScenario s) {
+      this.namespaces = Set.copyOf(s.namespaces());
+      for (JsonNode d : GoldenScenario.documents(s.kubeYaml())) {
+        if (d.path("kind").asText().equals("Service")) {
+          d.path("spec").path("clusterIPs").forEach(ip -> vips.add(ip.asText()));
+          for (JsonNode p : d.path("spec").path("ports")) {
+            ports.add(p.path("port").asText());
+            ports.add(p.path("targetPort").asText());
+          }
+        }
+      }
+      for (JsonNode d : GoldenScenario.documents(s.istioYaml())) {
+        for (JsonNode p : d.path("spec").path("ports")) {
+          ports.add(p.path("number").asText());
+          ports.add(p.path("targetPort").asText());
+        }
+        for (JsonNode a : d.path("spec").path("addresses")) {
+          vips.add(a.asText().replaceAll("/32$", ""));
+        }
+        for (JsonNode srv : d.path("spec").path("servers")) {
+          ports.add(srv.path("port").path("number").asText());
+        }
+      }
+    }
+
+    boolean inScopeHost(String host) {
+      if (!host.endsWith(".svc.cluster.local")) {
+        return true;
+      }
+      String[] parts = host.split("\\.");
+      return parts.length >= 5 && namespaces.contains(parts[parts.length - 4]);
+    }
+
+    boolean keepResource(String type, String name) {
+      Matcher c = CLUSTER.matcher(name);
+      if ((type.equals("cds") || type.equals("eds")) && c.matches()) {
+        return c.group(1).equals("inbound") || inScopeHost(c.group(3));
+      }
+      if (type.equals("lds")) {
+        Matcher l = LISTENER.matcher(name);
+        if (l.matches()) {
+          return l.group(1).equals("0.0.0.0") ? ports.contains(l.group(2)) : !otherVip(l.group(1));
+        }
+      }
+      if (type.equals("rds") && name.matches("\\d+")) {
+        return ports.contains(name);
+      }
+      return true;
+    }
+
+    private boolean otherVip(String ip) {
+      return ip.startsWith("10.96.") && !vips.contains(ip);
+    }
+
+    /** Removes out-of-scope virtual hosts and filter chains in place; returns how many. */
+    int prune(String type, JsonNode json) {
+      int dropped = 0;
+      if (type.equals("rds")) {
+        var vhs = json.path("virtualHosts");
+        for (int i = vhs.size() - 1; i >= 0; i--) {
+          String host = vhs.get(i).path("name").asText().replaceAll(":\\d+$", "");
+          if (!inScopeHost(host)) {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) vhs).remove(i);
+            dropped++;
+          }
+        }
+      } else {
+        var chains = json.path("filterChains");
+        for (int i = chains.size() - 1; i >= 0; i--) {
+          JsonNode ranges = chains.get(i).path("filterChainMatch").path("prefixRanges");
+          boolean allOther = !ranges.isEmpty();
+          for (JsonNode r : ranges) {
+            allOther &= otherVip(r.path("addressPrefix").asText());
+          }
+          if (allOther) {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) chains).remove(i);
+            dropped++;
+          }
+        }
+      }
+      return dropped;
+    }
+  }
+}
