@@ -175,6 +175,12 @@ public final class HttpRouteBuilder {
     if (envoy != null && !envoy.sourceMatches(match, namespace)) {
       return null;
     }
+    if (envoy != null
+        && rule.getRouteCount() == 0
+        && !rule.hasRedirect()
+        && !rule.hasDirectResponse()) {
+      return null; // nothing to do (e.g. an unresolved delegate): Envoy would reject the route
+    }
     Route.Builder r = Route.newBuilder();
     if (envoy == null) {
       r.setMatch(

@@ -30,10 +30,13 @@ import java.util.TreeMap;
 final class GatewayRoutes {
   private final Proxy proxy;
   private final PushContext push;
+  private final List<ResolvedVirtualService> virtualServices;
 
   GatewayRoutes(Proxy proxy, PushContext push) {
     this.proxy = proxy;
     this.push = push;
+    this.virtualServices =
+        DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
   }
 
   RouteConfiguration build(String routeName) {
@@ -134,7 +137,7 @@ final class GatewayRoutes {
    */
   private List<ResolvedVirtualService> virtualServicesFor(String gatewayName) {
     List<ResolvedVirtualService> out = new ArrayList<>();
-    for (ResolvedVirtualService vs : push.virtualServices()) {
+    for (ResolvedVirtualService vs : virtualServices) {
       if (vs.spec().getHttpCount() == 0 || !EnvoyRouteGenerator.visible(vs, proxy)) {
         continue;
       }

@@ -30,10 +30,13 @@ import java.util.Set;
 final class SidecarOutboundRoutes {
   private final Proxy proxy;
   private final PushContext push;
+  private final List<ResolvedVirtualService> virtualServices;
 
   SidecarOutboundRoutes(Proxy proxy, PushContext push) {
     this.proxy = proxy;
     this.push = push;
+    this.virtualServices =
+        DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
   }
 
   /** A virtual host to be: its hosts (services or VirtualService-only names) and routes. */
@@ -138,7 +141,7 @@ final class SidecarOutboundRoutes {
    */
   private List<ResolvedVirtualService> virtualServices(Map<String, Service> byHost, int port) {
     List<ResolvedVirtualService> out = new ArrayList<>();
-    for (ResolvedVirtualService vs : push.virtualServices()) {
+    for (ResolvedVirtualService vs : virtualServices) {
       VirtualService spec = vs.spec();
       if (spec.getHttpCount() == 0
           || !boundToMesh(spec)
@@ -176,7 +179,7 @@ final class SidecarOutboundRoutes {
   private ResolvedVirtualService mostSpecificWildcard(Service s) {
     ResolvedVirtualService best = null;
     String bestHost = null;
-    for (ResolvedVirtualService vs : push.virtualServices()) {
+    for (ResolvedVirtualService vs : virtualServices) {
       if (!boundToMesh(vs.spec()) || !EnvoyRouteGenerator.visible(vs, proxy)) {
         continue;
       }
