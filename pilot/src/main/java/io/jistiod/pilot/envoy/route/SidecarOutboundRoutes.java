@@ -69,15 +69,16 @@ final class SidecarOutboundRoutes {
   }
 
   private List<VirtualHost> virtualHosts(int port) {
+    EgressHosts egress = EgressHosts.forPort(proxy, push, port);
     Map<String, Service> byHost = new LinkedHashMap<>();
     for (Service s : push.servicesVisibleTo(proxy)) {
-      if (s.port(port).isPresent()) {
+      if (s.port(port).isPresent() && egress.imports(s)) {
         byHost.put(s.hostname().toLowerCase(Locale.ROOT), s);
       }
     }
     EnvoyRouteContext ctx = EnvoyRouteGenerator.context(proxy, push, Set.of("mesh"));
     List<Wrapper> wrappers = new ArrayList<>();
-    for (ResolvedVirtualService vs : virtualServices(byHost, port)) {
+    for (ResolvedVirtualService vs : virtualServices(byHost, port, egress)) {
       List<Route> routes =
           HttpRouteBuilder.forEnvoy(vs.config().namespace(), push.domainSuffix(), port, ctx)
               .build(vs.config());
@@ -139,13 +140,15 @@ final class SidecarOutboundRoutes {
    * The VirtualServices bound to the mesh and visible to the proxy that name a host of this port's
    * services; on port 80 also those for hosts outside the registry, as istiod keeps them there.
    */
-  private List<ResolvedVirtualService> virtualServices(Map<String, Service> byHost, int port) {
+  private List<ResolvedVirtualService> virtualServices(
+      Map<String, Service> byHost, int port, EgressHosts egress) {
     List<ResolvedVirtualService> out = new ArrayList<>();
     for (ResolvedVirtualService vs : virtualServices) {
       VirtualService spec = vs.spec();
       if (spec.getHttpCount() == 0
           || !boundToMesh(spec)
-          || !EnvoyRouteGenerator.visible(vs, proxy)) {
+          || !EnvoyRouteGenerator.visible(vs, proxy)
+          || !egress.imports(vs)) {
         continue;
       }
       if (port == 80 || vs.hosts().stream().anyMatch(h -> matchesAny(h, byHost))) {

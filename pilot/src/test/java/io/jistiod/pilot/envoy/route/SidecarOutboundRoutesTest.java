@@ -239,4 +239,31 @@ class SidecarOutboundRoutesTest {
     // the default route keeps the default retry predicate even with a hash
     assertThat(r.getRoute().getRetryPolicy().getRetryHostPredicateCount()).isEqualTo(1);
   }
+
+  @Test
+  void aSidecarEgressListenerForThePortDecidesWhatThatPortSees() {
+    String scope =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default, namespace: shop}
+        spec:
+          egress:
+          - port: {number: 9080, protocol: HTTP, name: http}
+            hosts: ["./ratings.shop.svc.cluster.local"]
+          - hosts: ["./*"]
+        """;
+    PushContext push =
+        push(
+            service("reviews", 9080, "http", "10.96.0.10")
+                + service("ratings", 9080, "http", "10.96.0.11")
+                + service("web", 80, "http", "10.96.0.13")
+                + scope);
+    assertThat(routes(sidecar(), push, "9080").getVirtualHostsList())
+        .extracting(VirtualHost::getName)
+        .containsExactly(fqdn("ratings") + ":9080", "allow_any");
+    assertThat(routes(sidecar(), push, "80").getVirtualHostsList())
+        .extracting(VirtualHost::getName)
+        .containsExactly(fqdn("web") + ":80", "allow_any");
+  }
 }
