@@ -1,5 +1,6 @@
 package io.jistiod.pilot.envoy;
 
+import io.jistiod.pilot.envoy.cluster.EnvoyClusterGenerator;
 import io.jistiod.pilot.envoy.route.EnvoyRouteGenerator;
 import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.xds.GeneratorRegistry;
@@ -18,6 +19,7 @@ public final class EnvoyGenerators {
   public static GeneratorRegistry registerDefaults(GeneratorRegistry registry) {
     return registry
         .register(TypeUrls.ENDPOINT, new EndpointGenerator())
-        .register(TypeUrls.ROUTE, new EnvoyRouteGenerator());
+        .register(TypeUrls.ROUTE, new EnvoyRouteGenerator())
+        .register(TypeUrls.CLUSTER, new EnvoyClusterGenerator());
   }
 }

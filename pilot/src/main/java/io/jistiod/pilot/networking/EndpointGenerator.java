@@ -1,33 +1,35 @@
 package io.jistiod.pilot.networking;
 
 import com.google.protobuf.UInt32Value;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.HealthStatus;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Endpoint;
-import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * EDS, shared by every kind of proxy: one ClusterLoadAssignment per requested cluster, endpoints
- * grouped by locality. Each locality carries the sum of its endpoints' weights, which gRPC requires
- * (it ignores a locality without a weight). A cluster with no endpoints, or one istiod does not
- * know, gets an empty assignment, so the client stops using stale endpoints.
+ * grouped by locality with the metadata istiod writes (see {@link EnvoyEndpoints}). Each locality
+ * carries the sum of its endpoints' weights, which gRPC requires (it ignores a locality without a
+ * weight). Locality load balancing (distribute weights, failover priorities) is applied relative to
+ * the asking proxy. A cluster with no endpoints, or one istiod does not know, gets an empty
+ * assignment, so the client stops using stale endpoints.
+ *
+ * <p>Names may also be in the SNI form {@code outbound_.PORT_.SUBSET_.HOST} (a gateway's
+ * AUTO_PASSTHROUGH clusters): those only get endpoints that accept Istio mTLS.
  */
 public final class EndpointGenerator implements XdsGenerator {
   private static final String TYPE = "eds";
@@ -49,90 +51,81 @@ public final class EndpointGenerator implements XdsGenerator {
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
       return cla.build();
     }
+    Service service = push.service(key.hostname()).orElse(null);
+    if (service == null || service.port(key.port()).isEmpty()) {
+      return cla.build();
+    }
+    DestinationRule rule =
+        push.destinationRuleFor(proxy, key.hostname()).map(r -> r.spec()).orElse(null);
     Map<String, String> subsetLabels = Map.of();
+    TrafficPolicy subsetPolicy = null;
     if (!key.subset().isEmpty()) {
       Subset subset =
-          push.destinationRuleFor(proxy, key.hostname()).stream()
-              .flatMap(dr -> dr.spec().getSubsetsList().stream())
-              .filter(s -> s.getName().equals(key.subset()))
-              .findFirst()
-              .orElse(null);
+          rule == null
+              ? null
+              : rule.getSubsetsList().stream()
+                  .filter(s -> s.getName().equals(key.subset()))
+                  .findFirst()
+                  .orElse(null);
       if (subset == null) {
         return cla.build();
       }
       subsetLabels = subset.getLabelsMap();
+      subsetPolicy = subset.hasTrafficPolicy() ? subset.getTrafficPolicy() : null;
     }
+    List<LocalityLoadBalancing.Group> groups =
+        EnvoyEndpoints.groups(
+            push, service, key.port(), key.subset(), subsetLabels, rule, /* ipOnly= */ true);
+    if (name.indexOf('|') < 0) {
+      onlyMtls(groups);
+    }
+    if (groups.isEmpty()) {
+      return cla.build();
+    }
+    TrafficPolicy policy =
+        rule == null
+            ? null
+            : TrafficPolicies.forCluster(
+                rule.hasTrafficPolicy() ? rule.getTrafficPolicy() : null, subsetPolicy, key.port());
     // Istio fails over by locality only when outlier detection can eject the failing endpoints.
-    boolean failover =
-        DestinationPolicies.of(push, proxy)
-            .policy(key.hostname(), key.subset(), key.port())
-            .map(p -> p.hasOutlierDetection())
-            .orElse(false);
-    Map<String, List<Endpoint>> byLocality = new TreeMap<>();
-    for (Endpoint e : push.endpoints(key.hostname(), key.port())) {
-      if (e.healthy() && e.matches(subsetLabels)) {
-        byLocality.computeIfAbsent(e.locality().toString(), l -> new ArrayList<>()).add(e);
-      }
+    boolean failover = policy != null && policy.hasOutlierDetection();
+    LocalityLoadBalancing.apply(
+        groups,
+        proxy.locality(),
+        proxy.metadata().labels(),
+        LocalityLoadBalancing.effectiveSetting(
+            push.meshConfig(), policy == null ? null : policy.getLoadBalancer()),
+        failover);
+    for (LocalityLoadBalancing.Group g : groups) {
+      cla.addEndpoints(g.envoy());
     }
-    List<LocalityLbEndpoints.Builder> groups = new ArrayList<>();
-    for (List<Endpoint> endpoints : byLocality.values()) {
-      endpoints.sort(Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port));
-      Locality l = endpoints.get(0).locality();
-      LocalityLbEndpoints.Builder group =
-          LocalityLbEndpoints.newBuilder()
-              .setLocality(
-                  io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
-                      .setRegion(l.region())
-                      .setZone(l.zone())
-                      .setSubZone(l.subzone()));
-      int total = 0;
-      for (Endpoint e : endpoints) {
-        total += e.weight();
-        group.addLbEndpoints(
-            LbEndpoint.newBuilder()
-                .setEndpoint(
-                    io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
-                        .setAddress(
-                            Address.newBuilder()
-                                .setSocketAddress(
-                                    SocketAddress.newBuilder()
-                                        .setAddress(e.address())
-                                        .setPortValue(e.port()))))
-                .setHealthStatus(HealthStatus.HEALTHY)
-                .setLoadBalancingWeight(UInt32Value.of(e.weight())));
-      }
-      group.setLoadBalancingWeight(UInt32Value.of(total));
-      if (failover) {
-        group.setPriority(priority(proxy.locality(), l));
-      }
-      groups.add(group);
-    }
-    if (failover) {
-      compactPriorities(groups);
-    }
-    groups.forEach(cla::addEndpoints);
     return cla.build();
   }
 
-  /**
-   * Istio's failover order: same region, zone and sub-zone first (0), then same zone (1), same
-   * region (2), anything else (3).
-   */
-  static int priority(Locality proxy, Locality endpoints) {
-    if (!proxy.region().equals(endpoints.region())) {
-      return 3;
+  /** Passthrough at a gateway must only reach workloads that terminate Istio mTLS. */
+  private static void onlyMtls(List<LocalityLoadBalancing.Group> groups) {
+    List<LocalityLoadBalancing.Group> kept = new ArrayList<>();
+    for (LocalityLoadBalancing.Group g : groups) {
+      LocalityLbEndpoints.Builder b = g.envoy().clone().clearLbEndpoints();
+      List<Endpoint> endpoints = new ArrayList<>();
+      long weight = 0;
+      for (int i = 0; i < g.endpoints().size(); i++) {
+        LbEndpoint e = g.envoy().getLbEndpoints(i);
+        if (EnvoyEndpoints.isMtls(e)) {
+          b.addLbEndpoints(e);
+          endpoints.add(g.endpoints().get(i));
+          weight += e.getLoadBalancingWeight().getValue();
+        }
+      }
+      // istiod keeps the emptied locality, without a weight
+      if (endpoints.isEmpty()) {
+        b.clearLoadBalancingWeight();
+      } else {
+        b.setLoadBalancingWeight(UInt32Value.of((int) weight));
+      }
+      kept.add(new LocalityLoadBalancing.Group(b, endpoints));
     }
-    if (!proxy.zone().equals(endpoints.zone())) {
-      return 2;
-    }
-    return proxy.subzone().equals(endpoints.subzone()) ? 0 : 1;
-  }
-
-  /** Renumbers priorities 0, 1, 2... keeping their order: Envoy and gRPC reject gaps. */
-  static void compactPriorities(List<LocalityLbEndpoints.Builder> groups) {
-    TreeSet<Integer> used = new TreeSet<>();
-    groups.forEach(g -> used.add(g.getPriority()));
-    List<Integer> order = new ArrayList<>(used);
-    groups.forEach(g -> g.setPriority(order.indexOf(g.getPriority())));
+    groups.clear();
+    groups.addAll(kept);
   }
 }

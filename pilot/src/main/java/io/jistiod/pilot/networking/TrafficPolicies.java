@@ -70,4 +70,83 @@ public final class TrafficPolicies {
     }
     return forPort(policy, port);
   }
+
+  /**
+   * The policy istiod applies to one cluster: the rule's, replaced wholesale by its port-level
+   * settings for {@code port} if any (istiod does not inherit rule-level sections into a port-level
+   * policy), then the subset's sections over it (every section, if the subset has port-level
+   * settings for the port). Null when neither the rule nor the subset sets anything.
+   */
+  public static TrafficPolicy forCluster(TrafficPolicy rule, TrafficPolicy subset, int port) {
+    TrafficPolicy base = portLevelOnly(rule, port);
+    if (subset == null) {
+      return base;
+    }
+    TrafficPolicy subsetPolicy = portLevelOnly(subset, port);
+    boolean subsetPortLevel = subsetPolicy != subset;
+    if (base == null) {
+      return subsetPolicy;
+    }
+    TrafficPolicy.Builder b = base.toBuilder().clearPortLevelSettings();
+    if (subsetPolicy.hasConnectionPool() || subsetPortLevel) {
+      b.clearConnectionPool();
+      if (subsetPolicy.hasConnectionPool()) {
+        b.setConnectionPool(subsetPolicy.getConnectionPool());
+      }
+    }
+    if (subsetPolicy.hasOutlierDetection() || subsetPortLevel) {
+      b.clearOutlierDetection();
+      if (subsetPolicy.hasOutlierDetection()) {
+        b.setOutlierDetection(subsetPolicy.getOutlierDetection());
+      }
+    }
+    if (subsetPolicy.hasLoadBalancer() || subsetPortLevel) {
+      b.clearLoadBalancer();
+      if (subsetPolicy.hasLoadBalancer()) {
+        b.setLoadBalancer(subsetPolicy.getLoadBalancer());
+      }
+    }
+    if (subsetPolicy.hasTls() || subsetPortLevel) {
+      b.clearTls();
+      if (subsetPolicy.hasTls()) {
+        b.setTls(subsetPolicy.getTls());
+      }
+    }
+    if (subsetPolicy.hasTunnel()) {
+      b.setTunnel(subsetPolicy.getTunnel());
+    }
+    if (subsetPolicy.hasProxyProtocol()) {
+      b.setProxyProtocol(subsetPolicy.getProxyProtocol());
+    }
+    return b.build();
+  }
+
+  /**
+   * The port-level settings for {@code port} as a policy of their own (nothing inherited), or the
+   * policy itself when it has none for the port. Null stays null.
+   */
+  public static TrafficPolicy portLevelOnly(TrafficPolicy policy, int port) {
+    if (policy == null) {
+      return null;
+    }
+    for (var pls : policy.getPortLevelSettingsList()) {
+      if (pls.hasPort() && pls.getPort().getNumber() == port) {
+        TrafficPolicy.Builder b = TrafficPolicy.newBuilder();
+        if (pls.hasLoadBalancer()) {
+          b.setLoadBalancer(pls.getLoadBalancer());
+        }
+        if (pls.hasConnectionPool()) {
+          b.setConnectionPool(pls.getConnectionPool());
+        }
+        if (pls.hasOutlierDetection()) {
+          b.setOutlierDetection(pls.getOutlierDetection());
+        }
+        if (pls.hasTls()) {
+          b.setTls(pls.getTls());
+        }
+        return b.build();
+      }
+    }
+    return policy;
+  }
 }

@@ -66,9 +66,17 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
       if (se.hasWorkloadSelector()) {
         workloads.addAll(selected(c.namespace(), se.getWorkloadSelector()));
       }
+      boolean dnsByHost =
+          workloads.isEmpty()
+              && !se.hasWorkloadSelector()
+              && (se.getResolution() == ServiceEntry.Resolution.DNS
+                  || se.getResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN);
       for (String host : se.getHostsList()) {
+        // a DNS entry without endpoints resolves its own host name, as in istiod
+        List<WorkloadEntry> hostWorkloads =
+            dnsByHost ? List.of(WorkloadEntry.newBuilder().setAddress(host).build()) : workloads;
         for (var port : se.getPortsList()) {
-          for (WorkloadEntry we : workloads) {
+          for (WorkloadEntry we : hostWorkloads) {
             int target =
                 we.getPortsOrDefault(
                     port.getName(),

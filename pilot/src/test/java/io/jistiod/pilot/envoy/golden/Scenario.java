@@ -131,14 +131,25 @@ final class Scenario implements AutoCloseable {
     for (JsonNode p : list) {
       Struct.Builder metadata = Struct.newBuilder();
       JsonFormat.parser().merge(p.path("metadata").toString(), metadata);
-      Locality locality =
-          p.hasNonNull("locality") ? Locality.parse(p.get("locality").asText()) : Locality.UNKNOWN;
+      Locality locality = locality(p.get("locality"));
       out.add(
           new NamedProxy(
               p.path("name").asText(),
               Proxy.fromNode(p.path("id").asText(), metadata.build(), locality)));
     }
     return out;
+  }
+
+  /** The node's locality: Envoy's {region, zone, subZone} object, or Istio's "r/z/s" string. */
+  private static Locality locality(JsonNode l) {
+    if (l == null || l.isNull()) {
+      return Locality.UNKNOWN;
+    }
+    if (l.isObject()) {
+      return new Locality(
+          l.path("region").asText(""), l.path("zone").asText(""), l.path("subZone").asText(""));
+    }
+    return Locality.parse(l.asText());
   }
 
   static String read(Path p) throws IOException {

@@ -1,0 +1,155 @@
+package io.jistiod.pilot.envoy.cluster;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.jistiod.galley.api.networking.v1alpha3.Gateway;
+import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
+import io.jistiod.galley.api.networking.v1alpha3.Subset;
+import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.xds.XdsGenerator;
+import io.jistiod.pilot.xds.XdsResource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * CDS for Envoy sidecars and gateways, with istiod's clusters and names.
+ *
+ * <ul>
+ *   <li>Sidecar: {@code outbound|PORT|SUBSET|HOST} for every service port it may see (Sidecar
+ *       scoping, exportTo) and every subset of the service's DestinationRule; {@code
+ *       BlackHoleCluster}, {@code PassthroughCluster}; {@code inbound|PORT||} per port its workload
+ *       serves; {@code InboundPassthroughCluster}.
+ *   <li>Gateway: the same outbound clusters, {@code BlackHoleCluster}, and for AUTO_PASSTHROUGH
+ *       servers the SNI-named {@code outbound_.PORT_.SUBSET_.HOST} clusters. No inbound or
+ *       passthrough clusters: a gateway has no original destination.
+ * </ul>
+ *
+ * Outbound clusters depend on the proxy only through what the shared cache key holds (namespace,
+ * labels, locality) plus its type and IP family, so they are built once per push for all replicas.
+ */
+public final class EnvoyClusterGenerator implements XdsGenerator {
+
+  @Override
+  public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
+    if (proxy.type() != Proxy.NodeType.SIDECAR && proxy.type() != Proxy.NodeType.ROUTER) {
+      return List.of();
+    }
+    List<XdsResource> out = new ArrayList<>();
+    OutboundClusterBuilder outbound = new OutboundClusterBuilder(push, proxy);
+    String cacheType = "envoy-cds|" + proxy.type() + "|" + ipFamily(proxy);
+    for (var e : outboundClusters(proxy, push).entrySet()) {
+      if (!names.isEmpty() && !names.contains(e.getKey())) {
+        continue;
+      }
+      Planned p = e.getValue();
+      XdsResource r =
+          push.cache()
+              .get(
+                  cacheType,
+                  e.getKey(),
+                  proxy,
+                  () -> {
+                    Cluster c = outbound.build(p.service(), p.port(), p.subset(), p.mode());
+                    return c == null ? null : XdsResource.of(c.getName(), c);
+                  });
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    List<Cluster> local = new ArrayList<>();
+    local.add(SpecialClusters.blackHole(push.meshConfig()));
+    if (proxy.type() == Proxy.NodeType.SIDECAR) {
+      local.add(SpecialClusters.passthrough(push.meshConfig()));
+      local.addAll(new InboundClusterBuilder(push, proxy).build());
+      local.add(SpecialClusters.inboundPassthrough(push.meshConfig(), proxy));
+    }
+    for (Cluster c : local) {
+      if (names.isEmpty() || names.contains(c.getName())) {
+        out.add(XdsResource.of(c.getName(), c));
+      }
+    }
+    return dedupe(out);
+  }
+
+  /** A cluster to build: which service port, subset and naming. */
+  private record Planned(
+      Service service, ServicePort port, String subset, OutboundClusterBuilder.Mode mode) {}
+
+  /** Every outbound cluster name the proxy gets, in istiod's order (service, port, subset). */
+  private static Map<String, Planned> outboundClusters(Proxy proxy, PushContext push) {
+    Map<String, Planned> out = new LinkedHashMap<>();
+    boolean sniDnat = proxy.type() == Proxy.NodeType.ROUTER && hasAutoPassthrough(proxy, push);
+    for (Service s : push.servicesVisibleTo(proxy)) {
+      List<Subset> subsets =
+          push.destinationRuleFor(proxy, s.hostname())
+              .map(r -> r.spec().getSubsetsList())
+              .orElse(List.of());
+      for (ServicePort port : s.ports()) {
+        if (port.protocol() == Protocol.UDP) {
+          continue;
+        }
+        plan(out, s, port, "", OutboundClusterBuilder.Mode.DEFAULT);
+        for (Subset subset : subsets) {
+          plan(out, s, port, subset.getName(), OutboundClusterBuilder.Mode.DEFAULT);
+        }
+        if (sniDnat && !s.attributes().meshExternal()) {
+          plan(out, s, port, "", OutboundClusterBuilder.Mode.SNI_DNAT);
+          for (Subset subset : subsets) {
+            plan(out, s, port, subset.getName(), OutboundClusterBuilder.Mode.SNI_DNAT);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void plan(
+      Map<String, Planned> out,
+      Service s,
+      ServicePort port,
+      String subset,
+      OutboundClusterBuilder.Mode mode) {
+    // on conflicting definitions the first cluster of a name wins, as in istiod
+    out.putIfAbsent(
+        OutboundClusterBuilder.name(mode, s, port.port(), subset),
+        new Planned(s, port, subset, mode));
+  }
+
+  /** Whether a Gateway selecting this proxy has an AUTO_PASSTHROUGH server. */
+  static boolean hasAutoPassthrough(Proxy proxy, PushContext push) {
+    Map<String, String> labels = proxy.metadata().labels();
+    for (Config c : push.gateways()) {
+      Gateway gw = c.spec(Gateway.class);
+      if (!labels.entrySet().containsAll(gw.getSelectorMap().entrySet())) {
+        continue;
+      }
+      for (var server : gw.getServersList()) {
+        if (server.getTls().getMode() == ServerTLSSettings.TLSmode.AUTO_PASSTHROUGH) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String ipFamily(Proxy proxy) {
+    boolean v4 = proxy.ipAddresses().stream().anyMatch(ip -> ip.indexOf(':') < 0);
+    boolean v6 = proxy.ipAddresses().stream().anyMatch(ip -> ip.indexOf(':') >= 0);
+    return v4 && v6 ? "dual" : v6 ? "v6" : "v4";
+  }
+
+  private static List<XdsResource> dedupe(List<XdsResource> in) {
+    Map<String, XdsResource> byName = new LinkedHashMap<>();
+    for (XdsResource r : in) {
+      byName.putIfAbsent(r.name(), r);
+    }
+    return List.copyOf(byName.values());
+  }
+}

@@ -1,0 +1,233 @@
+package io.jistiod.pilot.networking;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
+import io.jistiod.pilot.model.Endpoint;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Envoy endpoints of one service port as istiod writes them, for EDS and for the load assignment of
+ * DNS clusters: grouped by locality (sorted), each endpoint with its weight, health and the
+ * metadata Envoy and Istio's telemetry read: {@code envoy.transport_socket_match: {tlsMode: istio}}
+ * when the endpoint has a sidecar and mTLS is not turned off for it, and {@code istio.workload}
+ * ({@code name;namespace;canonical service;canonical revision;cluster}).
+ */
+public final class EnvoyEndpoints {
+  private EnvoyEndpoints() {}
+
+  /** The pod label pilot-agent's injection sets on workloads that have a sidecar. */
+  public static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";
+
+  /** The cluster id istiod reports for its own registry (pilot-discovery's default). */
+  public static final String CLUSTER_ID = "Kubernetes";
+
+  /** Metadata key Envoy matches transport_socket_matches against. */
+  public static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+
+  /**
+   * The locality groups of {@code service}'s endpoints on {@code port} that carry all of {@code
+   * subsetLabels}, healthy ones only.
+   *
+   * @param rule the DestinationRule for the service, or null; its TLS mode for this cluster decides
+   *     whether endpoints are marked for mTLS
+   * @param ipOnly drop endpoints whose address is not an IP (EDS cannot resolve names)
+   */
+  public static List<LocalityLoadBalancing.Group> groups(
+      PushContext push,
+      Service service,
+      int port,
+      String subset,
+      Map<String, String> subsetLabels,
+      DestinationRule rule,
+      boolean ipOnly) {
+    ClientTLSSettings.TLSmode drMode = tlsModeOf(rule, subset, port);
+    boolean external = ServiceAttributes.EXTERNAL.equals(service.attributes().registry());
+    Map<String, List<Endpoint>> byLocality = new TreeMap<>();
+    for (Endpoint e : push.endpoints(service.hostname(), port)) {
+      if (!e.healthy() || !e.matches(subsetLabels) || (ipOnly && !isIp(e.address()))) {
+        continue;
+      }
+      byLocality.computeIfAbsent(label(e.locality()), l -> new ArrayList<>()).add(e);
+    }
+    List<LocalityLoadBalancing.Group> out = new ArrayList<>();
+    for (List<Endpoint> endpoints : byLocality.values()) {
+      endpoints.sort(Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port));
+      Locality l = endpoints.get(0).locality();
+      LocalityLbEndpoints.Builder group =
+          LocalityLbEndpoints.newBuilder()
+              .setLocality(
+                  io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+                      .setRegion(l.region())
+                      .setZone(l.zone())
+                      .setSubZone(l.subzone()));
+      long total = 0;
+      for (Endpoint e : endpoints) {
+        total += e.weight();
+        group.addLbEndpoints(lbEndpoint(e, external, drMode));
+      }
+      group.setLoadBalancingWeight(UInt32Value.of((int) Math.min(total, 0xFFFFFFFFL)));
+      out.add(new LocalityLoadBalancing.Group(group, endpoints));
+    }
+    return out;
+  }
+
+  static LbEndpoint lbEndpoint(Endpoint e, boolean external, ClientTLSSettings.TLSmode drMode) {
+    LbEndpoint.Builder b =
+        LbEndpoint.newBuilder()
+            .setEndpoint(
+                io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                    .setAddress(
+                        Address.newBuilder()
+                            .setSocketAddress(
+                                SocketAddress.newBuilder()
+                                    .setAddress(e.address())
+                                    .setPortValue(e.port()))))
+            .setLoadBalancingWeight(UInt32Value.of(e.weight()));
+    if (!external) {
+      // Kubernetes endpoints carry their readiness; ServiceEntry endpoints have none (UNKNOWN)
+      b.setHealthStatus(HealthStatus.HEALTHY);
+    }
+    Metadata.Builder md = Metadata.newBuilder();
+    boolean sidecar = "istio".equals(e.labels().get(TLS_MODE_LABEL));
+    boolean mtls = drMode == null || drMode == ClientTLSSettings.TLSmode.ISTIO_MUTUAL;
+    if (sidecar && mtls) {
+      md.putFilterMetadata(
+          TRANSPORT_SOCKET_MATCH,
+          Struct.newBuilder().putFields("tlsMode", string("istio")).build());
+    }
+    md.putFilterMetadata(
+        "istio", Struct.newBuilder().putFields("workload", string(workload(e, external))).build());
+    return b.setMetadata(md).build();
+  }
+
+  /** {@code name;namespace;canonical-name;canonical-revision;cluster}, as istiod compresses it. */
+  static String workload(Endpoint e, boolean external) {
+    Map<String, String> labels = e.labels();
+    String name = e.workloadName();
+    // inline ServiceEntry endpoints belong to no workload, not even a namespace
+    String namespace = external && name.isEmpty() ? "" : e.namespace();
+    String canonicalName =
+        first(labels, name, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
+    String canonicalRevision =
+        first(
+            labels,
+            "latest",
+            "service.istio.io/canonical-revision",
+            "app.kubernetes.io/version",
+            "version");
+    if (canonicalRevision.equals("latest")) {
+      canonicalRevision = "";
+    }
+    return name
+        + ";"
+        + namespace
+        + ";"
+        + canonicalName
+        + ";"
+        + canonicalRevision
+        + ";"
+        + CLUSTER_ID;
+  }
+
+  private static String first(Map<String, String> labels, String fallback, String... keys) {
+    for (String k : keys) {
+      String v = labels.get(k);
+      if (v != null && !v.isEmpty()) {
+        return v;
+      }
+    }
+    return fallback;
+  }
+
+  /**
+   * The TLS mode a DestinationRule sets for one cluster, as istiod's EDS reads it: the rule's
+   * (port-level first) for the default cluster, the subset's own (port-level first) for a subset.
+   * Null if it sets none.
+   */
+  static ClientTLSSettings.TLSmode tlsModeOf(DestinationRule rule, String subset, int port) {
+    if (rule == null) {
+      return null;
+    }
+    TrafficPolicy policy = null;
+    if (subset.isEmpty()) {
+      policy = rule.hasTrafficPolicy() ? rule.getTrafficPolicy() : null;
+    } else {
+      for (var s : rule.getSubsetsList()) {
+        if (s.getName().equals(subset)) {
+          policy = s.hasTrafficPolicy() ? s.getTrafficPolicy() : null;
+          break;
+        }
+      }
+    }
+    if (policy == null) {
+      return null;
+    }
+    ClientTLSSettings.TLSmode mode = policy.hasTls() ? policy.getTls().getMode() : null;
+    for (var pls : policy.getPortLevelSettingsList()) {
+      if (pls.getPort().getNumber() == port && pls.hasTls()) {
+        mode = pls.getTls().getMode();
+        break;
+      }
+    }
+    return mode;
+  }
+
+  /** Whether the endpoint at {@code index} of a group is marked for Istio mTLS. */
+  public static boolean isMtls(LbEndpoint e) {
+    Struct s = e.getMetadata().getFilterMetadataMap().get(TRANSPORT_SOCKET_MATCH);
+    return s != null
+        && "istio".equals(s.getFieldsOrDefault("tlsMode", string("")).getStringValue());
+  }
+
+  private static String label(Locality l) {
+    if (l.region().isEmpty() && l.zone().isEmpty() && l.subzone().isEmpty()) {
+      return "";
+    }
+    return l.toString();
+  }
+
+  private static Value string(String s) {
+    return Value.newBuilder().setStringValue(s).build();
+  }
+
+  /** A literal IPv4 or IPv6 address (never a DNS lookup). */
+  static boolean isIp(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    if (s.indexOf(':') >= 0) {
+      return s.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == ':' || ch == '.');
+    }
+    String[] octets = s.split("\\.", -1);
+    if (octets.length != 4) {
+      return false;
+    }
+    for (String o : octets) {
+      if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(Character::isDigit)) {
+        return false;
+      }
+      if (Integer.parseInt(o) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
