@@ -1,6 +1,7 @@
 package io.jistiod.pilot.envoy;
 
 import io.jistiod.pilot.envoy.cluster.EnvoyClusterGenerator;
+import io.jistiod.pilot.envoy.listener.EnvoyListenerGenerator;
 import io.jistiod.pilot.envoy.route.EnvoyRouteGenerator;
 import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.xds.GeneratorRegistry;
@@ -20,6 +21,7 @@ public final class EnvoyGenerators {
     return registry
         .register(TypeUrls.ENDPOINT, new EndpointGenerator())
         .register(TypeUrls.ROUTE, new EnvoyRouteGenerator())
-        .register(TypeUrls.CLUSTER, new EnvoyClusterGenerator());
+        .register(TypeUrls.CLUSTER, new EnvoyClusterGenerator())
+        .register(TypeUrls.LISTENER, new EnvoyListenerGenerator());
   }
 }

@@ -1,0 +1,35 @@
+package io.jistiod.pilot.envoy.listener;
+
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.xds.XdsGenerator;
+import io.jistiod.pilot.xds.XdsResource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * LDS for Envoy: a sidecar's outbound listeners with virtualOutbound and virtualInbound, or a
+ * gateway's listeners from the Gateways that select it. Listeners are a wildcard type, so Envoy
+ * normally asks for all of them; a named request gets just those names.
+ */
+public final class EnvoyListenerGenerator implements XdsGenerator {
+
+  @Override
+  public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
+    List<Listener> listeners =
+        switch (proxy.type()) {
+          case SIDECAR -> SidecarListeners.build(proxy, push);
+          case ROUTER -> new GatewayListenerBuilder(proxy, push).build();
+          default -> List.of();
+        };
+    List<XdsResource> out = new ArrayList<>();
+    for (Listener l : listeners) {
+      if (names.isEmpty() || names.contains(l.getName())) {
+        out.add(XdsResource.of(l.getName(), l));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,264 @@
+package io.jistiod.pilot.envoy.listener;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.grpc_stats.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.grpc_web.v3.GrpcWeb;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertDetails;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathWithEscapedSlashesAction;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension;
+import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
+import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
+import io.envoyproxy.envoy.type.v3.Percent;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The HTTP connection manager istiod puts on every HTTP filter chain. Its settings depend on where
+ * the chain is: a sidecar's outbound side, its inbound side, or a gateway (which faces clients
+ * directly, so it trusts the peer address and sanitizes client certificate headers).
+ *
+ * <p>istiod also adds Istio-only HTTP filters (istio.metadata_exchange, istio.alpn, istio.stats);
+ * their types are not part of Envoy's API, so they are left out here.
+ */
+final class HttpConnectionManagers {
+  private HttpConnectionManagers() {}
+
+  /** Where an HTTP chain sits: it decides headers, address trust and client cert handling. */
+  enum ListenerClass {
+    SIDECAR_OUTBOUND,
+    SIDECAR_INBOUND,
+    GATEWAY
+  }
+
+  static final String SERVER_NAME = "istio-envoy";
+
+  private static final HttpFilter GRPC_WEB =
+      httpFilter("envoy.filters.http.grpc_web", GrpcWeb.getDefaultInstance());
+  private static final HttpFilter GRPC_STATS =
+      httpFilter(
+          "envoy.filters.http.grpc_stats",
+          FilterConfig.newBuilder()
+              .setEmitFilterState(true)
+              .setStatsForAllMethods(BoolValue.of(false))
+              .build());
+  private static final HttpFilter FAULT =
+      httpFilter("envoy.filters.http.fault", HTTPFault.getDefaultInstance());
+  private static final HttpFilter CORS =
+      httpFilter("envoy.filters.http.cors", Cors.getDefaultInstance());
+  private static final HttpFilter ROUTER =
+      httpFilter("envoy.filters.http.router", Router.getDefaultInstance());
+
+  /** The ADS config source with istiod's settings (no initial fetch timeout). */
+  static final ConfigSource ADS =
+      ConfigSource.newBuilder()
+          .setAds(AggregatedConfigSource.getDefaultInstance())
+          .setInitialFetchTimeout(Duration.getDefaultInstance())
+          .setResourceApiVersion(ApiVersion.V3)
+          .build();
+
+  static HttpFilter httpFilter(String name, Message config) {
+    return HttpFilter.newBuilder().setName(name).setTypedConfig(Any.pack(config)).build();
+  }
+
+  /** An HCM whose routes come over RDS as {@code routeConfigName}. */
+  static Filter withRds(
+      ListenerClass cls,
+      String statPrefix,
+      String routeConfigName,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push) {
+    HttpConnectionManager.Builder b = base(cls, statPrefix, protocol, proxy, push);
+    b.setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeConfigName));
+    return Filters.network(Filters.HTTP_CONNECTION_MANAGER, b.build());
+  }
+
+  /** An HCM carrying its routes inline, as istiod does for inbound chains. */
+  static Filter withRouteConfig(
+      ListenerClass cls,
+      String statPrefix,
+      RouteConfiguration routes,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push) {
+    HttpConnectionManager.Builder b = base(cls, statPrefix, protocol, proxy, push);
+    b.setRouteConfig(routes);
+    return Filters.network(Filters.HTTP_CONNECTION_MANAGER, b.build());
+  }
+
+  private static HttpConnectionManager.Builder base(
+      ListenerClass cls, String statPrefix, Protocol protocol, Proxy proxy, PushContext push) {
+    MeshConfig mesh = push.meshConfig();
+    HttpConnectionManager.Builder b =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setUseRemoteAddress(BoolValue.of(cls == ListenerClass.GATEWAY))
+            .addUpgradeConfigs(UpgradeConfig.newBuilder().setUpgradeType("websocket"))
+            .setStreamIdleTimeout(Duration.getDefaultInstance())
+            .setPathWithEscapedSlashesAction(PathWithEscapedSlashesAction.KEEP_UNCHANGED)
+            .setProxy100Continue(true)
+            .setRequestIdExtension(
+                RequestIDExtension.newBuilder()
+                    .setTypedConfig(
+                        Any.pack(
+                            UuidRequestIdConfig.newBuilder()
+                                .setUseRequestIdForTraceSampling(BoolValue.of(true))
+                                .build())));
+    normalizePath(b, mesh);
+    switch (cls) {
+      case SIDECAR_INBOUND -> {
+        b.setServerName(SERVER_NAME)
+            .setForwardClientCertDetails(ForwardClientCertDetails.APPEND_FORWARD)
+            .setSetCurrentClientCertDetails(
+                SetCurrentClientCertDetails.newBuilder()
+                    .setSubject(BoolValue.of(true))
+                    .setDns(true)
+                    .setUri(true));
+        if (protocol == Protocol.HTTP2 || protocol == Protocol.GRPC) {
+          b.setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance());
+        }
+      }
+      case GATEWAY ->
+          b.setServerName(SERVER_NAME)
+              .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+              .setForwardClientCertDetails(ForwardClientCertDetails.SANITIZE_SET)
+              .setSetCurrentClientCertDetails(
+                  SetCurrentClientCertDetails.newBuilder()
+                      .setSubject(BoolValue.of(true))
+                      .setCert(true)
+                      .setDns(true)
+                      .setUri(true));
+      default -> {}
+    }
+    if (mesh.getEnableTracing()) {
+      b.setTracing(tracing(proxy, mesh));
+    }
+    if (protocol == Protocol.GRPC_WEB) {
+      b.addHttpFilters(GRPC_WEB);
+    }
+    b.addHttpFilters(GRPC_STATS).addHttpFilters(FAULT).addHttpFilters(CORS).addHttpFilters(ROUTER);
+    return b;
+  }
+
+  private static void normalizePath(HttpConnectionManager.Builder b, MeshConfig mesh) {
+    switch (mesh.getPathNormalization().getNormalization()) {
+      case NONE -> b.setNormalizePath(BoolValue.of(false));
+      case MERGE_SLASHES -> b.setNormalizePath(BoolValue.of(true)).setMergeSlashes(true);
+      case DECODE_AND_MERGE_SLASHES ->
+          b.setNormalizePath(BoolValue.of(true))
+              .setMergeSlashes(true)
+              .setPathWithEscapedSlashesAction(PathWithEscapedSlashesAction.UNESCAPE_AND_FORWARD);
+      default -> b.setNormalizePath(BoolValue.of(true));
+    }
+  }
+
+  /**
+   * Tracing as istiod configures it without a tracing provider: sampling from the proxy config (1%
+   * by default) and the tags that name the workload, sorted by tag.
+   */
+  private static Tracing tracing(Proxy proxy, MeshConfig mesh) {
+    double sampling = mesh.getDefaultConfig().getTracing().getSampling();
+    if (sampling <= 0 || sampling > 100) {
+      sampling = 1.0;
+    }
+    List<CustomTag> tags = new ArrayList<>();
+    for (String[] t :
+        new String[][] {
+          {
+            "istio.authorization.dry_run.allow_policy.name",
+            "istio_dry_run_allow_shadow_effective_policy_id"
+          },
+          {
+            "istio.authorization.dry_run.allow_policy.result",
+            "istio_dry_run_allow_shadow_engine_result"
+          },
+          {
+            "istio.authorization.dry_run.deny_policy.name",
+            "istio_dry_run_deny_shadow_effective_policy_id"
+          },
+          {
+            "istio.authorization.dry_run.deny_policy.result",
+            "istio_dry_run_deny_shadow_engine_result"
+          }
+        }) {
+      tags.add(
+          CustomTag.newBuilder()
+              .setTag(t[0])
+              .setMetadata(
+                  CustomTag.Metadata.newBuilder()
+                      .setKind(
+                          MetadataKind.newBuilder()
+                              .setRequest(MetadataKind.Request.getDefaultInstance()))
+                      .setMetadataKey(
+                          MetadataKey.newBuilder()
+                              .setKey("envoy.filters.http.rbac")
+                              .addPath(MetadataKey.PathSegment.newBuilder().setKey(t[1]))))
+              .build());
+    }
+    var labels = proxy.metadata().labels();
+    String revision =
+        labels.getOrDefault(
+            "service.istio.io/canonical-revision", labels.getOrDefault("version", "latest"));
+    String service =
+        labels.getOrDefault(
+            "service.istio.io/canonical-name",
+            labels.getOrDefault("app", proxy.metadata().workloadName()));
+    String meshId = metadataString(proxy, "MESH_ID", mesh.getTrustDomain());
+    tags.add(literal("istio.canonical_revision", revision));
+    tags.add(literal("istio.canonical_service", service));
+    tags.add(literal("istio.cluster_id", proxy.metadata().clusterId()));
+    tags.add(literal("istio.mesh_id", meshId));
+    tags.add(literal("istio.namespace", proxy.configNamespace()));
+    return Tracing.newBuilder()
+        .setClientSampling(Percent.newBuilder().setValue(100))
+        .setRandomSampling(Percent.newBuilder().setValue(sampling))
+        .setOverallSampling(Percent.newBuilder().setValue(100))
+        .addAllCustomTags(tags)
+        .build();
+  }
+
+  private static CustomTag literal(String tag, String value) {
+    return CustomTag.newBuilder()
+        .setTag(tag)
+        .setLiteral(CustomTag.Literal.newBuilder().setValue(value))
+        .build();
+  }
+
+  static String metadataString(Proxy proxy, String key, String fallback) {
+    var v = proxy.metadata().raw().getFieldsMap().get(key);
+    return v != null && v.hasStringValue() && !v.getStringValue().isEmpty()
+        ? v.getStringValue()
+        : fallback;
+  }
+
+  /** The typed extension config wrapper some Envoy fields take. */
+  static TypedExtensionConfig extension(String name, Message config) {
+    return TypedExtensionConfig.newBuilder().setName(name).setTypedConfig(Any.pack(config)).build();
+  }
+}

@@ -1,0 +1,308 @@
+package io.jistiod.pilot.envoy.listener;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Decorator;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
+import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
+import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.push.PushContext.ServiceTarget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A sidecar's {@code virtualInbound} listener (15006): iptables sends every inbound connection
+ * there, and original_dst restores the port it was meant for. Filter chains match that port: one
+ * set per port the workload serves (its service targets, or the Sidecar's ingress listeners), then
+ * passthrough chains for every other port.
+ *
+ * <p>mTLS is PERMISSIVE (istiod's default without a PeerAuthentication): each port accepts Istio
+ * mutual TLS, told apart by ALPN, as well as plaintext.
+ */
+final class InboundListenerBuilder {
+  static final String NAME = "virtualInbound";
+  static final String BLACKHOLE_CHAIN = "virtualInbound-blackhole";
+  static final String CATCHALL_HTTP_CHAIN = "virtualInbound-catchall-http";
+
+  private final Proxy proxy;
+  private final PushContext push;
+
+  InboundListenerBuilder(Proxy proxy, PushContext push) {
+    this.proxy = proxy;
+    this.push = push;
+  }
+
+  /**
+   * A port the workload accepts on, and what it is.
+   *
+   * @param bind the address in the chain's name: the wildcard, or the pod IP for a Sidecar ingress
+   *     listener
+   * @param metadata the Sidecar the port comes from, or null
+   */
+  record InboundPort(
+      int targetPort,
+      int servicePort,
+      String hostname,
+      Protocol protocol,
+      String bind,
+      Metadata metadata) {}
+
+  /** One way a chain matches and what it runs, from istiod's permissive-mode option table. */
+  private record ChainOption(
+      String transport, List<String> alpns, boolean http, DownstreamTlsContext tls) {}
+
+  Listener build() {
+    int inboundPort = push.meshConfig().getProxyInboundListenPort();
+    List<FilterChain> chains = new ArrayList<>();
+    chains.add(
+        FilterChain.newBuilder()
+            .setName(BLACKHOLE_CHAIN)
+            .setFilterChainMatch(
+                FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(inboundPort)))
+            .addFilters(Filters.tcpProxy(Filters.BLACKHOLE_CLUSTER, Filters.BLACKHOLE_CLUSTER))
+            .build());
+    chains.addAll(passthroughChains());
+    for (InboundPort p : ports()) {
+      chains.addAll(portChains(p));
+    }
+    Listener.Builder l =
+        Listener.newBuilder()
+            .setName(NAME)
+            .setAddress(address("0.0.0.0", inboundPort))
+            .setTrafficDirection(TrafficDirection.INBOUND)
+            .setContinueOnListenerFiltersTimeout(true)
+            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
+            .addAllFilterChains(chains)
+            .setListenerFiltersTimeout(detectionTimeout());
+    l.addListenerFilters(Filters.ORIGINAL_DST);
+    l.addAllListenerFilters(Inspectors.forChains(chains));
+    return l.build();
+  }
+
+  private Duration detectionTimeout() {
+    return push.meshConfig().hasProtocolDetectionTimeout()
+        ? push.meshConfig().getProtocolDetectionTimeout()
+        : Duration.getDefaultInstance();
+  }
+
+  static Address address(String ip, int port) {
+    return Address.newBuilder()
+        .setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port))
+        .build();
+  }
+
+  /**
+   * The ports the workload serves, by target port, first service wins: the Sidecar's ingress
+   * listeners if it has any, else the service targets found for the proxy's IP.
+   */
+  List<InboundPort> ports() {
+    Map<Integer, InboundPort> byPort = new TreeMap<>();
+    Config sidecarConfig = push.sidecarFor(proxy).orElse(null);
+    Sidecar sidecar = sidecarConfig == null ? null : sidecarConfig.spec(Sidecar.class);
+    if (sidecar != null && sidecar.getIngressCount() > 0) {
+      Metadata meta =
+          OutboundChain.configMetadata(sidecarConfig.namespace(), "sidecar", sidecarConfig.name());
+      for (IstioIngressListener in : sidecar.getIngressList()) {
+        int port = in.getPort().getNumber();
+        if (port <= 0) {
+          continue;
+        }
+        // istiod names these chains by the pod's own address, where the listener would bind
+        String bind = in.getBind().isEmpty() ? inboundBindAddress() : in.getBind();
+        byPort.putIfAbsent(
+            port,
+            new InboundPort(
+                port,
+                port,
+                sidecarConfig.name() + "." + sidecarConfig.namespace(),
+                Protocol.parse(in.getPort().getProtocol()),
+                bind,
+                meta));
+      }
+      return List.copyOf(byPort.values());
+    }
+    for (ServiceTarget t : push.serviceTargets(proxy)) {
+      int target = t.endpoint().port();
+      byPort.putIfAbsent(
+          target,
+          new InboundPort(
+              target,
+              t.port().port(),
+              t.service().hostname(),
+              t.port().protocol(),
+              OutboundListenerBuilder.WILDCARD,
+              null));
+    }
+    return List.copyOf(byPort.values());
+  }
+
+  /** The proxy's first IP unless it is loopback or link-local, else the wildcard. */
+  private String inboundBindAddress() {
+    String ip = proxy.ipAddresses().isEmpty() ? "" : proxy.ipAddresses().get(0);
+    if (ip.isEmpty()
+        || ip.startsWith("127.")
+        || ip.startsWith("169.254.")
+        || ip.equals("::1")
+        || ip.toLowerCase(java.util.Locale.ROOT).startsWith("fe80:")) {
+      return OutboundListenerBuilder.WILDCARD;
+    }
+    return ip;
+  }
+
+  private List<FilterChain> passthroughChains() {
+    List<FilterChain> out = new ArrayList<>();
+    for (ChainOption o : options(Protocol.UNSUPPORTED, true)) {
+      FilterChain.Builder c =
+          FilterChain.newBuilder()
+              .setFilterChainMatch(match(0, o))
+              .setName(o.http() ? CATCHALL_HTTP_CHAIN : NAME);
+      if (o.http()) {
+        c.addFilters(
+            HttpConnectionManagers.withRouteConfig(
+                ListenerClass.SIDECAR_INBOUND,
+                Filters.INBOUND_PASSTHROUGH_CLUSTER + ";",
+                routeConfig(Filters.INBOUND_PASSTHROUGH_CLUSTER, 0, ""),
+                Protocol.UNSUPPORTED,
+                proxy,
+                push));
+      } else {
+        c.addFilters(
+            Filters.tcpProxy(
+                Filters.INBOUND_PASSTHROUGH_CLUSTER, Filters.INBOUND_PASSTHROUGH_CLUSTER));
+      }
+      if (o.tls() != null) {
+        c.setTransportSocket(DownstreamTls.transportSocket(o.tls()));
+      }
+      out.add(c.build());
+    }
+    return out;
+  }
+
+  private List<FilterChain> portChains(InboundPort p) {
+    String cluster = "inbound|" + p.targetPort() + "||";
+    String name = p.bind() + "_" + p.targetPort();
+    List<FilterChain> out = new ArrayList<>();
+    for (ChainOption o : options(p.protocol(), false)) {
+      Filter filter;
+      if (o.http()) {
+        filter =
+            HttpConnectionManagers.withRouteConfig(
+                ListenerClass.SIDECAR_INBOUND,
+                "inbound_" + name + ";",
+                routeConfig(cluster, p.servicePort(), p.hostname()),
+                p.protocol(),
+                proxy,
+                push);
+      } else {
+        filter = Filters.tcpProxy(cluster, cluster);
+      }
+      FilterChain.Builder c =
+          FilterChain.newBuilder()
+              .setFilterChainMatch(match(p.targetPort(), o))
+              .addFilters(filter)
+              .setName(name);
+      if (p.metadata() != null) {
+        c.setMetadata(p.metadata());
+      }
+      if (o.tls() != null) {
+        c.setTransportSocket(DownstreamTls.transportSocket(o.tls()));
+      }
+      out.add(c.build());
+    }
+    return out;
+  }
+
+  private static FilterChainMatch match(int port, ChainOption o) {
+    FilterChainMatch.Builder m = FilterChainMatch.newBuilder().setTransportProtocol(o.transport());
+    if (port > 0) {
+      m.setDestinationPort(UInt32Value.of(port));
+    }
+    return m.addAllApplicationProtocols(o.alpns()).build();
+  }
+
+  /**
+   * istiod's permissive-mode chain options: HTTP ports take mTLS (any Istio ALPN) or plaintext; TCP
+   * ports also pass through TLS that is not Istio's; a port of unknown protocol gets both sets,
+   * HTTP told apart by ALPN or by the HTTP inspector. The passthrough chains (port 0) are "unknown
+   * protocol".
+   */
+  private List<ChainOption> options(Protocol protocol, boolean passthrough) {
+    DownstreamTlsContext httpTls =
+        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.HTTP_ALPNS);
+    DownstreamTlsContext tcpTls =
+        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.TCP_ALPNS);
+    if (passthrough || protocol == Protocol.UNSUPPORTED) {
+      return List.of(
+          new ChainOption(Filters.TLS, Filters.MTLS_HTTP_ALPNS, true, httpTls),
+          new ChainOption(Filters.RAW_BUFFER, Filters.PLAINTEXT_HTTP_ALPNS, true, null),
+          new ChainOption(Filters.TLS, Filters.MTLS_TCP_ALPNS, false, tcpTls),
+          new ChainOption(Filters.RAW_BUFFER, List.of(), false, null),
+          new ChainOption(Filters.TLS, List.of(), false, null));
+    }
+    if (protocol.isHttp()) {
+      return List.of(
+          new ChainOption(Filters.TLS, Filters.ALL_ISTIO_MTLS_ALPNS, true, httpTls),
+          new ChainOption(Filters.RAW_BUFFER, List.of(), true, null));
+    }
+    return List.of(
+        new ChainOption(Filters.TLS, Filters.ALL_ISTIO_MTLS_ALPNS, false, tcpTls),
+        new ChainOption(Filters.TLS, List.of(), false, null),
+        new ChainOption(Filters.RAW_BUFFER, List.of(), false, null));
+  }
+
+  /**
+   * The inline route of an inbound HTTP chain: everything to the inbound cluster, no timeout,
+   * retried only when the connection failed before the request was sent.
+   */
+  static RouteConfiguration routeConfig(String cluster, int servicePort, String hostname) {
+    Route route =
+        Route.newBuilder()
+            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+            .setRoute(
+                RouteAction.newBuilder()
+                    .setCluster(cluster)
+                    .setTimeout(Duration.getDefaultInstance())
+                    .setRetryPolicy(
+                        RetryPolicy.newBuilder()
+                            .setRetryOn("reset-before-request")
+                            .setNumRetries(UInt32Value.of(2)))
+                    .setMaxStreamDuration(
+                        RouteAction.MaxStreamDuration.newBuilder()
+                            .setMaxStreamDuration(Duration.getDefaultInstance())
+                            .setGrpcTimeoutHeaderMax(Duration.getDefaultInstance())))
+            .setDecorator(Decorator.newBuilder().setOperation(hostname + ":" + servicePort + "/*"))
+            .setName("default")
+            .build();
+    return RouteConfiguration.newBuilder()
+        .setName(cluster)
+        .addVirtualHosts(
+            VirtualHost.newBuilder()
+                .setName("inbound|http|" + servicePort)
+                .addDomains("*")
+                .addRoutes(route))
+        .setValidateClusters(BoolValue.of(false))
+        .build();
+  }
+}

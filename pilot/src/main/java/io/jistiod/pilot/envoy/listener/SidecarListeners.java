@@ -1,0 +1,83 @@
+package io.jistiod.pilot.envoy.listener;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every listener of a sidecar: the outbound ones, {@code virtualOutbound} (15001) that receives all
+ * redirected outbound connections and hands them over by original destination, and {@code
+ * virtualInbound} (15006).
+ */
+final class SidecarListeners {
+  static final String VIRTUAL_OUTBOUND = "virtualOutbound";
+
+  private SidecarListeners() {}
+
+  static List<Listener> build(Proxy proxy, PushContext push) {
+    List<Listener> out = new ArrayList<>();
+    List<Filter> fallthrough = List.of(catchAll(proxy, push));
+    for (OutboundEntry e : new OutboundListenerBuilder(proxy, push).build()) {
+      out.add(e.toListener(proxy, push, fallthrough));
+    }
+    out.add(virtualOutbound(proxy, push));
+    out.add(new InboundListenerBuilder(proxy, push).build());
+    return out;
+  }
+
+  static Listener virtualOutbound(Proxy proxy, PushContext push) {
+    int port = push.meshConfig().getProxyListenPort();
+    FilterChain blackhole =
+        FilterChain.newBuilder()
+            .setName("virtualOutbound-blackhole")
+            .setFilterChainMatch(
+                FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+            .addFilters(Filters.tcpProxy(Filters.BLACKHOLE_CLUSTER, Filters.BLACKHOLE_CLUSTER))
+            .build();
+    FilterChain catchAll =
+        FilterChain.newBuilder()
+            .setName("virtualOutbound-catchall-tcp")
+            .addFilters(catchAll(proxy, push))
+            .build();
+    return Listener.newBuilder()
+        .setName(VIRTUAL_OUTBOUND)
+        .setAddress(InboundListenerBuilder.address(OutboundListenerBuilder.WILDCARD, port))
+        .setUseOriginalDst(BoolValue.of(true))
+        .addFilterChains(blackhole)
+        .addFilterChains(catchAll)
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
+        .build();
+  }
+
+  /**
+   * Where traffic to unknown destinations goes: through (ALLOW_ANY, the default) or nowhere
+   * (REGISTRY_ONLY). A Sidecar's own outboundTrafficPolicy wins over the mesh's.
+   */
+  static Filter catchAll(Proxy proxy, PushContext push) {
+    MeshConfig.OutboundTrafficPolicy.Mode mode =
+        push.meshConfig().getOutboundTrafficPolicy().getMode();
+    Sidecar sidecar = push.sidecarFor(proxy).map(c -> c.spec(Sidecar.class)).orElse(null);
+    if (sidecar != null && sidecar.hasOutboundTrafficPolicy()) {
+      mode =
+          sidecar.getOutboundTrafficPolicy().getMode().getNumber() == 0
+              ? MeshConfig.OutboundTrafficPolicy.Mode.REGISTRY_ONLY
+              : MeshConfig.OutboundTrafficPolicy.Mode.ALLOW_ANY;
+    }
+    String cluster =
+        mode == MeshConfig.OutboundTrafficPolicy.Mode.REGISTRY_ONLY
+            ? Filters.BLACKHOLE_CLUSTER
+            : Filters.PASSTHROUGH_CLUSTER;
+    return Filters.tcpProxy(cluster, cluster);
+  }
+}
