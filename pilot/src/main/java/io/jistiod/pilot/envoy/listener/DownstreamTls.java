@@ -107,12 +107,13 @@ final class DownstreamTls {
    * certificates against the credential's CA ({@code NAME-cacert}); ISTIO_MUTUAL uses the gateway's
    * own workload certificate and the mesh root. Null for modes without termination.
    */
-  static DownstreamTlsContext gateway(ServerTLSSettings tls, MeshConfig mesh, boolean http) {
+  static DownstreamTlsContext gateway(
+      ServerTLSSettings tls, MeshConfig mesh, boolean tcpIstioMutual) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
-    if (http) {
-      common.addAllAlpnProtocols(HTTP_ALPNS);
+    common.addAllAlpnProtocols(tcpIstioMutual ? TCP_ALPNS : HTTP_ALPNS);
+    if (tls.getMode() != ServerTLSSettings.TLSmode.ISTIO_MUTUAL) {
+      tlsParams(tls).ifPresent(common::setTlsParams);
     }
-    tlsParams(tls).ifPresent(common::setTlsParams);
     DownstreamTlsContext.Builder out = DownstreamTlsContext.newBuilder();
     CertificateValidationContext.Builder sans = CertificateValidationContext.newBuilder();
     for (String san : tls.getSubjectAltNamesList()) {
