@@ -1,6 +1,5 @@
 package io.jistiod.pilot.envoy.listener;
 
-import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -11,18 +10,12 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.Decorator;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
+import io.jistiod.pilot.envoy.route.InboundRouteConfigs;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -183,7 +176,8 @@ final class InboundListenerBuilder {
             HttpConnectionManagers.withRouteConfig(
                 ListenerClass.SIDECAR_INBOUND,
                 Filters.INBOUND_PASSTHROUGH_CLUSTER + ";",
-                routeConfig(Filters.INBOUND_PASSTHROUGH_CLUSTER, 0, ""),
+                InboundRouteConfigs.build(
+                    Filters.INBOUND_PASSTHROUGH_CLUSTER, "", 0, Protocol.UNSUPPORTED),
                 Protocol.UNSUPPORTED,
                 proxy,
                 push));
@@ -211,7 +205,7 @@ final class InboundListenerBuilder {
             HttpConnectionManagers.withRouteConfig(
                 ListenerClass.SIDECAR_INBOUND,
                 "inbound_" + name + ";",
-                routeConfig(cluster, p.servicePort(), p.hostname()),
+                InboundRouteConfigs.build(cluster, p.hostname(), p.servicePort(), p.protocol()),
                 p.protocol(),
                 proxy,
                 push);
@@ -270,39 +264,5 @@ final class InboundListenerBuilder {
         new ChainOption(Filters.TLS, Filters.ALL_ISTIO_MTLS_ALPNS, false, tcpTls),
         new ChainOption(Filters.TLS, List.of(), false, null),
         new ChainOption(Filters.RAW_BUFFER, List.of(), false, null));
-  }
-
-  /**
-   * The inline route of an inbound HTTP chain: everything to the inbound cluster, no timeout,
-   * retried only when the connection failed before the request was sent.
-   */
-  static RouteConfiguration routeConfig(String cluster, int servicePort, String hostname) {
-    Route route =
-        Route.newBuilder()
-            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-            .setRoute(
-                RouteAction.newBuilder()
-                    .setCluster(cluster)
-                    .setTimeout(Duration.getDefaultInstance())
-                    .setRetryPolicy(
-                        RetryPolicy.newBuilder()
-                            .setRetryOn("reset-before-request")
-                            .setNumRetries(UInt32Value.of(2)))
-                    .setMaxStreamDuration(
-                        RouteAction.MaxStreamDuration.newBuilder()
-                            .setMaxStreamDuration(Duration.getDefaultInstance())
-                            .setGrpcTimeoutHeaderMax(Duration.getDefaultInstance())))
-            .setDecorator(Decorator.newBuilder().setOperation(hostname + ":" + servicePort + "/*"))
-            .setName("default")
-            .build();
-    return RouteConfiguration.newBuilder()
-        .setName(cluster)
-        .addVirtualHosts(
-            VirtualHost.newBuilder()
-                .setName("inbound|http|" + servicePort)
-                .addDomains("*")
-                .addRoutes(route))
-        .setValidateClusters(BoolValue.of(false))
-        .build();
   }
 }
