@@ -4,8 +4,12 @@ import com.google.protobuf.BoolValue;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.OrMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPMatchRequest;
 import io.jistiod.galley.api.networking.v1alpha3.StringMatch;
 import java.util.ArrayList;
@@ -34,10 +38,20 @@ public final class HttpRouteMatches {
   public static RouteMatch translate(HTTPMatchRequest m, boolean caseSensitive) {
     RouteMatch.Builder b = RouteMatch.newBuilder().setPrefix("/");
     List<HeaderMatcher> headers = new ArrayList<>();
-    for (Map.Entry<String, StringMatch> h : m.getHeadersMap().entrySet()) {
-      headers.add(header(h.getKey(), h.getValue()));
+    for (Map.Entry<String, StringMatch> h : HttpRouteBuilder.sorted(m.getHeadersMap())) {
+      MetadataMatcher claim = jwtClaim(h.getKey(), h.getValue());
+      if (claim != null) {
+        b.addDynamicMetadata(claim);
+      } else {
+        headers.add(header(h.getKey(), h.getValue()));
+      }
     }
-    for (Map.Entry<String, StringMatch> h : m.getWithoutHeadersMap().entrySet()) {
+    for (Map.Entry<String, StringMatch> h : HttpRouteBuilder.sorted(m.getWithoutHeadersMap())) {
+      MetadataMatcher claim = jwtClaim(h.getKey(), h.getValue());
+      if (claim != null) {
+        b.addDynamicMetadata(claim.toBuilder().setInvert(true));
+        continue;
+      }
       HeaderMatcher.Builder inverted = header(h.getKey(), h.getValue()).toBuilder();
       inverted.setInvertMatch(true);
       if (!isPresentMatch(h.getValue())) {
@@ -89,6 +103,47 @@ public final class HttpRouteMatches {
         && m.getHeadersCount() == 0
         && m.getQueryParametersCount() == 0
         && m.getDynamicMetadataCount() == 0;
+  }
+
+  /**
+   * A {@code @request.auth.claims.a.b} (or {@code @request.auth.claims[a][b]}) "header": the JWT
+   * filter's verified payload, where a claim may be a string or a list of strings. Null for a real
+   * header.
+   */
+  static MetadataMatcher jwtClaim(String name, StringMatch value) {
+    String prefix = "@request.auth.claims";
+    if (!name.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+      return null;
+    }
+    String rest = name.substring(prefix.length());
+    List<String> claims;
+    if (rest.startsWith(".") && rest.length() > 1) {
+      claims = List.of(rest.substring(1).split("\\.", -1));
+    } else if (rest.startsWith("[") && rest.endsWith("]") && rest.length() > 2) {
+      claims = List.of(rest.substring(1, rest.length() - 1).split("\\]\\[", -1));
+    } else {
+      return null;
+    }
+    MetadataMatcher.Builder out =
+        MetadataMatcher.newBuilder()
+            .setFilter("envoy.filters.http.jwt_authn")
+            .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("payload"));
+    claims.forEach(c -> out.addPath(MetadataMatcher.PathSegment.newBuilder().setKey(c)));
+    StringMatcher sm = stringMatcher(value);
+    ValueMatcher v =
+        sm == null
+            ? ValueMatcher.newBuilder().setPresentMatch(true).build()
+            : ValueMatcher.newBuilder().setStringMatch(sm).build();
+    // a list claim matches when one of its entries does, a string claim when it does itself
+    out.setValue(
+        ValueMatcher.newBuilder()
+            .setOrMatch(
+                OrMatcher.newBuilder()
+                    .addValueMatchers(
+                        ValueMatcher.newBuilder()
+                            .setListMatch(ListMatcher.newBuilder().setOneOf(v)))
+                    .addValueMatchers(v)));
+    return out.build();
   }
 
   private static HeaderMatcher header(String name, StringMatch value) {

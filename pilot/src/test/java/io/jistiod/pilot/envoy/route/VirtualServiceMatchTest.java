@@ -178,4 +178,35 @@ class VirtualServiceMatchTest {
             "backend.shop.svc.cluster.local:8080/r.*",
             "backend:8080/*"); // a split has no single host: the VirtualService's name instead
   }
+
+  @Test
+  void jwtClaimsMatchTheJwtFiltersPayload() {
+    RouteMatch m =
+        match(
+            "- headers:\n    '@request.auth.claims.group': {exact: admin}\n"
+                + "  withoutHeaders:\n    '@request.auth.claims[org][id]': {exact: banned}");
+    assertThat(m.getHeadersList()).isEmpty();
+    assertThat(m.getDynamicMetadataList()).hasSize(2);
+    var group = m.getDynamicMetadata(0);
+    assertThat(group.getFilter()).isEqualTo("envoy.filters.http.jwt_authn");
+    assertThat(group.getPathList()).extracting(p -> p.getKey()).containsExactly("payload", "group");
+    assertThat(
+            group
+                .getValue()
+                .getOrMatch()
+                .getValueMatchers(0)
+                .getListMatch()
+                .getOneOf()
+                .getStringMatch()
+                .getExact())
+        .isEqualTo("admin");
+    assertThat(group.getValue().getOrMatch().getValueMatchers(1).getStringMatch().getExact())
+        .isEqualTo("admin");
+    assertThat(group.getInvert()).isFalse();
+    var org = m.getDynamicMetadata(1);
+    assertThat(org.getPathList())
+        .extracting(p -> p.getKey())
+        .containsExactly("payload", "org", "id");
+    assertThat(org.getInvert()).isTrue();
+  }
 }
