@@ -14,6 +14,7 @@ import io.grpc.testing.integration.Messages.LoadBalancerStatsResponse;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.it.support.EnvoyValidator;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestHost;
@@ -26,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -59,10 +59,12 @@ import org.junit.jupiter.api.io.TempDir;
  * thresholds from {@code tools/run_tests/run_xds_tests.py}) against our istiod in Kubernetes mode,
  * with grpc-java's own interop programs: {@code XdsTestServer} backends, each in a network
  * namespace of its own with its own hostname, and {@code XdsTestClient} as the proxyless client,
- * bootstrapped to istiod. Services, Pods and EndpointSlices go through the real kube-apiserver of
- * the e2e rig; the Istio config (VirtualService, DestinationRule) goes into a {@code --configDir}
- * folder for now, since istiod does not read Istio config from Kubernetes yet; it moves to kubectl
- * once that store lands.
+ * bootstrapped to istiod. istiod runs in Kubernetes mode only: Services, Pods, EndpointSlices and
+ * the Istio config (VirtualService, DestinationRule, from Istio's CRDs) all go through {@code
+ * kubectl apply} to the real kube-apiserver of the e2e rig. At each point where a case has
+ * converged, the resources istiod serves the client (LDS, RDS, CDS, EDS, fetched over ADS with the
+ * client's node identity) must pass Envoy's proto constraints (go-control-plane's {@code
+ * ValidateAll()}).
  *
  * <p>Scaled to a 2-core machine: 4 backends shared by all cases (restarted if a case stopped them),
  * blocks of 100 RPCs where the driver uses 10 x qps, 4-5 s status windows where it uses 10 s,
@@ -95,11 +97,14 @@ class XdsInteropE2ETest {
 
   private static final List<InteropBackend> backends = new ArrayList<>();
 
+  private static boolean crdsInstalled;
+
   @TempDir Path tmp;
   private Rig rig;
   private TestNamespace ns;
-  private Path configDir;
   private Istiod istiod;
+  private String clientZone;
+  private int validatedResources;
   private final List<InteropClient> clients = new ArrayList<>();
   private final Map<String, Collection<InteropBackend>> applied = new LinkedHashMap<>();
 
@@ -144,7 +149,28 @@ class XdsInteropE2ETest {
     for (InteropBackend b : backends) {
       b.awaitServing(Duration.ofSeconds(60));
     }
-    configDir = Files.createDirectories(tmp.resolve("config"));
+    installCrds(rig);
+  }
+
+  /** Istio's CRDs on the rig, once per run, so VirtualServices and DestinationRules apply. */
+  private static synchronized void installCrds(Rig rig) throws Exception {
+    if (crdsInstalled) {
+      return;
+    }
+    rig.kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        Rig.MODULE.resolve("../crds/crd-all.gen.yaml").toString());
+    for (String crd : List.of("virtualservices", "destinationrules")) {
+      rig.kubectl(
+          "wait",
+          "--for=condition=Established",
+          "--timeout=60s",
+          "crd/" + crd + ".networking.istio.io");
+    }
+    crdsInstalled = true;
   }
 
   @AfterEach
@@ -157,6 +183,14 @@ class XdsInteropE2ETest {
       istiod.close();
       istiod = null;
     }
+    // The rig has no controller-manager to empty a deleted namespace: remove the Istio config here.
+    rig.kubectl(
+        "delete",
+        "virtualservices.networking.istio.io,destinationrules.networking.istio.io",
+        "--all",
+        "--ignore-not-found",
+        "-n",
+        ns.name());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -533,8 +567,7 @@ class XdsInteropE2ETest {
         b ->
             Map.of(
                 "istio-locality", backends.indexOf(b) < 2 ? "region-a.zone-a" : "region-a.zone-b"));
-    writeConfig(
-        "dr.yaml",
+    applyConfig(
         destinationRule(
             """
             trafficPolicy:
@@ -583,8 +616,7 @@ class XdsInteropE2ETest {
         "server",
         backends.subList(0, 2),
         b -> Map.of("version", backends.indexOf(b) == 0 ? "a" : "b"));
-    writeConfig(
-        "dr.yaml",
+    applyConfig(
         destinationRule(
             """
             subsets:
@@ -712,7 +744,7 @@ class XdsInteropE2ETest {
       Map<String, String> cases,
       List<Set<String>> unaryTo,
       List<Set<String>> emptyTo)
-      throws IOException {
+      throws Exception {
     Set<String> both = new TreeSet<>(unaryTo.get(0));
     both.addAll(emptyTo.get(0));
     int i = 0;
@@ -735,6 +767,7 @@ class XdsInteropE2ETest {
               (System.nanoTime() - t0) / 1_000_000);
       System.out.println("[interop]   " + line);
       lines.add(line);
+      validateServed();
       i++;
     }
     report(testCase, cases.size() + " rule sets as expected:\n    " + String.join("\n    ", lines));
@@ -758,9 +791,8 @@ class XdsInteropE2ETest {
         .formatted(testcase, fault);
   }
 
-  private void circuitBreakers(int v1, int v2) throws IOException {
-    writeConfig(
-        "dr.yaml",
+  private void circuitBreakers(int v1, int v2) throws Exception {
+    applyConfig(
         destinationRule(
             """
             subsets:
@@ -793,7 +825,7 @@ class XdsInteropE2ETest {
     istiod =
         new Istiod(
             new IstiodOptions(
-                configDir,
+                null,
                 new KubernetesAccess(rig.kubeconfig()),
                 "cluster.local",
                 "cluster.local",
@@ -913,9 +945,8 @@ class XdsInteropE2ETest {
     }
   }
 
-  private void virtualService(String http) throws IOException {
-    writeConfig(
-        "vs.yaml",
+  private void virtualService(String http) throws Exception {
+    applyConfig(
         """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -938,19 +969,29 @@ class XdsInteropE2ETest {
         .formatted(ns.name(), spec.stripTrailing().indent(2));
   }
 
-  /** Replaces a file in the config folder atomically (istiod watches the folder). */
-  private void writeConfig(String file, String yaml) throws IOException {
-    Path staged = tmp.resolve(file + ".staged");
-    Files.writeString(staged, yaml, StandardCharsets.UTF_8);
-    Files.move(
-        staged,
-        configDir.resolve(file),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+  /** Istio config through the API server, as users apply it ({@code kubectl apply}). */
+  private void applyConfig(String yaml) throws Exception {
+    rig.apply(yaml);
+  }
+
+  /**
+   * Fetches what istiod serves the client now (its listener, routes, clusters and endpoints, with
+   * its node identity) and fails unless every resource passes Envoy's proto constraints.
+   */
+  private void validateServed() throws Exception {
+    List<com.google.protobuf.Any> served =
+        ServedConfig.fetch(
+            istiod.grpcPort(),
+            ServedConfig.node(ns.name(), "region-a", clientZone),
+            fqdn("server") + ":" + SERVICE_PORT);
+    assertThat(served).as("resources istiod serves the client").isNotEmpty();
+    EnvoyValidator.get().assertValid(served);
+    validatedResources += served.size();
   }
 
   /** grpc-java's XdsTestClient dialling the service "server"; {@code zone}: node locality. */
   private InteropDriver javaClient(String zone, int qps, String... args) throws Exception {
+    clientZone = zone;
     Path bootstrap = InteropClient.bootstrap(tmp, istiod.grpcPort(), ns.name(), "region-a", zone);
     InteropClient c =
         InteropClient.java(
@@ -1002,7 +1043,15 @@ class XdsInteropE2ETest {
     return bs.stream().map(InteropBackend::hostname).collect(Collectors.toList());
   }
 
-  private static void report(String testCase, String figures) {
-    System.out.println("[interop] PASS " + testCase + ": " + figures);
+  private void report(String testCase, String figures) throws Exception {
+    validateServed();
+    System.out.println(
+        "[interop] PASS "
+            + testCase
+            + ": "
+            + figures
+            + " [Envoy constraints: "
+            + validatedResources
+            + " served resources valid]");
   }
 }
