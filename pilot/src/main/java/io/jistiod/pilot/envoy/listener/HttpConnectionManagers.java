@@ -230,11 +230,11 @@ final class HttpConnectionManagers {
             "service.istio.io/canonical-name",
             labels.getOrDefault("app", proxy.metadata().workloadName()));
     String meshId = metadataString(proxy, "MESH_ID", mesh.getTrustDomain());
-    tags.add(literal("istio.canonical_revision", revision));
-    tags.add(literal("istio.canonical_service", service));
-    tags.add(literal("istio.cluster_id", proxy.metadata().clusterId()));
-    tags.add(literal("istio.mesh_id", meshId));
-    tags.add(literal("istio.namespace", proxy.configNamespace()));
+    addLiteral(tags, "istio.canonical_revision", revision);
+    addLiteral(tags, "istio.canonical_service", service);
+    addLiteral(tags, "istio.cluster_id", proxy.metadata().clusterId());
+    addLiteral(tags, "istio.mesh_id", meshId);
+    addLiteral(tags, "istio.namespace", proxy.configNamespace());
     return Tracing.newBuilder()
         .setClientSampling(Percent.newBuilder().setValue(100))
         .setRandomSampling(Percent.newBuilder().setValue(sampling))
@@ -243,11 +243,19 @@ final class HttpConnectionManagers {
         .build();
   }
 
-  private static CustomTag literal(String tag, String value) {
-    return CustomTag.newBuilder()
-        .setTag(tag)
-        .setLiteral(CustomTag.Literal.newBuilder().setValue(value))
-        .build();
+  /**
+   * Envoy rejects a literal tag with an empty value (and with it the whole listener), so a tag
+   * whose value the proxy did not send (e.g. no CLUSTER_ID in its metadata) is left out.
+   */
+  private static void addLiteral(List<CustomTag> tags, String tag, String value) {
+    if (value == null || value.isEmpty()) {
+      return;
+    }
+    tags.add(
+        CustomTag.newBuilder()
+            .setTag(tag)
+            .setLiteral(CustomTag.Literal.newBuilder().setValue(value))
+            .build());
   }
 
   static String metadataString(Proxy proxy, String key, String fallback) {
