@@ -1,0 +1,234 @@
+package io.jistiod.it.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jistiod.istiod.Istiod;
+import io.jistiod.istiod.IstiodOptions;
+import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.security.SecurityOptions;
+import io.jistiod.it.support.DeltaAdsClient;
+import io.jistiod.it.support.EnvoyValidator;
+import io.jistiod.it.support.PilotAgent;
+import io.jistiod.it.support.Rig;
+import io.jistiod.it.support.RigExtension;
+import io.jistiod.it.support.TestNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sidecar as istio/proxyv2 runs it, minus Envoy itself (there is no Envoy binary here): Istio's
+ * real pilot-agent in sidecar mode gets its certificate from our CA, writes Envoy's bootstrap and
+ * serves xDS on its socket; the test then plays Envoy, with the node the agent wrote into the
+ * bootstrap, over delta ADS (Envoy's mode under pilot-agent) through the agent to istiod. The
+ * listeners, clusters, routes and endpoints that come back are the Envoy config for that pod, and
+ * each passes Envoy's own proto constraints.
+ */
+@Tag("e2e")
+@ExtendWith(RigExtension.class)
+class SidecarAgentE2ETest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String POD_IP = "10.251.0.5";
+
+  @TempDir Path tmp;
+  private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() {
+    Collections.reverse(cleanup);
+    for (AutoCloseable c : cleanup) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.out.println("cleanup: " + e);
+      }
+    }
+  }
+
+  @Test
+  void envoyBehindPilotAgentGetsItsConfigOverDeltaAds(Rig rig, TestNamespace ns) throws Exception {
+    assumeTrue(
+        PilotAgent.available(), "pilot-agent not built: integration-tests/cluster/build-istio.sh");
+    String n = ns.name();
+    Istiod istiod =
+        new Istiod(
+            IstiodOptions.defaults(null)
+                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                .withSecurity(
+                    SecurityOptions.fromEnvironment(k -> null)
+                        .withSecureGrpcAddr("127.0.0.1:0")
+                        .withNamespace(n)
+                        .withRootCaDir(tmp.resolve("no-cacerts"))));
+    cleanup.add(istiod);
+    istiod.start();
+
+    rig.kubectl("create", "serviceaccount", "web", "-n", n);
+    rig.apply(
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: %1$s}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-1, namespace: %1$s, labels: {app: web, version: v1}}
+        spec:
+          serviceAccountName: web
+          containers: [{name: web, image: web}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: web-1
+          namespace: %1$s
+          labels: {kubernetes.io/service-name: web}
+        addressType: IPv4
+        ports: [{name: http, port: 8080, protocol: TCP}]
+        endpoints:
+        - addresses: [%2$s]
+          conditions: {ready: true}
+          targetRef: {kind: Pod, name: web-1, namespace: %1$s}
+        """
+            .formatted(n, POD_IP));
+    rig.client()
+        .pods()
+        .inNamespace(n)
+        .withName("web-1")
+        .editStatus(
+            p ->
+                new PodBuilder(p)
+                    .editOrNewStatus()
+                    .withPhase("Running")
+                    .withPodIP(POD_IP)
+                    .withPodIPs(new PodIP(POD_IP))
+                    .endStatus()
+                    .build());
+
+    Path fakeEnvoy = tmp.resolve("envoy");
+    Files.writeString(fakeEnvoy, "#!/bin/sh\nexec sleep 600\n");
+    Files.setPosixFilePermissions(fakeEnvoy, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String token = rig.kubectl("create", "token", "web", "-n", n, "--audience", "istio-ca").strip();
+    PilotAgent agent =
+        PilotAgent.startSidecar(
+            tmp.resolve("agent"),
+            istiod.secureGrpcPort(),
+            "istiod." + n + ".svc",
+            n,
+            "web-1",
+            "web",
+            token,
+            publishedRoot(rig, n),
+            POD_IP,
+            "{\"app\":\"web\",\"version\":\"v1\"}",
+            fakeEnvoy);
+    cleanup.add(agent);
+    try {
+      Awaitility.await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(100))
+          .failFast("pilot-agent exited", () -> !agent.alive())
+          .until(() -> Files.exists(agent.envoyBootstrap()) && Files.exists(agent.xdsSocket()));
+    } catch (RuntimeException e) {
+      throw new AssertionError("pilot-agent did not get ready; its log:\n" + agent.log(), e);
+    }
+
+    JsonNode bootstrapNode = JSON.readTree(agent.envoyBootstrap().toFile()).path("node");
+    Node.Builder node = Node.newBuilder();
+    JsonFormat.parser().ignoringUnknownFields().merge(bootstrapNode.toString(), node);
+    assertThat(node.getId())
+        .isEqualTo("sidecar~" + POD_IP + "~web-1." + n + "~" + n + ".svc.cluster.local");
+
+    EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(new DomainSocketAddress(agent.xdsSocket().toString()))
+            .channelType(EpollDomainSocketChannel.class)
+            .eventLoopGroup(group)
+            .usePlaintext()
+            .build();
+    cleanup.add(() -> group.shutdownGracefully().await(5, TimeUnit.SECONDS));
+    cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    DeltaAdsClient envoy = new DeltaAdsClient(channel, node.build());
+    cleanup.add(envoy);
+
+    String host = "web." + n + ".svc.cluster.local";
+    String outbound = "outbound|80||" + host;
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .failFast("ADS stream failed: " + envoy.error(), () -> envoy.error() != null)
+        .untilAsserted(
+            () -> {
+              assertThat(envoy.resources(DeltaAdsClient.LDS))
+                  .containsKeys("virtualOutbound", "virtualInbound", "0.0.0.0_80");
+              assertThat(envoy.resources(DeltaAdsClient.CDS))
+                  .containsKeys(outbound, "BlackHoleCluster", "PassthroughCluster");
+              assertThat(envoy.resources(DeltaAdsClient.RDS)).containsKey("80");
+              assertThat(envoy.resources(DeltaAdsClient.EDS)).containsKey(outbound);
+            });
+
+    RouteConfiguration routes =
+        envoy.resources(DeltaAdsClient.RDS).get("80").unpack(RouteConfiguration.class);
+    assertThat(routes.getVirtualHostsList())
+        .anySatisfy(vh -> assertThat(vh.getDomainsList()).contains(host));
+    ClusterLoadAssignment endpoints =
+        envoy.resources(DeltaAdsClient.EDS).get(outbound).unpack(ClusterLoadAssignment.class);
+    assertThat(endpoints.getEndpointsList())
+        .flatMap(l -> l.getLbEndpointsList())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getEndpoint().getAddress().getSocketAddress().getAddress())
+                  .isEqualTo(POD_IP);
+              assertThat(e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+                  .isEqualTo(8080);
+            });
+    EnvoyValidator.get().assertValid(envoy.all());
+  }
+
+  private static String publishedRoot(Rig rig, String namespace) {
+    return Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              ConfigMap cm =
+                  rig.client()
+                      .configMaps()
+                      .inNamespace(namespace)
+                      .withName("istio-ca-root-cert")
+                      .get();
+              return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
+            },
+            root -> root != null);
+  }
+}
