@@ -4,8 +4,13 @@ package io.jistiod.pilot.model;
 public enum Resolution {
   /** Endpoints are known addresses, served over EDS. */
   STATIC,
-  /** Endpoints are DNS names resolved by the proxy. */
+  /** Endpoints are DNS names resolved by the proxy, every address used. */
   DNS,
+  /**
+   * Endpoints are DNS names resolved by the proxy, one address used at a time (ServiceEntry {@code
+   * DNS_ROUND_ROBIN}); treat like {@link #DNS} unless the difference matters.
+   */
+  DNS_ROUND_ROBIN,
   /** Traffic goes to the address the client asked for. */
   PASSTHROUGH
 }

@@ -131,8 +131,9 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
       case STATIC:
         return Resolution.STATIC;
       case DNS:
-      case DNS_ROUND_ROBIN:
         return Resolution.DNS;
+      case DNS_ROUND_ROBIN:
+        return Resolution.DNS_ROUND_ROBIN;
       default:
         return Resolution.PASSTHROUGH;
     }

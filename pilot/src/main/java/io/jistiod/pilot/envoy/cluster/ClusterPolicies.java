@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.type.v3.Percent;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.ConnectionPoolSettings;
 import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.pilot.model.Protocol;
 
 /**
@@ -39,11 +40,28 @@ final class ClusterPolicies {
 
   /** Connection pool settings (null = none) over the mesh defaults; inbound and outbound. */
   static void applyConnectionPool(
-      MeshConfig mesh, ClusterDraft draft, ConnectionPoolSettings settings) {
+      MeshConfig mesh,
+      ClusterDraft draft,
+      ConnectionPoolSettings settings,
+      TrafficPolicy.RetryBudget retryBudget) {
     if (settings == null) {
       settings = ConnectionPoolSettings.getDefaultInstance();
     }
     CircuitBreakers.Thresholds.Builder threshold = defaultThresholds();
+    if (retryBudget != null) {
+      // Envoy's defaults made explicit, as istiod does: 20% of active requests, at least 3
+      threshold.setRetryBudget(
+          CircuitBreakers.Thresholds.RetryBudget.newBuilder()
+              .setBudgetPercent(
+                  Percent.newBuilder()
+                      .setValue(
+                          retryBudget.hasPercent() ? retryBudget.getPercent().getValue() : 20))
+              .setMinRetryConcurrency(
+                  UInt32Value.of(
+                      retryBudget.getMinRetryConcurrency() > 0
+                          ? retryBudget.getMinRetryConcurrency()
+                          : 3)));
+    }
     Duration idleTimeout = null;
     int maxRequestsPerConnection = 0;
     int maxConcurrentStreams = 0;

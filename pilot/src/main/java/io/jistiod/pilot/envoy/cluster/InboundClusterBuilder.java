@@ -204,7 +204,12 @@ final class InboundClusterBuilder {
         }
       }
     }
-    ClusterPolicies.applyConnectionPool(mesh, draft, pool);
+    // the Sidecar's inbound pool settles what the rules cannot (several services on one port)
+    ConnectionPoolSettings sidecarPool = sidecarPool(clusterPort);
+    if (sidecarPool != null) {
+      pool = sidecarPool;
+    }
+    ClusterPolicies.applyConnectionPool(mesh, draft, pool, null);
     if (c.getType() == Cluster.DiscoveryType.ORIGINAL_DST) {
       c.setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
     }
@@ -213,6 +218,20 @@ final class InboundClusterBuilder {
           BindConfig.newBuilder().setSourceAddress(socket(PASSTHROUGH_BIND, 0)));
     }
     return draft.build();
+  }
+
+  /** The Sidecar ingress listener's pool for the port, else the Sidecar's inbound pool. */
+  private ConnectionPoolSettings sidecarPool(int port) {
+    Sidecar sidecar = push.sidecarFor(proxy).map(c -> c.spec(Sidecar.class)).orElse(null);
+    if (sidecar == null) {
+      return null;
+    }
+    for (IstioIngressListener in : sidecar.getIngressList()) {
+      if (in.getPort().getNumber() == port && in.hasConnectionPool()) {
+        return in.getConnectionPool();
+      }
+    }
+    return sidecar.hasInboundConnectionPool() ? sidecar.getInboundConnectionPool() : null;
   }
 
   private static Address address(String host, int port) {

@@ -125,7 +125,8 @@ final class OutboundClusterBuilder {
     ClusterPolicies.applyConnectionPool(
         mesh,
         draft,
-        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null);
+        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null,
+        policy != null && policy.hasRetryBudget() ? policy.getRetryBudget() : null);
     if (ClusterPolicies.shouldUpgradeToHttp2(
         port.protocol(),
         mesh,
@@ -152,6 +153,9 @@ final class OutboundClusterBuilder {
               ServiceAttributes.EXTERNAL.equals(service.attributes().registry()),
               sidecar,
               rule != null && rule.hasWorkloadSelector()));
+      if (policy != null && policy.hasProxyProtocol()) {
+        UpstreamTls.wrapInProxyProtocol(c, policy.getProxyProtocol());
+      }
     }
     if (c.getType() == Cluster.DiscoveryType.ORIGINAL_DST) {
       c.setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
@@ -188,6 +192,9 @@ final class OutboundClusterBuilder {
   Cluster.DiscoveryType discoveryType(Service service) {
     if (service.resolution() == Resolution.DNS) {
       return Cluster.DiscoveryType.STRICT_DNS;
+    }
+    if (service.resolution() == Resolution.DNS_ROUND_ROBIN) {
+      return Cluster.DiscoveryType.LOGICAL_DNS;
     }
     if (service.resolution() == Resolution.PASSTHROUGH && sidecar) {
       // a gateway has no original destination to use, so it load balances over EDS

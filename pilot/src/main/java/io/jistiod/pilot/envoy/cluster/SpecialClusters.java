@@ -76,7 +76,7 @@ final class SpecialClusters {
             .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
             .putTypedExtensionProtocolOptions(ClusterDraft.HTTP_OPTIONS, Any.pack(options))
             .setAltStatName(PASSTHROUGH + ";");
-    ClusterPolicies.applyConnectionPool(mesh, new ClusterDraft(c), null);
+    ClusterPolicies.applyConnectionPool(mesh, new ClusterDraft(c), null, null);
     return c;
   }
 }

@@ -5,7 +5,9 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.ProxyProtocolConfig;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -13,6 +15,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import java.util.List;
 
 /**
@@ -87,6 +90,40 @@ final class UpstreamTls {
     } else {
       draft.cluster.setTransportSocket(socket);
     }
+  }
+
+  /**
+   * Sends a PROXY protocol header first: wraps the cluster's transport socket, each of its matches,
+   * or plaintext when it has none.
+   */
+  static void wrapInProxyProtocol(Cluster.Builder c, TrafficPolicy.ProxyProtocol pp) {
+    ProxyProtocolConfig.Version version =
+        pp.getVersion() == TrafficPolicy.ProxyProtocol.VERSION.V2
+            ? ProxyProtocolConfig.Version.V2
+            : ProxyProtocolConfig.Version.V1;
+    if (!c.hasTransportSocket() && c.getTransportSocketMatchesCount() == 0) {
+      c.setTransportSocket(proxyProtocol(version, rawBuffer()));
+      return;
+    }
+    if (c.hasTransportSocket()) {
+      c.setTransportSocket(proxyProtocol(version, c.getTransportSocket()));
+    }
+    for (Cluster.TransportSocketMatch.Builder m : c.getTransportSocketMatchesBuilderList()) {
+      m.setTransportSocket(proxyProtocol(version, m.getTransportSocket()));
+    }
+  }
+
+  private static TransportSocket proxyProtocol(
+      ProxyProtocolConfig.Version version, TransportSocket inner) {
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.upstream_proxy_protocol")
+        .setTypedConfig(
+            Any.pack(
+                ProxyProtocolUpstreamTransport.newBuilder()
+                    .setConfig(ProxyProtocolConfig.newBuilder().setVersion(version))
+                    .setTransportSocket(inner)
+                    .build()))
+        .build();
   }
 
   static TransportSocket rawBuffer() {

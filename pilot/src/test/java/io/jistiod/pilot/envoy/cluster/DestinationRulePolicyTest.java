@@ -231,4 +231,58 @@ class DestinationRulePolicyTest {
     assertThat(c.getCircuitBreakers().getThresholds(0).getMaxConnections().getValue()).isEqualTo(3);
     assertThat(c.getLbPolicy()).isEqualTo(Cluster.LbPolicy.CLUSTER_PROVIDED);
   }
+
+  @Test
+  void retryBudgetGoesOnTheThresholdsWithEnvoysDefaultsMadeExplicit() throws Exception {
+    Cluster c = withRule("trafficPolicy: {retryBudget: {minRetryConcurrency: 5}}").get(CART_80);
+    var budget = c.getCircuitBreakers().getThresholds(0).getRetryBudget();
+    assertThat(budget.getBudgetPercent().getValue()).isEqualTo(20.0);
+    assertThat(budget.getMinRetryConcurrency().getValue()).isEqualTo(5);
+  }
+
+  @Test
+  void proxyProtocolWrapsEveryTransportSocket() throws Exception {
+    Cluster c = withRule("trafficPolicy: {proxyProtocol: {version: V2}}").get(CART_80);
+    // auto mTLS matches are each wrapped
+    assertThat(c.getTransportSocketMatchesList())
+        .allSatisfy(
+            m ->
+                assertThat(m.getTransportSocket().getName())
+                    .isEqualTo("envoy.transport_sockets.upstream_proxy_protocol"));
+    var pp =
+        c.getTransportSocketMatches(0)
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.proxy_protocol.v3
+                    .ProxyProtocolUpstreamTransport.class);
+    assertThat(pp.getConfig().getVersion())
+        .isEqualTo(io.envoyproxy.envoy.config.core.v3.ProxyProtocolConfig.Version.V2);
+    assertThat(pp.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+  }
+
+  @Test
+  void sidecarInboundConnectionPoolOverridesTheRules() throws Exception {
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: client, namespace: shop}
+            spec:
+              host: client
+              trafficPolicy: {connectionPool: {tcp: {maxConnections: 3}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: shop}
+            spec:
+              inboundConnectionPool: {tcp: {maxConnections: 11}}
+            """);
+    Cluster c =
+        EnvoyMeshes.clusters(istiod, EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode()))
+            .get("inbound|8080||");
+    assertThat(c.getCircuitBreakers().getThresholds(0).getMaxConnections().getValue())
+        .isEqualTo(11);
+  }
 }

@@ -300,4 +300,25 @@ class EnvoyClusterGeneratorTest {
     var rb = b.stream().filter(r -> r.name().equals(CART_80)).findFirst().orElseThrow();
     assertThat(ra).isSameAs(rb);
   }
+
+  @Test
+  void dnsRoundRobinBecomesLogicalDns() throws Exception {
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: rr, namespace: shop}
+            spec:
+              hosts: [rr.example.com]
+              location: MESH_EXTERNAL
+              resolution: DNS_ROUND_ROBIN
+              ports: [{name: http, number: 80, protocol: HTTP}]
+            """);
+    Cluster c =
+        EnvoyMeshes.clusters(istiod, EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode()))
+            .get("outbound|80||rr.example.com");
+    assertThat(c.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
+    assertThat(c.getLoadAssignment().getEndpointsCount()).isEqualTo(1);
+  }
 }
