@@ -87,7 +87,8 @@ public final class TrafficPolicies {
     if (base == null) {
       return subsetPolicy;
     }
-    TrafficPolicy.Builder b = base.toBuilder().clearPortLevelSettings();
+    // istiod's merge copies only these sections: a retry budget does not survive into a subset
+    TrafficPolicy.Builder b = base.toBuilder().clearPortLevelSettings().clearRetryBudget();
     if (subsetPolicy.hasConnectionPool() || subsetPortLevel) {
       b.clearConnectionPool();
       if (subsetPolicy.hasConnectionPool()) {

@@ -102,7 +102,9 @@ final class UpstreamTls {
             ? ProxyProtocolConfig.Version.V2
             : ProxyProtocolConfig.Version.V1;
     if (!c.hasTransportSocket() && c.getTransportSocketMatchesCount() == 0) {
-      c.setTransportSocket(proxyProtocol(version, rawBuffer()));
+      // istiod names this inner socket by its short name
+      TransportSocket plain = rawBuffer().toBuilder().setName("raw_buffer").build();
+      c.setTransportSocket(proxyProtocol(version, plain));
       return;
     }
     if (c.hasTransportSocket()) {
