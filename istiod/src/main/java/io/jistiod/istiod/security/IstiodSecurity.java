@@ -89,6 +89,7 @@ public final class IstiodSecurity implements AutoCloseable {
   private SecureGrpcServer server;
   private RootCertPublisher publisher;
   private String caSource;
+  private Supplier<Optional<String>> servingRoots = Optional::empty;
 
   private IstiodSecurity() {}
 
@@ -278,17 +279,33 @@ public final class IstiodSecurity implements AutoCloseable {
       issued.start();
     }
     if (caFile == null) {
+      if (certFile == null) {
+        servingRoots = () -> ca.current().map(CaKeyMaterial::rootBundlePem);
+      } else {
+        log.warn(
+            "--tlsCertFile {} without --caCertFile: no roots to publish for it, so the validation"
+                + " webhook's caBundle cannot be set",
+            certFile);
+      }
       return () -> ca.current().map(CaKeyMaterial::rootBundle).orElse(List.of());
     }
     List<X509Certificate> roots;
+    String rootsPem;
     try {
-      roots = Pem.parseCertificates(Files.readString(caFile, StandardCharsets.UTF_8));
+      rootsPem = Files.readString(caFile, StandardCharsets.UTF_8);
+      roots = Pem.parseCertificates(rootsPem);
     } catch (IOException | InvalidKeyMaterialException e) {
       throw new IOException("--caCertFile " + caFile + ": " + e.getMessage(), e);
     }
     if (roots.isEmpty()) {
       throw new IOException("--caCertFile " + caFile + ": no certificate in it");
     }
+    // An external serving certificate is verified with the roots given for it, not with the CA's
+    // (Istio publishes the --caCertFile bundle); istiod's own certificate with the CA's roots.
+    servingRoots =
+        certFile != null
+            ? () -> Optional.of(rootsPem)
+            : () -> ca.current().map(CaKeyMaterial::rootBundlePem);
     return () -> roots;
   }
 
@@ -312,6 +329,16 @@ public final class IstiodSecurity implements AutoCloseable {
   /** The certificate 15012 serves now. */
   public Optional<ServingCertificate> servingCertificate() {
     return servingKeys == null ? Optional.empty() : servingKeys.current();
+  }
+
+  /**
+   * The PEM roots a client needs to verify the certificate istiod serves, as the validation
+   * webhook's {@code caBundle}: the {@code --caCertFile} bundle when the certificate comes from
+   * files ({@code --tlsCertFile}, or the well-known cert-manager mount), else the CA's roots. Empty
+   * for a certificate from files without a CA file.
+   */
+  public Optional<String> servingRootsPem() {
+    return servingRoots.get();
   }
 
   /** Whether the root publisher (Kubernetes mode only) has its informers synced. */

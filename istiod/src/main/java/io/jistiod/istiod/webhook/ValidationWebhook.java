@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * Config validation in istiod: the HTTPS webhook port and, in Kubernetes mode, the controller that
  * keeps the ValidatingWebhookConfigurations pointing at it.
  *
- * <p>The certificate: with istiod's CA on, the serving certificate the CA issues for istiod's DNS
- * names (renewed in place), and the CA's roots as {@code caBundle}. With the CA off, a root and a
- * serving certificate made in memory at start (DNS names of istiod plus {@code localhost}, IP
- * {@code 127.0.0.1} and {@code ::1}), the root as {@code caBundle}.
+ * <p>The certificate: with istiod's CA on, istiod's serving certificate (the one the CA issues for
+ * istiod's DNS names, renewed in place, with the CA's roots as {@code caBundle}; or one from files,
+ * {@code --tlsCertFile}, with the {@code --caCertFile} roots as {@code caBundle}). With the CA off,
+ * a root and a serving certificate made in memory at start (DNS names of istiod plus {@code
+ * localhost}, IP {@code 127.0.0.1} and {@code ::1}), the root as {@code caBundle}.
  */
 public final class ValidationWebhook implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ValidationWebhook.class);
@@ -43,6 +44,7 @@ public final class ValidationWebhook implements AutoCloseable {
   private ValidationWebhookServer server;
   private ValidatingWebhookController controller;
   private String certificateSource;
+  private Supplier<String> caBundle = () -> null;
 
   private ValidationWebhook() {}
 
@@ -85,10 +87,9 @@ public final class ValidationWebhook implements AutoCloseable {
       MeterRegistry metrics)
       throws IOException {
     Supplier<ServingCertificate> serving;
-    Supplier<String> caBundle;
     if (security != null) {
       serving = () -> security.servingCertificate().orElse(null);
-      caBundle = () -> security.ca().current().map(CaKeyMaterial::rootBundlePem).orElse(null);
+      caBundle = () -> security.servingRootsPem().orElse(null);
       certificateSource = "istiod's serving certificate from " + security.describe();
     } else {
       List<String> dns =
@@ -153,6 +154,11 @@ public final class ValidationWebhook implements AutoCloseable {
   /** The controller, or null when it does not run (standalone mode, or turned off). */
   public ValidatingWebhookController controller() {
     return controller;
+  }
+
+  /** The PEM roots patched into the configurations' {@code caBundle} now; null when unknown. */
+  public String caBundle() {
+    return caBundle.get();
   }
 
   public String certificateSource() {
