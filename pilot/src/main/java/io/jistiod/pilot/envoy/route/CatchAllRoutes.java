@@ -26,7 +26,7 @@ final class CatchAllRoutes {
   static final String BLOCK_ALL = "block_all";
   static final String PASSTHROUGH_CLUSTER = "PassthroughCluster";
 
-  static VirtualHost virtualHost(Proxy proxy, PushContext push) {
+  static VirtualHost virtualHost(Proxy proxy, PushContext push, boolean attemptCount) {
     OutboundTrafficPolicy policy = sidecarPolicy(proxy, push);
     boolean allowAny =
         policy != null
@@ -43,7 +43,7 @@ final class CatchAllRoutes {
                   .setName(BLOCK_ALL)
                   .setMatch(any)
                   .setDirectResponse(DirectResponseAction.newBuilder().setStatus(502)))
-          .setIncludeRequestAttemptCount(true)
+          .setIncludeRequestAttemptCount(attemptCount)
           .build();
     }
     String cluster = PASSTHROUGH_CLUSTER;
@@ -66,7 +66,7 @@ final class CatchAllRoutes {
                         .setCluster(cluster)
                         .setTimeout(none)
                         .setMaxGrpcTimeout(none)))
-        .setIncludeRequestAttemptCount(true)
+        .setIncludeRequestAttemptCount(attemptCount)
         .build();
   }
 

@@ -1,7 +1,9 @@
 package io.jistiod.pilot.envoy.route;
 
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRetry;
 import io.jistiod.galley.config.Config;
@@ -32,7 +34,13 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     List<XdsResource> out = new ArrayList<>();
     // route configs depend on the proxy's kind and DNS domain besides what the cache keys on
-    String cacheType = "envoy-rds/" + proxy.type() + "/" + proxy.dnsDomain();
+    String cacheType =
+        "envoy-rds/"
+            + proxy.type()
+            + "/"
+            + proxy.dnsDomain()
+            + "/"
+            + includeAttemptCount(proxy, push);
     for (String name : new TreeSet<>(names)) {
       XdsResource r = push.cache().get(cacheType, name, proxy, () -> build(name, proxy, push));
       if (r != null) {
@@ -83,6 +91,37 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
             : host -> push.service(host).filter(s -> s.visibleTo(proxy.configNamespace())),
         host ->
             push.destinationRuleFor(proxy, host).map(PushContext.ResolvedDestinationRule::spec));
+  }
+
+  /**
+   * Whether virtual hosts ask Envoy for the x-envoy-attempt-count header: yes unless the proxy's
+   * ProxyConfig (what pilot-agent sends as PROXY_CONFIG, else the mesh's defaultConfig) turns
+   * proxyHeaders.attemptCount off.
+   */
+  static boolean includeAttemptCount(Proxy proxy, PushContext push) {
+    Value pc = proxy.metadata().raw().getFieldsOrDefault("PROXY_CONFIG", null);
+    if (pc != null && pc.hasStructValue()) {
+      Value disabled = path(pc.getStructValue(), "proxyHeaders", "attemptCount", "disabled");
+      return disabled == null
+          || !(disabled.getBoolValue() || "true".equalsIgnoreCase(disabled.getStringValue()));
+    }
+    var headers = push.meshConfig().getDefaultConfig().getProxyHeaders();
+    return !headers.getAttemptCount().getDisabled().getValue();
+  }
+
+  private static Value path(Struct s, String... keys) {
+    Value v = null;
+    for (String k : keys) {
+      if (s == null) {
+        return null;
+      }
+      v = s.getFieldsOrDefault(k, null);
+      if (v == null) {
+        return null;
+      }
+      s = v.hasStructValue() ? v.getStructValue() : null;
+    }
+    return v;
   }
 
   /** Whether a VirtualService is exported to the proxy's namespace. */

@@ -41,6 +41,7 @@ final class GatewayRoutes {
 
   RouteConfiguration build(String routeName) {
     List<GatewayServer> servers = MergedGateway.of(proxy, push).serversByRouteName().get(routeName);
+    boolean attemptCount = EnvoyRouteGenerator.includeAttemptCount(proxy, push);
     if (servers == null) {
       return EnvoyRouteGenerator.empty(routeName); // e.g. a Gateway just deleted: Envoy still asks
     }
@@ -80,7 +81,7 @@ final class GatewayRoutes {
                 VirtualHost.newBuilder()
                     .setName(host + ":" + port)
                     .addDomains(host)
-                    .setIncludeRequestAttemptCount(true);
+                    .setIncludeRequestAttemptCount(attemptCount);
             byHost.put(host, vh);
           }
           vh.addAllRoutes(routes);
@@ -101,7 +102,7 @@ final class GatewayRoutes {
                 VirtualHost.newBuilder()
                     .setName(host + ":" + port)
                     .addDomains(host)
-                    .setIncludeRequestAttemptCount(true)
+                    .setIncludeRequestAttemptCount(attemptCount)
                     .setRequireTls(VirtualHost.TlsRequirementType.ALL));
           }
         }

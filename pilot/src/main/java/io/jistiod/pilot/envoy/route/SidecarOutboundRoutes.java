@@ -31,10 +31,12 @@ final class SidecarOutboundRoutes {
   private final Proxy proxy;
   private final PushContext push;
   private final List<ResolvedVirtualService> virtualServices;
+  private final boolean attemptCount;
 
   SidecarOutboundRoutes(Proxy proxy, PushContext push) {
     this.proxy = proxy;
     this.push = push;
+    this.attemptCount = EnvoyRouteGenerator.includeAttemptCount(proxy, push);
     this.virtualServices =
         DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
   }
@@ -57,7 +59,7 @@ final class SidecarOutboundRoutes {
     }
     vhosts.sort(Comparator.comparing(VirtualHost::getName));
     if (!sniffed) {
-      vhosts.add(CatchAllRoutes.virtualHost(proxy, push));
+      vhosts.add(CatchAllRoutes.virtualHost(proxy, push, attemptCount));
     }
     return RouteConfiguration.newBuilder()
         .setName(routeName)
@@ -243,7 +245,7 @@ final class SidecarOutboundRoutes {
     return out;
   }
 
-  private static VirtualHost virtualHost(
+  private VirtualHost virtualHost(
       String host,
       List<String> domains,
       List<String> expanded,
@@ -276,7 +278,7 @@ final class SidecarOutboundRoutes {
         .setName(name)
         .addAllDomains(kept)
         .addAllRoutes(routes)
-        .setIncludeRequestAttemptCount(true)
+        .setIncludeRequestAttemptCount(attemptCount)
         .build();
   }
 

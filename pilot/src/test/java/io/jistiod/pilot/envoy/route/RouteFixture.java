@@ -96,6 +96,28 @@ final class RouteFixture {
     }
   }
 
+  /**
+   * A sidecar in {@link #NS} whose metadata also has {@code key} set to the JSON object {@code
+   * json}.
+   */
+  static Proxy proxyWithMetadata(String key, String json) {
+    try {
+      Struct.Builder value = Struct.newBuilder();
+      com.google.protobuf.util.JsonFormat.parser().merge(json, value);
+      Struct md =
+          Struct.newBuilder()
+              .putFields("NAMESPACE", Value.newBuilder().setStringValue(NS).build())
+              .putFields(key, Value.newBuilder().setStructValue(value).build())
+              .build();
+      return Proxy.fromNode(
+          "sidecar~10.9.0.2~client-2." + NS + "~" + NS + ".svc.cluster.local",
+          md,
+          Locality.UNKNOWN);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static RouteConfiguration routes(Proxy proxy, PushContext push, String name) {
     List<XdsResource> out = new EnvoyRouteGenerator().generate(proxy, push, Set.of(name));
     if (out.isEmpty()) {

@@ -266,4 +266,28 @@ class SidecarOutboundRoutesTest {
         .extracting(VirtualHost::getName)
         .containsExactly(fqdn("web") + ":80", "allow_any");
   }
+
+  @Test
+  void proxyHeadersCanTurnTheAttemptCountHeaderOff() {
+    MeshConfig mesh =
+        MeshConfigs.defaults().toBuilder()
+            .setDefaultConfig(
+                MeshConfigs.defaults().getDefaultConfig().toBuilder()
+                    .setProxyHeaders(
+                        io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig.ProxyHeaders.newBuilder()
+                            .setAttemptCount(
+                                io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig.ProxyHeaders
+                                    .AttemptCount.newBuilder()
+                                    .setDisabled(com.google.protobuf.BoolValue.of(true)))))
+            .build();
+    PushContext push = push(mesh, service("reviews", 9080, "http", "10.96.0.10"));
+    assertThat(routes(sidecar(), push, "9080").getVirtualHostsList())
+        .allSatisfy(vh -> assertThat(vh.getIncludeRequestAttemptCount()).isFalse());
+    // what pilot-agent sends as PROXY_CONFIG is the proxy's ProxyConfig, the mesh's default aside
+    var withProxyConfig =
+        io.jistiod.pilot.envoy.route.RouteFixture.proxyWithMetadata(
+            "PROXY_CONFIG", "{\"proxyHeaders\": {\"attemptCount\": {\"disabled\": false}}}");
+    assertThat(routes(withProxyConfig, push, "9080").getVirtualHostsList())
+        .allSatisfy(vh -> assertThat(vh.getIncludeRequestAttemptCount()).isTrue());
+  }
 }
