@@ -18,6 +18,8 @@ import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
+import io.jistiod.pilot.envoy.secret.CredentialSource;
+import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
@@ -142,6 +144,7 @@ public final class Istiod implements AutoCloseable {
       stores.add(fileStore);
     }
     KubernetesClient client = null;
+    KubeCredentialSource credentials = null;
     KubernetesConfigStore crds = null;
     if (options.kubernetes() != null) {
       client = options.kubernetes().client();
@@ -162,8 +165,21 @@ public final class Istiod implements AutoCloseable {
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
       closeables.add(kube);
       kube.start();
+      // gateway credentials (credentialName Secrets); a change pushes, which resends the SDS
+      // resources whose content changed (a full push for now, where istiod pushes SDS only)
+      credentials =
+          new KubeCredentialSource(
+              client,
+              changed ->
+                  debouncer.enqueue(
+                      PushRequest.full("secret", "Secret/" + changed, System.nanoTime())));
+      closeables.add(credentials);
+      credentials.start();
       KubernetesConfigStore crdStore = crds;
-      awaitSync(() -> kube.hasSynced() && crdStore.hasSynced(), options.kubernetes().describe());
+      KubeCredentialSource secrets = credentials;
+      awaitSync(
+          () -> kube.hasSynced() && crdStore.hasSynced() && secrets.hasSynced(),
+          options.kubernetes().describe());
       registries.add(kube);
     }
 
@@ -181,7 +197,8 @@ public final class Istiod implements AutoCloseable {
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
             .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
             .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
-    EnvoyGenerators.registerDefaults(generators);
+    EnvoyGenerators.registerDefaults(
+        generators, credentials == null ? CredentialSource.NONE : credentials);
     XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
     discovery =
         new DiscoveryServer(

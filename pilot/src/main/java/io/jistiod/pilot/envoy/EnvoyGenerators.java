@@ -3,6 +3,8 @@ package io.jistiod.pilot.envoy;
 import io.jistiod.pilot.envoy.cluster.EnvoyClusterGenerator;
 import io.jistiod.pilot.envoy.listener.EnvoyListenerGenerator;
 import io.jistiod.pilot.envoy.route.EnvoyRouteGenerator;
+import io.jistiod.pilot.envoy.secret.CredentialSource;
+import io.jistiod.pilot.envoy.secret.SecretGenerator;
 import io.jistiod.pilot.networking.EndpointGenerator;
 import io.jistiod.pilot.xds.GeneratorRegistry;
 import io.jistiod.pilot.xds.TypeUrls;
@@ -16,9 +18,19 @@ import io.jistiod.pilot.xds.TypeUrls;
 public final class EnvoyGenerators {
   private EnvoyGenerators() {}
 
-  /** Registers the Envoy generators as the defaults of {@code registry}. */
+  /** Registers the Envoy generators as the defaults of {@code registry}, without credentials. */
   public static GeneratorRegistry registerDefaults(GeneratorRegistry registry) {
+    return registerDefaults(registry, CredentialSource.NONE);
+  }
+
+  /**
+   * Registers the Envoy generators as the defaults of {@code registry}; gateways get their
+   * credentials over SDS from {@code credentials}.
+   */
+  public static GeneratorRegistry registerDefaults(
+      GeneratorRegistry registry, CredentialSource credentials) {
     return registry
+        .register(TypeUrls.SECRET, new SecretGenerator(credentials))
         .register(TypeUrls.ENDPOINT, new EndpointGenerator())
         .register(TypeUrls.ROUTE, new EnvoyRouteGenerator())
         .register(TypeUrls.CLUSTER, new EnvoyClusterGenerator())

@@ -17,6 +17,7 @@ import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
+import io.jistiod.pilot.envoy.secret.CredentialSource;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
@@ -62,6 +63,21 @@ public final class FakeIstiod implements AutoCloseable {
       java.util.concurrent.Executor serverExecutor,
       String... yamlDocs)
       throws IOException {
+    this(CredentialSource.NONE, sendTimeout, workers, serverExecutor, yamlDocs);
+  }
+
+  /** A server whose gateways get their SDS credentials from {@code credentials}. */
+  public FakeIstiod(CredentialSource credentials, String... yamlDocs) throws IOException {
+    this(credentials, DiscoveryServer.DEFAULT_SEND_TIMEOUT, 2, null, yamlDocs);
+  }
+
+  private FakeIstiod(
+      CredentialSource credentials,
+      java.time.Duration sendTimeout,
+      int workers,
+      java.util.concurrent.Executor serverExecutor,
+      String... yamlDocs)
+      throws IOException {
     for (String yaml : yamlDocs) {
       apply(yaml);
     }
@@ -71,7 +87,8 @@ public final class FakeIstiod implements AutoCloseable {
             new GeneratorRegistry()
                 .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
                 .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
-                .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator()));
+                .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator()),
+            credentials);
     discovery =
         new DiscoveryServer(
             generators,

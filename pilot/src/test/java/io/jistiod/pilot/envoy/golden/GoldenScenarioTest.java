@@ -72,9 +72,10 @@ class GoldenScenarioTest {
   @MethodSource("scenarios")
   void generatedConfigMatchesGoldenFiles(String name) throws Exception {
     Path dir = ROOT.resolve(name);
-    GeneratorRegistry registry = EnvoyGenerators.registerDefaults(new GeneratorRegistry());
     List<String> mismatches = new ArrayList<>();
     try (Scenario scenario = Scenario.load(dir)) {
+      GeneratorRegistry registry =
+          EnvoyGenerators.registerDefaults(new GeneratorRegistry(), scenario.credentials);
       for (Scenario.NamedProxy p : scenario.proxies) {
         Map<String, List<XdsResource>> generated = new LinkedHashMap<>();
         for (String type : FILES.keySet()) {

@@ -17,6 +17,7 @@ import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
@@ -50,6 +51,10 @@ final class Scenario implements AutoCloseable {
   final String name;
   final PushContext push;
   final List<NamedProxy> proxies;
+
+  /** The scenario's Secrets as gateways' credentials, read through the same kind of informer. */
+  final KubeCredentialSource credentials;
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final KubeServiceRegistry kube;
@@ -60,10 +65,12 @@ final class Scenario implements AutoCloseable {
       List<NamedProxy> proxies,
       KubernetesMockServer server,
       KubernetesClient client,
-      KubeServiceRegistry kube) {
+      KubeServiceRegistry kube,
+      KubeCredentialSource credentials) {
     this.name = name;
     this.push = push;
     this.proxies = proxies;
+    this.credentials = credentials;
     this.server = server;
     this.client = client;
     this.kube = kube;
@@ -90,7 +97,11 @@ final class Scenario implements AutoCloseable {
     KubeServiceRegistry kube =
         new KubeServiceRegistry(client, "cluster.local", "cluster.local", r -> {});
     kube.start();
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(kube::hasSynced);
+    KubeCredentialSource credentials = new KubeCredentialSource(client, changed -> {});
+    credentials.start();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> kube.hasSynced() && credentials.hasSynced());
 
     MemoryConfigStore store = new MemoryConfigStore();
     Path istioYaml = dir.resolve("istio.yaml");
@@ -119,7 +130,8 @@ final class Scenario implements AutoCloseable {
         proxies(dir.resolve("proxies.yaml")),
         server,
         client,
-        kube);
+        kube,
+        credentials);
   }
 
   private static List<NamedProxy> proxies(Path file) throws Exception {
@@ -158,6 +170,7 @@ final class Scenario implements AutoCloseable {
 
   @Override
   public void close() {
+    credentials.close();
     kube.close();
     client.close();
     server.destroy();
