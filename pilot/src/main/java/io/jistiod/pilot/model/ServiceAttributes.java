@@ -1,5 +1,6 @@
 package io.jistiod.pilot.model;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -11,6 +12,8 @@ import java.util.Objects;
  * @param selector pod labels the service selects; empty if it selects none
  * @param meshExternal true for ServiceEntries with location MESH_EXTERNAL
  * @param creationTime RFC 3339, or empty when unknown
+ * @param subjectAltNames identities the service's workloads present besides their own service
+ *     accounts (a ServiceEntry's {@code subjectAltNames}); TLS to the service accepts these too
  */
 public record ServiceAttributes(
     String registry,
@@ -18,7 +21,8 @@ public record ServiceAttributes(
     Map<String, String> labels,
     Map<String, String> selector,
     boolean meshExternal,
-    String creationTime) {
+    String creationTime,
+    List<String> subjectAltNames) {
 
   public static final String KUBERNETES = "Kubernetes";
   public static final String EXTERNAL = "External";
@@ -29,5 +33,17 @@ public record ServiceAttributes(
     labels = Map.copyOf(labels);
     selector = Map.copyOf(selector);
     Objects.requireNonNull(creationTime, "creationTime");
+    subjectAltNames = List.copyOf(subjectAltNames);
+  }
+
+  /** Attributes without extra subject alternative names. */
+  public ServiceAttributes(
+      String registry,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> selector,
+      boolean meshExternal,
+      String creationTime) {
+    this(registry, name, labels, selector, meshExternal, creationTime, List.of());
   }
 }

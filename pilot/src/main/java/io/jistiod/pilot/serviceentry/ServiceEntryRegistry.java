@@ -51,7 +51,8 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                     c.meta().labels(),
                     se.getWorkloadSelector().getLabelsMap(),
                     se.getLocation() == ServiceEntry.Location.MESH_EXTERNAL,
-                    "")));
+                    "",
+                    se.getSubjectAltNamesList())));
       }
     }
     return out;

@@ -264,9 +264,12 @@ final class OutboundClusterBuilder {
     }
   }
 
-  /** The SPIFFE identities of the workloads behind the service, sorted: the SANs to expect. */
+  /**
+   * The identities to expect from the service, sorted: its workloads' SPIFFE identities and a
+   * ServiceEntry's {@code subjectAltNames}.
+   */
   private List<String> serviceAccounts(Service service) {
-    TreeSet<String> out = new TreeSet<>();
+    TreeSet<String> out = new TreeSet<>(service.attributes().subjectAltNames());
     for (Endpoint e : push.endpoints(service.hostname())) {
       if (!e.serviceAccount().isEmpty()) {
         out.add(e.serviceAccount());

@@ -187,4 +187,39 @@ class UpstreamTlsTest {
     assertThat(EnvoyMeshes.tls(c.get("outbound|80|plain|" + CART)).getSni()).isEqualTo("v1.cart");
     assertThat(EnvoyMeshes.tls(c.get(CART_80)).getSni()).isEqualTo("outbound_.80_._." + CART);
   }
+
+  @Test
+  void serviceEntrySubjectAltNamesAreExpectedToo() throws Exception {
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: vm, namespace: shop}
+            spec:
+              hosts: [vm.shop.internal]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              subjectAltNames: ["spiffe://cluster.local/ns/shop/sa/vm"]
+              ports: [{name: http, number: 80, protocol: HTTP}]
+              endpoints:
+              - {address: 10.1.0.40, serviceAccount: "spiffe://cluster.local/ns/shop/sa/legacy", labels: {security.istio.io/tlsMode: istio}}
+            """);
+    Cluster c =
+        EnvoyMeshes.clusters(istiod, EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode()))
+            .get("outbound|80||vm.shop.internal");
+    UpstreamTlsContext tls =
+        c.getTransportSocketMatches(0)
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(UpstreamTlsContext.class);
+    assertThat(
+            tls.getCommonTlsContext()
+                .getCombinedValidationContext()
+                .getDefaultValidationContext()
+                .getMatchSubjectAltNamesList())
+        .extracting(m -> m.getExact())
+        .containsExactly(
+            "spiffe://cluster.local/ns/shop/sa/legacy", "spiffe://cluster.local/ns/shop/sa/vm");
+  }
 }
