@@ -123,7 +123,7 @@ final class DownstreamTls {
       case SIMPLE -> {
         String name = credentialName(tls);
         if (name.isEmpty()) {
-          return null; // file-mounted certificates are not supported; istiod would read files
+          return fileMounted(tls, common, sans, out, false);
         }
         common.addTlsCertificateSdsSecretConfigs(adsSecret(CREDENTIAL_PREFIX + name));
         out.setRequireClientCertificate(BoolValue.of(false));
@@ -131,7 +131,7 @@ final class DownstreamTls {
       case MUTUAL, OPTIONAL_MUTUAL -> {
         String name = credentialName(tls);
         if (name.isEmpty()) {
-          return null;
+          return fileMounted(tls, common, sans, out, true);
         }
         common.addTlsCertificateSdsSecretConfigs(adsSecret(CREDENTIAL_PREFIX + name));
         String ca =
@@ -146,15 +146,11 @@ final class DownstreamTls {
             BoolValue.of(tls.getMode() == ServerTLSSettings.TLSmode.MUTUAL));
       }
       case ISTIO_MUTUAL -> {
+        // a gateway checks only the SANs the server lists, not the trust domain
         common.addTlsCertificateSdsSecretConfigs(agentSecret(WORKLOAD_CERT));
-        CertificateValidationContext.Builder v =
-            sans.getMatchSubjectAltNamesCount() > 0
-                ? sans
-                : CertificateValidationContext.newBuilder()
-                    .addAllMatchSubjectAltNames(trustDomainMatchers(mesh));
         common.setCombinedValidationContext(
             CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
-                .setDefaultValidationContext(v)
+                .setDefaultValidationContext(sans)
                 .setValidationContextSdsSecretConfig(agentSecret(ROOT_CERT)));
         out.setRequireClientCertificate(BoolValue.of(true));
       }
@@ -163,6 +159,34 @@ final class DownstreamTls {
       }
     }
     return out.setCommonTlsContext(common).build();
+  }
+
+  /**
+   * Certificates mounted into the gateway pod: pilot-agent serves them over its SDS as {@code
+   * file-cert:CERT~KEY} and {@code file-root:CA}. Null when the server names no certificate.
+   */
+  private static DownstreamTlsContext fileMounted(
+      ServerTLSSettings tls,
+      CommonTlsContext.Builder common,
+      CertificateValidationContext.Builder sans,
+      DownstreamTlsContext.Builder out,
+      boolean mutual) {
+    if (tls.getServerCertificate().isEmpty() || tls.getPrivateKey().isEmpty()) {
+      return null;
+    }
+    common.addTlsCertificateSdsSecretConfigs(
+        agentSecret("file-cert:" + tls.getServerCertificate() + "~" + tls.getPrivateKey()));
+    boolean require = tls.getMode() == ServerTLSSettings.TLSmode.MUTUAL;
+    if (mutual && !tls.getCaCertificates().isEmpty()) {
+      common.setCombinedValidationContext(
+          CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+              .setDefaultValidationContext(sans)
+              .setValidationContextSdsSecretConfig(
+                  agentSecret("file-root:" + tls.getCaCertificates())));
+    }
+    return out.setRequireClientCertificate(BoolValue.of(require))
+        .setCommonTlsContext(common)
+        .build();
   }
 
   private static String credentialName(ServerTLSSettings tls) {

@@ -169,6 +169,38 @@ class GatewayListenersTest {
   }
 
   @Test
+  void fileMountedCertificatesComeFromTheAgentsSds() {
+    DownstreamTlsContext ctx =
+        tls(
+            listeners(
+                    gateway("shop"),
+                    push(
+                        GATEWAY_SERVICE,
+                        gatewayWith(
+                            """
+                            - port: {number: 443, name: https, protocol: HTTPS}
+                              hosts: ["*"]
+                              tls:
+                                mode: MUTUAL
+                                serverCertificate: /etc/certs/tls.crt
+                                privateKey: /etc/certs/tls.key
+                                caCertificates: /etc/certs/ca.crt
+                            """)))
+                .get("0.0.0.0_8443")
+                .getFilterChains(0));
+    var cert = ctx.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0);
+    assertThat(cert.getName()).isEqualTo("file-cert:/etc/certs/tls.crt~/etc/certs/tls.key");
+    assertThat(cert.getSdsConfig().hasApiConfigSource()).isTrue();
+    assertThat(
+            ctx.getCommonTlsContext()
+                .getCombinedValidationContext()
+                .getValidationContextSdsSecretConfig()
+                .getName())
+        .isEqualTo("file-root:/etc/certs/ca.crt");
+    assertThat(ctx.getRequireClientCertificate().getValue()).isTrue();
+  }
+
+  @Test
   void passthroughRoutesBySniToTheVirtualServiceDestination() {
     Listener l =
         listeners(
