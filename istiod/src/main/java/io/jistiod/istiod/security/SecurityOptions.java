@@ -34,7 +34,9 @@ import java.util.function.Function;
  *     match its node's namespace and service account
  * @param selfSignedCaTtl {@code CITADEL_SELF_SIGNED_CA_CERT_TTL}: lifetime of a self-signed root
  *     and of istiod's serving certificate
- * @param selfSignedKey {@code CITADEL_SELF_SIGNED_CA_RSA_KEY_SIZE}: key of a new self-signed root
+ * @param selfSignedKey {@code CITADEL_SELF_SIGNED_CA_RSA_KEY_SIZE}: key of a new self-signed root;
+ *     {@code JISTIOD_SELF_SIGNED_CA_KEY_ALGORITHM=ECDSA} makes it ECDSA P-256 instead (our
+ *     extension: Istio's self-signed root is always RSA)
  * @param rootCheckInterval {@code CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL}
  * @param rootGracePercent {@code CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE}
  * @param rootRotatorJitter {@code CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR}
@@ -109,7 +111,7 @@ public record SecurityOptions(
         list(env, "TOKEN_AUDIENCES", KubeJwtAuthenticator.DEFAULT_AUDIENCES),
         bool(env, "PILOT_ENABLE_XDS_IDENTITY_CHECK", true),
         duration(env, "CITADEL_SELF_SIGNED_CA_CERT_TTL", SelfSignedRootGenerator.DEFAULT_TTL),
-        KeyAlgorithm.rsa(integer(env, "CITADEL_SELF_SIGNED_CA_RSA_KEY_SIZE", 2048)),
+        selfSignedKey(env),
         duration(env, "CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL", Duration.ofHours(1)),
         integer(env, "CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE", 20),
         bool(env, "CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", true),
@@ -222,6 +224,19 @@ public record SecurityOptions(
           throw new IllegalArgumentException(
               name + ": \"" + v + "\" is not a boolean (expected: true or false)");
     };
+  }
+
+  private static KeyAlgorithm selfSignedKey(Function<String, String> env) {
+    String name = "JISTIOD_SELF_SIGNED_CA_KEY_ALGORITHM";
+    String v = env.apply(name);
+    if (v == null || v.isBlank() || v.trim().equalsIgnoreCase("RSA")) {
+      return KeyAlgorithm.rsa(integer(env, "CITADEL_SELF_SIGNED_CA_RSA_KEY_SIZE", 2048));
+    }
+    if (v.trim().equalsIgnoreCase("ECDSA")) {
+      return KeyAlgorithm.ECDSA_P256;
+    }
+    throw new IllegalArgumentException(
+        name + ": \"" + v + "\" is not a key algorithm (expected: RSA or ECDSA)");
   }
 
   private static int integer(Function<String, String> env, String name, int fallback) {

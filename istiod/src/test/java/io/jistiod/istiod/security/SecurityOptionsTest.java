@@ -69,6 +69,23 @@ class SecurityOptionsTest {
   }
 
   @Test
+  void selfSignedRootCanBeEcdsa() {
+    assertThat(
+            SecurityOptions.fromEnvironment(
+                    Map.of("JISTIOD_SELF_SIGNED_CA_KEY_ALGORITHM", "ECDSA")::get)
+                .selfSignedKey())
+        .isEqualTo(KeyAlgorithm.ECDSA_P256);
+    assertThat(SecurityOptions.fromEnvironment(Map.<String, String>of()::get).selfSignedKey())
+        .isEqualTo(KeyAlgorithm.RSA_2048);
+    assertThatThrownBy(
+            () ->
+                SecurityOptions.fromEnvironment(
+                    Map.of("JISTIOD_SELF_SIGNED_CA_KEY_ALGORITHM", "DSA")::get))
+        .hasMessageContaining("JISTIOD_SELF_SIGNED_CA_KEY_ALGORITHM")
+        .hasMessageContaining("RSA or ECDSA");
+  }
+
+  @Test
   void badValuesNameTheVariable() {
     assertThatThrownBy(
             () ->
