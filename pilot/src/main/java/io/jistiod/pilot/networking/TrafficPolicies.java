@@ -36,20 +36,7 @@ public final class TrafficPolicies {
       if (pls.getPort().getNumber() != port) {
         continue;
       }
-      TrafficPolicy.Builder b = policy.toBuilder();
-      if (pls.hasLoadBalancer()) {
-        b.setLoadBalancer(pls.getLoadBalancer());
-      }
-      if (pls.hasConnectionPool()) {
-        b.setConnectionPool(pls.getConnectionPool());
-      }
-      if (pls.hasOutlierDetection()) {
-        b.setOutlierDetection(pls.getOutlierDetection());
-      }
-      if (pls.hasTls()) {
-        b.setTls(pls.getTls());
-      }
-      return b.build();
+      return withPortSettings(policy.toBuilder(), pls);
     }
     return policy;
   }
@@ -132,22 +119,27 @@ public final class TrafficPolicies {
     }
     for (var pls : policy.getPortLevelSettingsList()) {
       if (pls.hasPort() && pls.getPort().getNumber() == port) {
-        TrafficPolicy.Builder b = TrafficPolicy.newBuilder();
-        if (pls.hasLoadBalancer()) {
-          b.setLoadBalancer(pls.getLoadBalancer());
-        }
-        if (pls.hasConnectionPool()) {
-          b.setConnectionPool(pls.getConnectionPool());
-        }
-        if (pls.hasOutlierDetection()) {
-          b.setOutlierDetection(pls.getOutlierDetection());
-        }
-        if (pls.hasTls()) {
-          b.setTls(pls.getTls());
-        }
-        return b.build();
+        return withPortSettings(TrafficPolicy.newBuilder(), pls);
       }
     }
     return policy;
+  }
+
+  /** {@code b} with each section the port-level settings set replacing its own. */
+  private static TrafficPolicy withPortSettings(
+      TrafficPolicy.Builder b, TrafficPolicy.PortTrafficPolicy pls) {
+    if (pls.hasLoadBalancer()) {
+      b.setLoadBalancer(pls.getLoadBalancer());
+    }
+    if (pls.hasConnectionPool()) {
+      b.setConnectionPool(pls.getConnectionPool());
+    }
+    if (pls.hasOutlierDetection()) {
+      b.setOutlierDetection(pls.getOutlierDetection());
+    }
+    if (pls.hasTls()) {
+      b.setTls(pls.getTls());
+    }
+    return b.build();
   }
 }

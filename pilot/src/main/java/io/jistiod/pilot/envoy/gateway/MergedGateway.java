@@ -116,7 +116,7 @@ public record MergedGateway(
    * port>.<port name>.<gateway>.<namespace>} for TLS-terminating HTTPS; {@code .<bind>} appended
    * when the server binds an address.
    */
-  static String routeName(Server s, int listenPort, Config gateway) {
+  public static String routeName(Server s, int listenPort, Config gateway) {
     Protocol p = Protocol.parse(s.getPort().getProtocol());
     String bind = s.getBind().isEmpty() ? "" : "." + s.getBind();
     if (p.isHttp()) {
@@ -140,7 +140,7 @@ public record MergedGateway(
    * The targetPort of the first of the proxy's own service ports numbered {@code number}; the
    * number itself when the proxy serves no such port.
    */
-  static int resolvePort(int number, List<ServiceTarget> targets) {
+  public static int resolvePort(int number, List<ServiceTarget> targets) {
     for (ServiceTarget t : targets) {
       if (t.port().port() == number) {
         return t.endpoint().port();

@@ -15,6 +15,7 @@ import io.jistiod.galley.api.networking.v1alpha3.TCPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.TLSMatchAttributes;
 import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
+import io.jistiod.pilot.envoy.gateway.MergedGateway;
 import io.jistiod.pilot.envoy.listener.GatewayServers.GatewayServer;
 import io.jistiod.pilot.envoy.listener.GatewayServers.Merged;
 import io.jistiod.pilot.envoy.listener.GatewayServers.ServerPort;
@@ -110,7 +111,7 @@ final class GatewayListenerBuilder {
         if (!filters.isEmpty()) {
           out.add(new Chain(List.of(), List.of(), null, null, null, filters));
         }
-      } else if (!GatewayServers.isPassthrough(s)) {
+      } else if (!MergedGateway.isPassthrough(s)) {
         List<Filter> filters = tcpRouteFilters(gs);
         boolean tcpIstioMutual = s.getTls().getMode() == ServerTLSSettings.TLSmode.ISTIO_MUTUAL;
         DownstreamTlsContext tls =

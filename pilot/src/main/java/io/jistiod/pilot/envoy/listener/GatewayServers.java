@@ -1,8 +1,13 @@
 package io.jistiod.pilot.envoy.listener;
 
+import static io.jistiod.pilot.envoy.gateway.MergedGateway.isHttpServer;
+import static io.jistiod.pilot.envoy.gateway.MergedGateway.isPassthrough;
+import static io.jistiod.pilot.envoy.gateway.MergedGateway.isTlsServer;
+import static io.jistiod.pilot.envoy.gateway.MergedGateway.resolvePort;
+import static io.jistiod.pilot.envoy.gateway.MergedGateway.routeName;
+
 import io.jistiod.galley.api.networking.v1alpha3.Gateway;
 import io.jistiod.galley.api.networking.v1alpha3.Server;
-import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
@@ -131,56 +136,6 @@ final class GatewayServers {
       }
     }
     return out;
-  }
-
-  /** The target port behind service port {@code number} of a service the proxy backs. */
-  static int resolvePort(int number, List<ServiceTarget> targets) {
-    for (ServiceTarget t : targets) {
-      if (t.port().port() == number) {
-        return t.endpoint().port();
-      }
-    }
-    return number;
-  }
-
-  /**
-   * {@code http.PORT} for plaintext HTTP (PORT = the listener port), {@code
-   * https.NUMBER.PORTNAME.GATEWAY.NAMESPACE} for terminated HTTPS (NUMBER = the server's port),
-   * each with {@code .BIND} when the server binds an address; empty otherwise.
-   */
-  static String routeName(Server s, int listenerPort, Config gw) {
-    Protocol p = Protocol.parse(s.getPort().getProtocol());
-    String bind = s.getBind().isEmpty() ? "" : "." + s.getBind();
-    if (p.isHttp()) {
-      return "http." + listenerPort + bind;
-    }
-    if (p == Protocol.HTTPS && !isPassthrough(s)) {
-      return "https."
-          + s.getPort().getNumber()
-          + "."
-          + s.getPort().getName()
-          + "."
-          + gw.name()
-          + "."
-          + gw.namespace()
-          + bind;
-    }
-    return "";
-  }
-
-  static boolean isPassthrough(Server s) {
-    return s.hasTls()
-        && (s.getTls().getMode() == ServerTLSSettings.TLSmode.PASSTHROUGH
-            || s.getTls().getMode() == ServerTLSSettings.TLSmode.AUTO_PASSTHROUGH);
-  }
-
-  static boolean isTlsServer(Server s) {
-    return s.hasTls() && !Protocol.parse(s.getPort().getProtocol()).isHttp();
-  }
-
-  static boolean isHttpServer(Server s) {
-    Protocol p = Protocol.parse(s.getPort().getProtocol());
-    return p.isHttp() || (p == Protocol.HTTPS && !isPassthrough(s));
   }
 
   static boolean isHttpsWithTermination(Server s) {
