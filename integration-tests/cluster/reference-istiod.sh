@@ -11,8 +11,10 @@
 # its last line. Ports default to free ones. State (pid, log, mesh config) in
 # $JISTIOD_RIG_DIR/reference/NAME/. A second start with the same NAME stops the first.
 #   --mesh FILE            MeshConfig YAML (default: Istio's defaults)
-#   --scenario-label VALUE adds discoverySelectors for namespaces labelled
-#                          jistiod.io/scenario=VALUE, so nothing else on the shared rig leaks in
+#   --scenario-label VALUE[,VALUE...]
+#                          adds discoverySelectors for namespaces labelled
+#                          jistiod.io/scenario=VALUE (any of the values), so nothing else on the
+#                          shared rig leaks in
 # What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
 # no webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
 # POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
@@ -96,7 +98,9 @@ KUBECONFIG="$KUBECONFIG_RIG" kubectl get namespace "$REF_NS" >/dev/null 2>&1 ||
   fi
   echo "rootNamespace: $REF_NS"
   if [[ -n "$label" ]]; then
-    printf 'discoverySelectors:\n- matchLabels:\n    jistiod.io/scenario: "%s"\n' "$label"
+    printf 'discoverySelectors:\n- matchExpressions:\n  - key: jistiod.io/scenario\n    operator: In\n    values:\n'
+    IFS=',' read -ra values <<<"$label"
+    for v in "${values[@]}"; do printf '    - "%s"\n' "$v"; done
   fi
 } >"$STATE/mesh.yaml"
 : >"$STATE/meshNetworks.yaml"

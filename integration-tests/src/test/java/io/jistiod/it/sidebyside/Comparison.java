@@ -136,23 +136,49 @@ public final class Comparison {
   }
 
   /**
-   * What belongs to the scenario: hostnames outside its namespaces ({@code *.<other
-   * ns>.svc.cluster.local}), cluster IPs of other services and ports no scenario service uses are
-   * out of scope.
+   * What belongs to the scenario. Out of scope: hostnames in other namespaces ({@code *.<other
+   * ns>.svc.cluster.local}), mesh-wide hosts only other golden scenarios name (their ServiceEntry,
+   * VirtualService and Gateway hosts), other services' and ServiceEntries' addresses, ports no
+   * scenario service uses, and other namespaces' gateway route configurations.
    */
   public static final class Scope {
     private static final Pattern CLUSTER =
         Pattern.compile("(outbound|inbound)\\|(\\d*)\\|[^|]*\\|(.*)");
+
+    /** The gateways' SNI-DNAT clusters: outbound_.PORT_.SUBSET_.HOST. */
+    private static final Pattern SNI_DNAT_CLUSTER =
+        Pattern.compile("outbound_\\.(\\d+)_\\.([^_]*)_\\.(.*)");
+
     private static final Pattern LISTENER = Pattern.compile("([0-9.]+)_(\\d+)");
+
+    /** Gateway route configurations: https.PORT.SERVER-PORT-NAME.GATEWAY.NAMESPACE. */
+    private static final Pattern GATEWAY_ROUTE = Pattern.compile("https\\.\\d+\\..*\\.([^.]+)");
+
     private final Set<String> namespaces;
-    private final Set<String> vips = new HashSet<>();
+    private final Set<String> vips;
+    private final Set<String> foreignVips = new HashSet<>();
+    private final Set<String> foreignHosts = new HashSet<>();
     private final Set<String> ports = new HashSet<>();
 
     public Scope(GoldenScenario s) {
+      this(s, List.of(s));
+    }
+
+    /** The scope of {@code s}, seen among {@code all} the scenarios applied to the rig. */
+    public Scope(GoldenScenario s, List<GoldenScenario> all) {
       this.namespaces = Set.copyOf(s.namespaces());
+      this.vips = s.vips();
+      Set<String> own = s.meshWideHosts();
+      for (GoldenScenario o : all) {
+        if (!o.name().equals(s.name())) {
+          foreignVips.addAll(o.vips());
+          foreignHosts.addAll(o.meshWideHosts());
+        }
+      }
+      foreignVips.removeAll(vips);
+      foreignHosts.removeAll(own);
       for (JsonNode d : GoldenScenario.documents(s.kubeYaml())) {
         if (d.path("kind").asText().equals("Service")) {
-          d.path("spec").path("clusterIPs").forEach(ip -> vips.add(ip.asText()));
           for (JsonNode p : d.path("spec").path("ports")) {
             ports.add(p.path("port").asText());
             ports.add(p.path("targetPort").asText());
@@ -164,9 +190,6 @@ public final class Comparison {
           ports.add(p.path("number").asText());
           ports.add(p.path("targetPort").asText());
         }
-        for (JsonNode a : d.path("spec").path("addresses")) {
-          vips.add(a.asText().replaceAll("/32$", ""));
-        }
         for (JsonNode srv : d.path("spec").path("servers")) {
           ports.add(srv.path("port").path("number").asText());
         }
@@ -175,7 +198,7 @@ public final class Comparison {
 
     boolean inScopeHost(String host) {
       if (!host.endsWith(".svc.cluster.local")) {
-        return true;
+        return !foreignHosts.contains(host);
       }
       String[] parts = host.split("\\.");
       return parts.length >= 5 && namespaces.contains(parts[parts.length - 4]);
@@ -186,20 +209,30 @@ public final class Comparison {
       if ((type.equals("cds") || type.equals("eds")) && c.matches()) {
         return c.group(1).equals("inbound") || inScopeHost(c.group(3));
       }
+      Matcher dnat = SNI_DNAT_CLUSTER.matcher(name);
+      if ((type.equals("cds") || type.equals("eds")) && dnat.matches()) {
+        return inScopeHost(dnat.group(3));
+      }
       if (type.equals("lds")) {
         Matcher l = LISTENER.matcher(name);
         if (l.matches()) {
           return l.group(1).equals("0.0.0.0") ? ports.contains(l.group(2)) : !otherVip(l.group(1));
         }
       }
-      if (type.equals("rds") && name.matches("\\d+")) {
-        return ports.contains(name);
+      if (type.equals("rds")) {
+        if (name.matches("\\d+")) {
+          return ports.contains(name);
+        }
+        Matcher g = GATEWAY_ROUTE.matcher(name);
+        if (g.matches()) {
+          return namespaces.contains(g.group(1));
+        }
       }
       return true;
     }
 
     private boolean otherVip(String ip) {
-      return ip.startsWith("10.96.") && !vips.contains(ip);
+      return foreignVips.contains(ip) || (ip.startsWith("10.96.") && !vips.contains(ip));
     }
 
     /** Removes out-of-scope virtual hosts and filter chains in place; returns how many. */
@@ -217,10 +250,15 @@ public final class Comparison {
       } else {
         var chains = json.path("filterChains");
         for (int i = chains.size() - 1; i >= 0; i--) {
-          JsonNode ranges = chains.get(i).path("filterChainMatch").path("prefixRanges");
-          boolean allOther = !ranges.isEmpty();
+          JsonNode match = chains.get(i).path("filterChainMatch");
+          JsonNode ranges = match.path("prefixRanges");
+          JsonNode sni = match.path("serverNames");
+          boolean allOther = !ranges.isEmpty() || !sni.isEmpty();
           for (JsonNode r : ranges) {
             allOther &= otherVip(r.path("addressPrefix").asText());
+          }
+          for (JsonNode n : sni) {
+            allOther &= !inScopeHost(n.asText());
           }
           if (allOther) {
             ((com.fasterxml.jackson.databind.node.ArrayNode) chains).remove(i);

@@ -78,6 +78,7 @@ public final class EssentialContent {
       c.set("match", sortedArrays(fc.get("filterChainMatch")));
     }
     c.set("filters", names(fc.path("filters")));
+    c.set("istioOnlyFilters", istioOnly(fc.path("filters")));
     for (JsonNode f : fc.path("filters")) {
       JsonNode tc = f.path("typedConfig");
       String type = tc.path("@type").asText();
@@ -93,6 +94,7 @@ public final class EssentialContent {
           routeConfig(tc.get("routeConfig"), inline);
         }
         h.set("httpFilters", names(tc.path("httpFilters")));
+        h.set("istioOnlyHttpFilters", istioOnly(tc.path("httpFilters")));
         copy(tc, h, "codecType", "useRemoteAddress", "forwardClientCertDetails", "upgradeConfigs");
       }
     }
@@ -285,12 +287,48 @@ public final class EssentialContent {
     }
   }
 
+  /**
+   * The filters' names, in order, without Istio-only filters ({@link #isIstioOnly}): those are
+   * listed apart by {@link #istioOnly}, so one Istio extension we leave out shows as one difference
+   * instead of shifting every later filter's index.
+   */
   private static ArrayNode names(JsonNode list) {
     ArrayNode a = ProtoJson.JSON.createArrayNode();
     for (JsonNode f : list) {
-      a.add(f.path("name").asText());
+      if (!isIstioOnly(f)) {
+        a.add(f.path("name").asText());
+      }
     }
     return a;
+  }
+
+  /** The Istio-only filters' names, comma-separated (one value, so one difference). */
+  private static JsonNode istioOnly(JsonNode list) {
+    List<String> v = new ArrayList<>();
+    for (JsonNode f : list) {
+      if (isIstioOnly(f)) {
+        v.add(f.path("name").asText());
+      }
+    }
+    return v.isEmpty()
+        ? ProtoJson.JSON.createObjectNode()
+        : ProtoJson.JSON.getNodeFactory().textNode(String.join(",", v));
+  }
+
+  /**
+   * Filters whose implementation is in Istio's Envoy build only (istio.metadata_exchange,
+   * istio.alpn, istio.stats, Wasm plugins), not in upstream Envoy's API: our istiod leaves them out
+   * on purpose.
+   */
+  static boolean isIstioOnly(JsonNode filter) {
+    String name = filter.path("name").asText();
+    String type = filter.path("typedConfig").path("@type").asText();
+    String inner = filter.path("typedConfig").path("typeUrl").asText();
+    return name.startsWith("istio.")
+        || type.contains("/istio.")
+        || type.contains("/io.istio.")
+        || inner.contains("istio")
+        || type.endsWith("wasm.v3.Wasm");
   }
 
   private static ArrayNode sorted(JsonNode list) {

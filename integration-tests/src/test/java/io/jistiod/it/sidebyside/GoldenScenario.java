@@ -40,6 +40,9 @@ public record GoldenScenario(
   public static final Path ROOT =
       Rig.MODULE.resolve("../pilot/src/test/resources/golden").normalize();
 
+  /** The namespace label the reference istiod's discoverySelectors pick scenarios by. */
+  public static final String SCENARIO_LABEL = "jistiod.io/scenario";
+
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -102,6 +105,67 @@ public record GoldenScenario(
     return List.copyOf(out);
   }
 
+  /**
+   * The scenarios to run: all of them, or those named in {@code -Djistiod.scenarios=a,b}
+   * (comma-separated).
+   */
+  public static List<GoldenScenario> selected() {
+    String only = System.getProperty("jistiod.scenarios", "");
+    List<String> names = only.isBlank() ? List.of() : List.of(only.split(","));
+    return all().stream().filter(s -> names.isEmpty() || names.contains(s.name())).toList();
+  }
+
+  /** Whether istio.yaml has a Gateway (its selector picks gateway pods in every namespace). */
+  public boolean definesGateway() {
+    return documents(istioYaml).stream().anyMatch(d -> d.path("kind").asText().equals("Gateway"));
+  }
+
+  /**
+   * The hostnames this scenario's Istio config names that are not namespace-scoped Kubernetes
+   * service names ({@code *.svc.cluster.local}): ServiceEntry, VirtualService and DestinationRule
+   * hosts and Gateway server hosts (without their {@code namespace/} prefix). Every proxy of the
+   * mesh may see these, whatever its namespace.
+   */
+  public java.util.Set<String> meshWideHosts() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (JsonNode d : documents(istioYaml)) {
+      JsonNode spec = d.path("spec");
+      List<JsonNode> hosts = new ArrayList<>();
+      spec.path("hosts").forEach(hosts::add);
+      if (spec.has("host")) {
+        hosts.add(spec.get("host"));
+      }
+      spec.path("servers").forEach(srv -> srv.path("hosts").forEach(hosts::add));
+      for (JsonNode h : hosts) {
+        String host = h.asText();
+        host = host.substring(host.indexOf('/') + 1);
+        if (host.contains(".") && !host.endsWith(".svc.cluster.local")) {
+          out.add(host);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The Services' cluster IPs and the ServiceEntries' addresses. */
+  public java.util.Set<String> vips() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (JsonNode d : documents(kubeYaml)) {
+      if (d.path("kind").asText().equals("Service")) {
+        d.path("spec").path("clusterIPs").forEach(ip -> out.add(ip.asText()));
+        if (d.path("spec").has("clusterIP")) {
+          out.add(d.path("spec").path("clusterIP").asText());
+        }
+      }
+    }
+    for (JsonNode d : documents(istioYaml)) {
+      d.path("spec").path("addresses").forEach(a -> out.add(a.asText().replaceAll("/32$", "")));
+    }
+    out.remove("None");
+    out.remove("");
+    return out;
+  }
+
   /** The namespaces this scenario's kube.yaml creates. */
   public List<String> namespaces() {
     return documents(kubeYaml).stream()
@@ -119,7 +183,7 @@ public record GoldenScenario(
     rig.apply(kubeYaml);
     // The reference istiod's discoverySelectors pick the scenario's namespaces by this label.
     for (String ns : namespaces()) {
-      rig.kubectl("label", "namespace", ns, "--overwrite", "jistiod.io/scenario=" + name);
+      rig.kubectl("label", "namespace", ns, "--overwrite", SCENARIO_LABEL + "=" + name);
     }
     for (JsonNode doc : documents(kubeYaml)) {
       if (doc.path("kind").asText().equals("Pod") && doc.has("status")) {
@@ -140,6 +204,66 @@ public record GoldenScenario(
     if (!documents(istioYaml).isEmpty()) {
       rig.apply(istioYaml);
     }
+  }
+
+  /**
+   * Applies many scenarios' inputs at once, idempotently and like {@link #apply} but in three
+   * kubectl calls instead of several per scenario: the namespaces (with their scenario label), the
+   * other Kubernetes objects, then the Istio config; the Pods' status in between through the API
+   * (the rig has no kubelet).
+   */
+  public static void applyAll(Rig rig, List<GoldenScenario> scenarios)
+      throws IOException, InterruptedException {
+    List<JsonNode> namespaces = new ArrayList<>();
+    List<JsonNode> kube = new ArrayList<>();
+    List<JsonNode> istio = new ArrayList<>();
+    List<JsonNode> pods = new ArrayList<>();
+    for (GoldenScenario s : scenarios) {
+      for (JsonNode doc : documents(s.kubeYaml())) {
+        if (doc.path("kind").asText().equals("Namespace")) {
+          ObjectNode ns = doc.deepCopy();
+          ObjectNode md = ns.withObjectProperty("metadata");
+          md.withObjectProperty("labels").put(SCENARIO_LABEL, s.name());
+          namespaces.add(ns);
+        } else {
+          kube.add(doc);
+          if (doc.path("kind").asText().equals("Pod") && doc.has("status")) {
+            pods.add(doc);
+          }
+        }
+      }
+      istio.addAll(documents(s.istioYaml()));
+    }
+    for (List<JsonNode> batch : List.of(namespaces, kube)) {
+      if (!batch.isEmpty()) {
+        rig.apply(list(batch));
+      }
+    }
+    for (JsonNode pod : pods) {
+      ObjectNode patch = JSON.createObjectNode();
+      patch.set("status", pod.get("status"));
+      rig.client()
+          .pods()
+          .inNamespace(pod.path("metadata").path("namespace").asText())
+          .withName(pod.path("metadata").path("name").asText())
+          .subresource("status")
+          .patch(
+              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              JSON.writeValueAsString(patch));
+    }
+    if (!istio.isEmpty()) {
+      rig.apply(list(istio));
+    }
+  }
+
+  /** A v1 List of {@code items}, as JSON (kubectl apply takes it as one document). */
+  private static String list(List<JsonNode> items) throws IOException {
+    ObjectNode l = JSON.createObjectNode();
+    l.put("apiVersion", "v1");
+    l.put("kind", "List");
+    l.putArray("items").addAll(items);
+    return JSON.writeValueAsString(l);
   }
 
   static List<JsonNode> documents(String yaml) {

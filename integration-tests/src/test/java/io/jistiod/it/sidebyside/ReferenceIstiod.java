@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Istio's pilot-discovery 1.27.0 against the rig, started and stopped through {@code
  * integration-tests/cluster/reference-istiod.sh} (plaintext xDS on a free loopback port, no CA, no
- * webhook patching, namespaces limited to one scenario by discoverySelectors).
+ * webhook patching, namespaces limited to the given scenarios by discoverySelectors).
  */
 public final class ReferenceIstiod implements AutoCloseable {
   private static final Path SCRIPT = Rig.MODULE.resolve("cluster/reference-istiod.sh");
@@ -43,10 +43,18 @@ public final class ReferenceIstiod implements AutoCloseable {
    */
   public static ReferenceIstiod start(GoldenScenario scenario, Path workDir)
       throws IOException, InterruptedException {
-    String name = "sbs-" + scenario.name();
+    return start("sbs-" + scenario.name(), List.of(scenario.name()), scenario.writeMesh(workDir));
+  }
+
+  /**
+   * Starts pilot-discovery named {@code name} with the MeshConfig in {@code meshFile}, seeing only
+   * the namespaces labelled {@code jistiod.io/scenario} with one of {@code scenarioLabels}.
+   */
+  public static ReferenceIstiod start(String name, List<String> scenarioLabels, Path meshFile)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
-    cmd.addAll(List.of("--scenario-label", scenario.name()));
-    cmd.addAll(List.of("--mesh", scenario.writeMesh(workDir).toString()));
+    cmd.addAll(List.of("--scenario-label", String.join(",", scenarioLabels)));
+    cmd.addAll(List.of("--mesh", meshFile.toString()));
     String out = run(cmd, 15);
     Matcher m = PORTS.matcher(out);
     if (!m.find()) {

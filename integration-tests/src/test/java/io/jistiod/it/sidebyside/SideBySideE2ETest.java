@@ -7,6 +7,7 @@ import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,6 +48,9 @@ class SideBySideE2ETest {
       Rig.MODULE.resolve("src/test/resources/sidebyside/known-differences.yaml");
   private static final Path REPORT = Rig.MODULE.resolve("target/compatibility.md");
 
+  /** Proxies fetched at once (each on its own ADS streams to both servers). */
+  private static final int PARALLELISM = Integer.getInteger("jistiod.sidebyside.parallelism", 4);
+
   @TempDir Path tmp;
 
   /** Per scenario: the proxies' tallies, the differences, out-of-scope count. */
@@ -56,12 +64,27 @@ class SideBySideE2ETest {
   @Test
   void oursMatchesTheReferenceIstiodForEveryGoldenScenario(Rig rig) throws Exception {
     KnownDifferences known = KnownDifferences.load(ALLOW_LIST);
-    List<ScenarioResult> results = new ArrayList<>();
-    for (GoldenScenario s : ReferenceDumpE2ETest.selected()) {
-      results.add(run(rig, s));
+    List<GoldenScenario> scenarios = GoldenScenario.selected();
+    List<GoldenScenario> everyScenario = GoldenScenario.all();
+    Map<String, ScenarioResult> results = new LinkedHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(PARALLELISM);
+    try {
+      long t0 = System.nanoTime();
+      // Every scenario's inputs first: the servers then start on a rig that already holds them,
+      // so their initial lists are the whole config and nothing changes while proxies fetch.
+      Map<String, String> applyErrors = applyAll(rig, scenarios);
+      long t1 = System.nanoTime();
+      for (ScenarioGroups.Group g : ScenarioGroups.of(scenarios)) {
+        results.putAll(runGroup(rig, g, everyScenario, applyErrors, pool));
+      }
+      System.out.printf(
+          "side-by-side: %d scenarios applied in %d ms, compared in %d ms%n",
+          scenarios.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+    } finally {
+      pool.shutdownNow();
     }
     List<String> unexpected = new ArrayList<>();
-    String report = Report.write(results, known, unexpected);
+    String report = Report.write(List.copyOf(results.values()), known, unexpected);
     Files.createDirectories(REPORT.getParent());
     Files.writeString(REPORT, report);
     System.out.println("side-by-side report: " + REPORT);
@@ -70,35 +93,122 @@ class SideBySideE2ETest {
         .isEmpty();
   }
 
-  private ScenarioResult run(Rig rig, GoldenScenario s) {
-    Map<String, List<Comparison.Tally>> tallies = new LinkedHashMap<>();
-    List<Comparison.Difference> diffs = new ArrayList<>();
-    int outOfScope = 0;
+  /** Applies every scenario; returns the failure, if any, for each scenario. */
+  private static Map<String, String> applyAll(Rig rig, List<GoldenScenario> scenarios)
+      throws InterruptedException {
     try {
-      s.apply(rig);
-      try (ReferenceIstiod ref = ReferenceIstiod.start(s, tmp);
-          Istiod ours =
-              new Istiod(
-                  IstiodOptions.defaults(null)
-                      .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
-                      .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
-                      .withMeshConfigFile(ref.meshFile()))) {
-        ours.start();
-        awaitReady(ours.httpPort());
-        Comparison.Scope scope = new Comparison.Scope(s);
+      GoldenScenario.applyAll(rig, scenarios);
+      return Map.of();
+    } catch (IOException | RuntimeException e) {
+      Map<String, String> errors = new LinkedHashMap<>();
+      scenarios.forEach(s -> errors.put(s.name(), "apply: " + e));
+      return errors;
+    }
+  }
+
+  /**
+   * One reference pilot-discovery and one of ours for the group (the same MeshConfig, the group's
+   * namespaces), then every proxy of every scenario of the group fetched from both concurrently.
+   */
+  private Map<String, ScenarioResult> runGroup(
+      Rig rig,
+      ScenarioGroups.Group g,
+      List<GoldenScenario> everyScenario,
+      Map<String, String> applyErrors,
+      ExecutorService pool)
+      throws IOException, InterruptedException {
+    Map<String, ScenarioResult> out = new LinkedHashMap<>();
+    Path mesh = tmp.resolve(g.name() + "-mesh.yaml");
+    Files.writeString(mesh, g.meshYaml() == null ? "" : g.meshYaml());
+    long t0 = System.nanoTime();
+    // pilot-discovery starts in its own process while ours starts here
+    Future<ReferenceIstiod> refStart =
+        pool.submit(() -> ReferenceIstiod.start(g.name(), g.labels(), mesh));
+    Istiod ours = null;
+    ReferenceIstiod ref = null;
+    String groupError = null;
+    try {
+      ref = refStart.get();
+      ours =
+          new Istiod(
+              IstiodOptions.defaults(null)
+                  .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                  .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                  .withMeshConfigFile(ref.meshFile()));
+      ours.start();
+      awaitReady(ours.httpPort());
+    } catch (Exception e) {
+      groupError = "starting the servers: " + e;
+    }
+    long t1 = System.nanoTime();
+    try {
+      Map<String, Map<String, Future<Comparison.Result>>> fetches = new LinkedHashMap<>();
+      for (GoldenScenario s : g.scenarios()) {
+        Map<String, Future<Comparison.Result>> byProxy = new LinkedHashMap<>();
+        fetches.put(s.name(), byProxy);
+        if (groupError != null || applyErrors.containsKey(s.name())) {
+          continue;
+        }
+        Comparison.Scope scope = new Comparison.Scope(s, everyScenario);
+        int refPort = ref.grpcPort();
+        int oursPort = ours.grpcPort();
         for (GoldenScenario.Proxy p : s.proxies()) {
-          AdsDumper.Snapshot r = AdsDumper.fetch(ref.grpcPort(), p.node());
-          AdsDumper.Snapshot o = AdsDumper.fetch(ours.grpcPort(), p.node(), true, r);
-          Comparison.Result c = Comparison.compare(s, p.name(), r, o, scope);
-          tallies.put(p.name(), c.tallies());
-          diffs.addAll(c.differences());
-          outOfScope += c.outOfScope();
+          byProxy.put(
+              p.name(),
+              pool.submit(
+                  () -> {
+                    AdsDumper.Snapshot r = AdsDumper.fetch(refPort, p.node());
+                    AdsDumper.Snapshot o = AdsDumper.fetch(oursPort, p.node(), true, r);
+                    return Comparison.compare(s, p.name(), r, o, scope);
+                  }));
         }
       }
-      return new ScenarioResult(s.name(), tallies, diffs, outOfScope, null);
-    } catch (Exception e) {
-      return new ScenarioResult(s.name(), tallies, diffs, outOfScope, e.toString());
+      for (GoldenScenario s : g.scenarios()) {
+        Map<String, List<Comparison.Tally>> tallies = new LinkedHashMap<>();
+        List<Comparison.Difference> diffs = new ArrayList<>();
+        int outOfScope = 0;
+        List<String> errors = new ArrayList<>();
+        if (groupError != null) {
+          errors.add(groupError);
+        }
+        if (applyErrors.containsKey(s.name())) {
+          errors.add(applyErrors.get(s.name()));
+        }
+        for (Map.Entry<String, Future<Comparison.Result>> f : fetches.get(s.name()).entrySet()) {
+          try {
+            Comparison.Result c = f.getValue().get();
+            tallies.put(f.getKey(), c.tallies());
+            diffs.addAll(c.differences());
+            outOfScope += c.outOfScope();
+          } catch (ExecutionException e) {
+            errors.add(f.getKey() + ": " + e.getCause());
+          }
+        }
+        out.put(
+            s.name(),
+            new ScenarioResult(
+                s.name(),
+                tallies,
+                diffs,
+                outOfScope,
+                errors.isEmpty() ? null : String.join("; ", errors)));
+      }
+    } finally {
+      if (ours != null) {
+        ours.close();
+      }
+      if (ref != null) {
+        ref.close();
+      }
     }
+    System.out.printf(
+        "side-by-side %s (%s): servers up in %d ms, %d proxies compared in %d ms%n",
+        g.name(),
+        String.join(",", g.labels()),
+        (t1 - t0) / 1_000_000,
+        g.scenarios().stream().mapToInt(s -> s.proxies().size()).sum(),
+        (System.nanoTime() - t1) / 1_000_000);
+    return out;
   }
 
   private static void awaitReady(int httpPort) throws Exception {
