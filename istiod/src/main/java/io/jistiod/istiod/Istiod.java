@@ -10,6 +10,7 @@ import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
+import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
 import io.jistiod.galley.kube.KubernetesConfigStore;
 import io.jistiod.galley.mesh.MeshConfigs;
@@ -23,6 +24,7 @@ import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.kube.DiscoveryNamespaces;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.push.Debouncer;
@@ -131,6 +133,12 @@ public final class Istiod implements AutoCloseable {
               }
             });
 
+    MeshConfig mesh = MeshConfigs.load(options.meshConfigFile());
+    // MeshConfig discoverySelectors: the Kubernetes namespaces whose Services, endpoints and Istio
+    // config istiod sees (namespace labels from the service registry's namespace informer).
+    DiscoveryNamespaces discoveryNamespaces =
+        new DiscoveryNamespaces(() -> mesh, ns -> kube == null ? null : kube.namespaceLabels(ns));
+
     // 3. Sources, loaded completely before anything is served: a config folder and/or the
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
     List<ConfigStore> stores = new ArrayList<>();
@@ -152,7 +160,7 @@ public final class Istiod implements AutoCloseable {
       crds = new KubernetesConfigStore(client, IstioKinds.ALL, metrics);
       closeables.add(crds);
       crds.start();
-      stores.add(crds);
+      stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
     }
     config = new AggregateConfigStore(stores);
     config.addHandler(
@@ -163,6 +171,7 @@ public final class Istiod implements AutoCloseable {
       kube =
           new KubeServiceRegistry(
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
+      kube.setNamespaceFilter(discoveryNamespaces);
       closeables.add(kube);
       kube.start();
       // gateway credentials (credentialName Secrets); a change pushes, which resends the SDS
@@ -184,7 +193,6 @@ public final class Istiod implements AutoCloseable {
     }
 
     // 4. Pilot: registries -> push context -> generators -> discovery server.
-    MeshConfig mesh = MeshConfigs.load(options.meshConfigFile());
     log.info(
         "mesh config: {}",
         options.meshConfigFile() != null && java.nio.file.Files.exists(options.meshConfigFile())

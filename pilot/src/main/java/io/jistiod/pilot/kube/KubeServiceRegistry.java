@@ -60,6 +60,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   private SharedIndexInformer<EndpointSlice> slices;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Node> nodes;
+  private SharedIndexInformer<Namespace> namespaces;
+  private volatile java.util.function.Predicate<String> namespaceFilter = ns -> true;
 
   public KubeServiceRegistry(
       KubernetesClient client,
@@ -87,13 +89,29 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     pods.addEventHandler(handler("proxy", "Pod"));
     pods.start();
     nodes = client.nodes().inform(nodeHandler(), 0);
-    SharedIndexInformer<Namespace> namespaces =
-        client.namespaces().inform(handler("namespace", "Namespace"), 0);
+    namespaces = client.namespaces().inform(handler("namespace", "Namespace"), 0);
     informers.add(services);
     informers.add(slices);
     informers.add(pods);
     informers.add(nodes);
     informers.add(namespaces);
+  }
+
+  /**
+   * Only services (and so endpoints) in namespaces {@code filter} accepts are seen: MeshConfig
+   * discoverySelectors ({@link DiscoveryNamespaces}). Asked at every read.
+   */
+  public void setNamespaceFilter(java.util.function.Predicate<String> filter) {
+    this.namespaceFilter = Objects.requireNonNull(filter, "filter");
+  }
+
+  /** The labels of {@code namespace}, or null if the informer does not hold it (yet). */
+  public Map<String, String> namespaceLabels(String namespace) {
+    Namespace ns = namespaces == null ? null : namespaces.getStore().getByKey(namespace);
+    if (ns == null) {
+      return null;
+    }
+    return ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
   }
 
   public boolean hasSynced() {
@@ -108,7 +126,11 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   @Override
   public List<Service> services() {
     List<Service> out = new ArrayList<>();
+    java.util.function.Predicate<String> selected = namespaceFilter;
     for (var s : services.getStore().list()) {
+      if (!selected.test(s.getMetadata().getNamespace())) {
+        continue;
+      }
       try {
         out.add(KubeConversions.service(s, domainSuffix));
       } catch (RuntimeException e) {
@@ -347,6 +369,10 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
             oldObj.getMetadata().getResourceVersion(), newObj.getMetadata().getResourceVersion())) {
           return; // a resync: nothing changed
         }
+        if ("namespace".equals(reason)
+            && Objects.equals(oldObj.getMetadata().getLabels(), newObj.getMetadata().getLabels())) {
+          return; // only labels decide what a namespace changes (discoverySelectors)
+        }
         changed(newObj);
       }
 
@@ -356,11 +382,12 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
       }
 
       private void changed(T obj) {
-        if ("namespace".equals(reason)) {
-          return; // namespace labels matter once discovery selectors and injection arrive
-        }
+        // A namespace added, removed or relabelled may enter or leave discoverySelectors: a full
+        // push rebuilds the push context with what is seen now, as istiod does.
         String key =
-            kind + "/" + obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
+            obj.getMetadata().getNamespace() == null
+                ? kind + "/" + obj.getMetadata().getName()
+                : kind + "/" + obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
         if ("endpoint".equals(reason)) {
           // Endpoints only: an incremental push that recomputes EDS alone, as istiod does.
           changes.accept(
