@@ -136,10 +136,13 @@ public final class Comparison {
   }
 
   /**
-   * What belongs to the scenario. Out of scope: hostnames in other namespaces ({@code *.<other
-   * ns>.svc.cluster.local}), mesh-wide hosts only other golden scenarios name (their ServiceEntry,
-   * VirtualService and Gateway hosts), other services' and ServiceEntries' addresses, ports no
-   * scenario service uses, and other namespaces' gateway route configurations.
+   * What belongs to the scenario when it shares the servers with the other scenarios of its group
+   * ({@link ScenarioGroups}): what those others bring is left out of both sides, so each scenario's
+   * figures count its own resources. That is: hostnames in their namespaces ({@code *.<their
+   * ns>.svc.cluster.local}), mesh-wide hosts only they name (ServiceEntry, VirtualService, Gateway
+   * hosts), their services' and ServiceEntries' addresses, ports only they use, and their gateways'
+   * route configurations. Anything else stays: were our istiod to see a namespace the group's
+   * discoverySelectors leave out, its resources would show as differences.
    */
   public static final class Scope {
     private static final Pattern CLUSTER =
@@ -154,29 +157,34 @@ public final class Comparison {
     /** Gateway route configurations: https.PORT.SERVER-PORT-NAME.GATEWAY.NAMESPACE. */
     private static final Pattern GATEWAY_ROUTE = Pattern.compile("https\\.\\d+\\..*\\.([^.]+)");
 
-    private final Set<String> namespaces;
-    private final Set<String> vips;
+    private final Set<String> foreignNamespaces = new HashSet<>();
     private final Set<String> foreignVips = new HashSet<>();
     private final Set<String> foreignHosts = new HashSet<>();
-    private final Set<String> ports = new HashSet<>();
+    private final Set<String> foreignPorts = new HashSet<>();
 
     public Scope(GoldenScenario s) {
       this(s, List.of(s));
     }
 
-    /** The scope of {@code s}, seen among {@code all} the scenarios applied to the rig. */
-    public Scope(GoldenScenario s, List<GoldenScenario> all) {
-      this.namespaces = Set.copyOf(s.namespaces());
-      this.vips = s.vips();
-      Set<String> own = s.meshWideHosts();
-      for (GoldenScenario o : all) {
+    /** The scope of {@code s} among the scenarios of its {@code group}. */
+    public Scope(GoldenScenario s, List<GoldenScenario> group) {
+      for (GoldenScenario o : group) {
         if (!o.name().equals(s.name())) {
+          foreignNamespaces.addAll(o.namespaces());
           foreignVips.addAll(o.vips());
           foreignHosts.addAll(o.meshWideHosts());
+          foreignPorts.addAll(ports(o));
         }
       }
-      foreignVips.removeAll(vips);
-      foreignHosts.removeAll(own);
+      foreignNamespaces.removeAll(s.namespaces());
+      foreignVips.removeAll(s.vips());
+      foreignHosts.removeAll(s.meshWideHosts());
+      foreignPorts.removeAll(ports(s));
+    }
+
+    /** The ports a scenario's services, ServiceEntries and Gateway servers use. */
+    private static Set<String> ports(GoldenScenario s) {
+      Set<String> ports = new HashSet<>();
       for (JsonNode d : GoldenScenario.documents(s.kubeYaml())) {
         if (d.path("kind").asText().equals("Service")) {
           for (JsonNode p : d.path("spec").path("ports")) {
@@ -194,6 +202,7 @@ public final class Comparison {
           ports.add(srv.path("port").path("number").asText());
         }
       }
+      return ports;
     }
 
     boolean inScopeHost(String host) {
@@ -201,7 +210,7 @@ public final class Comparison {
         return !foreignHosts.contains(host);
       }
       String[] parts = host.split("\\.");
-      return parts.length >= 5 && namespaces.contains(parts[parts.length - 4]);
+      return parts.length < 5 || !foreignNamespaces.contains(parts[parts.length - 4]);
     }
 
     boolean keepResource(String type, String name) {
@@ -216,23 +225,25 @@ public final class Comparison {
       if (type.equals("lds")) {
         Matcher l = LISTENER.matcher(name);
         if (l.matches()) {
-          return l.group(1).equals("0.0.0.0") ? ports.contains(l.group(2)) : !otherVip(l.group(1));
+          return l.group(1).equals("0.0.0.0")
+              ? !foreignPorts.contains(l.group(2))
+              : !otherVip(l.group(1));
         }
       }
       if (type.equals("rds")) {
         if (name.matches("\\d+")) {
-          return ports.contains(name);
+          return !foreignPorts.contains(name);
         }
         Matcher g = GATEWAY_ROUTE.matcher(name);
         if (g.matches()) {
-          return namespaces.contains(g.group(1));
+          return !foreignNamespaces.contains(g.group(1));
         }
       }
       return true;
     }
 
     private boolean otherVip(String ip) {
-      return foreignVips.contains(ip) || (ip.startsWith("10.96.") && !vips.contains(ip));
+      return foreignVips.contains(ip);
     }
 
     /** Removes out-of-scope virtual hosts and filter chains in place; returns how many. */

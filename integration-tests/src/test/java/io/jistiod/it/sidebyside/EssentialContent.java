@@ -67,9 +67,19 @@ public final class EssentialContent {
     }
   }
 
+  /**
+   * A filter chain's key: its name and its match (istiod gives several chains one name, e.g. the
+   * plaintext and mTLS variants of virtualInbound-catchall-http; keyed by name alone, they would
+   * overwrite each other and hide differences).
+   */
   private static String chainKey(JsonNode fc) {
     String name = fc.path("name").asText("");
-    return name.isEmpty() ? "match " + fc.path("filterChainMatch").toString() : name;
+    String match =
+        fc.has("filterChainMatch") ? sortedArrays(fc.get("filterChainMatch")).toString() : "";
+    if (name.isEmpty()) {
+      return "match " + match;
+    }
+    return match.isEmpty() || match.equals("{}") ? name : name + " match " + match;
   }
 
   private static ObjectNode filterChain(JsonNode fc) {

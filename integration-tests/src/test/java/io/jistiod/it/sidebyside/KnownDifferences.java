@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * The allow-list of differences from the reference istiod we know about
  * (src/test/resources/sidebyside/known-differences.yaml). Each entry matches differences by
  * scenario, proxy, type (lds/rds/cds/eds), resource, kind (missing/extra/changed/no-response) and
- * path, each a glob ({@code *} any characters, absent = any), and must say why in {@code reason}.
+ * path, and for changed values the {@code reference} and {@code ours} values ({@code (absent)} when
+ * a side has none), each a glob ({@code *} any characters, absent = any), and must say why in
+ * {@code reason}.
  */
 public final class KnownDifferences {
   /** One allow-list entry. */
@@ -25,6 +27,8 @@ public final class KnownDifferences {
       Pattern resource,
       Pattern kind,
       Pattern path,
+      Pattern reference,
+      Pattern ours,
       String reason,
       String source) {
     boolean matches(Comparison.Difference d) {
@@ -33,7 +37,13 @@ public final class KnownDifferences {
           && type.matcher(d.type()).matches()
           && resource.matcher(d.resource()).matches()
           && kind.matcher(d.kind()).matches()
-          && path.matcher(d.path()).matches();
+          && path.matcher(d.path()).matches()
+          && reference.matcher(value(d.reference())).matches()
+          && ours.matcher(value(d.ours())).matches();
+    }
+
+    private static String value(String v) {
+      return v == null ? "(absent)" : v;
     }
   }
 
@@ -65,6 +75,8 @@ public final class KnownDifferences {
                 glob(e, "resource"),
                 glob(e, "kind"),
                 glob(e, "path"),
+                glob(e, "reference"),
+                glob(e, "ours"),
                 reason,
                 "differences[" + i + "]"));
         i++;
