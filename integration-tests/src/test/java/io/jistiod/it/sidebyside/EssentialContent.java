@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *       policy, rewrites, mirrors, header changes, per-filter config names);
  *   <li>clusters: type, LB policy and its config, connect timeout, circuit breakers, outlier
  *       detection, EDS service name, DNS settings, static endpoints, transport socket (matches,
- *       SNI, SANs, secrets), HTTP protocol options;
+ *       SNI, SANs, secrets), HTTP protocol options, upstream filters' names (Istio-only ones
+ *       apart);
  *   <li>endpoints: per locality (keyed by locality and priority): weight and the endpoints'
  *       addresses, weights and health.
  * </ul>
@@ -241,6 +242,10 @@ public final class EssentialContent {
         "respectDnsTtl",
         "upstreamConnectionOptions",
         "loadBalancingPolicy");
+    // upstream network filters: istiod adds Istio-only ones (metadata exchange) to outbound
+    // clusters
+    s.set("filters", names(c.path("filters")));
+    s.set("istioOnlyFilters", istioOnly(c.path("filters")));
     if (c.has("edsClusterConfig")) {
       s.put("edsServiceName", c.path("edsClusterConfig").path("serviceName").asText());
     }
