@@ -326,6 +326,14 @@ public final class IstiodSecurity implements AutoCloseable {
     return ca;
   }
 
+  /**
+   * The key manager behind 15012's certificate, for other TLS ports that serve the same certificate
+   * (the webhook): renewals reach them too. Empty before start.
+   */
+  public Optional<ServingKeyManager> servingKeys() {
+    return Optional.ofNullable(servingKeys);
+  }
+
   /** The certificate 15012 serves now. */
   public Optional<ServingCertificate> servingCertificate() {
     return servingKeys == null ? Optional.empty() : servingKeys.current();

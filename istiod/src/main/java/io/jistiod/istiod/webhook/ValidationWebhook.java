@@ -11,7 +11,7 @@ import io.jistiod.galley.webhook.ConfigAdmission;
 import io.jistiod.galley.webhook.WebhookMetrics;
 import io.jistiod.istiod.security.IstiodDnsNames;
 import io.jistiod.istiod.security.IstiodSecurity;
-import io.jistiod.istiod.security.ServingCertificate;
+import io.jistiod.istiod.security.ServingKeyManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -86,9 +86,9 @@ public final class ValidationWebhook implements AutoCloseable {
       BooleanSupplier ready,
       MeterRegistry metrics)
       throws IOException {
-    Supplier<ServingCertificate> serving;
-    if (security != null) {
-      serving = () -> security.servingCertificate().orElse(null);
+    ServingKeyManager serving;
+    if (security != null && security.servingKeys().isPresent()) {
+      serving = security.servingKeys().get();
       caBundle = () -> security.servingRootsPem().orElse(null);
       certificateSource = "istiod's serving certificate from " + security.describe();
     } else {
@@ -98,7 +98,8 @@ public final class ValidationWebhook implements AutoCloseable {
       SelfSignedWebhookCertificate self =
           SelfSignedWebhookCertificate.generate(
               dns, List.of("127.0.0.1", "::1"), Clock.systemUTC());
-      serving = self::serving;
+      serving = new ServingKeyManager();
+      serving.set(self.serving());
       String pem = Pem.encodeAll(List.of(self.root()));
       caBundle = () -> pem;
       certificateSource = "a self-signed certificate made at start (istiod's CA is off)";
@@ -110,8 +111,7 @@ public final class ValidationWebhook implements AutoCloseable {
             new WebhookMetrics(metrics));
     try {
       server =
-          ValidationWebhookServer.start(
-              address, new SuppliedKeyManager(serving), handler, ready, options.requestTimeout());
+          ValidationWebhookServer.start(address, serving, handler, ready, options.requestTimeout());
     } catch (IOException e) {
       throw new IOException("--httpsAddr " + options.httpsAddr() + ": " + bindReason(e), e);
     }

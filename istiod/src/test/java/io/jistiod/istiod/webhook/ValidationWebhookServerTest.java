@@ -10,7 +10,7 @@ import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.galley.webhook.AdmissionHandler;
 import io.jistiod.galley.webhook.ConfigAdmission;
 import io.jistiod.galley.webhook.WebhookMetrics;
-import io.jistiod.istiod.security.ServingCertificate;
+import io.jistiod.istiod.security.ServingKeyManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +38,7 @@ class ValidationWebhookServerTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicBoolean ready = new AtomicBoolean(true);
   private SelfSignedWebhookCertificate cert;
-  private AtomicReference<ServingCertificate> serving;
+  private ServingKeyManager serving;
   private ValidationWebhookServer server;
   private HttpClient client;
 
@@ -50,7 +49,8 @@ class ValidationWebhookServerTest {
             List.of("istiod.istio-system.svc", "localhost"),
             List.of("127.0.0.1"),
             Clock.systemUTC());
-    serving = new AtomicReference<>(cert.serving());
+    serving = new ServingKeyManager();
+    serving.set(cert.serving());
     server = start(ValidationWebhookServer.DEFAULT_REQUEST_TIMEOUT);
     client = TestClients.client(cert.root());
   }
@@ -58,7 +58,7 @@ class ValidationWebhookServerTest {
   private ValidationWebhookServer start(Duration timeout) throws Exception {
     return ValidationWebhookServer.start(
         new InetSocketAddress("127.0.0.1", 0),
-        new SuppliedKeyManager(serving::get),
+        serving,
         new AdmissionHandler(
             new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds()),
             new WebhookMetrics(registry)),
