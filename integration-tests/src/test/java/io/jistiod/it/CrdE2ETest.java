@@ -50,7 +50,8 @@ class CrdE2ETest {
           + "workloadgroups.networking.istio.io,envoyfilters.networking.istio.io,"
           + "proxyconfigs.networking.istio.io,authorizationpolicies.security.istio.io,"
           + "peerauthentications.security.istio.io,requestauthentications.security.istio.io,"
-          + "telemetries.telemetry.istio.io,wasmplugins.extensions.istio.io";
+          + "telemetries.telemetry.istio.io,wasmplugins.extensions.istio.io,"
+          + "trafficextensions.extensions.istio.io";
 
   private KubernetesConfigStore store;
 

@@ -155,6 +155,20 @@ public final class IstioKinds {
           List.of(),
           io.jistiod.galley.api.extensions.v1alpha1.WasmPlugin.getDefaultInstance());
 
+  /**
+   * The kind istio.io/api 1.32 adds (Istio 1.27 has no such CRD): a Wasm or Lua filter. Served as
+   * istiod 1.32 serves it; a cluster without its CRD simply has none.
+   */
+  public static final ConfigKind TRAFFIC_EXTENSION =
+      new ConfigKind(
+          EXTENSIONS,
+          "TrafficExtension",
+          "trafficextensions",
+          List.of("v1alpha1"),
+          "v1alpha1",
+          List.of(),
+          io.jistiod.galley.api.extensions.v1alpha1.TrafficExtension.getDefaultInstance());
+
   /** Every kind, in a stable order. */
   public static final List<ConfigKind> ALL =
       List.of(
@@ -171,7 +185,8 @@ public final class IstioKinds {
           PEER_AUTHENTICATION,
           REQUEST_AUTHENTICATION,
           TELEMETRY,
-          WASM_PLUGIN);
+          WASM_PLUGIN,
+          TRAFFIC_EXTENSION);
 
   private IstioKinds() {}
 }

@@ -19,7 +19,7 @@ final class IstioCrdConventions {
 
   /** Kinds whose objects must have a spec ({@code required: [spec]} at the top). */
   static final Set<String> SPEC_REQUIRED =
-      Set.of("ServiceEntry", "WorkloadEntry", "WorkloadGroup", "WasmPlugin");
+      Set.of("ServiceEntry", "WorkloadEntry", "WorkloadGroup", "WasmPlugin", "TrafficExtension");
 
   /** Fields Istio also accepts under their proto (snake_case) name. */
   static final Map<String, String> ALT_NAMES =
@@ -32,7 +32,8 @@ final class IstioCrdConventions {
       Map.of(
           "istio.networking.v1alpha3.ServiceEntry.ports", List.of("name"),
           "istio.extensions.v1alpha1.VmConfig.env", List.of("name"),
-          "istio.extensions.v1alpha1.WasmPlugin.TrafficSelector.ports", List.of("number"));
+          "istio.extensions.v1alpha1.WasmPlugin.TrafficSelector.ports", List.of("number"),
+          "istio.extensions.v1alpha1.TrafficSelector.ports", List.of("number"));
 
   private static final String NET = "istio.networking.v1alpha3.";
   private static final String SEC = "istio.security.v1beta1.";
@@ -88,6 +89,7 @@ final class IstioCrdConventions {
               "istio.telemetry.v1alpha1.Tracing.random_sampling_percentage",
               sorted("minimum", 0, "maximum", 100)),
           Map.entry("istio.extensions.v1alpha1.WasmPlugin.targetRefs", TARGET_REFS),
+          Map.entry("istio.extensions.v1alpha1.TrafficExtension.targetRefs", TARGET_REFS),
           Map.entry("istio.extensions.v1alpha1.VmConfig.env", sorted("maxItems", 256)));
 
   /** Bounds on each element of a repeated or map field. */
@@ -164,6 +166,7 @@ final class IstioCrdConventions {
             age()));
     c.put("Telemetry", List.<String[]>of(age()));
     c.put("WasmPlugin", List.<String[]>of(age()));
+    c.put("TrafficExtension", List.<String[]>of(age()));
     return c;
   }
 

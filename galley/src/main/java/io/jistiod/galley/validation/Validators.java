@@ -28,7 +28,8 @@ public final class Validators {
           Map.entry(IstioKinds.PEER_AUTHENTICATION, new PeerAuthenticationValidator()),
           Map.entry(IstioKinds.REQUEST_AUTHENTICATION, new RequestAuthenticationValidator()),
           Map.entry(IstioKinds.TELEMETRY, new TelemetryValidator()),
-          Map.entry(IstioKinds.WASM_PLUGIN, new WasmPluginValidator()));
+          Map.entry(IstioKinds.WASM_PLUGIN, new WasmPluginValidator()),
+          Map.entry(IstioKinds.TRAFFIC_EXTENSION, new TrafficExtensionValidator()));
 
   private static final ConfigValidator ALL =
       config -> {
