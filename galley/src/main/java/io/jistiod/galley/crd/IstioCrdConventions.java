@@ -50,6 +50,9 @@ final class IstioCrdConventions {
               NET + "WarmupConfiguration.minimum_percent", sorted("minimum", 0, "maximum", 100)),
           Map.entry(
               NET + "TrafficPolicy.RetryBudget.percent", sorted("minimum", 0, "maximum", 100)),
+          Map.entry(
+              NET + "OutlierDetection.failure_percentage_threshold",
+              sorted("minimum", 0, "maximum", 100)),
           Map.entry(NET + "TrafficPolicy.port_level_settings", sorted("maxItems", 4096)),
           Map.entry(NET + "ZoneAwareLoadBalancerSetting.min_cluster_size", sorted("minimum", 1)),
           Map.entry(NET + "ReadinessProbe.initial_delay_seconds", sorted("minimum", 0)),
@@ -103,7 +106,10 @@ final class IstioCrdConventions {
       Set.of(
           NET + "ConnectionPoolSettings.TCPSettings.idle_timeout",
           NET + "LoadBalancerSettings.ConsistentHashLB.HTTPCookie.ttl",
-          NET + "TrafficPolicy.RetryBudget.budget_interval");
+          NET + "TrafficPolicy.RetryBudget.budget_interval",
+          NET + "LoadBalancerSettings.BackendUtilizationLB.weight_stabilization_period",
+          NET + "LoadBalancerSettings.BackendUtilizationLB.weight_expiration_period",
+          NET + "LoadBalancerSettings.BackendUtilizationLB.weight_update_period");
 
   static final OpenApiSchemas.FieldMarkers MARKERS =
       new OpenApiSchemas.FieldMarkers(

@@ -2,6 +2,8 @@ package io.jistiod.galley.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jistiod.galley.api.extensions.v1alpha1.LuaConfig;
+import io.jistiod.galley.api.extensions.v1alpha1.TrafficExtension;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPBody;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPDirectResponse;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRoute;
@@ -62,5 +64,29 @@ class ValidatorsTest {
               assertThat(m.isError()).isTrue();
               assertThat(m.message()).contains("smaller than 1MB");
             });
+  }
+
+  private static List<ValidationMessage> lua(String code) {
+    TrafficExtension t =
+        TrafficExtension.newBuilder().setLua(LuaConfig.newBuilder().setInlineCode(code)).build();
+    ConfigMeta meta =
+        new ConfigMeta(IstioKinds.TRAFFIC_EXTENSION, "lua", "default", Map.of(), Map.of(), "", 0);
+    return Validators.forKinds().validate(new Config(meta, t));
+  }
+
+  @Test
+  void trafficExtensionLuaIsAtMost64KiBOfUtf8() {
+    assertThat(lua("-".repeat(65536))).isEmpty();
+    assertThat(lua("-".repeat(65537)))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.isError()).isTrue();
+              assertThat(m.field()).isEqualTo("spec.lua.inlineCode");
+              assertThat(m.message()).contains("larger than 64KB").contains("65537 bytes");
+            });
+    // Istio counts bytes, not characters: 32769 two-byte characters are 65538 bytes.
+    assertThat(lua("\u00e9".repeat(32768))).isEmpty();
+    assertThat(lua("\u00e9".repeat(32769))).singleElement().matches(ValidationMessage::isError);
   }
 }
