@@ -73,7 +73,7 @@ final class IstioVerdicts {
         String s = schema.get(files.get(i));
         Verdict v =
             s != null
-                ? Verdict.reject("schema: " + s)
+                ? Verdict.reject("api server: " + s)
                 : validation.get(i).accepted()
                     ? Verdict.accept()
                     : Verdict.reject("istioctl: " + validation.get(i).reason());
