@@ -1,7 +1,6 @@
 package io.jistiod.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -157,7 +156,7 @@ class KubernetesModeE2ETest {
 
   @Test
   void grpcXdsClientReachesTheWorkload(Rig rig, TestNamespace ns) throws Exception {
-    assumeTrue(TestHost.supported(), "network namespaces are not available here");
+    TestHost.requireSupported();
     try (TestHost host = TestHost.create(77)) {
       host.start(
           tmp.resolve("server.log"),

@@ -1,7 +1,6 @@
 package io.jistiod.it.citadel;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -223,8 +222,7 @@ class CitadelE2ETest {
   @Test
   void pilotAgentGetsACertificateAndConnectsToXdsOverTls(Rig rig, TestNamespace ns)
       throws Exception {
-    assumeTrue(
-        PilotAgent.available(), "pilot-agent not built: integration-tests/cluster/build-istio.sh");
+    PilotAgent.requireBuilt();
     Istiod istiod = startIstiod(rig, ns.name());
     String root = publishedRoot(rig, ns.name());
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());

@@ -3,7 +3,6 @@ package io.jistiod.it.interop;
 import static io.jistiod.it.interop.InteropDriver.EMPTY;
 import static io.jistiod.it.interop.InteropDriver.UNARY;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,7 +109,7 @@ class XdsInteropE2ETest {
 
   @BeforeAll
   static void startBackends(@TempDir Path dir) throws Exception {
-    assumeTrue(TestHost.supported(), "network namespaces are not available here");
+    TestHost.requireSupported();
     long t0 = System.nanoTime();
     for (int i = 0; i < BACKENDS; i++) {
       backends.add(InteropBackend.create(FIRST_HOST + i, dir));

@@ -1,7 +1,6 @@
 package io.jistiod.it.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,8 +73,7 @@ class SidecarAgentE2ETest {
 
   @Test
   void envoyBehindPilotAgentGetsItsConfigOverDeltaAds(Rig rig, TestNamespace ns) throws Exception {
-    assumeTrue(
-        PilotAgent.available(), "pilot-agent not built: integration-tests/cluster/build-istio.sh");
+    PilotAgent.requireBuilt();
     String n = ns.name();
     Istiod istiod =
         new Istiod(

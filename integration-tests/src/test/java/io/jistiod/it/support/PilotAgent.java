@@ -42,8 +42,17 @@ public final class PilotAgent implements AutoCloseable {
     this.process = process;
   }
 
-  public static boolean available() {
-    return Files.isExecutable(BINARY);
+  /**
+   * Fails the calling test when pilot-agent (or the bootstrap template next to it) is not built.
+   * The e2e suite proves that Istio's real agent works with us, so a missing agent is a failure,
+   * never a skip; {@code integration-tests/e2e.sh} builds it before any test runs.
+   */
+  public static void requireBuilt() {
+    Peers.require(BINARY, "Istio's pilot-agent 1.27.0", "build-istio.sh");
+    Peers.require(
+        BINARY.resolveSibling("envoy_bootstrap_tmpl.json"),
+        "the Envoy bootstrap template of pilot-agent",
+        "build-istio.sh");
   }
 
   /**

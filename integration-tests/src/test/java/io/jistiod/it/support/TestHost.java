@@ -54,13 +54,26 @@ public final class TestHost implements AutoCloseable {
     return new TestHost(name, hostIf, "10.250." + n + ".2");
   }
 
-  /** Whether this machine lets us create network namespaces. */
-  public static boolean supported() {
+  /**
+   * Fails the calling test unless this machine lets us create network namespaces (needs root, as CI
+   * runs). In the e2e suite a missing capability is a failure, never a skip: the tests that send
+   * real traffic are the proof. Probes by creating and deleting a namespace of its own.
+   */
+  public static void requireSupported() {
+    String probe = "jistiod-probe-" + ProcessHandle.current().pid();
     try {
-      Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
+      run(false, "ip", "netns", "del", probe);
+      run(true, "ip", "netns", "add", probe);
+      run(true, "ip", "netns", "del", probe);
+    } catch (IOException e) {
+      throw new AssertionError(
+          "network namespaces are not available, and the e2e suite needs them for its test hosts"
+              + " (run as root, with iproute2's `ip` on PATH): "
+              + e.getMessage(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while probing network namespaces", e);
     }
   }
 
@@ -90,7 +103,12 @@ public final class TestHost implements AutoCloseable {
   }
 
   private static void run(boolean check, String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new IOException(String.join(" ", cmd) + ": cannot run: " + e.getMessage(), e);
+    }
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
