@@ -57,11 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class Istiod implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Istiod.class);
 
-  static {
-    // Before any JDK HTTP server exists: its settings are read once per JVM.
-    io.jistiod.istiod.webhook.ValidationWebhookServer.tuneJdkHttpServer();
-  }
-
   private final IstiodOptions options;
   private final MeterRegistry metrics = new SimpleMeterRegistry();
   private final MemoryConfigStore fileStore = new MemoryConfigStore();
@@ -336,8 +331,15 @@ public final class Istiod implements AutoCloseable {
         : reason;
   }
 
+  /**
+   * Ready once every source has synced and every server serves: a port whose server stopped or
+   * whose threads are all stuck makes istiod not ready until it recovers.
+   */
   private HttpEndpoints.Response ready() {
     if (serving
+        && http.healthy()
+        && monitoring.healthy()
+        && (webhook == null || webhook.healthy())
         && config.hasSynced()
         && discovery.isReady()
         && (kube == null || kube.hasSynced())) {
