@@ -71,6 +71,7 @@ public final class Istiod implements AutoCloseable {
   private HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
+  private java.time.Duration xdsMaxConnectionIdle;
 
   public Istiod(IstiodOptions options) {
     this.options = options;
@@ -254,7 +255,8 @@ public final class Istiod implements AutoCloseable {
     // 6. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
-          NettyServerBuilder.forAddress(grpcAddress)
+          io.jistiod.istiod.grpc.GrpcConnectionLimits.apply(
+                  NettyServerBuilder.forAddress(grpcAddress), xdsMaxConnectionIdle())
               .addService(new AdsService(discovery))
               .addService(ProtoReflectionServiceV1.newInstance())
               .maxInboundMessageSize(4 * 1024 * 1024)
@@ -346,6 +348,24 @@ public final class Istiod implements AutoCloseable {
       return HttpEndpoints.Response.ok("");
     }
     return new HttpEndpoints.Response(503, "not ready\n");
+  }
+
+  /**
+   * How long a connection to the xDS port may stay open without a call (see {@link
+   * io.jistiod.istiod.grpc.GrpcConnectionLimits}); before {@link #start()}. Unset: {@code
+   * JISTIOD_XDS_MAX_CONNECTION_IDLE}, else two minutes.
+   */
+  public Istiod withXdsMaxConnectionIdle(java.time.Duration idle) {
+    this.xdsMaxConnectionIdle = idle;
+    return this;
+  }
+
+  private java.time.Duration xdsMaxConnectionIdle() {
+    return xdsMaxConnectionIdle != null
+        ? xdsMaxConnectionIdle
+        : Main.envDuration(
+            "JISTIOD_XDS_MAX_CONNECTION_IDLE",
+            io.jistiod.istiod.grpc.GrpcConnectionLimits.DEFAULT_MAX_CONNECTION_IDLE);
   }
 
   public int grpcPort() {
