@@ -28,6 +28,7 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -201,7 +202,9 @@ public final class ValidationWebhookServer implements AutoCloseable {
       body = readBody(request, deadline);
     } catch (HttpError e) {
       // The rest of the body is not read: answer, and close the connection after.
-      error(response, callback, e.status, e.getMessage(), true);
+      // HTTP/2 has no Connection header: the stream ends, the connection stays.
+      boolean http1 = request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
+      error(response, callback, e.status, e.getMessage(), http1);
       return;
     } catch (IOException e) {
       // The client went away (the API server gave up) or was too slow; nothing to answer.
