@@ -57,11 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class Istiod implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Istiod.class);
 
-  static {
-    // Before any JDK HTTP server exists: its settings are read once per JVM.
-    io.jistiod.istiod.webhook.ValidationWebhookServer.tuneJdkHttpServer();
-  }
-
   private final IstiodOptions options;
   private final MeterRegistry metrics = new SimpleMeterRegistry();
   private final MemoryConfigStore fileStore = new MemoryConfigStore();
@@ -76,6 +71,7 @@ public final class Istiod implements AutoCloseable {
   private HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
+  private java.time.Duration xdsMaxConnectionIdle;
 
   public Istiod(IstiodOptions options) {
     this.options = options;
@@ -259,7 +255,8 @@ public final class Istiod implements AutoCloseable {
     // 6. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
-          NettyServerBuilder.forAddress(grpcAddress)
+          io.jistiod.istiod.grpc.GrpcConnectionLimits.apply(
+                  NettyServerBuilder.forAddress(grpcAddress), xdsMaxConnectionIdle())
               .addService(new AdsService(discovery))
               .addService(ProtoReflectionServiceV1.newInstance())
               .maxInboundMessageSize(4 * 1024 * 1024)
@@ -336,14 +333,39 @@ public final class Istiod implements AutoCloseable {
         : reason;
   }
 
+  /**
+   * Ready once every source has synced and every server serves: a port whose server stopped or
+   * whose threads are all stuck makes istiod not ready until it recovers.
+   */
   private HttpEndpoints.Response ready() {
     if (serving
+        && http.healthy()
+        && monitoring.healthy()
+        && (webhook == null || webhook.healthy())
         && config.hasSynced()
         && discovery.isReady()
         && (kube == null || kube.hasSynced())) {
       return HttpEndpoints.Response.ok("");
     }
     return new HttpEndpoints.Response(503, "not ready\n");
+  }
+
+  /**
+   * How long a connection to the xDS port may stay open without a call (see {@link
+   * io.jistiod.istiod.grpc.GrpcConnectionLimits}); before {@link #start()}. Unset: {@code
+   * JISTIOD_XDS_MAX_CONNECTION_IDLE}, else two minutes.
+   */
+  public Istiod withXdsMaxConnectionIdle(java.time.Duration idle) {
+    this.xdsMaxConnectionIdle = idle;
+    return this;
+  }
+
+  private java.time.Duration xdsMaxConnectionIdle() {
+    return xdsMaxConnectionIdle != null
+        ? xdsMaxConnectionIdle
+        : Main.envDuration(
+            "JISTIOD_XDS_MAX_CONNECTION_IDLE",
+            io.jistiod.istiod.grpc.GrpcConnectionLimits.DEFAULT_MAX_CONNECTION_IDLE);
   }
 
   public int grpcPort() {

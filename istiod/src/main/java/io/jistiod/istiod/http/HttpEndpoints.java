@@ -1,52 +1,56 @@
 package io.jistiod.istiod.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
- * A small HTTP/1.1 server for istiod's plain-text endpoints (readiness, metrics, debug), on the
- * JDK's built-in server: these endpoints are low-traffic and need nothing more.
+ * istiod's plain-text HTTP endpoints (readiness, metrics, debug) on one port: GET or HEAD of an
+ * exact path, a body computed per request; any other method is a 405, any other path a 404. Served
+ * by a {@link JettyServer} with {@link ServerLimits#ENDPOINTS}.
  */
 public final class HttpEndpoints implements AutoCloseable {
-  private final HttpServer server;
+  private final Map<String, Route> routes = new ConcurrentHashMap<>();
+  private final JettyServer server;
+
+  private record Route(String contentType, Supplier<Response> body) {}
 
   /** Binds {@code address} now, so a port in use fails at startup with a clear error. */
   public HttpEndpoints(InetSocketAddress address, String threadName) throws IOException {
-    server = HttpServer.create(address, 64);
-    server.setExecutor(
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, threadName);
-              t.setDaemon(true);
-              return t;
-            }));
+    this(address, threadName, ServerLimits.ENDPOINTS);
+  }
+
+  public HttpEndpoints(InetSocketAddress address, String threadName, ServerLimits limits)
+      throws IOException {
+    server = JettyServer.plain(threadName, address, limits, new Router());
   }
 
   /** Serves GET {@code path} with a text body computed per request. */
   public HttpEndpoints text(String path, String contentType, Supplier<Response> body) {
-    server.createContext(path, exchange -> respond(exchange, body.get(), contentType));
+    routes.put(path, new Route(contentType, body));
     return this;
   }
 
-  public HttpEndpoints handler(String path, HttpHandler handler) {
-    server.createContext(path, handler);
-    return this;
-  }
-
-  public void start() {
+  public void start() throws IOException {
     server.start();
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
+  }
+
+  /** Started and still running handlers: what readiness needs of this port. */
+  public boolean healthy() {
+    return server.healthy();
   }
 
   /** A status code and body. */
@@ -56,27 +60,32 @@ public final class HttpEndpoints implements AutoCloseable {
     }
   }
 
-  private static void respond(HttpExchange exchange, Response r, String contentType)
-      throws IOException {
-    try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod())
-          && !"HEAD".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(405, -1);
-        return;
+  private final class Router extends Handler.Abstract {
+    @Override
+    public boolean handle(
+        Request request, org.eclipse.jetty.server.Response response, Callback callback) {
+      Route route = routes.get(request.getHttpURI().getPath());
+      if (route == null) {
+        return false; // Jetty answers 404
       }
+      String method = request.getMethod();
+      if (!"GET".equals(method) && !"HEAD".equals(method)) {
+        response.setStatus(405);
+        response.write(true, null, callback);
+        return true;
+      }
+      Response r = route.body().get();
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", contentType);
-      exchange.sendResponseHeaders(r.status(), bytes.length == 0 ? -1 : bytes.length);
-      if (bytes.length > 0) {
-        try (OutputStream os = exchange.getResponseBody()) {
-          os.write(bytes);
-        }
-      }
+      response.setStatus(r.status());
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, route.contentType());
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+      response.write(true, ByteBuffer.wrap(bytes), callback);
+      return true;
     }
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

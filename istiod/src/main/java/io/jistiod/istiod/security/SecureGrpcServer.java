@@ -60,7 +60,9 @@ public final class SecureGrpcServer implements AutoCloseable {
               return t;
             });
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(address)
+        io.jistiod.istiod.grpc.GrpcConnectionLimits.apply(
+                NettyServerBuilder.forAddress(address),
+                io.jistiod.istiod.grpc.GrpcConnectionLimits.DEFAULT_MAX_CONNECTION_IDLE)
             .sslContext(tls)
             .executor(executor)
             .maxInboundMessageSize(4 * 1024 * 1024)

@@ -151,6 +151,11 @@ public final class ValidationWebhook implements AutoCloseable {
     return server.port();
   }
 
+  /** The webhook port serves and its threads still run requests. */
+  public boolean healthy() {
+    return server != null && server.healthy();
+  }
+
   /** The controller, or null when it does not run (standalone mode, or turned off). */
   public ValidatingWebhookController controller() {
     return controller;

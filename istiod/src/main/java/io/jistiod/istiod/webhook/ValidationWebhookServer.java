@@ -1,49 +1,59 @@
 package io.jistiod.istiod.webhook;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.jistiod.galley.webhook.AdmissionHandler;
+import io.jistiod.istiod.http.JettyServer;
+import io.jistiod.istiod.http.ServerLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedKeyManager;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * istiod's HTTPS port for webhooks (15017, Service port 443): {@code /validate} and {@code
- * /validate/...} run the validation webhook, {@code /ready} reports istiod's readiness.
+ * /validate/...} run the validation webhook, {@code /ready} reports istiod's readiness and this
+ * server's health.
  *
  * <p>Istio's HTTP rules: a body over 6 MiB or an empty one is a 400, a Content-Type other than
  * {@code application/json} a 415. The body is read in chunks and never buffered past the cap. A
  * request gets {@link #DEFAULT_REQUEST_TIMEOUT} in all, well under the API server's 10 s webhook
  * timeout: a body that has not arrived by then is a 408; an object whose validation has not ended
- * by then is denied (never admitted unchecked, whatever the failure policy says).
+ * by then is denied (never admitted unchecked, whatever the failure policy says). At most {@link
+ * ValidationBulkhead#defaultSize()} validations run at once; a request that finds none free within
+ * half its time is a 429. Anything thrown while validating, an {@link OutOfMemoryError} included,
+ * denies the object; anything thrown elsewhere is a 500; no thread is lost either way.
  *
- * <p>TLS 1.2 or 1.3 only, AEAD cipher suites with forward secrecy for 1.2, as Go's defaults. The
- * certificate comes from a key manager asked at every handshake, so it can be renewed in place.
+ * <p>Jetty serves it ({@link ServerLimits#WEBHOOK}): HTTP/2 or HTTP/1.1 by ALPN, TLS 1.2 or 1.3
+ * only, AEAD cipher suites with forward secrecy for 1.2, as Go's defaults. The certificate comes
+ * from a key manager asked at every handshake, so it can be renewed in place.
  */
 public final class ValidationWebhookServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ValidationWebhookServer.class);
@@ -65,55 +75,33 @@ public final class ValidationWebhookServer implements AutoCloseable {
           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-  static {
-    tuneJdkHttpServer();
-  }
-
-  /**
-   * Sets the JDK HTTP server's JVM-wide settings this server relies on, where nobody has set them:
-   * TCP_NODELAY, without which every response waits out the client's delayed ACK (40 ms on Linux,
-   * as headers and body go out in two writes), and a 10 s limit on reading a request, the only
-   * guard against a client that stops sending mid-request. They are read when the first JDK HTTP
-   * server of the process is created, so istiod calls this before it opens any port.
-   */
-  public static void tuneJdkHttpServer() {
-    setIfAbsent("sun.net.httpserver.nodelay", "true");
-    setIfAbsent("sun.net.httpserver.maxReqTime", "10");
-  }
-
-  private static void setIfAbsent(String key, String value) {
-    if (System.getProperty(key) == null) {
-      System.setProperty(key, value);
-    }
-  }
-
-  private final HttpsServer server;
-  private final ExecutorService io;
-  private final ExecutorService validation;
   private final AdmissionHandler handler;
+  private final UnaryOperator<byte[]> validator;
   private final BooleanSupplier ready;
   private final Duration timeout;
+  private final ValidationBulkhead bulkhead;
+  private final ExecutorService validation;
+  private JettyServer server;
 
   private ValidationWebhookServer(
-      HttpsServer server,
-      ExecutorService io,
-      ExecutorService validation,
       AdmissionHandler handler,
+      UnaryOperator<byte[]> validator,
       BooleanSupplier ready,
-      Duration timeout) {
-    this.server = server;
-    this.io = io;
-    this.validation = validation;
+      Duration timeout,
+      ValidationBulkhead bulkhead) {
     this.handler = handler;
+    this.validator = validator;
     this.ready = ready;
     this.timeout = timeout;
+    this.bulkhead = bulkhead;
+    this.validation = Executors.newFixedThreadPool(bulkhead.size(), daemon("webhook-validate"));
   }
 
   /**
    * Binds {@code address} and serves.
    *
    * @param keys istiod's serving certificate, asked at every handshake
-   * @param ready what {@code /ready} reports
+   * @param ready what {@code /ready} reports (with this server's own health)
    * @throws IOException when the address cannot be bound
    */
   public static ValidationWebhookServer start(
@@ -122,6 +110,29 @@ public final class ValidationWebhookServer implements AutoCloseable {
       AdmissionHandler handler,
       BooleanSupplier ready,
       Duration timeout)
+      throws IOException {
+    Objects.requireNonNull(handler, "handler");
+    return start(
+        address,
+        keys,
+        handler,
+        handler::handle,
+        ready,
+        timeout,
+        ServerLimits.WEBHOOK,
+        ValidationBulkhead.defaultSize());
+  }
+
+  /** With the validation itself, the limits and the bulkhead's size given: for tests. */
+  static ValidationWebhookServer start(
+      InetSocketAddress address,
+      X509ExtendedKeyManager keys,
+      AdmissionHandler handler,
+      UnaryOperator<byte[]> validator,
+      BooleanSupplier ready,
+      Duration timeout,
+      ServerLimits limits,
+      int concurrentValidations)
       throws IOException {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(handler, "handler");
@@ -136,95 +147,118 @@ public final class ValidationWebhookServer implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS for the webhook server", e);
     }
-    HttpsServer server = HttpsServer.create(address, 128);
-    server.setHttpsConfigurator(
-        new HttpsConfigurator(tls) {
-          @Override
-          public void configure(HttpsParameters params) {
-            SSLParameters p = tls.getDefaultSSLParameters();
-            p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-            List<String> supported =
-                Arrays.asList(tls.getSupportedSSLParameters().getCipherSuites());
-            p.setCipherSuites(
-                CIPHER_SUITES.stream().filter(supported::contains).toArray(String[]::new));
-            p.setNeedClientAuth(false);
-            params.setSSLParameters(p);
-          }
-        });
-    int threads = Math.max(4, Runtime.getRuntime().availableProcessors());
-    ExecutorService io = Executors.newFixedThreadPool(threads, daemon("webhook-https"));
-    ExecutorService validation = Executors.newFixedThreadPool(threads, daemon("webhook-validate"));
     ValidationWebhookServer s =
-        new ValidationWebhookServer(server, io, validation, handler, ready, timeout);
-    server.setExecutor(io);
-    server.createContext("/validate", s::serveValidate);
-    server.createContext("/ready", s::serveReady);
-    server.start();
+        new ValidationWebhookServer(
+            handler, validator, ready, timeout, new ValidationBulkhead(concurrentValidations));
+    try {
+      s.server =
+          JettyServer.tls("webhook-https", address, limits, s.new Routes(), tls, CIPHER_SUITES);
+      s.server.start();
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
     return s;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private void serveReady(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestURI().getPath().equals("/ready")) {
-        exchange.sendResponseHeaders(404, -1);
-        return;
+  /** Serving, and its threads still run requests. */
+  public boolean healthy() {
+    return server.healthy();
+  }
+
+  /** How many validations may run at once. */
+  public int concurrentValidations() {
+    return bulkhead.size();
+  }
+
+  private final class Routes extends Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback)
+        throws IOException {
+      String path = request.getHttpURI().getPath();
+      if (path.equals("/ready")) {
+        boolean ok = healthy() && ready.getAsBoolean();
+        response.setStatus(ok ? 200 : 503);
+        response.write(true, null, callback);
+        return true;
       }
-      boolean ok = ready.getAsBoolean();
-      exchange.sendResponseHeaders(ok ? 200 : 503, -1);
+      if (path.equals("/validate") || path.startsWith("/validate/")) {
+        serveValidate(request, response, callback);
+        return true;
+      }
+      return false; // 404
     }
   }
 
-  private void serveValidate(HttpExchange exchange) throws IOException {
+  private void serveValidate(Request request, Response response, Callback callback)
+      throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    boolean close = true;
+    byte[] body;
     try {
-      String path = exchange.getRequestURI().getPath();
-      if (!path.equals("/validate") && !path.startsWith("/validate/")) {
-        exchange.sendResponseHeaders(404, -1);
-        return;
-      }
-      byte[] body;
-      try {
-        body = readBody(exchange, deadline);
-      } catch (HttpError e) {
-        // Closing the exchange would drain the unread body at the client's pace and hold this
-        // thread: answer, then leave the connection to the server's request timer.
-        close = false;
-        error(exchange, e.status, e.getMessage(), false);
-        return;
-      }
-      if (body.length == 0) {
-        error(exchange, 400, "no body found", true);
-        return;
-      }
-      String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-      if (!"application/json".equals(contentType)) {
-        error(exchange, 415, "invalid Content-Type, want `application/json`", true);
-        return;
-      }
-      byte[] answer = validate(body, deadline);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, answer.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(answer);
-      }
+      body = readBody(request, deadline);
+    } catch (HttpError e) {
+      // The rest of the body is not read: answer, and close the connection after.
+      // HTTP/2 has no Connection header: the stream ends, the connection stays.
+      boolean http1 = request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
+      error(response, callback, e.status, e.getMessage(), http1);
+      return;
     } catch (IOException e) {
-      // The client went away (the API server gave up); nothing to answer.
+      // The client went away (the API server gave up) or was too slow; nothing to answer.
       log.debug("webhook request: {}", e.toString());
-    } finally {
-      if (close) {
-        exchange.close();
-      }
+      callback.failed(e);
+      return;
     }
+    if (body.length == 0) {
+      error(response, callback, 400, "no body found", false);
+      return;
+    }
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (!"application/json".equals(contentType)) {
+      error(response, callback, 415, "invalid Content-Type, want `application/json`", false);
+      return;
+    }
+    // Queue for a permit for at most half of what is left, so a refusal still arrives in time.
+    if (!bulkhead.acquire((deadline - System.nanoTime()) / 2)) {
+      log.warn("{} validations running; refusing a request (429)", bulkhead.size());
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      error(response, callback, 429, "too many concurrent validations, retry later", false);
+      return;
+    }
+    byte[] answer = admit(body, deadline);
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
+    response.write(true, ByteBuffer.wrap(answer), callback);
   }
 
-  /** Runs the handler with what is left of the request's time; past it, the object is denied. */
-  private byte[] validate(byte[] body, long deadline) {
-    Future<byte[]> result = validation.submit(() -> handler.handle(body));
+  /**
+   * The one call into validation, holding a bulkhead permit that it gives back when the work has
+   * really ended. Today {@code handle(body)} runs on a pool and is abandoned (not stopped) at the
+   * deadline. When {@code AdmissionHandler.handle(byte[] body, long deadlineNanos)} exists (it runs
+   * on the caller's thread and denies at the deadline itself), this method's body becomes {@code
+   * try { return handler.handle(body, deadline); } catch (Throwable t) { return failed(body, t); }
+   * finally { bulkhead.release(); }} and the {@code validation} pool goes.
+   */
+  private byte[] admit(byte[] body, long deadline) {
+    Future<byte[]> result;
+    try {
+      result =
+          validation.submit(
+              () -> {
+                try {
+                  return validator.apply(body);
+                } finally {
+                  bulkhead.release();
+                }
+              });
+    } catch (RejectedExecutionException e) {
+      bulkhead.release();
+      return handler.deny(body, "validation is shutting down");
+    }
     try {
       return result.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -232,17 +266,21 @@ public final class ValidationWebhookServer implements AutoCloseable {
       log.warn("validation took longer than {}; denying the object", timeout);
       return handler.deny(body, "validation did not finish within " + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
-      log.warn("validation failed", e.getCause());
-      return handler.deny(body, "validation failed: " + e.getCause());
+      return failed(body, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return handler.deny(body, "validation was interrupted");
     }
   }
 
-  private static byte[] readBody(HttpExchange exchange, long deadline)
-      throws IOException, HttpError {
-    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+  /** A validation that threw, out of memory included: the object is denied, one log line. */
+  private byte[] failed(byte[] body, Throwable t) {
+    log.warn("validation failed: {}", t.toString());
+    return handler.deny(body, "validation failed: " + t);
+  }
+
+  private static byte[] readBody(Request request, long deadline) throws IOException, HttpError {
+    String declared = request.getHeaders().get(HttpHeader.CONTENT_LENGTH);
     if (declared != null) {
       try {
         if (Long.parseLong(declared.trim()) > MAX_BODY_BYTES) {
@@ -252,8 +290,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
         throw new HttpError(400, "invalid Content-Length");
       }
     }
-    // Not closed here: closing drains what the client has not sent yet, at its pace.
-    InputStream in = exchange.getRequestBody();
+    InputStream in = Content.Source.asInputStream(request);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] chunk = new byte[64 * 1024];
     int n;
@@ -273,23 +310,19 @@ public final class ValidationWebhookServer implements AutoCloseable {
     return new HttpError(400, "Request entity too large: limit is " + MAX_BODY_BYTES);
   }
 
-  /** Answers {@code status} as Go's http.Error does; {@code close} false only flushes. */
-  private void error(HttpExchange exchange, int status, String message, boolean close)
-      throws IOException {
+  /** Answers {@code status} as Go's http.Error does; {@code close} ends the connection after. */
+  private void error(
+      Response response, Callback callback, int status, String message, boolean close) {
     handler.metrics().httpError(status);
     byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    if (!close) {
-      exchange.getResponseHeaders().set("Connection", "close");
-    }
-    exchange.sendResponseHeaders(status, bytes.length);
-    OutputStream out = exchange.getResponseBody();
-    out.write(bytes);
-    out.flush();
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
     if (close) {
-      out.close();
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
+    response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
   private static final class HttpError extends Exception {
@@ -312,8 +345,9 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    io.shutdownNow();
+    if (server != null) {
+      server.close();
+    }
     validation.shutdownNow();
   }
 }
