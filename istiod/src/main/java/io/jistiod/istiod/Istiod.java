@@ -18,6 +18,7 @@ import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
+import io.jistiod.istiod.metrics.RuntimeMetrics;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
 import io.jistiod.pilot.envoy.secret.CredentialSource;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
@@ -39,7 +40,6 @@ import io.jistiod.pilot.xds.TypeUrls;
 import io.jistiod.pilot.xds.XdsMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -58,7 +58,7 @@ public final class Istiod implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Istiod.class);
 
   private final IstiodOptions options;
-  private final MeterRegistry metrics = new SimpleMeterRegistry();
+  private final MeterRegistry metrics = RuntimeMetrics.newRegistry();
   private final MemoryConfigStore fileStore = new MemoryConfigStore();
   private AggregateConfigStore config;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -87,6 +87,9 @@ public final class Istiod implements AutoCloseable {
     InetSocketAddress httpAddress = ListenAddress.parse("--httpAddr", options.httpAddr());
     InetSocketAddress monitoringAddress =
         ListenAddress.parse("--monitoringAddr", options.monitoringAddr());
+
+    // Process, JVM and build metrics from the start, as istiod's Prometheus registry has them.
+    closeables.add(RuntimeMetrics.register(metrics, BuildInfo.ISTIO_VERSION));
 
     // 1. HTTP first: a port in use fails fast, and /ready answers 503 while sources sync.
     http = bind("--httpAddr", httpAddress, "http-8080");

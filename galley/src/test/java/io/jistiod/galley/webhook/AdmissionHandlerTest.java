@@ -288,6 +288,32 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void countersIstiosDashboardQueriesExistAtZeroFromStart() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry fresh =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    new WebhookMetrics(fresh);
+    for (var kind : IstioKinds.ALL) {
+      assertThat(
+              fresh
+                  .get("galley_validation_passed")
+                  .tag("group", kind.group())
+                  .tag("version", kind.versions().get(0))
+                  .tag("resource", kind.plural())
+                  .counter()
+                  .count())
+          .isZero();
+      assertThat(
+              fresh
+                  .get("galley_validation_failed")
+                  .tag("resource", kind.plural())
+                  .tag("reason", "invalid_resource")
+                  .counter()
+                  .count())
+          .isZero();
+    }
+  }
+
+  @Test
   void theRealRulesDenyAnInvalidVirtualServiceNamingTheField() throws Exception {
     AdmissionHandler real =
         new AdmissionHandler(

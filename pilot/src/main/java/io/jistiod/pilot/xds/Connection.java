@@ -155,6 +155,7 @@ final class Connection implements ProxyConnection {
     if (closed) {
       return false;
     }
+    long started = System.nanoTime();
     Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
     if (generator.isEmpty()) {
       log.debug("{}: no generator for {}", id, w.typeUrl);
@@ -165,6 +166,7 @@ final class Connection implements ProxyConnection {
       resources = generator.get().generate(proxy, push, w.wildcard ? Set.of() : w.names);
     } catch (RuntimeException e) {
       log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
+      server.metrics().internalError();
       return false;
     }
     String version = version(resources);
@@ -180,13 +182,19 @@ final class Connection implements ProxyConnection {
     for (XdsResource r : resources) {
       response.addResources(r.body());
     }
-    if (!server.send(this, out, response.build(), w.typeUrl)) {
+    var built = response.build();
+    if (!server.send(this, out, built, w.typeUrl)) {
       closed = true;
       return false;
     }
     w.nonceSent = nonce;
     w.versionSent = version;
-    server.metrics().pushed(w.typeUrl);
+    server
+        .metrics()
+        .pushed(
+            w.typeUrl,
+            java.time.Duration.ofNanos(System.nanoTime() - started),
+            built.getSerializedSize());
     return true;
   }
 

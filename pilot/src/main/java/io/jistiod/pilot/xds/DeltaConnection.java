@@ -173,6 +173,7 @@ final class DeltaConnection implements ProxyConnection {
     if (closed) {
       return false;
     }
+    long started = System.nanoTime();
     Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
     if (generator.isEmpty()) {
       return false;
@@ -186,6 +187,7 @@ final class DeltaConnection implements ProxyConnection {
           generator.get().generate(proxy, push, w.wildcard ? Set.of() : Set.copyOf(w.names));
     } catch (RuntimeException e) {
       log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
+      server.metrics().internalError();
       return false;
     }
     Map<String, XdsResource> current = new LinkedHashMap<>();
@@ -222,7 +224,8 @@ final class DeltaConnection implements ProxyConnection {
     }
     String nonce = UUID.randomUUID().toString();
     response.setNonce(nonce).setSystemVersionInfo(push.version());
-    if (!server.send(this, out, response.build(), w.typeUrl)) {
+    var built = response.build();
+    if (!server.send(this, out, built, w.typeUrl)) {
       closed = true;
       return false;
     }
@@ -234,7 +237,12 @@ final class DeltaConnection implements ProxyConnection {
         w.reportedAbsent.add(name);
       }
     }
-    server.metrics().pushed(w.typeUrl);
+    server
+        .metrics()
+        .pushed(
+            w.typeUrl,
+            java.time.Duration.ofNanos(System.nanoTime() - started),
+            built.getSerializedSize());
     return true;
   }
 

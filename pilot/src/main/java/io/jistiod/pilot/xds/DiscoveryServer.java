@@ -158,6 +158,7 @@ public final class DiscoveryServer implements AutoCloseable {
         return true;
       case TIMED_OUT:
         metrics.writeTimeout();
+        metrics.sendError(typeUrl); // Istio counts a send that ends in DEADLINE_EXCEEDED as senderr
         log.info("Timeout writing {}: {}", c.id(), TypeUrls.shortName(typeUrl));
         out.fail(Status.DEADLINE_EXCEEDED.withDescription("timeout sending"));
         disconnect(c);
