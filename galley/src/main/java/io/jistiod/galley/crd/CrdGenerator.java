@@ -172,6 +172,10 @@ public final class CrdGenerator {
     Map<String, Object> spec =
         new OpenApiSchemas(false, IstioCrdConventions.MARKERS)
             .message(kind.specPrototype().getDescriptorForType());
+    Map<String, Object> specRules = IstioCrdRules.SPECS.get(kind.kind());
+    if (specRules != null) {
+      OpenApiSchemas.merge(spec, specRules);
+    }
     Map<String, Object> status =
         new OpenApiSchemas(true, OpenApiSchemas.FieldMarkers.NONE)
             .message(IstioStatus.getDescriptor());

@@ -113,7 +113,12 @@ final class IstioCrdConventions {
 
   static final OpenApiSchemas.FieldMarkers MARKERS =
       new OpenApiSchemas.FieldMarkers(
-          ALT_NAMES, LIST_MAP_KEYS, EXTRAS, ITEM_EXTRAS, DURATIONS_WITHOUT_RULE);
+          ALT_NAMES,
+          LIST_MAP_KEYS,
+          IstioCrdRules.union(EXTRAS, IstioCrdRules.FIELDS),
+          IstioCrdRules.union(ITEM_EXTRAS, IstioCrdRules.ITEMS),
+          DURATIONS_WITHOUT_RULE,
+          IstioCrdRules.MESSAGES);
 
   private static final String AGE_DESCRIPTION =
       "CreationTimestamp is a timestamp representing the server time when this object was"

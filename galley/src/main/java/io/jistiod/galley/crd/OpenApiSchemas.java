@@ -47,6 +47,7 @@ public final class OpenApiSchemas {
           "message", "must be a valid duration greater than 1ms");
 
   private static final long MAX_UINT32 = 4294967295L;
+  private static final String RULES = "x-kubernetes-validations";
 
   private final boolean int64AsIntOrString;
   private final FieldMarkers markers;
@@ -65,15 +66,18 @@ public final class OpenApiSchemas {
    * @param itemExtras keys merged into the schema of each element of a repeated or map field
    * @param durationsWithoutRule Duration fields that may be shorter than 1ms (e.g. a cookie TTL of
    *     0s)
+   * @param messageExtras keys merged into every schema of a message, by the message's full name
+   *     (rules that hold wherever the message is used)
    */
   public record FieldMarkers(
       Map<String, String> altNames,
       Map<String, List<String>> listMapKeys,
       Map<String, Map<String, Object>> extras,
       Map<String, Map<String, Object>> itemExtras,
-      Set<String> durationsWithoutRule) {
+      Set<String> durationsWithoutRule,
+      Map<String, Map<String, Object>> messageExtras) {
     public static final FieldMarkers NONE =
-        new FieldMarkers(Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
+        new FieldMarkers(Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Map.of());
   }
 
   /**
@@ -127,6 +131,10 @@ public final class OpenApiSchemas {
       } else if (oneofs.size() > 1) {
         schema.put("allOf", oneofs);
       }
+      Map<String, Object> extras = markers.messageExtras().get(type.getFullName());
+      if (extras != null) {
+        merge(schema, extras);
+      }
       return schema;
     } finally {
       path.pop();
@@ -167,7 +175,7 @@ public final class OpenApiSchemas {
     }
     Map<String, Object> extras = markers.extras().get(name);
     if (extras != null) {
-      schema.putAll(extras);
+      merge(schema, extras);
     }
     return schema;
   }
@@ -176,7 +184,7 @@ public final class OpenApiSchemas {
     Map<String, Object> schema = single(field, owner);
     Map<String, Object> extras = markers.itemExtras().get(owner);
     if (extras != null) {
-      schema.putAll(extras);
+      merge(schema, extras);
     }
     return schema;
   }
@@ -280,6 +288,23 @@ public final class OpenApiSchemas {
         return sorted("type", "integer", "minimum", 0, "nullable", true);
       default:
         return null;
+    }
+  }
+
+  /**
+   * Puts {@code extras} into {@code schema}; CEL rules are added in front of the ones already there
+   * (the rules of the place a message is used come before the message's own, as in Istio's CRDs),
+   * any other key replaces.
+   */
+  static void merge(Map<String, Object> schema, Map<String, Object> extras) {
+    for (Map.Entry<String, Object> e : extras.entrySet()) {
+      if (e.getKey().equals(RULES) && schema.get(RULES) instanceof List<?> existing) {
+        List<Object> rules = new ArrayList<>((List<?>) e.getValue());
+        rules.addAll(existing);
+        schema.put(RULES, rules);
+      } else {
+        schema.put(e.getKey(), e.getValue());
+      }
     }
   }
 

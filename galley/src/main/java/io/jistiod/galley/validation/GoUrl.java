@@ -7,10 +7,10 @@ import java.util.Locale;
  * characters, the scheme, the authority (userinfo, host characters, numeric port) and percent
  * escapes.
  */
-final class GoUrl {
+public final class GoUrl {
   /** A parse outcome: the lower-cased scheme, or why the URL is rejected. */
-  record Result(String scheme, String error) {
-    boolean ok() {
+  public record Result(String scheme, String error) {
+    public boolean ok() {
       return error == null;
     }
   }
@@ -18,7 +18,7 @@ final class GoUrl {
   private GoUrl() {}
 
   /** {@code url.Parse}: any URL reference; a fragment is allowed. */
-  static Result parse(String raw) {
+  public static Result parse(String raw) {
     int hash = raw.indexOf('#');
     String u = hash < 0 ? raw : raw.substring(0, hash);
     Result r = parse(u, false);
@@ -29,7 +29,7 @@ final class GoUrl {
   }
 
   /** {@code url.ParseRequestURI}: an absolute URI or an absolute path; no fragment handling. */
-  static Result parseRequestUri(String raw) {
+  public static Result parseRequestUri(String raw) {
     return parse(raw, true);
   }
 

@@ -9,6 +9,8 @@ import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.parse.ConfigError;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.galley.schema.CrdSchemaValidator;
+import io.jistiod.galley.schema.FieldError;
 import io.jistiod.galley.validation.ConfigValidator;
 import io.jistiod.galley.validation.ValidationMessage;
 import java.util.ArrayList;
@@ -25,7 +27,10 @@ import java.util.stream.Collectors;
  * Decides about one Kubernetes object the way Istio's validation webhook does, in Istio's order:
  * decode, find the kind (by group and kind; the version does not matter, so a version this istiod
  * does not know yet is still validated), convert the spec, validate, then refuse unknown top-level
- * fields. Shared by the webhook and {@code istiod validate}, so both say the same thing.
+ * fields. An object Istio's validation admits is then checked against the kind's CRD schema, as the
+ * API server does before it calls the webhook, so the verdict is a cluster's; what Istio's
+ * validation refuses keeps Istio's message and reason. Shared by the webhook and {@code istiod
+ * validate}, so both say the same thing.
  *
  * <p>With an {@link Analysis} (the webhook in Kubernetes mode), an admitted object is also analyzed
  * against the current config and the registries, and the findings are added to its warnings; an
@@ -45,6 +50,7 @@ public final class ConfigAdmission {
   private final ConfigParser parser;
   private final ConfigValidator validator;
   private final Analysis analysis;
+  private final CrdSchemaValidator crdSchema = new CrdSchemaValidator();
 
   public ConfigAdmission(Collection<ConfigKind> kinds, ConfigValidator validator) {
     this(kinds, validator, null);
@@ -144,10 +150,32 @@ public final class ConfigAdmission {
                 + config.name());
       }
     }
+    Verdict schemaDenial = crdSchemaDenial(kind.get(), object, name);
+    if (schemaDenial != null) {
+      return schemaDenial;
+    }
     if (analysis != null) {
       analysis.analyze(config).forEach(m -> warnings.add(m.toString()));
     }
     return Verdict.allow(warnings);
+  }
+
+  /**
+   * The API server checks an object against the CRD schema (OpenAPI keywords and CEL rules) before
+   * it calls this webhook; doing the same here makes a dry run and {@code istiod validate} deny
+   * what a cluster with our {@code crds/} denies, with the API server's message. Null when the
+   * schema holds.
+   */
+  private Verdict crdSchemaDenial(ConfigKind kind, JsonNode object, String requestName) {
+    List<FieldError> errors = crdSchema.validate(kind, object);
+    if (errors.isEmpty()) {
+      return null;
+    }
+    String objectName = object.path("metadata").path("name").asText("");
+    return Verdict.deny(
+        Verdict.INVALID_RESOURCE,
+        CrdSchemaValidator.invalidMessage(
+            kind, objectName.isEmpty() && requestName != null ? requestName : objectName, errors));
   }
 
   /** Whether {@code group/version} and {@code kind} name one of this istiod's kinds. */

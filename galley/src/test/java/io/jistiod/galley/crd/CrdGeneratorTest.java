@@ -189,6 +189,14 @@ class CrdGeneratorTest {
         .containsAll(m.extras().keySet())
         .containsAll(m.itemExtras().keySet())
         .containsAll(m.durationsWithoutRule());
+    Set<String> messages = new HashSet<>();
+    for (ConfigKind kind : IstioKinds.ALL) {
+      messages.add(kind.kind());
+      collectMessages(kind.specPrototype().getDescriptorForType(), messages);
+    }
+    assertThat(messages)
+        .containsAll(m.messageExtras().keySet())
+        .containsAll(IstioCrdRules.SPECS.keySet());
   }
 
   @Test
@@ -201,6 +209,17 @@ class CrdGeneratorTest {
     JsonNode nested = JSON.valueToTree(schema).at("/properties/nestedType/items");
     assertThat(nested.path("type").asText()).isEqualTo("object");
     assertThat(nested.path("x-kubernetes-preserve-unknown-fields").asBoolean()).isTrue();
+  }
+
+  private static void collectMessages(Descriptor type, Set<String> out) {
+    if (!out.add(type.getFullName())) {
+      return;
+    }
+    for (FieldDescriptor f : type.getFields()) {
+      if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        collectMessages(f.getMessageType(), out);
+      }
+    }
   }
 
   private static void collect(Descriptor type, Set<String> out, Set<Descriptor> seen) {
