@@ -1,16 +1,10 @@
 package io.jistiod.galley.parse;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.protobuf.Message;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.ConfigMeta;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -22,13 +16,12 @@ import java.util.Optional;
  * Turns Kubernetes-style YAML or JSON documents ({@code apiVersion}, {@code kind}, {@code
  * metadata}, {@code spec}) into {@link Config} objects.
  *
- * <p>A bad document costs only itself: every other document in the same input is still returned.
- * Kinds this istiod does not know are skipped silently (a config folder may hold other Kubernetes
- * objects), as Istio's file source does.
+ * <p>A bad document costs only itself: every other document in the same input is still returned
+ * (but after a document separator Kubernetes refuses, nothing further is read). Kinds this istiod
+ * does not know are skipped silently (a config folder may hold other Kubernetes objects), as
+ * Istio's file source does.
  */
 public final class ConfigParser {
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private final List<ConfigKind> kinds;
   private final String defaultNamespace;
@@ -38,28 +31,36 @@ public final class ConfigParser {
     this.defaultNamespace = defaultNamespace;
   }
 
-  /** Parses every document of {@code text}; {@code source} names it in errors (a file path). */
+  /**
+   * Parses every document of {@code text} as Kubernetes reads YAML ({@link KubeYaml}); {@code
+   * source} names it in errors (a file path), with the document's number when the text holds more
+   * than one.
+   */
   public ParseResult parse(String text, String source) {
     List<Config> configs = new ArrayList<>();
     List<ConfigError> errors = new ArrayList<>();
-    int index = 0;
-    try (JsonParser parser = YAML.getFactory().createParser(text);
-        MappingIterator<JsonNode> docs = YAML.readValues(parser, JsonNode.class)) {
-      while (docs.hasNextValue()) {
-        index++;
-        JsonNode doc = docs.nextValue();
-        String where = index == 1 ? source : source + " (document " + index + ")";
-        if (doc == null || doc.isNull() || doc.isMissingNode()) {
-          continue;
-        }
-        parseDocument(doc, where, configs, errors);
+    List<KubeYaml.Document> docs = KubeYaml.documents(text, false);
+    boolean numbered = docs.size() > 1 || (!docs.isEmpty() && docs.get(0).number() > 1);
+    for (KubeYaml.Document doc : docs) {
+      String where = numbered ? source + " (document " + doc.number() + ")" : source;
+      if (doc.failed()) {
+        errors.add(new ConfigError(where, "", "", "malformed YAML: " + doc.error()));
+      } else if (!doc.empty()) {
+        parseDocument(doc.value(), where, configs, errors);
       }
-    } catch (JsonProcessingException | RuntimeException e) {
-      // YAML syntax error: later documents cannot be located reliably, so report and stop here.
-      String where = source + (index > 0 ? " (document " + (index + 1) + ")" : "");
-      errors.add(new ConfigError(where, "", "", "malformed YAML: " + firstLine(e.getMessage())));
-    } catch (IOException e) {
-      errors.add(new ConfigError(source, "", "", "cannot read: " + e.getMessage()));
+    }
+    return new ParseResult(configs, errors);
+  }
+
+  /**
+   * Parses one object already decoded from JSON (an admission request's object), without going
+   * through YAML again; {@code source} names it in errors.
+   */
+  public ParseResult parse(JsonNode object, String source) {
+    List<Config> configs = new ArrayList<>();
+    List<ConfigError> errors = new ArrayList<>();
+    if (object != null && !object.isNull() && !object.isMissingNode()) {
+      parseDocument(object, source, configs, errors);
     }
     return new ParseResult(configs, errors);
   }
@@ -144,13 +145,5 @@ public final class ConfigParser {
       out.put(e.getKey(), e.getValue().asText());
     }
     return out;
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

@@ -103,7 +103,7 @@ public final class ConfigAdmission {
     if (object.has("spec")) {
       doc.set("spec", object.get("spec"));
     }
-    ParseResult parsed = parser.parse(doc.toString(), "admission request");
+    ParseResult parsed = parser.parse(doc, "admission request");
     if (!parsed.errors().isEmpty() || parsed.configs().size() != 1) {
       return Verdict.deny(
           Verdict.CRD_CONVERSION_ERROR,

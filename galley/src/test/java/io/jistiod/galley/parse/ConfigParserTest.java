@@ -73,7 +73,7 @@ class ConfigParserTest {
     assertThat(r.configs()).extracting(c -> c.name()).containsExactly("good");
     assertThat(r.errors()).hasSize(2);
     ConfigError weight = r.errors().get(0);
-    assertThat(weight.source()).isEqualTo("f.yaml");
+    assertThat(weight.source()).isEqualTo("f.yaml (document 1)");
     assertThat(weight.object()).isEqualTo("VirtualService ns/bad");
     assertThat(weight.field()).isEqualTo("spec.http[0].route[0].weight");
     assertThat(weight.message()).contains("integer");
