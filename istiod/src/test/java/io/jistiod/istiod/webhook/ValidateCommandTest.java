@@ -105,4 +105,29 @@ class ValidateCommandTest {
         .contains("Teleporter default/t: unrecognized type networking.istio.io/v1, Kind=Teleporter")
         .doesNotContain("notes.txt");
   }
+
+  @Test
+  void trafficExtensionsOfApi132AreValidated() throws Exception {
+    String yaml =
+        """
+        apiVersion: extensions.istio.io/v1alpha1
+        kind: TrafficExtension
+        metadata: {name: lua, namespace: shop}
+        spec:
+          lua: {inlineCode: "function envoy_on_request(h) end"}
+        ---
+        apiVersion: extensions.istio.io/v1alpha1
+        kind: TrafficExtension
+        metadata: {name: bad-sha, namespace: shop}
+        spec:
+          wasm: {url: "oci://registry/filter:1", sha256: "01ba47"}
+        """;
+    int code = run("validate", "-f", file("ext.yaml", yaml).toString());
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("ext.yaml: TrafficExtension shop/lua: valid")
+        .contains("ext.yaml: TrafficExtension shop/bad-sha: configuration is invalid: ")
+        .contains("spec.wasm.sha256");
+    assertThat(err.toString()).contains("1 of 2 objects invalid");
+  }
 }
