@@ -42,6 +42,7 @@ stop() { # <pidfile> <name>
   rig_log "$name stopped (pid $pid)"
 }
 
+stop "$RIG/reference-apiserver/pid" kube-apiserver # reference-apiserver.sh (same etcd)
 stop "$RIG/kube-apiserver.pid" kube-apiserver
 stop "$RIG/etcd.pid" etcd
 

@@ -25,9 +25,9 @@ final class AgreementTable {
         .append(corpusName)
         .append(" (")
         .append(t.documents())
-        .append(" documents; ")
+        .append(" documents judged; ")
         .append(a.templates)
-        .append(" Go/Helm templates among them set apart, not judged).\n\n");
+        .append(" more are Go/Helm templates, set apart).\n\n");
     md.append("| | documents |\n|---|---|\n");
     md.append("| agree: both accept | ").append(t.agreeAccept()).append(" |\n");
     md.append("| agree: both reject | ").append(t.agreeReject()).append(" |\n");
