@@ -165,6 +165,25 @@ class KubernetesConfigStoreTest {
   }
 
   @Test
+  void configEventCountersExistAtZeroFromStartForEveryKindAndEvent() {
+    store =
+        new KubernetesConfigStore(
+            client, List.of(IstioKinds.VIRTUAL_SERVICE, IstioKinds.GATEWAY), meters);
+    for (String kind : List.of("VirtualService", "Gateway")) {
+      for (String event : List.of("add", "update", "delete")) {
+        assertThat(
+                meters
+                    .get("pilot_k8s_cfg_events")
+                    .tags("type", kind, "event", event)
+                    .counter()
+                    .count())
+            .isZero();
+      }
+    }
+    assertThat(meters.get("pilot_k8s_cfg_events").counters()).hasSize(6);
+  }
+
+  @Test
   void updatesThatChangeNoContentAreNotReported() {
     installCrd(IstioKinds.VIRTUAL_SERVICE);
     start(List.of(IstioKinds.VIRTUAL_SERVICE));

@@ -81,7 +81,8 @@ public final class EnvoyValidator {
       throw buildFailure;
     }
     try {
-      instance = new EnvoyValidator(build());
+      instance =
+          new EnvoyValidator(PeerBuild.run("build-envoy-validate.sh", BUILD_TIMEOUT_MINUTES));
       return instance;
     } catch (RuntimeException e) {
       buildFailure = e;
@@ -192,61 +193,6 @@ public final class EnvoyValidator {
                 + w);
       }
     }
-  }
-
-  private static Path build() {
-    Path script = findScript();
-    Path log = null;
-    try {
-      log = Files.createTempFile("build-envoy-validate-", ".log");
-      Process p =
-          new ProcessBuilder("bash", script.toString())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .redirectError(log.toFile())
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(
-            script + " did not finish in " + BUILD_TIMEOUT_MINUTES + "m");
-      }
-      String errors = Files.readString(log).strip();
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException(
-            script + " failed (exit " + p.exitValue() + "; it needs Go on PATH):\n" + errors);
-      }
-      String[] lines = out.strip().split("\n");
-      Path binary = Path.of(lines[lines.length - 1].strip());
-      if (!Files.isExecutable(binary)) {
-        throw new IllegalStateException(script + " printed no executable path:\n" + out + errors);
-      }
-      if (!errors.isEmpty()) {
-        System.err.println(errors);
-      }
-      return binary;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + script, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running " + script, e);
-    } finally {
-      deleteQuietly(log);
-    }
-  }
-
-  /** The build script, from the integration-tests module or any folder above it. */
-  private static Path findScript() {
-    Path rel = Path.of("cluster", "build-envoy-validate.sh");
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      for (Path candidate :
-          List.of(dir.resolve(rel), dir.resolve("integration-tests").resolve(rel))) {
-        if (Files.isRegularFile(candidate)) {
-          return candidate;
-        }
-      }
-    }
-    throw new IllegalStateException(
-        "cannot find integration-tests/" + rel + " from " + Path.of("").toAbsolutePath());
   }
 
   private static void deleteQuietly(Path p) {
