@@ -37,6 +37,7 @@ final class WasmPluginValidator implements ConfigValidator {
     }
     Set<String> envNames = new HashSet<>();
     for (int i = 0; i < w.getVmConfig().getEnvCount(); i++) {
+      Deadline.check();
       EnvVar env = w.getVmConfig().getEnv(i);
       String where = "spec.vmConfig.env[" + i + "]";
       if (env.getName().isEmpty()) {
@@ -54,8 +55,10 @@ final class WasmPluginValidator implements ConfigValidator {
       }
     }
     for (int i = 0; i < w.getMatchCount(); i++) {
+      Deadline.check();
       var sel = w.getMatch(i);
       for (int j = 0; j < sel.getPortsCount(); j++) {
+        Deadline.check();
         Ports.number(
             Integer.toUnsignedLong(sel.getPorts(j).getNumber()),
             "spec.match[" + i + "].ports[" + j + "].number",

@@ -10,6 +10,7 @@ import io.jistiod.galley.parse.ConfigError;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
 import io.jistiod.galley.validation.ConfigValidator;
+import io.jistiod.galley.validation.Deadline;
 import io.jistiod.galley.validation.ValidationMessage;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -113,6 +114,8 @@ public final class ConfigAdmission {
     List<ValidationMessage> findings;
     try {
       findings = validator.validate(config);
+    } catch (Deadline.Exceeded e) {
+      throw e;
     } catch (RuntimeException e) {
       // A validator bug must deny this object, never admit it unchecked or fail the request.
       return Verdict.deny(
