@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 class RegexHostFuzzTest {
 
-  @FuzzTest(maxDuration = "45s")
+  @FuzzTest(maxDuration = "40s")
   void regexesAndHosts(FuzzedDataProvider data) {
     if (data.consumeBoolean()) {
       regex(data);
