@@ -2,6 +2,7 @@ package io.jistiod.galley.analysis;
 
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
+import io.jistiod.galley.validation.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -67,6 +68,8 @@ public final class Analysis {
     for (Analyzer analyzer : analyzers) {
       try {
         out.addAll(analyzer.analyze(candidate, context));
+      } catch (Deadline.Exceeded e) {
+        throw e;
       } catch (RuntimeException e) {
         log.warn(
             "analyzer {} failed on {} {}/{}: {}",

@@ -1,7 +1,5 @@
 package io.jistiod.galley.analysis;
 
-import java.util.Collection;
-
 /** Host names as routing resolves and matches them. */
 final class HostNames {
   private HostNames() {}
@@ -35,14 +33,5 @@ final class HostNames {
   /** Whether the two hosts can name the same service: either covers the other. */
   static boolean overlap(String a, String b) {
     return covers(a, b) || covers(b, a);
-  }
-
-  static boolean anyOverlaps(String host, Collection<String> hosts) {
-    for (String h : hosts) {
-      if (overlap(host, h)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -5,6 +5,8 @@ import io.jistiod.galley.api.networking.v1alpha3.ServiceEntry;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.validation.Deadline;
+import io.jistiod.galley.validation.HostOverlapIndex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,10 +39,16 @@ public final class ServiceHostAnalyzer implements Analyzer {
     if (targets.isEmpty()) {
       return List.of();
     }
-    List<String> known = new ArrayList<>(context.mesh().get().serviceHosts());
+    // Indexed once: each target is then one lookup per dot, not a pass over every known host.
+    HostOverlapIndex known = new HostOverlapIndex();
+    for (String h : context.mesh().get().serviceHosts()) {
+      Deadline.check();
+      known.add(h, 0);
+    }
     for (Config c : context.config().list(IstioKinds.SERVICE_ENTRY, null)) {
       for (String h : c.spec(ServiceEntry.class).getHostsList()) {
-        known.add(HostNames.resolve(h, c.namespace(), context.domainSuffix()));
+        Deadline.check();
+        known.add(HostNames.resolve(h, c.namespace(), context.domainSuffix()), 0);
       }
     }
     List<AnalysisMessage> out = new ArrayList<>();
@@ -49,7 +57,8 @@ public final class ServiceHostAnalyzer implements Analyzer {
         continue;
       }
       String host = HostNames.resolve(t.host(), object.namespace(), context.domainSuffix());
-      if (!HostNames.anyOverlaps(host, known)) {
+      Deadline.check();
+      if (!known.anyOverlap(host)) {
         out.add(
             new AnalysisMessage(
                 MessageType.REFERENCED_RESOURCE_NOT_FOUND,

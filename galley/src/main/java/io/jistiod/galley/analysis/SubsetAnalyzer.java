@@ -1,11 +1,10 @@
 package io.jistiod.galley.analysis;
 
 import io.jistiod.galley.api.networking.v1alpha3.Destination;
-import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
-import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.validation.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,17 +26,20 @@ public final class SubsetAnalyzer implements Analyzer {
       return List.of();
     }
     List<AnalysisMessage> out = new ArrayList<>();
-    List<Config> rules = null;
+    SubsetIndex rules = null;
     for (Destinations.At at : Destinations.of(vs)) {
       Destination d = at.destination();
       if (d.getSubset().isEmpty() || d.getHost().isEmpty()) {
         continue;
       }
       if (rules == null) {
-        rules = context.config().list(IstioKinds.DESTINATION_RULE, null);
+        rules =
+            new SubsetIndex(
+                context.config().list(IstioKinds.DESTINATION_RULE, null), context.domainSuffix());
       }
       String host = HostNames.resolve(d.getHost(), object.namespace(), context.domainSuffix());
-      if (!defined(rules, host, d.getSubset(), context.domainSuffix())) {
+      Deadline.check();
+      if (!rules.defined(host, d.getSubset())) {
         out.add(
             new AnalysisMessage(
                 MessageType.REFERENCED_RESOURCE_NOT_FOUND,
@@ -51,20 +53,5 @@ public final class SubsetAnalyzer implements Analyzer {
       }
     }
     return out;
-  }
-
-  private static boolean defined(List<Config> rules, String host, String subset, String domain) {
-    for (Config c : rules) {
-      DestinationRule dr = c.spec(DestinationRule.class);
-      if (!HostNames.covers(HostNames.resolve(dr.getHost(), c.namespace(), domain), host)) {
-        continue;
-      }
-      for (Subset s : dr.getSubsetsList()) {
-        if (s.getName().equals(subset)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

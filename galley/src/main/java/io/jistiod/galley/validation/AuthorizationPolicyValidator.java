@@ -29,6 +29,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
         f.error("spec.provider.name", "a CUSTOM policy needs provider.name");
       }
       for (int i = 0; i < ap.getRulesCount(); i++) {
+        Deadline.check();
         customRule(ap.getRules(i), "spec.rules[" + i + "]", f);
       }
     }
@@ -42,6 +43,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
               + " request");
     }
     for (int i = 0; i < ap.getRulesCount(); i++) {
+      Deadline.check();
       rule(ap.getRules(i), action, "spec.rules[" + i + "]", f);
     }
     return f.messages();
@@ -49,6 +51,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
 
   private static void customRule(Rule rule, String path, Findings f) {
     for (int j = 0; j < rule.getFromCount(); j++) {
+      Deadline.check();
       if (!rule.getFrom(j).hasSource()) {
         continue;
       }
@@ -66,6 +69,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
       unsupported(s.getNotRequestPrincipalsCount(), sp + ".notRequestPrincipals", f);
     }
     for (int j = 0; j < rule.getWhenCount(); j++) {
+      Deadline.check();
       String key = rule.getWhen(j).getKey();
       if (key.equals("source.namespace")
           || key.equals("source.serviceAccount")
@@ -91,6 +95,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
     boolean fromExists = false;
     boolean toExists = false;
     for (int j = 0; j < rule.getFromCount(); j++) {
+      Deadline.check();
       String fp = path + ".from[" + j + "]";
       if (!rule.getFrom(j).hasSource()) {
         f.error(fp + ".source", "from.source is required");
@@ -138,6 +143,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
       }
     }
     for (int j = 0; j < rule.getToCount(); j++) {
+      Deadline.check();
       String tp = path + ".to[" + j + "]";
       if (!rule.getTo(j).hasOperation()) {
         f.error(tp + ".operation", "to.operation is required");
@@ -164,6 +170,7 @@ final class AuthorizationPolicyValidator implements ConfigValidator {
       }
     }
     for (int j = 0; j < rule.getWhenCount(); j++) {
+      Deadline.check();
       Condition c = rule.getWhen(j);
       String cp = path + ".when[" + j + "]";
       if (c.getKey().isEmpty()) {

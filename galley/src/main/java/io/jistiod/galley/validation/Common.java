@@ -85,6 +85,7 @@ final class Common {
               f.errorIf(where, Headers.valueProblem(value));
             });
     for (int i = 0; i < ops.getRemoveCount(); i++) {
+      Deadline.check();
       f.errorIf(Findings.at(path + ".remove", i), Headers.operationNameProblem(ops.getRemove(i)));
     }
   }
@@ -116,6 +117,7 @@ final class Common {
     }
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < exportTo.size(); i++) {
+      Deadline.check();
       String e = exportTo.get(i);
       String where = Findings.at(path, i);
       String key = e.equals(".") ? namespace : e;
@@ -213,6 +215,7 @@ final class Common {
       targetRef(targetRef, path + ".targetRef", f);
     }
     for (int i = 0; i < targetRefs.size(); i++) {
+      Deadline.check();
       targetRef(targetRefs.get(i), Findings.at(path + ".targetRefs", i), f);
     }
   }

@@ -20,6 +20,7 @@ final class DestinationRuleValidator implements ConfigValidator {
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < dr.getSubsetsCount(); i++) {
+      Deadline.check();
       Subset s = dr.getSubsets(i);
       String path = "spec.subsets[" + i + "]";
       if (!names.add(s.getName())) {

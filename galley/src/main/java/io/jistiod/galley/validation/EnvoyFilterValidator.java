@@ -65,6 +65,7 @@ final class EnvoyFilterValidator implements ConfigValidator {
           true, ef.getWorkloadSelector().getLabelsMap(), "spec.workloadSelector", "labels", f);
     }
     for (int i = 0; i < ef.getConfigPatchesCount(); i++) {
+      Deadline.check();
       patch(ef.getConfigPatches(i), "spec.configPatches[" + i + "]", f);
     }
     return f.messages();
@@ -94,16 +95,16 @@ final class EnvoyFilterValidator implements ConfigValidator {
     String version = match.getProxy().getProxyVersion();
     if (!version.isEmpty()) {
       String where = path + ".match.proxy.proxyVersion";
-      if (version.length() > MAX_PROXY_VERSION_LENGTH) {
+      if (Regexes.tooLong(version)) {
         f.warning(
             where,
             "proxyVersion is longer than "
                 + MAX_PROXY_VERSION_LENGTH
                 + " characters and is ignored");
       } else {
-        String problem = Regexes.problem(version);
+        String problem = Regexes.goError(version);
         if (problem != null) {
-          f.error(where, problem);
+          f.error(where, "invalid regex for proxy version, [" + problem + "]");
           return;
         }
       }

@@ -24,10 +24,12 @@ final class GatewayValidator implements ConfigValidator {
       f.error("spec.servers", "a gateway needs at least one server");
     }
     for (int i = 0; i < gw.getServersCount(); i++) {
+      Deadline.check();
       server(gw.getServers(i), "spec.servers[" + i + "]", f);
     }
     Set<String> portNames = new HashSet<>();
     for (int i = 0; i < gw.getServersCount(); i++) {
+      Deadline.check();
       Server s = gw.getServers(i);
       if (!s.hasPort()) {
         continue;
@@ -51,6 +53,7 @@ final class GatewayValidator implements ConfigValidator {
       f.error(path + ".hosts", "a server needs at least one host");
     }
     for (int i = 0; i < s.getHostsCount(); i++) {
+      Deadline.check();
       f.errorIf(Findings.at(path + ".hosts", i), Hosts.namespacedHostProblem(s.getHosts(i), true));
     }
     int before = f.size();

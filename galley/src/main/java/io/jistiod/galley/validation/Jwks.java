@@ -41,6 +41,7 @@ final class Jwks {
     }
     List<Integer> privateKeys = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
+      Deadline.check();
       JsonNode key = keys.get(i);
       if (!key.isObject()) {
         return new Result("key " + i + " is not a JSON object", List.of());
@@ -66,6 +67,7 @@ final class Jwks {
           return new Result("key " + i + " has an unsupported kty \"" + kty + "\"", List.of());
       }
       for (String member : required) {
+        Deadline.check();
         JsonNode v = key.get(member);
         if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
           return new Result(

@@ -40,6 +40,7 @@ final class MetadataValidator implements ConfigValidator {
           "this annotation always rejects the object");
     }
     for (String internal : List.of(PARENT_NAMESPACE, PARENTS)) {
+      Deadline.check();
       if (annotations.containsKey(internal)) {
         f.error(
             "metadata.annotations[" + internal + "]",

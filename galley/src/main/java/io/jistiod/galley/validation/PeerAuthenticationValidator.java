@@ -18,6 +18,7 @@ final class PeerAuthenticationValidator implements ConfigValidator {
               + " have it");
     }
     for (int port : pa.getPortLevelMtlsMap().keySet()) {
+      Deadline.check();
       long p = Integer.toUnsignedLong(port);
       if (p < 1 || p > 65535) {
         f.error(Findings.key("spec.portLevelMtls", p), "port must be between 1 and 65535");

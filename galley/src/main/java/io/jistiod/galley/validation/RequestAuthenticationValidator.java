@@ -16,6 +16,7 @@ final class RequestAuthenticationValidator implements ConfigValidator {
     Common.workloadSelector(ra.hasSelector(), ra.getSelector(), "spec.selector", f);
     Common.targetRefs(ra.hasTargetRef(), ra.getTargetRef(), ra.getTargetRefsList(), "spec", f);
     for (int i = 0; i < ra.getJwtRulesCount(); i++) {
+      Deadline.check();
       jwtRule(ra.getJwtRules(i), "spec.jwtRules[" + i + "]", f);
     }
     return f.messages();
@@ -23,6 +24,7 @@ final class RequestAuthenticationValidator implements ConfigValidator {
 
   private static void jwtRule(JWTRule r, String path, Findings f) {
     for (int i = 0; i < r.getAudiencesCount(); i++) {
+      Deadline.check();
       if (r.getAudiences(i).isEmpty()) {
         f.error(Findings.at(path + ".audiences", i), "an audience must not be empty");
       }
@@ -46,6 +48,7 @@ final class RequestAuthenticationValidator implements ConfigValidator {
         f.error(path + ".jwks", "invalid jwks: " + jwks.error());
       } else {
         for (int key : jwks.privateKeys()) {
+          Deadline.check();
           f.warning(
               path + ".jwks",
               "jwks key "
@@ -55,21 +58,25 @@ final class RequestAuthenticationValidator implements ConfigValidator {
       }
     }
     for (int i = 0; i < r.getFromHeadersCount(); i++) {
+      Deadline.check();
       if (r.getFromHeaders(i).getName().isEmpty()) {
         f.error(Findings.at(path + ".fromHeaders", i) + ".name", "header name must not be empty");
       }
     }
     for (int i = 0; i < r.getFromParamsCount(); i++) {
+      Deadline.check();
       if (r.getFromParams(i).isEmpty()) {
         f.error(Findings.at(path + ".fromParams", i), "query parameter name must not be empty");
       }
     }
     for (int i = 0; i < r.getFromCookiesCount(); i++) {
+      Deadline.check();
       if (r.getFromCookies(i).isEmpty()) {
         f.error(Findings.at(path + ".fromCookies", i), "cookie name must not be empty");
       }
     }
     for (int i = 0; i < r.getOutputClaimToHeadersCount(); i++) {
+      Deadline.check();
       ClaimToHeader c = r.getOutputClaimToHeaders(i);
       String where = Findings.at(path + ".outputClaimToHeaders", i);
       if (c.getClaim().isEmpty() || c.getHeader().isEmpty()) {

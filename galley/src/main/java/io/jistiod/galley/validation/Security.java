@@ -11,6 +11,7 @@ final class Security {
 
   static void nonEmpty(List<String> values, String path, Findings f) {
     for (int i = 0; i < values.size(); i++) {
+      Deadline.check();
       if (values.get(i).isEmpty()) {
         f.error(Findings.at(path, i), "empty values are not allowed");
         return;
@@ -20,6 +21,7 @@ final class Security {
 
   static void ips(List<String> values, String path, Findings f) {
     for (int i = 0; i < values.size(); i++) {
+      Deadline.check();
       f.errorIf(Findings.at(path, i), ipProblem(values.get(i)));
     }
   }
@@ -33,6 +35,7 @@ final class Security {
 
   private static String ipsProblem(List<String> values) {
     for (String v : values) {
+      Deadline.check();
       String p = ipProblem(v);
       if (p != null) {
         return p;
@@ -56,12 +59,14 @@ final class Security {
 
   static void ports(List<String> values, String path, Findings f) {
     for (int i = 0; i < values.size(); i++) {
+      Deadline.check();
       f.errorIf(Findings.at(path, i), portProblem(values.get(i)));
     }
   }
 
   private static String portsProblem(List<String> values) {
     for (String v : values) {
+      Deadline.check();
       String p = portProblem(v);
       if (p != null) {
         return p;
@@ -76,6 +81,7 @@ final class Security {
       return "at most 16 service accounts are allowed";
     }
     for (String v : values) {
+      Deadline.check();
       if (v.isEmpty()) {
         return "empty values are not allowed";
       }
@@ -109,6 +115,7 @@ final class Security {
   /** Non-empty; at most one {@code *}, only at the start or the end. */
   static String wildcardValuesProblem(List<String> values) {
     for (String v : values) {
+      Deadline.check();
       if (v.isEmpty()) {
         return "empty values are not allowed";
       }
@@ -127,6 +134,7 @@ final class Security {
     String p = wildcardValuesProblem(values);
     if (p == null) {
       for (String v : values) {
+        Deadline.check();
         if (v.contains("/")) {
           p = "a trust domain must not contain \"/\", got \"" + v + "\"";
           break;
@@ -142,6 +150,7 @@ final class Security {
    */
   static void pathTemplates(List<String> paths, String path, Findings f) {
     for (int i = 0; i < paths.size(); i++) {
+      Deadline.check();
       f.errorIf(Findings.at(path, i), pathTemplateProblem(paths.get(i)));
     }
   }
@@ -151,6 +160,7 @@ final class Security {
     boolean sawAny = false;
     String trimmed = trimSlashes(p);
     for (String glob : trimmed.split("/", -1)) {
+      Deadline.check();
       if (glob.equals("{*}") && !sawAny) {
         continue;
       }
@@ -195,6 +205,7 @@ final class Security {
   /** The values of a condition, checked by the attribute its key names. */
   static String attributeProblem(String key, List<String> values) {
     for (String v : values) {
+      Deadline.check();
       if (v.isEmpty()) {
         return "empty values are not allowed";
       }

@@ -55,6 +55,7 @@ final class ServerTls {
     Set<String> valid = new HashSet<>();
     Set<String> duplicate = new TreeSet<>();
     for (String cs : tls.getCipherSuitesList()) {
+      Deadline.check();
       if (!isValidCipher(cs)) {
         invalid.add(cs);
       } else if (!valid.add(cs)) {
@@ -138,6 +139,7 @@ final class ServerTls {
         certKey(tls.getServerCertificate(), tls.getPrivateKey(), path, prefix, f);
       } else {
         for (int i = 0; i < certs.size(); i++) {
+          Deadline.check();
           certKey(
               certs.get(i).getServerCertificate(),
               certs.get(i).getPrivateKey(),

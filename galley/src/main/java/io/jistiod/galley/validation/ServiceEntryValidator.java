@@ -32,6 +32,7 @@ final class ServiceEntryValidator implements ConfigValidator {
       f.error("spec.hosts", "a service entry needs at least one host");
     }
     for (int i = 0; i < se.getHostsCount(); i++) {
+      Deadline.check();
       String h = se.getHosts(i);
       String where = "spec.hosts[" + i + "]";
       if (h.equals("*")) {
@@ -48,6 +49,7 @@ final class ServiceEntryValidator implements ConfigValidator {
     }
     boolean cidr = false;
     for (int i = 0; i < se.getAddressesCount(); i++) {
+      Deadline.check();
       String a = se.getAddresses(i);
       cidr |= a.contains("/");
       VirtualServiceValidator.subnet(a, "spec.addresses[" + i + "]", f);
@@ -59,6 +61,7 @@ final class ServiceEntryValidator implements ConfigValidator {
     Set<Long> numbers = new HashSet<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < se.getPortsCount(); i++) {
+      Deadline.check();
       ServicePort p = se.getPorts(i);
       String pp = "spec.ports[" + i + "]";
       if (!names.add(p.getName())) {
@@ -94,6 +97,7 @@ final class ServiceEntryValidator implements ConfigValidator {
         break;
       case STATIC:
         for (int i = 0; i < se.getEndpointsCount(); i++) {
+          Deadline.check();
           WorkloadEntryValidator.check(
               se.getEndpoints(i), names, false, "spec.endpoints[" + i + "]", f);
         }
@@ -110,6 +114,7 @@ final class ServiceEntryValidator implements ConfigValidator {
     }
     if (resolution != Resolution.NONE && se.getHostsCount() > 1) {
       for (int i = 0; i < se.getPortsCount(); i++) {
+        Deadline.check();
         Protocols p = Protocols.parse(se.getPorts(i).getProtocol());
         if (!p.isHttp() && !p.isTls()) {
           f.error(
@@ -136,6 +141,7 @@ final class ServiceEntryValidator implements ConfigValidator {
     Resolution resolution = se.getResolution();
     if (se.getEndpointsCount() == 0) {
       for (int i = 0; i < se.getHostsCount(); i++) {
+        Deadline.check();
         String problem = Hosts.fqdnProblem(se.getHosts(i));
         if (problem != null) {
           f.error(
@@ -152,6 +158,7 @@ final class ServiceEntryValidator implements ConfigValidator {
       f.error("spec.endpoints", "resolution DNS_ROUND_ROBIN takes at most one endpoint");
     }
     for (int i = 0; i < se.getEndpointsCount(); i++) {
+      Deadline.check();
       WorkloadEntry e = se.getEndpoints(i);
       String path = "spec.endpoints[" + i + "]";
       if (!Ips.isAddress(e.getAddress()) && Hosts.fqdnProblem(e.getAddress()) != null) {
@@ -174,6 +181,7 @@ final class ServiceEntryValidator implements ConfigValidator {
     }
     if (se.getAddressesCount() > 0) {
       for (int i = 0; i < se.getPortsCount(); i++) {
+        Deadline.check();
         if (Protocols.parse(se.getPorts(i).getProtocol()).isTcp()) {
           if (se.getHostsCount() > 1) {
             f.warning(
@@ -191,6 +199,7 @@ final class ServiceEntryValidator implements ConfigValidator {
       f.error("spec.hosts", "resolution DYNAMIC_DNS needs at least one wildcard host");
     }
     for (int i = 0; i < se.getHostsCount(); i++) {
+      Deadline.check();
       if (!Hosts.isWildcarded(se.getHosts(i))) {
         f.error("spec.hosts[" + i + "]", "resolution DYNAMIC_DNS needs wildcard hosts");
       }
@@ -206,6 +215,7 @@ final class ServiceEntryValidator implements ConfigValidator {
           "resolution DYNAMIC_DNS takes no endpoints: destinations are resolved from the hosts");
     }
     for (int i = 0; i < se.getPortsCount(); i++) {
+      Deadline.check();
       Protocols p = Protocols.parse(se.getPorts(i).getProtocol());
       if (p != Protocols.HTTP
           && p != Protocols.TLS

@@ -35,6 +35,7 @@ final class SidecarValidator implements ConfigValidator {
     }
     Set<Integer> ingressPorts = new HashSet<>();
     for (int i = 0; i < sc.getIngressCount(); i++) {
+      Deadline.check();
       ingress(sc.getIngress(i), "spec.ingress[" + i + "]", ingressPorts, f);
     }
     if (sc.hasInboundConnectionPool()) {
@@ -45,6 +46,7 @@ final class SidecarValidator implements ConfigValidator {
     Set<String> sockets = new HashSet<>();
     boolean catchAll = false;
     for (int i = 0; i < sc.getEgressCount(); i++) {
+      Deadline.check();
       IstioEgressListener e = sc.getEgress(i);
       String path = "spec.egress[" + i + "]";
       if (!e.hasPort()) {
@@ -242,6 +244,7 @@ final class SidecarValidator implements ConfigValidator {
     }
     Map<String, Set<String>> byNamespace = new HashMap<>();
     for (int i = 0; i < e.getHostsCount(); i++) {
+      Deadline.check();
       String h = e.getHosts(i);
       String where = Findings.at(path + ".hosts", i);
       int slash = h.indexOf('/');

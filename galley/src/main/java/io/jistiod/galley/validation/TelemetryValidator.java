@@ -20,15 +20,18 @@ final class TelemetryValidator implements ConfigValidator {
     Common.workloadSelector(t.hasSelector(), t.getSelector(), "spec.selector", f);
     Common.targetRefs(t.hasTargetRef(), t.getTargetRef(), t.getTargetRefsList(), "spec", f);
     for (int i = 0; i < t.getMetricsCount(); i++) {
+      Deadline.check();
       metrics(t.getMetrics(i), "spec.metrics[" + i + "]", f);
     }
     if (t.getTracingCount() > 1) {
       f.warning("spec.tracing", "more than one tracing configuration is not supported yet");
     }
     for (int i = 0; i < t.getTracingCount(); i++) {
+      Deadline.check();
       tracing(t.getTracing(i), "spec.tracing[" + i + "]", f);
     }
     for (int i = 0; i < t.getAccessLoggingCount(); i++) {
+      Deadline.check();
       AccessLogging l = t.getAccessLogging(i);
       String path = "spec.accessLogging[" + i + "]";
       if (l.hasFilter()) {
@@ -41,6 +44,7 @@ final class TelemetryValidator implements ConfigValidator {
 
   private static void providers(List<ProviderRef> providers, String path, Findings f) {
     for (int i = 0; i < providers.size(); i++) {
+      Deadline.check();
       if (providers.get(i).getName().isEmpty()) {
         f.error(Findings.at(path, i) + ".name", "provider name must not be empty");
         return;
@@ -51,6 +55,7 @@ final class TelemetryValidator implements ConfigValidator {
   private static void metrics(Metrics m, String path, Findings f) {
     providers(m.getProvidersList(), path + ".providers", f);
     for (int j = 0; j < m.getOverridesCount(); j++) {
+      Deadline.check();
       MetricsOverrides o = m.getOverrides(j);
       String op = path + ".overrides[" + j + "]";
       o.getTagOverridesMap()

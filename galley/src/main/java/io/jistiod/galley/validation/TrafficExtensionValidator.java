@@ -51,6 +51,7 @@ final class TrafficExtensionValidator implements ConfigValidator {
           f);
     }
     for (int i = 0; i < t.getMatchCount(); i++) {
+      Deadline.check();
       WasmModules.matchPorts(t.getMatch(i).getPortsList(), Findings.at("spec.match", i), f);
     }
     return f.messages();

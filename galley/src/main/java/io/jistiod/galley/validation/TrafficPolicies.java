@@ -55,6 +55,7 @@ final class TrafficPolicies {
       clientTls(namespace, p.getTls(), path + ".tls", f);
     }
     for (int i = 0; i < p.getPortLevelSettingsCount(); i++) {
+      Deadline.check();
       TrafficPolicy.PortTrafficPolicy pl = p.getPortLevelSettings(i);
       String where = Findings.at(path + ".portLevelSettings", i);
       if (!pl.hasPort()) {
@@ -211,6 +212,7 @@ final class TrafficPolicies {
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < cookie.getAttributesCount(); i++) {
+          Deadline.check();
           String name = cookie.getAttributes(i).getName();
           String where = Findings.at(cp + ".httpCookie.attributes", i) + ".name";
           if (name.isEmpty()) {
@@ -281,6 +283,7 @@ final class TrafficPolicies {
     }
     long limit = (long) Math.sqrt((double) x);
     for (long factor = 3; factor <= limit; factor += 2) {
+      Deadline.check();
       if (x % factor == 0) {
         return false;
       }
@@ -296,6 +299,7 @@ final class TrafficPolicies {
     }
     if (lb.getFailoverCount() > 0) {
       for (int i = 0; i < lb.getFailoverPriorityCount(); i++) {
+        Deadline.check();
         if (TOPOLOGY_LABELS.contains(lb.getFailoverPriority(i))) {
           f.error(
               Findings.at(path + ".failoverPriority", i),
@@ -308,12 +312,14 @@ final class TrafficPolicies {
     }
     List<String> sources = new ArrayList<>();
     for (int i = 0; i < lb.getDistributeCount(); i++) {
+      Deadline.check();
       var d = lb.getDistribute(i);
       String where = Findings.at(path + ".distribute", i);
       sources.add(d.getFrom());
       long total = 0;
       List<String> targets = new ArrayList<>();
       for (var e : d.getToMap().entrySet()) {
+        Deadline.check();
         targets.add(e.getKey());
         long w = Integer.toUnsignedLong(e.getValue());
         if (w == 0 || w > 100) {
@@ -334,6 +340,7 @@ final class TrafficPolicies {
       f.warning(path, "failover needs an outlier detection policy to take effect");
     }
     for (int i = 0; i < lb.getFailoverCount(); i++) {
+      Deadline.check();
       failover(
           lb.getFailover(i).getFrom(),
           lb.getFailover(i).getTo(),
@@ -358,6 +365,7 @@ final class TrafficPolicies {
   private static void zoneAwareLb(
       ZoneAwareLoadBalancerSetting lb, boolean hasOutlier, String path, Findings f) {
     for (int i = 0; i < lb.getFailoverPriorityCount(); i++) {
+      Deadline.check();
       if (TOPOLOGY_LABELS.contains(lb.getFailoverPriority(i))) {
         f.error(
             Findings.at(path + ".failoverPriority", i),
@@ -370,6 +378,7 @@ final class TrafficPolicies {
       f.warning(path, "failover needs an outlier detection policy to take effect");
     }
     for (int i = 0; i < lb.getFailoverCount(); i++) {
+      Deadline.check();
       failover(
           lb.getFailover(i).getFrom(),
           lb.getFailover(i).getTo(),
@@ -383,6 +392,7 @@ final class TrafficPolicies {
   private static String localitiesProblem(List<String> localities) {
     Map<String, Map<String, Set<String>>> tree = new HashMap<>();
     for (String locality : localities) {
+      Deadline.check();
       long stars = locality.chars().filter(c -> c == '*').count();
       if (stars > 0 && (stars > 1 || !locality.endsWith("*"))) {
         return "locality \"" + locality + "\" may have one wildcard \"*\", only at the end";
@@ -395,6 +405,7 @@ final class TrafficPolicies {
         items = new String[] {""};
       }
       for (String item : items) {
+        Deadline.check();
         if (item.isEmpty()) {
           return "locality \"" + locality + "\" has an empty region, zone or subzone";
         }

@@ -59,6 +59,7 @@ final class UnreachableRoutes {
     int catchAll = -1;
     List<PrefixMatch> prefixes = new ArrayList<>();
     for (int n = 0; n < routes.size(); n++) {
+      Deadline.check();
       HTTPRoute r = routes.get(n);
       String path = "spec.http[" + n + "]";
       if (r.getMatchCount() == 0) {
@@ -70,6 +71,7 @@ final class UnreachableRoutes {
       }
       int duplicates = 0;
       for (int m = 0; m < r.getMatchCount(); m++) {
+        Deadline.check();
         HTTPMatchRequest match = r.getMatch(m);
         if (catchAll >= 0) {
           unreachable(path, routeName(r, n), "a rule without matches comes before it", f);
@@ -98,8 +100,10 @@ final class UnreachableRoutes {
       }
     }
     for (int a = 0; a < prefixes.size(); a++) {
+      Deadline.check();
       PrefixMatch pa = prefixes.get(a);
       for (int b = a + 1; b < prefixes.size(); b++) {
+        Deadline.check();
         PrefixMatch pb = prefixes.get(b);
         if (pb.prefix.equals(pa.prefix)) {
           continue;
@@ -120,6 +124,7 @@ final class UnreachableRoutes {
     Map<Message, Integer> seen = new HashMap<>();
     int catchAll = -1;
     for (int n = 0; n < routes.size(); n++) {
+      Deadline.check();
       List<? extends Message> matches = routes.get(n);
       String path = base + "[" + n + "]";
       if (matches.isEmpty()) {
@@ -131,6 +136,7 @@ final class UnreachableRoutes {
       }
       int duplicates = 0;
       for (int m = 0; m < matches.size(); m++) {
+        Deadline.check();
         if (catchAll >= 0) {
           unreachable(path, "#" + n, "a rule without matches comes before it", f);
           continue;
@@ -223,6 +229,7 @@ final class UnreachableRoutes {
         return false;
       }
       for (var e : a.entrySet()) {
+        Deadline.check();
         String other = b.get(e.getKey());
         if (other == null
             || !(Objects.equals(e.getValue(), other) || e.getValue().startsWith(other))) {

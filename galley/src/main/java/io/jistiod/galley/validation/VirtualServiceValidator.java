@@ -20,6 +20,8 @@ import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,8 +112,10 @@ final class VirtualServiceValidator implements ConfigValidator {
     boolean appliesToMesh = !appliesToGateway;
     if (!appliesToGateway) {
       for (int i = 0; i < vs.getHttpCount(); i++) {
+        Deadline.check();
         HTTPRoute r = vs.getHttp(i);
         for (int j = 0; j < r.getMatchCount(); j++) {
+          Deadline.check();
           String mpath = "spec.http[" + i + "].match[" + j + "]";
           jwtClaimKeys(r.getMatch(j).getHeadersMap(), mpath + ".headers", f);
           jwtClaimKeys(r.getMatch(j).getWithoutHeadersMap(), mpath + ".withoutHeaders", f);
@@ -123,12 +127,15 @@ final class VirtualServiceValidator implements ConfigValidator {
       f.error("spec", "at least one http, tcp or tls route is required");
     }
     for (int i = 0; i < vs.getHttpCount(); i++) {
+      Deadline.check();
       httpRoute(vs.getHttp(i), delegate, "spec.http[" + i + "]", f);
     }
     for (int i = 0; i < vs.getTlsCount(); i++) {
+      Deadline.check();
       tlsRoute(vs.getTls(i), vs, "spec.tls[" + i + "]", f);
     }
     for (int i = 0; i < vs.getTcpCount(); i++) {
+      Deadline.check();
       tcpRoute(vs.getTcp(i), "spec.tcp[" + i + "]", f);
     }
     Common.exportTo(config.namespace(), vs.getExportToList(), false, false, "spec.exportTo", f);
@@ -138,6 +145,7 @@ final class VirtualServiceValidator implements ConfigValidator {
 
   private static void jwtClaimKeys(Map<String, StringMatch> headers, String path, Findings f) {
     for (String key : headers.keySet()) {
+      Deadline.check();
       if (Headers.isJwtClaimRoute(key)) {
         f.error(
             Findings.key(path, key),
@@ -152,6 +160,7 @@ final class VirtualServiceValidator implements ConfigValidator {
     boolean allValid = true;
     boolean sni = hasSniHosts(vs);
     for (int i = 0; i < vs.getHostsCount(); i++) {
+      Deadline.check();
       String h = vs.getHosts(i);
       String problem =
           appliesToGateway ? Hosts.gatewayBoundHostProblem(sni, h) : Hosts.wildcardDomainProblem(h);
@@ -168,21 +177,51 @@ final class VirtualServiceValidator implements ConfigValidator {
       }
     }
     if (allValid) {
-      for (int i = 0; i < vs.getHostsCount(); i++) {
-        for (int j = i + 1; j < vs.getHostsCount(); j++) {
-          if (Hosts.matches(vs.getHosts(i), vs.getHosts(j))) {
-            f.error(
-                "spec.hosts[" + j + "]",
-                "duplicate hosts: \"" + vs.getHosts(j) + "\" overlaps \"" + vs.getHosts(i) + "\"");
-          }
+      duplicateHosts(vs.getHostsList(), f);
+    }
+  }
+
+  /** Pairs reported at most; a list of 60k copies of one host would otherwise be 1.8e9 pairs. */
+  static final int MAX_DUPLICATE_PAIRS = 100;
+
+  /**
+   * Every pair of overlapping hosts (Istio reports each pair i &lt; j), found through an index in
+   * time linear in the hosts' length rather than by comparing every pair.
+   */
+  private static void duplicateHosts(List<String> hosts, Findings f) {
+    HostOverlapIndex earlier = new HostOverlapIndex();
+    int reported = 0;
+    for (int j = 0; j < hosts.size(); j++) {
+      Deadline.check();
+      List<Integer> overlapping = new ArrayList<>();
+      int room = MAX_DUPLICATE_PAIRS - reported;
+      earlier.forEachOverlap(
+          hosts.get(j),
+          i -> {
+            overlapping.add(i);
+            return overlapping.size() <= room;
+          });
+      Collections.sort(overlapping);
+      for (int i : overlapping) {
+        Deadline.check();
+        if (reported == MAX_DUPLICATE_PAIRS) {
+          f.error("spec.hosts", "more duplicate hosts not listed (first " + reported + " shown)");
+          return;
         }
+        f.error(
+            "spec.hosts[" + j + "]",
+            "duplicate hosts: \"" + hosts.get(j) + "\" overlaps \"" + hosts.get(i) + "\"");
+        reported++;
       }
+      earlier.add(hosts.get(j), j);
     }
   }
 
   private static boolean hasSniHosts(VirtualService vs) {
     for (TLSRoute t : vs.getTlsList()) {
+      Deadline.check();
       for (TLSMatchAttributes m : t.getMatchList()) {
+        Deadline.check();
         if (m.getSniHostsCount() > 0) {
           return true;
         }
@@ -197,6 +236,7 @@ final class VirtualServiceValidator implements ConfigValidator {
    */
   static void gatewayNames(List<String> gateways, String path, Findings f) {
     for (int i = 0; i < gateways.size(); i++) {
+      Deadline.check();
       String g = gateways.get(i);
       String where = Findings.at(path, i);
       int slash = g.indexOf('/');
@@ -233,6 +273,7 @@ final class VirtualServiceValidator implements ConfigValidator {
   private static void httpRoute(HTTPRoute r, boolean delegate, String path, Findings f) {
     conflicts(r, delegate, path, f);
     for (int j = 0; j < r.getMatchCount(); j++) {
+      Deadline.check();
       match(r.getMatch(j), path + ".match[" + j + "]", f);
     }
     if (r.hasHeaders()) {
@@ -258,6 +299,7 @@ final class VirtualServiceValidator implements ConfigValidator {
       Common.destination(r.getMirror(), path + ".mirror", f);
     }
     for (int j = 0; j < r.getMirrorsCount(); j++) {
+      Deadline.check();
       HTTPMirrorPolicy m = r.getMirrors(j);
       String mpath = path + ".mirrors[" + j + "]";
       if (!m.hasDestination()) {
@@ -380,6 +422,7 @@ final class VirtualServiceValidator implements ConfigValidator {
 
   private static void cors(CorsPolicy c, String path, Findings f) {
     for (int i = 0; i < c.getAllowOriginsCount(); i++) {
+      Deadline.check();
       StringMatch o = c.getAllowOrigins(i);
       String where = Findings.at(path + ".allowOrigins", i);
       String value;
@@ -403,6 +446,7 @@ final class VirtualServiceValidator implements ConfigValidator {
       }
     }
     for (int i = 0; i < c.getAllowMethodsCount(); i++) {
+      Deadline.check();
       if (!CORS_METHODS.contains(c.getAllowMethods(i))) {
         f.error(
             Findings.at(path + ".allowMethods", i),
@@ -410,10 +454,12 @@ final class VirtualServiceValidator implements ConfigValidator {
       }
     }
     for (int i = 0; i < c.getAllowHeadersCount(); i++) {
+      Deadline.check();
       f.errorIf(
           Findings.at(path + ".allowHeaders", i), Headers.corsNameProblem(c.getAllowHeaders(i)));
     }
     for (int i = 0; i < c.getExposeHeadersCount(); i++) {
+      Deadline.check();
       f.errorIf(
           Findings.at(path + ".exposeHeaders", i), Headers.corsNameProblem(c.getExposeHeaders(i)));
     }
@@ -507,6 +553,7 @@ final class VirtualServiceValidator implements ConfigValidator {
     }
     if (!r.getPrefixRewrite().isEmpty()) {
       for (HTTPMatchRequest m : matches) {
+        Deadline.check();
         if (m.hasUri() && m.getUri().getMatchTypeCase() != StringMatch.MatchTypeCase.PREFIX) {
           f.error(
               path + ".prefixRewrite", "prefixRewrite needs every uri match to be a prefix match");
@@ -575,6 +622,7 @@ final class VirtualServiceValidator implements ConfigValidator {
     }
     if (!r.getRetryOn().isEmpty()) {
       for (String policy : r.getRetryOn().split(",", -1)) {
+        Deadline.check();
         if (!RETRY_ON.contains(policy) && !KNOWN_STATUS.contains(goAtoi(policy))) {
           f.error(path + ".retryOn", "\"" + policy + "\" is not a valid retryOn policy");
         }
@@ -624,6 +672,7 @@ final class VirtualServiceValidator implements ConfigValidator {
     String current = r.getRewrite().getAuthority();
     var request = r.getHeaders().getRequest();
     for (var e : request.getSetMap().entrySet()) {
+      Deadline.check();
       if (Headers.isAuthority(e.getKey())) {
         if (!current.isEmpty()) {
           f.error(
@@ -635,6 +684,7 @@ final class VirtualServiceValidator implements ConfigValidator {
       }
     }
     for (var e : request.getAddMap().entrySet()) {
+      Deadline.check();
       if (Headers.isAuthority(e.getKey())) {
         if (!current.isEmpty()) {
           f.error(
@@ -650,6 +700,7 @@ final class VirtualServiceValidator implements ConfigValidator {
   private static void httpDestinations(List<HTTPRouteDestination> routes, String path, Findings f) {
     long total = 0;
     for (int j = 0; j < routes.size(); j++) {
+      Deadline.check();
       HTTPRouteDestination d = routes.get(j);
       String dpath = Findings.at(path, j);
       if (!d.hasDestination()) {
@@ -674,6 +725,7 @@ final class VirtualServiceValidator implements ConfigValidator {
   static void routeDestinations(List<RouteDestination> routes, String path, Findings f) {
     long total = 0;
     for (int j = 0; j < routes.size(); j++) {
+      Deadline.check();
       RouteDestination d = routes.get(j);
       String dpath = Findings.at(path, j);
       if (!d.hasDestination()) {
@@ -696,15 +748,18 @@ final class VirtualServiceValidator implements ConfigValidator {
       f.error(path + ".match", "a TLS route needs at least one match");
     }
     for (int j = 0; j < t.getMatchCount(); j++) {
+      Deadline.check();
       TLSMatchAttributes m = t.getMatch(j);
       String mpath = path + ".match[" + j + "]";
       if (m.getSniHostsCount() == 0) {
         f.error(mpath + ".sniHosts", "a TLS match needs at least one SNI host");
       }
       for (int k = 0; k < m.getSniHostsCount(); k++) {
+        Deadline.check();
         sniHost(m.getSniHosts(k), vs, Findings.at(mpath + ".sniHosts", k), f);
       }
       for (int k = 0; k < m.getDestinationSubnetsCount(); k++) {
+        Deadline.check();
         subnet(m.getDestinationSubnets(k), Findings.at(mpath + ".destinationSubnets", k), f);
       }
       if (m.getPort() != 0) {
@@ -738,6 +793,7 @@ final class VirtualServiceValidator implements ConfigValidator {
       return;
     }
     for (String h : vs.getHostsList()) {
+      Deadline.check();
       if (Hosts.subsetOf(sni, h)) {
         return;
       }
@@ -758,9 +814,11 @@ final class VirtualServiceValidator implements ConfigValidator {
 
   private static void tcpRoute(TCPRoute t, String path, Findings f) {
     for (int j = 0; j < t.getMatchCount(); j++) {
+      Deadline.check();
       L4MatchAttributes m = t.getMatch(j);
       String mpath = path + ".match[" + j + "]";
       for (int k = 0; k < m.getDestinationSubnetsCount(); k++) {
+        Deadline.check();
         subnet(m.getDestinationSubnets(k), Findings.at(mpath + ".destinationSubnets", k), f);
       }
       if (m.getPort() != 0) {

@@ -47,6 +47,7 @@ final class WasmModules {
   private static void env(VmConfig vm, String path, Findings f) {
     Set<String> envNames = new HashSet<>();
     for (int i = 0; i < vm.getEnvCount(); i++) {
+      Deadline.check();
       EnvVar env = vm.getEnv(i);
       String where = Findings.at(path, i);
       if (env.getName().isEmpty()) {
@@ -68,6 +69,7 @@ final class WasmModules {
   /** The ports of one traffic selector ({@code spec.match[i]}): 1..65535. */
   static void matchPorts(List<PortSelector> ports, String path, Findings f) {
     for (int j = 0; j < ports.size(); j++) {
+      Deadline.check();
       Ports.number(
           Integer.toUnsignedLong(ports.get(j).getNumber()),
           Findings.at(path + ".ports", j) + ".number",

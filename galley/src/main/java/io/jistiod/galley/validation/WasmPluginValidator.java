@@ -23,6 +23,7 @@ final class WasmPluginValidator implements ConfigValidator {
         "spec",
         f);
     for (int i = 0; i < w.getMatchCount(); i++) {
+      Deadline.check();
       WasmModules.matchPorts(w.getMatch(i).getPortsList(), Findings.at("spec.match", i), f);
     }
     return f.messages();

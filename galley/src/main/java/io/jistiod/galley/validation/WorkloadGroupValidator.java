@@ -44,6 +44,7 @@ final class WorkloadGroupValidator implements ConfigValidator {
           f.error(path + ".httpGet.scheme", "scheme must be \"HTTP\" or \"HTTPS\"");
         }
         for (int i = 0; i < h.getHttpHeadersCount(); i++) {
+          Deadline.check();
           f.errorIf(
               Findings.at(path + ".httpGet.httpHeaders", i) + ".name",
               Headers.probeNameProblem(h.getHttpHeaders(i).getName()));

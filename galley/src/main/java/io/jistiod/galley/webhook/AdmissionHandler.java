@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jistiod.galley.validation.Deadline;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
@@ -41,9 +42,49 @@ public final class AdmissionHandler {
     return metrics;
   }
 
-  /** Answers the AdmissionReview in {@code body} (JSON) with an AdmissionReview (JSON). */
+  /**
+   * Answers the AdmissionReview in {@code body} (JSON) with an AdmissionReview (JSON), without a
+   * deadline.
+   */
   public byte[] handle(byte[] body) {
     return answer(body, null);
+  }
+
+  /**
+   * Answers like {@link #handle(byte[])}, on the caller's thread, but gives up at {@code
+   * deadlineNanos} ({@link System#nanoTime()} terms): validation and analysis check the deadline at
+   * their loop points and stop there, so no work goes on after the answer. An object whose
+   * validation did not finish in time is denied with "validation did not finish within N ms" and
+   * counted in {@code galley_validation_failed} (reason {@value Verdict#TIMEOUT}), never in {@code
+   * galley_validation_passed}.
+   */
+  public byte[] handle(byte[] body, long deadlineNanos) {
+    long budgetMillis = Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    return Deadline.within(
+        deadlineNanos,
+        () -> {
+          try {
+            return answer(body, null);
+          } catch (TimedOut t) {
+            return write(
+                t.apiVersion,
+                t.uid,
+                Verdict.deny(
+                    Verdict.TIMEOUT, "validation did not finish within " + budgetMillis + " ms"));
+          }
+        });
+  }
+
+  /** Where the deadline struck: enough of the review to answer it. */
+  private static final class TimedOut extends RuntimeException {
+    final String apiVersion;
+    final String uid;
+
+    TimedOut(String apiVersion, String uid) {
+      super("timed out", null, false, false);
+      this.apiVersion = apiVersion;
+      this.uid = uid;
+    }
   }
 
   /**
@@ -91,7 +132,11 @@ public final class AdmissionHandler {
     if (denial != null) {
       return write(apiVersion, uid, Verdict.deny("", denial));
     }
-    return write(apiVersion, uid, review(request));
+    try {
+      return write(apiVersion, uid, review(request));
+    } catch (Deadline.Exceeded e) {
+      throw new TimedOut(apiVersion, uid);
+    }
   }
 
   /** The verdict on one {@code AdmissionRequest}; counts it in Istio's metrics. */
@@ -112,11 +157,19 @@ public final class AdmissionHandler {
       }
       return verdict;
     }
-    verdict =
-        admission.check(
-            request.get("object"),
-            request.path("namespace").asText(""),
-            request.path("name").asText(""));
+    try {
+      verdict =
+          admission.check(
+              request.get("object"),
+              request.path("namespace").asText(""),
+              request.path("name").asText(""));
+    } catch (Deadline.Exceeded e) {
+      // Counted here, once, as a failure; the caller answers with the denial.
+      if (!dryRun) {
+        metrics.failed(group, version, plural, Verdict.TIMEOUT);
+      }
+      throw e;
+    }
     if (verdict.allowed()) {
       metrics.passed(group, version, plural);
       return verdict;

@@ -12,6 +12,7 @@ import io.jistiod.galley.parse.ParseResult;
 import io.jistiod.galley.schema.CrdSchemaValidator;
 import io.jistiod.galley.schema.FieldError;
 import io.jistiod.galley.validation.ConfigValidator;
+import io.jistiod.galley.validation.Deadline;
 import io.jistiod.galley.validation.ValidationMessage;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -119,6 +120,8 @@ public final class ConfigAdmission {
     List<ValidationMessage> findings;
     try {
       findings = validator.validate(config);
+    } catch (Deadline.Exceeded e) {
+      throw e;
     } catch (RuntimeException e) {
       // A validator bug must deny this object, never admit it unchecked or fail the request.
       return Verdict.deny(

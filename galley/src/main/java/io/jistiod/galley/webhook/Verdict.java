@@ -26,6 +26,9 @@ public record Verdict(boolean allowed, String message, List<String> warnings, St
   /** The spec does not convert to the kind's proto message. */
   public static final String CRD_CONVERSION_ERROR = "crd_conversion_error";
 
+  /** Validation did not finish before the request's deadline (jistiod's own reason). */
+  public static final String TIMEOUT = "timeout";
+
   /** Validation rules failed, or an unknown top-level field. */
   public static final String INVALID_RESOURCE = "invalid_resource";
 
