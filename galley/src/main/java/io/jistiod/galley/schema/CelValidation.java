@@ -40,19 +40,21 @@ final class CelValidation {
         if (Boolean.TRUE.equals(outcome)) {
           continue;
         }
+        // The API server names a rule by its message when it has one, else by its expression.
+        String named =
+            rule.path("message").asText("").isBlank()
+                ? expr.strip()
+                : rule.get("message").asText().strip();
         if (outcome instanceof String problem) {
           out.add(
               new FieldError(
-                  FieldError.Type.INVALID,
-                  path,
-                  type,
-                  problem + " evaluating rule: " + expr.strip()));
+                  FieldError.Type.INVALID, path, type, problem + " evaluating rule: " + named));
           continue;
         }
         String message =
-            rule.hasNonNull("message")
-                ? rule.get("message").asText()
-                : "failed rule: " + expr.strip();
+            rule.path("message").asText("").isEmpty()
+                ? "failed rule: " + named
+                : rule.get("message").asText();
         out.add(new FieldError(reason(rule.path("reason").asText("")), path, type, message));
       }
     }

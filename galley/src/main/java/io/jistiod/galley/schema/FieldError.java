@@ -7,7 +7,8 @@ package io.jistiod.galley.schema;
  * @param path the field path ({@code spec.http[0].timeout}); {@code <nil>} for findings the API
  *     server reports on the whole object (oneOf/not), whose detail then names the field
  * @param badValue the value shown after the type: a String (quoted as Go's {@code %q}), a Long,
- *     Double or Boolean, null ({@code null}), or {@link #OMIT} for none
+ *     Double or Boolean, null (shown as {@code "null"}, as Go shows a nil value), or {@link #OMIT}
+ *     for none
  */
 public record FieldError(Type type, String path, Object badValue, String detail) {
 
@@ -67,7 +68,7 @@ public record FieldError(Type type, String path, Object badValue, String detail)
   /** A value as Go's {@code %v} prints a simple value, strings as {@code %q}. */
   static String show(Object value) {
     if (value == null) {
-      return "null";
+      return "\"null\""; // Go substitutes the string "null" for a nil value, then quotes it
     }
     if (value instanceof String s) {
       return quote(s);

@@ -133,7 +133,7 @@ class CrdSchemaValidatorTest {
         .startsWith(
             "spec.jwtRules[0].jwksUri: Invalid value: \"string\": URL parse error during"
                 + " conversion from string: parse \"keys\": invalid URI for request evaluating"
-                + " rule: url(self).getScheme()");
+                + " rule: url must have scheme http:// or https://");
     assertThat(errors(IstioKinds.WASM_PLUGIN, "{url: 'ftp://x/y'}"))
         .containsExactly(
             "spec.url: Invalid value: \"string\": url must have schema one of [http, https, file,"
@@ -147,7 +147,7 @@ class CrdSchemaValidatorTest {
         .containsExactly(
             "spec.location: Unsupported value: \"NOWHERE\": supported values: \"MESH_EXTERNAL\","
                 + " \"MESH_INTERNAL\"",
-            "<nil>: Invalid value: null: some validation rules were not checked because the"
+            "<nil>: Invalid value: \"null\": some validation rules were not checked because the"
                 + " object was invalid; correct the existing errors to complete validation");
     // Findings that do not block (Invalid) come with the rules' findings.
     assertThat(errors(IstioKinds.WASM_PLUGIN, "{url: 'ftp://x', sha256: nothex}")).hasSize(2);
