@@ -42,8 +42,12 @@ public final class CrdSchemaValidator {
       copy.remove(OBJECT_FIELDS);
       body = copy;
     }
-    List<FieldError> errors = new ArrayList<>(openApi.validate(body, schema, ""));
-    if (errors.stream().anyMatch(e -> e.type().blocksRules())) {
+    // The API server checks the object's metadata itself, then the schema; one answer lists both.
+    List<FieldError> errors =
+        new ArrayList<>(
+            ObjectMetaValidator.validate(object == null ? null : object.get("metadata")));
+    errors.addAll(openApi.validate(body, schema, ""));
+    if (errors.stream().anyMatch(e -> e.type().blocksRules() && e.path().startsWith("spec"))) {
       errors.add(
           new FieldError(
               FieldError.Type.INVALID,
