@@ -74,7 +74,8 @@ final class SlowRequestCutter {
       } else if (now - p.sinceNanos() > limitNanos) {
         pending.remove(endPoint);
         cut.incrementAndGet();
-        log.info(
+        // debug: under a slowloris attack a line per connection would flood the log
+        log.debug(
             "{}: closing connection from {}: handshake or request headers not complete within {}"
                 + " ms",
             server,

@@ -3,9 +3,7 @@ package io.jistiod.istiod.webhook;
 import io.jistiod.galley.webhook.AdmissionHandler;
 import io.jistiod.istiod.http.JettyServer;
 import io.jistiod.istiod.http.ServerLimits;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +27,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -201,10 +198,10 @@ public final class ValidationWebhookServer implements AutoCloseable {
     try {
       body = readBody(request, deadline);
     } catch (HttpError e) {
-      // The rest of the body is not read: answer, and close the connection after.
+      // Unless the body was read to its end: answer, and close the connection after.
       // HTTP/2 has no Connection header: the stream ends, the connection stays.
       boolean http1 = request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
-      error(response, callback, e.status, e.getMessage(), http1);
+      error(response, callback, e.status, e.getMessage(), http1 && e.close);
       return;
     } catch (IOException e) {
       // The client went away (the API server gave up) or was too slow; nothing to answer.
@@ -223,7 +220,8 @@ public final class ValidationWebhookServer implements AutoCloseable {
     }
     // Queue for a permit for at most half of what is left, so a refusal still arrives in time.
     if (!bulkhead.acquire((deadline - System.nanoTime()) / 2)) {
-      log.warn("{} validations running; refusing a request (429)", bulkhead.size());
+      // Counted in galley_validation_http_error{status="429"}; a line each would flood the log.
+      log.debug("{} validations running; refusing a request (429)", bulkhead.size());
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
       error(response, callback, 429, "too many concurrent validations, retry later", false);
       return;
@@ -290,21 +288,24 @@ public final class ValidationWebhookServer implements AutoCloseable {
         throw new HttpError(400, "invalid Content-Length");
       }
     }
-    InputStream in = Content.Source.asInputStream(request);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] chunk = new byte[64 * 1024];
-    int n;
-    while ((n = in.read(chunk)) >= 0) {
-      if (out.size() + n > MAX_BODY_BYTES) {
-        throw tooLarge();
-      }
-      out.write(chunk, 0, n);
-      if (System.nanoTime() > deadline) {
-        throw new HttpError(408, "the request body did not arrive in time");
-      }
+    RequestBody body = new RequestBody(request);
+    RequestBody.Result r = body.read(MAX_BODY_BYTES, deadline);
+    if (r.tooLarge()) {
+      throw tooLarge();
     }
-    return out.toByteArray();
+    if (!r.complete()) {
+      // Late, but maybe nearly done: read the rest (discarded) for a moment, so the client
+      // finishes sending and then reads the 408; closing on unread bytes resets the connection,
+      // and the client would see no answer at all.
+      boolean drained =
+          body.drain(MAX_BODY_BYTES - r.bytes().length, System.nanoTime() + DRAIN_NANOS);
+      throw new HttpError(408, "the request body did not arrive in time", !drained);
+    }
+    return r.bytes();
   }
+
+  /** How long a late body is still read (and discarded) before its 408. */
+  private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private static HttpError tooLarge() {
     return new HttpError(400, "Request entity too large: limit is " + MAX_BODY_BYTES);
@@ -327,10 +328,16 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
   private static final class HttpError extends Exception {
     final int status;
+    final boolean close;
 
     HttpError(int status, String message) {
+      this(status, message, true);
+    }
+
+    HttpError(int status, String message, boolean close) {
       super(message, null, false, false);
       this.status = status;
+      this.close = close;
     }
   }
 
