@@ -72,8 +72,11 @@ public final class ValidationWebhookServer implements AutoCloseable {
           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+  /** How long past the deadline the server waits for the validation's own timeout answer. */
+  private static final long BACKSTOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
   private final AdmissionHandler handler;
-  private final UnaryOperator<byte[]> validator;
+  private final Validation validator;
   private final BooleanSupplier ready;
   private final Duration timeout;
   private final ValidationBulkhead bulkhead;
@@ -82,7 +85,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
   private ValidationWebhookServer(
       AdmissionHandler handler,
-      UnaryOperator<byte[]> validator,
+      Validation validator,
       BooleanSupplier ready,
       Duration timeout,
       ValidationBulkhead bulkhead) {
@@ -113,19 +116,54 @@ public final class ValidationWebhookServer implements AutoCloseable {
         address,
         keys,
         handler,
-        handler::handle,
+        (Validation) handler::handle,
         ready,
         timeout,
         ServerLimits.WEBHOOK,
         ValidationBulkhead.defaultSize());
   }
 
-  /** With the validation itself, the limits and the bulkhead's size given: for tests. */
+  /**
+   * One validation: the admission answer for {@code body}, given until {@code deadlineNanos}
+   * ({@link System#nanoTime()} terms) to decide.
+   */
+  @FunctionalInterface
+  interface Validation {
+    byte[] apply(byte[] body, long deadlineNanos);
+  }
+
+  /**
+   * With a validation that ignores the deadline (the server's own deadline still denies on time):
+   * for tests.
+   */
   static ValidationWebhookServer start(
       InetSocketAddress address,
       X509ExtendedKeyManager keys,
       AdmissionHandler handler,
       UnaryOperator<byte[]> validator,
+      BooleanSupplier ready,
+      Duration timeout,
+      ServerLimits limits,
+      int concurrentValidations)
+      throws IOException {
+    Objects.requireNonNull(validator, "validator");
+    return start(
+        address,
+        keys,
+        handler,
+        (Validation) (body, deadline) -> validator.apply(body),
+        ready,
+        timeout,
+        limits,
+        concurrentValidations);
+  }
+
+  /** With the validation itself, the limits and the bulkhead's size given. */
+  static ValidationWebhookServer start(
+      InetSocketAddress address,
+      X509ExtendedKeyManager keys,
+      AdmissionHandler handler,
+      Validation validator,
       BooleanSupplier ready,
       Duration timeout,
       ServerLimits limits,
@@ -235,11 +273,10 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
   /**
    * The one call into validation, holding a bulkhead permit that it gives back when the work has
-   * really ended. Today {@code handle(body)} runs on a pool and is abandoned (not stopped) at the
-   * deadline. When {@code AdmissionHandler.handle(byte[] body, long deadlineNanos)} exists (it runs
-   * on the caller's thread and denies at the deadline itself), this method's body becomes {@code
-   * try { return handler.handle(body, deadline); } catch (Throwable t) { return failed(body, t); }
-   * finally { bulkhead.release(); }} and the {@code validation} pool goes.
+   * really ended. The validation gets the deadline and stops itself there (validators check it
+   * cooperatively, and a timed-out object is denied and counted as failed by the handler); the pool
+   * and the wait here are the backstop for work that does not check it (decoding a body), waited on
+   * a little past the deadline so the handler's own answer normally wins.
    */
   private byte[] admit(byte[] body, long deadline) {
     Future<byte[]> result;
@@ -248,7 +285,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
           validation.submit(
               () -> {
                 try {
-                  return validator.apply(body);
+                  return validator.apply(body, deadline);
                 } finally {
                   bulkhead.release();
                 }
@@ -258,7 +295,8 @@ public final class ValidationWebhookServer implements AutoCloseable {
       return handler.deny(body, "validation is shutting down");
     }
     try {
-      return result.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return result.get(
+          Math.max(1, deadline - System.nanoTime()) + BACKSTOP_GRACE_NANOS, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       result.cancel(true);
       log.warn("validation took longer than {}; denying the object", timeout);
