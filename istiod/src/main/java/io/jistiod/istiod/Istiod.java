@@ -68,10 +68,12 @@ public final class Istiod implements AutoCloseable {
   private Server grpc;
   private io.jistiod.istiod.security.IstiodSecurity security;
   private io.jistiod.istiod.webhook.ValidationWebhook webhook;
-  private HttpEndpoints http;
+  private volatile HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
   private java.time.Duration xdsMaxConnectionIdle;
+  // Why a startup step is still waiting (e.g. for istiod's namespace), shown on /ready; or null.
+  private volatile String waitingFor;
 
   public Istiod(IstiodOptions options) {
     this.options = options;
@@ -228,7 +230,8 @@ public final class Istiod implements AutoCloseable {
               options.trustDomain(),
               options.kubernetes(),
               discovery,
-              metrics);
+              metrics,
+              new StartupRetry(reason -> waitingFor = reason));
       closeables.add(security);
       log.info("secure gRPC (CSRs, xDS over TLS) on {}; {}", security.port(), security.describe());
     }
@@ -350,7 +353,9 @@ public final class Istiod implements AutoCloseable {
         && (kube == null || kube.hasSynced())) {
       return HttpEndpoints.Response.ok("");
     }
-    return new HttpEndpoints.Response(503, "not ready\n");
+    String reason = waitingFor;
+    return new HttpEndpoints.Response(
+        503, reason == null ? "not ready\n" : "not ready: " + reason + "\n");
   }
 
   /**

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       Main.Discovery.class,
       Main.VersionCommand.class,
-      io.jistiod.istiod.webhook.ValidateCommand.class
+      io.jistiod.istiod.webhook.ValidateCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
 
@@ -38,7 +39,11 @@ public final class Main implements Runnable {
   }
 
   /** {@code istiod discovery}: the server. */
-  @Command(name = "discovery", description = "Start Istio proxy discovery service.")
+  @Command(
+      name = "discovery",
+      mixinStandardHelpOptions = true,
+      versionProvider = Main.Version.class,
+      description = "Start Istio proxy discovery service.")
   static final class Discovery implements Callable<Integer> {
     @Option(
         names = "--configDir",
@@ -172,7 +177,11 @@ public final class Main implements Runnable {
   }
 
   /** {@code istiod version}. */
-  @Command(name = "version", description = "Prints out build version information.")
+  @Command(
+      name = "version",
+      mixinStandardHelpOptions = true,
+      versionProvider = Main.Version.class,
+      description = "Prints out build version information.")
   static final class VersionCommand implements Runnable {
     @Option(
         names = {"-s", "--short"},
@@ -185,7 +194,8 @@ public final class Main implements Runnable {
     }
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
+  /** What {@code -V}/{@code --version} prints, on every command. */
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {BuildInfo.describe()};

@@ -1,13 +1,13 @@
 package io.jistiod.galley.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.parse.KubeYaml;
 import io.jistiod.galley.parse.ProtoJsonReader;
 import io.jistiod.galley.parse.SpecConversionException;
+import io.jistiod.galley.parse.YamlException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
  * that sets one field keeps every other default.
  */
 public final class MeshConfigs {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private MeshConfigs() {}
 
@@ -57,14 +56,10 @@ public final class MeshConfigs {
   public static MeshConfig parse(String yaml, String source) {
     JsonNode json;
     try {
-      json = YAML.readTree(yaml);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          source
-              + ": not valid YAML: "
-              + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                  ? j.getOriginalMessage()
-                  : e.getMessage()));
+      // As Istio applies it: YAML to JSON the Kubernetes way (sigs.k8s.io/yaml), then JSON.
+      json = KubeYaml.read(yaml);
+    } catch (YamlException e) {
+      throw new IllegalArgumentException(source + ": not valid YAML: " + e.getMessage());
     }
     MeshConfig.Builder b = defaults().toBuilder();
     if (json == null || json.isNull() || json.isMissingNode()) {

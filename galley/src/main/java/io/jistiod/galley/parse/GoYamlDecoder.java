@@ -184,7 +184,7 @@ final class GoYamlDecoder {
       if (strict && out.containsKey(key)) {
         duplicates.add(
             "line "
-                + (t.getKeyNode().getStartMark().map(m -> m.getLine() + 1).orElse(0))
+                + (t.getValueNode().getStartMark().map(m -> m.getLine() + 1).orElse(0))
                 + ": key "
                 + goQuote(key)
                 + " already set in map");

@@ -102,6 +102,9 @@ public final class KubeYaml {
           number, GoYamlDecoder.decode(chunk, strict, MAX_DOCUMENT_CODE_POINTS), null);
     } catch (YamlException e) {
       return new Document(number, null, e.getMessage());
+    } catch (RuntimeException e) {
+      // A reader bug must cost only this document, never the rest of the input or the caller.
+      return new Document(number, null, "cannot be read: " + e);
     }
   }
 

@@ -91,6 +91,8 @@ public final class IstiodSecurity implements AutoCloseable {
   private String caSource;
   private Supplier<Optional<String>> servingRoots = Optional::empty;
 
+  private io.jistiod.istiod.StartupRetry retry;
+
   private IstiodSecurity() {}
 
   /**
@@ -107,7 +109,33 @@ public final class IstiodSecurity implements AutoCloseable {
       DiscoveryServer discovery,
       MeterRegistry metrics)
       throws IOException {
+    return start(
+        address,
+        options,
+        trustDomain,
+        kubernetes,
+        discovery,
+        metrics,
+        new io.jistiod.istiod.StartupRetry(reason -> {}));
+  }
+
+  /**
+   * As {@link #start(InetSocketAddress, SecurityOptions, String, KubernetesAccess, DiscoveryServer,
+   * MeterRegistry)}, retrying the API server steps (loading or creating {@code istio-ca-secret})
+   * with {@code retry} until they succeed: a namespace that does not exist yet delays the start,
+   * never ends it.
+   */
+  public static IstiodSecurity start(
+      InetSocketAddress address,
+      SecurityOptions options,
+      String trustDomain,
+      KubernetesAccess kubernetes,
+      DiscoveryServer discovery,
+      MeterRegistry metrics,
+      io.jistiod.istiod.StartupRetry retry)
+      throws IOException {
     IstiodSecurity security = new IstiodSecurity();
+    security.retry = retry;
     try {
       security.doStart(address, options, trustDomain, kubernetes, discovery, metrics);
       return security;
@@ -220,10 +248,14 @@ public final class IstiodSecurity implements AutoCloseable {
       return;
     }
     IstioCaSecretStore store = new IstioCaSecretStore(client, options.namespace());
-    ca.set(
+    SelfSignedCaProvisioner provisioner =
         new SelfSignedCaProvisioner(
-                store, generator, trustDomain, options.selfSignedKey(), options.selfSignedCaTtl())
-            .loadOrCreate());
+            store, generator, trustDomain, options.selfSignedKey(), options.selfSignedCaTtl());
+    // istiod's namespace may not exist yet (the Secret's create then fails with 404): retry.
+    ca.set(
+        retry.until(
+            "CA: Secret " + options.namespace() + "/" + IstioCaSecretStore.SECRET_NAME,
+            provisioner::loadOrCreate));
     caSource =
         "self-signed CA in Secret " + options.namespace() + "/" + IstioCaSecretStore.SECRET_NAME;
     SelfSignedRootRotator rotator =

@@ -1,21 +1,20 @@
 package io.jistiod.istiod.webhook;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.parse.KubeYaml;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.galley.webhook.ConfigAdmission;
 import io.jistiod.galley.webhook.Verdict;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -25,22 +24,29 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code istiod validate -f FILE...}: checks Istio config files offline, object by object, with the
- * validation webhook's own verdicts and messages (as {@code istioctl validate} does). Objects
- * outside Istio's API groups are skipped. Exit code 1 if any object is invalid or a file cannot be
- * read or parsed, 0 otherwise.
+ * validation webhook's own verdicts and messages (as {@code istioctl validate} does). {@code -f -}
+ * reads standard input. YAML is read as {@code istioctl validate} reads it (Kubernetes' document
+ * splitting, sigs.k8s.io/yaml's strict mode: a key set twice is an error), and every document is
+ * reported: Istio objects with their verdict, the items of a {@code List} one by one, and objects
+ * of other kinds as not validated (istioctl passes them silently; they do not change the exit
+ * code). Exit code 1 if any object is invalid or a document or file cannot be read, 0 otherwise.
  */
 @Command(
     name = "validate",
+    mixinStandardHelpOptions = true,
+    versionProvider = io.jistiod.istiod.Main.Version.class,
     description = "Validate Istio config files as istiod's validation webhook would.")
 public final class ValidateCommand implements Callable<Integer> {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final String STDIN = "-";
 
   @Option(
       names = {"-f", "--filename"},
       required = true,
       arity = "1..*",
-      description = "Files or folders (their .yaml, .yml and .json files) to validate.")
-  List<Path> files;
+      description =
+          "Files or folders (their .yaml, .yml and .json files) to validate; - reads standard"
+              + " input.")
+  List<String> files;
 
   @Option(
       names = {"-n", "--namespace"},
@@ -50,46 +56,45 @@ public final class ValidateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** Where {@code -f -} reads from; tests replace it. */
+  InputStream stdin = System.in;
+
   private final ConfigAdmission admission =
       new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds());
 
+  private int objects;
+  private int invalid;
+  private int skipped;
+  private int unreadable;
+
   @Override
   public Integer call() {
+    objects = invalid = skipped = unreadable = 0;
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    int objects = 0;
-    int invalid = 0;
-    int unreadable = 0;
-    for (Path file : expand(files, err)) {
+    for (String file : expand(files, err)) {
       String text;
+      String name = file.equals(STDIN) ? "stdin" : file;
       try {
-        text = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        err.println(file + ": cannot read: " + e.getMessage());
+        text =
+            file.equals(STDIN)
+                ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      } catch (IOException | RuntimeException e) {
+        err.println(name + ": cannot read: " + e.getMessage());
         unreadable++;
         continue;
       }
-      List<JsonNode> docs = new ArrayList<>();
-      String parseError = documents(text, docs);
-      for (JsonNode doc : docs) {
-        String apiVersion = doc.path("apiVersion").asText("");
-        if (doc.isObject() && !admission.isIstioGroup(apiVersion)) {
-          continue; // not Istio config: the webhook never sees it
+      List<KubeYaml.Document> docs = KubeYaml.documents(text, true);
+      boolean numbered = docs.size() > 1 || (!docs.isEmpty() && docs.get(0).number() > 1);
+      for (KubeYaml.Document doc : docs) {
+        String where = numbered ? name + " (document " + doc.number() + ")" : name;
+        if (doc.failed()) {
+          err.println(where + ": cannot parse: " + doc.error());
+          unreadable++;
+        } else if (!doc.empty()) {
+          check(doc.value(), where, out);
         }
-        objects++;
-        Verdict v = admission.check(doc, namespace, "");
-        String what = describe(doc);
-        if (v.allowed()) {
-          out.println(file + ": " + what + ": valid");
-          v.warnings().forEach(w -> out.println(file + ": " + what + ": warning: " + w));
-        } else {
-          out.println(file + ": " + what + ": " + v.message());
-          invalid++;
-        }
-      }
-      if (parseError != null) {
-        err.println(file + ": cannot parse: " + parseError);
-        unreadable++;
       }
     }
     out.flush();
@@ -100,13 +105,62 @@ public final class ValidateCommand implements Callable<Integer> {
               + " of "
               + objects
               + " objects invalid"
-              + (unreadable > 0 ? ", " + unreadable + " files could not be read" : ""));
+              + (unreadable > 0
+                  ? ", " + unreadable + " documents or files could not be read"
+                  : ""));
       err.flush();
       return 1;
     }
-    out.println(objects + " objects valid");
+    out.println(
+        objects
+            + " objects valid"
+            + (skipped > 0 ? ", " + skipped + " objects of other kinds not validated" : ""));
     out.flush();
     return 0;
+  }
+
+  private void check(JsonNode doc, String where, PrintWriter out) {
+    String apiVersion = doc.path("apiVersion").asText("");
+    String kind = doc.path("kind").asText("");
+    if (!doc.isObject() || apiVersion.isEmpty() || kind.isEmpty()) {
+      objects++;
+      invalid++;
+      out.println(
+          where
+              + ": not a Kubernetes object: "
+              + (!doc.isObject()
+                  ? "expected a mapping, got "
+                      + doc.getNodeType().toString().toLowerCase(Locale.ROOT)
+                  : (apiVersion.isEmpty() ? "apiVersion" : "kind") + " is missing"));
+      return;
+    }
+    if (!admission.isIstioGroup(apiVersion)) {
+      if (kind.endsWith("List") && doc.path("items").isArray()) {
+        for (JsonNode item : doc.path("items")) {
+          check(item, where, out);
+        }
+        return;
+      }
+      skipped++;
+      out.println(
+          where
+              + ": "
+              + describe(doc)
+              + ": not validated ("
+              + apiVersion
+              + " is not an Istio API)");
+      return;
+    }
+    objects++;
+    Verdict v = admission.check(doc, namespace, "");
+    String what = describe(doc);
+    if (v.allowed()) {
+      out.println(where + ": " + what + ": valid");
+      v.warnings().forEach(w -> out.println(where + ": " + what + ": warning: " + w));
+    } else {
+      out.println(where + ": " + what + ": " + v.message());
+      invalid++;
+    }
   }
 
   private String describe(JsonNode doc) {
@@ -116,42 +170,27 @@ public final class ValidateCommand implements Callable<Integer> {
     return kind + " " + (ns.isEmpty() ? namespace : ns) + "/" + name;
   }
 
-  /** Reads every document; returns why reading stopped early, or null. */
-  private static String documents(String text, List<JsonNode> into) {
-    try (JsonParser parser = YAML.getFactory().createParser(text);
-        MappingIterator<JsonNode> it = YAML.readValues(parser, JsonNode.class)) {
-      while (it.hasNextValue()) {
-        JsonNode doc = it.nextValue();
-        if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
-          into.add(doc);
-        }
-      }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      String m = String.valueOf(e.getMessage());
-      int nl = m.indexOf('\n');
-      return nl < 0 ? m : m.substring(0, nl);
-    }
-  }
-
-  private static List<Path> expand(List<Path> given, PrintWriter err) {
-    List<Path> out = new ArrayList<>();
-    for (Path p : given) {
-      if (Files.isDirectory(p)) {
+  private List<String> expand(List<String> given, PrintWriter err) {
+    List<String> out = new ArrayList<>();
+    for (String f : given) {
+      Path p = Path.of(f);
+      if (!f.equals(STDIN) && Files.isDirectory(p)) {
         try (Stream<Path> walk = Files.walk(p)) {
           walk.filter(Files::isRegularFile)
               .filter(
-                  f -> {
-                    String n = f.getFileName().toString();
+                  x -> {
+                    String n = x.getFileName().toString();
                     return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
                   })
               .sorted()
+              .map(Path::toString)
               .forEach(out::add);
         } catch (IOException e) {
           err.println(p + ": cannot list: " + e.getMessage());
+          unreadable++;
         }
       } else {
-        out.add(p);
+        out.add(f);
       }
     }
     return out;

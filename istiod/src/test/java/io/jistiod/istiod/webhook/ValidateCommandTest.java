@@ -3,8 +3,10 @@ package io.jistiod.istiod.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jistiod.istiod.Main;
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -57,13 +59,68 @@ class ValidateCommandTest {
       """;
 
   @Test
-  void validFilesExitZeroAndNonIstioObjectsAreSkipped() throws Exception {
+  void validFilesExitZeroAndNonIstioObjectsAreReportedNotValidated() throws Exception {
     int code = run("validate", "-f", file("ok.yaml", VALID).toString());
     assertThat(code).as(out + "" + err).isZero();
     assertThat(out.toString())
-        .contains("ok.yaml: VirtualService default/reviews: valid")
-        .contains("1 objects valid")
-        .doesNotContain("not-istio");
+        .contains("ok.yaml (document 1): VirtualService default/reviews: valid")
+        .contains(
+            "ok.yaml (document 2): Service default/not-istio: not validated (v1 is not an Istio"
+                + " API)")
+        .contains("1 objects valid, 1 objects of other kinds not validated");
+  }
+
+  @Test
+  void dashReadsStandardInput() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    ((ValidateCommand) cli.getSubcommands().get("validate").getCommand()).stdin =
+        new ByteArrayInputStream(INVALID.getBytes(StandardCharsets.UTF_8));
+    int code = cli.execute("validate", "-f", "-");
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("stdin: VirtualService shop/broken: configuration is invalid: ");
+  }
+
+  @Test
+  void listItemsAreValidatedOneByOne() throws Exception {
+    String list =
+        "apiVersion: v1\nkind: List\nitems:\n"
+            + "- apiVersion: networking.istio.io/v1\n  kind: VirtualService\n"
+            + "  metadata: {name: bad}\n  spec: {hosts: [a]}\n"
+            + "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n";
+    int code = run("validate", "-f", file("list.yaml", list).toString());
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("list.yaml: VirtualService default/bad: configuration is invalid")
+        .contains("list.yaml: Deployment default/d: not validated (apps/v1 is not an Istio API)");
+  }
+
+  @Test
+  void documentsWithoutKindAreReportedWithTheirNumber() throws Exception {
+    String text = VALID + "---\n# only a comment\n---\nmetadata: {name: x}\n";
+    int code = run("validate", "-f", file("nokind.yaml", text).toString());
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("nokind.yaml (document 4): not a Kubernetes object: apiVersion is missing");
+  }
+
+  @Test
+  void yamlIsReadAsIstioctlReadsIt() throws Exception {
+    // Kubernetes' YAML reads "on" as true and refuses a key set twice (istioctl reads strictly).
+    String text =
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\n"
+            + "spec:\n  hosts: [on]\n---\n"
+            + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: d}\n"
+            + "spec:\n  hosts: [a]\n  hosts: [b]\n";
+    int code = run("validate", "-f", file("scalars.yaml", text).toString());
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString())
+        .contains("scalars.yaml (document 1): VirtualService default/r: error decoding");
+    assertThat(err.toString())
+        .contains(
+            "scalars.yaml (document 2): cannot parse: line 6: key \"hosts\" already set in map");
   }
 
   @Test
@@ -76,7 +133,7 @@ class ValidateCommandTest {
             file("bad.yaml", INVALID).toString());
     assertThat(code).isEqualTo(1);
     assertThat(out.toString())
-        .contains("ok.yaml: VirtualService default/reviews: valid")
+        .contains("ok.yaml (document 1): VirtualService default/reviews: valid")
         .contains("bad.yaml: VirtualService shop/broken: configuration is invalid: ")
         .contains("spec.http[0].route[0].weight");
     assertThat(err.toString()).contains("1 of 2 objects invalid");
