@@ -176,8 +176,7 @@ final class ObjectMetaValidator {
       }
     }
     if (name.isEmpty()) {
-      errors.add(
-          new FieldError(FieldError.Type.INVALID, path, key, "name part must be non-empty"));
+      errors.add(new FieldError(FieldError.Type.INVALID, path, key, "name part must be non-empty"));
     } else if (name.length() > 63) {
       errors.add(
           new FieldError(
