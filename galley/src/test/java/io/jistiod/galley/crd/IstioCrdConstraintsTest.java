@@ -53,7 +53,15 @@ class IstioCrdConstraintsTest {
           "ServiceEntry .spec.resolution enum",
           "API 1.32 adds DYNAMIC_DNS",
           "Telemetry .spec.tracing[].customTags{} oneOf",
-          "API 1.32 adds the formatter custom tag to the oneof");
+          "API 1.32 adds the formatter custom tag to the oneof",
+          "DestinationRule .spec.trafficPolicy.loadBalancer oneOf",
+          "API 1.32 adds backendUtilization to the load balancer oneof",
+          "DestinationRule .spec.trafficPolicy.portLevelSettings[].loadBalancer oneOf",
+          "API 1.32 adds backendUtilization to the load balancer oneof",
+          "DestinationRule .spec.subsets[].trafficPolicy.loadBalancer oneOf",
+          "API 1.32 adds backendUtilization to the load balancer oneof",
+          "DestinationRule .spec.subsets[].trafficPolicy.portLevelSettings[].loadBalancer oneOf",
+          "API 1.32 adds backendUtilization to the load balancer oneof");
 
   /** One summarized keyword of one of Istio's CRD versions. */
   record Constraint(String kind, String version, String path, String keyword, String value) {

@@ -24,9 +24,12 @@ class ConfigAdmissionSizeTest {
                 "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\","
                     + "\"metadata\":{\"name\":\"big\",\"namespace\":\"ns\"},"
                     + "\"spec\":{\"hosts\":[\"a\"],\"http\":[{\"route\":[{\"destination\":{\"host\":\"a\"}}]}]}}");
-    ((ObjectNode) vs.get("metadata"))
-        .putObject("annotations")
-        .put("big", "x".repeat(4 * 1024 * 1024));
+    // In the spec: the API server itself caps annotations at 256 KiB.
+    ((ObjectNode) vs.get("spec").get("http").get(0))
+        .putObject("headers")
+        .putObject("request")
+        .putObject("set")
+        .put("x-big", "x".repeat(4 * 1024 * 1024));
     ConfigAdmission admission =
         new ConfigAdmission(IstioKinds.ALL, NetworkingValidators.forKinds());
 
