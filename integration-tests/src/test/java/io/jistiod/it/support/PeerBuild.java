@@ -12,11 +12,11 @@ import java.util.concurrent.TimeUnit;
  * Runs one of the {@code integration-tests/cluster/build-*.sh} scripts that build a Go peer into
  * the cache and print its path on the last line of stdout.
  */
-final class PeerBuild {
+public final class PeerBuild {
   private PeerBuild() {}
 
   /** The built program's path; throws with the script's stderr if it fails. */
-  static Path run(String scriptName, long timeoutMinutes) {
+  public static Path run(String scriptName, long timeoutMinutes) {
     Path script = findScript(scriptName);
     Path log = null;
     try {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jistiod.galley.parse.KubeYaml;
-import io.jistiod.it.support.GoPeerBuild;
+import io.jistiod.it.support.PeerBuild;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ class KubeYamlAgreementTest {
 
   @BeforeAll
   static void runOracle() throws Exception {
-    Path binary = GoPeerBuild.build("build-kube-yaml.sh");
+    Path binary = PeerBuild.run("build-kube-yaml.sh", 30);
     List<String> command = new ArrayList<>(List.of(binary.toString()));
     for (Path p : corpus()) {
       command.add(p.toString());
