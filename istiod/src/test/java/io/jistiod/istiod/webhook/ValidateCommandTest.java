@@ -183,7 +183,8 @@ class ValidateCommandTest {
     assertThat(code).isEqualTo(1);
     assertThat(out.toString())
         .contains("ext.yaml (document 1): TrafficExtension shop/lua: valid")
-        .contains("ext.yaml (document 2): TrafficExtension shop/bad-sha: configuration is invalid: ")
+        .contains(
+            "ext.yaml (document 2): TrafficExtension shop/bad-sha: configuration is invalid: ")
         .contains("spec.wasm.sha256");
     assertThat(err.toString()).contains("1 of 2 objects invalid");
   }
