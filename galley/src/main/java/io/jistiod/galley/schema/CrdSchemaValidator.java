@@ -40,6 +40,7 @@ public final class CrdSchemaValidator {
       // apiVersion, kind and metadata are checked by the API server itself, not by the schema.
       ObjectNode copy = ((ObjectNode) object).deepCopy();
       copy.remove(OBJECT_FIELDS);
+      pruneNulls(copy, schema);
       body = copy;
     }
     // The API server checks the object's metadata itself, then the schema; one answer lists both.
@@ -59,6 +60,37 @@ public final class CrdSchemaValidator {
       errors.addAll(rules.validate(body, schema, ""));
     }
     return errors;
+  }
+
+  /**
+   * Drops null values of object properties whose schema is not nullable, as the API server does
+   * when it decodes an object (before validation); array items are kept.
+   */
+  private static void pruneNulls(JsonNode node, JsonNode schema) {
+    if (schema == null) {
+      return;
+    }
+    if (node.isObject()) {
+      java.util.Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> f = fields.next();
+        JsonNode propSchema = schema.path("properties").get(f.getKey());
+        if (propSchema == null && schema.path("additionalProperties").isObject()) {
+          propSchema = schema.get("additionalProperties");
+        }
+        if (f.getValue().isNull()) {
+          if (propSchema != null && !propSchema.path("nullable").asBoolean(false)) {
+            fields.remove();
+          }
+        } else {
+          pruneNulls(f.getValue(), propSchema);
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        pruneNulls(item, schema.get("items"));
+      }
+    }
   }
 
   /**

@@ -205,4 +205,15 @@ class CrdSchemaValidatorTest {
     assertThat(cel.evaluate("self.all(a, self.exists_one(b, a == b))", big.subList(0, 100)))
         .isEqualTo(true);
   }
+
+  @Test
+  void nullPropertiesThatAreNotNullableAreDroppedAsTheApiServerDoes() throws Exception {
+    // Istio's own test data has an EnvoyFilter patch with `match: null`; a cluster accepts it.
+    assertThat(
+            errors(
+                IstioKinds.ENVOY_FILTER,
+                "{configPatches: [{applyTo: HTTP_FILTER, match: null,"
+                    + " patch: {operation: REMOVE}}]}"))
+        .isEmpty();
+  }
 }
