@@ -33,6 +33,7 @@ public final class PushContext {
   private final String rootNamespace;
   private final MeshConfig meshConfig;
   private final List<Config> gateways;
+  private final SecurityConfigs security;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
   private final GenerationCache cache = new GenerationCache();
 
@@ -45,7 +46,8 @@ public final class PushContext {
       List<ResolvedDestinationRule> destinationRules,
       List<Config> sidecars,
       MeshConfig meshConfig,
-      List<Config> gateways) {
+      List<Config> gateways,
+      SecurityConfigs security) {
     this.version = version;
     this.domainSuffix = domainSuffix;
     this.services = Collections.unmodifiableMap(services);
@@ -56,6 +58,7 @@ public final class PushContext {
     this.meshConfig = meshConfig;
     this.rootNamespace = meshConfig.getRootNamespace();
     this.gateways = List.copyOf(gateways);
+    this.security = security;
     this.targetsByAddress = indexTargets(services, endpoints);
   }
 
@@ -113,7 +116,8 @@ public final class PushContext {
         destinationRules,
         sidecars,
         meshConfig,
-        gateways);
+        gateways,
+        security);
   }
 
   /** The mesh-wide settings this push was built with. */
@@ -124,6 +128,21 @@ public final class PushContext {
   /** Every Gateway, in namespace/name order. */
   public List<Config> gateways() {
     return gateways;
+  }
+
+  /**
+   * Every PeerAuthentication, AuthorizationPolicy and RequestAuthentication, each list in
+   * namespace/name order.
+   */
+  public SecurityConfigs security() {
+    return security;
+  }
+
+  /**
+   * The mesh's root namespace (MeshConfig {@code rootNamespace}): mesh-wide policies live there.
+   */
+  public String rootNamespace() {
+    return rootNamespace;
   }
 
   /** Every VirtualService with resolved hosts, in namespace/name order. */

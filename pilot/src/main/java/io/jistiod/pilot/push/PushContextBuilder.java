@@ -120,6 +120,11 @@ public final class PushContextBuilder implements PushContextFactory {
     sidecars.sort((a, b) -> a.key().compareTo(b.key()));
     List<Config> gateways = new ArrayList<>(store.list(IstioKinds.GATEWAY, null));
     gateways.sort((a, b) -> a.key().compareTo(b.key()));
+    SecurityConfigs security =
+        new SecurityConfigs(
+            sorted(IstioKinds.PEER_AUTHENTICATION),
+            sorted(IstioKinds.AUTHORIZATION_POLICY),
+            sorted(IstioKinds.REQUEST_AUTHENTICATION));
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,
@@ -129,6 +134,13 @@ public final class PushContextBuilder implements PushContextFactory {
         destinationRules,
         sidecars,
         meshConfig.get(),
-        gateways);
+        gateways,
+        security);
+  }
+
+  private List<Config> sorted(io.jistiod.galley.config.ConfigKind kind) {
+    List<Config> out = new ArrayList<>(store.list(kind, null));
+    out.sort((a, b) -> a.key().compareTo(b.key()));
+    return out;
   }
 }

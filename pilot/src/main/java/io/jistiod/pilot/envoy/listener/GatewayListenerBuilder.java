@@ -169,6 +169,7 @@ final class GatewayListenerBuilder {
                 proxy,
                 push));
       } else {
+        fc.addAllFilters(SecurityFilters.network(push, proxy));
         fc.addAllFilters(c.filters());
       }
       l.addFilterChains(fc);

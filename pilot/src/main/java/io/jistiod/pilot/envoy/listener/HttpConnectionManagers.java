@@ -159,6 +159,9 @@ final class HttpConnectionManagers {
     if (mesh.getEnableTracing()) {
       b.setTracing(tracing(proxy, mesh));
     }
+    if (cls == ListenerClass.SIDECAR_INBOUND || cls == ListenerClass.GATEWAY) {
+      b.addAllHttpFilters(SecurityFilters.http(push, proxy));
+    }
     if (protocol == Protocol.GRPC_WEB) {
       b.addHttpFilters(GRPC_WEB);
     }

@@ -182,6 +182,7 @@ final class InboundListenerBuilder {
                 proxy,
                 push));
       } else {
+        c.addAllFilters(SecurityFilters.network(push, proxy));
         c.addFilters(
             Filters.tcpProxy(
                 Filters.INBOUND_PASSTHROUGH_CLUSTER, Filters.INBOUND_PASSTHROUGH_CLUSTER));
@@ -213,10 +214,11 @@ final class InboundListenerBuilder {
         filter = Filters.tcpProxy(cluster, cluster);
       }
       FilterChain.Builder c =
-          FilterChain.newBuilder()
-              .setFilterChainMatch(match(p.targetPort(), o))
-              .addFilters(filter)
-              .setName(name);
+          FilterChain.newBuilder().setFilterChainMatch(match(p.targetPort(), o));
+      if (!o.http()) {
+        c.addAllFilters(SecurityFilters.network(push, proxy));
+      }
+      c.addFilters(filter).setName(name);
       if (p.metadata() != null) {
         c.setMetadata(p.metadata());
       }
