@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 ./mvnw -q -B -ntp -pl integration-tests -am test-compile -Dspotless.check.skip=true
 cp_file="$(mktemp)"
-./mvnw -q -B -ntp -pl integration-tests dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
+./mvnw -q -B -ntp -pl integration-tests -am dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
 cp="integration-tests/target/test-classes:istiod/target/classes:pilot/target/classes:galley/target/classes:citadel/target/classes:$(cat "$cp_file")"
 rm -f "$cp_file"
 exec java -Xmx1g -cp "$cp" io.jistiod.it.load.LoadHarness "$@"
