@@ -167,8 +167,8 @@ final class GoYamlScanner implements Scanner {
           s.getStartMark(),
           "found '?' in the plain scalar \""
               + s.getValue()
-              + "\": Kubernetes' YAML ends the scalar there and starts a mapping key, which cannot"
-              + " stand there; quote the scalar",
+              + "\": Kubernetes' YAML ends the scalar there and starts a mapping key where none"
+              + " may stand; quote the scalar",
           s.getStartMark());
     }
     return true;
@@ -273,7 +273,7 @@ final class GoYamlScanner implements Scanner {
 
   /** The token with the characters {@link GoYamlSource} stood in for. */
   private Token restore(Token t) {
-    if (!isPlain(t)) {
+    if (!source.hasStandIns() || !isPlain(t)) {
       return t;
     }
     String value = ((ScalarToken) t).getValue();

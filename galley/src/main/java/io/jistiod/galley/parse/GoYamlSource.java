@@ -22,6 +22,8 @@ final class GoYamlSource {
   private Set<Integer> dashes = new HashSet<>();
   private Set<Integer> colons = new HashSet<>();
   private int edits;
+  private int lastIndex;
+  private int lastOffset;
 
   GoYamlSource(String text) {
     set(text);
@@ -45,10 +47,18 @@ final class GoYamlSource {
       return index < text.length() ? text.charAt(index) : -1;
     }
     try {
-      return text.codePointAt(text.offsetByCodePoints(0, index));
+      // Walk from the last position asked for: the scanner asks in (mostly) increasing order.
+      lastOffset = text.offsetByCodePoints(lastOffset, index - lastIndex);
+      lastIndex = index;
+      return lastOffset < text.length() ? text.codePointAt(lastOffset) : -1;
     } catch (IndexOutOfBoundsException outside) {
       return -1;
     }
+  }
+
+  /** Whether any stand-in was put in. */
+  boolean hasStandIns() {
+    return !dashes.isEmpty() || !colons.isEmpty();
   }
 
   boolean isDash(int index) {
@@ -89,6 +99,8 @@ final class GoYamlSource {
       edits++;
     }
     text = newText;
+    lastIndex = 0;
+    lastOffset = 0;
     bmpOnly = newText.length() == newText.codePointCount(0, newText.length());
   }
 
