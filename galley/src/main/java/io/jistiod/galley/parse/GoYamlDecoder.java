@@ -13,9 +13,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -23,8 +23,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.parser.ParserImpl;
-import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Converts the first YAML document of a text to the JSON tree sigs.k8s.io/yaml's {@code YAMLToJSON}
@@ -74,12 +72,11 @@ final class GoYamlDecoder {
             .build();
     Node root;
     try {
-      Composer composer =
-          new Composer(settings, new ParserImpl(settings, new StreamReader(settings, text)));
-      if (!composer.hasNext()) {
+      Optional<Node> document = GoYamlComposer.firstDocument(settings, text);
+      if (document.isEmpty()) {
         return NODES.nullNode();
       }
-      root = composer.next();
+      root = document.get();
     } catch (MarkedYamlEngineException e) {
       throw new YamlException(
           oneLine(e.getProblem())
