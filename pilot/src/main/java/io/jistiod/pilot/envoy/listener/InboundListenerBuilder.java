@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
+import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
@@ -56,6 +57,7 @@ final class InboundListenerBuilder {
    * @param bind the address in the chain's name: the wildcard, or the pod IP for a Sidecar ingress
    *     listener
    * @param metadata the Sidecar the port comes from, or null
+   * @param tls the Sidecar ingress listener's own TLS termination, or null
    */
   record InboundPort(
       int targetPort,
@@ -63,7 +65,8 @@ final class InboundListenerBuilder {
       String hostname,
       Protocol protocol,
       String bind,
-      Metadata metadata) {}
+      Metadata metadata,
+      ServerTLSSettings tls) {}
 
   Listener build() {
     int inboundPort = push.meshConfig().getProxyInboundListenPort();
@@ -142,7 +145,8 @@ final class InboundListenerBuilder {
                 sidecarConfig.name() + "." + sidecarConfig.namespace(),
                 Protocol.parse(in.getPort().getProtocol()),
                 bind,
-                meta));
+                meta,
+                in.hasTls() ? in.getTls() : null));
       }
       return List.copyOf(byPort.values());
     }
@@ -156,6 +160,7 @@ final class InboundListenerBuilder {
               t.service().hostname(),
               t.port().protocol(),
               OutboundListenerBuilder.WILDCARD,
+              null,
               null));
     }
     return List.copyOf(byPort.values());
@@ -209,8 +214,21 @@ final class InboundListenerBuilder {
   private List<FilterChain> portChains(InboundPort p, MtlsMode mode) {
     String cluster = "inbound|" + p.targetPort() + "||";
     String name = p.bind() + "_" + p.targetPort();
+    List<InboundChainOptions.Option> options = options(p.protocol(), false, mode);
+    // the Sidecar's own TLS only where PeerAuthentication leaves the port without Istio mTLS, as
+    // istiod: one chain terminating it, routing what is inside (HTTPS as HTTP, TLS as TCP)
+    if (p.tls() != null && mode == MtlsMode.DISABLE) {
+      p = afterTermination(p);
+      options =
+          List.of(
+              new InboundChainOptions.Option(
+                  Filters.TLS,
+                  List.of(),
+                  p.protocol().isHttp(),
+                  DownstreamTls.gateway(p.tls(), push.meshConfig(), false)));
+    }
     List<FilterChain> out = new ArrayList<>();
-    for (InboundChainOptions.Option o : options(p.protocol(), false, mode)) {
+    for (InboundChainOptions.Option o : options) {
       Filter filter;
       if (o.http()) {
         filter =
@@ -239,6 +257,17 @@ final class InboundListenerBuilder {
       out.add(c.build());
     }
     return out;
+  }
+
+  private static InboundPort afterTermination(InboundPort p) {
+    Protocol inner =
+        switch (p.protocol()) {
+          case HTTPS -> Protocol.HTTP;
+          case TLS -> Protocol.TCP;
+          default -> p.protocol();
+        };
+    return new InboundPort(
+        p.targetPort(), p.servicePort(), p.hostname(), inner, p.bind(), p.metadata(), p.tls());
   }
 
   private static FilterChainMatch match(int port, InboundChainOptions.Option o) {

@@ -197,4 +197,47 @@ class SidecarInboundMtlsTest {
         .containsExactly(
             "spiffe://example.org/", "spiffe://old.example.org/", "spiffe://partner.example/");
   }
+
+  private static final String SIDECAR_TLS =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: Sidecar
+      metadata: {name: client, namespace: shop}
+      spec:
+        workloadSelector: {labels: {app: client}}
+        ingress:
+        - port: {number: 8443, protocol: HTTPS, name: https}
+          defaultEndpoint: 127.0.0.1:8080
+          tls:
+            mode: SIMPLE
+            serverCertificate: /etc/certs/cert.pem
+            privateKey: /etc/certs/key.pem
+      ---
+      """;
+
+  @Test
+  void sidecarIngressTlsTerminatesOnlyWhereMtlsIsDisabled() {
+    Listener disabled = inbound(SIDECAR_TLS, pa("shop", "default", "{mtls: {mode: DISABLE}}"));
+    List<FilterChain> chains = chainsForPort(disabled, 8443);
+    assertThat(shape(chains)).containsExactly("10.9.0.1_8443 tls [] mtls");
+    DownstreamTlsContext ctx = tls(chains.get(0));
+    assertThat(ctx.getRequireClientCertificate().getValue()).isFalse();
+    assertThat(ctx.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
+        .isEqualTo("file-cert:/etc/certs/cert.pem~/etc/certs/key.pem");
+    assertThat(ctx.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("h2", "http/1.1");
+    // HTTPS once terminated is served as HTTP
+    assertThat(chains.get(0).getFilters(0).getName())
+        .isEqualTo("envoy.filters.network.http_connection_manager");
+
+    // with Istio mTLS on the port the Sidecar's TLS is ignored, as istiod does
+    Listener permissive = inbound(SIDECAR_TLS);
+    assertThat(shape(chainsForPort(permissive, 8443)))
+        .containsExactly(
+            "10.9.0.1_8443 tls [istio, istio-peer-exchange, istio-http/1.0, istio-http/1.1,"
+                + " istio-h2] mtls",
+            "10.9.0.1_8443 tls []",
+            "10.9.0.1_8443 raw_buffer []");
+    assertThat(tls(chainsForPort(permissive, 8443).get(0)).getRequireClientCertificate().getValue())
+        .isTrue();
+  }
 }
