@@ -120,11 +120,41 @@ public final class Main implements Runnable {
     @Option(names = "--caCertFile", description = "File containing the x509 Server CA Certificate.")
     Path caCertFile;
 
+    // Flags Istio's istiod Helm chart passes to pilot-discovery. They are accepted so the chart's
+    // Deployment (ours and Istio's) starts this istiod unchanged; what each one does here is said
+    // in its description.
+
+    @Option(
+        names = "--log_output_level",
+        description =
+            "Istio's per-scope log levels (scope:level,...); accepted for compatibility, logging"
+                + " levels come from logback.")
+    String logOutputLevel;
+
+    @Option(
+        names = "--log_as_json",
+        description = "Istio's JSON log switch; accepted for compatibility, not applied.")
+    boolean logAsJson;
+
+    @Option(
+        names = "--keepaliveMaxServerConnectionAge",
+        description =
+            "Istio's maximum xDS connection age (Go duration, e.g. 30m); accepted and checked, not"
+                + " applied yet.",
+        defaultValue = "30m")
+    String keepaliveMaxServerConnectionAge;
+
+    @Option(
+        names = "--cniNamespace",
+        description = "Namespace of Istio's CNI node agent; accepted for compatibility, unused.")
+    String cniNamespace;
+
     @Override
     public Integer call() throws Exception {
       if (configDir != null && !Files.isDirectory(configDir)) {
         throw new IllegalArgumentException("--configDir " + configDir + ": no such folder");
       }
+      goDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge);
       if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
         throw new IllegalArgumentException("--kubeconfig " + kubeconfig + ": cannot read it");
       }
@@ -174,6 +204,39 @@ public final class Main implements Runnable {
       istiod.awaitTermination();
       return 0;
     }
+  }
+
+  /**
+   * Parses a Go duration as Istio's flags take them ({@code 30m}, {@code 1h30m}, {@code 500ms},
+   * {@code 0}); throws naming the flag when it is not one.
+   */
+  static Duration goDuration(String flag, String value) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)").matcher(value);
+    if (value.equals("0")) {
+      return Duration.ZERO;
+    }
+    int at = 0;
+    double nanos = 0;
+    while (at < value.length() && m.find(at) && m.start() == at) {
+      double n = Double.parseDouble(m.group(1));
+      nanos +=
+          n
+              * switch (m.group(2)) {
+                case "ns" -> 1d;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+              };
+      at = m.end();
+    }
+    if (at == 0 || at != value.length()) {
+      throw new IllegalArgumentException(
+          flag + " " + value + ": not a duration (e.g. 30m, 1h30m, 500ms)");
+    }
+    return Duration.ofNanos((long) nanos);
   }
 
   /** {@code istiod version}. */
