@@ -1,5 +1,6 @@
 package io.jistiod.pilot.security;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -225,11 +227,66 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
     return out;
   }
 
+  /**
+   * The resolver istiod runs: its own daemon thread for fetches and refreshes, the refresh interval
+   * from {@code PILOT_JWT_PUB_KEY_REFRESH_INTERVAL}; closing it stops the thread.
+   *
+   * @param refreshInterval istiod's {@code PILOT_JWT_PUB_KEY_REFRESH_INTERVAL} ({@link
+   *     #REFRESH_INTERVAL} when unset)
+   * @param onChange asks for a full push
+   */
+  public static JwksResolver start(
+      MeterRegistry metrics, Duration refreshInterval, Runnable onChange) {
+    ScheduledExecutorService thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "jwks-resolver");
+              t.setDaemon(true);
+              return t;
+            });
+    JwksResolver r =
+        new JwksResolver(
+            new JwksFetcher(JwksFetcher.defaultClient(), metrics),
+            thread,
+            onChange,
+            Clock.systemUTC(),
+            refreshInterval,
+            REFRESH_INTERVAL_ON_FAILURE);
+    r.ownedExecutor = thread;
+    return r;
+  }
+
+  private volatile ScheduledExecutorService ownedExecutor;
+
+  /**
+   * istiod's {@code PILOT_JWT_ENABLE_REMOTE_JWKS} ({@code istiod}/{@code false}, the default, is
+   * the mode implemented here): Envoy-side fetching ({@code hybrid}/{@code true}, {@code envoy}) is
+   * not, which a log line says plainly; keys are still fetched by istiod, so nothing is let
+   * through.
+   */
+  public static void warnUnsupportedFetchMode(String mode) {
+    if (mode == null) {
+      return;
+    }
+    switch (mode) {
+      case "hybrid", "true", "envoy" ->
+          log.warn(
+              "PILOT_JWT_ENABLE_REMOTE_JWKS={}: Envoy-side JWKS fetching (remote_jwks) is not"
+                  + " implemented; istiod fetches every jwksUri itself and inlines the keys, as in"
+                  + " mode \"istiod\"",
+              mode);
+      default -> {}
+    }
+  }
+
   @Override
   public synchronized void close() {
     closed = true;
     if (nextRefresh != null) {
       nextRefresh.cancel(false);
+    }
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
     }
   }
 }
