@@ -105,7 +105,10 @@ public final class JwksFetcher {
       return Result.failed("no answer within " + timeout.toMillis() + " ms");
     } catch (IOException e) {
       fail.increment();
-      return Result.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
+      return Result.failed(
+          e.getMessage() == null
+              ? e.getClass().getSimpleName()
+              : e.getClass().getSimpleName() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail.increment();
