@@ -10,16 +10,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where the security filters go in a sidecar's inbound chains and a gateway's chains: istiod's
- * order is authentication (jwt_authn, then Istio's authn), then authorization (ext_authz for
- * CUSTOM, then RBAC), ahead of every other filter, so nothing runs for a request that is refused.
+ * Where the security filters go in a sidecar's inbound chains and a gateway's chains, ahead of
+ * every other filter so nothing runs for a request that is refused. istiod 1.27's order: CUSTOM
+ * authorization (ext_authz) first, then authentication (jwt_authn), then RBAC (DENY/AUDIT/ALLOW).
  */
 final class SecurityFilters {
+  /** CUSTOM AuthorizationPolicy's filter, which istiod runs before JWT authentication. */
+  static final String EXT_AUTHZ = "envoy.filters.http.ext_authz";
+
   private SecurityFilters() {}
 
   static List<HttpFilter> http(PushContext push, Proxy proxy) {
-    List<HttpFilter> out = new ArrayList<>(RequestAuthentications.httpFilters(push, proxy));
-    out.addAll(Authorizations.httpFilters(push, proxy));
+    List<HttpFilter> authz = Authorizations.httpFilters(push, proxy);
+    List<HttpFilter> out = new ArrayList<>();
+    for (HttpFilter f : authz) {
+      if (f.getName().equals(EXT_AUTHZ)) {
+        out.add(f);
+      }
+    }
+    out.addAll(RequestAuthentications.httpFilters(push, proxy));
+    for (HttpFilter f : authz) {
+      if (!f.getName().equals(EXT_AUTHZ)) {
+        out.add(f);
+      }
+    }
     return out;
   }
 
