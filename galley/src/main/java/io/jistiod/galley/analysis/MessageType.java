@@ -14,7 +14,13 @@ public enum MessageType {
   NO_MATCHING_WORKLOADS_FOUND("IST0127", "NoMatchingWorkloadsFound"),
 
   /** Two PeerAuthentications both apply to a whole namespace (or to the whole mesh). */
-  CONFLICTING_PEER_AUTHENTICATIONS("JST0001", "ConflictingPeerAuthentications");
+  CONFLICTING_PEER_AUTHENTICATIONS("JST0001", "ConflictingPeerAuthentications"),
+
+  /**
+   * istiod cannot fetch the key set a RequestAuthentication's JWT rule names, so every token of
+   * that issuer is rejected until it can (ours; Istio only logs it).
+   */
+  JWKS_NOT_FETCHED("JST0010", "JwksNotFetched");
 
   private final String code;
   private final String typeName;
