@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -134,7 +135,13 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
       e = fresh;
       e.requestedBy.add(requestedBy);
       Entry missing = e;
-      executor.execute(() -> fetchMissing(key, missing));
+      try {
+        executor.execute(() -> fetchMissing(key, missing));
+      } catch (RejectedExecutionException closing) {
+        // istiod is stopping: this push gets the rejecting JWKS, as for any key set not yet
+        // fetched.
+        missing.firstFetch.complete(null);
+      }
       return e;
     }
     e.lastUsed = now;
