@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -260,13 +259,6 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
             },
             delay.toMillis(),
             TimeUnit.MILLISECONDS);
-  }
-
-  /** The issuers whose key sets are cached, for debugging. */
-  List<String> cachedIssuers() {
-    List<String> out = new ArrayList<>();
-    cache.forEach((k, v) -> out.add(k.issuer()));
-    return out;
   }
 
   /**
