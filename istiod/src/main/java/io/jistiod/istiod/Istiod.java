@@ -32,6 +32,8 @@ import io.jistiod.pilot.push.Debouncer;
 import io.jistiod.pilot.push.ExecutorScheduler;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.security.JwksResolver;
+import io.jistiod.pilot.security.JwksUriAnalyzer;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
@@ -201,6 +203,15 @@ public final class Istiod implements AutoCloseable {
             : "defaults");
     PushContextBuilder pushContexts =
         new PushContextBuilder(config, registries, options.domain(), () -> mesh);
+    // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
+    JwksResolver jwks =
+        JwksResolver.start(
+            metrics,
+            Main.envDuration("PILOT_JWT_PUB_KEY_REFRESH_INTERVAL", JwksResolver.REFRESH_INTERVAL),
+            () -> debouncer.enqueue(PushRequest.fullForAll("unknown", System.nanoTime())));
+    closeables.add(jwks);
+    pushContexts.jwks(jwks);
+    JwksResolver.warnUnsupportedFetchMode(System.getenv("PILOT_JWT_ENABLE_REMOTE_JWKS"));
     GeneratorRegistry generators =
         new GeneratorRegistry()
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
@@ -248,7 +259,7 @@ public final class Istiod implements AutoCloseable {
               client == null
                   ? null
                   : new Analysis(
-                      Analysis.all(() -> mesh),
+                      analyzers(jwks, () -> mesh),
                       config,
                       new RegistryMeshView(registries, kube),
                       options.domain(),
@@ -419,6 +430,17 @@ public final class Istiod implements AutoCloseable {
   /** Blocks until the gRPC server terminates. */
   public void awaitTermination() throws InterruptedException {
     grpc.awaitTermination();
+  }
+
+  /**
+   * istiod's analyzers, plus the warning for a RequestAuthentication whose JWKS istiod cannot fetch
+   * (admission waits at most a second for a first fetch of a new key set).
+   */
+  private static List<io.jistiod.galley.analysis.Analyzer> analyzers(
+      JwksResolver jwks, java.util.function.Supplier<MeshConfig> mesh) {
+    List<io.jistiod.galley.analysis.Analyzer> out = new ArrayList<>(Analysis.all(mesh));
+    out.add(new JwksUriAnalyzer(jwks, java.time.Duration.ofSeconds(1)));
+    return out;
   }
 
   @Override

@@ -106,6 +106,12 @@ public final class EssentialContent {
         }
         h.set("httpFilters", names(tc.path("httpFilters")));
         h.set("istioOnlyHttpFilters", istioOnly(tc.path("httpFilters")));
+        for (JsonNode hf : tc.path("httpFilters")) {
+          // RequestAuthentication: providers, requirements and inlined key sets, compared whole.
+          if (hf.path("name").asText().equals("envoy.filters.http.jwt_authn")) {
+            h.set("jwtAuthn", hf.path("typedConfig"));
+          }
+        }
         copy(tc, h, "codecType", "useRemoteAddress", "forwardClientCertDetails", "upgradeConfigs");
       }
     }
