@@ -169,7 +169,6 @@ final class GatewayListenerBuilder {
                 proxy,
                 push));
       } else {
-        fc.addAllFilters(SecurityFilters.network(push, proxy));
         fc.addAllFilters(c.filters());
       }
       l.addFilterChains(fc);
@@ -184,11 +183,22 @@ final class GatewayListenerBuilder {
     for (ResolvedVirtualService vs : virtualServicesFor(gs)) {
       for (TCPRoute tcp : vs.spec().getTcpList()) {
         if (tcp.getRouteCount() > 0 && l4Matches(tcp.getMatchList(), s, gs.gatewayName(), vs)) {
-          return tcpRoutes.forRoute(tcp.getRouteList(), s.getPort().getNumber(), p, vs.config());
+          return withAuthorization(
+              tcpRoutes.forRoute(tcp.getRouteList(), s.getPort().getNumber(), p, vs.config()));
         }
       }
     }
     return List.of();
+  }
+
+  /**
+   * The gateway's network authorization filters ahead of a TCP or TLS route's filters. Not for
+   * AUTO_PASSTHROUGH chains: istiod builds those without its authorization builders.
+   */
+  private List<Filter> withAuthorization(List<Filter> routeFilters) {
+    List<Filter> out = new ArrayList<>(SecurityFilters.network(push, proxy));
+    out.addAll(routeFilters);
+    return out;
   }
 
   /** PASSTHROUGH: a chain per SNI match of the bound VirtualServices' TLS routes. */
@@ -213,7 +223,9 @@ final class GatewayListenerBuilder {
                   null,
                   null,
                   null,
-                  tcpRoutes.forRoute(tls.getRouteList(), s.getPort().getNumber(), p, vs.config())));
+                  withAuthorization(
+                      tcpRoutes.forRoute(
+                          tls.getRouteList(), s.getPort().getNumber(), p, vs.config()))));
         }
       }
     }

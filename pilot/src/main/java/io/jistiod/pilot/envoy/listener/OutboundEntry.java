@@ -110,9 +110,8 @@ final class OutboundEntry {
                 proxy,
                 push));
       } else {
-        // istiod runs the proxy's own authorization filters on outbound TCP chains too
-        // (buildCompleteNetworkFilters has no listener-class check for TCP); HTTP chains are exempt
-        fc.addAllFilters(SecurityFilters.network(push, proxy));
+        // No authorization here: istiod builds sidecar outbound TCP chains with a listener builder
+        // that has no authorization builders, so a workload's own policies never apply outbound.
         fc.addAllFilters(c.networkFilters());
       }
       if (c.matchesAll()) {
