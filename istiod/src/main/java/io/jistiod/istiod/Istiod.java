@@ -32,6 +32,7 @@ import io.jistiod.pilot.push.Debouncer;
 import io.jistiod.pilot.push.ExecutorScheduler;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.security.JwksResolver;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
@@ -201,6 +202,15 @@ public final class Istiod implements AutoCloseable {
             : "defaults");
     PushContextBuilder pushContexts =
         new PushContextBuilder(config, registries, options.domain(), () -> mesh);
+    // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
+    JwksResolver jwks =
+        JwksResolver.start(
+            metrics,
+            Main.envDuration("PILOT_JWT_PUB_KEY_REFRESH_INTERVAL", JwksResolver.REFRESH_INTERVAL),
+            () -> debouncer.enqueue(PushRequest.fullForAll("unknown", System.nanoTime())));
+    closeables.add(jwks);
+    pushContexts.jwks(jwks);
+    JwksResolver.warnUnsupportedFetchMode(System.getenv("PILOT_JWT_ENABLE_REMOTE_JWKS"));
     GeneratorRegistry generators =
         new GeneratorRegistry()
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())

@@ -11,6 +11,7 @@ import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceDiscovery;
+import io.jistiod.pilot.security.JwksSource;
 import io.jistiod.pilot.xds.PushContextFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,8 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private final AtomicLong counter = new AtomicLong();
 
+  private volatile JwksSource jwks = JwksSource.NONE;
+
   public PushContextBuilder(
       ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
     this(store, registries, domainSuffix, MeshConfigs::defaults);
@@ -55,6 +58,15 @@ public final class PushContextBuilder implements PushContextFactory {
     this.registries = List.copyOf(registries);
     this.domainSuffix = domainSuffix;
     this.meshConfig = meshConfig;
+  }
+
+  /**
+   * Where pushes find the key sets of RequestAuthentication {@code jwksUri}s (istiod's JWKS
+   * resolver); without one, every remote JWKS is replaced by one that rejects every token.
+   */
+  public PushContextBuilder jwks(JwksSource source) {
+    this.jwks = java.util.Objects.requireNonNull(source, "source");
+    return this;
   }
 
   private Map<String, Map<Integer, List<Endpoint>>> endpointIndex() {
@@ -124,7 +136,8 @@ public final class PushContextBuilder implements PushContextFactory {
         new SecurityConfigs(
             sorted(IstioKinds.PEER_AUTHENTICATION),
             sorted(IstioKinds.AUTHORIZATION_POLICY),
-            sorted(IstioKinds.REQUEST_AUTHENTICATION));
+            sorted(IstioKinds.REQUEST_AUTHENTICATION),
+            jwks);
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,
