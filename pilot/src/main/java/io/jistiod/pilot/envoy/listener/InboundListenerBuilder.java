@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
 import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
@@ -217,15 +218,16 @@ final class InboundListenerBuilder {
     List<InboundChainOptions.Option> options = options(p.protocol(), false, mode);
     // the Sidecar's own TLS only where PeerAuthentication leaves the port without Istio mTLS, as
     // istiod: one chain terminating it, routing what is inside (HTTPS as HTTP, TLS as TCP)
-    if (p.tls() != null && mode == MtlsMode.DISABLE) {
+    // (settings naming no certificate terminate nothing: the port stays plaintext)
+    DownstreamTlsContext own =
+        p.tls() != null && mode == MtlsMode.DISABLE
+            ? DownstreamTls.gateway(p.tls(), push.meshConfig(), false)
+            : null;
+    if (own != null) {
       p = afterTermination(p);
       options =
           List.of(
-              new InboundChainOptions.Option(
-                  Filters.TLS,
-                  List.of(),
-                  p.protocol().isHttp(),
-                  DownstreamTls.gateway(p.tls(), push.meshConfig(), false)));
+              new InboundChainOptions.Option(Filters.TLS, List.of(), p.protocol().isHttp(), own));
     }
     List<FilterChain> out = new ArrayList<>();
     for (InboundChainOptions.Option o : options) {
