@@ -6,34 +6,42 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.List;
 
-/** The authorization filters of one proxy in one push (its policies selected once). */
+/**
+ * The authorization filters of one workload (namespace + labels) in one push: built once, then
+ * shared by every chain of every proxy of that workload, since a proxy asks for them once per
+ * filter chain.
+ */
 public final class AuthzFilters {
-  private final RbacFilterBuilder builder;
-  private final WorkloadPolicies policies;
+  private final List<HttpFilter> customHttp;
+  private final List<HttpFilter> localHttp;
+  private final List<Filter> customTcp;
+  private final List<Filter> localTcp;
 
-  private AuthzFilters(PolicyIndex index, WorkloadPolicies policies) {
-    this.builder = new RbacFilterBuilder(index);
-    this.policies = policies;
+  AuthzFilters(PolicyIndex index, WorkloadPolicies policies) {
+    RbacFilterBuilder builder = new RbacFilterBuilder(index);
+    this.customHttp = List.copyOf(builder.customHttp(policies));
+    this.localHttp = List.copyOf(builder.localHttp(policies));
+    this.customTcp = List.copyOf(builder.customTcp(policies));
+    this.localTcp = List.copyOf(builder.localTcp(policies));
   }
 
   public static AuthzFilters of(PushContext push, Proxy proxy) {
-    PolicyIndex index = PolicyIndex.of(push);
-    return new AuthzFilters(index, index.forProxy(proxy));
+    return PolicyIndex.of(push).filtersFor(proxy);
   }
 
   public List<HttpFilter> customHttp() {
-    return builder.customHttp(policies);
+    return customHttp;
   }
 
   public List<HttpFilter> localHttp() {
-    return builder.localHttp(policies);
+    return localHttp;
   }
 
   public List<Filter> customTcp() {
-    return builder.customTcp(policies);
+    return customTcp;
   }
 
   public List<Filter> localTcp() {
-    return builder.localTcp(policies);
+    return localTcp;
   }
 }

@@ -51,7 +51,7 @@ public final class GrpcRbacFilters {
               RuleTranslator.translate(
                   c.namespace(), spec.getRules(i), index.trustDomains(), false, action);
           b.putPolicies(name, generated);
-        } catch (RuleTranslator.RuleDropped | IllegalArgumentException e) {
+        } catch (RuleTranslator.RuleDropped | RuntimeException e) {
           index.warnOnce("invalid rule " + name + " for proxyless gRPC: " + e.getMessage());
         }
       }

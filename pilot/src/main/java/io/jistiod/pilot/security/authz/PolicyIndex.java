@@ -36,6 +36,10 @@ public final class PolicyIndex {
   private final TrustDomains trustDomains;
   private final ExtAuthzProviders providers;
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private final Map<WorkloadKey, AuthzFilters> filters = new ConcurrentHashMap<>();
+
+  /** What policy selection depends on: a workload's namespace and labels. */
+  private record WorkloadKey(String namespace, Map<String, String> labels) {}
 
   PolicyIndex(
       String rootNamespace,
@@ -79,6 +83,21 @@ public final class PolicyIndex {
     if (logged.add(message)) {
       LOG.warn(message);
     }
+  }
+
+  /** The authorization filters of {@code proxy}'s workload, built once per push. */
+  AuthzFilters filtersFor(Proxy proxy) {
+    WorkloadKey key = new WorkloadKey(proxy.configNamespace(), proxy.metadata().labels());
+    AuthzFilters f = filters.get(key);
+    if (f == null) {
+      // built outside computeIfAbsent: building logs and may take a while; a duplicate is harmless
+      f = new AuthzFilters(this, forProxy(proxy));
+      AuthzFilters prev = filters.putIfAbsent(key, f);
+      if (prev != null) {
+        f = prev;
+      }
+    }
+    return f;
   }
 
   /** The policies that apply to {@code proxy}, by action, as istiod selects them. */

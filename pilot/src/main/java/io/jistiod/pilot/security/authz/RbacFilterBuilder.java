@@ -175,9 +175,35 @@ final class RbacFilterBuilder {
               name,
               RuleTranslator.translate(c.namespace(), rule, index.trustDomains(), forTcp, action));
         } catch (RuleTranslator.RuleDropped e) {
-          LOG.debug("skipped rule {} on TCP filter chain: {}", name, e.getMessage());
-        } catch (IllegalArgumentException e) {
-          index.warnOnce("skipped invalid rule " + name + ": " + e.getMessage());
+          if (forTcp) {
+            LOG.debug("skipped rule {} on TCP filter chain: {}", name, e.getMessage());
+          } else {
+            index.warnOnce(
+                "AuthorizationPolicy "
+                    + c.namespace()
+                    + "/"
+                    + c.name()
+                    + ": ALLOW rule "
+                    + name
+                    + " (spec.rules["
+                    + i
+                    + "]) dropped: "
+                    + e.getMessage());
+          }
+        } catch (RuntimeException e) {
+          // istiod skips a rule it cannot model (validation refuses such rules at admission);
+          // one bad policy never stops the others' filters from being built
+          index.warnOnce(
+              "AuthorizationPolicy "
+                  + c.namespace()
+                  + "/"
+                  + c.name()
+                  + ": skipped invalid rule "
+                  + name
+                  + " (spec.rules["
+                  + i
+                  + "]): "
+                  + e.getMessage());
         }
       }
       if (spec.getRulesCount() == 0) {

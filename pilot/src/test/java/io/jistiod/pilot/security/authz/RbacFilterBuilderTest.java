@@ -432,6 +432,29 @@ class RbacFilterBuilderTest {
   }
 
   @Test
+  void anUnknownWhenKeySkipsOnlyThatRule() {
+    // the store never holds such a policy (validation refuses it); if one gets in anyway, the
+    // other rules and policies still get their filters
+    String yaml =
+        policy(
+            "p",
+            "DENY",
+            """
+              rules:
+              - when:
+                - key: not.a.key
+                  values: [x]
+              - to:
+                - operation:
+                    paths: [/admin]
+            """);
+    JsonNode f = http(yaml);
+    JsonNode policies = f.at("/0/typedConfig/rules/policies");
+    assertThat(policies.has("ns[foo]-policy[p]-rule[0]")).isFalse();
+    assertThat(policies.has("ns[foo]-policy[p]-rule[1]")).isTrue();
+  }
+
+  @Test
   void noPolicyNoFilter() {
     assertThat(http("")).isEmpty();
     assertThat(tcp("")).isEmpty();
