@@ -33,6 +33,7 @@ import io.jistiod.pilot.push.ExecutorScheduler;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
 import io.jistiod.pilot.security.JwksResolver;
+import io.jistiod.pilot.security.JwksUriAnalyzer;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
@@ -258,7 +259,7 @@ public final class Istiod implements AutoCloseable {
               client == null
                   ? null
                   : new Analysis(
-                      Analysis.all(() -> mesh),
+                      analyzers(jwks, () -> mesh),
                       config,
                       new RegistryMeshView(registries, kube),
                       options.domain(),
@@ -429,6 +430,17 @@ public final class Istiod implements AutoCloseable {
   /** Blocks until the gRPC server terminates. */
   public void awaitTermination() throws InterruptedException {
     grpc.awaitTermination();
+  }
+
+  /**
+   * istiod's analyzers, plus the warning for a RequestAuthentication whose JWKS istiod cannot fetch
+   * (admission waits at most a second for a first fetch of a new key set).
+   */
+  private static List<io.jistiod.galley.analysis.Analyzer> analyzers(
+      JwksResolver jwks, java.util.function.Supplier<MeshConfig> mesh) {
+    List<io.jistiod.galley.analysis.Analyzer> out = new ArrayList<>(Analysis.all(mesh));
+    out.add(new JwksUriAnalyzer(jwks, java.time.Duration.ofSeconds(1)));
+    return out;
   }
 
   @Override

@@ -16,6 +16,12 @@ public enum MessageType {
   /** Two PeerAuthentications both apply to a whole namespace (or to the whole mesh). */
   CONFLICTING_PEER_AUTHENTICATIONS("JST0001", "ConflictingPeerAuthentications"),
 
+  /**
+   * istiod cannot fetch the key set a RequestAuthentication's JWT rule names, so every token of
+   * that issuer is rejected until it can (ours; Istio only logs it).
+   */
+  JWKS_NOT_FETCHED("JST0010", "JwksNotFetched"),
+
   /** A CUSTOM AuthorizationPolicy names an ext_authz provider MeshConfig does not define. */
   UNKNOWN_AUTHORIZATION_PROVIDER("JST0012", "UnknownAuthorizationProvider"),
 

@@ -137,7 +137,7 @@ public final class PushContextBuilder implements PushContextFactory {
             sorted(IstioKinds.PEER_AUTHENTICATION),
             sorted(IstioKinds.AUTHORIZATION_POLICY),
             sorted(IstioKinds.REQUEST_AUTHENTICATION),
-            jwks);
+            JwksSource.perPush(jwks));
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,

@@ -81,6 +81,9 @@ public final class JwksFetcher {
   }
 
   private Result get(String uri, Duration timeout) {
+    if (timeout.isZero() || timeout.isNegative()) {
+      timeout = Duration.ofSeconds(5);
+    }
     HttpRequest request;
     try {
       request = HttpRequest.newBuilder(URI.create(uri)).timeout(timeout).GET().build();

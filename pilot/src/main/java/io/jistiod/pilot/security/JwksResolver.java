@@ -5,15 +5,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +52,9 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
     volatile Instant lastRefreshed;
     volatile Instant lastUsed;
     volatile Duration timeout;
+    volatile String lastError;
     final Set<String> requestedBy = ConcurrentHashMap.newKeySet();
+    final CompletableFuture<Void> firstFetch = new CompletableFuture<>();
 
     Entry(Instant now, Duration timeout) {
       this.lastRefreshed = now;
@@ -97,6 +102,30 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
   @Override
   public Optional<String> jwks(
       String issuer, String jwksUri, Duration timeout, String requestedBy) {
+    return Optional.ofNullable(entry(issuer, jwksUri, timeout, requestedBy).keys);
+  }
+
+  /**
+   * Why the key set cannot be fetched, for an admission warning: starts the fetch if the key set is
+   * new and waits at most {@code wait} for its first outcome.
+   *
+   * @return the last fetch error; empty once fetched, or while the first fetch is still running
+   */
+  public Optional<String> fetchProblem(
+      String issuer, String jwksUri, Duration timeout, String requestedBy, Duration wait) {
+    Entry e = entry(issuer, jwksUri, timeout, requestedBy);
+    try {
+      e.firstFetch.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException ex) {
+      return Optional.empty();
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+    return e.keys == null ? Optional.ofNullable(e.lastError) : Optional.empty();
+  }
+
+  private Entry entry(String issuer, String jwksUri, Duration timeout, String requestedBy) {
     Instant now = clock.instant();
     Key key = new Key(issuer, jwksUri);
     Entry fresh = new Entry(now, timeout);
@@ -105,18 +134,29 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
       e = fresh;
       e.requestedBy.add(requestedBy);
       Entry missing = e;
-      executor.execute(() -> fetchMissing(key, missing));
-      return Optional.empty();
+      try {
+        executor.execute(() -> fetchMissing(key, missing));
+      } catch (RejectedExecutionException closing) {
+        // istiod is stopping: this push gets the rejecting JWKS, as for any key set not yet
+        // fetched.
+        missing.firstFetch.complete(null);
+      }
+      return e;
     }
     e.lastUsed = now;
     e.timeout = timeout;
     e.requestedBy.add(requestedBy);
-    return Optional.ofNullable(e.keys);
+    return e;
   }
 
   /** The first fetch of a key set a push asked for: success pushes again with the real keys. */
   private void fetchMissing(Key key, Entry e) {
-    Outcome o = fetchInto(key, e);
+    Outcome o;
+    try {
+      o = fetchInto(key, e);
+    } finally {
+      e.firstFetch.complete(null);
+    }
     if (o == Outcome.CHANGED) {
       onChange.run();
     } else if (o == Outcome.FAILED) {
@@ -140,6 +180,7 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
   /** Fetches one key set into its entry; a failure keeps what the entry had. */
   private Outcome fetchInto(Key key, Entry e) {
     JwksFetcher.Result r = fetcher.fetch(key.issuer(), key.jwksUri(), e.timeout);
+    e.lastError = r.error();
     if (r.error() != null) {
       log.warn(
           "cannot fetch the JWKS of issuer \"{}\" from {} (for {}): {}; {}",
@@ -218,13 +259,6 @@ public final class JwksResolver implements JwksSource, AutoCloseable {
             },
             delay.toMillis(),
             TimeUnit.MILLISECONDS);
-  }
-
-  /** The issuers whose key sets are cached, for debugging. */
-  List<String> cachedIssuers() {
-    List<String> out = new ArrayList<>();
-    cache.forEach((k, v) -> out.add(k.issuer()));
-    return out;
   }
 
   /**

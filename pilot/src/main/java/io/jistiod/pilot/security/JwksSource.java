@@ -1,7 +1,10 @@
 package io.jistiod.pilot.security;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the key sets of {@code jwksUri} (or of an issuer's OpenID discovery document) come from
@@ -20,4 +23,16 @@ public interface JwksSource {
    *     spec.jwtRules[0]}, named in the log when its key set cannot be fetched
    */
   Optional<String> jwks(String issuer, String jwksUri, Duration timeout, String requestedBy);
+
+  /**
+   * This source as one push sees it: the first answer per issuer and URI is kept, so every chain
+   * and proxy of the push gets the same keys even if a fetch completes meanwhile (the fetch then
+   * triggers the next push).
+   */
+  static JwksSource perPush(JwksSource source) {
+    Map<List<String>, Optional<String>> seen = new ConcurrentHashMap<>();
+    return (issuer, jwksUri, timeout, requestedBy) ->
+        seen.computeIfAbsent(
+            List.of(issuer, jwksUri), k -> source.jwks(issuer, jwksUri, timeout, requestedBy));
+  }
 }

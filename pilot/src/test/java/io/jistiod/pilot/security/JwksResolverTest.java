@@ -237,4 +237,56 @@ class JwksResolverTest {
     assertThat(pushes.get()).isEqualTo(1);
     assertThat(ask(base + "/jwks", TIMEOUT)).contains(KEYS_A);
   }
+
+  private static io.jistiod.galley.config.Config policy(String jwtRules) {
+    var r =
+        new io.jistiod.galley.parse.ConfigParser(io.jistiod.galley.config.IstioKinds.ALL, "app")
+            .parse(JwtFixture.requestAuthentication("app", "ra", jwtRules), "test");
+    assertThat(r.errors()).isEmpty();
+    return r.configs().get(0);
+  }
+
+  @Test
+  void admissionWarnsWhenTheJwksCannotBeFetched() {
+    status.set(404);
+    resolver(Duration.ofHours(1), Duration.ofHours(1));
+    var analyzer = new JwksUriAnalyzer(resolver, Duration.ofSeconds(5));
+    var messages =
+        analyzer.analyze(
+            policy(
+                "jwtRules:\n- {issuer: inline, jwks: '"
+                    + KEYS_A
+                    + "'}\n"
+                    + "- {issuer: remote, jwksUri: '"
+                    + base
+                    + "/jwks'}\n"),
+            null);
+    assertThat(messages).hasSize(1);
+    assertThat(messages.get(0).toString())
+        .isEqualTo(
+            "JST0010 (RequestAuthentication app/ra) spec.jwtRules[1].jwksUri: istiod cannot fetch"
+                + " the JWKS from "
+                + base
+                + "/jwks: status 404, message {\"keys\":[{\"kid\":\"a\",\"kty\":\"RSA\","
+                + "\"e\":\"AQAB\",\"n\":\"aaa\"}]}; until it can, every token of jwtRules[1] is"
+                + " rejected (401)");
+  }
+
+  @Test
+  void admissionDoesNotWarnWhenTheJwksIsFetchedOrStillComing() {
+    resolver(Duration.ofHours(1), Duration.ofHours(1));
+    var analyzer = new JwksUriAnalyzer(resolver, Duration.ofSeconds(5));
+    assertThat(
+            analyzer.analyze(
+                policy("jwtRules:\n- {issuer: remote, jwksUri: '" + base + "/jwks'}\n"), null))
+        .isEmpty();
+    delayMillis.set(4000);
+    var impatient = new JwksUriAnalyzer(resolver, Duration.ofMillis(100));
+    long start = System.nanoTime();
+    assertThat(
+            impatient.analyze(
+                policy("jwtRules:\n- {issuer: slow, jwksUri: '" + base + "/jwks?slow'}\n"), null))
+        .isEmpty();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3000));
+  }
 }
