@@ -90,13 +90,18 @@ stop
 KUBECONFIG="$KUBECONFIG_RIG" kubectl get namespace "$REF_NS" >/dev/null 2>&1 ||
   KUBECONFIG="$KUBECONFIG_RIG" kubectl create namespace "$REF_NS" >/dev/null 2>&1 || true
 
-# Mesh config: the given file (or empty = Istio's defaults), plus the discovery selector.
+# Mesh config: the given file (or empty = Istio's defaults), plus the root namespace and the
+# discovery selector.
 {
   if [[ -n "$mesh" ]]; then
     [[ -r "$mesh" ]] || rig_die "cannot read mesh config $mesh"
     grep -v '^discoverySelectors:' "$mesh" || true
   fi
-  echo "rootNamespace: $REF_NS"
+  # A scenario may name its own root namespace (mesh-wide policies live there); otherwise the
+  # reference's namespace, so nothing in a scenario's namespaces is mesh-wide by accident.
+  if [[ -z "$mesh" ]] || ! grep -q '^rootNamespace:' "$mesh"; then
+    echo "rootNamespace: $REF_NS"
+  fi
   if [[ -n "$label" ]]; then
     printf 'discoverySelectors:\n- matchExpressions:\n  - key: jistiod.io/scenario\n    operator: In\n    values:\n'
     IFS=',' read -ra values <<<"$label"

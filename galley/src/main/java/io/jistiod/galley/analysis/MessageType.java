@@ -22,7 +22,6 @@ public enum MessageType {
    */
   JWKS_NOT_FETCHED("JST0010", "JwksNotFetched"),
 
-
   /** A CUSTOM AuthorizationPolicy names an ext_authz provider MeshConfig does not define. */
   UNKNOWN_AUTHORIZATION_PROVIDER("JST0012", "UnknownAuthorizationProvider"),
 

@@ -19,7 +19,10 @@ import java.util.TreeMap;
  *   <li>listeners: address, listener filters, original-destination use; per filter chain (keyed by
  *       its name, else its match): the match, the network filters' names, the TCP proxy's
  *       cluster(s), the HTTP connection manager's RDS name or inline route, its HTTP filters'
- *       names, and the transport socket (type, SDS secret names, ALPN);
+ *       names, and the transport socket (type, SDS secret names and sources, ALPN, TLS params,
+ *       client certificate requirement, validation context); the configs of the policy filters
+ *       (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) whole ({@link
+ *       SecurityEssentials});
  *   <li>route configurations: per virtual host (keyed by name): domains, and per route (in order):
  *       match and action (cluster or weighted clusters, redirect, direct response, timeout, retry
  *       policy, rewrites, mirrors, header changes, per-filter config names);
@@ -90,6 +93,7 @@ public final class EssentialContent {
     }
     c.set("filters", names(fc.path("filters")));
     c.set("istioOnlyFilters", istioOnly(fc.path("filters")));
+    c.set("filterConfigs", SecurityEssentials.filterConfigs(fc.path("filters")));
     for (JsonNode f : fc.path("filters")) {
       JsonNode tc = f.path("typedConfig");
       String type = tc.path("@type").asText();
@@ -106,13 +110,15 @@ public final class EssentialContent {
         }
         h.set("httpFilters", names(tc.path("httpFilters")));
         h.set("istioOnlyHttpFilters", istioOnly(tc.path("httpFilters")));
-        for (JsonNode hf : tc.path("httpFilters")) {
-          // RequestAuthentication: providers, requirements and inlined key sets, compared whole.
-          if (hf.path("name").asText().equals("envoy.filters.http.jwt_authn")) {
-            h.set("jwtAuthn", hf.path("typedConfig"));
-          }
-        }
-        copy(tc, h, "codecType", "useRemoteAddress", "forwardClientCertDetails", "upgradeConfigs");
+        h.set("httpFilterConfigs", SecurityEssentials.filterConfigs(tc.path("httpFilters")));
+        copy(
+            tc,
+            h,
+            "codecType",
+            "useRemoteAddress",
+            "forwardClientCertDetails",
+            "setCurrentClientCertDetails",
+            "upgradeConfigs");
       }
     }
     JsonNode ts = fc.path("transportSocket");
@@ -150,6 +156,7 @@ public final class EssentialContent {
     if (common.path("validationContext").has("matchSubjectAltNames")) {
       t.set("subjectAltNames", common.path("validationContext").get("matchSubjectAltNames"));
     }
+    SecurityEssentials.tls(tc, common, t);
     return t;
   }
 

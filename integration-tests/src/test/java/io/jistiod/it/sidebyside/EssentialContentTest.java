@@ -1,0 +1,178 @@
+package io.jistiod.it.sidebyside;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The security part of the side-by-side comparison's essential content. */
+class EssentialContentTest {
+  private static final String RBAC =
+      "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC";
+
+  private static JsonNode json(String s) throws Exception {
+    return ProtoJson.JSON.readTree(s.replace('\'', '"'));
+  }
+
+  /** An inbound listener: one mTLS HTTP chain with jwt_authn, two RBAC filters and the router. */
+  private static String listener(String principal, String jwksN, String sdsCluster) {
+    return """
+        {'name': 'virtualInbound',
+         'filterChains': [{
+           'name': '0.0.0.0_8080',
+           'filterChainMatch': {'destinationPort': 8080, 'transportProtocol': 'tls'},
+           'filters': [{
+             'name': 'envoy.filters.network.http_connection_manager',
+             'typedConfig': {
+               '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+               'httpFilters': [
+                 {'name': 'envoy.filters.http.jwt_authn', 'typedConfig': {
+                   '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+                   'providers': {'origins-0': {'issuer': 'https://issuer.example.com',
+                     'fromHeaders': [{'name': 'x-token'}],
+                     'localJwks': {'inlineString': '{\\'keys\\':[{\\'kty\\':\\'RSA\\',\\'kid\\':\\'k1\\',\\'e\\':\\'AQAB\\',\\'n\\':\\'%s\\'}]}'}}}}},
+                 {'name': 'envoy.filters.http.rbac', 'typedConfig': {'@type': '%s',
+                   'rules': {'action': 'DENY', 'policies': {'ns[a]-policy[p]-rule[0]': {
+                     'permissions': [{'any': true}],
+                     'principals': [{'authenticated': {'principalName': {'exact': '%s'}}}]}}}}},
+                 {'name': 'envoy.filters.http.rbac', 'typedConfig': {'@type': '%s',
+                   'shadowRules': {'action': 'ALLOW'}, 'shadowRulesStatPrefix': 'istio_dry_run_allow_'}},
+                 {'name': 'envoy.filters.http.router', 'typedConfig': {
+                   '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'}}]}}],
+           'transportSocket': {'name': 'envoy.transport_sockets.tls', 'typedConfig': {
+             '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+             'requireClientCertificate': true,
+             'commonTlsContext': {
+               'alpnProtocols': ['h2', 'http/1.1'],
+               'tlsCertificateSdsSecretConfigs': [{'name': 'default', 'sdsConfig': {'apiConfigSource': {
+                 'apiType': 'GRPC', 'grpcServices': [{'envoyGrpc': {'clusterName': '%s'}}]}}}],
+               'combinedValidationContext': {
+                 'defaultValidationContext': {'matchSubjectAltNames': [{'prefix': 'spiffe://cluster.local/'}]},
+                 'validationContextSdsSecretConfig': {'name': 'ROOTCA', 'sdsConfig': {'ads': {}}}}}}}}]}
+        """
+        .formatted(jwksN, RBAC, principal, RBAC, sdsCluster);
+  }
+
+  private static Map<String, String> lds(String principal, String jwksN, String sds)
+      throws Exception {
+    return EssentialContent.of("lds", json(listener(principal, jwksN, sds)));
+  }
+
+  private static final String CHAIN =
+      "filterChains.0.0.0.0_8080 match {\"destinationPort\":8080,\"transportProtocol\":\"tls\"}";
+
+  @Test
+  void rbacFiltersAreComparedWholeAndKeptApartByOccurrence() throws Exception {
+    Map<String, String> e = lds("spiffe://cluster.local/ns/a/sa/x", "abc", "sds-grpc");
+    String rbac0 = CHAIN + ".http.httpFilterConfigs.envoy.filters.http.rbac#0";
+    assertThat(e)
+        .containsEntry(rbac0 + ".rules.action", "DENY")
+        .containsEntry(
+            rbac0
+                + ".rules.policies.ns[a]-policy[p]-rule[0].principals[0].authenticated"
+                + ".principalName.exact",
+            "spiffe://cluster.local/ns/a/sa/x")
+        .containsEntry(
+            CHAIN + ".http.httpFilterConfigs.envoy.filters.http.rbac#1.shadowRulesStatPrefix",
+            "istio_dry_run_allow_")
+        .containsEntry(CHAIN + ".http.httpFilters[0]", "envoy.filters.http.jwt_authn")
+        .containsEntry(CHAIN + ".http.httpFilters[1]", "envoy.filters.http.rbac");
+    assertThat(e).isNotEqualTo(lds("spiffe://cluster.local/ns/a/sa/y", "abc", "sds-grpc"));
+  }
+
+  @Test
+  void jwtProvidersAreComparedWithTheirJwksReducedToPublicKeyDigests() throws Exception {
+    Map<String, String> e = lds("p", "abc", "sds-grpc");
+    String p = CHAIN + ".http.httpFilterConfigs.envoy.filters.http.jwt_authn#0.providers.origins-0";
+    assertThat(e)
+        .containsEntry(p + ".issuer", "https://issuer.example.com")
+        .containsEntry(p + ".fromHeaders[0].name", "x-token")
+        .containsEntry(p + ".localJwks.present", "true");
+    assertThat(e.get(p + ".localJwks.keys[0]")).startsWith("RSA kid=k1 ");
+    assertThat(e.get(p + ".localJwks.keys[0]"))
+        .isNotEqualTo(lds("p", "abd", "sds-grpc").get(p + ".localJwks.keys[0]"));
+  }
+
+  @Test
+  void downstreamTlsKeepsClientCertificateAlpnAndSecretSources() throws Exception {
+    Map<String, String> e = lds("p", "abc", "sds-grpc");
+    String t = CHAIN + ".transportSocket";
+    assertThat(e)
+        .containsEntry(t + ".requireClientCertificate", "true")
+        .containsEntry(t + ".alpnProtocols[0]", "h2")
+        .containsEntry(t + ".sdsSecrets[0]", "default")
+        .containsEntry(t + ".sdsSecrets[1]", "validation:ROOTCA")
+        .containsEntry(t + ".sdsSources.default", "GRPC sds-grpc")
+        .containsEntry(t + ".sdsSources.validation:ROOTCA", "ads")
+        .containsEntry(t + ".subjectAltNames[0].prefix", "spiffe://cluster.local/");
+    assertThat(lds("p", "abc", "other").get(t + ".sdsSources.default")).isEqualTo("GRPC other");
+  }
+
+  @Test
+  void networkRbacAndExtAuthzOnTcpChainsAreCompared() throws Exception {
+    Map<String, String> e =
+        EssentialContent.of(
+            "lds",
+            json(
+                """
+                {'name': 'virtualInbound', 'filterChains': [{'name': 'tcp',
+                  'filters': [
+                    {'name': 'envoy.filters.network.rbac', 'typedConfig': {
+                      '@type': 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
+                      'rules': {'action': 'ALLOW'}, 'statPrefix': 'tcp.'}},
+                    {'name': 'envoy.filters.network.ext_authz', 'typedConfig': {
+                      '@type': 'type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz',
+                      'grpcService': {'envoyGrpc': {'clusterName': 'outbound|9001||authz'}},
+                      'transportApiVersion': 'V3', 'statPrefix': 'tcp.'}},
+                    {'name': 'envoy.filters.network.tcp_proxy', 'typedConfig': {
+                      '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+                      'cluster': 'inbound|9000||'}}]}]}
+                """));
+    assertThat(e)
+        .containsEntry(
+            "filterChains.tcp.filterConfigs.envoy.filters.network.rbac#0.statPrefix", "tcp.")
+        .containsEntry(
+            "filterChains.tcp.filterConfigs.envoy.filters.network.rbac#0.rules.action", "ALLOW")
+        .containsEntry(
+            "filterChains.tcp.filterConfigs.envoy.filters.network.ext_authz#0.grpcService"
+                + ".envoyGrpc.clusterName",
+            "outbound|9001||authz")
+        .doesNotContainKey("filterChains.tcp.filterConfigs.envoy.filters.network.tcp_proxy#0");
+  }
+
+  @Test
+  void autoMtlsTransportSocketMatchesOfClustersKeepValidationEssentials() throws Exception {
+    Map<String, String> e =
+        EssentialContent.of(
+            "cds",
+            json(
+                """
+                {'name': 'outbound|8080||server', 'transportSocketMatches': [
+                  {'name': 'tlsMode-istio', 'match': {'tlsMode': 'istio'}, 'transportSocket': {
+                    'name': 'envoy.transport_sockets.tls', 'typedConfig': {
+                      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+                      'sni': 'outbound_.8080_._.server',
+                      'commonTlsContext': {'combinedValidationContext': {
+                        'defaultValidationContext': {
+                          'matchSubjectAltNames': [{'exact': 'spiffe://cluster.local/ns/a/sa/server'}],
+                          'matchTypedSubjectAltNames': [{'sanType': 'URI', 'matcher': {'exact': 'x'}}]},
+                        'validationContextSdsSecretConfig': {'name': 'ROOTCA'}}}}}},
+                  {'name': 'tlsMode-disabled', 'match': {}, 'transportSocket': {
+                    'name': 'envoy.transport_sockets.raw_buffer', 'typedConfig': {
+                      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'}}}]}
+                """));
+    String m = "transportSocketMatches.tlsMode-istio";
+    assertThat(e)
+        .containsEntry(m + ".match.tlsMode", "istio")
+        .containsEntry(m + ".transportSocket.sni", "outbound_.8080_._.server")
+        .containsEntry(
+            m + ".transportSocket.subjectAltNames[0].exact",
+            "spiffe://cluster.local/ns/a/sa/server")
+        .containsEntry(
+            m + ".transportSocket.validation.matchTypedSubjectAltNames[0].sanType", "URI")
+        .containsEntry(
+            "transportSocketMatches.tlsMode-disabled.transportSocket.type",
+            "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer");
+  }
+}
