@@ -13,7 +13,8 @@ import java.util.List;
  * Where the security filters go in a sidecar's inbound chains and a gateway's chains, ahead of
  * every other filter so nothing runs for a request that is refused. istiod 1.27's order
  * (listener_builder.go) is CUSTOM authorization (shadow RBAC + ext_authz), then authentication
- * (jwt_authn; 1.27 has no separate Istio authn filter), then AUDIT/DENY/ALLOW RBAC; on TCP chains CUSTOM then RBAC.
+ * (jwt_authn; 1.27 has no separate Istio authn filter), then AUDIT/DENY/ALLOW RBAC; on TCP chains
+ * CUSTOM then RBAC.
  */
 final class SecurityFilters {
   private SecurityFilters() {}
