@@ -3,6 +3,7 @@ package io.jistiod.pilot.grpcgen;
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -46,25 +47,29 @@ final class GrpcTls {
         Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(common(sans)).build()));
   }
 
-  // The deprecated CertificateProviderInstance fields, as Istio 1.27 sets them: a client sees
-  // exactly what istiod would send it.
-  @SuppressWarnings("deprecation")
+  /**
+   * The bootstrap's provider instance for the workload certificate and for the roots, in the {@code
+   * CertificateProviderPluginInstance} fields, with the roots in a plain {@code
+   * validation_context}. Istio 1.27 sends the deprecated {@code CertificateProviderInstance} fields
+   * in a {@code combined_validation_context} instead, which breaks Envoy's constraints (a combined
+   * context requires an SDS secret config, which gRPC does not take) and whose root field grpc-java
+   * (1.78) no longer reads: its handshakes then fail for want of trusted roots. Current grpc-java
+   * and grpc-go read the fields used here.
+   */
   private static CommonTlsContext common(List<String> sans) {
-    CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
+    CertificateValidationContext.Builder validation =
+        CertificateValidationContext.newBuilder().setCaCertificateProviderInstance(plugin(ROOTS));
     for (String san : sans) {
       validation.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(san));
     }
     return CommonTlsContext.newBuilder()
-        .setTlsCertificateCertificateProviderInstance(instance(IDENTITY))
-        .setCombinedValidationContext(
-            CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
-                .setDefaultValidationContext(validation)
-                .setValidationContextCertificateProviderInstance(instance(ROOTS)))
+        .setTlsCertificateProviderInstance(plugin(IDENTITY))
+        .setValidationContext(validation)
         .build();
   }
 
-  private static CommonTlsContext.CertificateProviderInstance instance(String certificate) {
-    return CommonTlsContext.CertificateProviderInstance.newBuilder()
+  private static CertificateProviderPluginInstance plugin(String certificate) {
+    return CertificateProviderPluginInstance.newBuilder()
         .setInstanceName(PROVIDER_INSTANCE)
         .setCertificateName(certificate)
         .build();

@@ -132,11 +132,7 @@ class GrpcSecurityTest {
         chain.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class);
     assertThat(tls.getRequireClientCertificate().getValue()).isTrue();
     assertProviders(tls.getCommonTlsContext());
-    assertThat(
-            tls.getCommonTlsContext()
-                .getCombinedValidationContext()
-                .getDefaultValidationContext()
-                .getMatchSubjectAltNamesList())
+    assertThat(tls.getCommonTlsContext().getValidationContext().getMatchSubjectAltNamesList())
         .as("gRPC servers check no SAN")
         .isEmpty();
     assertThat(hcm(chain).getHttpFiltersList())
@@ -199,11 +195,7 @@ class GrpcSecurityTest {
       UpstreamTlsContext tls =
           c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
       assertProviders(tls.getCommonTlsContext());
-      assertThat(
-              tls.getCommonTlsContext()
-                  .getCombinedValidationContext()
-                  .getDefaultValidationContext()
-                  .getMatchSubjectAltNamesList())
+      assertThat(tls.getCommonTlsContext().getValidationContext().getMatchSubjectAltNamesList())
           .extracting(StringMatcher::getExact)
           .containsExactly("echo.example.com", "spiffe://cluster.local/ns/default/sa/echo");
     }
@@ -262,13 +254,10 @@ class GrpcSecurityTest {
   }
 
   private static void assertProviders(CommonTlsContext common) {
-    @SuppressWarnings("deprecation")
-    var identity = common.getTlsCertificateCertificateProviderInstance();
-    assertThat(identity.getInstanceName()).isEqualTo("default");
-    assertThat(identity.getCertificateName()).isEqualTo("default");
-    @SuppressWarnings("deprecation")
-    var roots =
-        common.getCombinedValidationContext().getValidationContextCertificateProviderInstance();
+    assertThat(common.getTlsCertificateProviderInstance().getInstanceName()).isEqualTo("default");
+    assertThat(common.getTlsCertificateProviderInstance().getCertificateName())
+        .isEqualTo("default");
+    var roots = common.getValidationContext().getCaCertificateProviderInstance();
     assertThat(roots.getInstanceName()).isEqualTo("default");
     assertThat(roots.getCertificateName()).isEqualTo("ROOTCA");
   }
