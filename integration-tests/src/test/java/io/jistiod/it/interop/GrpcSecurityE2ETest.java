@@ -179,14 +179,7 @@ class GrpcSecurityE2ETest {
                     .build());
 
     // One agent per workload, each with its own service account's token and certificate.
-    PilotAgent echoAgent =
-        agent(
-            istiod,
-            root,
-            "echo-1",
-            "echo",
-            serverIp,
-            "{\"app\":\"echo\",\"security.istio.io/tlsMode\":\"istio\"}");
+    PilotAgent echoAgent = agent(istiod, root, "echo-1", "echo", serverIp, "{\"app\":\"echo\"}");
     PilotAgent agentA = agent(istiod, root, "client-a-1", "client-a", "127.0.0.1", null);
     PilotAgent agentB = agent(istiod, root, "client-b-1", "client-b", "127.0.0.1", null);
     for (PilotAgent a : List.of(echoAgent, agentA, agentB)) {
@@ -246,7 +239,8 @@ class GrpcSecurityE2ETest {
     validateServed(istiod, agentA);
 
     // DENY on client-a's principal: client-a is refused by the server's RBAC, client-b is not.
-    String principal = "spiffe://cluster.local/ns/" + n + "/sa/client-a";
+    // Istio's form of a principal: the SPIFFE identity without its scheme.
+    String principal = "cluster.local/ns/" + n + "/sa/client-a";
     rig.apply(
         """
         apiVersion: security.istio.io/v1
