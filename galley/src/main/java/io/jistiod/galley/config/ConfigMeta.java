@@ -1,5 +1,7 @@
 package io.jistiod.galley.config;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,6 +11,8 @@ import java.util.Objects;
  * @param resourceVersion the API server's resource version, or a source-specific version for files;
  *     empty when unknown
  * @param generation metadata.generation, 0 when unknown
+ * @param creationTimestamp metadata.creationTimestamp, {@link Instant#EPOCH} when unknown; istiod
+ *     breaks ties between policies (PeerAuthentication) by it, oldest first
  */
 public record ConfigMeta(
     ConfigKind kind,
@@ -17,7 +21,20 @@ public record ConfigMeta(
     Map<String, String> labels,
     Map<String, String> annotations,
     String resourceVersion,
-    long generation) {
+    long generation,
+    Instant creationTimestamp) {
+
+  /** Metadata without a creation time (config read from files, tests). */
+  public ConfigMeta(
+      ConfigKind kind,
+      String name,
+      String namespace,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      String resourceVersion,
+      long generation) {
+    this(kind, name, namespace, labels, annotations, resourceVersion, generation, Instant.EPOCH);
+  }
 
   public ConfigMeta {
     Objects.requireNonNull(kind, "kind");
@@ -26,6 +43,22 @@ public record ConfigMeta(
     labels = Map.copyOf(labels);
     annotations = Map.copyOf(annotations);
     Objects.requireNonNull(resourceVersion, "resourceVersion");
+    Objects.requireNonNull(creationTimestamp, "creationTimestamp");
+  }
+
+  /**
+   * An RFC 3339 timestamp as the API server writes {@code metadata.creationTimestamp}; {@link
+   * Instant#EPOCH} if absent or unreadable (the time only orders policies, it never rejects one).
+   */
+  public static Instant parseTimestamp(String rfc3339) {
+    if (rfc3339 == null || rfc3339.isEmpty()) {
+      return Instant.EPOCH;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(rfc3339).toInstant();
+    } catch (DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
   }
 
   public ConfigKey key() {

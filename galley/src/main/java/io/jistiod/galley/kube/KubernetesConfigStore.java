@@ -382,7 +382,8 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
               m.getLabels() == null ? Map.of() : m.getLabels(),
               m.getAnnotations() == null ? Map.of() : m.getAnnotations(),
               version,
-              m.getGeneration() == null ? 0 : m.getGeneration());
+              m.getGeneration() == null ? 0 : m.getGeneration(),
+              ConfigMeta.parseTimestamp(m.getCreationTimestamp()));
       Object rawSpec = obj.getAdditionalProperties().get("spec");
       Config current = store.get(kind, key.namespace(), key.name()).orElse(null);
       if (current != null

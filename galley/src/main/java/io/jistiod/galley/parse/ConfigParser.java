@@ -108,7 +108,8 @@ public final class ConfigParser {
               stringMap(metadata.path("labels"), "metadata.labels"),
               stringMap(metadata.path("annotations"), "metadata.annotations"),
               metadata.path("resourceVersion").asText(""),
-              metadata.path("generation").asLong(0));
+              metadata.path("generation").asLong(0),
+              ConfigMeta.parseTimestamp(metadata.path("creationTimestamp").asText("")));
       configs.add(new Config(meta, spec.build()));
     } catch (SpecConversionException e) {
       errors.add(new ConfigError(where, object, e.path(), e.reason()));

@@ -17,6 +17,8 @@ import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.security.MtlsMode;
+import io.jistiod.pilot.security.PeerAuthentications;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,8 +29,9 @@ import java.util.TreeMap;
  * Envoy endpoints of one service port as istiod writes them, for EDS and for the load assignment of
  * DNS clusters: grouped by locality (sorted), each endpoint with its weight, health and the
  * metadata Envoy and Istio's telemetry read: {@code envoy.transport_socket_match: {tlsMode: istio}}
- * when the endpoint has a sidecar and mTLS is not turned off for it, and {@code istio.workload}
- * ({@code name;namespace;canonical service;canonical revision;cluster}).
+ * when the endpoint has a sidecar and mTLS is not turned off for it (by the DestinationRule or the
+ * workload's PeerAuthentication), and {@code istio.workload} ({@code name;namespace;canonical
+ * service;canonical revision;cluster}).
  */
 public final class EnvoyEndpoints {
   private EnvoyEndpoints() {}
@@ -81,7 +84,7 @@ public final class EnvoyEndpoints {
       long total = 0;
       for (Endpoint e : endpoints) {
         total += e.weight();
-        group.addLbEndpoints(lbEndpoint(e, external, drMode));
+        group.addLbEndpoints(lbEndpoint(e, external, mtlsEnabled(push, e, drMode)));
       }
       group.setLoadBalancingWeight(UInt32Value.of((int) Math.min(total, 0xFFFFFFFFL)));
       out.add(new LocalityLoadBalancing.Group(group, endpoints));
@@ -89,7 +92,23 @@ public final class EnvoyEndpoints {
     return out;
   }
 
-  static LbEndpoint lbEndpoint(Endpoint e, boolean external, ClientTLSSettings.TLSmode drMode) {
+  /**
+   * Whether the client is to send Istio mTLS to {@code e}, as istiod's EDS decides: the
+   * DestinationRule's TLS mode when it sets one (ISTIO_MUTUAL or not), else only to a workload with
+   * a sidecar whose PeerAuthentication for that port is not DISABLE.
+   */
+  static boolean mtlsEnabled(PushContext push, Endpoint e, ClientTLSSettings.TLSmode drMode) {
+    if (drMode != null) {
+      return drMode == ClientTLSSettings.TLSmode.ISTIO_MUTUAL;
+    }
+    if (!"istio".equals(e.labels().get(TLS_MODE_LABEL))) {
+      return false;
+    }
+    return PeerAuthentications.workloadMode(push, e.namespace(), e.labels(), e.port())
+        != MtlsMode.DISABLE;
+  }
+
+  static LbEndpoint lbEndpoint(Endpoint e, boolean external, boolean mtlsEnabled) {
     LbEndpoint.Builder b =
         LbEndpoint.newBuilder()
             .setEndpoint(
@@ -106,12 +125,13 @@ public final class EnvoyEndpoints {
       b.setHealthStatus(HealthStatus.HEALTHY);
     }
     Metadata.Builder md = Metadata.newBuilder();
-    boolean sidecar = "istio".equals(e.labels().get(TLS_MODE_LABEL));
-    boolean mtls = drMode == null || drMode == ClientTLSSettings.TLSmode.ISTIO_MUTUAL;
-    if (sidecar && mtls) {
+    // the workload's own label value is what the cluster's socket matches compare against; a
+    // workload without a sidecar ("disabled" or no label) is never marked
+    String tlsMode = e.labels().getOrDefault(TLS_MODE_LABEL, "");
+    if (mtlsEnabled && !tlsMode.isEmpty() && !tlsMode.equals("disabled")) {
       md.putFilterMetadata(
           TRANSPORT_SOCKET_MATCH,
-          Struct.newBuilder().putFields("tlsMode", string("istio")).build());
+          Struct.newBuilder().putFields("tlsMode", string(tlsMode)).build());
     }
     md.putFilterMetadata(
         "istio", Struct.newBuilder().putFields("workload", string(workload(e, external))).build());

@@ -36,6 +36,7 @@ public final class PushContext {
   private final SecurityConfigs security;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
   private final GenerationCache cache = new GenerationCache();
+  private final Map<Class<?>, Object> indexes = new java.util.concurrent.ConcurrentHashMap<>();
 
   PushContext(
       String version,
@@ -178,6 +179,20 @@ public final class PushContext {
   /** Resources built for this push, shared across proxies. */
   public GenerationCache cache() {
     return cache;
+  }
+
+  /**
+   * An index derived from this push's config, built once (by the first caller) and shared by every
+   * proxy of the push: keyed by the index's own class, so each builder owns its entry.
+   */
+  public <T> T index(Class<T> type, java.util.function.Function<PushContext, T> build) {
+    Object built = indexes.get(type);
+    if (built == null) {
+      // built outside the map's lock: an index may read another index
+      built = indexes.putIfAbsent(type, build.apply(this));
+      built = built == null ? indexes.get(type) : built;
+    }
+    return type.cast(built);
   }
 
   public String version() {

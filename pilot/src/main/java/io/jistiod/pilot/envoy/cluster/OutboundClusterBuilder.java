@@ -28,6 +28,8 @@ import io.jistiod.pilot.networking.EnvoyEndpoints;
 import io.jistiod.pilot.networking.LocalityLoadBalancing;
 import io.jistiod.pilot.networking.TrafficPolicies;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.security.MtlsMode;
+import io.jistiod.pilot.security.PeerAuthentications;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -280,7 +282,7 @@ final class OutboundClusterBuilder {
 
   /**
    * Whether auto mTLS must stay off: always for mesh-external services; for passthrough, unless
-   * every endpoint has a sidecar.
+   * every endpoint has a sidecar; when the service's namespace (or the mesh) disables mTLS.
    */
   private boolean mtlsDisabled(Service service, ServicePort port, TrafficPolicy policy) {
     if (service.attributes().meshExternal()) {
@@ -302,6 +304,8 @@ final class OutboundClusterBuilder {
         }
       }
     }
-    return false;
+    // istiod infers a service's mode from its namespace's (or the mesh's) PeerAuthentication only;
+    // workload and port-level DISABLE act per endpoint, through EDS metadata
+    return PeerAuthentications.namespaceMode(push, service.namespace()) == MtlsMode.DISABLE;
   }
 }

@@ -70,15 +70,26 @@ final class DownstreamTls {
           .setResourceApiVersion(ApiVersion.V3)
           .build();
 
-  /** Istio mutual TLS on an inbound chain: the client must present a mesh certificate. */
+  /**
+   * Istio mutual TLS on an inbound chain: the client must present a certificate of the mesh's trust
+   * domains. MeshConfig {@code meshMTLS} may raise the minimum version to TLS 1.3 and replace the
+   * cipher suites, as istiod allows.
+   */
   static DownstreamTlsContext istioMutual(MeshConfig mesh, List<String> alpns) {
+    MeshConfig.TLSConfig meshMtls = mesh.getMeshMTLS();
     CommonTlsContext common =
         CommonTlsContext.newBuilder()
             .setTlsParams(
                 TlsParameters.newBuilder()
-                    .setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_2)
+                    .setTlsMinimumProtocolVersion(
+                        meshMtls.getMinProtocolVersion() == MeshConfig.TLSConfig.TLSProtocol.TLSV1_3
+                            ? TlsParameters.TlsProtocol.TLSv1_3
+                            : TlsParameters.TlsProtocol.TLSv1_2)
                     .setTlsMaximumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3)
-                    .addAllCipherSuites(MESH_CIPHERS))
+                    .addAllCipherSuites(
+                        meshMtls.getCipherSuitesCount() > 0
+                            ? meshMtls.getCipherSuitesList()
+                            : MESH_CIPHERS))
             .addAllAlpnProtocols(alpns)
             .addTlsCertificateSdsSecretConfigs(agentSecret(WORKLOAD_CERT))
             .setCombinedValidationContext(
@@ -94,10 +105,19 @@ final class DownstreamTls {
         .build();
   }
 
+  /**
+   * A SPIFFE prefix per trust domain a peer may belong to: the mesh's, its aliases and those of the
+   * extra roots in {@code caCertificates}, deduplicated in that order, as istiod lists them.
+   */
   private static List<StringMatcher> trustDomainMatchers(MeshConfig mesh) {
-    String td = mesh.getTrustDomain().isEmpty() ? "cluster.local" : mesh.getTrustDomain();
-    return java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(td), mesh.getTrustDomainAliasesList().stream())
+    java.util.LinkedHashSet<String> domains = new java.util.LinkedHashSet<>();
+    domains.add(mesh.getTrustDomain().isEmpty() ? "cluster.local" : mesh.getTrustDomain());
+    domains.addAll(mesh.getTrustDomainAliasesList());
+    for (MeshConfig.CertificateData ca : mesh.getCaCertificatesList()) {
+      domains.addAll(ca.getTrustDomainsList());
+    }
+    domains.remove("");
+    return domains.stream()
         .map(d -> StringMatcher.newBuilder().setPrefix("spiffe://" + d + "/").build())
         .toList();
   }

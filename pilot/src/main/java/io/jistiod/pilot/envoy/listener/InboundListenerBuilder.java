@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
+import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
@@ -20,6 +21,9 @@ import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContext.ServiceTarget;
+import io.jistiod.pilot.security.EffectivePeerAuthentication;
+import io.jistiod.pilot.security.MtlsMode;
+import io.jistiod.pilot.security.PeerAuthentications;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +35,9 @@ import java.util.TreeMap;
  * set per port the workload serves (its service targets, or the Sidecar's ingress listeners), then
  * passthrough chains for every other port.
  *
- * <p>mTLS is PERMISSIVE (istiod's default without a PeerAuthentication): each port accepts Istio
- * mutual TLS, told apart by ALPN, as well as plaintext.
+ * <p>Each port's chains follow its PeerAuthentication mode ({@link InboundChainOptions}): STRICT
+ * takes Istio mutual TLS only, PERMISSIVE (the default) also plaintext, told apart by the TLS
+ * inspector and ALPN, DISABLE plaintext only. The passthrough chains take the workload's mode.
  */
 final class InboundListenerBuilder {
   static final String NAME = "virtualInbound";
@@ -53,6 +58,7 @@ final class InboundListenerBuilder {
    * @param bind the address in the chain's name: the wildcard, or the pod IP for a Sidecar ingress
    *     listener
    * @param metadata the Sidecar the port comes from, or null
+   * @param tls the Sidecar ingress listener's own TLS termination, or null
    */
   record InboundPort(
       int targetPort,
@@ -60,11 +66,8 @@ final class InboundListenerBuilder {
       String hostname,
       Protocol protocol,
       String bind,
-      Metadata metadata) {}
-
-  /** One way a chain matches and what it runs, from istiod's permissive-mode option table. */
-  private record ChainOption(
-      String transport, List<String> alpns, boolean http, DownstreamTlsContext tls) {}
+      Metadata metadata,
+      ServerTLSSettings tls) {}
 
   Listener build() {
     int inboundPort = push.meshConfig().getProxyInboundListenPort();
@@ -76,9 +79,20 @@ final class InboundListenerBuilder {
                 FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(inboundPort)))
             .addFilters(Filters.tcpProxy(Filters.BLACKHOLE_CLUSTER, Filters.BLACKHOLE_CLUSTER))
             .build());
-    chains.addAll(passthroughChains());
-    for (InboundPort p : ports()) {
-      chains.addAll(portChains(p));
+    EffectivePeerAuthentication peer = PeerAuthentications.forProxy(push, proxy);
+    List<InboundPort> ports = ports();
+    chains.addAll(passthroughChains(0, peer.forPort(0)));
+    // a port-level mode for a port no service declares still applies: it gets passthrough chains
+    // of its own (istiod builds these in map order; sorted here so the output is stable)
+    java.util.Set<Integer> served = new java.util.HashSet<>();
+    ports.forEach(p -> served.add(p.targetPort()));
+    for (var e : peer.perPort().entrySet()) {
+      if (!served.contains(e.getKey())) {
+        chains.addAll(passthroughChains(e.getKey(), e.getValue()));
+      }
+    }
+    for (InboundPort p : ports) {
+      chains.addAll(portChains(p, peer.forPort(p.targetPort())));
     }
     Listener.Builder l =
         Listener.newBuilder()
@@ -132,7 +146,8 @@ final class InboundListenerBuilder {
                 sidecarConfig.name() + "." + sidecarConfig.namespace(),
                 Protocol.parse(in.getPort().getProtocol()),
                 bind,
-                meta));
+                meta,
+                in.hasTls() ? in.getTls() : null));
       }
       return List.copyOf(byPort.values());
     }
@@ -146,6 +161,7 @@ final class InboundListenerBuilder {
               t.service().hostname(),
               t.port().protocol(),
               OutboundListenerBuilder.WILDCARD,
+              null,
               null));
     }
     return List.copyOf(byPort.values());
@@ -164,12 +180,13 @@ final class InboundListenerBuilder {
     return ip;
   }
 
-  private List<FilterChain> passthroughChains() {
+  /** The chains for traffic to {@code port} (0: any port) that no service chain matches. */
+  private List<FilterChain> passthroughChains(int port, MtlsMode mode) {
     List<FilterChain> out = new ArrayList<>();
-    for (ChainOption o : options(Protocol.UNSUPPORTED, true)) {
+    for (InboundChainOptions.Option o : options(Protocol.UNSUPPORTED, true, mode)) {
       FilterChain.Builder c =
           FilterChain.newBuilder()
-              .setFilterChainMatch(match(0, o))
+              .setFilterChainMatch(match(port, o))
               .setName(o.http() ? CATCHALL_HTTP_CHAIN : NAME);
       if (o.http()) {
         c.addFilters(
@@ -195,11 +212,25 @@ final class InboundListenerBuilder {
     return out;
   }
 
-  private List<FilterChain> portChains(InboundPort p) {
+  private List<FilterChain> portChains(InboundPort p, MtlsMode mode) {
     String cluster = "inbound|" + p.targetPort() + "||";
     String name = p.bind() + "_" + p.targetPort();
+    List<InboundChainOptions.Option> options = options(p.protocol(), false, mode);
+    // the Sidecar's own TLS only where PeerAuthentication leaves the port without Istio mTLS, as
+    // istiod: one chain terminating it, routing what is inside (HTTPS as HTTP, TLS as TCP)
+    // (settings naming no certificate terminate nothing: the port stays plaintext)
+    DownstreamTlsContext own =
+        p.tls() != null && mode == MtlsMode.DISABLE
+            ? DownstreamTls.gateway(p.tls(), push.meshConfig(), false)
+            : null;
+    if (own != null) {
+      p = afterTermination(p);
+      options =
+          List.of(
+              new InboundChainOptions.Option(Filters.TLS, List.of(), p.protocol().isHttp(), own));
+    }
     List<FilterChain> out = new ArrayList<>();
-    for (ChainOption o : options(p.protocol(), false)) {
+    for (InboundChainOptions.Option o : options) {
       Filter filter;
       if (o.http()) {
         filter =
@@ -230,7 +261,18 @@ final class InboundListenerBuilder {
     return out;
   }
 
-  private static FilterChainMatch match(int port, ChainOption o) {
+  private static InboundPort afterTermination(InboundPort p) {
+    Protocol inner =
+        switch (p.protocol()) {
+          case HTTPS -> Protocol.HTTP;
+          case TLS -> Protocol.TCP;
+          default -> p.protocol();
+        };
+    return new InboundPort(
+        p.targetPort(), p.servicePort(), p.hostname(), inner, p.bind(), p.metadata(), p.tls());
+  }
+
+  private static FilterChainMatch match(int port, InboundChainOptions.Option o) {
     FilterChainMatch.Builder m = FilterChainMatch.newBuilder().setTransportProtocol(o.transport());
     if (port > 0) {
       m.setDestinationPort(UInt32Value.of(port));
@@ -238,33 +280,13 @@ final class InboundListenerBuilder {
     return m.addAllApplicationProtocols(o.alpns()).build();
   }
 
-  /**
-   * istiod's permissive-mode chain options: HTTP ports take mTLS (any Istio ALPN) or plaintext; TCP
-   * ports also pass through TLS that is not Istio's; a port of unknown protocol gets both sets,
-   * HTTP told apart by ALPN or by the HTTP inspector. The passthrough chains (port 0) are "unknown
-   * protocol".
-   */
-  private List<ChainOption> options(Protocol protocol, boolean passthrough) {
-    DownstreamTlsContext httpTls =
-        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.HTTP_ALPNS);
-    DownstreamTlsContext tcpTls =
-        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.TCP_ALPNS);
-    if (passthrough || protocol == Protocol.UNSUPPORTED) {
-      return List.of(
-          new ChainOption(Filters.TLS, Filters.MTLS_HTTP_ALPNS, true, httpTls),
-          new ChainOption(Filters.RAW_BUFFER, Filters.PLAINTEXT_HTTP_ALPNS, true, null),
-          new ChainOption(Filters.TLS, Filters.MTLS_TCP_ALPNS, false, tcpTls),
-          new ChainOption(Filters.RAW_BUFFER, List.of(), false, null),
-          new ChainOption(Filters.TLS, List.of(), false, null));
-    }
-    if (protocol.isHttp()) {
-      return List.of(
-          new ChainOption(Filters.TLS, Filters.ALL_ISTIO_MTLS_ALPNS, true, httpTls),
-          new ChainOption(Filters.RAW_BUFFER, List.of(), true, null));
-    }
-    return List.of(
-        new ChainOption(Filters.TLS, Filters.ALL_ISTIO_MTLS_ALPNS, false, tcpTls),
-        new ChainOption(Filters.TLS, List.of(), false, null),
-        new ChainOption(Filters.RAW_BUFFER, List.of(), false, null));
+  private List<InboundChainOptions.Option> options(
+      Protocol protocol, boolean passthrough, MtlsMode mode) {
+    return InboundChainOptions.of(
+        protocol,
+        passthrough,
+        mode,
+        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.HTTP_ALPNS),
+        DownstreamTls.istioMutual(push.meshConfig(), DownstreamTls.TCP_ALPNS));
   }
 }
