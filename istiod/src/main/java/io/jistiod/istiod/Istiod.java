@@ -248,7 +248,7 @@ public final class Istiod implements AutoCloseable {
               client == null
                   ? null
                   : new Analysis(
-                      Analysis.all(),
+                      Analysis.all(() -> mesh),
                       config,
                       new RegistryMeshView(registries, kube),
                       options.domain(),

@@ -1,5 +1,6 @@
 package io.jistiod.galley.analysis;
 
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.validation.Deadline;
@@ -51,6 +52,13 @@ public final class Analysis {
         new ServiceHostAnalyzer(),
         new PeerAuthenticationConflictAnalyzer(),
         new WorkloadSelectorAnalyzer());
+  }
+
+  /** Every analyzer istiod runs, with those that read MeshConfig ({@code mesh}). */
+  public static List<Analyzer> all(java.util.function.Supplier<MeshConfig> mesh) {
+    List<Analyzer> out = new ArrayList<>(all());
+    out.add(new AuthorizationPolicyAnalyzer(mesh));
+    return List.copyOf(out);
   }
 
   /** The findings about {@code candidate} once admitted; empty until the store has synced. */

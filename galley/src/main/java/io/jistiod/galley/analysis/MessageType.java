@@ -14,7 +14,13 @@ public enum MessageType {
   NO_MATCHING_WORKLOADS_FOUND("IST0127", "NoMatchingWorkloadsFound"),
 
   /** Two PeerAuthentications both apply to a whole namespace (or to the whole mesh). */
-  CONFLICTING_PEER_AUTHENTICATIONS("JST0001", "ConflictingPeerAuthentications");
+  CONFLICTING_PEER_AUTHENTICATIONS("JST0001", "ConflictingPeerAuthentications"),
+
+  /** A CUSTOM AuthorizationPolicy names an ext_authz provider MeshConfig does not define. */
+  UNKNOWN_AUTHORIZATION_PROVIDER("JST0012", "UnknownAuthorizationProvider"),
+
+  /** An AuthorizationPolicy field that istiod 1.27 does not enforce. */
+  UNSUPPORTED_AUTHORIZATION_FIELD("JST0013", "UnsupportedAuthorizationField");
 
   private final String code;
   private final String typeName;

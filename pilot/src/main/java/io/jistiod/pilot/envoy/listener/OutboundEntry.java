@@ -110,6 +110,9 @@ final class OutboundEntry {
                 proxy,
                 push));
       } else {
+        // istiod runs the proxy's own authorization filters on outbound TCP chains too
+        // (buildCompleteNetworkFilters has no listener-class check for TCP); HTTP chains are exempt
+        fc.addAllFilters(SecurityFilters.network(push, proxy));
         fc.addAllFilters(c.networkFilters());
       }
       if (c.matchesAll()) {

@@ -10,16 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where the security filters go in a sidecar's inbound chains and a gateway's chains: istiod's
- * order is authentication (jwt_authn, then Istio's authn), then authorization (ext_authz for
- * CUSTOM, then RBAC), ahead of every other filter, so nothing runs for a request that is refused.
+ * Where the security filters go in a sidecar's inbound chains and a gateway's chains, ahead of
+ * every other filter so nothing runs for a request that is refused. istiod 1.27's order
+ * (listener_builder.go) is CUSTOM authorization (shadow RBAC + ext_authz), then authentication
+ * (jwt_authn, then Istio's authn), then AUDIT/DENY/ALLOW RBAC; on TCP chains CUSTOM then RBAC.
  */
 final class SecurityFilters {
   private SecurityFilters() {}
 
   static List<HttpFilter> http(PushContext push, Proxy proxy) {
-    List<HttpFilter> out = new ArrayList<>(RequestAuthentications.httpFilters(push, proxy));
-    out.addAll(Authorizations.httpFilters(push, proxy));
+    List<HttpFilter> out = new ArrayList<>(Authorizations.customHttpFilters(push, proxy));
+    out.addAll(RequestAuthentications.httpFilters(push, proxy));
+    out.addAll(Authorizations.localHttpFilters(push, proxy));
     return out;
   }
 
