@@ -27,19 +27,31 @@ final class InteropBackend implements AutoCloseable {
   private final TestHost host;
   private final String hostname;
   private final Path dir;
+  private final Path xdsBootstrap;
   private Process process;
   private Path log;
   private int generation;
 
-  private InteropBackend(TestHost host, String hostname, Path dir) {
+  private InteropBackend(TestHost host, String hostname, Path dir, Path xdsBootstrap) {
     this.host = host;
     this.hostname = hostname;
     this.dir = dir;
+    this.xdsBootstrap = xdsBootstrap;
   }
 
   /** Creates test host {@code n} (10.250.n.2) for a backend named {@code xds-backend-n}. */
   static InteropBackend create(int n, Path dir) throws IOException, InterruptedException {
-    return new InteropBackend(TestHost.create(n), "xds-backend-" + n, dir);
+    return new InteropBackend(TestHost.create(n), "xds-backend-" + n, dir, null);
+  }
+
+  /**
+   * A backend in test host {@code n} that serves as an xDS server ({@code --secure_mode=true}: xDS
+   * server credentials, so its listener's TLS and RBAC come from istiod) with the gRPC bootstrap
+   * {@code xdsBootstrap}; its maintenance services listen on {@link #PORT} + 1.
+   */
+  static InteropBackend createXdsServer(int n, String hostname, Path dir, Path xdsBootstrap)
+      throws IOException, InterruptedException {
+    return new InteropBackend(TestHost.create(n), hostname, dir, xdsBootstrap);
   }
 
   /** The name this backend reports, which the test client counts RPCs by. */
@@ -66,15 +78,36 @@ final class InteropBackend implements AutoCloseable {
         hosts, "127.0.0.1 localhost\n" + host.address() + " " + hostname + "\n", UTF8);
     log = dir.resolve(hostname + "-" + (++generation) + ".log");
     List<String> cmd = new ArrayList<>();
+    if (xdsBootstrap != null) {
+      cmd.addAll(List.of("env", "GRPC_XDS_BOOTSTRAP=" + xdsBootstrap));
+    }
     // unshare --uts gives the server a hostname of its own; sh sets it and execs java, so the
     // process this class holds is the JVM itself.
     cmd.addAll(List.of("unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostname));
-    cmd.addAll(Jvm.command(MAIN, "-Djdk.net.hosts.file=" + hosts));
+    if (xdsBootstrap != null) {
+      // Its xDS server's view (listener NACKs, serving state) in its log.
+      Path logging = dir.resolve(hostname + "-logging.properties");
+      Files.writeString(
+          logging,
+          String.join(
+              "\n",
+              "handlers=java.util.logging.ConsoleHandler",
+              "java.util.logging.ConsoleHandler.level=FINE",
+              ".level=INFO",
+              "io.grpc.xds.level=FINE",
+              ""));
+      cmd.addAll(
+          Jvm.command(
+              MAIN, "-Djdk.net.hosts.file=" + hosts, "-Djava.util.logging.config.file=" + logging));
+    } else {
+      cmd.addAll(Jvm.command(MAIN, "-Djdk.net.hosts.file=" + hosts));
+    }
+    boolean xds = xdsBootstrap != null;
     cmd.addAll(
         List.of(
             "--port=" + PORT,
-            "--maintenance_port=" + PORT,
-            "--secure_mode=false",
+            "--maintenance_port=" + (xds ? PORT + 1 : PORT),
+            "--secure_mode=" + xds,
             "--server_id=" + hostname));
     process = host.start(log, cmd.toArray(String[]::new));
   }

@@ -70,11 +70,42 @@ public final class PilotAgent implements AutoCloseable {
       String token,
       String rootCertPem)
       throws IOException {
+    return startProxyless(
+        dir,
+        istiodPort,
+        istiodSan,
+        namespace,
+        pod,
+        serviceAccount,
+        token,
+        rootCertPem,
+        "127.0.0.1",
+        Map.of());
+  }
+
+  /**
+   * The agent of a proxyless gRPC pod with address {@code instanceIp} (istiod finds the pod's
+   * services by it), and {@code extraEnv} on top of the grpc-agent template's environment, e.g. the
+   * pod's labels as the injector passes them ({@code ISTIO_METAJSON_LABELS}).
+   */
+  public static PilotAgent startProxyless(
+      Path dir,
+      int istiodPort,
+      String istiodSan,
+      String namespace,
+      String pod,
+      String serviceAccount,
+      String token,
+      String rootCertPem,
+      String instanceIp,
+      Map<String, String> extraEnv)
+      throws IOException {
     Map<String, String> env = new TreeMap<>();
     env.put("DISABLE_ENVOY", "true");
     env.put("GRPC_XDS_BOOTSTRAP", dir.resolve("etc/istio/proxy/grpc-bootstrap.json").toString());
     env.put("ISTIO_META_GENERATOR", "grpc");
-    env.put("INSTANCE_IP", "127.0.0.1");
+    env.put("INSTANCE_IP", instanceIp);
+    env.putAll(extraEnv);
     return start(
         dir, istiodPort, istiodSan, namespace, pod, serviceAccount, token, rootCertPem, env, "");
   }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
@@ -25,6 +26,11 @@ import java.util.TreeSet;
 /**
  * CDS for proxyless gRPC: EDS clusters {@code outbound|PORT|SUBSET|FQDN} with the DestinationRule's
  * load balancing and circuit breaking applied, subset policy merged over the rule's.
+ *
+ * <p>TLS only where the rule asks for {@code ISTIO_MUTUAL}, as istiod: no auto mTLS for proxyless
+ * clients, since istiod cannot tell whether the client uses xDS credentials (without them it
+ * ignores the TLS settings) nor whether the server is an xDS server that will speak mTLS, and a
+ * PERMISSIVE gRPC server listens in plaintext. SIMPLE and MUTUAL are not given to gRPC either.
  */
 public final class GrpcClusterGenerator implements XdsGenerator {
 
@@ -77,7 +83,11 @@ public final class GrpcClusterGenerator implements XdsGenerator {
     if (policy == null) {
       return null; // a route to an undefined subset: no cluster, as in Istio
     }
-    return XdsResource.of(name, cluster(name, policy));
+    Cluster.Builder c = cluster(name, policy).toBuilder();
+    if (policy.getTls().getMode() == ClientTLSSettings.TLSmode.ISTIO_MUTUAL) {
+      c.setTransportSocket(GrpcTls.client(ServiceIdentities.of(push, service)));
+    }
+    return XdsResource.of(name, c.build());
   }
 
   static Cluster cluster(String name, TrafficPolicy policy) {

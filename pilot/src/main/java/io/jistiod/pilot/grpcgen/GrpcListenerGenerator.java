@@ -6,14 +6,7 @@ import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -37,13 +30,13 @@ import java.util.TreeSet;
  * LDS for proxyless gRPC. A client listener is an API listener named exactly as the application
  * dialled it ({@code host:port}, the host short or fully qualified) whose HTTP connection manager
  * points at the RDS config {@code outbound|PORT||FQDN}. A server listener, named {@code
- * xds.istio.io/grpc/lds/inbound/HOST:PORT} by gRPC's server template, is a real socket listener
- * with an inline route that accepts everything.
+ * xds.istio.io/grpc/lds/inbound/HOST:PORT} by gRPC's server template, is built by {@link
+ * GrpcServerListeners}.
  */
 public final class GrpcListenerGenerator implements XdsGenerator {
 
   /** Prefix of the listener names gRPC's xDS servers ask for. */
-  public static final String SERVER_LISTENER_PREFIX = "xds.istio.io/grpc/lds/inbound/";
+  public static final String SERVER_LISTENER_PREFIX = GrpcServerListeners.PREFIX;
 
   private static final HttpFilter FAULT =
       HttpFilter.newBuilder()
@@ -71,7 +64,7 @@ public final class GrpcListenerGenerator implements XdsGenerator {
     }
     for (String name : new TreeSet<>(names)) {
       if (name.startsWith(SERVER_LISTENER_PREFIX)) {
-        XdsResource l = serverListener(name);
+        XdsResource l = GrpcServerListeners.build(name, proxy, push);
         if (l != null) {
           out.add(l);
         }
@@ -123,44 +116,6 @@ public final class GrpcListenerGenerator implements XdsGenerator {
             .setName(name)
             .setAddress(socketAddress(address, port.port()))
             .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm)))
-            .build();
-    return XdsResource.of(name, listener);
-  }
-
-  private static XdsResource serverListener(String name) {
-    HostPort hp = HostPort.parse(name.substring(SERVER_LISTENER_PREFIX.length()));
-    if (hp.port() == 0) {
-      return null;
-    }
-    RouteConfiguration inbound =
-        RouteConfiguration.newBuilder()
-            .setName("inbound")
-            .addVirtualHosts(
-                VirtualHost.newBuilder()
-                    .setName("inbound")
-                    .addDomains("*")
-                    .addRoutes(
-                        Route.newBuilder()
-                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                            .setNonForwardingAction(NonForwardingAction.getDefaultInstance())))
-            .build();
-    HttpConnectionManager hcm =
-        HttpConnectionManager.newBuilder()
-            .setStatPrefix("inbound_" + hp.port())
-            .setRouteConfig(inbound)
-            .addHttpFilters(ROUTER)
-            .build();
-    Listener listener =
-        Listener.newBuilder()
-            .setName(name)
-            .setAddress(socketAddress(hp.host(), hp.port()))
-            .addFilterChains(
-                FilterChain.newBuilder()
-                    .setName("inbound-plaintext")
-                    .addFilters(
-                        Filter.newBuilder()
-                            .setName("inbound-hcm-plaintext")
-                            .setTypedConfig(Any.pack(hcm))))
             .build();
     return XdsResource.of(name, listener);
   }

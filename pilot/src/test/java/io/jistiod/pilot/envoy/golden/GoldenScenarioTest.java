@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
+import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
+import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
+import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
 import io.jistiod.pilot.xds.GeneratorRegistry;
 import io.jistiod.pilot.xds.TypeUrls;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -34,7 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * src/test/resources/golden}: for each proxy of a scenario, its listeners, clusters, the route
  * configurations its listeners name, the endpoints of its EDS clusters and the secrets it
  * references, each as a JSON array sorted by resource name. The generators are run exactly as the
- * ADS server runs them, with the names an Envoy would subscribe to.
+ * ADS server runs them, with the names an Envoy would subscribe to; a proxyless gRPC proxy
+ * (GENERATOR grpc) gets istiod's gRPC generators and subscribes as gRPC does, by name, from the
+ * listeners its proxies.yaml entry lists.
  *
  * <p>Regenerate after an intended change with {@code -Djistiod.golden.update=true} and review the
  * diff. integration-tests' GoldenEnvoyConstraintsTest checks every resource in these files against
@@ -57,6 +62,28 @@ class GoldenScenarioTest {
     FILES.put(TypeUrls.SECRET, "sds");
   }
 
+  /**
+   * The order a proxyless gRPC client asks in: the listeners it dials (or serves), their routes,
+   * the routes' clusters, their endpoints. It uses no SDS.
+   */
+  static final List<String> PROXYLESS_ORDER =
+      List.of(TypeUrls.LISTENER, TypeUrls.ROUTE, TypeUrls.CLUSTER, TypeUrls.ENDPOINT);
+
+  /** The names {@code p} subscribes to for {@code type}, from what it already has. */
+  private static Set<String> names(
+      Scenario.NamedProxy p, String type, Map<String, List<XdsResource>> generated)
+      throws IOException {
+    return switch (FILES.get(type)) {
+      case "lds" -> new TreeSet<>(p.listeners());
+      case "rds" -> ResourceNames.routeConfigs(generated.get(TypeUrls.LISTENER));
+      case "cds" ->
+          p.proxyless() ? ResourceNames.routeClusters(generated.get(TypeUrls.ROUTE)) : Set.of();
+      case "eds" -> ResourceNames.edsClusters(generated.get(TypeUrls.CLUSTER));
+      case "sds" -> ResourceNames.secrets(generated);
+      default -> Set.of();
+    };
+  }
+
   static Stream<String> scenarios() throws IOException {
     try (Stream<Path> dirs = Files.list(ROOT)) {
       return dirs
@@ -75,18 +102,15 @@ class GoldenScenarioTest {
     List<String> mismatches = new ArrayList<>();
     try (Scenario scenario = Scenario.load(dir)) {
       GeneratorRegistry registry =
-          EnvoyGenerators.registerDefaults(new GeneratorRegistry(), scenario.credentials);
+          EnvoyGenerators.registerDefaults(new GeneratorRegistry(), scenario.credentials)
+              .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+              .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+              .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
       for (Scenario.NamedProxy p : scenario.proxies) {
         Map<String, List<XdsResource>> generated = new LinkedHashMap<>();
-        for (String type : FILES.keySet()) {
-          Set<String> names =
-              switch (FILES.get(type)) {
-                case "rds" -> ResourceNames.routeConfigs(generated.get(TypeUrls.LISTENER));
-                case "eds" -> ResourceNames.edsClusters(generated.get(TypeUrls.CLUSTER));
-                case "sds" -> ResourceNames.secrets(generated);
-                default -> Set.of();
-              };
-          boolean wildcard = TypeUrls.isWildcardType(type);
+        for (String type : p.proxyless() ? PROXYLESS_ORDER : FILES.keySet()) {
+          Set<String> names = names(p, type, generated);
+          boolean wildcard = !p.proxyless() && TypeUrls.isWildcardType(type);
           List<XdsResource> resources = new ArrayList<>();
           if (wildcard || !names.isEmpty()) {
             XdsGenerator g = registry.find(p.proxy(), type).orElse(null);
@@ -145,6 +169,24 @@ class GoldenScenarioTest {
 
     static Set<String> routeConfigs(List<XdsResource> listeners) throws IOException {
       return collect(listeners, "routeConfigName", false);
+    }
+
+    /** The clusters routes send to: a route's cluster and its weighted clusters. */
+    static Set<String> routeClusters(List<XdsResource> routes) throws IOException {
+      Set<String> out = collect(routes, "cluster", false);
+      if (routes != null && !routes.isEmpty()) {
+        weighted(JSON.readTree(toJson(routes)), out);
+      }
+      return out;
+    }
+
+    private static void weighted(JsonNode node, Set<String> out) {
+      if (node.isObject() && node.has("weightedClusters")) {
+        node.get("weightedClusters")
+            .path("clusters")
+            .forEach(c -> out.add(c.path("name").asText()));
+      }
+      node.elements().forEachRemaining(n -> weighted(n, out));
     }
 
     static Set<String> edsClusters(List<XdsResource> clusters) throws IOException {

@@ -45,8 +45,16 @@ import org.awaitility.Awaitility;
 final class Scenario implements AutoCloseable {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** A proxy of the scenario: the file prefix of its golden files and its parsed identity. */
-  record NamedProxy(String name, Proxy proxy) {}
+  /**
+   * A proxy of the scenario: the file prefix of its golden files, its parsed identity and, for a
+   * proxyless gRPC client or server, the listeners it asks for by name ({@code listeners} in
+   * proxies.yaml; gRPC never asks for every listener).
+   */
+  record NamedProxy(String name, Proxy proxy, List<String> listeners) {
+    boolean proxyless() {
+      return "grpc".equals(proxy.generator());
+    }
+  }
 
   final String name;
   final PushContext push;
@@ -144,10 +152,13 @@ final class Scenario implements AutoCloseable {
       Struct.Builder metadata = Struct.newBuilder();
       JsonFormat.parser().merge(p.path("metadata").toString(), metadata);
       Locality locality = locality(p.get("locality"));
+      List<String> listeners = new ArrayList<>();
+      p.path("listeners").forEach(l -> listeners.add(l.asText()));
       out.add(
           new NamedProxy(
               p.path("name").asText(),
-              Proxy.fromNode(p.path("id").asText(), metadata.build(), locality)));
+              Proxy.fromNode(p.path("id").asText(), metadata.build(), locality),
+              List.copyOf(listeners)));
     }
     return out;
   }
