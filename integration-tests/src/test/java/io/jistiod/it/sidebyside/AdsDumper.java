@@ -123,6 +123,75 @@ public final class AdsDumper {
     return new Snapshot(byType, failures);
   }
 
+  /**
+   * As a proxyless gRPC client asks (gRPC never subscribes to every listener or cluster): the
+   * listeners it dials or serves by name, the route configurations they name, the clusters those
+   * routes send to, and the endpoints of those clusters. With {@code alsoAsk}, the names the other
+   * server's answers use are asked too.
+   */
+  public static Snapshot fetchByName(
+      int port, Node node, List<String> listeners, boolean lenient, Snapshot alsoAsk)
+      throws IOException, InterruptedException {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port)
+            .usePlaintext()
+            .maxInboundMessageSize(64 << 20)
+            .build();
+    try {
+      Map<String, SortedMap<String, Any>> byType = new TreeMap<>();
+      Map<String, String> failures = new TreeMap<>();
+      byType.put(LDS, one(channel, node, LDS, List.copyOf(listeners), lenient, failures));
+      Set<String> rdsNames = new TreeSet<>(routeNames(byType.get(LDS)));
+      if (alsoAsk != null) {
+        rdsNames.addAll(routeNames(alsoAsk.of(LDS)));
+      }
+      if (!rdsNames.isEmpty()) {
+        byType.put(RDS, one(channel, node, RDS, List.copyOf(rdsNames), lenient, failures));
+      }
+      Set<String> cdsNames =
+          new TreeSet<>(routeClusters(byType.getOrDefault(RDS, new TreeMap<>())));
+      if (alsoAsk != null) {
+        cdsNames.addAll(routeClusters(alsoAsk.of(RDS)));
+      }
+      if (!cdsNames.isEmpty()) {
+        byType.put(CDS, one(channel, node, CDS, List.copyOf(cdsNames), lenient, failures));
+      }
+      Set<String> edsNames =
+          new TreeSet<>(edsServiceNames(byType.getOrDefault(CDS, new TreeMap<>())));
+      if (alsoAsk != null) {
+        edsNames.addAll(edsServiceNames(alsoAsk.of(CDS)));
+      }
+      if (!edsNames.isEmpty()) {
+        byType.put(EDS, one(channel, node, EDS, List.copyOf(edsNames), lenient, failures));
+      }
+      return new Snapshot(byType, failures);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The clusters the routes send to: a route's cluster or each of its weighted clusters. */
+  static List<String> routeClusters(SortedMap<String, Any> routeConfigs)
+      throws InvalidProtocolBufferException {
+    Set<String> names = new TreeSet<>();
+    for (Any a : routeConfigs.values()) {
+      for (var vh : a.unpack(RouteConfiguration.class).getVirtualHostsList()) {
+        for (var r : vh.getRoutesList()) {
+          if (!r.hasRoute()) {
+            continue;
+          }
+          if (!r.getRoute().getCluster().isEmpty()) {
+            names.add(r.getRoute().getCluster());
+          }
+          for (var wc : r.getRoute().getWeightedClusters().getClustersList()) {
+            names.add(wc.getName());
+          }
+        }
+      }
+    }
+    return new ArrayList<>(names);
+  }
+
   private static SortedMap<String, Any> one(
       ManagedChannel channel,
       Node node,
@@ -242,6 +311,15 @@ public final class AdsDumper {
     Set<String> names = new TreeSet<>();
     for (Any a : listeners.values()) {
       Listener l = a.unpack(Listener.class);
+      // a proxyless client's listener is an API listener carrying its HCM directly
+      if (l.hasApiListener()
+          && l.getApiListener().getApiListener().is(HttpConnectionManager.class)) {
+        HttpConnectionManager hcm =
+            l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+        if (hcm.hasRds()) {
+          names.add(hcm.getRds().getRouteConfigName());
+        }
+      }
       List<FilterChain> chains = new ArrayList<>(l.getFilterChainsList());
       if (l.hasDefaultFilterChain()) {
         chains.add(l.getDefaultFilterChain());

@@ -33,8 +33,21 @@ public record GoldenScenario(
     String meshYaml,
     List<Proxy> proxies) {
 
-  /** A proxy identity of the scenario: the file prefix and the Envoy node as Envoy sends it. */
-  public record Proxy(String name, Node node) {}
+  /**
+   * A proxy identity of the scenario: the file prefix and the Envoy node as Envoy sends it.
+   *
+   * @param listeners for a proxyless gRPC proxy, the listeners it asks for by name; empty for
+   *     Envoy, which subscribes to every listener and cluster
+   */
+  public record Proxy(String name, Node node, List<String> listeners) {
+    public Proxy(String name, Node node) {
+      this(name, node, List.of());
+    }
+
+    public Proxy {
+      listeners = List.copyOf(listeners);
+    }
+  }
 
   /** pilot/src/test/resources/golden, seen from the integration-tests module. */
   public static final Path ROOT =
@@ -100,7 +113,9 @@ public record GoldenScenario(
                 .setZone(loc.length > 1 ? loc[1] : "")
                 .setSubZone(loc.length > 2 ? loc[2] : ""));
       }
-      out.add(new Proxy(p.path("name").asText(), node.build()));
+      List<String> listeners = new ArrayList<>();
+      p.path("listeners").forEach(l -> listeners.add(l.asText()));
+      out.add(new Proxy(p.path("name").asText(), node.build(), listeners));
     }
     return List.copyOf(out);
   }

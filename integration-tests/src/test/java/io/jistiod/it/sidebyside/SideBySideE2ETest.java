@@ -152,8 +152,14 @@ class SideBySideE2ETest {
               p.name(),
               pool.submit(
                   () -> {
-                    AdsDumper.Snapshot r = AdsDumper.fetch(refPort, p.node());
-                    AdsDumper.Snapshot o = AdsDumper.fetch(oursPort, p.node(), true, r);
+                    AdsDumper.Snapshot r =
+                        p.listeners().isEmpty()
+                            ? AdsDumper.fetch(refPort, p.node())
+                            : AdsDumper.fetchByName(refPort, p.node(), p.listeners(), false, null);
+                    AdsDumper.Snapshot o =
+                        p.listeners().isEmpty()
+                            ? AdsDumper.fetch(oursPort, p.node(), true, r)
+                            : AdsDumper.fetchByName(oursPort, p.node(), p.listeners(), true, r);
                     return Comparison.compare(s, p.name(), r, o, scope);
                   }));
         }
