@@ -297,6 +297,12 @@ public final class SidecarOutboundRoutes {
       if (domainsSeen.contains(lower)) {
         continue;
       }
+      if (proxylessGrpc && d.endsWith(".")) {
+        // A deliberate difference from istiod 1.27, which sends the absolute FQDN ("name.") to
+        // gRPC too: grpc-java rejects a domain ending with a dot and panics on the whole route
+        // configuration ("Invalid pattern/domain name"), so no call gets through.
+        continue;
+      }
       // a short form that is also the full name of another service belongs to that service
       if (expanded.contains(d) && knownFqdn.contains(d)) {
         continue;
