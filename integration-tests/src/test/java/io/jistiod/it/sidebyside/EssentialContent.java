@@ -23,9 +23,10 @@ import java.util.TreeMap;
  *       client certificate requirement, validation context); the configs of the policy filters
  *       (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) whole ({@link
  *       SecurityEssentials});
- *   <li>route configurations: per virtual host (keyed by name): domains, and per route (in order):
- *       match and action (cluster or weighted clusters, redirect, direct response, timeout, retry
- *       policy, rewrites, mirrors, header changes, per-filter config names);
+ *   <li>route configurations: per virtual host (keyed by name): domains (keyed by domain), and per
+ *       route (in order): match and action (cluster or weighted clusters, redirect, direct
+ *       response, timeout, retry policy, rewrites, mirrors, header changes, per-filter config
+ *       names);
  *   <li>clusters: type, LB policy and its config, connect timeout, circuit breakers, outlier
  *       detection, EDS service name, DNS settings, static endpoints, transport socket (matches,
  *       SNI, SANs, secrets), HTTP protocol options, upstream filters' names (Istio-only ones
@@ -165,7 +166,9 @@ public final class EssentialContent {
     ObjectNode vhs = s.putObject("virtualHosts");
     for (JsonNode vh : rc.path("virtualHosts")) {
       ObjectNode v = vhs.putObject(vh.path("name").asText());
-      v.set("domains", sorted(vh.path("domains")));
+      // keyed by domain, so one domain more or less is one difference, not a shift of the rest
+      ObjectNode domains = v.putObject("domains");
+      sorted(vh.path("domains")).forEach(d -> domains.put(d.asText(), true));
       copy(vh, v, "includeRequestAttemptCount", "retryPolicy", "cors");
       ArrayNode routes = v.putArray("routes");
       for (JsonNode r : vh.path("routes")) {

@@ -102,6 +102,17 @@ public final class HttpRouteBuilder {
   }
 
   /**
+   * For a proxyless gRPC client's outbound routes, which istiod 1.27 builds as a sidecar's: the
+   * same routes, except that a VirtualService route's timeout is also its {@code
+   * max_stream_duration} (what gRPC reads) instead of the deprecated {@code max_grpc_timeout}.
+   * Default routes ({@link #defaultRoute}) are a sidecar's, unchanged.
+   */
+  public static HttpRouteBuilder forProxylessGrpc(
+      String namespace, String domainSuffix, int port, EnvoyRouteContext context) {
+    return new HttpRouteBuilder(namespace, domainSuffix, port, true, null, context);
+  }
+
+  /**
    * The Envoy routes for a VirtualService's HTTP rules, in order. A rule with several match blocks
    * becomes one route per block, as in Istio; blocks for another port, or (for Envoy) for other
    * source workloads or gateways, are left out. Nothing after a catch-all route is built.
@@ -152,7 +163,7 @@ public final class HttpRouteBuilder {
     RouteAction.Builder action =
         RouteAction.newBuilder().setCluster(ClusterName.outbound(hostname, port, "").toString());
     if (envoy == null) {
-      setTimeout(action, null);
+      setTimeout(action, null, proxylessGrpc);
       hashPolicy(hostname, "", port).ifPresent(action::addHashPolicy);
       return Route.newBuilder()
           .setName("default")
@@ -161,7 +172,8 @@ public final class HttpRouteBuilder {
           .build();
     }
     action.setRetryPolicy(EnvoyRetries.convert(envoy.meshDefaultRetry(), false));
-    setTimeout(action, null);
+    // istiod builds default routes alike for every proxy, gRPC ones too: max_grpc_timeout
+    setTimeout(action, null, false);
     envoy.hashForService(hostname, port).ifPresent(action::addHashPolicy);
     return Route.newBuilder()
         .setName("default")
@@ -261,7 +273,7 @@ public final class HttpRouteBuilder {
       }
       action.setWeightedClusters(weighted);
     }
-    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null);
+    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null, proxylessGrpc);
     sharedHashPolicy(destinations).ifPresent(action::addHashPolicy);
     if (rule.hasRetries()) {
       var retry = EnvoyRetries.grpc(rule.getRetries());
@@ -274,7 +286,7 @@ public final class HttpRouteBuilder {
 
   private void envoyAction(HTTPRoute rule, Route.Builder r, String authority) {
     RouteAction.Builder action = RouteAction.newBuilder();
-    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null);
+    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null, proxylessGrpc);
     if (rule.hasRewrite()) {
       var rw = rule.getRewrite();
       if (rw.hasUriRegexRewrite()) {
@@ -456,10 +468,11 @@ public final class HttpRouteBuilder {
         .build();
   }
 
-  private void setTimeout(RouteAction.Builder action, Duration timeout) {
+  private static void setTimeout(
+      RouteAction.Builder action, Duration timeout, boolean streamDuration) {
     Duration t = timeout == null ? NO_TIMEOUT : timeout;
     action.setTimeout(t);
-    if (proxylessGrpc) {
+    if (streamDuration) {
       // gRPC reads only max_stream_duration; 0 means no limit.
       action.setMaxStreamDuration(
           RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(t));

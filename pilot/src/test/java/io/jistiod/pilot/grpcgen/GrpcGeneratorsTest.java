@@ -105,6 +105,73 @@ class GrpcGeneratorsTest {
   }
 
   @Test
+  void routeConfigurationsAreTheSidecarsVirtualHostsOfThePortAsIstiodsGrpcgenSends()
+      throws Exception {
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo.default.svc.cluster.local]
+          resolution: STATIC
+          ports: [{name: grpc, number: 50051, protocol: GRPC}]
+          endpoints: [{address: 10.0.0.9}]
+        """);
+    istiod.push();
+    PushContext after = istiod.discovery.current();
+    String name = "outbound|50051||" + FQDN;
+    RouteConfiguration rc =
+        unpack(
+            new GrpcRouteGenerator().generate(proxy, after, Set.of(name)).get(0),
+            RouteConfiguration.class);
+    // istiod's grpcgen answers with every service of the port, not only the named one
+    assertThat(rc.getVirtualHostsList())
+        .extracting(v -> v.getName())
+        .containsExactlyInAnyOrder("echo.default.svc.cluster.local:50051", FQDN + ":50051");
+    var echo =
+        rc.getVirtualHostsList().stream()
+            .filter(v -> v.getName().startsWith("echo."))
+            .findFirst()
+            .orElseThrow();
+    String e = "echo.default.svc.cluster.local";
+    assertThat(echo.getDomainsList())
+        .containsExactly(
+            e,
+            e + ":50051",
+            // istiod also sends e + ".", which grpc-java rejects (it fails the whole route config)
+            e + ".:50051",
+            "echo",
+            "echo:50051",
+            "echo.default.svc",
+            "echo.default.svc:50051",
+            "echo.default",
+            "echo.default:50051");
+    assertThat(echo.getIncludeRequestAttemptCount()).isTrue();
+    var dflt = echo.getRoutes(0).getRoute();
+    assertThat(dflt.getCluster()).isEqualTo("outbound|50051||" + e);
+    assertThat(dflt.getRetryPolicy().getRetryOn())
+        .isEqualTo("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes");
+    assertThat(dflt.getRetryPolicy().getNumRetries().getValue()).isEqualTo(2);
+    assertThat(dflt.getRetryPolicy().getHostSelectionRetryMaxAttempts()).isEqualTo(5);
+    assertThat(dflt.getRetryPolicy().getRetryHostPredicate(0).getName())
+        .isEqualTo("envoy.retry_host_predicates.previous_hosts");
+    // a default route is a sidecar's: max_grpc_timeout; VirtualService routes: max_stream_duration
+    assertThat(dflt.hasMaxGrpcTimeout()).isTrue();
+    assertThat(dflt.hasMaxStreamDuration()).isFalse();
+    assertThat(dflt.hasTimeout()).isTrue();
+    var greeter =
+        rc.getVirtualHostsList().stream()
+            .filter(v -> v.getName().startsWith("greeter."))
+            .findFirst()
+            .orElseThrow();
+    var split = greeter.getRoutes(1).getRoute();
+    assertThat(split.hasMaxStreamDuration()).isTrue();
+    assertThat(split.hasMaxGrpcTimeout()).isFalse();
+    assertThat(split.getRetryPolicy().getNumRetries().getValue()).isEqualTo(2);
+  }
+
+  @Test
   void withoutAVirtualServiceTheRouteGoesToTheService() throws Exception {
     istiod.store.delete(
         new io.jistiod.galley.config.ConfigKey(

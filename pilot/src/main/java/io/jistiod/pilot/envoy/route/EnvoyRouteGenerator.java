@@ -98,7 +98,7 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
    * ProxyConfig (what pilot-agent sends as PROXY_CONFIG, else the mesh's defaultConfig) turns
    * proxyHeaders.attemptCount off.
    */
-  static boolean includeAttemptCount(Proxy proxy, PushContext push) {
+  public static boolean includeAttemptCount(Proxy proxy, PushContext push) {
     Value pc = proxy.metadata().raw().getFieldsOrDefault("PROXY_CONFIG", null);
     if (pc != null && pc.hasStructValue()) {
       Value disabled = path(pc.getStructValue(), "proxyHeaders", "attemptCount", "disabled");

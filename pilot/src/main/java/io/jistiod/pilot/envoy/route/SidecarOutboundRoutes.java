@@ -26,19 +26,45 @@ import java.util.Set;
  * or for one sniffed service port ({@code "host:port"}): a virtual host per visible service with
  * that port as HTTP, carrying its VirtualService routes or the default route, then istiod's
  * catch-all for unknown hosts.
+ *
+ * <p>Proxyless gRPC clients get the same virtual hosts of a port (istiod's grpcgen builds them with
+ * the sidecar's builder too), without the catch-all, with {@code host:port} domains (gRPC does not
+ * ignore the port in host matching) and VirtualService timeouts as {@code max_stream_duration}.
  */
-final class SidecarOutboundRoutes {
+public final class SidecarOutboundRoutes {
   private final Proxy proxy;
   private final PushContext push;
   private final List<ResolvedVirtualService> virtualServices;
   private final boolean attemptCount;
+  private final boolean proxylessGrpc;
 
   SidecarOutboundRoutes(Proxy proxy, PushContext push) {
+    this(proxy, push, false);
+  }
+
+  private SidecarOutboundRoutes(Proxy proxy, PushContext push, boolean proxylessGrpc) {
     this.proxy = proxy;
     this.push = push;
+    this.proxylessGrpc = proxylessGrpc;
     this.attemptCount = EnvoyRouteGenerator.includeAttemptCount(proxy, push);
     this.virtualServices =
         DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
+  }
+
+  /**
+   * The virtual hosts a proxyless gRPC client gets for a route configuration of {@code port}
+   * (istiod's grpcgen answers {@code outbound|PORT||HOST} with every service of the port, not only
+   * HOST's): as a sidecar's for the port, without the catch-all, in name order.
+   */
+  public static List<VirtualHost> forProxylessGrpc(Proxy proxy, PushContext push, int port) {
+    List<VirtualHost> vhosts = new SidecarOutboundRoutes(proxy, push, true).virtualHosts(port);
+    vhosts.sort(Comparator.comparing(VirtualHost::getName));
+    return vhosts;
+  }
+
+  /** The cache variant of route configurations: what they depend on besides the cache key. */
+  public static String cacheVariant(Proxy proxy, PushContext push) {
+    return proxy.dnsDomain() + "/" + EnvoyRouteGenerator.includeAttemptCount(proxy, push);
   }
 
   /** A virtual host to be: its hosts (services or VirtualService-only names) and routes. */
@@ -81,8 +107,11 @@ final class SidecarOutboundRoutes {
     EnvoyRouteContext ctx = EnvoyRouteGenerator.context(proxy, push, Set.of("mesh"));
     List<Wrapper> wrappers = new ArrayList<>();
     for (ResolvedVirtualService vs : virtualServices(byHost, port, egress)) {
+      String ns = vs.config().namespace();
       List<Route> routes =
-          HttpRouteBuilder.forEnvoy(vs.config().namespace(), push.domainSuffix(), port, ctx)
+          (proxylessGrpc
+                  ? HttpRouteBuilder.forProxylessGrpc(ns, push.domainSuffix(), port, ctx)
+                  : HttpRouteBuilder.forEnvoy(ns, push.domainSuffix(), port, ctx))
               .build(vs.config());
       if (routes.isEmpty()) {
         continue;
@@ -218,15 +247,19 @@ final class SidecarOutboundRoutes {
     for (Wrapper w : wrappers) {
       for (String h : w.vsHosts()) {
         String host = h.toLowerCase(Locale.ROOT);
+        List<String> domains = new ArrayList<>();
+        VirtualHostDomains.withPort(
+            domains, host, proxylessGrpc ? port : VirtualHostDomains.NO_PORT);
         VirtualHost vh =
-            virtualHost(
-                host, List.of(host), List.of(), w.routes(), port, names, domainsSeen, knownFqdn);
+            virtualHost(host, domains, List.of(), w.routes(), port, names, domainsSeen, knownFqdn);
         if (vh != null) {
           out.add(vh);
         }
       }
       for (Service s : w.services()) {
-        VirtualHostDomains.Domains d = VirtualHostDomains.forService(s, proxy.dnsDomain());
+        VirtualHostDomains.Domains d =
+            VirtualHostDomains.forService(
+                s, proxy.dnsDomain(), proxylessGrpc ? port : VirtualHostDomains.NO_PORT);
         VirtualHost vh =
             virtualHost(
                 s.hostname(),
@@ -262,6 +295,12 @@ final class SidecarOutboundRoutes {
     for (String d : domains) {
       String lower = d.toLowerCase(Locale.ROOT);
       if (domainsSeen.contains(lower)) {
+        continue;
+      }
+      if (proxylessGrpc && d.endsWith(".")) {
+        // A deliberate difference from istiod 1.27, which sends the absolute FQDN ("name.") to
+        // gRPC too: grpc-java rejects a domain ending with a dot and panics on the whole route
+        // configuration ("Invalid pattern/domain name"), so no call gets through.
         continue;
       }
       // a short form that is also the full name of another service belongs to that service

@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Host header values a sidecar's virtual host of a service answers, as istiod 1.27 lists them
- * for Envoy (ports are ignored in host matching, so no {@code host:port} forms): the FQDN, the FQDN
- * with a trailing dot, the short forms a client in the proxy's DNS domain may use, and the
- * service's addresses.
+ * The Host header values a sidecar's virtual host of a service answers, as istiod 1.27 lists them:
+ * the FQDN, the FQDN with a trailing dot, the short forms a client in the proxy's DNS domain may
+ * use, and the service's addresses. For Envoy, which ignores ports in host matching, without {@code
+ * host:port} forms; for proxyless gRPC each also with the port, right after it.
  */
 final class VirtualHostDomains {
   private VirtualHostDomains() {}
@@ -22,11 +22,19 @@ final class VirtualHostDomains {
    */
   record Domains(List<String> all, List<String> expanded) {}
 
+  /** For Envoy: no {@code host:port} forms. */
   static Domains forService(Service s, String proxyDnsDomain) {
+    return forService(s, proxyDnsDomain, NO_PORT);
+  }
+
+  /**
+   * @param port the port to add to each form ({@code host:port}), or {@link #NO_PORT}
+   */
+  static Domains forService(Service s, String proxyDnsDomain, int port) {
     List<String> domains = new ArrayList<>();
     String h = s.hostname();
-    List<String> alt = altHosts(h, proxyDnsDomain);
-    domains.add(h);
+    List<String> alt = altHosts(h, proxyDnsDomain, port);
+    withPort(domains, h, port);
     domains.addAll(alt);
     if (s.resolution() == Resolution.PASSTHROUGH
         && s.attributes().registry().equals(ServiceAttributes.KUBERNETES)) {
@@ -38,10 +46,22 @@ final class VirtualHostDomains {
     }
     for (String a : s.addresses()) {
       if (!a.isEmpty() && !a.equals("0.0.0.0")) {
-        domains.add(a.indexOf(':') >= 0 ? "[" + a + "]" : a);
+        withPort(domains, a, port);
       }
     }
     return new Domains(domains, alt);
+  }
+
+  /** No port suffix: Envoy sidecars match hosts ignoring the port. */
+  static final int NO_PORT = 0;
+
+  /** Adds {@code host} (bracketed if IPv6) and, with a port, {@code host:port}. */
+  static void withPort(List<String> out, String host, int port) {
+    boolean ipv6 = host.indexOf(':') >= 0;
+    out.add(ipv6 ? "[" + host + "]" : host);
+    if (port != NO_PORT) {
+      out.add((ipv6 ? "[" + host + "]" : host) + ":" + port);
+    }
   }
 
   /**
@@ -50,10 +70,13 @@ final class VirtualHostDomains {
    * name.ns}, {@code name.ns.svc} in another; outside Kubernetes, the part of the name not shared
    * with the proxy's domain.
    */
-  static List<String> altHosts(String hostname, String proxyDomain) {
+  static List<String> altHosts(String hostname, String proxyDomain, int port) {
     List<String> out = new ArrayList<>();
     if (!isIp(hostname)) {
       out.add(hostname + ".");
+    }
+    if (port != NO_PORT) {
+      out.add(hostname + ".:" + port); // istiod adds it for any name, an IP too
     }
     int proxySvc = proxyDomain.indexOf(".svc.");
     if (proxySvc >= 0) {
@@ -71,12 +94,12 @@ final class VirtualHostDomains {
       }
       String serviceNamespace = hostname.substring(ns + 1, ih);
       if (serviceNamespace.equals(proxyDomain.substring(0, proxySvc))) {
-        out.add(hostname.substring(0, ns));
-        out.add(hostname.substring(0, ih) + ".svc");
-        out.add(hostname.substring(0, ih));
+        withPort(out, hostname.substring(0, ns), port);
+        withPort(out, hostname.substring(0, ih) + ".svc", port);
+        withPort(out, hostname.substring(0, ih), port);
       } else {
-        out.add(hostname.substring(0, ih));
-        out.add(hostname.substring(0, ih) + ".svc");
+        withPort(out, hostname.substring(0, ih), port);
+        withPort(out, hostname.substring(0, ih) + ".svc", port);
       }
       return out;
     }
@@ -92,9 +115,9 @@ final class VirtualHostDomains {
     }
     int uniqueParts = host.length - shared;
     String unique = String.join(".", java.util.Arrays.copyOfRange(host, 0, uniqueParts));
-    out.add(unique);
+    withPort(out, unique, port);
     if (uniqueParts == 2) {
-      out.add(unique + "." + domain[domain.length - shared]);
+      withPort(out, unique + "." + domain[domain.length - shared], port);
     }
     return out;
   }
