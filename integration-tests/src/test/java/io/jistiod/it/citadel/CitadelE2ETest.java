@@ -115,24 +115,6 @@ class CitadelE2ETest {
     return istiod;
   }
 
-  /** The root published in {@code namespace}, once there. */
-  private static String publishedRoot(Rig rig, String namespace) {
-    return Awaitility.await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              ConfigMap cm =
-                  rig.client()
-                      .configMaps()
-                      .inNamespace(namespace)
-                      .withName("istio-ca-root-cert")
-                      .get();
-              return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
-            },
-            root -> root != null);
-  }
-
   private static String token(Rig rig, String namespace, String sa, String audience)
       throws Exception {
     return rig.kubectl("create", "token", sa, "-n", namespace, "--audience", audience).strip();
@@ -224,7 +206,7 @@ class CitadelE2ETest {
       throws Exception {
     PilotAgent.requireBuilt();
     Istiod istiod = startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
 
     long started = System.nanoTime();
@@ -296,7 +278,7 @@ class CitadelE2ETest {
   @Test
   void csrApiRefusesWhatIstioRefuses(Rig rig, TestNamespace ns) throws Exception {
     Istiod istiod = startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
     rig.kubectl("create", "serviceaccount", "gone", "-n", ns.name());
     String good = token(rig, ns.name(), "sleep", "istio-ca");
@@ -427,7 +409,7 @@ class CitadelE2ETest {
   @Test
   void anExpiredServiceAccountTokenIsRefused(Rig rig, TestNamespace ns) throws Exception {
     Istiod istiod = startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
     String uid =
         rig.client()
@@ -587,7 +569,7 @@ class CitadelE2ETest {
   @Test
   void xdsOnTheTlsPortNeedsAMatchingIdentity(Rig rig, TestNamespace ns) throws Exception {
     Istiod istiod = startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
     String token = token(rig, ns.name(), "sleep", "istio-ca");
     ManagedChannel channel = tls(istiod, ns.name(), root);
@@ -608,7 +590,7 @@ class CitadelE2ETest {
   void restartReusesTheRootAndEarlierCertificatesStillVerify(Rig rig, TestNamespace ns)
       throws Exception {
     Istiod first = startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
     String token = token(rig, ns.name(), "sleep", "istio-ca");
     KeyPair key = ecKey();
@@ -622,7 +604,7 @@ class CitadelE2ETest {
     Istiod second = startIstiod(rig, ns.name());
     X509Certificate secondRoot = second.security().ca().current().orElseThrow().signingCert();
     assertThat(secondRoot).isEqualTo(firstRoot);
-    assertThat(publishedRoot(rig, ns.name())).isEqualTo(root);
+    assertThat(rig.publishedRoot(ns.name(), WAIT)).isEqualTo(root);
     List<X509Certificate> chain = new ArrayList<>();
     for (String pem : before.getCertChainList()) {
       chain.add(Pem.parseCertificate(pem));
@@ -651,7 +633,7 @@ class CitadelE2ETest {
                 "CITADEL_SELF_SIGNED_CA_CERT_TTL", "60s",
                 "CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL", "1s",
                 "CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", "false"));
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
     rig.kubectl("create", "serviceaccount", "sleep", "-n", ns.name());
     String token = token(rig, ns.name(), "sleep", "istio-ca");
     IstioCertificateResponse before =
@@ -662,7 +644,7 @@ class CitadelE2ETest {
         Awaitility.await()
             .atMost(Duration.ofSeconds(60))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> publishedRoot(rig, ns.name()), published -> !published.equals(root));
+            .until(() -> rig.publishedRoot(ns.name(), WAIT), published -> !published.equals(root));
     X509Certificate oldRoot = Pem.parseCertificate(root);
     X509Certificate newRoot = Pem.parseCertificate(rotated);
     assertThat(newRoot.getPublicKey()).isEqualTo(oldRoot.getPublicKey());
@@ -691,7 +673,7 @@ class CitadelE2ETest {
   @Test
   void rootConfigMapsAreRepairedAndReachNewNamespaces(Rig rig, TestNamespace ns) throws Exception {
     startIstiod(rig, ns.name());
-    String root = publishedRoot(rig, ns.name());
+    String root = rig.publishedRoot(ns.name(), WAIT);
 
     String extra = ns.name() + "-x";
     rig.client()
@@ -699,7 +681,7 @@ class CitadelE2ETest {
         .resource(new NamespaceBuilder().withNewMetadata().withName(extra).endMetadata().build())
         .create();
     cleanup.add(() -> rig.client().namespaces().withName(extra).delete());
-    assertThat(publishedRoot(rig, extra)).isEqualTo(root);
+    assertThat(rig.publishedRoot(extra, WAIT)).isEqualTo(root);
 
     ConfigMap cm =
         rig.client().configMaps().inNamespace(ns.name()).withName("istio-ca-root-cert").get();
@@ -715,8 +697,8 @@ class CitadelE2ETest {
         .pollInterval(Duration.ofMillis(50))
         .until(
             () ->
-                root.equals(publishedRoot(rig, ns.name()))
-                    && root.equals(publishedRoot(rig, extra)));
+                root.equals(rig.publishedRoot(ns.name(), WAIT))
+                    && root.equals(rig.publishedRoot(extra, WAIT)));
     System.out.printf(
         "edited and deleted istio-ca-root-cert repaired within %d ms%n",
         (System.nanoTime() - t0) / 1_000_000);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.grpc.Status;
@@ -115,7 +114,7 @@ class GrpcSecurityE2ETest {
                         .withRootCaDir(tmp.resolve("no-cacerts"))));
     cleanup.add(istiod);
     istiod.start();
-    String root = publishedRoot(n);
+    String root = rig.publishedRoot(n, WAIT);
 
     String serverIp = "10.250." + SERVER_HOST + ".2";
     for (String sa : List.of("echo", "client-a", "client-b")) {
@@ -477,22 +476,5 @@ class GrpcSecurityE2ETest {
             "echo." + ns.name() + ".svc.cluster.local:" + SERVICE_PORT);
     assertThat(served).hasSizeGreaterThanOrEqualTo(4);
     EnvoyValidator.get().assertValid(served);
-  }
-
-  private String publishedRoot(String namespace) {
-    return Awaitility.await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              ConfigMap cm =
-                  rig.client()
-                      .configMaps()
-                      .inNamespace(namespace)
-                      .withName("istio-ca-root-cert")
-                      .get();
-              return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
-            },
-            r -> r != null);
   }
 }

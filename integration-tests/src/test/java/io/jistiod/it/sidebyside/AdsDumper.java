@@ -68,16 +68,20 @@ public final class AdsDumper {
 
   public static Snapshot fetch(int port, Node node, boolean lenient, Snapshot alsoAsk)
       throws IOException, InterruptedException {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port)
-            .usePlaintext()
-            .maxInboundMessageSize(64 << 20)
-            .build();
+    ManagedChannel channel = plaintextChannel(port);
     try {
       return fetch(channel, node, lenient, alsoAsk);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /** A plaintext channel to the ADS port on loopback, with room for large responses. */
+  private static ManagedChannel plaintextChannel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
   }
 
   public static Snapshot fetch(ManagedChannel channel, Node node)
@@ -132,11 +136,7 @@ public final class AdsDumper {
   public static Snapshot fetchByName(
       int port, Node node, List<String> listeners, boolean lenient, Snapshot alsoAsk)
       throws IOException, InterruptedException {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port)
-            .usePlaintext()
-            .maxInboundMessageSize(64 << 20)
-            .build();
+    ManagedChannel channel = plaintextChannel(port);
     try {
       Map<String, SortedMap<String, Any>> byType = new TreeMap<>();
       Map<String, String> failures = new TreeMap<>();

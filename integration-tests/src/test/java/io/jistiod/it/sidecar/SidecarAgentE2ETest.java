@@ -8,7 +8,6 @@ import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.grpc.ManagedChannel;
@@ -146,7 +145,7 @@ class SidecarAgentE2ETest {
             "web-1",
             "web",
             token,
-            publishedRoot(rig, n),
+            rig.publishedRoot(n, WAIT),
             POD_IP,
             "{\"app\":\"web\",\"version\":\"v1\"}",
             fakeEnvoy);
@@ -211,22 +210,5 @@ class SidecarAgentE2ETest {
                   .isEqualTo(8080);
             });
     EnvoyValidator.get().assertValid(envoy.all());
-  }
-
-  private static String publishedRoot(Rig rig, String namespace) {
-    return Awaitility.await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              ConfigMap cm =
-                  rig.client()
-                      .configMaps()
-                      .inNamespace(namespace)
-                      .withName("istio-ca-root-cert")
-                      .get();
-              return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
-            },
-            root -> root != null);
   }
 }

@@ -38,6 +38,23 @@ public final class Rig {
     return kubeconfig;
   }
 
+  /**
+   * The root certificate istiod published in {@code namespace} ({@code istio-ca-root-cert}), once
+   * it is there.
+   */
+  public String publishedRoot(String namespace, java.time.Duration wait) {
+    return org.awaitility.Awaitility.await()
+        .atMost(wait)
+        .pollInterval(java.time.Duration.ofMillis(100))
+        .until(
+            () -> {
+              io.fabric8.kubernetes.api.model.ConfigMap cm =
+                  client().configMaps().inNamespace(namespace).withName("istio-ca-root-cert").get();
+              return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
+            },
+            root -> root != null);
+  }
+
   public KubernetesClient client() {
     return client;
   }
