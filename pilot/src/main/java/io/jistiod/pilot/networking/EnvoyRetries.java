@@ -112,19 +112,4 @@ public final class EnvoyRetries {
       return null;
     }
   }
-
-  /** What proxyless gRPC clients get: attempts, conditions and per-try timeout only. */
-  static RetryPolicy grpc(HTTPRetry r) {
-    if (r.getAttempts() <= 0) {
-      return null; // attempts 0 disables retries
-    }
-    RetryPolicy.Builder p =
-        RetryPolicy.newBuilder()
-            .setNumRetries(UInt32Value.of(r.getAttempts()))
-            .setRetryOn(r.getRetryOn().isEmpty() ? DEFAULT_RETRY_ON : r.getRetryOn());
-    if (r.hasPerTryTimeout()) {
-      p.setPerTryTimeout(r.getPerTryTimeout());
-    }
-    return p.build();
-  }
 }

@@ -18,7 +18,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
-import io.jistiod.galley.api.networking.v1alpha3.Destination;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPMatchRequest;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRedirect;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRoute;
@@ -26,11 +25,9 @@ import io.jistiod.galley.api.networking.v1alpha3.HTTPRouteDestination;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.ClusterName;
-import io.jistiod.pilot.model.Hosts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Translates VirtualService HTTP routes into Envoy routes, the part of route generation shared by
@@ -55,37 +52,18 @@ public final class HttpRouteBuilder {
   private final String domainSuffix;
   private final int port;
   private final boolean proxylessGrpc;
-  private final DestinationPolicies policies;
   private final EnvoyRouteContext envoy;
-
-  /**
-   * For proxyless gRPC.
-   *
-   * @param namespace namespace of the VirtualService, for resolving short destination hosts
-   * @param port the service port the routes are for; destinations without a port use it
-   * @param policies DestinationRule policy per destination, for consistent-hash keys
-   */
-  public HttpRouteBuilder(
-      String namespace,
-      String domainSuffix,
-      int port,
-      boolean proxylessGrpc,
-      DestinationPolicies policies) {
-    this(namespace, domainSuffix, port, proxylessGrpc, policies, null);
-  }
 
   private HttpRouteBuilder(
       String namespace,
       String domainSuffix,
       int port,
       boolean proxylessGrpc,
-      DestinationPolicies policies,
       EnvoyRouteContext envoy) {
     this.namespace = namespace;
     this.domainSuffix = domainSuffix;
     this.port = port;
     this.proxylessGrpc = proxylessGrpc;
-    this.policies = policies;
     this.envoy = envoy;
   }
 
@@ -98,7 +76,7 @@ public final class HttpRouteBuilder {
    */
   public static HttpRouteBuilder forEnvoy(
       String namespace, String domainSuffix, int port, EnvoyRouteContext context) {
-    return new HttpRouteBuilder(namespace, domainSuffix, port, false, null, context);
+    return new HttpRouteBuilder(namespace, domainSuffix, port, false, context);
   }
 
   /**
@@ -109,7 +87,7 @@ public final class HttpRouteBuilder {
    */
   public static HttpRouteBuilder forProxylessGrpc(
       String namespace, String domainSuffix, int port, EnvoyRouteContext context) {
-    return new HttpRouteBuilder(namespace, domainSuffix, port, true, null, context);
+    return new HttpRouteBuilder(namespace, domainSuffix, port, true, context);
   }
 
   /**
@@ -146,7 +124,7 @@ public final class HttpRouteBuilder {
           continue;
         }
         out.add(r);
-        if (envoy != null && HttpRouteMatches.isCatchAll(r.getMatch())) {
+        if (HttpRouteMatches.isCatchAll(r.getMatch())) {
           catchAll = true;
           break;
         }
@@ -162,15 +140,6 @@ public final class HttpRouteBuilder {
   public Route defaultRoute(String hostname) {
     RouteAction.Builder action =
         RouteAction.newBuilder().setCluster(ClusterName.outbound(hostname, port, "").toString());
-    if (envoy == null) {
-      setTimeout(action, null, proxylessGrpc);
-      hashPolicy(hostname, "", port).ifPresent(action::addHashPolicy);
-      return Route.newBuilder()
-          .setName("default")
-          .setMatch(HttpRouteMatches.catchAll())
-          .setRoute(action)
-          .build();
-    }
     action.setRetryPolicy(EnvoyRetries.convert(envoy.meshDefaultRetry(), false));
     // istiod builds default routes alike for every proxy, gRPC ones too: max_grpc_timeout
     setTimeout(action, null, false);
@@ -184,67 +153,50 @@ public final class HttpRouteBuilder {
   }
 
   private Route route(HTTPRoute rule, HTTPMatchRequest match, Config vs) {
-    if (envoy != null && !envoy.sourceMatches(match, namespace)) {
+    if (!envoy.sourceMatches(match, namespace)) {
       return null;
     }
-    if (envoy != null
-        && rule.getRouteCount() == 0
-        && !rule.hasRedirect()
-        && !rule.hasDirectResponse()) {
+    if (rule.getRouteCount() == 0 && !rule.hasRedirect() && !rule.hasDirectResponse()) {
       return null; // nothing to do (e.g. an unresolved delegate): Envoy would reject the route
     }
     Route.Builder r = Route.newBuilder();
-    if (envoy == null) {
-      r.setMatch(
-          match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, false));
-      String name = rule.getName();
-      if (match != null && !match.getName().isEmpty()) {
-        name = name.isEmpty() ? match.getName() : name + "." + match.getName();
+    r.setMatch(
+        match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, true));
+    String name = rule.getName();
+    if (match != null && !match.getName().isEmpty()) {
+      name = name + "." + match.getName();
+    }
+    r.setName(name);
+    if (vs != null) {
+      r.setMetadata(configMetadata(vs));
+    }
+    if (match != null && !match.getStatPrefix().isEmpty()) {
+      r.setStatPrefix(match.getStatPrefix());
+    }
+    String authority = "";
+    if (rule.hasHeaders()) {
+      var ops = HttpRouteFilters.HeaderOperations.of(rule.getHeaders());
+      r.addAllRequestHeadersToAdd(ops.requestToAdd())
+          .addAllRequestHeadersToRemove(ops.requestToRemove())
+          .addAllResponseHeadersToAdd(ops.responseToAdd())
+          .addAllResponseHeadersToRemove(ops.responseToRemove());
+      authority = ops.authority();
+    }
+    if (rule.hasRedirect()) {
+      RedirectAction redirect = redirect(rule.getRedirect());
+      if (redirect == null) {
+        return null; // an unsupported code leaves istiod's route without action; Envoy needs one
       }
-      if (!name.isEmpty()) {
-        r.setName(name);
-      }
-      r.setRoute(grpcAction(rule));
+      r.setRedirect(redirect);
+    } else if (rule.hasDirectResponse()) {
+      r.setDirectResponse(directResponse(rule));
     } else {
-      r.setMatch(
-          match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, true));
-      String name = rule.getName();
-      if (match != null && !match.getName().isEmpty()) {
-        name = name + "." + match.getName();
-      }
-      r.setName(name);
-      if (vs != null) {
-        r.setMetadata(configMetadata(vs));
-      }
-      if (match != null && !match.getStatPrefix().isEmpty()) {
-        r.setStatPrefix(match.getStatPrefix());
-      }
-      String authority = "";
-      if (rule.hasHeaders()) {
-        var ops = HttpRouteFilters.HeaderOperations.of(rule.getHeaders());
-        r.addAllRequestHeadersToAdd(ops.requestToAdd())
-            .addAllRequestHeadersToRemove(ops.requestToRemove())
-            .addAllResponseHeadersToAdd(ops.responseToAdd())
-            .addAllResponseHeadersToRemove(ops.responseToRemove());
-        authority = ops.authority();
-      }
-      if (rule.hasRedirect()) {
-        RedirectAction redirect = redirect(rule.getRedirect());
-        if (redirect == null) {
-          return null; // an unsupported code leaves istiod's route without action; Envoy needs one
-        }
-        r.setRedirect(redirect);
-      } else if (rule.hasDirectResponse()) {
-        r.setDirectResponse(directResponse(rule));
-      } else {
-        envoyAction(rule, r, authority);
-      }
-      String vsName = vs == null ? "" : vs.name();
-      r.setDecorator(Decorator.newBuilder().setOperation(operation(r, vsName)));
-      if (rule.hasCorsPolicy()) {
-        r.putTypedPerFilterConfig(
-            CORS_FILTER, Any.pack(HttpRouteFilters.cors(rule.getCorsPolicy())));
-      }
+      envoyAction(rule, r, authority);
+    }
+    String vsName = vs == null ? "" : vs.name();
+    r.setDecorator(Decorator.newBuilder().setOperation(operation(r, vsName)));
+    if (rule.hasCorsPolicy()) {
+      r.putTypedPerFilterConfig(CORS_FILTER, Any.pack(HttpRouteFilters.cors(rule.getCorsPolicy())));
     }
     if (rule.hasFault()) {
       HTTPFault fault = HttpRouteFilters.fault(rule.getFault());
@@ -253,35 +205,6 @@ public final class HttpRouteBuilder {
       }
     }
     return r.build();
-  }
-
-  private RouteAction.Builder grpcAction(HTTPRoute rule) {
-    RouteAction.Builder action = RouteAction.newBuilder();
-    List<HTTPRouteDestination> destinations = rule.getRouteList();
-    if (destinations.size() == 1) {
-      action.setCluster(clusterFor(destinations.get(0).getDestination()));
-    } else {
-      WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
-      for (HTTPRouteDestination d : destinations) {
-        if (d.getWeight() == 0) {
-          continue; // a zero-weight destination gets no traffic; gRPC need not see it
-        }
-        weighted.addClusters(
-            WeightedCluster.ClusterWeight.newBuilder()
-                .setName(clusterFor(d.getDestination()))
-                .setWeight(UInt32Value.of(d.getWeight())));
-      }
-      action.setWeightedClusters(weighted);
-    }
-    setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null, proxylessGrpc);
-    sharedHashPolicy(destinations).ifPresent(action::addHashPolicy);
-    if (rule.hasRetries()) {
-      var retry = EnvoyRetries.grpc(rule.getRetries());
-      if (retry != null) {
-        action.setRetryPolicy(retry);
-      }
-    }
-    return action;
   }
 
   private void envoyAction(HTTPRoute rule, Route.Builder r, String authority) {
@@ -479,40 +402,6 @@ public final class HttpRouteBuilder {
     } else {
       action.setMaxGrpcTimeout(t);
     }
-  }
-
-  /**
-   * The consistent-hash key of a gRPC route: its destinations' DestinationRule hash policy, if they
-   * all agree on one (a weighted split across differently hashed subsets has none).
-   */
-  private Optional<RouteAction.HashPolicy> sharedHashPolicy(
-      List<HTTPRouteDestination> destinations) {
-    Optional<RouteAction.HashPolicy> shared = null;
-    for (HTTPRouteDestination d : destinations) {
-      Destination dest = d.getDestination();
-      String host = Hosts.resolveShortName(dest.getHost(), namespace, domainSuffix);
-      int p = dest.hasPort() && dest.getPort().getNumber() != 0 ? dest.getPort().getNumber() : port;
-      var h = hashPolicy(host, dest.getSubset(), p);
-      if (shared == null) {
-        shared = h;
-      } else if (!shared.equals(h)) {
-        return Optional.empty();
-      }
-    }
-    return shared == null ? Optional.empty() : shared;
-  }
-
-  private Optional<RouteAction.HashPolicy> hashPolicy(String host, String subset, int p) {
-    return policies
-        .policy(host, subset, p)
-        .filter(t -> t.getLoadBalancer().hasConsistentHash())
-        .map(t -> EnvoyRouteContext.toHashPolicy(t.getLoadBalancer().getConsistentHash()));
-  }
-
-  private String clusterFor(Destination d) {
-    String host = Hosts.resolveShortName(d.getHost(), namespace, domainSuffix);
-    int p = d.hasPort() && d.getPort().getNumber() != 0 ? d.getPort().getNumber() : port;
-    return ClusterName.outbound(host, p, d.getSubset()).toString();
   }
 
   /** Sorted map entries, for output that does not depend on map order. */
