@@ -1,0 +1,26 @@
+package io.jistiod.injector.template;
+
+/**
+ * How Java values look to a template (the Go types they stand for). Contract, implemented by the
+ * engine:
+ *
+ * <ul>
+ *   <li>{@code null}: nil. {@link java.util.Map}: a Go map (missing key gives "no value"). {@link
+ *       java.util.List}: a slice. String, Boolean, Long/Integer (int), Double (float64).
+ *   <li>{@link GoStruct}: a Go struct, fields by their Go names.
+ *   <li>protobuf {@link com.google.protobuf.Message}: the generated Go struct (fields by Go name,
+ *       {@code GetX} getters that are nil-safe, wrapper types, enums with {@code String}).
+ *   <li>fabric8 Kubernetes models ({@code io.fabric8.kubernetes.api.model.*}): the k8s.io/api Go
+ *       struct, fields by Go name ({@code HTTPGet}, {@code UID}, ...) with Go zero values.
+ *   <li>JSON decoded as Go's encoding/json decodes into {@code interface{}}: {@link
+ *       #fromJson(com.fasterxml.jackson.databind.JsonNode)} (numbers become float64).
+ * </ul>
+ */
+public final class GoValues {
+  private GoValues() {}
+
+  /** JSON as Go's {@code json.Unmarshal} into {@code map[string]any}: objects, arrays, float64. */
+  public static Object fromJson(com.fasterxml.jackson.databind.JsonNode json) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+}
