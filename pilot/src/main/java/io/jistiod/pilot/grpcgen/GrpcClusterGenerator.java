@@ -16,6 +16,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.TrafficPolicies;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.security.ServiceIdentities;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;

@@ -26,6 +26,7 @@ import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
 import io.jistiod.pilot.security.MtlsMode;
+import io.jistiod.pilot.security.ServiceIdentities;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.testing.FakeIstiod;
 import io.jistiod.pilot.xds.XdsResource;

@@ -30,9 +30,9 @@ import io.jistiod.pilot.networking.TrafficPolicies;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.MtlsMode;
 import io.jistiod.pilot.security.PeerAuthentications;
+import io.jistiod.pilot.security.ServiceIdentities;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Outbound clusters of one service port for one proxy, as istiod builds them: {@code
@@ -147,7 +147,7 @@ final class OutboundClusterBuilder {
           draft,
           policy != null && policy.hasTls() ? policy.getTls() : null,
           new UpstreamTls.Context(
-              serviceAccounts(service),
+              ServiceIdentities.of(push, service),
               name(Mode.SNI_DNAT, service, port.port(), subset),
               mesh.hasEnableAutoMtls() ? mesh.getEnableAutoMtls().getValue() : true,
               service.attributes().meshExternal(),
@@ -264,20 +264,6 @@ final class OutboundClusterBuilder {
       groups.forEach(g -> cla.addEndpoints(g.envoy()));
       c.setLoadAssignment(cla);
     }
-  }
-
-  /**
-   * The identities to expect from the service, sorted: its workloads' SPIFFE identities and a
-   * ServiceEntry's {@code subjectAltNames}.
-   */
-  private List<String> serviceAccounts(Service service) {
-    TreeSet<String> out = new TreeSet<>(service.attributes().subjectAltNames());
-    for (Endpoint e : push.endpoints(service.hostname())) {
-      if (!e.serviceAccount().isEmpty()) {
-        out.add(e.serviceAccount());
-      }
-    }
-    return List.copyOf(out);
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.jistiod.pilot.grpcgen;
+package io.jistiod.pilot.security;
 
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Service;
@@ -11,14 +11,14 @@ import java.util.TreeSet;
  * PushContext.ServiceAccounts}: the SPIFFE identities of the service's endpoints and a
  * ServiceEntry's {@code subjectAltNames}, each SPIFFE identity repeated for every MeshConfig {@code
  * trustDomainAliases} entry (a workload whose certificate still names an old trust domain stays
- * reachable), sorted.
+ * reachable), sorted. Sidecar and proxyless clusters alike verify their servers against it.
  */
-final class ServiceIdentities {
+public final class ServiceIdentities {
   private static final String SPIFFE = "spiffe://";
 
   private ServiceIdentities() {}
 
-  static List<String> of(PushContext push, Service service) {
+  public static List<String> of(PushContext push, Service service) {
     TreeSet<String> ids = new TreeSet<>(service.attributes().subjectAltNames());
     for (Endpoint e : push.endpoints(service.hostname())) {
       if (!e.serviceAccount().isEmpty()) {
