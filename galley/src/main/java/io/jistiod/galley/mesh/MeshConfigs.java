@@ -11,6 +11,8 @@ import io.jistiod.galley.parse.YamlException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * MeshConfig as istiod reads it: the user's YAML (the {@code mesh} key of the {@code istio}
@@ -88,6 +90,10 @@ public final class MeshConfigs {
     } catch (SpecConversionException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage());
     }
+    // istiod keeps the aliases as a sorted set (mesh.ApplyMeshConfig): the order users write them
+    // in never shows in the SAN matchers and RBAC principals built from them.
+    List<String> aliases = List.copyOf(new TreeSet<>(b.getTrustDomainAliasesList()));
+    b.clearTrustDomainAliases().addAllTrustDomainAliases(aliases);
     return b.build();
   }
 

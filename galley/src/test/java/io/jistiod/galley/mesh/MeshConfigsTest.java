@@ -46,4 +46,11 @@ class MeshConfigsTest {
         .hasMessageContaining("rootNamespce")
         .hasMessageContaining("unknown field");
   }
+
+  @Test
+  void trustDomainAliasesAreASortedSetAsIstiodKeepsThem() {
+    MeshConfig mc =
+        MeshConfigs.parse("trustDomainAliases: [old-td.example, legacy, old-td.example]", "mesh");
+    assertThat(mc.getTrustDomainAliasesList()).containsExactly("legacy", "old-td.example");
+  }
 }
