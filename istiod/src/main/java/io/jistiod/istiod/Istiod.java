@@ -169,7 +169,7 @@ public final class Istiod implements AutoCloseable {
     config.addHandler(
         e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
     List<ServiceDiscovery> registries = new ArrayList<>();
-    registries.add(new ServiceEntryRegistry(config));
+    registries.add(new ServiceEntryRegistry(config, options.trustDomain()));
     if (client != null) {
       kube =
           new KubeServiceRegistry(

@@ -14,6 +14,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.networking.EnvoyEndpoints;
 import io.jistiod.pilot.push.PushRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -213,6 +214,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         1,
         ready,
         pod == null ? "" : KubeConversions.serviceAccount(pod, trustDomain),
+        // istiod: the pod's security.istio.io/tlsMode label as it is, "disabled" without one
+        podLabels.getOrDefault(EnvoyEndpoints.TLS_MODE_LABEL, "disabled"),
         pod == null ? service.namespace() : pod.getMetadata().getNamespace(),
         pod == null ? "" : pod.getMetadata().getName());
   }

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param port the port to connect to (the target port)
  * @param weight load-balancing weight, at least 1
  * @param serviceAccount SPIFFE identity of the workload, or empty
+ * @param tlsMode istiod's TLSMode: {@code istio} for a workload with a sidecar (or an identity),
+ *     else {@code disabled} (or whatever its {@code security.istio.io/tlsMode} label says)
  * @param namespace namespace of the workload
  * @param workloadName pod or WorkloadEntry name, or empty
  */
@@ -25,6 +27,7 @@ public record Endpoint(
     int weight,
     boolean healthy,
     String serviceAccount,
+    String tlsMode,
     String namespace,
     String workloadName) {
 
@@ -37,6 +40,7 @@ public record Endpoint(
       throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
     }
     Objects.requireNonNull(serviceAccount, "serviceAccount");
+    Objects.requireNonNull(tlsMode, "tlsMode");
     Objects.requireNonNull(servicePortName, "servicePortName");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(workloadName, "workloadName");

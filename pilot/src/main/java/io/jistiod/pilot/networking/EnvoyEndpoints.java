@@ -101,7 +101,7 @@ public final class EnvoyEndpoints {
     if (drMode != null) {
       return drMode == ClientTLSSettings.TLSmode.ISTIO_MUTUAL;
     }
-    if (!"istio".equals(e.labels().get(TLS_MODE_LABEL))) {
+    if (!"istio".equals(e.tlsMode())) {
       return false;
     }
     return PeerAuthentications.workloadMode(push, e.namespace(), e.labels(), e.port())
@@ -127,7 +127,7 @@ public final class EnvoyEndpoints {
     Metadata.Builder md = Metadata.newBuilder();
     // the workload's own label value is what the cluster's socket matches compare against; a
     // workload without a sidecar ("disabled" or no label) is never marked
-    String tlsMode = e.labels().getOrDefault(TLS_MODE_LABEL, "");
+    String tlsMode = e.tlsMode();
     if (mtlsEnabled && !tlsMode.isEmpty() && !tlsMode.equals("disabled")) {
       md.putFilterMetadata(
           TRANSPORT_SOCKET_MATCH,

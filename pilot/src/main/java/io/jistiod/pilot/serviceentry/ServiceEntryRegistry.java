@@ -14,6 +14,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.networking.EnvoyEndpoints;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,9 +26,17 @@ import java.util.Map;
  */
 public final class ServiceEntryRegistry implements ServiceDiscovery {
   private final ConfigStore store;
+  private final String trustDomain;
 
+  /** A registry for the default trust domain, {@code cluster.local}. */
   public ServiceEntryRegistry(ConfigStore store) {
+    this(store, "cluster.local");
+  }
+
+  /** A registry whose WorkloadEntry service accounts become identities in {@code trustDomain}. */
+  public ServiceEntryRegistry(ConfigStore store, String trustDomain) {
     this.store = store;
+    this.trustDomain = trustDomain;
   }
 
   @Override
@@ -63,7 +72,10 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
     List<Endpoint> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.SERVICE_ENTRY, null)) {
       ServiceEntry se = c.spec(ServiceEntry.class);
-      List<WorkloadEntry> workloads = new ArrayList<>(se.getEndpointsList());
+      List<Member> workloads = new ArrayList<>();
+      for (WorkloadEntry inline : se.getEndpointsList()) {
+        workloads.add(new Member(inline, "", ""));
+      }
       if (se.hasWorkloadSelector()) {
         workloads.addAll(selected(c.namespace(), se.getWorkloadSelector()));
       }
@@ -74,10 +86,13 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                   || se.getResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN);
       for (String host : se.getHostsList()) {
         // a DNS entry without endpoints resolves its own host name, as in istiod
-        List<WorkloadEntry> hostWorkloads =
-            dnsByHost ? List.of(WorkloadEntry.newBuilder().setAddress(host).build()) : workloads;
+        List<Member> hostWorkloads =
+            dnsByHost
+                ? List.of(new Member(WorkloadEntry.newBuilder().setAddress(host).build(), "", ""))
+                : workloads;
         for (var port : se.getPortsList()) {
-          for (WorkloadEntry we : hostWorkloads) {
+          for (Member m : hostWorkloads) {
+            WorkloadEntry we = m.entry();
             int target =
                 we.getPortsOrDefault(
                     port.getName(),
@@ -93,9 +108,10 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                     Locality.parse(we.getLocality()),
                     we.getWeight() > 0 ? we.getWeight() : 1,
                     true,
-                    we.getServiceAccount(),
-                    c.namespace(),
-                    ""));
+                    identity(c.namespace(), we.getServiceAccount()),
+                    tlsMode(we),
+                    m.namespace(),
+                    m.workloadName()));
           }
         }
       }
@@ -103,16 +119,55 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
     return out;
   }
 
-  private List<WorkloadEntry> selected(String namespace, WorkloadSelector selector) {
+  /**
+   * A WorkloadEntry names a service account of the ServiceEntry's namespace; istiod turns it into
+   * the SPIFFE identity clients then expect in the server's certificate.
+   */
+  private String identity(String namespace, String serviceAccount) {
+    if (serviceAccount.isEmpty()) {
+      return "";
+    }
+    return "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
+  }
+
+  /** istiod: the entry's tlsMode label, else {@code istio} when it has an identity. */
+  private static String tlsMode(WorkloadEntry we) {
+    String label = we.getLabelsMap().get(EnvoyEndpoints.TLS_MODE_LABEL);
+    if (label != null) {
+      return label;
+    }
+    return we.getServiceAccount().isEmpty() ? "disabled" : "istio";
+  }
+
+  /**
+   * An endpoint's source: inline ServiceEntry endpoints belong to no workload (istiod leaves their
+   * workload name and namespace empty); a selected WorkloadEntry is a workload of its namespace,
+   * named as istiod names it in telemetry metadata.
+   */
+  private record Member(WorkloadEntry entry, String workloadName, String namespace) {}
+
+  private List<Member> selected(String namespace, WorkloadSelector selector) {
     Map<String, String> labels = selector.getLabelsMap();
-    List<WorkloadEntry> out = new ArrayList<>();
+    List<Member> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.WORKLOAD_ENTRY, namespace)) {
       WorkloadEntry we = c.spec(WorkloadEntry.class);
       if (we.getLabelsMap().entrySet().containsAll(labels.entrySet())) {
-        out.add(we);
+        out.add(new Member(we, workloadName(c), c.namespace()));
       }
     }
     return out;
+  }
+
+  /**
+   * As istiod: the entry's auto-registration group annotation, else its own (metadata) {@code
+   * service.istio.io/workload-name} label, else its name.
+   */
+  private static String workloadName(Config c) {
+    String group = c.meta().annotations().get("istio.io/autoRegistrationGroup");
+    if (group != null) {
+      return group;
+    }
+    return c.meta().labels().getOrDefault("service.istio.io/workload-name", c.name());
   }
 
   private static List<ServicePort> ports(ServiceEntry se) {

@@ -285,7 +285,7 @@ final class OutboundClusterBuilder {
         return true;
       }
       for (Endpoint e : endpoints) {
-        if (!"istio".equals(e.labels().get(EnvoyEndpoints.TLS_MODE_LABEL))) {
+        if (!"istio".equals(e.tlsMode())) {
           return true;
         }
       }

@@ -43,11 +43,11 @@ final class EnvoyMeshes {
         - address: 10.1.0.1
           labels: {app: cart, version: v1, security.istio.io/tlsMode: istio}
           locality: us-east/a
-          serviceAccount: spiffe://cluster.local/ns/shop/sa/cart
+          serviceAccount: cart
         - address: 10.1.0.2
           labels: {app: cart, version: v2, security.istio.io/tlsMode: istio}
           locality: us-east/b
-          serviceAccount: spiffe://cluster.local/ns/shop/sa/cart
+          serviceAccount: cart
         - address: 10.1.0.3
           labels: {app: cart, version: v3}
           locality: eu-west/a

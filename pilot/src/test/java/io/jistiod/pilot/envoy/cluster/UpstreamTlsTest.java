@@ -203,7 +203,7 @@ class UpstreamTlsTest {
               subjectAltNames: ["spiffe://cluster.local/ns/shop/sa/vm"]
               ports: [{name: http, number: 80, protocol: HTTP}]
               endpoints:
-              - {address: 10.1.0.40, serviceAccount: "spiffe://cluster.local/ns/shop/sa/legacy", labels: {security.istio.io/tlsMode: istio}}
+              - {address: 10.1.0.40, serviceAccount: legacy}
             """);
     Cluster c =
         EnvoyMeshes.clusters(istiod, EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode()))
