@@ -44,7 +44,8 @@ public final class KnownInjectDifferences {
     return new KnownInjectDifferences(entries);
   }
 
-  static Pattern glob(String glob) {
+  /** A glob ({@code *} any characters) as a pattern. */
+  public static Pattern glob(String glob) {
     StringBuilder re = new StringBuilder();
     for (String part : glob.split("\\*", -1)) {
       if (re.length() > 0) {
