@@ -1,9 +1,13 @@
 package io.jistiod.it.kubeinject;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class InjectedObjectsTest {
   @Test
@@ -47,6 +51,36 @@ class InjectedObjectsTest {
     assertThat(KnownInjectDifferences.glob("ours/pod-*").matcher("istio/ours/pod-a").matches())
         .isFalse();
     assertThat(KnownInjectDifferences.glob("a.b").matcher("axb").matches()).isFalse();
+  }
+
+  @Test
+  void knownDifferencesAcceptByColumnCaseAndPathAndReportStaleEntries(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("known.yaml");
+    Files.writeString(
+        file,
+        "differences:\n"
+            + "- {column: istiod, case: 'ours/*', path: '[*]/metadata/creationTimestamp',"
+            + " reason: a}\n"
+            + "- {column: istiod, case: 'istio/hello.yaml', reason: b}\n"
+            + "- {column: ours-templates, case: '*', reason: c}\n");
+    KnownInjectDifferences known = KnownInjectDifferences.load(file);
+    assertThat(known.accept("istiod", "ours/x.yaml", "[1]/metadata/creationTimestamp: only in"))
+        .isPresent();
+    assertThat(known.accept("istiod", "ours/x.yaml", "[1]/metadata/name: reference")).isEmpty();
+    assertThat(known.accept("istiod", "istio/hello.yaml", "exit code: reference 0")).isPresent();
+    assertThat(known.unused(List.of("istiod"))).isEmpty();
+    assertThat(known.unused(List.of("istiod", "ours-templates")))
+        .extracting(KnownInjectDifferences.Entry::reason)
+        .containsExactly("c");
+  }
+
+  @Test
+  void knownDifferencesNeedAReason(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("known.yaml");
+    Files.writeString(file, "differences:\n- {column: istiod, case: '*'}\n");
+    assertThatThrownBy(() -> KnownInjectDifferences.load(file))
+        .hasMessageContaining("needs a column, a case glob and a reason");
   }
 
   @Test
