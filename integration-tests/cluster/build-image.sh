@@ -13,7 +13,7 @@ exec 9>"$cache/image-build.lock"
 flock 9
 cd "$root"
 # -am: the image takes galley, pilot, citadel and injector as jars from this tree.
-./mvnw -B -ntp -q -pl istiod -am -Pimage package -DskipTests -Dspotless.check.skip=true \
+./mvnw -B -ntp -q -pl istiod -am -Pimage package -Dmaven.test.skip=true -Dspotless.check.skip=true \
   -Djib.disableUpdateChecks=true >&2
 tar="$root/istiod/target/istiod-image.tar"
 [[ -s "$tar" ]] || { echo "build-image.sh: error: Maven finished but wrote no $tar" >&2; exit 1; }

@@ -15,23 +15,27 @@
 #       starts CMD, polls URL (from inside the network namespace) until it answers 200, prints
 #       "ready: URL", stops CMD and prints its output: exit 0; exit 1 with CMD's output when CMD exits first or the
 #       timeout (default 120 s) passes.
+#       With --also URL (repeatable), each URL must then answer 200 too; https is checked with
+#       an elliptic-curve key exchange only (X25519, P-256), so a JRE without its EC provider
+#       fails it (the server certificate is not verified: it comes from the run's own CA).
 # --bind mounts SRC read-only at DST (which must exist in ROOTFS).
 # Needs unprivileged user namespaces (util-linux unshare >= 2.38, iproute2's ip, curl).
 set -euo pipefail
-envs=() binds=() user=1337:1337 ready="" timeout=120
+envs=() binds=() also=() user=1337:1337 ready="" timeout=120
 while [[ $# -gt 0 && "$1" != -- ]]; do
   case "$1" in
     --env) envs+=("$2"); shift 2 ;;
     --bind) binds+=("$2"); shift 2 ;;
     --user) user="$2"; shift 2 ;;
     --ready) ready="$2"; shift 2 ;;
+    --also) also+=("$2"); shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     -*) echo "run-rootfs.sh: error: unknown option $1" >&2; exit 2 ;;
     *) rootfs="$1"; shift ;;
   esac
 done
 [[ "${1:-}" == -- && -n "${rootfs:-}" && $# -ge 2 ]] || {
-  echo "usage: run-rootfs.sh [--env K=V]... [--bind SRC:DST]... [--user UID:GID] [--ready URL [--timeout S]] ROOTFS -- CMD [ARG]..." >&2
+  echo "usage: run-rootfs.sh [--env K=V]... [--bind SRC:DST]... [--user UID:GID] [--ready URL [--also URL]... [--timeout S]] ROOTFS -- CMD [ARG]..." >&2
   exit 2
 }
 shift
@@ -79,10 +83,16 @@ inner() {
     fi
     if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$READY" || true)" == 200 ]]; then
       echo "ready: $READY"
+      rc=0
+      while IFS= read -r url; do
+        [[ -n "$url" ]] || continue
+        code="$(curl -sk --curves X25519:P-256 -o /dev/null -w '%{http_code}' --max-time 10 "$url" || true)"
+        if [[ "$code" == 200 ]]; then echo "ok: $url"; else echo "run-rootfs.sh: error: $url answered ${code:-nothing}" >&2; rc=1; fi
+      done <<<"$ALSO"
       kill -TERM "$pid"
       wait "$pid" || true
       cat "$log"
-      exit 0
+      exit "$rc"
     fi
     sleep 0.5
   done
@@ -94,6 +104,7 @@ inner() {
 
 export ROOTFS="$rootfs" READY="$ready" TIMEOUT="$timeout" USER_ID="$user"
 ENVS="$(printf '%s\n' "${envs[@]+"${envs[@]}"}")" BINDS="$(printf '%s\n' "${binds[@]+"${binds[@]}"}")"
-export ENVS BINDS
+ALSO="$(printf '%s\n' "${also[@]+"${also[@]}"}")"
+export ENVS BINDS ALSO
 exec unshare --user --map-root-user --mount --pid --fork --net -- \
   bash -c "$(declare -f inner); inner \"\$@\"" inner "$@"

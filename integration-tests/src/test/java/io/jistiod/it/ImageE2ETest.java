@@ -166,12 +166,19 @@ class ImageE2ETest {
                 ROOT.resolve("samples/mesh") + ":/etc/istio/mesh",
                 "--ready",
                 "http://127.0.0.1:8080/ready",
+                // TLS with an EC key exchange only: the JRE's SunEC provider (jdk.crypto.ec).
+                "--also",
+                "https://127.0.0.1:15017/ready",
+                "--also",
+                "http://127.0.0.1:15014/metrics",
                 "--timeout",
                 "240"),
             List.of("discovery", "--configDir", "/etc/istio/mesh"));
     assertThat(r.exit()).as(r.out()).isZero();
     assertThat(r.out())
         .contains("ready: http://127.0.0.1:8080/ready")
+        .contains("ok: https://127.0.0.1:15017/ready")
+        .contains("ok: http://127.0.0.1:15014/metrics")
         .contains("config from /etc/istio/mesh")
         .doesNotContain("Read-only file system")
         .doesNotContain("AccessDeniedException");
