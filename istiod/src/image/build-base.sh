@@ -5,8 +5,9 @@
 #   1. runtime: the Debian bookworm packages pinned in base-packages.txt (fetched with
 #      `apt-get download`, checked against their sha256, unpacked with `dpkg-deb -x`; no root
 #      needed), without documentation other than copyright files and without glibc's iconv
-#      modules, plus files/ (/etc/passwd with istio-proxy 1337:1337, /etc/group, nsswitch.conf),
-#      an empty /tmp (1777), /etc/os-release and dpkg's status.d entries for image scanners;
+#      modules (and of some packages only the paths listed there), plus files/ (/etc/passwd with
+#      istio-proxy 1337:1337, /etc/group, nsswitch.conf), an empty /tmp (1777), the /proc and
+#      /dev mount points, and dpkg's status.d entries for image scanners;
 #   2. jre: /opt/java, a JRE made by jlink from the build JDK with the modules in jre-modules.txt.
 # Layer tars are reproducible (sorted, mtime 0, root-owned, gzip -n), so the same inputs give the
 # same bytes. The result is cached under ${JISTIOD_CACHE:-~/.cache/jistiod}/image/, keyed by a
@@ -59,7 +60,7 @@ if [[ ! -f "$dir/base.tar" ]]; then
   mapfile -t wanted < <(grep -v '^\s*\(#\|$\)' "$pins")
   missing=()
   for line in "${wanted[@]}"; do
-    read -r name version sum <<<"$line"
+    read -r name version sum _ <<<"$line"
     have "$(deb_file "$name" "$version")" "$sum" || missing+=("$name=$version")
   done
   if ((${#missing[@]})); then
@@ -85,7 +86,7 @@ EOF
     (cd "$work" && apt-get "${apt_opts[@]}" download "${missing[@]}" >&2) ||
       die "apt-get download ${missing[*]} failed: a pinned version may have left the archive (see base-packages.txt)"
     for line in "${wanted[@]}"; do
-      read -r name version sum <<<"$line"
+      read -r name version sum _ <<<"$line"
       f="$(deb_file "$name" "$version")"
       have "$f" "$sum" && continue
       got="$work/$(basename "$f")"
@@ -100,15 +101,15 @@ EOF
   rt="$work/runtime"
   mkdir -p "$rt/var/lib/dpkg/status.d" "$rt/etc"
   for line in "${wanted[@]}"; do
-    read -r name version sum <<<"$line"
+    read -r name version sum only <<<"$line"
     f="$(deb_file "$name" "$version")"
-    if [[ "$name" == base-files ]]; then
-      # Only its os-release: the rest is a full system's skeleton (shell profiles, motd, ...).
-      mkdir -p "$work/base-files"
-      dpkg-deb -x "$f" "$work/base-files"
-      cp "$work/base-files/usr/lib/os-release" "$rt/etc/os-release"
-      mkdir -p "$rt/usr/share/doc/base-files"
-      cp "$work/base-files/usr/share/doc/base-files/copyright" "$rt/usr/share/doc/base-files/"
+    if [[ -n "$only" ]]; then
+      # Only the listed paths (and the copyright file) of a package that is mostly of no use here.
+      mkdir -p "$work/pkg/$name"
+      dpkg-deb -x "$f" "$work/pkg/$name"
+      IFS=, read -r -a paths <<<"$only"
+      (cd "$work/pkg/$name" && cp -a --parents "${paths[@]}" "usr/share/doc/$name/copyright" "$rt/") ||
+        die "$name: a path listed in base-packages.txt is not in the package"
     else
       dpkg-deb -x "$f" "$rt"
     fi
@@ -123,7 +124,7 @@ EOF
   find "$rt/usr/share/doc" -mindepth 1 -type d -empty -delete
   rm -rf "$rt/usr/lib/x86_64-linux-gnu/gconv" "$rt/usr/share/gcc" "$rt/usr/share/gdb" "$rt/usr/share/lintian"
   cp -R "$files/." "$rt/"
-  chmod 0644 "$rt/etc/passwd" "$rt/etc/group" "$rt/etc/nsswitch.conf" "$rt/etc/os-release"
+  chmod 0644 "$rt/etc/passwd" "$rt/etc/group" "$rt/etc/nsswitch.conf"
   # /tmp is where the JVM and Netty write (the chart mounts an emptyDir there); the other two are
   # mount points every runtime fills, present so a read-only root needs no new directory.
   mkdir -p "$rt/tmp" "$rt/proc" "$rt/dev"

@@ -156,6 +156,32 @@ class ImageE2ETest {
   }
 
   @Test
+  void jvmRunsAsIstioProxyInUtf8() throws Exception {
+    Result r =
+        runAsImageUser(List.of("/opt/java/bin/java", "-XshowSettings:properties", "-version"));
+    assertThat(r.exit()).as(r.out()).isZero();
+    // uid 1337 is istio-proxy through /etc/passwd; LANG=C.UTF-8 needs no locale files.
+    assertThat(r.out())
+        .contains("user.name = istio-proxy")
+        .contains("user.home = /tmp")
+        .contains("java.home = /opt/java")
+        .contains("file.encoding = UTF-8")
+        .contains("sun.jnu.encoding = UTF-8");
+  }
+
+  @Test
+  void onlyTmpIsWritableForUid1337() throws Exception {
+    // The image has no shell: the JVM's own log file is the probe for writing.
+    String java = "/opt/java/bin/java";
+    Result etc = runAsImageUser(List.of(java, "-Xlog:gc:file=/etc/probe.log", "-version"));
+    assertThat(etc.exit()).as(etc.out()).isNotZero();
+    assertThat(etc.out()).contains("Read-only file system");
+    Result tmp = runAsImageUser(List.of(java, "-Xlog:gc:file=/tmp/probe.log", "-version"));
+    assertThat(tmp.exit()).as(tmp.out()).isZero();
+    assertThat(tmp.out()).contains("17.0");
+  }
+
+  @Test
   void standaloneDiscoveryBecomesReadyOnAReadOnlyRoot() throws Exception {
     // The mount point, in this test's copy of the image (a runtime creates its own).
     Files.createDirectories(rootfs.resolve("etc/istio/mesh"));
@@ -198,6 +224,20 @@ class ImageE2ETest {
     cmd.addAll(strings(image.config().path("config").path("Entrypoint")));
     cmd.addAll(args);
     return run(cmd, 6);
+  }
+
+  /** Runs {@code cmd} (not the entrypoint) in the unpacked image with its config's Env and User. */
+  private static Result runAsImageUser(List<String> cmd) throws Exception {
+    List<String> all = new ArrayList<>(List.of("bash", RUN_ROOTFS.toString()));
+    for (String env : strings(image.config().path("config").path("Env"))) {
+      all.addAll(List.of("--env", env));
+    }
+    all.add("--user");
+    all.add(image.config().path("config").path("User").asText());
+    all.add(rootfs.toString());
+    all.add("--");
+    all.addAll(cmd);
+    return run(all, 2);
   }
 
   record Result(int exit, String out) {}
