@@ -19,7 +19,8 @@
 #       an elliptic-curve key exchange only (X25519, P-256), so a JRE without its EC provider
 #       fails it (the server certificate is not verified: it comes from the run's own CA).
 # --bind mounts SRC read-only at DST (which must exist in ROOTFS).
-# Needs unprivileged user namespaces (util-linux unshare >= 2.38, iproute2's ip, curl).
+# Needs unprivileged user namespaces (util-linux unshare >= 2.38, iproute2's ip, curl); where
+# they are restricted (Ubuntu 24.04: kernel.apparmor_restrict_unprivileged_userns=1), run as root.
 set -euo pipefail
 envs=() binds=() also=() user=1337:1337 ready="" timeout=120
 while [[ $# -gt 0 && "$1" != -- ]]; do
@@ -49,6 +50,7 @@ done
 # --root) and runs the command, which so holds no capability at all.
 inner() {
   set -euo pipefail
+  trap 'echo "run-rootfs.sh: error: namespace setup failed at: $BASH_COMMAND" >&2' ERR
   r="$ROOTFS"
   mount --bind "$r" "$r"
   mount -t proc proc "$r/proc"
