@@ -72,6 +72,8 @@ class ImageE2ETest {
     List<String> entrypoint = strings(c.path("Entrypoint"));
     assertThat(entrypoint.get(0)).isEqualTo("/opt/java/bin/java");
     assertThat(entrypoint).contains("-XX:-UsePerfData").endsWith("io.jistiod.istiod.Main");
+    // istiod answers an OutOfMemoryError in one request and serves on: the JVM must not exit.
+    assertThat(entrypoint).noneMatch(a -> a.contains("OnOutOfMemoryError"));
     // No Cmd: the chart's args ("discovery", flags) are the program's whole argument list.
     assertThat(c.path("Cmd").isMissingNode() || c.path("Cmd").isNull()).isTrue();
     assertThat(c.path("User").asText()).isEqualTo("1337:1337");
