@@ -167,6 +167,11 @@ EOF
   mv "$work/base.tar" "$dir/base.tar"
   log "base: $(du -h "$dir/base.tar" | cut -f1) ($pkgs)"
 fi
+# Each change of an input leaves a 27 MB base behind: keep the three used last (branches in other
+# worktrees may still want theirs).
+touch "$dir"
+find "$cache" -maxdepth 1 -name 'base-*' -type d -printf '%T@ %p\n' | sort -rn | tail -n +4 |
+  cut -d' ' -f2- | xargs -r rm -rf
 mkdir -p "$(dirname "$out")"
 ln -sfn "$dir/base.tar" "$out"
 echo "$out"
