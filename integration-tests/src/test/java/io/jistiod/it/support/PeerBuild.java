@@ -17,6 +17,15 @@ public final class PeerBuild {
 
   /** The built program's path; throws with the script's stderr if it fails. */
   public static Path run(String scriptName, long timeoutMinutes) {
+    return run(scriptName, timeoutMinutes, true);
+  }
+
+  /** The built file's path (an archive, not a program); throws as {@link #run(String, long)}. */
+  public static Path file(String scriptName, long timeoutMinutes) {
+    return run(scriptName, timeoutMinutes, false);
+  }
+
+  private static Path run(String scriptName, long timeoutMinutes, boolean program) {
     Path script = findScript(scriptName);
     Path log = null;
     try {
@@ -38,8 +47,9 @@ public final class PeerBuild {
       }
       String[] lines = out.strip().split("\n");
       Path binary = Path.of(lines[lines.length - 1].strip());
-      if (!Files.isExecutable(binary)) {
-        throw new IllegalStateException(script + " printed no executable path:\n" + out + errors);
+      if (program ? !Files.isExecutable(binary) : !Files.isRegularFile(binary)) {
+        throw new IllegalStateException(
+            script + " printed no " + (program ? "executable " : "") + "path:\n" + out + errors);
       }
       if (!errors.isEmpty()) {
         System.err.println(errors);
