@@ -58,6 +58,22 @@ class ImageE2ETest {
   }
 
   @Test
+  void theIstiodChartPullsThisImageByDefault() throws IOException {
+    // the chart's image is HUB/IMAGE:TAG; the tag must name this build, not Istio's global.tag
+    String values =
+        Files.readString(
+            ROOT.resolve("manifests/charts/istiod/values.yaml"), StandardCharsets.UTF_8);
+    Matcher hub = Pattern.compile("(?m)^hub: (\\S+)$").matcher(values);
+    Matcher tag = Pattern.compile("(?m)^tag: \"?([^\"\\s]*)\"?$").matcher(values);
+    Matcher name = Pattern.compile("(?m)^image: (\\S+)$").matcher(values);
+    assertThat(hub.find() && tag.find() && name.find())
+        .as("hub, tag, image in values.yaml")
+        .isTrue();
+    assertThat(hub.group(1) + "/" + name.group(1) + ":" + tag.group(1))
+        .isEqualTo(image.manifest().path("RepoTags").get(0).asText());
+  }
+
+  @Test
   void configRunsIstiodAsTheChartExpects() {
     assertThat(image.manifest().path("RepoTags").get(0).asText())
         .isEqualTo("ghcr.io/jistiod/istiod:" + version);
