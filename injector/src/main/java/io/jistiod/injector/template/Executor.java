@@ -89,9 +89,6 @@ final class Executor {
     }
     int col = pos - lastNl - 1;
     String context = context(at);
-    if (context.length() > 20) {
-      context = context.substring(0, 20) + "...";
-    }
     return new ExecException(
         "template: "
             + parseName
@@ -583,7 +580,6 @@ final class Executor {
       // Go names the callee by its expression in call's errors.
       argv.add(0, argNodes.get(0).toString());
     }
-    at = node;
     try {
       return fn.call(argv);
     } catch (ExecException e) {

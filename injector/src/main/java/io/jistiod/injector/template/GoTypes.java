@@ -90,7 +90,7 @@ final class GoTypes {
       return "*" + ProtoAccess.typeName(m.getDescriptorForType());
     }
     if (K8sAccess.isModel(v)) {
-      return "*" + K8sAccess.typeName(v.getClass());
+      return (K8sAccess.isValueType(v.getClass()) ? "" : "*") + K8sAccess.typeName(v.getClass());
     }
     if (v instanceof GoStruct s) {
       return s.typeName() != null ? s.typeName() : "struct {}";
