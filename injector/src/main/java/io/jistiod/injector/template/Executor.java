@@ -69,6 +69,9 @@ final class Executor {
     } catch (StackOverflowError e) {
       throw new TemplateException(
           "template: " + name + ": exceeded maximum template depth (" + MAX_DEPTH + ")");
+    } catch (RuntimeException e) {
+      // A value the engine cannot read must not surface as a stack trace: say where it happened.
+      throw new TemplateException(error("cannot evaluate: " + e).getMessage(), e);
     }
   }
 
