@@ -43,6 +43,7 @@ public final class ValidationWebhook implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private ValidationWebhookServer server;
   private ValidatingWebhookController controller;
+  private InjectionWebhookPatcher injectionPatcher;
   private String certificateSource;
   private Supplier<String> caBundle = () -> null;
 
@@ -137,6 +138,9 @@ public final class ValidationWebhook implements AutoCloseable {
         closeables.add(() -> security.ca().removeListener(onRoots));
       }
     }
+    if (client != null && options.patchInjectionWebhooks()) {
+      injectionPatcher = startInjectionPatcher(client, options.revision(), security, metrics);
+    }
     log.info(
         "validation webhook on {} (/validate, /ready), certificate: {}{}",
         server.port(),
@@ -145,6 +149,41 @@ public final class ValidationWebhook implements AutoCloseable {
             ? ""
             : "; patching ValidatingWebhookConfigurations labelled istio.io/rev="
                 + options.revision());
+  }
+
+  /**
+   * The sidecar injector's MutatingWebhookConfigurations of this revision trust the same roots as
+   * the validator: both webhooks are served on this port with this certificate.
+   */
+  private InjectionWebhookPatcher startInjectionPatcher(
+      KubernetesClient client, String revision, IstiodSecurity security, MeterRegistry metrics) {
+    ScheduledExecutorService worker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "injection-webhook-patcher");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.add(worker::shutdownNow);
+    InjectionWebhookPatcher patcher =
+        new InjectionWebhookPatcher(client, revision, caBundle, metrics, worker);
+    closeables.add(patcher);
+    patcher.start();
+    if (security != null) {
+      Consumer<CaKeyMaterial> onRoots = m -> patcher.rootsChanged();
+      security.ca().addListener(onRoots);
+      closeables.add(() -> security.ca().removeListener(onRoots));
+    }
+    log.info(
+        "patching the caBundle of sidecar injector MutatingWebhookConfigurations labelled"
+            + " istio.io/rev={}",
+        revision);
+    return patcher;
+  }
+
+  /** The injector's caBundle patcher, or null when it does not run. */
+  public InjectionWebhookPatcher injectionPatcher() {
+    return injectionPatcher;
   }
 
   public int port() {
