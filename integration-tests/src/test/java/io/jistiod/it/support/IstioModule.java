@@ -6,11 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Istio 1.27.0's source, the istio.io/istio module in Go's module cache. */
+/**
+ * Istio 1.27.0's source tree (istio.io/istio at the version build-istio.sh builds) in Go's module
+ * cache. Tests read Istio's test data and charts from there; nothing of it is copied into this
+ * repository.
+ */
 public final class IstioModule {
   private IstioModule() {}
 
-  /** The module directory (downloaded by build-istio.sh); fails the test when it is missing. */
+  /** The module directory; fails the calling test when build-istio.sh has not downloaded it. */
   public static Path dir() throws IOException, InterruptedException {
     Path recipe = Rig.MODULE.resolve("peers/istio");
     Process p =
