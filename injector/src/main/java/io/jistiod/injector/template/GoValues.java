@@ -21,6 +21,25 @@ public final class GoValues {
 
   /** JSON as Go's {@code json.Unmarshal} into {@code map[string]any}: objects, arrays, float64. */
   public static Object fromJson(com.fasterxml.jackson.databind.JsonNode json) {
-    throw new UnsupportedOperationException("not implemented yet");
+    if (json == null || json.isNull() || json.isMissingNode()) {
+      return null;
+    }
+    if (json.isObject()) {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      json.fields().forEachRemaining(e -> m.put(e.getKey(), fromJson(e.getValue())));
+      return m;
+    }
+    if (json.isArray()) {
+      java.util.List<Object> l = new java.util.ArrayList<>();
+      json.forEach(e -> l.add(fromJson(e)));
+      return l;
+    }
+    if (json.isNumber()) {
+      return json.doubleValue();
+    }
+    if (json.isBoolean()) {
+      return json.booleanValue();
+    }
+    return json.asText();
   }
 }
