@@ -78,6 +78,11 @@ public final class ValidationWebhook implements AutoCloseable {
     }
   }
 
+  /** The HTTPS server (15017), where injection is served too. */
+  public ValidationWebhookServer server() {
+    return server;
+  }
+
   private void doStart(
       InetSocketAddress address,
       WebhookOptions options,
