@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.inject.InjectionOptions;
 import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.istiod.webhook.WebhookOptions;
 import io.jistiod.it.support.ChartIdentity;
@@ -202,7 +203,11 @@ class HelmInstallE2ETest {
                     WebhookOptions.fromEnvironment(name -> null)
                         .withHttpsAddr("127.0.0.1:0")
                         .withNamespace(ns)
-                        .withRevision("default")));
+                        .withRevision("default"))
+                // Injection from the chart's istio-sidecar-injector ConfigMap (no files here).
+                .withInjection(
+                    InjectionOptions.fromEnvironment(name -> null)
+                        .withDirectory(tmp.resolve("no-inject-files"))));
     istiod.start();
     HttpClient http = HttpClient.newHttpClient();
     URI ready = URI.create("http://127.0.0.1:" + istiod.httpPort() + "/ready");

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.inject.InjectionOptions;
 import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.istiod.webhook.WebhookOptions;
 import io.jistiod.it.support.ChartIdentity;
@@ -260,7 +261,11 @@ class InjectionE2ETest {
                         .withSecureGrpcAddr("127.0.0.1:0")
                         .withRootCaDir(tmp.resolve("no-cacerts-" + revision)))
                 .withWebhook(
-                    WebhookOptions.fromEnvironment(env::get).withHttpsAddr("127.0.0.1:" + port)));
+                    WebhookOptions.fromEnvironment(env::get).withHttpsAddr("127.0.0.1:" + port))
+                // The config from the chart's ConfigMap, watched (no injection files here).
+                .withInjection(
+                    InjectionOptions.fromEnvironment(env::get)
+                        .withDirectory(tmp.resolve("no-inject-files-" + revision))));
     istiods.add(istiod);
     istiod.start();
     Awaitility.await()

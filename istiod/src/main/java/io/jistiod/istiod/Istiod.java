@@ -281,6 +281,10 @@ public final class Istiod implements AutoCloseable {
               metrics);
       if (injection != null) {
         closeables.add(injection);
+        // As istiod: the injector's webhook configurations are patched only when it injects.
+        if (client != null && options.webhook().patchInjectionWebhooks()) {
+          webhook.startInjectionPatcher(client, options.webhook().revision(), security, metrics);
+        }
       }
     }
 

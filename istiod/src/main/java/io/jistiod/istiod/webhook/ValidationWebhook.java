@@ -143,9 +143,6 @@ public final class ValidationWebhook implements AutoCloseable {
         closeables.add(() -> security.ca().removeListener(onRoots));
       }
     }
-    if (client != null && options.patchInjectionWebhooks()) {
-      injectionPatcher = startInjectionPatcher(client, options.revision(), security, metrics);
-    }
     log.info(
         "validation webhook on {} (/validate, /ready), certificate: {}{}",
         server.port(),
@@ -157,10 +154,11 @@ public final class ValidationWebhook implements AutoCloseable {
   }
 
   /**
-   * The sidecar injector's MutatingWebhookConfigurations of this revision trust the same roots as
-   * the validator: both webhooks are served on this port with this certificate.
+   * Starts keeping the caBundle of this revision's sidecar injector MutatingWebhookConfigurations:
+   * they trust the same roots as the validator, as both webhooks are served on this port with this
+   * certificate. Called once injection runs (as istiod, which patches only when it injects).
    */
-  private InjectionWebhookPatcher startInjectionPatcher(
+  public InjectionWebhookPatcher startInjectionPatcher(
       KubernetesClient client, String revision, IstiodSecurity security, MeterRegistry metrics) {
     ScheduledExecutorService worker =
         Executors.newSingleThreadScheduledExecutor(
@@ -183,6 +181,7 @@ public final class ValidationWebhook implements AutoCloseable {
         "patching the caBundle of sidecar injector MutatingWebhookConfigurations labelled"
             + " istio.io/rev={}",
         revision);
+    injectionPatcher = patcher;
     return patcher;
   }
 
