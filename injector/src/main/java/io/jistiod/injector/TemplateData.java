@@ -27,7 +27,7 @@ final class TemplateData {
     f.put("Spec", pod.getSpec());
     f.put("ProxyConfig", req.proxyConfig());
     f.put("MeshConfig", req.mesh());
-    f.put("Values", values(req.values()));
+    f.put("Values", GoValues.fromJson(req.values().json()));
     f.put("Revision", req.revision());
     f.put("NativeSidecars", req.nativeSidecar());
     f.put(
@@ -41,15 +41,6 @@ final class TemplateData {
     f.put("InboundTrafficPolicyMode", inboundMode(req.mesh()));
     f.put("CompliancePolicy", req.compliancePolicy());
     return new GoStruct(f);
-  }
-
-  // TODO(merge lane-gotemplate): GoValues.fromJson only; the fallback is for before the engine.
-  private static Object values(ValuesConfig values) {
-    try {
-      return GoValues.fromJson(values.json());
-    } catch (UnsupportedOperationException e) {
-      return PodJson.MAPPER.convertValue(values.json(), Object.class);
-    }
   }
 
   static String inboundMode(MeshConfig mesh) {

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
       Main.Discovery.class,
       Main.VersionCommand.class,
       io.jistiod.istiod.webhook.ValidateCommand.class,
+      io.jistiod.istiod.inject.KubeInjectCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,7 +1,9 @@
 package io.jistiod.istiod.inject;
 
 import io.jistiod.injector.InjectionConfig;
+import io.jistiod.injector.template.GoFunction;
 import io.jistiod.injector.template.GoTemplate;
+import io.jistiod.injector.template.InjectionFunctions;
 import java.util.Map;
 
 /** How istiod parses injection templates: Go's text/template with sprig's and Istio's functions. */
@@ -9,7 +11,7 @@ public final class TemplateParsers {
   private TemplateParsers() {}
 
   public static InjectionConfig.TemplateParser goTemplates() {
-    // TODO(merge lane-gotemplate): InjectionFunctions.all() once the engine lands.
-    return (name, text) -> GoTemplate.parse(name, text, Map.of())::execute;
+    Map<String, GoFunction> functions = InjectionFunctions.all();
+    return (name, text) -> GoTemplate.parse(name, text, functions)::execute;
   }
 }
