@@ -13,12 +13,14 @@ import java.util.regex.Pattern;
 /**
  * The differences from the reference kube-inject that we accept ({@code
  * inject-corpus/known-differences.yaml}): each entry names a column, the cases it covers (a glob
- * over case names, {@code *} any characters) and why. An entry that covers no difference is stale
- * and reported, so the file never hides a fixed difference.
+ * over case names, {@code *} any characters), optionally the differences it covers (a glob over the
+ * difference's path, e.g. {@code [*]/metadata/creationTimestamp}, or {@code exit code} or {@code
+ * messages}; absent = every difference of the case) and why. An entry that covers no difference is
+ * stale and reported, so the file never hides a fixed difference.
  */
 public final class KnownInjectDifferences {
   /** One accepted difference. */
-  public record Entry(String column, Pattern cases, String reason) {}
+  public record Entry(String column, Pattern cases, Pattern path, String reason) {}
 
   private final List<Entry> entries;
   private final boolean[] used;
@@ -39,12 +41,13 @@ public final class KnownInjectDifferences {
         throw new IllegalArgumentException(
             file + ": an entry needs a column, a case glob and a reason: " + e);
       }
-      entries.add(new Entry(column, glob(cases), reason));
+      entries.add(new Entry(column, glob(cases), glob(e.path("path").asText("*")), reason));
     }
     return new KnownInjectDifferences(entries);
   }
 
-  static Pattern glob(String glob) {
+  /** A glob ({@code *} any characters) as a pattern. */
+  public static Pattern glob(String glob) {
     StringBuilder re = new StringBuilder();
     for (String part : glob.split("\\*", -1)) {
       if (re.length() > 0) {
@@ -55,11 +58,18 @@ public final class KnownInjectDifferences {
     return Pattern.compile(re.toString());
   }
 
-  /** The entry accepting a difference of {@code column} on {@code caseName}, marked used. */
-  public synchronized Optional<Entry> accept(String column, String caseName) {
+  /**
+   * The entry accepting {@code difference} (a line of {@link InjectedObjects#differences}: its
+   * path, ": ", what differs) of {@code column} on {@code caseName}, marked used.
+   */
+  public synchronized Optional<Entry> accept(String column, String caseName, String difference) {
+    int colon = difference.indexOf(": ");
+    String path = colon < 0 ? difference : difference.substring(0, colon);
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
-      if (e.column().equals(column) && e.cases().matcher(caseName).matches()) {
+      if (e.column().equals(column)
+          && e.cases().matcher(caseName).matches()
+          && e.path().matcher(path).matches()) {
         used[i] = true;
         return Optional.of(e);
       }
