@@ -69,6 +69,9 @@ final class Executor {
     } catch (StackOverflowError e) {
       throw new TemplateException(
           "template: " + name + ": exceeded maximum template depth (" + MAX_DEPTH + ")");
+    } catch (RuntimeException e) {
+      // A value the engine cannot read must not surface as a stack trace: say where it happened.
+      throw new TemplateException(error("cannot evaluate: " + e).getMessage(), e);
     }
   }
 
@@ -89,9 +92,6 @@ final class Executor {
     }
     int col = pos - lastNl - 1;
     String context = context(at);
-    if (context.length() > 20) {
-      context = context.substring(0, 20) + "...";
-    }
     return new ExecException(
         "template: "
             + parseName
@@ -375,7 +375,7 @@ final class Executor {
       throw error("nil is not a command");
     }
     if (first instanceof NumberNode n) {
-      return n.value();
+      return number(n);
     }
     if (first instanceof StringNode s) {
       return s.text();
@@ -583,7 +583,6 @@ final class Executor {
       // Go names the callee by its expression in call's errors.
       argv.add(0, argNodes.get(0).toString());
     }
-    at = node;
     try {
       return fn.call(argv);
     } catch (ExecException e) {
@@ -602,6 +601,14 @@ final class Executor {
         throw error(problem);
       }
     }
+  }
+
+  private Object number(NumberNode n) {
+    if (n.value() instanceof Parser.Overflow o) {
+      at = n;
+      throw error(o.text() + " overflows int");
+    }
+    return n.value();
   }
 
   private Object evalArg(Object dot, Node n) {
@@ -632,7 +639,7 @@ final class Executor {
       return b.value();
     }
     if (n instanceof NumberNode num) {
-      return num.value();
+      return number(num);
     }
     if (n instanceof StringNode s) {
       return s.text();

@@ -71,6 +71,9 @@ final class GoTypes {
     if (v instanceof GoNil n) {
       return n.type();
     }
+    if (v instanceof GoPtr p) {
+      return p.type();
+    }
     if (v instanceof GoEnum e) {
       return e.type();
     }
@@ -90,7 +93,7 @@ final class GoTypes {
       return "*" + ProtoAccess.typeName(m.getDescriptorForType());
     }
     if (K8sAccess.isModel(v)) {
-      return "*" + K8sAccess.typeName(v.getClass());
+      return (K8sAccess.isValueType(v.getClass()) ? "" : "*") + K8sAccess.typeName(v.getClass());
     }
     if (v instanceof GoStruct s) {
       return s.typeName() != null ? s.typeName() : "struct {}";
@@ -133,6 +136,9 @@ final class GoTypes {
 
   /** The Java value a Go function receives for a template value. */
   static Object toArg(Object v) {
+    if (v instanceof GoPtr p) {
+      return p.value();
+    }
     return v == NoValue.I || v instanceof GoNil ? null : v;
   }
 
