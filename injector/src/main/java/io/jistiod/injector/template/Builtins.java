@@ -240,10 +240,16 @@ final class Builtins {
               truth = isNil(a1) == isNil(a);
             } else if (a1 instanceof Map || a1 instanceof List) {
               throw new IllegalArgumentException(
-                  "non-comparable type " + GoFmt.value(a1, false) + ": " + GoTypes.typeName(a1));
+                  "non-comparable type "
+                      + GoFmt.sprintf("%s", List.of(a1))
+                      + ": "
+                      + GoTypes.typeName(a1));
             } else if (a instanceof Map || a instanceof List) {
               throw new IllegalArgumentException(
-                  "non-comparable type " + GoFmt.value(a, false) + ": " + GoTypes.typeName(a));
+                  "non-comparable type "
+                      + GoFmt.sprintf("%s", List.of(a))
+                      + ": "
+                      + GoTypes.typeName(a));
             } else if (a1 instanceof GoStruct s1 && a instanceof GoStruct s2) {
               truth = s1.fields().equals(s2.fields());
             } else {
@@ -363,14 +369,17 @@ final class Builtins {
     return b.toString();
   }
 
+  /** call's arguments: the callee's expression (for errors), the callee, its arguments. */
   private static Object call(List<Object> a) throws Exception {
+    String callee = (String) a.get(0);
+    a = a.subList(1, a.size());
     Object fn = a.get(0);
     if (fn == null || fn == NoValue.I) {
       throw new IllegalArgumentException("call of nil");
     }
     if (!(fn instanceof GoFunction f)) {
       throw new IllegalArgumentException(
-          "non-function " + GoFmt.value(fn, false) + " of type " + GoTypes.typeName(fn));
+          "non-function " + callee + " of type " + GoTypes.typeName(fn));
     }
     return f.call(args(a.subList(1, a.size())));
   }

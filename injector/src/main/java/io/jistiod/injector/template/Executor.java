@@ -89,9 +89,6 @@ final class Executor {
     }
     int col = pos - lastNl - 1;
     String context = context(at);
-    if (context.length() > 20) {
-      context = context.substring(0, 20) + "...";
-    }
     return new ExecException(
         "template: "
             + parseName
@@ -242,7 +239,6 @@ final class Executor {
           }
         } else if (GoTypes.isInt(val)) {
           if (r.pipe().decl().size() > 1) {
-            at = r;
             throw error("can't use " + val + " to iterate over more than one variable");
           }
           long n = ((Number) val).longValue();
@@ -251,7 +247,6 @@ final class Executor {
             oneIteration(r, mark, k, k);
           }
         } else if (val != NoValue.I && val != null) {
-          at = r;
           throw error("range can't iterate over " + GoFmt.value(val, false));
         }
       } catch (Break e) {
@@ -569,22 +564,22 @@ final class Executor {
       }
       return v;
     }
-    List<Object> argv = new ArrayList<>(numIn);
+    List<Object> argv = new ArrayList<>(numIn + 1);
+    ArityFunction typed = fn instanceof ArityFunction af && af.types() != null ? af : null;
     for (Node a : argNodes) {
-      argv.add(builtin ? evalArg(dot, a) : GoTypes.toArg(evalArg(dot, a)));
+      Object v = builtin ? evalArg(dot, a) : GoTypes.toArg(evalArg(dot, a));
+      checkType(typed, argv.size(), v);
+      argv.add(v);
     }
     if (fin != NoValue.I) {
-      argv.add(builtin ? fin : GoTypes.toArg(fin));
+      Object v = builtin ? fin : GoTypes.toArg(fin);
+      checkType(typed, argv.size(), v);
+      argv.add(v);
     }
-    if (fn instanceof ArityFunction af && af.types() != null) {
-      for (int k = 0; k < argv.size(); k++) {
-        String problem = GoTypes.assignable(af.typeOf(k), argv.get(k));
-        if (problem != null) {
-          throw error(problem);
-        }
-      }
+    if (builtin && name.equals("call") && !argNodes.isEmpty()) {
+      // Go names the callee by its expression in call's errors.
+      argv.add(0, argNodes.get(0).toString());
     }
-    at = node;
     try {
       return fn.call(argv);
     } catch (ExecException e) {
@@ -593,6 +588,15 @@ final class Executor {
       at = node;
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
       throw error("error calling " + name + ": " + msg);
+    }
+  }
+
+  private void checkType(ArityFunction typed, int index, Object v) {
+    if (typed != null) {
+      String problem = GoTypes.assignable(typed.typeOf(index), v);
+      if (problem != null) {
+        throw error(problem);
+      }
     }
   }
 

@@ -1,7 +1,6 @@
 package io.jistiod.injector.template;
 
 import com.google.protobuf.Message;
-import com.google.protobuf.TextFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +37,10 @@ final class GoFmt {
 
   /** %v (plus: %+v). */
   static String value(Object v, boolean plus) {
+    if (v instanceof GoNil n && n.elem() instanceof Class) {
+      // Kubernetes API types are Stringers whose String() says "nil" for a nil pointer.
+      return "nil";
+    }
     if (v == null || v == NoValue.I || v instanceof GoNil) {
       return "<nil>";
     }
@@ -80,7 +83,8 @@ final class GoFmt {
       return b.append(']').toString();
     }
     if (v instanceof GoStruct s) {
-      StringBuilder b = new StringBuilder("{");
+      StringBuilder b =
+          new StringBuilder(s.typeName() != null && s.typeName().startsWith("*") ? "&{" : "{");
       boolean first = true;
       for (Map.Entry<String, Object> e : s.fields().entrySet()) {
         if (!first) {
@@ -95,7 +99,7 @@ final class GoFmt {
       return b.append('}').toString();
     }
     if (v instanceof Message m) {
-      return TextFormat.shortDebugString(m);
+      return ProtoText.compact(m);
     }
     if (K8sAccess.isModel(v)) {
       return "&" + modelValue(v, plus);

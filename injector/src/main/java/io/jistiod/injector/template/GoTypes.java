@@ -83,19 +83,17 @@ final class GoTypes {
     if (v instanceof byte[]) {
       return "[]uint8";
     }
-    if (v instanceof List<?> l) {
-      return !l.isEmpty() && l.stream().allMatch(e -> e instanceof String)
-          ? "[]string"
-          : "[]interface {}";
+    if (v instanceof List<?>) {
+      return "[]interface {}";
     }
     if (v instanceof Message m) {
       return "*" + ProtoAccess.typeName(m.getDescriptorForType());
     }
     if (K8sAccess.isModel(v)) {
-      return "*" + K8sAccess.typeName(v.getClass());
+      return (K8sAccess.isValueType(v.getClass()) ? "" : "*") + K8sAccess.typeName(v.getClass());
     }
-    if (v instanceof GoStruct) {
-      return "struct";
+    if (v instanceof GoStruct s) {
+      return s.typeName() != null ? s.typeName() : "struct {}";
     }
     return v.getClass().getSimpleName();
   }

@@ -124,6 +124,12 @@ final class K8sAccess {
         && !(o instanceof Quantity);
   }
 
+  /** Types that templates reach as struct values rather than pointers (ObjectMeta, PodSpec). */
+  static boolean isValueType(Class<?> c) {
+    return Set.of("ObjectMeta", "PodSpec", "PodStatus", "ResourceRequirements", "PodTemplateSpec")
+        .contains(c.getSimpleName());
+  }
+
   static String goName(Class<?> owner, String json) {
     if (json.equals("metadata")) {
       return owner.getSimpleName().endsWith("List") ? "ListMeta" : "ObjectMeta";

@@ -17,6 +17,8 @@ final class Printf {
   private boolean zero;
   private int width;
   private int prec;
+  private boolean plusV;
+  private int depth;
 
   Printf(String format, List<Object> args) {
     this.format = format;
@@ -108,6 +110,11 @@ final class Printf {
         continue;
       }
       Object a = args.get(argNum++);
+      // %+v asks for field names; it does not sign numbers.
+      plusV = verb == 'v' && plus;
+      if (plusV) {
+        plus = false;
+      }
       out.append(pad(arg(a, verb), isNumeric(a)));
     }
     if (argNum < args.size()) {
@@ -161,7 +168,7 @@ final class Printf {
 
   private String arg(Object a, int verb) {
     if (a == null || a == NoValue.I || a instanceof GoNil) {
-      return verb == 'v' ? "<nil>" : bad(null, verb);
+      return verb == 'v' || depth > 0 ? "<nil>" : bad(null, verb);
     }
     if (verb == 'T') {
       return GoTypes.typeName(a);
@@ -188,7 +195,9 @@ final class Printf {
         if (i > 0) {
           b.append(' ');
         }
+        depth++;
         b.append(arg(l.get(i), verb));
+        depth--;
       }
       return b.append(']').toString();
     }
@@ -200,12 +209,14 @@ final class Printf {
           b.append(' ');
         }
         first = false;
+        depth++;
         b.append(arg(k, verb)).append(':').append(arg(m.get(k), verb));
+        depth--;
       }
       return b.append(']').toString();
     }
     if (verb == 'v') {
-      return GoFmt.value(a, plus);
+      return GoFmt.value(a, plusV);
     }
     return bad(a, verb);
   }

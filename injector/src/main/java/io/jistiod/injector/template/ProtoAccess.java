@@ -119,7 +119,9 @@ final class ProtoAccess {
       if (set == null) {
         return null;
       }
-      return new GoStruct(Map.of(goName(set.getName()), value(m, set)));
+      // Go holds the set member in a wrapper struct, *Message_Member.
+      String wrapper = "*" + typeName(m.getDescriptorForType()) + "_" + goName(set.getName());
+      return new GoStruct(wrapper, Map.of(goName(set.getName()), value(m, set)));
     }
     return value(m, fields(m.getDescriptorForType()).get(name));
   }

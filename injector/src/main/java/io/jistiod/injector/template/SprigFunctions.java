@@ -549,6 +549,10 @@ final class SprigFunctions {
         sig(
             "interface {}, interface {}...",
             a -> {
+              if (!(a.get(0) instanceof List)) {
+                throw new IllegalArgumentException(
+                    "list should be type of slice or array but " + kindOf(a.get(0)));
+              }
               List<?> l = listArg(a.get(0), "slice");
               int start = a.size() > 1 ? (int) toInt64(a.get(1)) : 0;
               int end = a.size() > 2 ? (int) toInt64(a.get(2)) : l.size();
@@ -1115,16 +1119,13 @@ final class SprigFunctions {
     GoFunction replaceAll =
         sig(
             "string, string, string",
-            a -> Pattern.compile(s(a, 0)).matcher(s(a, 1)).replaceAll(goExpand(s(a, 2))));
+            a -> GoRegexReplace.replaceAll(Pattern.compile(s(a, 0)), s(a, 1), s(a, 2), true));
     m.put("regexReplaceAll", replaceAll);
     m.put("mustRegexReplaceAll", replaceAll);
     GoFunction replaceLiteral =
         sig(
             "string, string, string",
-            a ->
-                Pattern.compile(s(a, 0))
-                    .matcher(s(a, 1))
-                    .replaceAll(s(a, 2).replace("\\", "\\\\").replace("$", "\\$")));
+            a -> GoRegexReplace.replaceAll(Pattern.compile(s(a, 0)), s(a, 1), s(a, 2), false));
     m.put("regexReplaceAllLiteral", replaceLiteral);
     m.put("mustRegexReplaceAllLiteral", replaceLiteral);
     GoFunction split =
@@ -1141,47 +1142,6 @@ final class SprigFunctions {
     m.put("regexSplit", split);
     m.put("mustRegexSplit", split);
     m.put("regexQuoteMeta", sig("string", a -> GoRegexQuote.quoteMeta(s(a, 0))));
-  }
-
-  /** Go's $1/${1}/$name template syntax in re2j's replacement form. */
-  private static String goExpand(String repl) {
-    StringBuilder b = new StringBuilder();
-    for (int k = 0; k < repl.length(); k++) {
-      char c = repl.charAt(k);
-      if (c == '\\') {
-        b.append("\\\\");
-      } else if (c == '$' && k + 1 < repl.length() && repl.charAt(k + 1) == '$') {
-        b.append("\\$");
-        k++;
-      } else if (c == '$' && k + 1 < repl.length() && repl.charAt(k + 1) == '{') {
-        int end = repl.indexOf('}', k);
-        if (end < 0) {
-          b.append("\\$");
-          continue;
-        }
-        String name = repl.substring(k + 2, end);
-        b.append(name.matches("[0-9]+") ? "$" + name : "${" + name + "}");
-        k = end;
-      } else if (c == '$') {
-        int e = k + 1;
-        while (e < repl.length()
-            && (Character.isLetterOrDigit(repl.charAt(e)) || repl.charAt(e) == '_')) {
-          e++;
-        }
-        String name = repl.substring(k + 1, e);
-        if (name.isEmpty()) {
-          b.append("\\$");
-        } else if (name.matches("[0-9]+")) {
-          b.append("${").append(Integer.parseInt(name)).append('}');
-        } else {
-          b.append("${").append(name).append('}');
-        }
-        k = e - 1;
-      } else {
-        b.append(c);
-      }
-    }
-    return b.toString();
   }
 
   static String kindOf(Object v) {

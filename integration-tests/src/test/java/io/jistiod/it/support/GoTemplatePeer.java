@@ -1,0 +1,158 @@
+package io.jistiod.it.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Istiod's own rendering of templates: {@code integration-tests/peers/gotemplate} (Go's
+ * text/template with sprig and Istio 1.27.0's inject.InjectionFuncmap), built once per JVM by
+ * {@code integration-tests/cluster/build-gotemplate.sh}.
+ */
+public final class GoTemplatePeer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long BUILD_TIMEOUT_MINUTES = 30;
+  private static final long RUN_TIMEOUT_SECONDS = 300;
+
+  private static GoTemplatePeer instance;
+  private static RuntimeException buildFailure;
+
+  private final Path binary;
+
+  /** One rendering request; {@code sidecar} decodes data as istiod's SidecarTemplateData. */
+  public record Request(String name, String template, boolean sidecar, JsonNode data) {}
+
+  /** {@code output} when ok, else {@code stage} (parse, exec, data) and Go's error text. */
+  public record Result(boolean ok, String output, String stage, String error) {}
+
+  private GoTemplatePeer(Path binary) {
+    this.binary = binary;
+  }
+
+  public static synchronized GoTemplatePeer get() {
+    if (instance != null) {
+      return instance;
+    }
+    if (buildFailure != null) {
+      throw buildFailure;
+    }
+    try {
+      instance = new GoTemplatePeer(build());
+      return instance;
+    } catch (RuntimeException e) {
+      buildFailure = e;
+      throw e;
+    }
+  }
+
+  /** One result per request, in order. */
+  public List<Result> render(List<Request> requests) {
+    try {
+      Path input = Files.createTempFile("gotemplate-", ".jsonl");
+      try {
+        StringBuilder b = new StringBuilder();
+        for (Request r : requests) {
+          ObjectNode n = JSON.createObjectNode();
+          n.put("name", r.name());
+          n.put("template", r.template());
+          n.put("sidecar", r.sidecar());
+          n.set("data", r.data());
+          b.append(JSON.writeValueAsString(n)).append('\n');
+        }
+        Files.writeString(input, b);
+        List<String> lines = run(List.of(binary.toString()), input);
+        if (lines.size() != requests.size()) {
+          throw new IllegalStateException(
+              binary + " gave " + lines.size() + " results for " + requests.size() + " requests");
+        }
+        List<Result> out = new ArrayList<>();
+        for (String line : lines) {
+          JsonNode v = JSON.readTree(line);
+          out.add(
+              new Result(
+                  v.path("ok").asBoolean(),
+                  v.path("output").asText(""),
+                  v.path("stage").asText(""),
+                  v.path("error").asText("")));
+        }
+        return out;
+      } finally {
+        Files.deleteIfExists(input);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<String> run(List<String> command, Path stdin) {
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectInput(stdin.toFile())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      List<String> lines = new ArrayList<>();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          lines.add(line);
+        }
+      }
+      if (!p.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(command + " failed");
+      }
+      return lines;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static Path build() {
+    Path script = findScript();
+    try {
+      Process p =
+          new ProcessBuilder(script.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(script + " failed");
+      }
+      return Path.of(out.substring(out.lastIndexOf('\n') + 1));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static Path findScript() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      for (Path s :
+          List.of(
+              dir.resolve("integration-tests/cluster/build-gotemplate.sh"),
+              dir.resolve("cluster/build-gotemplate.sh"))) {
+        if (Files.isExecutable(s)) {
+          return s;
+        }
+      }
+    }
+    throw new IllegalStateException("cannot find integration-tests/cluster/build-gotemplate.sh");
+  }
+}
