@@ -1,13 +1,11 @@
 package io.jistiod.it.agreement;
 
-import io.jistiod.it.support.Rig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,30 +38,7 @@ final class IstioCorpus {
 
   /** The istio.io/istio module directory in Go's module cache (downloaded by build-istio.sh). */
   static Path moduleDir() throws IOException, InterruptedException {
-    Path recipe = Rig.MODULE.resolve("peers/istio");
-    Process p =
-        new ProcessBuilder("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio")
-            .directory(recipe.toFile())
-            .redirectErrorStream(true)
-            .start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) {
-      throw new AssertionError(
-          "cannot find the istio.io/istio module (go list in "
-              + recipe
-              + "): "
-              + out
-              + "; build-istio.sh downloads it");
-    }
-    Path dir = Path.of(out);
-    if (!Files.isDirectory(dir.resolve("samples"))) {
-      throw new AssertionError(
-          "istio.io/istio is not in the module cache at "
-              + dir
-              + ": run integration-tests/cluster/build-istio.sh");
-    }
-    return dir;
+    return io.jistiod.it.support.IstioModule.dir();
   }
 
   static Corpus load(Path root) throws IOException {
