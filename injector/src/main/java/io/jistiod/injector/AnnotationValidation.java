@@ -199,8 +199,9 @@ final class AnnotationValidation {
         return false; // a zone is not allowed in a prefix
       }
       try {
+        // Java reads "::ffff:1.2.3.4" as an IPv4 address; any successful parse is an IPv6 text.
         return a.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')
-            && java.net.InetAddress.getByName("[" + a + "]") instanceof java.net.Inet6Address;
+            && java.net.InetAddress.getByName("[" + a + "]") != null;
       } catch (java.net.UnknownHostException e) {
         return false;
       }

@@ -100,9 +100,8 @@ final class AppProbes {
     } else if (probe.get("grpc") instanceof ObjectNode g) {
       ObjectNode grpc = p.putObject("grpc");
       grpc.put("port", g.path("port").asInt(0));
-      if (g.has("service") && !g.get("service").isNull()) {
-        grpc.set("service", g.get("service"));
-      }
+      // GRPCAction.Service is a *string without omitempty: null when unset.
+      grpc.set("service", g.has("service") ? g.get("service") : grpc.nullNode());
     } else {
       return null;
     }

@@ -15,6 +15,10 @@ final class GoZeroFields {
 
   static void add(ObjectNode obj) {
     String kind = obj.path("kind").asText("");
+    if (kind.equals("List")) {
+      PodJson.object(obj, "metadata"); // ListMeta, a struct: always printed
+      return;
+    }
     meta(obj);
     ObjectNode spec = PodJson.object(obj, "spec");
     switch (kind) {

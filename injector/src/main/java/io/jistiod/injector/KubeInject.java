@@ -125,7 +125,7 @@ public final class KubeInject {
         items.add(t == null ? item : intoObject(typed((ObjectNode) item, t)));
       }
       obj.set("items", items);
-      return obj;
+      return finish(obj);
     }
     ObjectNode metaOwner; // holds the pod's metadata: the pod, its template, a job template
     ObjectNode specOwner; // holds the pod's spec

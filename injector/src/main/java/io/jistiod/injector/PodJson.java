@@ -21,7 +21,9 @@ final class PodJson {
   /** The pod through the typed Pod model and back. */
   static ObjectNode normalize(JsonNode pod) throws InjectionException {
     try {
-      return MAPPER.valueToTree(MAPPER.treeToValue(pod, Pod.class));
+      ObjectNode out = MAPPER.valueToTree(MAPPER.treeToValue(pod, Pod.class));
+      GoPodTypes.apply(out);
+      return out;
     } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
       throw new InjectionException("unmarshal patched pod: " + oneLine(e));
     }
