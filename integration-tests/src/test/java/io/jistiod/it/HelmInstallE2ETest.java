@@ -6,14 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.inject.InjectionOptions;
 import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.istiod.webhook.WebhookOptions;
+import io.jistiod.it.support.ChartIdentity;
 import io.jistiod.it.support.Helm;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
@@ -22,12 +22,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -191,7 +188,7 @@ class HelmInstallE2ETest {
         .isNotNull();
 
     // RBAC: istiod with the chart's ServiceAccount token, not the admin kubeconfig.
-    Path kubeconfig = serviceAccountKubeconfig(rig, ns, "istiod");
+    Path kubeconfig = ChartIdentity.serviceAccountKubeconfig(rig, ns, "istiod");
     istiod =
         new Istiod(
             IstiodOptions.defaults(null)
@@ -206,7 +203,11 @@ class HelmInstallE2ETest {
                     WebhookOptions.fromEnvironment(name -> null)
                         .withHttpsAddr("127.0.0.1:0")
                         .withNamespace(ns)
-                        .withRevision("default")));
+                        .withRevision("default"))
+                // Injection from the chart's istio-sidecar-injector ConfigMap (no files here).
+                .withInjection(
+                    InjectionOptions.fromEnvironment(name -> null)
+                        .withDirectory(tmp.resolve("no-inject-files"))));
     istiod.start();
     HttpClient http = HttpClient.newHttpClient();
     URI ready = URI.create("http://127.0.0.1:" + istiod.httpPort() + "/ready");
@@ -223,7 +224,8 @@ class HelmInstallE2ETest {
                     .isEqualTo(200));
     // What its RBAC lets it do: the self-signed CA in its namespace (Role: secrets create), the
     // root certificate published into namespaces (ClusterRole: configmaps create), and the
-    // validator's caBundle patched in (ClusterRole: validatingwebhookconfigurations update).
+    // validator's caBundle patched in (ClusterRole: validatingwebhookconfigurations update), and
+    // the injector's (ClusterRole: mutatingwebhookconfigurations update).
     Awaitility.await()
         .atMost(WAIT)
         .untilAsserted(
@@ -238,6 +240,14 @@ class HelmInstallE2ETest {
                       .withName("istio-validator-" + ns)
                       .get();
               assertThat(v.getWebhooks().get(0).getClientConfig().getCaBundle()).isNotEmpty();
+              var m =
+                  k.admissionRegistration()
+                      .v1()
+                      .mutatingWebhookConfigurations()
+                      .withName("istio-sidecar-injector-" + ns)
+                      .get();
+              assertThat(m.getWebhooks())
+                  .allSatisfy(w -> assertThat(w.getClientConfig().getCaBundle()).isNotEmpty());
             });
     JsonNode registryz =
         JSON.readTree(
@@ -305,46 +315,5 @@ class HelmInstallE2ETest {
                 .get(0)
                 .getValues())
         .containsExactly("canary");
-  }
-
-  /** A kubeconfig for the rig's API server that authenticates as ServiceAccount ns/name. */
-  private Path serviceAccountKubeconfig(Rig rig, String ns, String name) throws Exception {
-    String token =
-        rig.client()
-            .serviceAccounts()
-            .inNamespace(ns)
-            .withName(name)
-            .tokenRequest(
-                new TokenRequestBuilder()
-                    .withNewSpec()
-                    .withExpirationSeconds(3600L)
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
-    Config admin = rig.client().getConfiguration();
-    String ca = admin.getCaCertData();
-    if (ca == null || ca.isEmpty()) {
-      ca = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
-    }
-    String yaml =
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: rig
-          cluster: {server: "%s", certificate-authority-data: "%s"}
-        users:
-        - name: %s
-          user: {token: "%s"}
-        contexts:
-        - name: sa
-          context: {cluster: rig, user: %s}
-        current-context: sa
-        """
-            .formatted(admin.getMasterUrl(), ca, name, token, name);
-    Path file = tmp.resolve("kubeconfig-" + name);
-    Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    return file;
   }
 }

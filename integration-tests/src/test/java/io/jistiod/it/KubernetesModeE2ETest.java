@@ -47,11 +47,11 @@ class KubernetesModeE2ETest {
     }
   }
 
-  private void startIstiod(Rig rig) throws Exception {
+  private void startIstiod(Rig rig, TestNamespace ns) throws Exception {
     istiod =
         new Istiod(
             IstiodOptions.defaults(null)
-                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(ns.name())))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"));
     istiod.start();
   }
@@ -94,7 +94,7 @@ class KubernetesModeE2ETest {
 
   @Test
   void appliedObjectsReachTheRegistryAndDeletesLeaveIt(Rig rig, TestNamespace ns) throws Exception {
-    startIstiod(rig);
+    startIstiod(rig, ns);
     String host = "echo." + ns.name() + ".svc.cluster.local";
     long applied = System.nanoTime();
     rig.apply(workload(ns.name(), "10.250.99.2", 8080));
@@ -173,7 +173,7 @@ class KubernetesModeE2ETest {
               () ->
                   Files.exists(tmp.resolve("server.log"))
                       && Files.readString(tmp.resolve("server.log")).contains("serving"));
-      startIstiod(rig);
+      startIstiod(rig, ns);
       rig.apply(workload(ns.name(), host.address(), 8080));
       ManagedChannel channel =
           XdsClients.channel(
@@ -210,7 +210,7 @@ class KubernetesModeE2ETest {
         "--for=condition=Established",
         "--timeout=60s",
         "crd/virtualservices.networking.istio.io");
-    startIstiod(rig);
+    startIstiod(rig, ns);
     rig.apply(workload(ns.name(), "10.250.98.2", 8080));
     rig.apply(
         """

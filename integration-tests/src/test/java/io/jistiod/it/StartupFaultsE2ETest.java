@@ -55,6 +55,9 @@ class StartupFaultsE2ETest {
   void aMissingNamespaceDelaysReadinessInsteadOfEndingIstiod(Rig rig) throws Exception {
     this.rig = rig;
     namespace = "late-" + UUID.randomUUID().toString().substring(0, 8);
+    // The one e2e istiod on the admin kubeconfig: its scenario, istiod's own namespace missing,
+    // cannot happen to istiod on the chart's ServiceAccount, which lives in that namespace (and
+    // whose Role there would be missing too: the API server would answer 403, not 404).
     istiod =
         new Istiod(
             IstiodOptions.defaults(null)

@@ -157,7 +157,7 @@ class ValidationWebhookE2ETest {
     istiod =
         new Istiod(
             IstiodOptions.defaults(null)
-                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(ns.name(), revision)))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
                 .withSecurity(security)
                 .withWebhook(

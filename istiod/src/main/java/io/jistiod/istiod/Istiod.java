@@ -70,6 +70,7 @@ public final class Istiod implements AutoCloseable {
   private Server grpc;
   private io.jistiod.istiod.security.IstiodSecurity security;
   private io.jistiod.istiod.webhook.ValidationWebhook webhook;
+  private io.jistiod.istiod.inject.SidecarInjection injection;
   private volatile HttpEndpoints http;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
@@ -267,6 +268,24 @@ public final class Istiod implements AutoCloseable {
               () -> ready().status() == 200,
               metrics);
       closeables.add(webhook);
+      // 5c. Sidecar injection on the same port (/inject), config from files or the ConfigMap.
+      injection =
+          io.jistiod.istiod.inject.SidecarInjection.start(
+              options.injection(),
+              options.webhook().namespace(),
+              options.webhook().revision(),
+              client,
+              webhook.server(),
+              () -> mesh,
+              io.jistiod.istiod.inject.TemplateParsers.goTemplates(),
+              metrics);
+      if (injection != null) {
+        closeables.add(injection);
+        // As istiod: the injector's webhook configurations are patched only when it injects.
+        if (client != null && options.webhook().patchInjectionWebhooks()) {
+          webhook.startInjectionPatcher(client, options.webhook().revision(), security, metrics);
+        }
+      }
     }
 
     // 6. xDS last, so no client ever sees config from unsynced sources.
@@ -403,6 +422,11 @@ public final class Istiod implements AutoCloseable {
   /** The webhook port (15017), or -1 when off. */
   public int webhookPort() {
     return webhook == null ? -1 : webhook.port();
+  }
+
+  /** Sidecar injection (on the webhook port), or null when off. */
+  public io.jistiod.istiod.inject.SidecarInjection injection() {
+    return injection;
   }
 
   /** Config validation (webhook port and controller), or null when off. */

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param webhook the webhook port (15017) and the validation controller; off unless {@link
  *     #withWebhook} turns it on (the command line does)
  * @param meshConfigFile MeshConfig YAML (istiod's {@code --meshConfig}), or null for the defaults
+ * @param injection sidecar injection on the webhook port (off: {@link
+ *     io.jistiod.istiod.inject.InjectionOptions#disabled()})
  */
 public record IstiodOptions(
     Path configDir,
@@ -30,7 +32,40 @@ public record IstiodOptions(
     int pushWorkers,
     SecurityOptions security,
     io.jistiod.istiod.webhook.WebhookOptions webhook,
-    Path meshConfigFile) {
+    Path meshConfigFile,
+    io.jistiod.istiod.inject.InjectionOptions injection) {
+
+  /** Without sidecar injection, as before it existed. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers,
+      SecurityOptions security,
+      io.jistiod.istiod.webhook.WebhookOptions webhook,
+      Path meshConfigFile) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        io.jistiod.istiod.inject.InjectionOptions.disabled());
+  }
 
   /** Without a mesh config file: istiod's MeshConfig defaults. */
   public IstiodOptions(
@@ -145,7 +180,8 @@ public record IstiodOptions(
         pushWorkers,
         security,
         webhook,
-        meshConfigFile);
+        meshConfigFile,
+        injection);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -162,7 +198,8 @@ public record IstiodOptions(
         pushWorkers,
         security,
         webhook,
-        meshConfigFile);
+        meshConfigFile,
+        injection);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
@@ -179,7 +216,8 @@ public record IstiodOptions(
         pushWorkers,
         security,
         webhook,
-        meshConfigFile);
+        meshConfigFile,
+        injection);
   }
 
   public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
@@ -196,7 +234,8 @@ public record IstiodOptions(
         pushWorkers,
         security,
         webhook,
-        meshConfigFile);
+        meshConfigFile,
+        injection);
   }
 
   public IstiodOptions withMeshConfigFile(Path file) {
@@ -213,6 +252,25 @@ public record IstiodOptions(
         pushWorkers,
         security,
         webhook,
-        file);
+        file,
+        injection);
+  }
+
+  public IstiodOptions withInjection(io.jistiod.istiod.inject.InjectionOptions injection) {
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        injection);
   }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
       Main.Discovery.class,
       Main.VersionCommand.class,
       io.jistiod.istiod.webhook.ValidateCommand.class,
+      io.jistiod.istiod.inject.KubeInjectCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -120,6 +121,14 @@ public final class Main implements Runnable {
     @Option(names = "--caCertFile", description = "File containing the x509 Server CA Certificate.")
     Path caCertFile;
 
+    @Option(
+        names = "--injectionPath",
+        description =
+            "Folder with the sidecar injector's config and values files (istiod's fixed path);"
+                + " without them, the istio-sidecar-injector ConfigMap. INJECT_ENABLED=false: off.",
+        defaultValue = "./var/lib/istio/inject")
+    Path injectionPath;
+
     // Flags Istio's istiod Helm chart passes to pilot-discovery. They are accepted so the chart's
     // Deployment (ours and Istio's) starts this istiod unchanged; what each one does here is said
     // in its description.
@@ -193,7 +202,10 @@ public final class Main implements Runnable {
                   .withWebhook(
                       io.jistiod.istiod.webhook.WebhookOptions.fromEnvironment(System::getenv)
                           .withHttpsAddr(httpsAddr)
-                          .withNamespace(namespace)));
+                          .withNamespace(namespace))
+                  .withInjection(
+                      io.jistiod.istiod.inject.InjectionOptions.fromEnvironment(System::getenv)
+                          .withDirectory(injectionPath)));
       Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "shutdown"));
       try {
         istiod.start();

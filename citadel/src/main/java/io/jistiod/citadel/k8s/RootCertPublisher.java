@@ -235,7 +235,9 @@ public final class RootCertPublisher implements AutoCloseable {
         return;
       }
       if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
-        log.info("not allowed to write {}/{}; skipping", namespace, CONFIG_MAP_NAME);
+        // The reason says whose RBAC refused what, so a missing rule is seen, not hidden.
+        log.info(
+            "not allowed to write {}/{}; skipping: {}", namespace, CONFIG_MAP_NAME, e.getMessage());
         return;
       }
       throw e;

@@ -103,7 +103,7 @@ class CitadelE2ETest {
     Istiod istiod =
         new Istiod(
             IstiodOptions.defaults(null)
-                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(namespace)))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
                 .withSecurity(
                     SecurityOptions.fromEnvironment(env::get)

@@ -105,7 +105,7 @@ class GrpcSecurityE2ETest {
     Istiod istiod =
         new Istiod(
             IstiodOptions.defaults(null)
-                .withKubernetes(new KubernetesAccess(rig.kubeconfig()))
+                .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(n)))
                 .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
                 .withSecurity(
                     SecurityOptions.fromEnvironment(k -> null)

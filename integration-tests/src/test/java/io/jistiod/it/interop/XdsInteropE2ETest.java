@@ -825,7 +825,7 @@ class XdsInteropE2ETest {
         new Istiod(
             new IstiodOptions(
                 null,
-                new KubernetesAccess(rig.kubeconfig()),
+                new KubernetesAccess(rig.istiodKubeconfig(ns.name())),
                 "cluster.local",
                 "cluster.local",
                 "127.0.0.1:0",

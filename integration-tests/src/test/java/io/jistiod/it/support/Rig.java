@@ -21,6 +21,10 @@ public final class Rig {
 
   private final Path kubeconfig;
   private final KubernetesClient client;
+  // istiod identities installed by the running test, by "namespace/revision"; RigExtension
+  // deletes them after each test.
+  private final java.util.Map<String, ChartIdentity> identities =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   Rig(Path kubeconfig) throws IOException {
     this.kubeconfig = kubeconfig;
@@ -34,8 +38,45 @@ public final class Rig {
             .build();
   }
 
+  /** The admin kubeconfig: for the test's own kubectl and client, never for istiod. */
   public Path kubeconfig() {
     return kubeconfig;
+  }
+
+  /**
+   * The kubeconfig istiod runs on in e2e tests: the token of the istiod chart's ServiceAccount in
+   * {@code namespace}, with the chart's ClusterRole and Role bound to it (see {@link
+   * ChartIdentity}), as a helm-installed istiod runs. Installed once per test and namespace.
+   */
+  public Path istiodKubeconfig(String namespace) {
+    return istiodKubeconfig(namespace, "");
+  }
+
+  /** As {@link #istiodKubeconfig(String)}, for istiod of {@code revision} (empty: default). */
+  public Path istiodKubeconfig(String namespace, String revision) {
+    return identities
+        .computeIfAbsent(
+            namespace + "/" + revision,
+            k -> {
+              try {
+                return ChartIdentity.install(this, namespace, revision);
+              } catch (IOException e) {
+                throw new IllegalStateException(
+                    "istiod's chart RBAC in " + namespace + ": " + e.getMessage(), e);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+              }
+            })
+        .kubeconfig();
+  }
+
+  /** Deletes the istiod identities the test installed. */
+  void deleteIdentities() {
+    for (ChartIdentity id : identities.values()) {
+      id.delete(this);
+    }
+    identities.clear();
   }
 
   /**
@@ -67,6 +108,12 @@ public final class Rig {
   /** {@code kubectl apply -f -} with {@code yaml} on stdin. */
   public String apply(String yaml) throws IOException, InterruptedException {
     return run(yaml, "kubectl", "apply", "-f", "-");
+  }
+
+  /** kubectl with {@code stdin} fed to it (for {@code -f -}). */
+  public String kubectlStdin(String stdin, String... args)
+      throws IOException, InterruptedException {
+    return run(stdin, "kubectl", args);
   }
 
   private static String stdinNone() {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -15,8 +16,13 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Starts the rig once per test run (or reuses one already up) and gives each test its own
  * namespace, deleted afterwards. Tests take a {@link Rig} and a {@link TestNamespace} parameter.
+ *
+ * <p>Least privilege, checked on every rig test: istiod runs on the chart's ServiceAccount ({@link
+ * Rig#istiodKubeconfig}), and a test whose run logged a 403 from the API server ({@link
+ * ForbiddenLog}) fails, naming the lines. The RBAC it installed is deleted afterwards.
  */
-public final class RigExtension implements ParameterResolver, AfterEachCallback {
+public final class RigExtension
+    implements ParameterResolver, BeforeEachCallback, AfterEachCallback {
   private static final ExtensionContext.Namespace STORE =
       ExtensionContext.Namespace.create(RigExtension.class);
 
@@ -40,10 +46,26 @@ public final class RigExtension implements ParameterResolver, AfterEachCallback 
   }
 
   @Override
+  public void beforeEach(ExtensionContext e) {
+    ForbiddenLog.install().reset();
+  }
+
+  @Override
   public void afterEach(ExtensionContext e) {
+    Rig rig = e.getRoot().getStore(STORE).get("rig", Rig.class);
+    if (rig != null) {
+      rig.deleteIdentities();
+    }
     TestNamespace ns = e.getStore(STORE).remove("namespace", TestNamespace.class);
     if (ns != null) {
       ns.delete();
+    }
+    java.util.List<String> forbidden = ForbiddenLog.install().lines();
+    if (!forbidden.isEmpty()) {
+      throw new AssertionError(
+          "the API server refused istiod a request (403): the istiod chart's RBAC misses a rule"
+              + " for what it does:\n  "
+              + String.join("\n  ", forbidden));
     }
   }
 

@@ -102,29 +102,33 @@ public final class ValidatingWebhookController implements AutoCloseable {
 
   /** Starts watching; every configuration of this revision is reconciled as it is seen. */
   public void start() {
-    informer =
+    // The informer is stored before it can call back: it delivers the configurations it lists
+    // while it starts, and a reconcile run then must find it (it read null here before).
+    SharedIndexInformer<ValidatingWebhookConfiguration> i =
         client
             .admissionRegistration()
             .v1()
             .validatingWebhookConfigurations()
             .withLabel(REVISION_LABEL, revision)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(ValidatingWebhookConfiguration c) {
-                    enqueue(c.getMetadata().getName());
-                  }
+            .runnableInformer(0);
+    i.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(ValidatingWebhookConfiguration c) {
+            enqueue(c.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onUpdate(
-                      ValidatingWebhookConfiguration old, ValidatingWebhookConfiguration c) {
-                    enqueue(c.getMetadata().getName());
-                  }
+          @Override
+          public void onUpdate(
+              ValidatingWebhookConfiguration old, ValidatingWebhookConfiguration c) {
+            enqueue(c.getMetadata().getName());
+          }
 
-                  @Override
-                  public void onDelete(ValidatingWebhookConfiguration c, boolean unknown) {}
-                },
-                0);
+          @Override
+          public void onDelete(ValidatingWebhookConfiguration c, boolean unknown) {}
+        });
+    informer = i;
+    i.start();
   }
 
   /** The roots changed: every configuration gets the new bundle. */

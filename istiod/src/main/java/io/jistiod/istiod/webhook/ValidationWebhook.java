@@ -43,6 +43,7 @@ public final class ValidationWebhook implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private ValidationWebhookServer server;
   private ValidatingWebhookController controller;
+  private InjectionWebhookPatcher injectionPatcher;
   private String certificateSource;
   private Supplier<String> caBundle = () -> null;
 
@@ -75,6 +76,11 @@ public final class ValidationWebhook implements AutoCloseable {
       webhook.close();
       throw e;
     }
+  }
+
+  /** The HTTPS server (15017), where injection is served too. */
+  public ValidationWebhookServer server() {
+    return server;
   }
 
   private void doStart(
@@ -145,6 +151,43 @@ public final class ValidationWebhook implements AutoCloseable {
             ? ""
             : "; patching ValidatingWebhookConfigurations labelled istio.io/rev="
                 + options.revision());
+  }
+
+  /**
+   * Starts keeping the caBundle of this revision's sidecar injector MutatingWebhookConfigurations:
+   * they trust the same roots as the validator, as both webhooks are served on this port with this
+   * certificate. Called once injection runs (as istiod, which patches only when it injects).
+   */
+  public InjectionWebhookPatcher startInjectionPatcher(
+      KubernetesClient client, String revision, IstiodSecurity security, MeterRegistry metrics) {
+    ScheduledExecutorService worker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "injection-webhook-patcher");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.add(worker::shutdownNow);
+    InjectionWebhookPatcher patcher =
+        new InjectionWebhookPatcher(client, revision, caBundle, metrics, worker);
+    closeables.add(patcher);
+    patcher.start();
+    if (security != null) {
+      Consumer<CaKeyMaterial> onRoots = m -> patcher.rootsChanged();
+      security.ca().addListener(onRoots);
+      closeables.add(() -> security.ca().removeListener(onRoots));
+    }
+    log.info(
+        "patching the caBundle of sidecar injector MutatingWebhookConfigurations labelled"
+            + " istio.io/rev={}",
+        revision);
+    injectionPatcher = patcher;
+    return patcher;
+  }
+
+  /** The injector's caBundle patcher, or null when it does not run. */
+  public InjectionWebhookPatcher injectionPatcher() {
+    return injectionPatcher;
   }
 
   public int port() {

@@ -1,6 +1,7 @@
 package io.jistiod.istiod.webhook;
 
 import io.jistiod.galley.webhook.AdmissionHandler;
+import io.jistiod.injector.InjectionWebhook;
 import io.jistiod.istiod.http.JettyServer;
 import io.jistiod.istiod.http.ServerLimits;
 import java.io.IOException;
@@ -81,6 +82,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
   private final Duration timeout;
   private final ValidationBulkhead bulkhead;
   private final ExecutorService validation;
+  private volatile InjectionWebhook injection;
   private JettyServer server;
 
   private ValidationWebhookServer(
@@ -205,6 +207,14 @@ public final class ValidationWebhookServer implements AutoCloseable {
     return server.healthy();
   }
 
+  /**
+   * Serves sidecar injection on {@code /inject} and {@code /inject/...} with {@code webhook} (404
+   * until set), under the same body, time and concurrency limits as validation.
+   */
+  public void injection(InjectionWebhook webhook) {
+    this.injection = webhook;
+  }
+
   /** How many validations may run at once. */
   public int concurrentValidations() {
     return bulkhead.size();
@@ -222,14 +232,98 @@ public final class ValidationWebhookServer implements AutoCloseable {
         return true;
       }
       if (path.equals("/validate") || path.startsWith("/validate/")) {
-        serveValidate(request, response, callback);
+        serve(request, response, callback, new ValidateEndpoint());
+        return true;
+      }
+      InjectionWebhook inject = injection;
+      if (inject != null && (path.equals("/inject") || path.startsWith("/inject/"))) {
+        InjectEndpoint e = new InjectEndpoint(inject, path);
+        try {
+          serve(request, response, callback, e);
+        } finally {
+          inject.metrics().time(System.nanoTime() - e.start);
+        }
         return true;
       }
       return false; // 404
     }
   }
 
-  private void serveValidate(Request request, Response response, Callback callback)
+  /** What differs between /validate and /inject: the answer, the denial and the counting. */
+  private interface Endpoint {
+    byte[] answer(byte[] body, long deadlineNanos);
+
+    byte[] deny(byte[] body, String message);
+
+    void httpError(int status);
+
+    /** "validation" or "injection", for messages. */
+    default String what() {
+      return "validation";
+    }
+
+    /** An AdmissionReview answer is on its way back. */
+    default void answered() {}
+  }
+
+  private final class ValidateEndpoint implements Endpoint {
+    @Override
+    public byte[] answer(byte[] body, long deadlineNanos) {
+      return validator.apply(body, deadlineNanos);
+    }
+
+    @Override
+    public byte[] deny(byte[] body, String message) {
+      return handler.deny(body, message);
+    }
+
+    @Override
+    public void httpError(int status) {
+      handler.metrics().httpError(status);
+    }
+  }
+
+  /**
+   * istiod's serveInject counting: every request, HTTP refusals as failures, answers as successes.
+   */
+  private static final class InjectEndpoint implements Endpoint {
+    final InjectionWebhook webhook;
+    final String path;
+    final long start = System.nanoTime();
+
+    InjectEndpoint(InjectionWebhook webhook, String path) {
+      this.webhook = webhook;
+      this.path = path;
+      webhook.metrics().request();
+    }
+
+    @Override
+    public byte[] answer(byte[] body, long deadlineNanos) {
+      return webhook.handle(body, path);
+    }
+
+    @Override
+    public byte[] deny(byte[] body, String message) {
+      return webhook.deny(body, message);
+    }
+
+    @Override
+    public void httpError(int status) {
+      webhook.metrics().failure();
+    }
+
+    @Override
+    public void answered() {
+      webhook.metrics().success();
+    }
+
+    @Override
+    public String what() {
+      return "injection";
+    }
+  }
+
+  private void serve(Request request, Response response, Callback callback, Endpoint endpoint)
       throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     byte[] body;
@@ -239,7 +333,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
       // Unless the body was read to its end: answer, and close the connection after.
       // HTTP/2 has no Connection header: the stream ends, the connection stays.
       boolean http1 = request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
-      error(response, callback, e.status, e.getMessage(), http1 && e.close);
+      error(endpoint, response, callback, e.status, e.getMessage(), http1 && e.close);
       return;
     } catch (IOException e) {
       // The client went away (the API server gave up) or was too slow; nothing to answer.
@@ -248,12 +342,18 @@ public final class ValidationWebhookServer implements AutoCloseable {
       return;
     }
     if (body.length == 0) {
-      error(response, callback, 400, "no body found", false);
+      error(endpoint, response, callback, 400, "no body found", false);
       return;
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (!"application/json".equals(contentType)) {
-      error(response, callback, 415, "invalid Content-Type, want `application/json`", false);
+      error(
+          endpoint,
+          response,
+          callback,
+          415,
+          "invalid Content-Type, want `application/json`",
+          false);
       return;
     }
     // Queue for a permit for at most half of what is left, so a refusal still arrives in time.
@@ -261,10 +361,12 @@ public final class ValidationWebhookServer implements AutoCloseable {
       // Counted in galley_validation_http_error{status="429"}; a line each would flood the log.
       log.debug("{} validations running; refusing a request (429)", bulkhead.size());
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-      error(response, callback, 429, "too many concurrent validations, retry later", false);
+      error(
+          endpoint, response, callback, 429, "too many concurrent validations, retry later", false);
       return;
     }
-    byte[] answer = admit(body, deadline);
+    byte[] answer = admit(body, deadline, endpoint);
+    endpoint.answered();
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
@@ -278,41 +380,42 @@ public final class ValidationWebhookServer implements AutoCloseable {
    * and the wait here are the backstop for work that does not check it (decoding a body), waited on
    * a little past the deadline so the handler's own answer normally wins.
    */
-  private byte[] admit(byte[] body, long deadline) {
+  private byte[] admit(byte[] body, long deadline, Endpoint endpoint) {
     Future<byte[]> result;
     try {
       result =
           validation.submit(
               () -> {
                 try {
-                  return validator.apply(body, deadline);
+                  return endpoint.answer(body, deadline);
                 } finally {
                   bulkhead.release();
                 }
               });
     } catch (RejectedExecutionException e) {
       bulkhead.release();
-      return handler.deny(body, "validation is shutting down");
+      return endpoint.deny(body, endpoint.what() + " is shutting down");
     }
     try {
       return result.get(
           Math.max(1, deadline - System.nanoTime()) + BACKSTOP_GRACE_NANOS, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       result.cancel(true);
-      log.warn("validation took longer than {}; denying the object", timeout);
-      return handler.deny(body, "validation did not finish within " + timeout.toMillis() + " ms");
+      log.warn("{} took longer than {}; denying the object", endpoint.what(), timeout);
+      return endpoint.deny(
+          body, endpoint.what() + " did not finish within " + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
-      return failed(body, e.getCause());
+      return failed(body, e.getCause(), endpoint);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return handler.deny(body, "validation was interrupted");
+      return endpoint.deny(body, endpoint.what() + " was interrupted");
     }
   }
 
   /** A validation that threw, out of memory included: the object is denied, one log line. */
-  private byte[] failed(byte[] body, Throwable t) {
-    log.warn("validation failed: {}", t.toString());
-    return handler.deny(body, "validation failed: " + t);
+  private byte[] failed(byte[] body, Throwable t, Endpoint endpoint) {
+    log.warn("{} failed: {}", endpoint.what(), t.toString());
+    return endpoint.deny(body, endpoint.what() + " failed: " + t);
   }
 
   private static byte[] readBody(Request request, long deadline) throws IOException, HttpError {
@@ -351,8 +454,13 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
   /** Answers {@code status} as Go's http.Error does; {@code close} ends the connection after. */
   private void error(
-      Response response, Callback callback, int status, String message, boolean close) {
-    handler.metrics().httpError(status);
+      Endpoint endpoint,
+      Response response,
+      Callback callback,
+      int status,
+      String message,
+      boolean close) {
+    endpoint.httpError(status);
     byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");

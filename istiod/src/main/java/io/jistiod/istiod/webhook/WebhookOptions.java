@@ -15,13 +15,18 @@ import java.util.function.Function;
  * @param patchWebhooks whether to run the controller that patches them (Kubernetes mode only);
  *     Istio's {@code VALIDATION_WEBHOOK_CONFIG_NAME} non-empty (it is by default)
  * @param requestTimeout what one webhook request may take in all
+ * @param patchInjectionWebhooks whether to keep the caBundle of the revision's sidecar injector
+ *     MutatingWebhookConfigurations (Kubernetes mode only): Istio's {@code
+ *     INJECTION_WEBHOOK_CONFIG_NAME} non-empty (it is by default) and {@code INJECT_ENABLED} not
+ *     false
  */
 public record WebhookOptions(
     String httpsAddr,
     String namespace,
     String revision,
     boolean patchWebhooks,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    boolean patchInjectionWebhooks) {
 
   public WebhookOptions {
     Objects.requireNonNull(httpsAddr, "httpsAddr");
@@ -41,12 +46,15 @@ public record WebhookOptions(
   /** istiod's defaults ({@code :15017}, namespace {@code istio-system}), then the environment. */
   public static WebhookOptions fromEnvironment(Function<String, String> env) {
     String configName = env.apply("VALIDATION_WEBHOOK_CONFIG_NAME");
+    String injectionConfigName = env.apply("INJECTION_WEBHOOK_CONFIG_NAME");
     return new WebhookOptions(
         ":15017",
         text(env, "POD_NAMESPACE", "istio-system"),
         text(env, "REVISION", "default"),
         configName == null || !configName.isEmpty(),
-        ValidationWebhookServer.DEFAULT_REQUEST_TIMEOUT);
+        ValidationWebhookServer.DEFAULT_REQUEST_TIMEOUT,
+        (injectionConfigName == null || !injectionConfigName.isEmpty())
+            && !"false".equalsIgnoreCase(text(env, "INJECT_ENABLED", "true")));
   }
 
   public boolean enabled() {
@@ -54,15 +62,18 @@ public record WebhookOptions(
   }
 
   public WebhookOptions withHttpsAddr(String addr) {
-    return new WebhookOptions(addr, namespace, revision, patchWebhooks, requestTimeout);
+    return new WebhookOptions(
+        addr, namespace, revision, patchWebhooks, requestTimeout, patchInjectionWebhooks);
   }
 
   public WebhookOptions withNamespace(String ns) {
-    return new WebhookOptions(httpsAddr, ns, revision, patchWebhooks, requestTimeout);
+    return new WebhookOptions(
+        httpsAddr, ns, revision, patchWebhooks, requestTimeout, patchInjectionWebhooks);
   }
 
   public WebhookOptions withRevision(String rev) {
-    return new WebhookOptions(httpsAddr, namespace, rev, patchWebhooks, requestTimeout);
+    return new WebhookOptions(
+        httpsAddr, namespace, rev, patchWebhooks, requestTimeout, patchInjectionWebhooks);
   }
 
   private static String text(Function<String, String> env, String name, String fallback) {
