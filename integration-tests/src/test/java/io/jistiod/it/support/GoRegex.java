@@ -2,16 +2,12 @@ package io.jistiod.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Go's own verdict on regexes: {@code integration-tests/peers/goregex}, built once per JVM by
@@ -43,7 +39,7 @@ public final class GoRegex {
       throw buildFailure;
     }
     try {
-      instance = new GoRegex(build());
+      instance = new GoRegex(PeerBuild.run("build-goregex.sh", BUILD_TIMEOUT_MINUTES));
       return instance;
     } catch (RuntimeException e) {
       buildFailure = e;
@@ -93,65 +89,6 @@ public final class GoRegex {
   }
 
   private static List<String> run(List<String> command, Path stdin) {
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .redirectInput(stdin.toFile())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          lines.add(line);
-        }
-      }
-      if (!p.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException(command + " failed");
-      }
-      return lines;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private static Path build() {
-    Path script = findScript();
-    try {
-      Process p =
-          new ProcessBuilder(script.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException(script + " failed");
-      }
-      String last = out.substring(out.lastIndexOf('\n') + 1);
-      return Path.of(last);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private static Path findScript() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path s = dir.resolve("integration-tests/cluster/build-goregex.sh");
-      if (Files.isExecutable(s)) {
-        return s;
-      }
-      Path inModule = dir.resolve("cluster/build-goregex.sh");
-      if (Files.isExecutable(inModule)) {
-        return inModule;
-      }
-    }
-    throw new IllegalStateException("cannot find integration-tests/cluster/build-goregex.sh");
+    return PeerProcess.lines(command, stdin, RUN_TIMEOUT_SECONDS);
   }
 }

@@ -3,16 +3,12 @@ package io.jistiod.it.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Istiod's own rendering of templates: {@code integration-tests/peers/gotemplate} (Go's
@@ -47,7 +43,7 @@ public final class GoTemplatePeer {
       throw buildFailure;
     }
     try {
-      instance = new GoTemplatePeer(build());
+      instance = new GoTemplatePeer(PeerBuild.run("build-gotemplate.sh", BUILD_TIMEOUT_MINUTES));
       return instance;
     } catch (RuntimeException e) {
       buildFailure = e;
@@ -95,64 +91,6 @@ public final class GoTemplatePeer {
   }
 
   private static List<String> run(List<String> command, Path stdin) {
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .redirectInput(stdin.toFile())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          lines.add(line);
-        }
-      }
-      if (!p.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException(command + " failed");
-      }
-      return lines;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private static Path build() {
-    Path script = findScript();
-    try {
-      Process p =
-          new ProcessBuilder(script.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException(script + " failed");
-      }
-      return Path.of(out.substring(out.lastIndexOf('\n') + 1));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private static Path findScript() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      for (Path s :
-          List.of(
-              dir.resolve("integration-tests/cluster/build-gotemplate.sh"),
-              dir.resolve("cluster/build-gotemplate.sh"))) {
-        if (Files.isExecutable(s)) {
-          return s;
-        }
-      }
-    }
-    throw new IllegalStateException("cannot find integration-tests/cluster/build-gotemplate.sh");
+    return PeerProcess.lines(command, stdin, RUN_TIMEOUT_SECONDS);
   }
 }
