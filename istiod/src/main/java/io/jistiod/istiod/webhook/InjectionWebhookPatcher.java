@@ -14,16 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,9 +54,7 @@ public final class InjectionWebhookPatcher implements AutoCloseable {
   private final String revision;
   private final Supplier<String> caBundle;
   private final WebhookPatchMetrics metrics;
-  private final ScheduledExecutorService worker;
-  private final Set<String> queued = ConcurrentHashMap.newKeySet();
-  private final Map<String, Integer> failures = new HashMap<>(); // worker thread only
+  private final ReconcileQueue queue;
   private volatile SharedIndexInformer<MutatingWebhookConfiguration> informer;
 
   /**
@@ -79,7 +72,15 @@ public final class InjectionWebhookPatcher implements AutoCloseable {
     this.revision = Objects.requireNonNull(revision, "revision");
     this.caBundle = Objects.requireNonNull(caBundle, "caBundle");
     this.metrics = new WebhookPatchMetrics(Objects.requireNonNull(metrics, "metrics"));
-    this.worker = Objects.requireNonNull(worker, "worker");
+    Objects.requireNonNull(worker, "worker");
+    this.queue =
+        new ReconcileQueue(
+                worker,
+                this::reconcile,
+                n -> n <= FAST_RETRIES ? FAST_RETRY : SLOW_RETRY,
+                log,
+                "injection webhook")
+            .onRetry(name -> this.metrics.retry(name));
   }
 
   /** Starts watching; every configuration is looked at as it is seen. */
@@ -119,37 +120,7 @@ public final class InjectionWebhookPatcher implements AutoCloseable {
   }
 
   private void enqueue(String name) {
-    if (!queued.add(name)) {
-      return;
-    }
-    try {
-      worker.execute(() -> run(name));
-    } catch (RejectedExecutionException e) {
-      queued.remove(name); // shutting down
-    }
-  }
-
-  private void run(String name) {
-    queued.remove(name);
-    boolean done;
-    try {
-      done = reconcile(name);
-    } catch (RuntimeException e) {
-      log.warn("injection webhook {}: {}", name, e.toString());
-      done = false;
-    }
-    if (done) {
-      failures.remove(name);
-      return;
-    }
-    metrics.retry(name);
-    int n = failures.merge(name, 1, Integer::sum);
-    Duration delay = n <= FAST_RETRIES ? FAST_RETRY : SLOW_RETRY;
-    try {
-      worker.schedule(() -> enqueue(name), delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // shutting down
-    }
+    queue.enqueue(name);
   }
 
   /** True when nothing is left to do for this configuration; false to retry. */

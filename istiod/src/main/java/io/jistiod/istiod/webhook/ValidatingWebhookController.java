@@ -19,16 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,9 +68,7 @@ public final class ValidatingWebhookController implements AutoCloseable {
   private final String revision;
   private final Supplier<String> caBundle;
   private final MeterRegistry metrics;
-  private final ScheduledExecutorService worker;
-  private final Set<String> queued = ConcurrentHashMap.newKeySet();
-  private final Map<String, Integer> failures = new HashMap<>(); // worker thread only
+  private final ReconcileQueue queue;
   private volatile boolean dryRunRejected;
   private volatile SharedIndexInformer<ValidatingWebhookConfiguration> informer;
 
@@ -97,7 +90,16 @@ public final class ValidatingWebhookController implements AutoCloseable {
     this.revision = Objects.requireNonNull(revision, "revision");
     this.caBundle = Objects.requireNonNull(caBundle, "caBundle");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    this.worker = Objects.requireNonNull(worker, "worker");
+    Objects.requireNonNull(worker, "worker");
+    this.queue =
+        new ReconcileQueue(
+            worker,
+            this::reconcile,
+            n ->
+                Duration.ofMillis(
+                    Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(n - 1, 20))),
+            log,
+            "validating webhook");
   }
 
   /** Starts watching; every configuration of this revision is reconciled as it is seen. */
@@ -153,36 +155,7 @@ public final class ValidatingWebhookController implements AutoCloseable {
   }
 
   private void enqueue(String name) {
-    if (!queued.add(name)) {
-      return;
-    }
-    try {
-      worker.execute(() -> run(name));
-    } catch (RejectedExecutionException e) {
-      queued.remove(name); // shutting down
-    }
-  }
-
-  private void run(String name) {
-    queued.remove(name);
-    boolean done;
-    try {
-      done = reconcile(name);
-    } catch (RuntimeException e) {
-      log.warn("validating webhook {}: {}", name, e.toString());
-      done = false;
-    }
-    if (done) {
-      failures.remove(name);
-      return;
-    }
-    int n = failures.merge(name, 1, Integer::sum);
-    long delay = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(n - 1, 20));
-    try {
-      worker.schedule(() -> enqueue(name), delay, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // shutting down
-    }
+    queue.enqueue(name);
   }
 
   /** True when the configuration is as it should be (or gone); false to retry. */
