@@ -69,6 +69,9 @@ final class Executor {
     } catch (StackOverflowError e) {
       throw new TemplateException(
           "template: " + name + ": exceeded maximum template depth (" + MAX_DEPTH + ")");
+    } catch (RuntimeException e) {
+      // A value the engine cannot read must not surface as a stack trace: say where it happened.
+      throw new TemplateException(error("cannot evaluate: " + e).getMessage(), e);
     }
   }
 
@@ -372,7 +375,7 @@ final class Executor {
       throw error("nil is not a command");
     }
     if (first instanceof NumberNode n) {
-      return n.value();
+      return number(n);
     }
     if (first instanceof StringNode s) {
       return s.text();
@@ -600,6 +603,14 @@ final class Executor {
     }
   }
 
+  private Object number(NumberNode n) {
+    if (n.value() instanceof Parser.Overflow o) {
+      at = n;
+      throw error(o.text() + " overflows int");
+    }
+    return n.value();
+  }
+
   private Object evalArg(Object dot, Node n) {
     at = n;
     if (n instanceof DotNode) {
@@ -628,7 +639,7 @@ final class Executor {
       return b.value();
     }
     if (n instanceof NumberNode num) {
-      return num.value();
+      return number(num);
     }
     if (n instanceof StringNode s) {
       return s.text();

@@ -47,6 +47,9 @@ final class GoFmt {
     if (v instanceof String s) {
       return s;
     }
+    if (v instanceof GoPtr p) {
+      return value(p.value(), plus);
+    }
     if (v instanceof Double d) {
       return GoFloat.format(d, 'g', -1);
     }

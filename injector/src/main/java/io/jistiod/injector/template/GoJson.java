@@ -37,6 +37,8 @@ final class GoJson {
   private static void writeAt(StringBuilder b, Object v, String indent, String nl, String cur) {
     if (v == null || v == NoValue.I || v instanceof GoNil) {
       b.append("null");
+    } else if (v instanceof GoPtr p) {
+      writeAt(b, p.value(), indent, nl, cur);
     } else if (v instanceof String s) {
       quote(b, s, true);
     } else if (v instanceof Boolean || GoTypes.isInt(v)) {

@@ -71,6 +71,9 @@ final class GoTypes {
     if (v instanceof GoNil n) {
       return n.type();
     }
+    if (v instanceof GoPtr p) {
+      return p.type();
+    }
     if (v instanceof GoEnum e) {
       return e.type();
     }
@@ -133,6 +136,9 @@ final class GoTypes {
 
   /** The Java value a Go function receives for a template value. */
   static Object toArg(Object v) {
+    if (v instanceof GoPtr p) {
+      return p.value();
+    }
     return v == NoValue.I || v instanceof GoNil ? null : v;
   }
 

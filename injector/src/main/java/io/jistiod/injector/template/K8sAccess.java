@@ -245,7 +245,16 @@ final class K8sAccess {
       }
       return new GoNil("*" + typeName(t), t);
     }
-    return plain(v, prop.getter().getGenericReturnType());
+    Object plain = plain(v, prop.getter().getGenericReturnType());
+    if (pointer
+        && (t == String.class || t == Integer.class || t == Long.class || t == Boolean.class)) {
+      String type =
+          t == String.class
+              ? "*string"
+              : t == Integer.class ? "*int32" : t == Long.class ? "*int64" : "*bool";
+      return new GoPtr(plain, type);
+    }
+    return plain;
   }
 
   private static Object plain(Object v, Type declared) {

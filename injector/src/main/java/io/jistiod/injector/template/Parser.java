@@ -496,31 +496,45 @@ final class Parser {
     if (text.endsWith("i")) {
       throw err("complex constants are not supported: " + text);
     }
-    try {
-      if (!floaty) {
-        long v;
+    if (!floaty) {
+      java.math.BigInteger v;
+      try {
         if (hex) {
-          v = Long.parseLong(body.substring(2), 16);
+          v = new java.math.BigInteger(body.substring(2), 16);
         } else if (lower.startsWith("0o")) {
-          v = Long.parseLong(body.substring(2), 8);
+          v = new java.math.BigInteger(body.substring(2), 8);
         } else if (lower.startsWith("0b")) {
-          v = Long.parseLong(body.substring(2), 2);
+          v = new java.math.BigInteger(body.substring(2), 2);
         } else if (body.length() > 1 && body.startsWith("0")) {
-          v = Long.parseLong(body.substring(1), 8);
+          v = new java.math.BigInteger(body.substring(1), 8);
         } else {
-          v = Long.parseLong(body);
+          v = new java.math.BigInteger(body);
         }
-        return neg ? -v : v;
+      } catch (NumberFormatException e) {
+        throw err("illegal number syntax: " + GoFmt.quote(text));
       }
+      if (neg) {
+        v = v.negate();
+      }
+      if (v.bitLength() < 64) {
+        return v.longValue();
+      }
+      if (v.signum() > 0 && v.bitLength() == 64) {
+        // A uint64 constant: Go parses it and fails only when it is used as an int.
+        return new Overflow(text);
+      }
+      throw err("integer overflow: " + GoFmt.quote(text));
+    }
+    try {
       double d = Double.parseDouble(hex && !lower.contains("p") ? body + "p0" : body);
       return neg ? -d : d;
     } catch (NumberFormatException e) {
-      if (!floaty && body.matches("[0-9]+")) {
-        throw err(text + " overflows int");
-      }
       throw err("illegal number syntax: " + GoFmt.quote(text));
     }
   }
+
+  /** A number constant beyond int64 that Go parses as uint64 and rejects when evaluated. */
+  record Overflow(String text) {}
 
   private String unquote(Tok t) throws TemplateException {
     String v = t.val();

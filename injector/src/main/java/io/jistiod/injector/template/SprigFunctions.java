@@ -556,6 +556,10 @@ final class SprigFunctions {
               List<?> l = listArg(a.get(0), "slice");
               int start = a.size() > 1 ? (int) toInt64(a.get(1)) : 0;
               int end = a.size() > 2 ? (int) toInt64(a.get(2)) : l.size();
+              if (start < 0 || end < start || end > l.size()) {
+                throw new IllegalArgumentException(
+                    "reflect.Value.Slice: slice index out of bounds");
+              }
               return new ArrayList<>(l.subList(start, end));
             });
     m.put("slice", slice);
