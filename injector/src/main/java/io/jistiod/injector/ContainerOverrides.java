@@ -110,7 +110,7 @@ final class ContainerOverrides {
         if (AUTO_IMAGE.equals(overlay.path("image").asText())) {
           overlay.remove("image");
         }
-        ((ArrayNode) PodJson.array(overrides, field)).add(overlay);
+        ((ArrayNode) PodJson.array(overrides, field)).add(GoContainerJson.container(overlay));
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         patch.putObject("spec").putArray(field).add(overlay);
         try {

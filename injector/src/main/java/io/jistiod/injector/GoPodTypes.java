@@ -56,6 +56,11 @@ final class GoPodTypes {
       }
     }
     for (JsonNode e : c.path("env")) {
+      if (e instanceof ObjectNode o
+          && o.path("value").isTextual()
+          && o.get("value").asText().isEmpty()) {
+        o.remove("value"); // omitempty
+      }
       divisor(e.path("valueFrom").get("resourceFieldRef"));
     }
     for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {

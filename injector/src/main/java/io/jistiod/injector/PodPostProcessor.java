@@ -29,6 +29,10 @@ final class PodPostProcessor {
     applyRewrite(pod, req);
     applyMetadata(pod, templatePod, req);
     reorder(pod, req);
+    // Go's omitempty: a labels map istiod made for nothing is not printed (nor patched).
+    if (pod.path("metadata").path("labels").isEmpty()) {
+      ((ObjectNode) pod.get("metadata")).remove("labels");
+    }
   }
 
   private static void overwriteClusterInfo(ObjectNode pod, Map<String, String> envs) {

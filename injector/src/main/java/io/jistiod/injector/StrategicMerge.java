@@ -164,8 +164,8 @@ final class StrategicMerge {
         throw new PatchException(noMergeKey(o, key));
       }
     }
-    // Order: the patch's elements in the patch's order, the original's own in its order, merged
-    // so that two elements both in the original keep their original relative order.
+    // Order: the patch's elements in the patch's order, the original's own in its order,
+    // interleaved where both are in the original.
     List<JsonNode> fromPatch = new ArrayList<>();
     List<JsonNode> serverOnly = new ArrayList<>();
     for (JsonNode m : merged) {
@@ -182,12 +182,14 @@ final class StrategicMerge {
       } else if (j >= fromPatch.size()) {
         out.add(serverOnly.get(i++));
       } else {
+        // A server-only item goes first only when both are in the original and it was first
+        // there; otherwise the patch's item does (Kubernetes' mergeSortedSlice).
         int li = indexOf(orig, key, serverOnly.get(i).get(key));
         int ri = indexOf(orig, key, fromPatch.get(j).get(key));
-        if (li >= 0 && ri >= 0 && ri < li) {
-          out.add(fromPatch.get(j++));
-        } else {
+        if (li >= 0 && ri >= 0 && li < ri) {
           out.add(serverOnly.get(i++));
+        } else {
+          out.add(fromPatch.get(j++));
         }
       }
     }

@@ -95,14 +95,15 @@ class StrategicMergeTest {
   @Test
   void patchOrderWinsForItsOwnElementsOriginalOrderForTheRest() throws Exception {
     // Kubernetes' normalizeElementOrder: the patch's items in the patch's order, merged with the
-    // server-only items; where one of the two compared is new, the server-only item goes first
-    // (b before d), which leaves a after c here (worked through by hand on mergeSortedSlice).
+    // server-only items; where one of the two compared is new, the patch's item goes first (d
+    // before b); b goes before c, both in the original in that order (checked against
+    // istioctl's output for Istio's statefulset.yaml and merge-probers.yaml).
     JsonNode out =
         merge(
             "spec: {volumes: [{name: a}, {name: b}, {name: c}]}",
             "spec: {volumes: [{name: d}, {name: c}, {name: a, emptyDir: {}}]}");
     assertThat(out.at("/spec/volumes").findValuesAsText("name"))
-        .containsExactly("b", "d", "c", "a");
+        .containsExactly("d", "b", "c", "a");
   }
 
   @Test
