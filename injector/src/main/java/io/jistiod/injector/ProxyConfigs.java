@@ -9,6 +9,7 @@ import io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig;
 import io.jistiod.galley.parse.KubeYaml;
 import io.jistiod.galley.parse.ProtoJsonReader;
 import io.jistiod.galley.parse.SpecConversionException;
+import io.jistiod.galley.parse.UnknownFields;
 import io.jistiod.galley.parse.YamlException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class ProxyConfigs {
         b.clearField(field);
       }
     }
+    // istiod's protomarshal.ApplyYAML ignores fields it does not know (a newer Istio's, say)
+    UnknownFields.strip(json, b.getDescriptorForType());
     try {
       ProtoJsonReader.merge(json, b, "");
     } catch (SpecConversionException e) {

@@ -7,12 +7,15 @@ import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.parse.KubeYaml;
 import io.jistiod.galley.parse.ProtoJsonReader;
 import io.jistiod.galley.parse.SpecConversionException;
+import io.jistiod.galley.parse.UnknownFields;
 import io.jistiod.galley.parse.YamlException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * MeshConfig as istiod reads it: the user's YAML (the {@code mesh} key of the {@code istio}
@@ -20,6 +23,7 @@ import java.util.TreeSet;
  * that sets one field keeps every other default.
  */
 public final class MeshConfigs {
+  private static final Logger log = LoggerFactory.getLogger(MeshConfigs.class);
 
   private MeshConfigs() {}
 
@@ -84,6 +88,11 @@ public final class MeshConfigs {
       if (field != null && field.isRepeated()) {
         b.clearField(field);
       }
+    }
+    // As istiod (protomarshal.ApplyYAML): fields this build does not know are ignored, with a
+    // warning, so a mesh config written for a newer Istio still loads.
+    for (String field : UnknownFields.strip(json, b.getDescriptorForType())) {
+      log.warn("{}: ignoring unknown MeshConfig field {}", source, field);
     }
     try {
       ProtoJsonReader.merge(json, b, "");

@@ -234,7 +234,7 @@ public final class ProtoJsonReader {
     return v;
   }
 
-  private static FieldDescriptor findField(Descriptor type, String name) {
+  static FieldDescriptor findField(Descriptor type, String name) {
     FieldDescriptor f = type.findFieldByName(name);
     if (f != null) {
       return f;

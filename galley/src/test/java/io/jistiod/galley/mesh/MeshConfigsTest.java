@@ -42,9 +42,28 @@ class MeshConfigsTest {
             () -> MeshConfigs.parse("outboundTrafficPolicy: {mode: SOMETIMES}", "m.yaml"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("m.yaml: outboundTrafficPolicy.mode");
-    assertThatThrownBy(() -> MeshConfigs.parse("rootNamespce: x", "m.yaml"))
-        .hasMessageContaining("rootNamespce")
-        .hasMessageContaining("unknown field");
+  }
+
+  @Test
+  void unknownFieldsAreIgnoredAsIstiodDoesAndTheRestApplies() {
+    MeshConfig mc =
+        MeshConfigs.parse(
+            """
+            rootNamespce: x
+            trustDomain: example.org
+            defaultConfig:
+              proxyInboundListenPort: 15106
+              proxyMetadata: {A: b}
+            extensionProviders:
+            - name: authz
+              futureField: 1
+              envoyExtAuthzGrpc: {service: authz.ns.svc.cluster.local, port: 9000}
+            """,
+            "m.yaml");
+    assertThat(mc.getTrustDomain()).isEqualTo("example.org");
+    assertThat(mc.getRootNamespace()).isEqualTo("istio-system");
+    assertThat(mc.getDefaultConfig().getProxyMetadataMap()).containsEntry("A", "b");
+    assertThat(mc.getExtensionProviders(0).getEnvoyExtAuthzGrpc().getPort()).isEqualTo(9000);
   }
 
   @Test
