@@ -56,6 +56,11 @@ final class GoPodTypes {
       }
     }
     for (JsonNode e : c.path("env")) {
+      if (e instanceof ObjectNode o) {
+        // Go's EnvVar has these three fields only: istiod's grpc-agent template can append a
+        // volume mount to env, whose mountPath/readOnly decoding into the Go type drops
+        o.retain("name", "value", "valueFrom");
+      }
       if (e instanceof ObjectNode o
           && o.path("value").isTextual()
           && o.get("value").asText().isEmpty()) {

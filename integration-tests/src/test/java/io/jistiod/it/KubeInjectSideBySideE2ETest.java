@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       ({@code config} with Istio's templates, {@code values});
  *   <li>ours-templates: the same istioctl with the ConfigMap our istiod chart renders (our
  *       templates and values), which proves the templates and values equal in output;
- *   <li>istiod: jistiod's own {@code istiod kube-inject} with our ConfigMap, switched on by {@link
- *       #ISTIOD_COLUMN}.
+ *   <li>istiod: jistiod's own {@code istiod kube-inject} with our ConfigMap (templates, values and
+ *       the whole pipeline: engine, merge, post-processing, printing).
  * </ul>
  *
  * A column agrees when it ends the same way (success or failure) and prints the same objects
@@ -54,10 +54,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class KubeInjectSideBySideE2ETest {
   /**
-   * The third column, jistiod's {@code istiod kube-inject}: on with {@code
-   * -Djistiod.kubeinject.istiod=true}, or set this to true once the command is in the build.
+   * The third column, jistiod's {@code istiod kube-inject}; off with
+   * -Djistiod.kubeinject.istiod=false.
    */
-  static final boolean ISTIOD_COLUMN = Boolean.getBoolean("jistiod.kubeinject.istiod");
+  static final boolean ISTIOD_COLUMN =
+      Boolean.parseBoolean(System.getProperty("jistiod.kubeinject.istiod", "true"));
 
   /** Runs only the cases whose name matches this glob (e.g. {@code ours/pod-*}), when set. */
   static final String ONLY = System.getProperty("jistiod.kubeinject.only", "");

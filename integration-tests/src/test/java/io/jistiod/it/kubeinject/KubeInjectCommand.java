@@ -40,6 +40,10 @@ public final class KubeInjectCommand {
         "istiod",
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            // a short-lived run per case: C1 only and the serial collector start fastest
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Xshare:auto",
             "-cp",
             System.getProperty("java.class.path"),
             "io.jistiod.istiod.Main"));

@@ -78,6 +78,7 @@ public final class KubeInjectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    io.jistiod.istiod.CliLogging.toStderr();
     PrintWriter err = spec.commandLine().getErr();
     try {
       String input =
