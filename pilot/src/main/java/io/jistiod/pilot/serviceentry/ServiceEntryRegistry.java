@@ -74,7 +74,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
       ServiceEntry se = c.spec(ServiceEntry.class);
       List<Member> workloads = new ArrayList<>();
       for (WorkloadEntry inline : se.getEndpointsList()) {
-        workloads.add(new Member(inline, "", ""));
+        workloads.add(new Member(inline, "", c.namespace()));
       }
       if (se.hasWorkloadSelector()) {
         workloads.addAll(selected(c.namespace(), se.getWorkloadSelector()));
@@ -140,9 +140,10 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
   }
 
   /**
-   * An endpoint's source: inline ServiceEntry endpoints belong to no workload (istiod leaves their
-   * workload name and namespace empty); a selected WorkloadEntry is a workload of its namespace,
-   * named as istiod names it in telemetry metadata.
+   * An endpoint's source: inline ServiceEntry endpoints belong to no workload (no name; their
+   * telemetry metadata leaves the namespace out too, see EnvoyEndpoints.workload) and are looked up
+   * in the ServiceEntry's namespace for PeerAuthentication; a selected WorkloadEntry is a workload
+   * of its namespace, named as istiod names it in telemetry metadata.
    */
   private record Member(WorkloadEntry entry, String workloadName, String namespace) {}
 
