@@ -116,8 +116,12 @@ public final class KubeInjectCommand implements Callable<Integer> {
       }
       err.flush();
       return 0;
+    } catch (java.nio.file.NoSuchFileException e) {
+      err.println("Error: open " + e.getFile() + ": no such file or directory");
+    } catch (java.nio.file.AccessDeniedException e) {
+      err.println("Error: open " + e.getFile() + ": permission denied");
     } catch (IOException e) {
-      err.println("Error: " + e);
+      err.println("Error: " + e.getMessage());
     } catch (InjectionConfigException | InjectionException | IllegalArgumentException e) {
       err.println("Error: " + e.getMessage());
     }

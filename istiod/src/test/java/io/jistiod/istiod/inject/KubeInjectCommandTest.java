@@ -89,6 +89,21 @@ class KubeInjectCommandTest {
   }
 
   @Test
+  void aMissingFileIsNamedWithoutAJavaExceptionName(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("in.yaml"), POD);
+    Run r =
+        run(
+            "",
+            "-f",
+            dir.resolve("in.yaml").toString(),
+            "--injectConfigFile",
+            dir.resolve("missing").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo("Error: open " + dir.resolve("missing") + ": no such file or directory\n");
+  }
+
+  @Test
   void isASubcommandOfIstiod() {
     assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("kube-inject");
   }
