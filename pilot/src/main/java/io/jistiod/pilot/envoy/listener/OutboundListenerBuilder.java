@@ -418,11 +418,17 @@ final class OutboundListenerBuilder {
     return false;
   }
 
-  /** VirtualServices for the mesh that the proxy may see and the egress listener's hosts name. */
+  /**
+   * VirtualServices with TCP or TLS routes for the mesh that the proxy may see and the egress
+   * listener's hosts name.
+   */
   private List<ResolvedVirtualService> virtualServicesFor(IstioEgressListener e) {
     boolean scoped = push.sidecarFor(proxy).isPresent();
     List<ResolvedVirtualService> out = new ArrayList<>();
     for (ResolvedVirtualService vs : push.meshVirtualServices(proxy)) {
+      if (vs.spec().getTcpCount() == 0 && vs.spec().getTlsCount() == 0) {
+        continue; // listeners take only TCP and TLS routes; HTTP routes come over RDS
+      }
       if (scoped
           && vs.hosts().stream()
               .noneMatch(h -> egressIncludes(e.getHostsList(), vs.config().namespace(), h))) {
