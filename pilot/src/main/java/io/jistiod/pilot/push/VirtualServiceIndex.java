@@ -104,12 +104,27 @@ public final class VirtualServiceIndex {
 
   /**
    * A gateway reference of a VirtualService (or of one of its matches) in {@code namespace} as a
-   * full name: {@code mesh}, {@code ns/name} as written, a bare name in {@code namespace}.
+   * full name, as istiod resolves it: {@code mesh} and {@code ns/name} as written, {@code ./name}
+   * and a bare name in {@code namespace}, the legacy {@code name.ns[.svc.cluster.local]} as {@code
+   * ns/name}.
    */
   public static String gatewayName(String reference, String namespace) {
-    return reference.equals(MESH) || reference.indexOf('/') >= 0
-        ? reference
-        : namespace + "/" + reference;
+    if (reference.equals(MESH)) {
+      return reference;
+    }
+    int slash = reference.indexOf('/');
+    if (slash >= 0) {
+      return slash == 1 && reference.charAt(0) == '.'
+          ? namespace + reference.substring(slash)
+          : reference;
+    }
+    int dot = reference.indexOf('.');
+    if (dot < 0) {
+      return namespace + "/" + reference;
+    }
+    String rest = reference.substring(dot + 1);
+    int next = rest.indexOf('.');
+    return (next < 0 ? rest : rest.substring(0, next)) + "/" + reference.substring(0, dot);
   }
 
   /** Whether a list of gateway references (of a VirtualService or a match) includes the mesh. */

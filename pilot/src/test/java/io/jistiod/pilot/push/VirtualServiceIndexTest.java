@@ -69,13 +69,21 @@ class VirtualServiceIndexTest {
             virtualService("short", "apps", List.of("s.example.com"), List.of("ingress")),
             virtualService("full", "apps", List.of("f.example.com"), List.of("gw-ns/ingress")),
             virtualService("both", "apps", List.of("b.example.com"), List.of("mesh", "ingress")),
-            virtualService("meshonly", "apps", List.of("m.example.com"), MESH));
-    assertThat(seen(push, "gw-ns", "apps/ingress")).containsExactly("apps/both", "apps/short");
-    assertThat(seen(push, "gw-ns", "gw-ns/ingress")).containsExactly("apps/full");
+            virtualService("meshonly", "apps", List.of("m.example.com"), MESH),
+            virtualService("dotted", "apps", List.of("d.example.com"), List.of("./ingress")),
+            virtualService("legacy", "apps", List.of("l.example.com"), List.of("ingress.gw-ns")));
+    assertThat(seen(push, "gw-ns", "apps/ingress"))
+        .containsExactly("apps/both", "apps/dotted", "apps/short");
+    assertThat(seen(push, "gw-ns", "gw-ns/ingress")).containsExactly("apps/full", "apps/legacy");
     assertThat(seen(push, "gw-ns", "mesh")).containsExactly("apps/both", "apps/meshonly");
     assertThat(VirtualServiceIndex.gatewayName("ingress", "apps")).isEqualTo("apps/ingress");
     assertThat(VirtualServiceIndex.gatewayName("x/ingress", "apps")).isEqualTo("x/ingress");
     assertThat(VirtualServiceIndex.gatewayName("mesh", "apps")).isEqualTo("mesh");
+    // istiod's other spellings: "./name", and the legacy name.namespace[.svc.cluster.local]
+    assertThat(VirtualServiceIndex.gatewayName("./ingress", "apps")).isEqualTo("apps/ingress");
+    assertThat(VirtualServiceIndex.gatewayName("ingress.gw-ns.svc.cluster.local", "apps"))
+        .isEqualTo("gw-ns/ingress");
+    assertThat(VirtualServiceIndex.gatewayName("ingress.gw-ns", "apps")).isEqualTo("gw-ns/ingress");
   }
 
   @Test
