@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * rootNamespaceLocal}). A proxy in namespace N asking for a service of namespace S gets the rule
  * from the first of: N's local rules (the root's private ones when N is the root namespace), S's
  * exported rules, the root namespace's exported rules; in each, an exact host before the most
- * specific wildcard. Several rules for one host in one place: the first in namespace/name order.
+ * specific wildcard. Several rules for one host in one place: the first in namespace/name order. A
+ * rule with a workloadSelector stays in its own namespace, whatever its exportTo.
  *
  * <p>Depends on DestinationRule config and the mesh config ({@code rootNamespace}, {@code
  * defaultDestinationRuleExportTo}). Immutable; lookups are memoised.
@@ -67,7 +68,11 @@ public final class DestinationRuleIndex {
     HostTable rootLocal = new HostTable();
     for (ResolvedDestinationRule dr : rules) {
       String ns = dr.config().namespace();
-      ExportTo exportTo = ExportTo.of(dr.spec().getExportToList(), meshDefault);
+      // istiod never exports a rule with a workloadSelector: it is for its namespace's workloads
+      ExportTo exportTo =
+          dr.spec().hasWorkloadSelector()
+              ? ExportTo.OWN_NAMESPACE
+              : ExportTo.of(dr.spec().getExportToList(), meshDefault);
       Entry e = new Entry(dr, exportTo);
       if (exportTo.includesOwnNamespace(ns)) {
         local.computeIfAbsent(ns, n -> new HostTable()).add(e);

@@ -95,6 +95,24 @@ class DestinationRuleIndexTest {
   }
 
   @Test
+  void aRuleWithAWorkloadSelectorIsNeverExported() {
+    String selecting =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: selecting, namespace: svc-ns}
+        spec:
+          host: web
+          exportTo: ["*"]
+          workloadSelector: {matchLabels: {app: client}}
+        ---
+        """;
+    PushContext push = push(service("web", "svc-ns"), selecting);
+    assertThat(ruleFor(push, "svc-ns", WEB)).isEqualTo("svc-ns/selecting");
+    assertThat(ruleFor(push, "client", WEB)).isNull();
+  }
+
+  @Test
   void meshDefaultExportToAppliesToRulesWithoutExportTo() {
     PushContext push =
         push(
