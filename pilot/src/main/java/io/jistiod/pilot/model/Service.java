@@ -11,7 +11,8 @@ import java.util.Set;
  * @param hostname fully qualified, e.g. {@code reviews.default.svc.cluster.local}
  * @param namespace the namespace of the object that defined it
  * @param addresses virtual IPs, may be empty
- * @param exportTo namespaces that may see it ({@code *} = all, {@code .} = own), empty = all
+ * @param exportTo namespaces that may see it ({@code *} = all, {@code .} = own), empty = the mesh
+ *     default; interpreted by {@link ExportTo}
  * @param attributes where it came from and how it selects workloads
  */
 public record Service(
@@ -39,14 +40,5 @@ public record Service(
 
   public Optional<ServicePort> portByName(String name) {
     return ports.stream().filter(p -> p.name().equals(name)).findFirst();
-  }
-
-  /** Whether a proxy in {@code proxyNamespace} may see this service. */
-  public boolean visibleTo(String proxyNamespace) {
-    if (exportTo.isEmpty() || exportTo.contains("*")) {
-      return true;
-    }
-    return exportTo.contains(proxyNamespace)
-        || (exportTo.contains(".") && namespace.equals(proxyNamespace));
   }
 }

@@ -10,6 +10,7 @@ import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.push.VirtualServiceIndex;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,8 +63,7 @@ public record EnvoyRouteContext(
     }
     if (match.getGatewaysCount() > 0) {
       for (String g : match.getGatewaysList()) {
-        String full = g.equals("mesh") || g.indexOf('/') >= 0 ? g : vsNamespace + "/" + g;
-        if (gatewayNames.contains(full)) {
+        if (gatewayNames.contains(VirtualServiceIndex.gatewayName(g, vsNamespace))) {
           return true;
         }
       }

@@ -5,7 +5,6 @@ import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Endpoint;
-import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
@@ -18,18 +17,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An immutable index of everything a push needs: services, endpoints, VirtualServices and
- * DestinationRules, resolved to fully qualified hosts. Built once per full push by {@link
+ * An immutable view of everything a push needs: services, endpoints, VirtualServices and
+ * DestinationRules, resolved to fully qualified hosts and indexed ({@link PushIndex}) so that what
+ * applies to a proxy is looked up, not scanned for. Built once per full push by {@link
  * PushContextBuilder}; generators only read it, from many threads at once.
  */
 public final class PushContext {
   private final String version;
   private final String domainSuffix;
-  private final Map<String, Service> services;
+  private final PushIndex index;
   private final Map<String, Map<Integer, List<Endpoint>>> endpoints;
-  private final List<ResolvedVirtualService> virtualServices;
-  private final List<ResolvedDestinationRule> destinationRules;
-  private final List<Config> sidecars;
   private final String rootNamespace;
   private final MeshConfig meshConfig;
   private final List<Config> gateways;
@@ -41,26 +38,20 @@ public final class PushContext {
   PushContext(
       String version,
       String domainSuffix,
-      Map<String, Service> services,
+      PushIndex index,
       Map<String, Map<Integer, List<Endpoint>>> endpoints,
-      List<ResolvedVirtualService> virtualServices,
-      List<ResolvedDestinationRule> destinationRules,
-      List<Config> sidecars,
       MeshConfig meshConfig,
       List<Config> gateways,
       SecurityConfigs security) {
     this.version = version;
     this.domainSuffix = domainSuffix;
-    this.services = Collections.unmodifiableMap(services);
+    this.index = index;
     this.endpoints = Collections.unmodifiableMap(endpoints);
-    this.virtualServices = List.copyOf(virtualServices);
-    this.destinationRules = List.copyOf(destinationRules);
-    this.sidecars = List.copyOf(sidecars);
     this.meshConfig = meshConfig;
     this.rootNamespace = meshConfig.getRootNamespace();
     this.gateways = List.copyOf(gateways);
     this.security = security;
-    this.targetsByAddress = indexTargets(services, endpoints);
+    this.targetsByAddress = indexTargets(index.services().byHost(), endpoints);
   }
 
   /**
@@ -109,16 +100,7 @@ public final class PushContext {
   PushContext withEndpoints(
       String newVersion, Map<String, Map<Integer, List<Endpoint>>> newEndpoints) {
     return new PushContext(
-        newVersion,
-        domainSuffix,
-        services,
-        newEndpoints,
-        virtualServices,
-        destinationRules,
-        sidecars,
-        meshConfig,
-        gateways,
-        security);
+        newVersion, domainSuffix, index, newEndpoints, meshConfig, gateways, security);
   }
 
   /** The mesh-wide settings this push was built with. */
@@ -146,19 +128,41 @@ public final class PushContext {
     return rootNamespace;
   }
 
-  /** Every VirtualService with resolved hosts, in namespace/name order. */
-  public List<ResolvedVirtualService> virtualServices() {
-    return virtualServices;
+  /** The index this push answers from: for rebuilding only what changed in the next one. */
+  public PushIndex pushIndex() {
+    return index;
+  }
+
+  /**
+   * The VirtualServices bound to {@code gateway} ({@code mesh}, or a {@code ns/name} Gateway) that
+   * a proxy in {@code namespace} sees, delegates merged, in istiod's order (see {@link
+   * VirtualServiceIndex#forGateway}).
+   */
+  public List<ResolvedVirtualService> virtualServicesForGateway(String namespace, String gateway) {
+    return index.virtualServices().forGateway(namespace, gateway);
+  }
+
+  /** The VirtualServices a sidecar or proxyless client sees: those bound to the mesh. */
+  public List<ResolvedVirtualService> meshVirtualServices(Proxy proxy) {
+    return virtualServicesForGateway(proxy.configNamespace(), VirtualServiceIndex.MESH);
   }
 
   /** Every DestinationRule with its resolved host, in namespace/name order. */
   public List<ResolvedDestinationRule> destinationRules() {
-    return destinationRules;
+    return index.destinationRules().all();
+  }
+
+  /**
+   * The Sidecar scope of {@code proxy}: the one object shared by every proxy of its namespace and
+   * labels in this push.
+   */
+  public SidecarScope sidecarScope(Proxy proxy) {
+    return index.sidecars().scope(proxy);
   }
 
   /** The Sidecar resource that applies to {@code proxy}, if any (Istio's selection order). */
   public Optional<Config> sidecarFor(Proxy proxy) {
-    return SidecarScope.select(sidecars, rootNamespace, proxy).sidecar();
+    return sidecarScope(proxy).sidecar();
   }
 
   /**
@@ -205,12 +209,20 @@ public final class PushContext {
   }
 
   public Optional<Service> service(String hostname) {
-    return Optional.ofNullable(services.get(hostname));
+    return index.services().get(hostname);
   }
 
   /** Every service, sorted by hostname. */
   public List<Service> services() {
-    return List.copyOf(services.values());
+    return index.services().all();
+  }
+
+  /**
+   * The service {@code hostname} if it is exported to {@code namespace}, Sidecar scopes aside: what
+   * a gateway in that namespace may route to.
+   */
+  public Optional<Service> serviceExportedTo(String namespace, String hostname) {
+    return index.services().visible(namespace, hostname);
   }
 
   /**
@@ -218,24 +230,12 @@ public final class PushContext {
    * of the Sidecar resource that applies to it.
    */
   public List<Service> servicesVisibleTo(Proxy proxy) {
-    SidecarScope scope = SidecarScope.select(sidecars, rootNamespace, proxy);
-    List<Service> out = new ArrayList<>();
-    for (Service s : services.values()) {
-      if (s.visibleTo(proxy.configNamespace()) && scope.includes(s, proxy.configNamespace())) {
-        out.add(s);
-      }
-    }
-    return out;
+    return sidecarScope(proxy).services();
   }
 
   /** The service {@code hostname} if {@code proxy} may see it (see {@link #servicesVisibleTo}). */
   public Optional<Service> serviceFor(Proxy proxy, String hostname) {
-    Service s = services.get(hostname);
-    if (s == null || !s.visibleTo(proxy.configNamespace())) {
-      return Optional.empty();
-    }
-    SidecarScope scope = SidecarScope.select(sidecars, rootNamespace, proxy);
-    return scope.includes(s, proxy.configNamespace()) ? Optional.of(s) : Optional.empty();
+    return sidecarScope(proxy).service(hostname);
   }
 
   /** Every endpoint of a service, all ports, healthy or not. */
@@ -252,62 +252,21 @@ public final class PushContext {
 
   /**
    * The VirtualService that routes {@code hostname} for a sidecar or proxyless client in the mesh:
-   * the first, in namespace/name order, of those visible to the proxy that bind to the mesh and
-   * name the host exactly; else the first whose wildcard host matches.
+   * the first of those it sees bound to the mesh that names the host exactly; else the first whose
+   * wildcard host matches.
    */
   public Optional<ResolvedVirtualService> virtualServiceFor(Proxy proxy, String hostname) {
-    ResolvedVirtualService wildcard = null;
-    for (ResolvedVirtualService vs : virtualServices) {
-      if (!appliesToMesh(vs.spec()) || !visible(vs.spec().getExportToList(), vs.config(), proxy)) {
-        continue;
-      }
-      for (String h : vs.hosts()) {
-        if (h.equalsIgnoreCase(hostname)) {
-          return Optional.of(vs);
-        }
-        if (wildcard == null && h.startsWith("*") && Hosts.matches(h, hostname)) {
-          wildcard = vs;
-        }
-      }
-    }
-    return Optional.ofNullable(wildcard);
+    return index
+        .virtualServices()
+        .forHost(proxy.configNamespace(), VirtualServiceIndex.MESH, hostname);
   }
 
   /**
-   * The DestinationRule for {@code hostname} as Istio picks it: one in the proxy's namespace first,
-   * then one in the service's namespace, then any other visible one; exact hosts before wildcards.
+   * The DestinationRule for {@code hostname} as istiod picks it for {@code proxy} (see {@link
+   * DestinationRuleIndex}).
    */
   public Optional<ResolvedDestinationRule> destinationRuleFor(Proxy proxy, String hostname) {
     String serviceNamespace = service(hostname).map(Service::namespace).orElse("");
-    ResolvedDestinationRule best = null;
-    int bestRank = Integer.MAX_VALUE;
-    for (ResolvedDestinationRule dr : destinationRules) {
-      if (!Hosts.matches(dr.host(), hostname)
-          || !visible(dr.spec().getExportToList(), dr.config(), proxy)) {
-        continue;
-      }
-      String ns = dr.config().namespace();
-      int rank = ns.equals(proxy.configNamespace()) ? 0 : ns.equals(serviceNamespace) ? 2 : 4;
-      if (!dr.host().equalsIgnoreCase(hostname)) {
-        rank++; // a wildcard loses to an exact host in the same tier
-      }
-      if (rank < bestRank) {
-        best = dr;
-        bestRank = rank;
-      }
-    }
-    return Optional.ofNullable(best);
-  }
-
-  private static boolean appliesToMesh(VirtualService vs) {
-    return vs.getGatewaysCount() == 0 || vs.getGatewaysList().contains("mesh");
-  }
-
-  private static boolean visible(List<String> exportTo, Config config, Proxy proxy) {
-    if (exportTo.isEmpty() || exportTo.contains("*")) {
-      return true;
-    }
-    return exportTo.contains(proxy.configNamespace())
-        || (exportTo.contains(".") && config.namespace().equals(proxy.configNamespace()));
+    return index.destinationRules().forHost(proxy.configNamespace(), hostname, serviceNamespace);
   }
 }

@@ -101,7 +101,7 @@ public final class PushContextBuilder implements PushContextFactory {
       // Endpoints changed and nothing else: reuse every other index.
       return previous.withEndpoints(Long.toString(counter.incrementAndGet()), endpointIndex());
     }
-    Map<String, Service> services = new TreeMap<>();
+    java.util.SortedMap<String, Service> services = new TreeMap<>();
     for (ServiceDiscovery registry : registries) {
       for (Service s : registry.services()) {
         Service first = services.putIfAbsent(s.hostname(), s);
@@ -138,15 +138,17 @@ public final class PushContextBuilder implements PushContextFactory {
             sorted(IstioKinds.AUTHORIZATION_POLICY),
             sorted(IstioKinds.REQUEST_AUTHENTICATION),
             JwksSource.perPush(jwks));
+    MeshConfig mesh = meshConfig.get();
+    PushIndex index =
+        PushIndex.build(
+            new PushIndex.Inputs(
+                domainSuffix, mesh, services, virtualServices, destinationRules, sidecars));
     return new PushContext(
         Long.toString(counter.incrementAndGet()),
         domainSuffix,
-        services,
+        index,
         endpoints,
-        virtualServices,
-        destinationRules,
-        sidecars,
-        meshConfig.get(),
+        mesh,
         gateways,
         security);
   }

@@ -3,57 +3,56 @@ package io.jistiod.pilot.push;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Hosts;
-import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Which services a proxy may reach, per the Sidecar resource that applies to it. Istio's choice: a
- * Sidecar in the proxy's namespace whose workloadSelector matches the proxy's labels, else the one
- * in its namespace without a selector, else the root namespace's one without a selector; with none,
- * every exported service is visible.
+ * What the proxies of one namespace and label set may reach, per the Sidecar resource that applies
+ * to them (see {@link SidecarIndex} for the choice): the services exported to their namespace that
+ * the Sidecar's egress hosts name, or all of them without a Sidecar. Computed once per (namespace,
+ * labels) per push and shared by every such proxy.
  */
-final class SidecarScope {
-  /** Visible-to-everyone scope, used when no Sidecar applies. */
-  static final SidecarScope DEFAULT = new SidecarScope(null, List.of());
-
+public final class SidecarScope {
+  private final String namespace;
   private final Config sidecar;
-  private final List<String[]> egressHosts; // {namespace, host pattern}
+  private final List<Service> services;
+  private final Map<String, Service> byHost;
 
-  private SidecarScope(Config sidecar, List<String[]> egressHosts) {
+  private SidecarScope(String namespace, Config sidecar, List<Service> services) {
+    this.namespace = namespace;
     this.sidecar = sidecar;
-    this.egressHosts = egressHosts;
+    this.services = List.copyOf(services);
+    Map<String, Service> m = new HashMap<>();
+    for (Service s : services) {
+      m.put(s.hostname(), s);
+    }
+    this.byHost = Map.copyOf(m);
   }
 
-  static SidecarScope select(List<Config> sidecars, String rootNamespace, Proxy proxy) {
-    Map<String, String> labels = proxy.metadata().labels();
-    Config namespaceDefault = null;
-    Config rootDefault = null;
-    for (Config c : sidecars) {
-      Sidecar s = c.spec(Sidecar.class);
-      if (c.namespace().equals(proxy.configNamespace())) {
-        if (s.hasWorkloadSelector() && !s.getWorkloadSelector().getLabelsMap().isEmpty()) {
-          if (labels.entrySet().containsAll(s.getWorkloadSelector().getLabelsMap().entrySet())) {
-            return of(c);
-          }
-        } else if (namespaceDefault == null) {
-          namespaceDefault = c;
-        }
-      } else if (c.namespace().equals(rootNamespace)
-          && !(s.hasWorkloadSelector() && !s.getWorkloadSelector().getLabelsMap().isEmpty())
-          && rootDefault == null) {
-        rootDefault = c;
+  /**
+   * The scope of {@code sidecar} (null: none applies) for proxies in {@code namespace}, from the
+   * services exported to that namespace (hostname order).
+   */
+  static SidecarScope of(String namespace, Config sidecar, List<Service> exported) {
+    if (sidecar == null) {
+      return new SidecarScope(namespace, null, exported);
+    }
+    List<String[]> hosts = egressHosts(sidecar);
+    List<Service> in = new ArrayList<>();
+    for (Service s : exported) {
+      if (includes(hosts, s, namespace)) {
+        in.add(s);
       }
     }
-    if (namespaceDefault != null) {
-      return of(namespaceDefault);
-    }
-    return rootDefault != null ? of(rootDefault) : DEFAULT;
+    return new SidecarScope(namespace, sidecar, in);
   }
 
-  private static SidecarScope of(Config c) {
+  /** {namespace, host pattern} of each {@code ns/host} egress host of the Sidecar. */
+  private static List<String[]> egressHosts(Config c) {
     List<String[]> hosts = new ArrayList<>();
     for (var egress : c.spec(Sidecar.class).getEgressList()) {
       for (String h : egress.getHostsList()) {
@@ -63,29 +62,40 @@ final class SidecarScope {
         }
       }
     }
-    return new SidecarScope(c, hosts);
+    return hosts;
   }
 
-  /** The Sidecar resource this scope comes from; empty when none applies. */
-  java.util.Optional<Config> sidecar() {
-    return java.util.Optional.ofNullable(sidecar);
-  }
-
-  /** Whether {@code service} is in this scope for a proxy in {@code proxyNamespace}. */
-  boolean includes(Service service, String proxyNamespace) {
-    if (sidecar == null) {
-      return true;
-    }
+  private static boolean includes(List<String[]> egressHosts, Service service, String namespace) {
     for (String[] h : egressHosts) {
       String ns = h[0];
       boolean namespaceMatches =
           ns.equals("*")
-              || (ns.equals(".") && service.namespace().equals(proxyNamespace))
+              || (ns.equals(".") && service.namespace().equals(namespace))
               || ns.equals(service.namespace());
       if (namespaceMatches && Hosts.matches(h[1], service.hostname())) {
         return true;
       }
     }
     return false;
+  }
+
+  /** The namespace of the proxies this scope is for. */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The Sidecar resource this scope comes from; empty when none applies. */
+  public Optional<Config> sidecar() {
+    return Optional.ofNullable(sidecar);
+  }
+
+  /** The services in scope, in hostname order. */
+  public List<Service> services() {
+    return services;
+  }
+
+  /** The service {@code hostname} if it is in scope. */
+  public Optional<Service> service(String hostname) {
+    return Optional.ofNullable(byHost.get(hostname));
   }
 }

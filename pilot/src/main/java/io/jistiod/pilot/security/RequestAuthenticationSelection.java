@@ -4,14 +4,20 @@ import io.jistiod.galley.api.security.v1beta1.RequestAuthentication;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which RequestAuthentications apply to a proxy, as istiod 1.27 attaches them: those in the proxy's
  * namespace, then those in the root namespace, each picked by {@code selector} (none: all
  * workloads) or, for a Kubernetes Gateway API gateway, by a {@code targetRef(s)} naming it.
+ *
+ * <p>One per push ({@link #of}): the policies by namespace, and the selection of each (namespace,
+ * labels, proxy type) computed once, as every listener of every proxy asks.
  */
 final class RequestAuthenticationSelection {
   /** The label a Gateway API deployment's pods carry with their Gateway's name. */
@@ -19,23 +25,57 @@ final class RequestAuthenticationSelection {
 
   private static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
-  private RequestAuthenticationSelection() {}
+  private final String rootNamespace;
+  private final Map<String, List<Config>> byNamespace;
+  private final Map<Key, List<Config>> selected = new ConcurrentHashMap<>();
+
+  /** What attachment depends on. */
+  private record Key(String namespace, Map<String, String> labels, Proxy.NodeType type) {}
 
   /**
    * @param policies every RequestAuthentication, in namespace/name order
    */
-  static List<Config> select(List<Config> policies, String rootNamespace, Proxy proxy) {
+  private RequestAuthenticationSelection(String rootNamespace, List<Config> policies) {
+    this.rootNamespace = rootNamespace;
+    Map<String, List<Config>> m = new HashMap<>();
+    for (Config c : policies) {
+      m.computeIfAbsent(c.namespace(), n -> new ArrayList<>()).add(c);
+    }
+    m.replaceAll((ns, list) -> List.copyOf(list));
+    this.byNamespace = Map.copyOf(m);
+  }
+
+  /** The selection of {@code push}'s policies, built on first use and shared by its proxies. */
+  static RequestAuthenticationSelection of(PushContext push) {
+    return push.index(
+        RequestAuthenticationSelection.class,
+        p ->
+            new RequestAuthenticationSelection(
+                p.rootNamespace(), p.security().requestAuthentications()));
+  }
+
+  /** The policies that apply to {@code proxy}: its namespace's, then the root namespace's. */
+  List<Config> select(Proxy proxy) {
+    if (byNamespace.isEmpty()) {
+      return List.of();
+    }
+    Key key = new Key(proxy.configNamespace(), proxy.metadata().labels(), proxy.type());
+    List<Config> hit = selected.get(key);
+    return hit != null ? hit : selected.computeIfAbsent(key, k -> scan(proxy));
+  }
+
+  private List<Config> scan(Proxy proxy) {
     List<Config> out = new ArrayList<>();
     String namespace = proxy.configNamespace();
     for (String ns :
         namespace.equals(rootNamespace) ? List.of(namespace) : List.of(namespace, rootNamespace)) {
-      for (Config c : policies) {
-        if (c.namespace().equals(ns) && attaches(c, proxy)) {
+      for (Config c : byNamespace.getOrDefault(ns, List.of())) {
+        if (attaches(c, proxy)) {
           out.add(c);
         }
       }
     }
-    return out;
+    return List.copyOf(out);
   }
 
   private static boolean attaches(Config c, Proxy proxy) {

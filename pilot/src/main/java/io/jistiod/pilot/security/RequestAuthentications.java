@@ -44,9 +44,7 @@ public final class RequestAuthentications {
   /** Every rule of every policy that applies, in issuer order (stable, as policies are found). */
   static List<SourcedRule> rulesFor(PushContext push, Proxy proxy) {
     List<SourcedRule> rules = new ArrayList<>();
-    for (Config c :
-        RequestAuthenticationSelection.select(
-            push.security().requestAuthentications(), push.rootNamespace(), proxy)) {
+    for (Config c : RequestAuthenticationSelection.of(push).select(proxy)) {
       RequestAuthentication ra = c.spec(RequestAuthentication.class);
       for (int i = 0; i < ra.getJwtRulesCount(); i++) {
         rules.add(new SourcedRule(ra.getJwtRules(i), c, i));

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.jistiod.pilot.model.Endpoint;
+import io.jistiod.pilot.model.ExportTo;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.push.PushRequest;
@@ -129,9 +130,10 @@ class KubeServiceRegistryTest {
         .extracting(p -> p.name() + ":" + p.port() + ":" + p.protocol())
         .containsExactly("grpc-api:9090:" + Protocol.GRPC, "metrics:8080:" + Protocol.HTTP);
     assertThat(s.exportTo()).containsExactlyInAnyOrder(".", "ops");
-    assertThat(s.visibleTo("shop")).isTrue();
-    assertThat(s.visibleTo("ops")).isTrue();
-    assertThat(s.visibleTo("other")).isFalse();
+    ExportTo exportTo = ExportTo.of(s.exportTo());
+    assertThat(exportTo.visibleTo(s.namespace(), "shop")).isTrue();
+    assertThat(exportTo.visibleTo(s.namespace(), "ops")).isTrue();
+    assertThat(exportTo.visibleTo(s.namespace(), "other")).isFalse();
     assertThat(s.attributes().selector()).containsEntry("app", "cart");
   }
 

@@ -180,6 +180,18 @@ class RequestAuthenticationsTest {
   }
 
   @Test
+  void selectionIsComputedOncePerNamespaceLabelsAndProxyType() {
+    var push = push(requestAuthentication(NS, "ns", rule("ns-issuer")));
+    RequestAuthenticationSelection selection = RequestAuthenticationSelection.of(push);
+    assertThat(RequestAuthenticationSelection.of(push)).isSameAs(selection);
+    List<io.jistiod.galley.config.Config> first = selection.select(APP);
+    assertThat(first).extracting(c -> c.name()).containsExactly("ns");
+    assertThat(selection.select(sidecar(NS, Map.of("app", "web")))).isSameAs(first);
+    assertThat(selection.select(proxy("router", NS, Map.of("app", "web")))).isNotSameAs(first);
+    assertThat(selection.select(sidecar(NS, Map.of("app", "db")))).isNotSameAs(first);
+  }
+
+  @Test
   void selectorPoliciesApplyToGatewayApiGatewaysButNotToWaypoints() {
     var push = push(requestAuthentication(NS, "ns", rule("ns-issuer")));
     Map<String, String> labels = Map.of(RequestAuthenticationSelection.GATEWAY_NAME_LABEL, "edge");

@@ -14,7 +14,6 @@ import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TCPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.TLSMatchAttributes;
 import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
-import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.pilot.envoy.gateway.MergedGateway;
 import io.jistiod.pilot.envoy.listener.GatewayServers.GatewayServer;
 import io.jistiod.pilot.envoy.listener.GatewayServers.Merged;
@@ -27,6 +26,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
+import io.jistiod.pilot.push.VirtualServiceIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -277,33 +277,22 @@ final class GatewayListenerBuilder {
    */
   private List<ResolvedVirtualService> virtualServicesFor(GatewayServer gs) {
     List<ResolvedVirtualService> out = new ArrayList<>();
-    for (ResolvedVirtualService vs : push.virtualServices()) {
-      VirtualService spec = vs.spec();
-      if (!bindsGateway(spec.getGatewaysList(), vs, gs.gatewayName())
-          || !visible(spec.getExportToList(), vs)
-          || !hostsMatch(gs.server(), vs)) {
-        continue;
+    for (ResolvedVirtualService vs :
+        push.virtualServicesForGateway(proxy.configNamespace(), gs.gatewayName())) {
+      if (hostsMatch(gs.server(), vs)) {
+        out.add(vs);
       }
-      out.add(vs);
     }
     return out;
   }
 
   private static boolean bindsGateway(List<String> gateways, ResolvedVirtualService vs, String gw) {
     for (String g : gateways) {
-      String full = g.indexOf('/') >= 0 ? g : vs.config().namespace() + "/" + g;
-      if (full.equals(gw)) {
+      if (VirtualServiceIndex.gatewayName(g, vs.config().namespace()).equals(gw)) {
         return true;
       }
     }
     return false;
-  }
-
-  private boolean visible(List<String> exportTo, ResolvedVirtualService vs) {
-    return exportTo.isEmpty()
-        || exportTo.contains("*")
-        || exportTo.contains(proxy.configNamespace())
-        || (exportTo.contains(".") && vs.config().namespace().equals(proxy.configNamespace()));
   }
 
   /** A server host ({@code ns/host} applies only to that namespace) matches a VS host. */

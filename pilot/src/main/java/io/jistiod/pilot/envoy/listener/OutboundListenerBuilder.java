@@ -7,8 +7,6 @@ import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.api.networking.v1alpha3.TCPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.TLSMatchAttributes;
 import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
-import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
-import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Protocol;
@@ -19,6 +17,7 @@ import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
+import io.jistiod.pilot.push.VirtualServiceIndex;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -369,7 +368,7 @@ final class OutboundListenerBuilder {
   }
 
   private static boolean gatewaysMatchMesh(List<String> gateways) {
-    return gateways.isEmpty() || gateways.contains("mesh");
+    return VirtualServiceIndex.includesMesh(gateways);
   }
 
   /** The address a sidecar reaches the service at: its first VIP, else the wildcard. */
@@ -419,15 +418,16 @@ final class OutboundListenerBuilder {
     return false;
   }
 
-  /** VirtualServices for the mesh that the proxy may see and the egress listener's hosts name. */
+  /**
+   * VirtualServices with TCP or TLS routes for the mesh that the proxy may see and the egress
+   * listener's hosts name.
+   */
   private List<ResolvedVirtualService> virtualServicesFor(IstioEgressListener e) {
     boolean scoped = push.sidecarFor(proxy).isPresent();
     List<ResolvedVirtualService> out = new ArrayList<>();
-    for (ResolvedVirtualService vs : push.virtualServices()) {
-      VirtualService spec = vs.spec();
-      if (!(spec.getGatewaysCount() == 0 || spec.getGatewaysList().contains("mesh"))
-          || !visible(spec.getExportToList(), vs.config())) {
-        continue;
+    for (ResolvedVirtualService vs : push.meshVirtualServices(proxy)) {
+      if (vs.spec().getTcpCount() == 0 && vs.spec().getTlsCount() == 0) {
+        continue; // listeners take only TCP and TLS routes; HTTP routes come over RDS
       }
       if (scoped
           && vs.hosts().stream()
@@ -437,13 +437,6 @@ final class OutboundListenerBuilder {
       out.add(vs);
     }
     return out;
-  }
-
-  private boolean visible(List<String> exportTo, Config config) {
-    return exportTo.isEmpty()
-        || exportTo.contains("*")
-        || exportTo.contains(proxy.configNamespace())
-        || (exportTo.contains(".") && config.namespace().equals(proxy.configNamespace()));
   }
 
   /** VirtualServices one of whose hosts matches {@code hostname}. */

@@ -6,11 +6,10 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRetry;
-import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.push.PushContext;
-import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
+import io.jistiod.pilot.push.VirtualServiceIndex;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;
@@ -74,7 +73,7 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
    * only among the services with that port); a gateway's take their service's only port.
    */
   static EnvoyRouteContext context(Proxy proxy, PushContext push, Set<String> gatewayNames) {
-    boolean sidecar = gatewayNames.contains("mesh");
+    boolean sidecar = gatewayNames.contains(VirtualServiceIndex.MESH);
     HTTPRetry meshRetry =
         push.meshConfig().hasDefaultHttpRetryPolicy()
             ? push.meshConfig().getDefaultHttpRetryPolicy()
@@ -88,7 +87,7 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
         push.domainSuffix(),
         sidecar
             ? host -> java.util.Optional.empty()
-            : host -> push.service(host).filter(s -> s.visibleTo(proxy.configNamespace())),
+            : host -> push.serviceExportedTo(proxy.configNamespace(), host),
         host ->
             push.destinationRuleFor(proxy, host).map(PushContext.ResolvedDestinationRule::spec));
   }
@@ -122,16 +121,5 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
       s = v.hasStructValue() ? v.getStructValue() : null;
     }
     return v;
-  }
-
-  /** Whether a VirtualService is exported to the proxy's namespace. */
-  static boolean visible(ResolvedVirtualService vs, Proxy proxy) {
-    List<String> exportTo = vs.spec().getExportToList();
-    Config c = vs.config();
-    if (exportTo.isEmpty() || exportTo.contains("*")) {
-      return true;
-    }
-    return exportTo.contains(proxy.configNamespace())
-        || (exportTo.contains(".") && c.namespace().equals(proxy.configNamespace()));
   }
 }

@@ -30,13 +30,10 @@ import java.util.TreeMap;
 final class GatewayRoutes {
   private final Proxy proxy;
   private final PushContext push;
-  private final List<ResolvedVirtualService> virtualServices;
 
   GatewayRoutes(Proxy proxy, PushContext push) {
     this.proxy = proxy;
     this.push = push;
-    this.virtualServices =
-        DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
   }
 
   RouteConfiguration build(String routeName) {
@@ -132,22 +129,13 @@ final class GatewayRoutes {
         .build();
   }
 
-  /**
-   * The VirtualServices exported to the proxy's namespace that name {@code gatewayName} ({@code
-   * ns/name}, or a bare name meaning the VirtualService's namespace).
-   */
+  /** The HTTP VirtualServices the proxy's namespace sees bound to {@code gatewayName}. */
   private List<ResolvedVirtualService> virtualServicesFor(String gatewayName) {
     List<ResolvedVirtualService> out = new ArrayList<>();
-    for (ResolvedVirtualService vs : virtualServices) {
-      if (vs.spec().getHttpCount() == 0 || !EnvoyRouteGenerator.visible(vs, proxy)) {
-        continue;
-      }
-      for (String g : vs.spec().getGatewaysList()) {
-        String full = g.indexOf('/') >= 0 ? g : vs.config().namespace() + "/" + g;
-        if (full.equals(gatewayName)) {
-          out.add(vs);
-          break;
-        }
+    for (ResolvedVirtualService vs :
+        push.virtualServicesForGateway(proxy.configNamespace(), gatewayName)) {
+      if (vs.spec().getHttpCount() > 0) {
+        out.add(vs);
       }
     }
     return out;

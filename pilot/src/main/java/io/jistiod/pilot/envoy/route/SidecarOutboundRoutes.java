@@ -3,7 +3,6 @@ package io.jistiod.pilot.envoy.route;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
@@ -12,6 +11,7 @@ import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.networking.HttpRouteBuilder;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
+import io.jistiod.pilot.push.VirtualServiceIndex;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -47,8 +47,7 @@ public final class SidecarOutboundRoutes {
     this.push = push;
     this.proxylessGrpc = proxylessGrpc;
     this.attemptCount = EnvoyRouteGenerator.includeAttemptCount(proxy, push);
-    this.virtualServices =
-        DelegateVirtualServices.merge(push.virtualServices(), push.domainSuffix());
+    this.virtualServices = push.meshVirtualServices(proxy);
   }
 
   /**
@@ -104,7 +103,8 @@ public final class SidecarOutboundRoutes {
         byHost.put(s.hostname().toLowerCase(Locale.ROOT), s);
       }
     }
-    EnvoyRouteContext ctx = EnvoyRouteGenerator.context(proxy, push, Set.of("mesh"));
+    EnvoyRouteContext ctx =
+        EnvoyRouteGenerator.context(proxy, push, Set.of(VirtualServiceIndex.MESH));
     List<Wrapper> wrappers = new ArrayList<>();
     for (ResolvedVirtualService vs : virtualServices(byHost, port, egress)) {
       String ns = vs.config().namespace();
@@ -168,18 +168,14 @@ public final class SidecarOutboundRoutes {
   }
 
   /**
-   * The VirtualServices bound to the mesh and visible to the proxy that name a host of this port's
-   * services; on port 80 also those for hosts outside the registry, as istiod keeps them there.
+   * The VirtualServices the proxy sees bound to the mesh that name a host of this port's services;
+   * on port 80 also those for hosts outside the registry, as istiod keeps them there.
    */
   private List<ResolvedVirtualService> virtualServices(
       Map<String, Service> byHost, int port, EgressHosts egress) {
     List<ResolvedVirtualService> out = new ArrayList<>();
     for (ResolvedVirtualService vs : virtualServices) {
-      VirtualService spec = vs.spec();
-      if (spec.getHttpCount() == 0
-          || !boundToMesh(spec)
-          || !EnvoyRouteGenerator.visible(vs, proxy)
-          || !egress.imports(vs)) {
+      if (vs.spec().getHttpCount() == 0 || !egress.imports(vs)) {
         continue;
       }
       if (port == 80 || vs.hosts().stream().anyMatch(h -> matchesAny(h, byHost))) {
@@ -202,10 +198,6 @@ public final class SidecarOutboundRoutes {
     return false;
   }
 
-  static boolean boundToMesh(VirtualService vs) {
-    return vs.getGatewaysCount() == 0 || vs.getGatewaysList().contains("mesh");
-  }
-
   /**
    * The VirtualService whose most specific wildcard host matches {@code s}, so a service falls
    * under one wildcard VirtualService only.
@@ -214,9 +206,6 @@ public final class SidecarOutboundRoutes {
     ResolvedVirtualService best = null;
     String bestHost = null;
     for (ResolvedVirtualService vs : virtualServices) {
-      if (!boundToMesh(vs.spec()) || !EnvoyRouteGenerator.visible(vs, proxy)) {
-        continue;
-      }
       for (String h : vs.hosts()) {
         if (h.startsWith("*")
             && Hosts.matches(h, s.hostname())

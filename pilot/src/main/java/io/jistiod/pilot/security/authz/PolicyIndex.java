@@ -7,13 +7,11 @@ import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +25,6 @@ public final class PolicyIndex {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyIndex.class);
   private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
   private static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
-
-  private static final Map<PushContext, PolicyIndex> BY_PUSH =
-      Collections.synchronizedMap(new WeakHashMap<>());
 
   private final String rootNamespace;
   private final Map<String, List<Config>> byNamespace;
@@ -56,18 +51,16 @@ public final class PolicyIndex {
     this.providers = ExtAuthzProviders.resolve(mesh, services);
   }
 
-  /** The index of {@code push}, built on first use. */
+  /** The index of {@code push}, built on first use and shared by the push's proxies. */
   public static PolicyIndex of(PushContext push) {
-    synchronized (BY_PUSH) {
-      return BY_PUSH.computeIfAbsent(
-          push,
-          p ->
-              new PolicyIndex(
-                  p.rootNamespace(),
-                  p.security().authorizationPolicies(),
-                  p.meshConfig(),
-                  h -> p.service(h).orElse(null)));
-    }
+    return push.index(
+        PolicyIndex.class,
+        p ->
+            new PolicyIndex(
+                p.rootNamespace(),
+                p.security().authorizationPolicies(),
+                p.meshConfig(),
+                h -> p.service(h).orElse(null)));
   }
 
   TrustDomains trustDomains() {

@@ -1,4 +1,4 @@
-package io.jistiod.pilot.envoy.route;
+package io.jistiod.pilot.push;
 
 import io.jistiod.galley.api.networking.v1alpha3.Destination;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPMatchRequest;
@@ -6,6 +6,7 @@ import io.jistiod.galley.api.networking.v1alpha3.HTTPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.StringMatch;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.ExportTo;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
 import java.util.ArrayList;
@@ -18,12 +19,18 @@ import java.util.Map;
  * {@code delegate} is replaced by the delegate's rules (a VirtualService without hosts), each match
  * narrowed by the root rule's match; a delegate rule whose match contradicts the root's is dropped,
  * and so is a rule whose delegate is missing or not exported to the root's namespace. Delegates
- * themselves route nothing.
+ * themselves route nothing. Run once per push, when the {@link VirtualServiceIndex} is built, as
+ * istiod merges at push-context initialisation.
  */
 final class DelegateVirtualServices {
   private DelegateVirtualServices() {}
 
-  static List<ResolvedVirtualService> merge(List<ResolvedVirtualService> all, String domainSuffix) {
+  /**
+   * @param meshDefault MeshConfig {@code defaultVirtualServiceExportTo}, for delegates without
+   *     exportTo
+   */
+  static List<ResolvedVirtualService> merge(
+      List<ResolvedVirtualService> all, String domainSuffix, List<String> meshDefault) {
     boolean anyRoot = false;
     Map<String, Config> delegates = new HashMap<>();
     for (ResolvedVirtualService vs : all) {
@@ -59,7 +66,9 @@ final class DelegateVirtualServices {
                 ? rootNs
                 : rule.getDelegate().getNamespace();
         Config delegate = delegates.get(ns + "/" + rule.getDelegate().getName());
-        if (delegate == null || !exportedTo(delegate, rootNs)) {
+        if (delegate == null
+            || !ExportTo.of(delegate.spec(VirtualService.class).getExportToList(), meshDefault)
+                .visibleTo(delegate.namespace(), rootNs)) {
           continue; // istiod drops just this rule
         }
         HTTPRoute root = rule.toBuilder().clearDelegate().build();
@@ -74,14 +83,6 @@ final class DelegateVirtualServices {
       out.add(new ResolvedVirtualService(new Config(vs.config().meta(), newSpec), vs.hosts()));
     }
     return out;
-  }
-
-  private static boolean exportedTo(Config delegate, String namespace) {
-    List<String> exportTo = delegate.spec(VirtualService.class).getExportToList();
-    return exportTo.isEmpty()
-        || exportTo.contains("*")
-        || exportTo.contains(namespace)
-        || (exportTo.contains(".") && delegate.namespace().equals(namespace));
   }
 
   /** The delegate's destinations written out in its own namespace, which the root's is not. */
