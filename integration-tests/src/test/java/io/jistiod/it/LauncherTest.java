@@ -128,6 +128,41 @@ class LauncherTest {
   }
 
   @Test
+  void standaloneStartWithAnRsaCaBuildsNoBouncyCastleProvider() throws Exception {
+    // The provider is only for EC keys; building it loads some 200 classes at every start.
+    Path classes = tmp.resolve("classes.txt");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xlog:class+load=info:file=" + classes);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.jistiod.istiod.Main");
+    cmd.addAll(List.of("discovery", "--configDir", ROOT.resolve("samples/mesh").toString()));
+    for (String flag :
+        List.of(
+            "--grpcAddr", "--httpAddr", "--monitoringAddr", "--secureGRPCAddr", "--httpsAddr")) {
+      cmd.addAll(List.of(flag, "127.0.0.1:0"));
+    }
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(tmp.resolve("out.txt").toFile())
+            .redirectError(tmp.resolve("err.txt").toFile())
+            .start();
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> !p.isAlive() || stdout().contains("serving: xDS"));
+      assertThat(stdout()).as(stderr()).contains("serving: xDS").contains("secure gRPC");
+      String loaded = Files.readString(classes, StandardCharsets.UTF_8);
+      assertThat(loaded).contains("io.jistiod.citadel.pki.Signers ");
+      assertThat(loaded).doesNotContain("org.bouncycastle.jce.provider.BouncyCastleProvider ");
+    } finally {
+      p.destroy();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void versionPrintsIstiosFormat() throws Exception {
     Process p = istiod("version");
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
