@@ -218,6 +218,29 @@ class LauncherTest {
         .contains("io.jistiod.istiod.Istiod source: shared objects file (top)");
     // The JVM's CDS warnings (Bouncy Castle's signed jar is never archived) stay out of the log.
     assertThat(log).doesNotContain("[cds").doesNotContain("Signed JAR");
+
+    // An archive cut short (istiod killed while writing it) would crash every JVM mapping it:
+    // the launcher drops it and runs without.
+    Path cut = tmp.resolve("cut.jsa");
+    Files.copy(archive, cut);
+    try (var ch = java.nio.channels.FileChannel.open(cut, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(Files.size(archive) / 2);
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(ROOT.resolve("bin/istiod").toString(), "version")
+            .directory(tmp.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("cut.txt").toFile());
+    pb.environment().put("ISTIOD_CDS_ARCHIVE", cut.toString());
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = Files.readString(tmp.resolve("cut.txt"), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).startsWith("version.BuildInfo{");
+    assertThat(cut).doesNotExist();
+    try (var files = Files.list(tmp)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.startsWith("hs_err"));
+    }
   }
 
   /** Runs bin/istiod discovery on the sample mesh until /ready, stops it; returns its output. */
