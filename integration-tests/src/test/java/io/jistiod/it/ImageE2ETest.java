@@ -96,6 +96,12 @@ class ImageE2ETest {
     assertThat(c.path("WorkingDir").asText()).isEqualTo("/");
     assertThat(strings(c.path("Env")))
         .contains("JAVA_HOME=/opt/java", "LANG=C.UTF-8", "PATH=/opt/java/bin:/usr/bin:/bin");
+    // The footprint flags live in the environment, where the chart's env can replace them; on the
+    // command line they would beat a user's JAVA_TOOL_OPTIONS.
+    assertThat(strings(c.path("Env")))
+        .contains("JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -Xms32m -XX:+UseSerialGC");
+    assertThat(entrypoint)
+        .noneMatch(a -> a.contains("GC") || a.contains("RAM") || a.startsWith("-Xm"));
     assertThat(c.path("Labels").path("org.opencontainers.image.version").asText())
         .isEqualTo(version);
     assertThat(c.path("Labels").path("org.opencontainers.image.licenses").asText())
@@ -185,6 +191,17 @@ class ImageE2ETest {
         .contains("java.home = /opt/java")
         .contains("file.encoding = UTF-8")
         .contains("sun.jnu.encoding = UTF-8");
+  }
+
+  @Test
+  void jvmRunsWithTheFootprintFlagsOfTheImagesEnvironment() throws Exception {
+    Result flags =
+        runAsImageUser(List.of("/opt/java/bin/java", "-XX:+PrintFlagsFinal", "-version"));
+    assertThat(flags.exit()).as(flags.out()).isZero();
+    assertThat(flags.out())
+        .containsPattern("bool UseSerialGC += true")
+        .containsPattern("double MaxRAMPercentage += 75\\.0")
+        .containsPattern("size_t InitialHeapSize += 33554432 ");
   }
 
   @Test
