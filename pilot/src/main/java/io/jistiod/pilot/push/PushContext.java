@@ -121,6 +121,20 @@ public final class PushContext {
         security);
   }
 
+  // The parts a later push context may reuse when their kinds did not change (PushContextBuilder).
+
+  Map<String, Service> servicesByHost() {
+    return services;
+  }
+
+  Map<String, Map<Integer, List<Endpoint>>> endpointsByHost() {
+    return endpoints;
+  }
+
+  List<Config> sidecars() {
+    return sidecars;
+  }
+
   /** The mesh-wide settings this push was built with. */
   public MeshConfig meshConfig() {
     return meshConfig;

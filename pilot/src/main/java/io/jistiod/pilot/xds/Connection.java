@@ -137,14 +137,29 @@ final class Connection implements ProxyConnection {
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;
     for (WatchedResource w : types) {
-      if (!request.full() && !TypeUrls.ENDPOINT.equals(w.typeUrl)) {
-        continue; // only endpoints changed
-      }
       // A resent cluster must see its endpoints again (Envoy warms clusters on EDS).
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
+      if (!force && !needsPush(w, request)) {
+        continue; // nothing this type depends on changed
+      }
       boolean sent = send(w, push, force);
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
     }
+  }
+
+  private boolean needsPush(WatchedResource w, PushRequest request) {
+    if (!PushFilter.needsPush(w.typeUrl, proxy, request)) {
+      return false;
+    }
+    if (TypeUrls.SECRET.equals(w.typeUrl)) {
+      for (String name : w.names) {
+        if (PushFilter.secretRelevant(name, proxy.configNamespace(), request)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return true;
   }
 
   /**

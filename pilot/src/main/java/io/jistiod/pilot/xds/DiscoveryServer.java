@@ -100,18 +100,48 @@ public final class DiscoveryServer implements AutoCloseable {
   }
 
   /**
-   * Applies a debounced change: the next push context (only endpoints are rebuilt for an
-   * endpoints-only change), then every connected proxy is queued.
+   * Applies a debounced change: the next push context (rebuilt only for the kinds that changed),
+   * then every connected proxy the change can affect is queued; each connection then regenerates
+   * only the types whose dependencies changed.
    */
   public void push(PushRequest request) {
     if (current == null) {
       return;
     }
     request.reasons().forEach(metrics::pushTrigger);
-    current = factory.build(current, request);
+    PushContext previous = current;
+    current = factory.build(previous, request);
+    logPush(request);
+    ProxyDependencies dependencies = new ProxyDependencies(request, previous, current);
+    int skipped = 0;
     for (ProxyConnection c : connections.values()) {
-      queue.enqueue(c, request);
+      if (dependencies.affects(c.proxy())) {
+        queue.enqueue(c, request);
+      } else {
+        skipped++;
+      }
     }
+    if (skipped > 0) {
+      log.debug("push {}: {} proxies not affected", current.version(), skipped);
+    }
+  }
+
+  /** As istiod logs a push: the first change by its typed key and how many more were merged. */
+  private void logPush(PushRequest request) {
+    if (!log.isInfoEnabled()) {
+      return;
+    }
+    var keys = new java.util.TreeSet<>(request.configsUpdated());
+    String first = keys.isEmpty() ? "all" : keys.first().toString();
+    int more = Math.max(0, keys.size() - 1);
+    log.info(
+        "Push {} for config {}{}: {} since first change, full={}",
+        current.version(),
+        first,
+        more == 0 ? "" : " and " + more + " more configs",
+        String.format(
+            java.util.Locale.ROOT, "%.3fms", (System.nanoTime() - request.startNanos()) / 1e6),
+        request.full());
   }
 
   Connection connect(Proxy proxy, StreamSender<DiscoveryResponse> out) {
@@ -206,6 +236,11 @@ public final class DiscoveryServer implements AutoCloseable {
 
   public int connectedCount() {
     return connections.size();
+  }
+
+  /** Connections with a push waiting or running: zero once every push has been written. */
+  public int pushesInFlight() {
+    return queue.size();
   }
 
   /** Connections with a push waiting or running; for tests. */
