@@ -114,8 +114,9 @@ public final class DiscoveryServer implements AutoCloseable {
     logPush(request);
     ProxyDependencies dependencies = new ProxyDependencies(request, previous, current);
     int skipped = 0;
+    Set<String> changedServices = request.servicesUpdated();
     for (ProxyConnection c : connections.values()) {
-      if (dependencies.affects(c.proxy())) {
+      if (dependencies.affects(c.proxy()) || watchesEndpointsOf(c, changedServices)) {
         queue.enqueue(c, request);
       } else {
         skipped++;
@@ -124,6 +125,23 @@ public final class DiscoveryServer implements AutoCloseable {
     if (skipped > 0) {
       log.debug("push {}: {} proxies not affected", current.version(), skipped);
     }
+  }
+
+  /**
+   * Whether the proxy subscribed to the load assignment of a changed service: EDS answers any
+   * cluster a proxy names, even one its scope hides, so such a subscription must be kept current.
+   */
+  private static boolean watchesEndpointsOf(ProxyConnection c, Set<String> hosts) {
+    if (hosts.isEmpty()) {
+      return false;
+    }
+    for (String name : c.watchedNames().getOrDefault(TypeUrls.ENDPOINT, Set.of())) {
+      int bar = name.lastIndexOf('|');
+      if (bar >= 0 && hosts.contains(name.substring(bar + 1))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** As istiod logs a push: the first change by its typed key and how many more were merged. */

@@ -83,9 +83,8 @@ public final class ProxyDependencies {
     boolean router = proxy.type() == Proxy.NodeType.ROUTER;
     switch (key.kind()) {
       case SIDECAR:
-        if (router) {
-          return false; // gateways have no Sidecar
-        }
+        // istiod never applies a Sidecar to a gateway (UnAffectedConfigKinds); our push context
+        // still scopes a gateway by the Sidecar of its namespace, so gateways are judged alike
         return inScope(proxy, key);
       case GATEWAY:
         return router;

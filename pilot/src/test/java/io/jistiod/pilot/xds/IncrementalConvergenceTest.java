@@ -82,7 +82,7 @@ class IncrementalConvergenceTest {
     Set<String> names(String type) {
       return type.equals(TypeUrls.ENDPOINT)
           ? Set.copyOf(clusterNames())
-          : type.equals(TypeUrls.ROUTE) ? Set.of("80", "8080") : Set.of();
+          : type.equals(TypeUrls.ROUTE) ? Set.of("80", "8080", "http.80") : Set.of();
     }
   }
 
@@ -163,7 +163,8 @@ class IncrementalConvergenceTest {
 
   @Test
   void incrementalPushesConvergeToAFreshFullGeneration() throws Exception {
-    for (long seed = 1; seed <= 3; seed++) {
+    // -Dconvergence.seeds=N explores more sequences (CI runs the first few)
+    for (long seed = 1; seed <= Long.getLong("convergence.seeds", 4); seed++) {
       runSequence(seed, 12);
     }
   }
@@ -174,12 +175,16 @@ class IncrementalConvergenceTest {
     for (int i = 0; i < SERVICES; i++) {
       istiod.apply(serviceEntry(i, random));
     }
+    istiod.apply(GATEWAY.formatted("*"));
     istiod.pushChanges();
     List<SimulatedProxy> proxies =
         List.of(
             new DeltaProxy(IncrementalPushTest.sidecar("a", "10.9.0.1")),
             new SotwProxy(IncrementalPushTest.sidecar("b", "10.9.0.2")),
-            new DeltaProxy(IncrementalPushTest.sidecar("b", "10.9.0.3")));
+            new DeltaProxy(IncrementalPushTest.sidecar("b", "10.9.0.3")),
+            new DeltaProxy(ingressGateway()),
+            // the workload of service 0's first endpoint: inbound listeners and clusters
+            new DeltaProxy(IncrementalPushTest.sidecar("a", "10.10.0.1")));
     for (SimulatedProxy p : proxies) {
       p.subscribe();
     }
@@ -227,9 +232,75 @@ class IncrementalConvergenceTest {
     istiod = null;
   }
 
+  private static final String GATEWAY =
+      """
+      apiVersion: networking.istio.io/v1
+      kind: Gateway
+      metadata: {name: gw, namespace: a}
+      spec:
+        selector: {istio: ingressgateway}
+        servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["%s"]}]
+      """;
+
+  private static Node ingressGateway() {
+    Node n = IncrementalPushTest.gateway("a", "10.8.0.1");
+    var labels =
+        com.google.protobuf.Struct.newBuilder()
+            .putFields(
+                "istio",
+                com.google.protobuf.Value.newBuilder().setStringValue("ingressgateway").build());
+    return n.toBuilder()
+        .setMetadata(
+            n.getMetadata().toBuilder()
+                .putFields(
+                    "LABELS",
+                    com.google.protobuf.Value.newBuilder().setStructValue(labels).build()))
+        .build();
+  }
+
   private String randomChange(Random random) {
     int i = random.nextInt(SERVICES);
-    switch (random.nextInt(9)) {
+    switch (random.nextInt(12)) {
+      case 9:
+        {
+          String[] egress = {"./*", "*/*", "b/*", "a/s0.a.svc.cluster.local"};
+          String hosts = egress[random.nextInt(egress.length)];
+          String ns = NAMESPACES[random.nextInt(2)];
+          if (random.nextInt(4) == 0) {
+            delete(IstioKinds.SIDECAR, ns, "default");
+            return "delete Sidecar " + ns;
+          }
+          istiod.apply(
+              """
+              apiVersion: networking.istio.io/v1
+              kind: Sidecar
+              metadata: {name: default, namespace: %s}
+              spec: {egress: [{hosts: ["%s"]}]}
+              """
+                  .formatted(ns, hosts));
+          return "Sidecar " + ns + " " + hosts;
+        }
+      case 10:
+        {
+          String[] modes = {"STRICT", "PERMISSIVE", "DISABLE"};
+          String mode = modes[random.nextInt(3)];
+          String ns = NAMESPACES[random.nextInt(2)];
+          istiod.apply(
+              """
+              apiVersion: security.istio.io/v1
+              kind: PeerAuthentication
+              metadata: {name: default, namespace: %s}
+              spec: {mtls: {mode: %s}}
+              """
+                  .formatted(ns, mode));
+          return "PeerAuthentication " + ns + " " + mode;
+        }
+      case 11:
+        {
+          String hosts = random.nextBoolean() ? "*" : "a/*";
+          istiod.apply(GATEWAY.formatted(hosts));
+          return "Gateway hosts " + hosts;
+        }
       case 0:
       case 1:
         // an endpoint edit: the same ServiceEntry with other inline addresses
@@ -257,7 +328,8 @@ class IncrementalConvergenceTest {
       case 6:
         {
           String exportTo = random.nextBoolean() ? "exportTo: [.]" : "";
-          String gateways = random.nextBoolean() ? "gateways: [mesh]" : "gateways: [gw]";
+          String[] choices = {"gateways: [mesh]", "gateways: [a/gw]", "gateways: [mesh, a/gw]"};
+          String gateways = choices[random.nextInt(choices.length)];
           istiod.apply(
               IncrementalPushTest.virtualService(
                       "vs" + i, ns(i), host(i), (1 + random.nextInt(3)) + "s", exportTo)

@@ -126,7 +126,6 @@ class ProxyDependenciesTest {
             ConfigKey.of(Kind.SIDECAR, "b", "default"));
     assertThat(sidecarInB.affects(inB)).isTrue();
     assertThat(sidecarInB.affects(inA)).isFalse();
-    assertThat(sidecarInB.affects(gatewayInA)).isFalse();
 
     ProxyDependencies rootPolicy =
         change(
