@@ -116,7 +116,13 @@ public final class DiscoveryServer implements AutoCloseable {
     int skipped = 0;
     Set<String> changedServices = request.servicesUpdated();
     for (ProxyConnection c : connections.values()) {
-      if (dependencies.affects(c.proxy()) || watchesEndpointsOf(c, changedServices)) {
+      if (!request.full() && servesChangedTargets(c.proxy(), changedServices, previous)) {
+        // the proxy's own workload joined or left a service (istiod's ProxyUpdate): its inbound
+        // listeners and clusters change, which an endpoints-only push would not send
+        queue.enqueue(
+            c,
+            new PushRequest(true, request.configsUpdated(), Map.of(), request.startNanos(), false));
+      } else if (dependencies.affects(c.proxy()) || watchesEndpointsOf(c, changedServices)) {
         queue.enqueue(c, request);
       } else {
         skipped++;
@@ -125,6 +131,25 @@ public final class DiscoveryServer implements AutoCloseable {
     if (skipped > 0) {
       log.debug("push {}: {} proxies not affected", current.version(), skipped);
     }
+  }
+
+  /** Whether the proxy's service targets among {@code hosts} differ between the two contexts. */
+  private boolean servesChangedTargets(Proxy proxy, Set<String> hosts, PushContext previous) {
+    if (hosts.isEmpty() || previous == null) {
+      return false;
+    }
+    return !targetsOf(previous, proxy, hosts).equals(targetsOf(current, proxy, hosts));
+  }
+
+  private static List<PushContext.ServiceTarget> targetsOf(
+      PushContext push, Proxy proxy, Set<String> hosts) {
+    List<PushContext.ServiceTarget> out = new ArrayList<>();
+    for (PushContext.ServiceTarget t : push.serviceTargets(proxy)) {
+      if (hosts.contains(t.service().hostname())) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   /**
