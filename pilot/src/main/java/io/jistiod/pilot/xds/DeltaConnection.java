@@ -67,6 +67,9 @@ final class DeltaConnection implements ProxyConnection {
   private final Map<String, Watch> watches = new LinkedHashMap<>();
   private volatile boolean closed;
 
+  /** The subscribed EDS names, readable without this connection's lock. */
+  private volatile Set<String> endpointNames = Set.of();
+
   DeltaConnection(
       String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
@@ -87,6 +90,15 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   synchronized void onRequest(DeltaDiscoveryRequest request) {
+    try {
+      handle(request);
+    } finally {
+      Watch eds = watches.get(TypeUrls.ENDPOINT);
+      endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+    }
+  }
+
+  private void handle(DeltaDiscoveryRequest request) {
     if (closed) {
       return;
     }
@@ -292,6 +304,11 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   /** Stops serving the stream; not synchronized, as {@link Connection#close} explains. */
+  @Override
+  public Set<String> watchedEndpoints() {
+    return endpointNames;
+  }
+
   @Override
   public void close() {
     closed = true;

@@ -160,7 +160,7 @@ public final class DiscoveryServer implements AutoCloseable {
     if (hosts.isEmpty()) {
       return false;
     }
-    for (String name : c.watchedNames().getOrDefault(TypeUrls.ENDPOINT, Set.of())) {
+    for (String name : c.watchedEndpoints()) {
       int bar = name.lastIndexOf('|');
       if (bar >= 0 && hosts.contains(name.substring(bar + 1))) {
         return true;
