@@ -171,13 +171,13 @@ public final class DiscoveryServer implements AutoCloseable {
 
   /** As istiod logs a push: the first change by its typed key and how many more were merged. */
   private void logPush(PushRequest request) {
-    if (!log.isInfoEnabled()) {
+    if (!log.isDebugEnabled()) {
       return;
     }
     var keys = new java.util.TreeSet<>(request.configsUpdated());
     String first = keys.isEmpty() ? "all" : keys.first().toString();
     int more = Math.max(0, keys.size() - 1);
-    log.info(
+    log.debug(
         "Push {} for config {}{}: {} since first change, full={}",
         current.version(),
         first,

@@ -101,4 +101,11 @@ class DebouncerTest {
     assertThat(m.reasons()).containsEntry("endpoint", 3);
     assertThat(m.startNanos()).isEqualTo(3);
   }
+
+  @Test
+  void durationsAreLoggedAsGoPrintsThem() {
+    assertThat(Debouncer.duration(100_630_112)).isEqualTo("100.630112ms");
+    assertThat(Debouncer.duration(100_000_000)).isEqualTo("100ms");
+    assertThat(Debouncer.duration(1_250_000_000)).isEqualTo("1.25s");
+  }
 }
