@@ -127,6 +127,63 @@ public final class PushContextBuilder implements PushContextFactory {
     }
     Set<Kind> kinds = request.kinds();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = updatedEndpoints(previous, request);
+    PushContext next = incremental(previous, request, version, kinds, endpoints);
+    retainEndpoints(previous, next, request);
+    return next;
+  }
+
+  /**
+   * Kinds that leave every load assignment as it was, except those of the services they name
+   * (istiod's skippedEdsConfigs, and ServiceEntry keys, which name their hosts).
+   */
+  private static final Set<Kind> EDS_BY_HOST =
+      EnumSet.of(
+          Kind.SERVICE_ENTRY,
+          Kind.GATEWAY,
+          Kind.VIRTUAL_SERVICE,
+          Kind.WORKLOAD_GROUP,
+          Kind.AUTHORIZATION_POLICY,
+          Kind.REQUEST_AUTHENTICATION,
+          Kind.SECRET,
+          Kind.CONFIG_MAP,
+          Kind.TELEMETRY,
+          Kind.WASM_PLUGIN,
+          Kind.PROXY_CONFIG);
+
+  /**
+   * Load assignments of services the change does not touch are reused from the previous push's
+   * cache (istiod's XdsCache clears by config key), so an endpoint change of one service does not
+   * rebuild every other service's for proxies that watch them.
+   */
+  private static void retainEndpoints(PushContext previous, PushContext next, PushRequest request) {
+    for (Kind k : request.kinds()) {
+      if (!EDS_BY_HOST.contains(k)) {
+        return;
+      }
+    }
+    Set<String> changed = request.servicesUpdated();
+    next.cache().retain(previous.cache(), EDS_CACHE_TYPE, name -> !changed.contains(host(name)));
+  }
+
+  /** The cache type of the EDS generator's entries. */
+  static final String EDS_CACHE_TYPE = "eds";
+
+  /** The host of {@code outbound|PORT|SUBSET|HOST} or {@code outbound_.PORT_.SUBSET_.HOST}. */
+  private static String host(String clusterName) {
+    int bar = clusterName.lastIndexOf('|');
+    if (bar >= 0) {
+      return clusterName.substring(bar + 1);
+    }
+    int sni = clusterName.lastIndexOf("_.");
+    return sni >= 0 ? clusterName.substring(sni + 2) : clusterName;
+  }
+
+  private PushContext incremental(
+      PushContext previous,
+      PushRequest request,
+      String version,
+      Set<Kind> kinds,
+      Map<String, Map<Integer, List<Endpoint>>> endpoints) {
     if (!request.full()) {
       return previous.withEndpoints(version, endpoints);
     }

@@ -149,4 +149,37 @@ class PushContextBuilderIncrementalTest {
     assertThat(next.cache()).isNotSameAs(first.cache());
     assertThat(next.endpointsByHost()).isSameAs(first.endpointsByHost());
   }
+
+  @Test
+  void loadAssignmentsOfUnchangedServicesAreKeptFromThePreviousPush() throws Exception {
+    apply(serviceEntry("a", "10.0.0.1") + serviceEntry("b", "10.0.0.2"));
+    PushContext first = builder.build(null, PushRequest.fullForAll("global", 0));
+    io.jistiod.pilot.model.Proxy proxy =
+        io.jistiod.pilot.model.Proxy.fromNode(
+            "sidecar~10.9.0.1~p.shop~shop.svc.cluster.local",
+            com.google.protobuf.Struct.getDefaultInstance(),
+            io.jistiod.pilot.model.Locality.UNKNOWN);
+    String clusterA = "outbound|80||" + A;
+    String clusterB = "outbound|80||" + B;
+    var built =
+        new io.jistiod.pilot.networking.EndpointGenerator()
+            .generate(proxy, first, Set.of(clusterA, clusterB));
+    assertThat(built).hasSize(2);
+
+    apply(serviceEntry("a", "10.0.0.9"));
+    PushContext next =
+        builder.build(
+            first, PushRequest.incremental("endpoint", Set.of(ConfigKey.service(A, "shop")), 0));
+    // B's assignment is the one built for the previous push; A's is not carried over
+    assertThat(next.cache().get("eds", clusterB, proxy, () -> null))
+        .isSameAs(first.cache().get("eds", clusterB, proxy, () -> null));
+    assertThat(next.cache().get("eds", clusterA, proxy, () -> null)).isNull();
+
+    // a DestinationRule can change every assignment: nothing is carried over
+    PushContext afterRule =
+        builder.build(
+            next, PushRequest.full("config", ConfigKey.of(Kind.DESTINATION_RULE, "shop", "b"), 0));
+    new io.jistiod.pilot.networking.EndpointGenerator().generate(proxy, next, Set.of(clusterB));
+    assertThat(afterRule.cache().get("eds", clusterB, proxy, () -> null)).isNull();
+  }
 }
