@@ -72,7 +72,8 @@ public final class PushFilter {
   /** Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}. */
   public static boolean needsPush(String typeUrl, Proxy proxy, PushRequest request) {
     if (request.forced()) {
-      return true;
+      // an endpoints-only request that does not say which services: every load assignment
+      return request.full() || TypeUrls.ENDPOINT.equals(typeUrl);
     }
     switch (typeUrl) {
       case TypeUrls.ENDPOINT:

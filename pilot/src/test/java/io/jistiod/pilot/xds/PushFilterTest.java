@@ -7,6 +7,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.ConfigKey;
 import io.jistiod.pilot.push.Kind;
 import io.jistiod.pilot.push.PushRequest;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -87,5 +88,13 @@ class PushFilterTest {
     PushRequest node =
         PushRequest.incremental("endpoint", Set.of(ConfigKey.of(Kind.NODE, "", "n1")), 0);
     assertThat(PushFilter.edsOnlyChangedServices(node)).isFalse();
+    // endpoints-only and unnamed: every load assignment, but nothing else
+    PushRequest allEndpoints = PushRequest.incremental("endpoint", Set.of(), 0);
+    assertThat(allEndpoints.forced()).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, allEndpoints)).isTrue();
+    assertThat(PushFilter.edsOnlyChangedServices(allEndpoints)).isFalse();
+    for (String type : List.of(TypeUrls.CLUSTER, TypeUrls.LISTENER, TypeUrls.ROUTE)) {
+      assertThat(PushFilter.needsPush(type, sidecar, allEndpoints)).isFalse();
+    }
   }
 }
