@@ -28,12 +28,15 @@ import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
 import io.jistiod.pilot.kube.DiscoveryNamespaces;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
+import io.jistiod.pilot.push.ConfigKey;
 import io.jistiod.pilot.push.Debouncer;
 import io.jistiod.pilot.push.ExecutorScheduler;
+import io.jistiod.pilot.push.Kind;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
 import io.jistiod.pilot.security.JwksResolver;
 import io.jistiod.pilot.security.JwksUriAnalyzer;
+import io.jistiod.pilot.serviceentry.ConfigChangePushes;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
@@ -167,8 +170,11 @@ public final class Istiod implements AutoCloseable {
       stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
     }
     config = new AggregateConfigStore(stores);
+    // ServiceEntry and WorkloadEntry changes that only move endpoints are EDS-only, as istiod's
+    // serviceentry controller decides; every other kind is a full push keyed by the object.
+    ConfigChangePushes configPushes = new ConfigChangePushes(config);
     config.addHandler(
-        e -> debouncer.enqueue(PushRequest.full("config", e.key().toString(), System.nanoTime())));
+        e -> configPushes.pushFor(e, System.nanoTime()).ifPresent(debouncer::enqueue));
     List<ServiceDiscovery> registries = new ArrayList<>();
     registries.add(new ServiceEntryRegistry(config, options.trustDomain()));
     if (client != null) {
@@ -178,14 +184,17 @@ public final class Istiod implements AutoCloseable {
       kube.setNamespaceFilter(discoveryNamespaces);
       closeables.add(kube);
       kube.start();
-      // gateway credentials (credentialName Secrets); a change pushes, which resends the SDS
-      // resources whose content changed (a full push for now, where istiod pushes SDS only)
+      // gateway credentials (credentialName Secrets); a change is an incremental push that
+      // resends SDS only, to the gateways watching that Secret, as istiod does
       credentials =
           new KubeCredentialSource(
               client,
               changed ->
                   debouncer.enqueue(
-                      PushRequest.full("secret", "Secret/" + changed, System.nanoTime())));
+                      PushRequest.incremental(
+                          "secret",
+                          java.util.Set.of(ConfigKey.parse("Secret/" + changed)),
+                          System.nanoTime())));
       closeables.add(credentials);
       credentials.start();
       KubernetesConfigStore crdStore = crds;
@@ -209,7 +218,14 @@ public final class Istiod implements AutoCloseable {
         JwksResolver.start(
             metrics,
             Main.envDuration("PILOT_JWT_PUB_KEY_REFRESH_INTERVAL", JwksResolver.REFRESH_INTERVAL),
-            () -> debouncer.enqueue(PushRequest.fullForAll("unknown", System.nanoTime())));
+            () ->
+                debouncer.enqueue(
+                    PushRequest.full(
+                        "unknown",
+                        // which RequestAuthentications use the key set is not known here: an
+                        // unnamed namespace reaches every proxy, but only listeners are rebuilt
+                        ConfigKey.of(Kind.REQUEST_AUTHENTICATION, "", "jwks"),
+                        System.nanoTime())));
     closeables.add(jwks);
     pushContexts.jwks(jwks);
     JwksResolver.warnUnsupportedFetchMode(System.getenv("PILOT_JWT_ENABLE_REMOTE_JWKS"));

@@ -15,6 +15,8 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.EnvoyEndpoints;
+import io.jistiod.pilot.push.ConfigKey;
+import io.jistiod.pilot.push.Kind;
 import io.jistiod.pilot.push.PushRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -349,11 +352,11 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
       }
 
       private void changed(Node node) {
+        // every endpoint on the node may change locality: an incremental push of all endpoints
         changes.accept(
-            new PushRequest(
-                false,
-                java.util.Set.of("Node/" + node.getMetadata().getName()),
-                Map.of("endpoint", 1),
+            PushRequest.incremental(
+                "endpoint",
+                java.util.Set.of(ConfigKey.of(Kind.NODE, "", node.getMetadata().getName())),
                 System.nanoTime()));
       }
     };
@@ -387,18 +390,33 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
       private void changed(T obj) {
         // A namespace added, removed or relabelled may enter or leave discoverySelectors: a full
         // push rebuilds the push context with what is seen now, as istiod does.
-        String key =
-            obj.getMetadata().getNamespace() == null
-                ? kind + "/" + obj.getMetadata().getName()
-                : kind + "/" + obj.getMetadata().getNamespace() + "/" + obj.getMetadata().getName();
+        ConfigKey key = key(obj);
         if ("endpoint".equals(reason)) {
           // Endpoints only: an incremental push that recomputes EDS alone, as istiod does.
-          changes.accept(
-              new PushRequest(
-                  false, java.util.Set.of(key), java.util.Map.of(reason, 1), System.nanoTime()));
+          changes.accept(PushRequest.incremental(reason, Set.of(key), System.nanoTime()));
         } else {
           changes.accept(PushRequest.full(reason, key, System.nanoTime()));
         }
+      }
+
+      /**
+       * As istiod keys it: a Service and its EndpointSlices by the service's hostname (kind
+       * ServiceEntry), anything else by its own kind and name.
+       */
+      private ConfigKey key(T obj) {
+        String ns = obj.getMetadata().getNamespace();
+        String name = obj.getMetadata().getName();
+        if ("Service".equals(kind)) {
+          return ConfigKey.service(KubeConversions.hostname(name, ns, domainSuffix), ns);
+        }
+        if ("EndpointSlice".equals(kind)) {
+          Map<String, String> labels = obj.getMetadata().getLabels();
+          String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+          if (service != null) {
+            return ConfigKey.service(KubeConversions.hostname(service, ns, domainSuffix), ns);
+          }
+        }
+        return ConfigKey.of(Kind.of(kind), ns, name);
       }
     };
   }

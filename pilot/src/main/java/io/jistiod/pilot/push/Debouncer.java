@@ -27,6 +27,8 @@ public final class Debouncer {
   private long lastEventNanos;
   private Scheduler.Cancellable timer;
   private boolean pushing;
+  private int pushCounter;
+  private int debouncedEvents;
 
   public Debouncer(Duration quiet, Duration max, Scheduler scheduler, Consumer<PushRequest> push) {
     this.quiet = Objects.requireNonNull(quiet, "quiet");
@@ -39,6 +41,7 @@ public final class Debouncer {
   public synchronized void enqueue(PushRequest request) {
     long now = scheduler.nanoTime();
     lastEventNanos = now;
+    debouncedEvents++;
     if (pending == null) {
       pending = request;
       firstEventNanos = now;
@@ -58,6 +61,51 @@ public final class Debouncer {
     timer = scheduler.schedule(this::onTimer, Duration.ofNanos(Math.max(0, due - now)));
   }
 
+  /** The line istiod logs for each debounced push, with typed keys. */
+  private void logPush(PushRequest request, long now) {
+    if (!log.isInfoEnabled()) {
+      return;
+    }
+    String what;
+    if (request.configsUpdated().isEmpty()) {
+      what = "reason " + reasons(request);
+    } else {
+      var keys = new java.util.TreeSet<>(request.configsUpdated());
+      what = "config " + keys.first();
+      if (keys.size() > 1) {
+        what += " and " + (keys.size() - 1) + " more configs";
+      }
+    }
+    log.info(
+        "Push debounce stable[{}] {} for {}: {} since last change, {} since last push, full={}",
+        pushCounter,
+        debouncedEvents,
+        what,
+        duration(now - lastEventNanos),
+        duration(now - firstEventNanos),
+        request.full());
+  }
+
+  private static String reasons(PushRequest request) {
+    var sorted = new java.util.TreeMap<>(request.reasons());
+    if (sorted.isEmpty()) {
+      return "unknown";
+    }
+    var first = sorted.firstEntry();
+    String out = first.getKey() + ":" + first.getValue();
+    return sorted.size() == 1 ? out : out + " and " + (sorted.size() - 1) + " more reasons";
+  }
+
+  /** A duration as Go prints one: {@code 100.5ms}, {@code 1.25s}. */
+  static String duration(long nanos) {
+    java.math.BigDecimal value =
+        nanos >= 1_000_000_000L
+            ? java.math.BigDecimal.valueOf(nanos, 9)
+            : java.math.BigDecimal.valueOf(nanos, 6);
+    String unit = nanos >= 1_000_000_000L ? "s" : "ms";
+    return value.stripTrailingZeros().toPlainString() + unit;
+  }
+
   private void onTimer() {
     PushRequest toPush;
     synchronized (this) {
@@ -75,6 +123,9 @@ public final class Debouncer {
       toPush = pending;
       pending = null;
       pushing = true;
+      pushCounter++;
+      logPush(toPush, now);
+      debouncedEvents = 0;
     }
     try {
       push.accept(toPush);

@@ -43,6 +43,20 @@ public final class GenerationCache {
     return built;
   }
 
+  /**
+   * Carries over from an earlier push's cache the entries of {@code type} whose name {@code keep}
+   * accepts: what the change that made this push cannot have altered. Called before the push
+   * context is published.
+   */
+  void retain(GenerationCache previous, String type, java.util.function.Predicate<String> keep) {
+    previous.entries.forEach(
+        (key, value) -> {
+          if (key.type().equals(type) && keep.test(key.name())) {
+            entries.putIfAbsent(key, value);
+          }
+        });
+  }
+
   public int size() {
     return entries.size();
   }

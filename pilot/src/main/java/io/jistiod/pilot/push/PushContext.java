@@ -103,6 +103,20 @@ public final class PushContext {
         newVersion, domainSuffix, index, newEndpoints, meshConfig, gateways, security);
   }
 
+  // The parts a later push context may reuse when their kinds did not change (PushContextBuilder).
+
+  Map<String, Service> servicesByHost() {
+    return index.inputs().services();
+  }
+
+  Map<String, Map<Integer, List<Endpoint>>> endpointsByHost() {
+    return endpoints;
+  }
+
+  List<Config> sidecars() {
+    return index.inputs().sidecars();
+  }
+
   /** The mesh-wide settings this push was built with. */
   public MeshConfig meshConfig() {
     return meshConfig;

@@ -14,8 +14,10 @@ import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.security.JwksSource;
 import io.jistiod.pilot.xds.PushContextFactory;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -72,14 +74,19 @@ public final class PushContextBuilder implements PushContextFactory {
   private Map<String, Map<Integer, List<Endpoint>>> endpointIndex() {
     Map<String, Map<Integer, List<Endpoint>>> endpoints = new TreeMap<>();
     for (ServiceDiscovery registry : registries) {
-      for (Endpoint e : registry.endpoints()) {
-        endpoints
-            .computeIfAbsent(e.hostname(), h -> new TreeMap<>())
-            .computeIfAbsent(e.servicePort(), p -> new ArrayList<>())
-            .add(e);
-      }
+      index(endpoints, registry.endpoints());
     }
     return endpoints;
+  }
+
+  private static void index(
+      Map<String, Map<Integer, List<Endpoint>>> endpoints, List<Endpoint> found) {
+    for (Endpoint e : found) {
+      endpoints
+          .computeIfAbsent(e.hostname(), h -> new TreeMap<>())
+          .computeIfAbsent(e.servicePort(), p -> new ArrayList<>())
+          .add(e);
+    }
   }
 
   /** The first locality a registry knows for the proxy's workload. */
@@ -95,12 +102,161 @@ public final class PushContextBuilder implements PushContextFactory {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Kinds after which nothing of the previous context can be trusted: discovery namespaces decide
+   * which config and services are seen at all, and a kind we do not know may feed any part.
+   */
+  private static final Set<Kind> REBUILD_ALL =
+      EnumSet.of(Kind.NAMESPACE, Kind.MESH_CONFIG, Kind.UNKNOWN);
+
+  /** Kinds that move endpoints of services they do not name (by hostname). */
+  private static final Set<Kind> ALL_ENDPOINTS =
+      EnumSet.of(Kind.POD, Kind.NODE, Kind.WORKLOAD_ENTRY, Kind.ENDPOINT_SLICE);
+
+  /**
+   * The next push context. With no previous one, or a forced request, everything is built from the
+   * sources; otherwise each part is rebuilt only if a kind it is made of changed and reused from
+   * {@code previous} if not, and endpoints are recomputed only for the services that changed. A new
+   * context is returned every time, so its generation cache starts empty.
+   */
   @Override
   public PushContext build(PushContext previous, PushRequest request) {
-    if (previous != null && !request.full()) {
-      // Endpoints changed and nothing else: reuse every other index.
-      return previous.withEndpoints(Long.toString(counter.incrementAndGet()), endpointIndex());
+    String version = Long.toString(counter.incrementAndGet());
+    if (previous == null || request.forced() || containsAny(request.kinds(), REBUILD_ALL)) {
+      return buildAll(version);
     }
+    Set<Kind> kinds = request.kinds();
+    Map<String, Map<Integer, List<Endpoint>>> endpoints = updatedEndpoints(previous, request);
+    PushContext next = incremental(previous, request, version, kinds, endpoints);
+    retainEndpoints(previous, next, request);
+    return next;
+  }
+
+  /**
+   * Kinds that leave every load assignment as it was, except those of the services they name
+   * (istiod's skippedEdsConfigs, and ServiceEntry keys, which name their hosts).
+   */
+  private static final Set<Kind> EDS_BY_HOST =
+      EnumSet.of(
+          Kind.SERVICE_ENTRY,
+          Kind.GATEWAY,
+          Kind.VIRTUAL_SERVICE,
+          Kind.WORKLOAD_GROUP,
+          Kind.AUTHORIZATION_POLICY,
+          Kind.REQUEST_AUTHENTICATION,
+          Kind.SECRET,
+          Kind.CONFIG_MAP,
+          Kind.TELEMETRY,
+          Kind.WASM_PLUGIN,
+          Kind.PROXY_CONFIG);
+
+  /**
+   * Load assignments of services the change does not touch are reused from the previous push's
+   * cache (istiod's XdsCache clears by config key), so an endpoint change of one service does not
+   * rebuild every other service's for proxies that watch them.
+   */
+  private static void retainEndpoints(PushContext previous, PushContext next, PushRequest request) {
+    for (Kind k : request.kinds()) {
+      if (!EDS_BY_HOST.contains(k)) {
+        return;
+      }
+    }
+    Set<String> changed = request.servicesUpdated();
+    next.cache().retain(previous.cache(), EDS_CACHE_TYPE, name -> !changed.contains(host(name)));
+  }
+
+  /** The cache type of the EDS generator's entries. */
+  static final String EDS_CACHE_TYPE = "eds";
+
+  /** The host of {@code outbound|PORT|SUBSET|HOST} or {@code outbound_.PORT_.SUBSET_.HOST}. */
+  private static String host(String clusterName) {
+    int bar = clusterName.lastIndexOf('|');
+    if (bar >= 0) {
+      return clusterName.substring(bar + 1);
+    }
+    int sni = clusterName.lastIndexOf("_.");
+    return sni >= 0 ? clusterName.substring(sni + 2) : clusterName;
+  }
+
+  private PushContext incremental(
+      PushContext previous,
+      PushRequest request,
+      String version,
+      Set<Kind> kinds,
+      Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    if (!request.full()) {
+      return previous.withEndpoints(version, endpoints);
+    }
+    PushIndex.Inputs before = previous.pushIndex().inputs();
+    MeshConfig mesh = meshConfig.get();
+    PushIndex.Inputs inputs =
+        new PushIndex.Inputs(
+            domainSuffix,
+            mesh,
+            kinds.contains(Kind.SERVICE_ENTRY) ? services() : before.services(),
+            kinds.contains(Kind.VIRTUAL_SERVICE) ? virtualServices() : before.virtualServices(),
+            kinds.contains(Kind.DESTINATION_RULE) ? destinationRules() : before.destinationRules(),
+            kinds.contains(Kind.SIDECAR) ? sorted(IstioKinds.SIDECAR) : before.sidecars());
+    Set<IndexInput> changed = EnumSet.noneOf(IndexInput.class);
+    for (Kind k : kinds) {
+      changed.addAll(IndexInput.forKind(k.istioName()));
+    }
+    return new PushContext(
+        version,
+        domainSuffix,
+        PushIndex.update(previous.pushIndex(), changed, inputs),
+        endpoints,
+        mesh,
+        kinds.contains(Kind.GATEWAY) ? sorted(IstioKinds.GATEWAY) : previous.gateways(),
+        containsAny(kinds, SECURITY) ? security() : previous.security());
+  }
+
+  private static final Set<Kind> SECURITY =
+      EnumSet.of(Kind.PEER_AUTHENTICATION, Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION);
+
+  private PushContext buildAll(String version) {
+    MeshConfig mesh = meshConfig.get();
+    PushIndex index =
+        PushIndex.build(
+            new PushIndex.Inputs(
+                domainSuffix,
+                mesh,
+                services(),
+                virtualServices(),
+                destinationRules(),
+                sorted(IstioKinds.SIDECAR)));
+    return new PushContext(
+        version,
+        domainSuffix,
+        index,
+        endpointIndex(),
+        mesh,
+        sorted(IstioKinds.GATEWAY),
+        security());
+  }
+
+  /**
+   * The previous endpoints with those of the changed services recomputed; all of them when a change
+   * does not say which services it moves.
+   */
+  private Map<String, Map<Integer, List<Endpoint>>> updatedEndpoints(
+      PushContext previous, PushRequest request) {
+    if (containsAny(request.kinds(), ALL_ENDPOINTS)) {
+      return endpointIndex();
+    }
+    Set<String> hosts = request.servicesUpdated();
+    if (hosts.isEmpty()) {
+      return previous.endpointsByHost();
+    }
+    Map<String, Map<Integer, List<Endpoint>>> endpoints = new TreeMap<>(previous.endpointsByHost());
+    endpoints.keySet().removeAll(hosts);
+    for (ServiceDiscovery registry : registries) {
+      index(endpoints, registry.endpoints(hosts));
+    }
+    return endpoints;
+  }
+
+  private java.util.SortedMap<String, Service> services() {
     java.util.SortedMap<String, Service> services = new TreeMap<>();
     for (ServiceDiscovery registry : registries) {
       for (Service s : registry.services()) {
@@ -110,7 +266,10 @@ public final class PushContextBuilder implements PushContextFactory {
         }
       }
     }
-    Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
+    return services;
+  }
+
+  private List<PushContext.ResolvedVirtualService> virtualServices() {
     List<PushContext.ResolvedVirtualService> virtualServices = new ArrayList<>();
     for (Config c : store.list(IstioKinds.VIRTUAL_SERVICE, null)) {
       List<String> hosts = new ArrayList<>();
@@ -119,6 +278,11 @@ public final class PushContextBuilder implements PushContextFactory {
       }
       virtualServices.add(new PushContext.ResolvedVirtualService(c, hosts));
     }
+    virtualServices.sort((a, b) -> a.config().key().compareTo(b.config().key()));
+    return virtualServices;
+  }
+
+  private List<PushContext.ResolvedDestinationRule> destinationRules() {
     List<PushContext.ResolvedDestinationRule> destinationRules = new ArrayList<>();
     for (Config c : store.list(IstioKinds.DESTINATION_RULE, null)) {
       String host =
@@ -126,31 +290,25 @@ public final class PushContextBuilder implements PushContextFactory {
               c.spec(DestinationRule.class).getHost(), c.namespace(), domainSuffix);
       destinationRules.add(new PushContext.ResolvedDestinationRule(c, host));
     }
-    virtualServices.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     destinationRules.sort((a, b) -> a.config().key().compareTo(b.config().key()));
-    List<Config> sidecars = new ArrayList<>(store.list(IstioKinds.SIDECAR, null));
-    sidecars.sort((a, b) -> a.key().compareTo(b.key()));
-    List<Config> gateways = new ArrayList<>(store.list(IstioKinds.GATEWAY, null));
-    gateways.sort((a, b) -> a.key().compareTo(b.key()));
-    SecurityConfigs security =
-        new SecurityConfigs(
-            sorted(IstioKinds.PEER_AUTHENTICATION),
-            sorted(IstioKinds.AUTHORIZATION_POLICY),
-            sorted(IstioKinds.REQUEST_AUTHENTICATION),
-            JwksSource.perPush(jwks));
-    MeshConfig mesh = meshConfig.get();
-    PushIndex index =
-        PushIndex.build(
-            new PushIndex.Inputs(
-                domainSuffix, mesh, services, virtualServices, destinationRules, sidecars));
-    return new PushContext(
-        Long.toString(counter.incrementAndGet()),
-        domainSuffix,
-        index,
-        endpoints,
-        mesh,
-        gateways,
-        security);
+    return destinationRules;
+  }
+
+  private SecurityConfigs security() {
+    return new SecurityConfigs(
+        sorted(IstioKinds.PEER_AUTHENTICATION),
+        sorted(IstioKinds.AUTHORIZATION_POLICY),
+        sorted(IstioKinds.REQUEST_AUTHENTICATION),
+        JwksSource.perPush(jwks));
+  }
+
+  private static boolean containsAny(Set<Kind> kinds, Set<Kind> any) {
+    for (Kind k : kinds) {
+      if (any.contains(k)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private List<Config> sorted(io.jistiod.galley.config.ConfigKind kind) {

@@ -21,18 +21,22 @@ import java.util.SortedMap;
  * @param virtualServices {@link VirtualServiceIndex#INPUTS}
  * @param destinationRules {@link DestinationRuleIndex#INPUTS}
  * @param sidecars {@link SidecarIndex#INPUTS}
+ * @param inputs what the parts were built from: the next push reuses the inputs of kinds that did
+ *     not change
  */
 public record PushIndex(
     ServiceIndex services,
     VirtualServiceIndex virtualServices,
     DestinationRuleIndex destinationRules,
-    SidecarIndex sidecars) {
+    SidecarIndex sidecars,
+    Inputs inputs) {
 
   public PushIndex {
     Objects.requireNonNull(services, "services");
     Objects.requireNonNull(virtualServices, "virtualServices");
     Objects.requireNonNull(destinationRules, "destinationRules");
     Objects.requireNonNull(sidecars, "sidecars");
+    Objects.requireNonNull(inputs, "inputs");
   }
 
   /**
@@ -90,7 +94,7 @@ public record PushIndex(
         all || touches(changed, SidecarIndex.INPUTS) || services != previous.services()
             ? SidecarIndex.of(in.sidecars(), in.mesh().getRootNamespace(), services)
             : previous.sidecars();
-    return new PushIndex(services, virtualServices, destinationRules, sidecars);
+    return new PushIndex(services, virtualServices, destinationRules, sidecars, in);
   }
 
   private static boolean touches(Set<IndexInput> changed, Set<IndexInput> inputs) {

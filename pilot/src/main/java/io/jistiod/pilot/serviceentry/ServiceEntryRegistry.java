@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Services and endpoints from ServiceEntries, with endpoints inline or selected from
@@ -43,25 +44,51 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
   public List<Service> services() {
     List<Service> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.SERVICE_ENTRY, null)) {
-      ServiceEntry se = c.spec(ServiceEntry.class);
-      List<ServicePort> ports = ports(se);
-      for (String host : se.getHostsList()) {
-        out.add(
-            new Service(
-                host,
-                c.namespace(),
-                ports,
-                se.getAddressesList(),
-                resolution(se.getResolution()),
-                new HashSet<>(se.getExportToList()),
-                new ServiceAttributes(
-                    ServiceAttributes.EXTERNAL,
-                    c.name(),
-                    c.meta().labels(),
-                    se.getWorkloadSelector().getLabelsMap(),
-                    se.getLocation() == ServiceEntry.Location.MESH_EXTERNAL,
-                    "",
-                    se.getSubjectAltNamesList())));
+      out.addAll(servicesOf(c));
+    }
+    return out;
+  }
+
+  /** The services one ServiceEntry defines: one per host. */
+  static List<Service> servicesOf(Config c) {
+    List<Service> out = new ArrayList<>();
+    ServiceEntry se = c.spec(ServiceEntry.class);
+    List<ServicePort> ports = ports(se);
+    for (String host : se.getHostsList()) {
+      out.add(
+          new Service(
+              host,
+              c.namespace(),
+              ports,
+              se.getAddressesList(),
+              resolution(se.getResolution()),
+              new HashSet<>(se.getExportToList()),
+              new ServiceAttributes(
+                  ServiceAttributes.EXTERNAL,
+                  c.name(),
+                  c.meta().labels(),
+                  se.getWorkloadSelector().getLabelsMap(),
+                  se.getLocation() == ServiceEntry.Location.MESH_EXTERNAL,
+                  "",
+                  se.getSubjectAltNamesList())));
+    }
+    return out;
+  }
+
+  /** Only the ServiceEntries that define one of {@code hostnames} are read. */
+  @Override
+  public List<Endpoint> endpoints(Set<String> hostnames) {
+    List<Endpoint> out = new ArrayList<>();
+    for (Config c : store.list(IstioKinds.SERVICE_ENTRY, null)) {
+      for (String host : c.spec(ServiceEntry.class).getHostsList()) {
+        if (hostnames.contains(host)) {
+          for (Endpoint e : endpointsOf(c)) {
+            if (hostnames.contains(e.hostname())) {
+              out.add(e);
+            }
+          }
+          break;
+        }
       }
     }
     return out;
@@ -71,48 +98,54 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
   public List<Endpoint> endpoints() {
     List<Endpoint> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.SERVICE_ENTRY, null)) {
-      ServiceEntry se = c.spec(ServiceEntry.class);
-      List<Member> workloads = new ArrayList<>();
-      for (WorkloadEntry inline : se.getEndpointsList()) {
-        workloads.add(new Member(inline, "", c.namespace()));
-      }
-      if (se.hasWorkloadSelector()) {
-        workloads.addAll(selected(c.namespace(), se.getWorkloadSelector()));
-      }
-      boolean dnsByHost =
-          workloads.isEmpty()
-              && !se.hasWorkloadSelector()
-              && (se.getResolution() == ServiceEntry.Resolution.DNS
-                  || se.getResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN);
-      for (String host : se.getHostsList()) {
-        // a DNS entry without endpoints resolves its own host name, as in istiod
-        List<Member> hostWorkloads =
-            dnsByHost
-                ? List.of(new Member(WorkloadEntry.newBuilder().setAddress(host).build(), "", ""))
-                : workloads;
-        for (var port : se.getPortsList()) {
-          for (Member m : hostWorkloads) {
-            WorkloadEntry we = m.entry();
-            int target =
-                we.getPortsOrDefault(
-                    port.getName(),
-                    port.getTargetPort() != 0 ? port.getTargetPort() : port.getNumber());
-            out.add(
-                new Endpoint(
-                    host,
-                    port.getNumber(),
-                    port.getName(),
-                    we.getAddress(),
-                    target,
-                    we.getLabelsMap(),
-                    Locality.parse(we.getLocality()),
-                    we.getWeight() > 0 ? we.getWeight() : 1,
-                    true,
-                    identity(c.namespace(), we.getServiceAccount()),
-                    tlsMode(we),
-                    m.namespace(),
-                    m.workloadName()));
-          }
+      out.addAll(endpointsOf(c));
+    }
+    return out;
+  }
+
+  private List<Endpoint> endpointsOf(Config c) {
+    List<Endpoint> out = new ArrayList<>();
+    ServiceEntry se = c.spec(ServiceEntry.class);
+    List<Member> workloads = new ArrayList<>();
+    for (WorkloadEntry inline : se.getEndpointsList()) {
+      workloads.add(new Member(inline, "", c.namespace()));
+    }
+    if (se.hasWorkloadSelector()) {
+      workloads.addAll(selected(c.namespace(), se.getWorkloadSelector()));
+    }
+    boolean dnsByHost =
+        workloads.isEmpty()
+            && !se.hasWorkloadSelector()
+            && (se.getResolution() == ServiceEntry.Resolution.DNS
+                || se.getResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN);
+    for (String host : se.getHostsList()) {
+      // a DNS entry without endpoints resolves its own host name, as in istiod
+      List<Member> hostWorkloads =
+          dnsByHost
+              ? List.of(new Member(WorkloadEntry.newBuilder().setAddress(host).build(), "", ""))
+              : workloads;
+      for (var port : se.getPortsList()) {
+        for (Member m : hostWorkloads) {
+          WorkloadEntry we = m.entry();
+          int target =
+              we.getPortsOrDefault(
+                  port.getName(),
+                  port.getTargetPort() != 0 ? port.getTargetPort() : port.getNumber());
+          out.add(
+              new Endpoint(
+                  host,
+                  port.getNumber(),
+                  port.getName(),
+                  we.getAddress(),
+                  target,
+                  we.getLabelsMap(),
+                  Locality.parse(we.getLocality()),
+                  we.getWeight() > 0 ? we.getWeight() : 1,
+                  true,
+                  identity(c.namespace(), we.getServiceAccount()),
+                  tlsMode(we),
+                  m.namespace(),
+                  m.workloadName()));
         }
       }
     }

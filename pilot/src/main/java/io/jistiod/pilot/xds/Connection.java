@@ -49,6 +49,9 @@ final class Connection implements ProxyConnection {
   private final Map<String, WatchedResource> watched = new HashMap<>();
   private volatile boolean closed;
 
+  /** The subscribed EDS names, readable without this connection's lock. */
+  private volatile Set<String> endpointNames = Set.of();
+
   Connection(String id, Proxy proxy, StreamSender<DiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
     this.reported = proxy;
@@ -59,6 +62,15 @@ final class Connection implements ProxyConnection {
 
   /** Handles one request, following the xDS ACK/NACK rules, and answers it if it must. */
   synchronized void onRequest(DiscoveryRequest request) {
+    try {
+      handle(request);
+    } finally {
+      WatchedResource eds = watched.get(TypeUrls.ENDPOINT);
+      endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+    }
+  }
+
+  private void handle(DiscoveryRequest request) {
     if (closed) {
       return;
     }
@@ -137,14 +149,29 @@ final class Connection implements ProxyConnection {
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;
     for (WatchedResource w : types) {
-      if (!request.full() && !TypeUrls.ENDPOINT.equals(w.typeUrl)) {
-        continue; // only endpoints changed
-      }
       // A resent cluster must see its endpoints again (Envoy warms clusters on EDS).
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
+      if (!force && !needsPush(w, request)) {
+        continue; // nothing this type depends on changed
+      }
       boolean sent = send(w, push, force);
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
     }
+  }
+
+  private boolean needsPush(WatchedResource w, PushRequest request) {
+    if (!PushFilter.needsPush(w.typeUrl, proxy, request)) {
+      return false;
+    }
+    if (TypeUrls.SECRET.equals(w.typeUrl)) {
+      for (String name : w.names) {
+        if (PushFilter.secretRelevant(name, proxy.configNamespace(), request)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -202,6 +229,11 @@ final class Connection implements ProxyConnection {
    * Stops serving the stream. Not synchronized: it must release a push that waits for a stalled
    * stream while holding this connection's lock.
    */
+  @Override
+  public Set<String> watchedEndpoints() {
+    return endpointNames;
+  }
+
   @Override
   public void close() {
     closed = true;

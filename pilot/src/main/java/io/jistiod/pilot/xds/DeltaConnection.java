@@ -67,6 +67,9 @@ final class DeltaConnection implements ProxyConnection {
   private final Map<String, Watch> watches = new LinkedHashMap<>();
   private volatile boolean closed;
 
+  /** The subscribed EDS names, readable without this connection's lock. */
+  private volatile Set<String> endpointNames = Set.of();
+
   DeltaConnection(
       String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
@@ -87,6 +90,15 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   synchronized void onRequest(DeltaDiscoveryRequest request) {
+    try {
+      handle(request);
+    } finally {
+      Watch eds = watches.get(TypeUrls.ENDPOINT);
+      endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+    }
+  }
+
+  private void handle(DeltaDiscoveryRequest request) {
     if (closed) {
       return;
     }
@@ -153,13 +165,53 @@ final class DeltaConnection implements ProxyConnection {
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
     boolean clustersSent = false;
     for (Watch w : types) {
-      if (!request.full() && !TypeUrls.ENDPOINT.equals(w.typeUrl)) {
-        continue; // only endpoints changed
-      }
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
-      boolean sent = send(w, push, force, false);
+      if (!force && !needsPush(w, request)) {
+        continue; // nothing this type depends on changed
+      }
+      boolean sent;
+      if (!force
+          && TypeUrls.ENDPOINT.equals(w.typeUrl)
+          && !w.wildcard
+          && PushFilter.edsOnlyChangedServices(request)) {
+        // istiod's partial EDS: only the load assignments of the services that changed
+        sent = send(w, push, false, false, clustersOf(w, request.servicesUpdated()));
+      } else {
+        sent = send(w, push, force, false, null);
+      }
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
     }
+  }
+
+  private boolean needsPush(Watch w, PushRequest request) {
+    if (!PushFilter.needsPush(w.typeUrl, proxy, request)) {
+      return false;
+    }
+    if (TypeUrls.SECRET.equals(w.typeUrl)) {
+      for (String name : w.names) {
+        if (PushFilter.secretRelevant(name, proxy.configNamespace(), request)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** The subscribed EDS clusters ({@code outbound|port|subset|host}) of the given hosts. */
+  private static Set<String> clustersOf(Watch w, Set<String> hosts) {
+    Set<String> out = new HashSet<>();
+    for (String name : w.names) {
+      int bar = name.lastIndexOf('|');
+      if (bar >= 0 && hosts.contains(name.substring(bar + 1))) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  private boolean send(Watch w, PushContext push, boolean resendAll, boolean always) {
+    return send(w, push, resendAll, always, null);
   }
 
   /**
@@ -168,8 +220,10 @@ final class DeltaConnection implements ProxyConnection {
    *
    * @param resendAll send every resource, changed or not (endpoints after clusters changed)
    * @param always respond even if there is nothing to send (the first answer of a watch)
+   * @param only the subscribed names to regenerate, the others being known unchanged; null: all
    */
-  private boolean send(Watch w, PushContext push, boolean resendAll, boolean always) {
+  private boolean send(
+      Watch w, PushContext push, boolean resendAll, boolean always, Set<String> only) {
     if (closed) {
       return false;
     }
@@ -181,10 +235,13 @@ final class DeltaConnection implements ProxyConnection {
     if (!w.wildcard && w.names.isEmpty() && w.clientVersions.isEmpty() && !always) {
       return false;
     }
+    if (only != null && only.isEmpty()) {
+      return false;
+    }
+    Set<String> requested = only != null ? only : w.wildcard ? Set.of() : Set.copyOf(w.names);
     List<XdsResource> generated;
     try {
-      generated =
-          generator.get().generate(proxy, push, w.wildcard ? Set.of() : Set.copyOf(w.names));
+      generated = generator.get().generate(proxy, push, requested);
     } catch (RuntimeException e) {
       log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
       server.metrics().internalError();
@@ -192,7 +249,7 @@ final class DeltaConnection implements ProxyConnection {
     }
     Map<String, XdsResource> current = new LinkedHashMap<>();
     for (XdsResource r : generated) {
-      if (w.wildcard || w.names.contains(r.name())) {
+      if (only != null ? only.contains(r.name()) : w.wildcard || w.names.contains(r.name())) {
         current.put(r.name(), r);
       }
     }
@@ -209,11 +266,11 @@ final class DeltaConnection implements ProxyConnection {
     }
     Set<String> removed = new TreeSet<>();
     for (String name : w.clientVersions.keySet()) {
-      if (!current.containsKey(name)) {
+      if (!current.containsKey(name) && (only == null || only.contains(name))) {
         removed.add(name);
       }
     }
-    for (String name : w.names) {
+    for (String name : only != null ? only : w.names) {
       if (!current.containsKey(name) && !w.reportedAbsent.contains(name)) {
         removed.add(name); // subscribed but does not exist: say so (xDS "resource does not exist")
       }
@@ -247,6 +304,11 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   /** Stops serving the stream; not synchronized, as {@link Connection#close} explains. */
+  @Override
+  public Set<String> watchedEndpoints() {
+    return endpointNames;
+  }
+
   @Override
   public void close() {
     closed = true;

@@ -100,18 +100,91 @@ public final class DiscoveryServer implements AutoCloseable {
   }
 
   /**
-   * Applies a debounced change: the next push context (only endpoints are rebuilt for an
-   * endpoints-only change), then every connected proxy is queued.
+   * Applies a debounced change: the next push context (rebuilt only for the kinds that changed),
+   * then every connected proxy the change can affect is queued; each connection then regenerates
+   * only the types whose dependencies changed.
    */
   public void push(PushRequest request) {
     if (current == null) {
       return;
     }
     request.reasons().forEach(metrics::pushTrigger);
-    current = factory.build(current, request);
+    PushContext previous = current;
+    current = factory.build(previous, request);
+    logPush(request);
+    ProxyDependencies dependencies = new ProxyDependencies(request, previous, current);
+    int skipped = 0;
+    Set<String> changedServices = request.servicesUpdated();
     for (ProxyConnection c : connections.values()) {
-      queue.enqueue(c, request);
+      if (!request.full() && servesChangedTargets(c.proxy(), changedServices, previous)) {
+        // the proxy's own workload joined or left a service (istiod's ProxyUpdate): its inbound
+        // listeners and clusters change, which an endpoints-only push would not send
+        queue.enqueue(
+            c,
+            new PushRequest(true, request.configsUpdated(), Map.of(), request.startNanos(), false));
+      } else if (dependencies.affects(c.proxy()) || watchesEndpointsOf(c, changedServices)) {
+        queue.enqueue(c, request);
+      } else {
+        skipped++;
+      }
     }
+    if (skipped > 0) {
+      log.debug("push {}: {} proxies not affected", current.version(), skipped);
+    }
+  }
+
+  /** Whether the proxy's service targets among {@code hosts} differ between the two contexts. */
+  private boolean servesChangedTargets(Proxy proxy, Set<String> hosts, PushContext previous) {
+    if (hosts.isEmpty() || previous == null) {
+      return false;
+    }
+    return !targetsOf(previous, proxy, hosts).equals(targetsOf(current, proxy, hosts));
+  }
+
+  private static List<PushContext.ServiceTarget> targetsOf(
+      PushContext push, Proxy proxy, Set<String> hosts) {
+    List<PushContext.ServiceTarget> out = new ArrayList<>();
+    for (PushContext.ServiceTarget t : push.serviceTargets(proxy)) {
+      if (hosts.contains(t.service().hostname())) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether the proxy subscribed to the load assignment of a changed service: EDS answers any
+   * cluster a proxy names, even one its scope hides, so such a subscription must be kept current.
+   */
+  private static boolean watchesEndpointsOf(ProxyConnection c, Set<String> hosts) {
+    if (hosts.isEmpty()) {
+      return false;
+    }
+    for (String name : c.watchedEndpoints()) {
+      int bar = name.lastIndexOf('|');
+      if (bar >= 0 && hosts.contains(name.substring(bar + 1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** As istiod logs a push: the first change by its typed key and how many more were merged. */
+  private void logPush(PushRequest request) {
+    if (!log.isDebugEnabled()) {
+      return;
+    }
+    var keys = new java.util.TreeSet<>(request.configsUpdated());
+    String first = keys.isEmpty() ? "all" : keys.first().toString();
+    int more = Math.max(0, keys.size() - 1);
+    log.debug(
+        "Push {} for config {}{}: {} since first change, full={}",
+        current.version(),
+        first,
+        more == 0 ? "" : " and " + more + " more configs",
+        String.format(
+            java.util.Locale.ROOT, "%.3fms", (System.nanoTime() - request.startNanos()) / 1e6),
+        request.full());
   }
 
   Connection connect(Proxy proxy, StreamSender<DiscoveryResponse> out) {
@@ -206,6 +279,11 @@ public final class DiscoveryServer implements AutoCloseable {
 
   public int connectedCount() {
     return connections.size();
+  }
+
+  /** Connections with a push waiting or running: zero once every push has been written. */
+  public int pushesInFlight() {
+    return queue.size();
   }
 
   /** Connections with a push waiting or running; for tests. */

@@ -24,6 +24,18 @@ public final class GeneratorRegistry {
     return this;
   }
 
+  /**
+   * Replaces every registered generator by {@code decorator(typeUrl, generator)}: for wrapping all
+   * of them at once (instrumentation, tests).
+   */
+  public GeneratorRegistry decorate(
+      java.util.function.BiFunction<String, XdsGenerator, XdsGenerator> decorator) {
+    // a key is a type URL, or GENERATOR/ before one
+    generators.replaceAll(
+        (key, g) -> decorator.apply(key.substring(key.indexOf("type.googleapis.com/")), g));
+    return this;
+  }
+
   public Optional<XdsGenerator> find(Proxy proxy, String typeUrl) {
     XdsGenerator g = null;
     if (!proxy.generator().isEmpty()) {

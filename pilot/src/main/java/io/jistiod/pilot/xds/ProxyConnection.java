@@ -21,6 +21,12 @@ interface ProxyConnection {
 
   void close();
 
+  /**
+   * The EDS names subscribed to; never waits for the connection's lock, which a push to a stalled
+   * stream may hold for the send timeout.
+   */
+  Set<String> watchedEndpoints();
+
   /** Type URL to subscribed names, for debug endpoints. */
   Map<String, Set<String>> watchedNames();
 }

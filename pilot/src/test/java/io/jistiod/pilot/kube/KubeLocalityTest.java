@@ -169,10 +169,25 @@ class KubeLocalityTest {
         .until(() -> locality("10.244.0.3").equals(new Locality("sa-east1", "sa-east1-a", "")));
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> pushes.stream().anyMatch(p -> p.configsUpdated().contains("Node/node-bare")));
+        .until(
+            () ->
+                pushes.stream()
+                    .anyMatch(
+                        p ->
+                            p.configsUpdated()
+                                .contains(
+                                    io.jistiod.pilot.push.ConfigKey.of(
+                                        io.jistiod.pilot.push.Kind.NODE, "", "node-bare"))));
     // One push for the label change, none for the annotation-only update, and endpoints only.
     List<PushRequest> nodePushes =
-        pushes.stream().filter(p -> p.configsUpdated().contains("Node/node-bare")).toList();
+        pushes.stream()
+            .filter(
+                p ->
+                    p.configsUpdated()
+                        .contains(
+                            io.jistiod.pilot.push.ConfigKey.of(
+                                io.jistiod.pilot.push.Kind.NODE, "", "node-bare")))
+            .toList();
     assertThat(nodePushes).hasSize(1);
     assertThat(nodePushes.get(0).full()).isFalse();
 

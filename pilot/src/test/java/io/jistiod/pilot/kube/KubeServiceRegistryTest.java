@@ -164,7 +164,12 @@ class KubeServiceRegistryTest {
         .untilAsserted(
             () ->
                 assertThat(pushes)
-                    .anySatisfy(p -> assertThat(p.configsUpdated()).contains("Service/shop/cart")));
+                    .anySatisfy(
+                        p ->
+                            assertThat(p.configsUpdated())
+                                .contains(
+                                    io.jistiod.pilot.push.ConfigKey.service(
+                                        "cart.shop.svc.cluster.local", "shop"))));
   }
 
   @Test

@@ -14,8 +14,12 @@ class DebouncerTest {
   private final Debouncer debouncer =
       new Debouncer(Duration.ofMillis(100), Duration.ofSeconds(10), clock, pushes::add);
 
-  private static PushRequest change(String key) {
-    return PushRequest.full("config", key, 0);
+  private static PushRequest change(String name) {
+    return PushRequest.full("config", key(name), 0);
+  }
+
+  private static ConfigKey key(String name) {
+    return ConfigKey.of(Kind.VIRTUAL_SERVICE, "ns", name);
   }
 
   @Test
@@ -25,7 +29,7 @@ class DebouncerTest {
     assertThat(pushes).isEmpty();
     clock.advance(Duration.ofMillis(1));
     assertThat(pushes).hasSize(1);
-    assertThat(pushes.get(0).configsUpdated()).containsExactly("a");
+    assertThat(pushes.get(0).configsUpdated()).containsExactly(key("a"));
   }
 
   @Test
@@ -74,7 +78,7 @@ class DebouncerTest {
     assertThat(seen).hasSize(1);
     clock.advance(Duration.ofMillis(100));
     assertThat(seen).hasSize(2);
-    assertThat(seen.get(1).configsUpdated()).containsExactly("during");
+    assertThat(seen.get(1).configsUpdated()).containsExactly(key("during"));
   }
 
   @Test
@@ -88,13 +92,20 @@ class DebouncerTest {
   @Test
   void mergeKeepsFullAndEarliestStart() {
     PushRequest a =
-        new PushRequest(false, java.util.Set.of("x"), java.util.Map.of("endpoint", 1), 5);
+        new PushRequest(false, java.util.Set.of(key("x")), java.util.Map.of("endpoint", 1), 5);
     PushRequest b =
-        new PushRequest(true, java.util.Set.of("y"), java.util.Map.of("endpoint", 2), 3);
+        new PushRequest(true, java.util.Set.of(key("y")), java.util.Map.of("endpoint", 2), 3);
     PushRequest m = a.merge(b);
     assertThat(m.full()).isTrue();
-    assertThat(m.configsUpdated()).containsExactlyInAnyOrder("x", "y");
+    assertThat(m.configsUpdated()).containsExactlyInAnyOrder(key("x"), key("y"));
     assertThat(m.reasons()).containsEntry("endpoint", 3);
     assertThat(m.startNanos()).isEqualTo(3);
+  }
+
+  @Test
+  void durationsAreLoggedAsGoPrintsThem() {
+    assertThat(Debouncer.duration(100_630_112)).isEqualTo("100.630112ms");
+    assertThat(Debouncer.duration(100_000_000)).isEqualTo("100ms");
+    assertThat(Debouncer.duration(1_250_000_000)).isEqualTo("1.25s");
   }
 }

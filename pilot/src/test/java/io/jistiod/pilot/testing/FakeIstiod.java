@@ -23,6 +23,7 @@ import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
 import io.jistiod.pilot.push.PushContextBuilder;
 import io.jistiod.pilot.push.PushRequest;
+import io.jistiod.pilot.serviceentry.ConfigChangePushes;
 import io.jistiod.pilot.serviceentry.ServiceEntryRegistry;
 import io.jistiod.pilot.xds.AdsService;
 import io.jistiod.pilot.xds.DiscoveryServer;
@@ -32,9 +33,13 @@ import io.jistiod.pilot.xds.XdsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The whole Pilot serving path in one process: a memory config store, the ServiceEntry registry,
@@ -45,6 +50,14 @@ public final class FakeIstiod implements AutoCloseable {
   public final MemoryConfigStore store = new MemoryConfigStore();
   public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   public final DiscoveryServer discovery;
+
+  /** Every generator, each call counted by type URL in {@link #generated}. */
+  public final GeneratorRegistry generators;
+
+  /** Generator calls by type URL since the last {@link #resetCounts()}. */
+  public final Map<String, AtomicInteger> generated = new ConcurrentHashMap<>();
+
+  private final AtomicReference<PushRequest> pending = new AtomicReference<>();
   private final Server server;
   private final ManagedChannel channel;
   private final ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
@@ -82,13 +95,26 @@ public final class FakeIstiod implements AutoCloseable {
       apply(yaml);
     }
     store.markSynced();
-    GeneratorRegistry generators =
+    generators =
         EnvoyGenerators.registerDefaults(
-            new GeneratorRegistry()
-                .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
-                .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
-                .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator()),
-            credentials);
+                new GeneratorRegistry()
+                    .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
+                    .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
+                    .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator()),
+                credentials)
+            .decorate(
+                (type, g) ->
+                    (proxy, push, names) -> {
+                      generated.computeIfAbsent(type, t -> new AtomicInteger()).incrementAndGet();
+                      return g.generate(proxy, push, names);
+                    });
+    // changes after startup become pushes as istiod's config handler makes them, on pushChanges()
+    ConfigChangePushes changes = new ConfigChangePushes(store);
+    store.addHandler(
+        e ->
+            changes
+                .pushFor(e, System.nanoTime())
+                .ifPresent(r -> pending.accumulateAndGet(r, (a, b) -> a == null ? b : a.merge(b))));
     discovery =
         new DiscoveryServer(
             generators,
@@ -130,11 +156,47 @@ public final class FakeIstiod implements AutoCloseable {
     discovery.push(PushRequest.fullForAll("config", System.nanoTime()));
   }
 
+  /**
+   * Pushes the config changes applied since the last one, merged as the debouncer merges them and
+   * typed as istiod's handlers type them; returns the request, or null if nothing asked for a push.
+   */
+  public PushRequest pushChanges() {
+    PushRequest r = pending.getAndSet(null);
+    if (r != null) {
+      discovery.push(r);
+    }
+    return r;
+  }
+
+  /** Pushes {@code request} as the debouncer would hand it over. */
+  public void push(PushRequest request) {
+    discovery.push(request);
+  }
+
+  /** Generator calls of {@code typeUrl} since the last reset. */
+  public int generated(String typeUrl) {
+    AtomicInteger n = generated.get(typeUrl);
+    return n == null ? 0 : n.get();
+  }
+
+  public void resetCounts() {
+    generated.clear();
+  }
+
+  /** Waits until every queued push has been written. */
+  public void awaitPushes() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (discovery.pushesInFlight() > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("pushes still queued after 10 s");
+      }
+      Thread.sleep(5);
+    }
+  }
+
   /** An endpoints-only push, as an EndpointSlice change triggers. */
   public void pushEndpoints() {
-    discovery.push(
-        new PushRequest(
-            false, java.util.Set.of("test"), java.util.Map.of("endpoint", 1), System.nanoTime()));
+    discovery.push(PushRequest.incremental("endpoint", java.util.Set.of(), System.nanoTime()));
   }
 
   /** Opens a state-of-the-world ADS stream. */

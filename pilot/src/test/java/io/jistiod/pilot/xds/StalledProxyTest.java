@@ -157,6 +157,44 @@ class StalledProxyTest {
         .until(() -> istiod.discovery.connectedCount() == 0 && istiod.discovery.queuedCount() == 0);
   }
 
+  @Test
+  void aPushIsNotHeldUpByAStalledProxyTheChangeCannotAffect() throws Exception {
+    istiod = new FakeIstiod(Duration.ofMinutes(10), 2, grpcThreads, Meshes.GREETER);
+    RawClient<DiscoveryRequest, DiscoveryResponse> stalled =
+        RawClient.open(istiod, AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod());
+    stalled.send(cdsWildcard(true));
+    stalled.next();
+    // a push to the stalled proxy now waits in its write, holding the connection's lock
+    istiod.apply(service("svc1"));
+    istiod.push();
+    Thread.sleep(200);
+
+    // a service the stalled proxy cannot see: deciding that must not wait for its lock
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: hidden, namespace: other}
+        spec:
+          hosts: [hidden.other.svc.cluster.local]
+          exportTo: [.]
+          resolution: STATIC
+          ports: [{name: grpc, number: 50051, protocol: GRPC}]
+          endpoints: [{address: 10.2.0.1}]
+        """);
+    var push =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () ->
+                istiod.push(
+                    io.jistiod.pilot.push.PushRequest.full(
+                        "config",
+                        io.jistiod.pilot.push.ConfigKey.service(
+                            "hidden.other.svc.cluster.local", "other"),
+                        System.nanoTime())));
+    push.get(2, java.util.concurrent.TimeUnit.SECONDS);
+    stalled.call.cancel("client leaves", null);
+  }
+
   private double writeTimeouts() {
     var c = istiod.metrics.find("pilot_xds_write_timeout").counter();
     return c == null ? -1 : c.count();

@@ -1,0 +1,100 @@
+package io.jistiod.pilot.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.ConfigKey;
+import io.jistiod.pilot.push.Kind;
+import io.jistiod.pilot.push.PushRequest;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Per-type dependencies, as istiod's cds/lds/rds/eds/sdsNeedsPush. */
+class PushFilterTest {
+  private static Proxy proxy(String id, String generator) throws Exception {
+    var meta = com.google.protobuf.Struct.newBuilder();
+    meta.putFields(
+        "NAMESPACE", com.google.protobuf.Value.newBuilder().setStringValue("shop").build());
+    if (generator != null) {
+      meta.putFields(
+          "GENERATOR", com.google.protobuf.Value.newBuilder().setStringValue(generator).build());
+    }
+    return Proxy.fromNode(id, meta.build(), Locality.UNKNOWN);
+  }
+
+  private static PushRequest full(Kind kind) {
+    return PushRequest.full("config", ConfigKey.of(kind, "shop", "x"), 0);
+  }
+
+  @Test
+  void eachTypeIsPushedOnlyForTheKindsItDependsOn() throws Exception {
+    Proxy sidecar = proxy("sidecar~10.0.0.1~p.shop~shop.svc.cluster.local", null);
+    Proxy gateway = proxy("router~10.0.0.2~gw.shop~shop.svc.cluster.local", null);
+
+    PushRequest vs = full(Kind.VIRTUAL_SERVICE);
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, vs)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, vs)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, vs)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, vs)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, sidecar, vs)).isFalse();
+
+    PushRequest dr = full(Kind.DESTINATION_RULE);
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, dr)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, dr)).isTrue();
+
+    PushRequest authz = full(Kind.AUTHORIZATION_POLICY);
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, authz)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, authz)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, authz)).isTrue();
+
+    PushRequest gw = full(Kind.GATEWAY);
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, gw)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, gw)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, gateway, gw)).isFalse();
+  }
+
+  @Test
+  void incrementalRequestsPushOnlyEndpointsAndSecrets() throws Exception {
+    Proxy grpc = proxy("sidecar~10.0.0.3~c.shop~shop.svc.cluster.local", "grpc");
+    PushRequest endpoints =
+        PushRequest.incremental(
+            "endpoint", Set.of(ConfigKey.service("a.shop.svc.cluster.local", "shop")), 0);
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, endpoints)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, endpoints)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, endpoints)).isFalse();
+    assertThat(PushFilter.edsOnlyChangedServices(endpoints)).isTrue();
+    // proxyless gRPC regenerates its types on every full push, as istiod's grpc generator
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, full(Kind.VIRTUAL_SERVICE))).isTrue();
+
+    PushRequest secret =
+        PushRequest.incremental("secret", Set.of(ConfigKey.of(Kind.SECRET, "gw", "cred")), 0);
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, secret)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, secret)).isFalse();
+    assertThat(PushFilter.secretRelevant("kubernetes://cred", "gw", secret)).isTrue();
+    assertThat(PushFilter.secretRelevant("kubernetes://gw/cred", "other", secret)).isTrue();
+    assertThat(PushFilter.secretRelevant("kubernetes://cred-cacert", "gw", secret)).isTrue();
+    assertThat(PushFilter.secretRelevant("kubernetes://cred", "other", secret)).isFalse();
+    assertThat(PushFilter.secretRelevant("kubernetes://other", "gw", secret)).isFalse();
+  }
+
+  @Test
+  void aForcedOrUnnamedChangePushesEverything() throws Exception {
+    Proxy sidecar = proxy("sidecar~10.0.0.1~p.shop~shop.svc.cluster.local", null);
+    for (String type : TypeUrls.PUSH_ORDER) {
+      assertThat(PushFilter.needsPush(type, sidecar, PushRequest.fullForAll("global", 0))).isTrue();
+    }
+    PushRequest node =
+        PushRequest.incremental("endpoint", Set.of(ConfigKey.of(Kind.NODE, "", "n1")), 0);
+    assertThat(PushFilter.edsOnlyChangedServices(node)).isFalse();
+    // endpoints-only and unnamed: every load assignment, but nothing else
+    PushRequest allEndpoints = PushRequest.incremental("endpoint", Set.of(), 0);
+    assertThat(allEndpoints.forced()).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, allEndpoints)).isTrue();
+    assertThat(PushFilter.edsOnlyChangedServices(allEndpoints)).isFalse();
+    for (String type : List.of(TypeUrls.CLUSTER, TypeUrls.LISTENER, TypeUrls.ROUTE)) {
+      assertThat(PushFilter.needsPush(type, sidecar, allEndpoints)).isFalse();
+    }
+  }
+}
