@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Load comparison with Istio's reference pilot-discovery 1.27:
+#   integration-tests/load/compare.sh SERVICES PROXIES[,PROXIES...]
+# Puts SERVICES Services (+ EndpointSlices, VirtualServices, DestinationRules) on the rig, then for
+# each PROXIES runs pilot-discovery and our istiod one after the other (never both at once) under
+# the same simulated proxies (half Envoy over delta ADS, half proxyless gRPC) and the same four
+# changes, and prints per figure ours, the reference's and the ratio. Its last line is
+#   ratio convergence_p99=X rss=Y cpu=Z
+# Builds what it needs (rig peers, pilot-discovery, istiod.jar) on first use. Not part of the tests.
+# Only one rig run at a time on a shared machine: wrap it in `flock <lockfile>` there.
+# Environment: JAVA_OPTS (our istiod's JVM flags; default bin/istiod's), LOAD_CONNECT_RATE
+# (streams/s, default 20), LOAD_CHANGE_TIMEOUT (s, default 120), LOAD_RESULTS (TSV of figures,
+# default integration-tests/target/load/compare-results.tsv), PILOT_DEBOUNCE_AFTER (both; 100ms),
+# LOAD_HARNESS_OPTS (the harness's own JVM flags), MVN_OFFLINE=1 (maven -o).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+if [[ $# -ne 2 ]]; then
+  sed -n '2,15p' "$0" >&2
+  exit 2
+fi
+cd "$root"
+cluster="$root/integration-tests/cluster"
+"$cluster/build-peers.sh" >&2
+"$cluster/build-istio.sh" pilot-discovery >&2
+"$cluster/up.sh" >&2
+mvn=(./mvnw -q -B -ntp)
+[[ -n "${MVN_OFFLINE:-}" ]] && mvn+=(-o)
+# our istiod as users run it: istiod/target/istiod.jar (+ lib/), started through bin/istiod
+"${mvn[@]}" -pl istiod -am package -DskipTests -Dspotless.check.skip=true >&2
+"${mvn[@]}" -pl integration-tests -am test-compile -Dspotless.check.skip=true >&2
+cp_file="$(mktemp)"
+"${mvn[@]}" -pl integration-tests -am dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+  -Dmdep.includeScope=test >&2
+cp="$root/integration-tests/target/test-classes:$(cat "$cp_file")"
+rm -f "$cp_file"
+for m in istiod pilot galley citadel injector; do cp="$root/$m/target/classes:$cp"; done
+cd integration-tests # the harness finds cluster/ and ../crds from here, as the e2e tests do
+# shellcheck disable=SC2086
+exec java ${LOAD_HARNESS_OPTS:--Xmx4g} -cp "$cp" \
+  io.jistiod.it.load.CompareHarness "$@"
