@@ -7,6 +7,8 @@
 # changes, and prints per figure ours, the reference's and the ratio. Its last line is
 #   ratio convergence_p99=X rss=Y cpu=Z
 # Builds what it needs (rig peers, pilot-discovery, istiod.jar) on first use. Not part of the tests.
+#   integration-tests/load/compare.sh --chart SERVICES OUT.png
+# draws convergence p99 against proxies for SERVICES (ours and the reference's) from LOAD_RESULTS.
 # Only one rig run at a time on a shared machine: wrap it in `flock <lockfile>` there.
 # Environment: JAVA_OPTS (our istiod's JVM flags; default bin/istiod's), LOAD_CONNECT_RATE
 # (streams/s, default 20), LOAD_CHANGE_TIMEOUT (s, default 120), LOAD_RESULTS (TSV of figures,
@@ -14,17 +16,28 @@
 # LOAD_HARNESS_OPTS (the harness's own JVM flags), MVN_OFFLINE=1 (maven -o).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-if [[ $# -ne 2 ]]; then
-  sed -n '2,15p' "$0" >&2
+if [[ $# -ne 2 && ! ( $# -eq 3 && "$1" == --chart ) ]]; then
+  sed -n '2,17p' "$0" >&2
   exit 2
 fi
 cd "$root"
+mvn=(./mvnw -q -B -ntp)
+[[ -n "${MVN_OFFLINE:-}" ]] && mvn+=(-o)
+results="${LOAD_RESULTS:-$root/integration-tests/target/load/compare-results.tsv}"
+if [[ "$1" == --chart ]]; then
+  "${mvn[@]}" -pl integration-tests -am test-compile -Dspotless.check.skip=true >&2
+  out="$(cd "$(dirname "$3")" && pwd)/$(basename "$3")"
+  cp_file="$(mktemp)"
+  "${mvn[@]}" -pl integration-tests -am dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+    -Dmdep.includeScope=test >&2
+  cp="$root/integration-tests/target/test-classes:$(cat "$cp_file")"
+  rm -f "$cp_file"
+  exec java -Djava.awt.headless=true -cp "$cp" io.jistiod.it.load.ConvergenceChart "$results" "$2" "$out"
+fi
 cluster="$root/integration-tests/cluster"
 "$cluster/build-peers.sh" >&2
 "$cluster/build-istio.sh" pilot-discovery >&2
 "$cluster/up.sh" >&2
-mvn=(./mvnw -q -B -ntp)
-[[ -n "${MVN_OFFLINE:-}" ]] && mvn+=(-o)
 # our istiod as users run it: istiod/target/istiod.jar (+ lib/), started through bin/istiod
 "${mvn[@]}" -pl istiod -am package -DskipTests -Dspotless.check.skip=true >&2
 "${mvn[@]}" -pl integration-tests -am test-compile -Dspotless.check.skip=true >&2

@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,8 +48,8 @@ public final class CompareHarness {
   private final String oursNamespace;
   private final Map<String, String> env = new HashMap<>();
 
-  private CompareHarness(Rig rig, LoadInputs inputs, Path root, Path mesh, Path oursKubeconfig,
-      String oursNamespace) {
+  private CompareHarness(
+      Rig rig, LoadInputs inputs, Path root, Path mesh, Path oursKubeconfig, String oursNamespace) {
     this.rig = rig;
     this.inputs = inputs;
     this.root = root;
@@ -79,12 +78,15 @@ public final class CompareHarness {
     Rig rig = Rig.at(ServerProcess.rigDir().resolve("kubeconfig"));
     String run = String.format(Locale.ROOT, "ld%04x", new Random().nextInt(0x10000));
     LoadInputs inputs = new LoadInputs(run, services);
-    log("run %s: %d services in %d namespaces; proxies %s; load average %s", run, services,
-        inputs.namespaces, proxyCounts, ProcStat.loadAverage());
+    log(
+        "run %s: %d services in %d namespaces; proxies %s; load average %s",
+        run, services, inputs.namespaces, proxyCounts, ProcStat.loadAverage());
     Path work = Files.createTempDirectory("jistiod-compare");
     Path meshIn = work.resolve("mesh-input.yaml");
-    Files.writeString(meshIn, "# the same MeshConfig for both; the reference script adds "
-        + "rootNamespace and discoverySelectors\n");
+    Files.writeString(
+        meshIn,
+        "# the same MeshConfig for both; the reference script adds "
+            + "rootNamespace and discoverySelectors\n");
     String oursNs = run + "-istiod";
     try {
       ensureCrds(rig, root);
@@ -101,14 +103,19 @@ public final class CompareHarness {
         ServerFigures ref = h.measure(ServerProcess.REFERENCE, proxies);
         ServerFigures ours = h.measure(ServerProcess.OURS, proxies);
         String block =
-            String.format(Locale.ROOT,
-                "== %d services, %d proxies (half Envoy delta ADS, half proxyless gRPC); "
-                    + "load average before %s, after %s; JAVA_OPTS=%s%n",
-                services, proxies, load, ProcStat.loadAverage(),
-                System.getenv().getOrDefault("JAVA_OPTS", "(bin/istiod's)"))
+            String.format(
+                    Locale.ROOT,
+                    "== %d services, %d proxies (half Envoy delta ADS, half proxyless gRPC); "
+                        + "load average before %s, after %s; JAVA_OPTS=%s%n",
+                    services,
+                    proxies,
+                    load,
+                    ProcStat.loadAverage(),
+                    System.getenv().getOrDefault("JAVA_OPTS", "(bin/istiod's)"))
                 + countsBlock(ours, ref)
                 + CompareReport.table(ours, ref)
-                + CompareReport.ratioLine(ours, ref) + "\n";
+                + CompareReport.ratioLine(ours, ref)
+                + "\n";
         System.out.print(block);
         System.out.flush();
         blocks.add(block);
@@ -125,8 +132,14 @@ public final class CompareHarness {
     for (String kind : ref.counts().keySet()) {
       String o = ours.counts().get(kind);
       String r = ref.counts().get(kind);
-      sb.append(String.format(Locale.ROOT, "resources per %s: ours %s | reference %s%s%n", kind, o, r,
-          r.equals(o) ? "" : "  <-- MISMATCH: the servers did not serve the same load"));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "resources per %s: ours %s | reference %s%s%n",
+              kind,
+              o,
+              r,
+              r.equals(o) ? "" : "  <-- MISMATCH: the servers did not serve the same load"));
     }
     return sb.toString();
   }
@@ -140,7 +153,8 @@ public final class CompareHarness {
     ServerProcess server =
         kind.equals(ServerProcess.REFERENCE)
             ? ServerProcess.reference(Rig.MODULE, mesh, inputs.run, env)
-            : ServerProcess.ours(root, oursKubeconfig, ServerProcess.referenceMeshFile(), oursNamespace, env);
+            : ServerProcess.ours(
+                root, oursKubeconfig, ServerProcess.referenceMeshFile(), oursNamespace, env);
     List<ManagedChannel> channels = new ArrayList<>();
     List<LoadProxy> proxies = new ArrayList<>();
     Map<String, Double> cpu = new LinkedHashMap<>();
@@ -151,8 +165,12 @@ public final class CompareHarness {
       cpu.put("start to ready", cpuMark);
       log("%s: ready in %.2f s (pid %d)", kind, readyS, server.pid);
       for (int i = 0; i < Math.max(1, proxyCount / 50); i++) {
-        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort).usePlaintext()
-            .executor(callbacks).maxInboundMessageSize(512 << 20).build());
+        channels.add(
+            NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort)
+                .usePlaintext()
+                .executor(callbacks)
+                .maxInboundMessageSize(512 << 20)
+                .build());
       }
       long connectStart = System.nanoTime();
       for (int i = 0; i < proxyCount; i++) {
@@ -174,8 +192,13 @@ public final class CompareHarness {
       long last = proxies.stream().mapToLong(LoadProxy::configuredAtNanos).max().orElse(0);
       double configuredS = (last - server.startNanos) / 1e9;
       int reconnects = proxies.stream().mapToInt(p -> p.reconnects).sum();
-      log("%s: %d/%d proxies configured %.2f s after start (connect took %.1f s; %d reconnects)",
-          kind, configured, proxyCount, configuredS, (System.nanoTime() - connectStart) / 1e9,
+      log(
+          "%s: %d/%d proxies configured %.2f s after start (connect took %.1f s; %d reconnects)",
+          kind,
+          configured,
+          proxyCount,
+          configuredS,
+          (System.nanoTime() - connectStart) / 1e9,
           reconnects);
       long bytesInitial = bytes.get();
       cpuMark = mark(cpu, "connect + initial config", server.pid, cpuMark);
@@ -190,8 +213,17 @@ public final class CompareHarness {
       }
       double cpuTotal = ProcStat.cpuSeconds(server.pid);
       long hwm = ProcStat.peakRssKib(server.pid);
-      return new ServerFigures(kind, readyS, configuredS, cpuTotal, cpu, hwm, bytes.get(),
-          bytesInitial, changes, counts);
+      return new ServerFigures(
+          kind,
+          readyS,
+          configuredS,
+          cpuTotal,
+          cpu,
+          hwm,
+          bytes.get(),
+          bytesInitial,
+          changes,
+          counts);
     } finally {
       proxies.forEach(LoadProxy::close);
       channels.forEach(ManagedChannel::shutdownNow);
@@ -241,7 +273,10 @@ public final class CompareHarness {
             max = Math.max(max, n);
           }
         }
-        sb.append(type).append(' ').append(min == max ? String.valueOf(min) : min + "-" + max).append(' ');
+        sb.append(type)
+            .append(' ')
+            .append(min == max ? String.valueOf(min) : min + "-" + max)
+            .append(' ');
       }
       out.put(kind, sb.toString().strip());
     }
@@ -253,11 +288,7 @@ public final class CompareHarness {
 
   /** One change: what to write, how to undo it, and what each proxy kind must then show. */
   private record Change(
-      String name,
-      IoAction write,
-      Runnable revert,
-      Expectation sidecar,
-      Expectation grpc) {}
+      String name, IoAction write, Runnable revert, Expectation sidecar, Expectation grpc) {}
 
   interface IoAction {
     void run() throws Exception;
@@ -274,17 +305,27 @@ public final class CompareHarness {
             "VirtualService edit",
             () -> InputWriter.apply(rig, inputs.virtualService(0, LoadInputs.CHANGED_WEIGHT)),
             () -> InputWriter.applyQuietly(rig, inputs.virtualService(0, LoadInputs.BASE_WEIGHT)),
-            new Expectation(SidecarProxy.RDS, String.valueOf(http),
-                ContentDetectors.routeWeight(LoadInputs.cluster(http, h0), LoadInputs.CHANGED_WEIGHT)),
-            new Expectation(SidecarProxy.RDS, null,
-                ContentDetectors.routeWeight(LoadInputs.cluster(grpc, h0), LoadInputs.CHANGED_WEIGHT))),
+            new Expectation(
+                SidecarProxy.RDS,
+                String.valueOf(http),
+                ContentDetectors.routeWeight(
+                    LoadInputs.cluster(http, h0), LoadInputs.CHANGED_WEIGHT)),
+            new Expectation(
+                SidecarProxy.RDS,
+                null,
+                ContentDetectors.routeWeight(
+                    LoadInputs.cluster(grpc, h0), LoadInputs.CHANGED_WEIGHT))),
         new Change(
             "endpoint scale-up",
             () -> InputWriter.apply(rig, inputs.endpointSlice(0, true)),
             () -> InputWriter.applyQuietly(rig, inputs.endpointSlice(0, false)),
-            new Expectation(SidecarProxy.EDS, LoadInputs.cluster(http, h0),
+            new Expectation(
+                SidecarProxy.EDS,
+                LoadInputs.cluster(http, h0),
                 ContentDetectors.hasEndpoint(LoadInputs.addedAddress())),
-            new Expectation(SidecarProxy.EDS, LoadInputs.cluster(grpc, h0),
+            new Expectation(
+                SidecarProxy.EDS,
+                LoadInputs.cluster(grpc, h0),
                 ContentDetectors.hasEndpoint(LoadInputs.addedAddress()))),
         new Change(
             "new service",
@@ -296,19 +337,26 @@ public final class CompareHarness {
               InputWriter.deleteQuietly(rig, inputs.endpointSlice(added, false));
               InputWriter.deleteQuietly(rig, inputs.service(added));
             },
-            new Expectation(SidecarProxy.CDS, LoadInputs.cluster(http, addedHost),
-                ContentDetectors.present()),
+            new Expectation(
+                SidecarProxy.CDS, LoadInputs.cluster(http, addedHost), ContentDetectors.present()),
             null),
         new Change(
             "DestinationRule edit",
-            () -> InputWriter.apply(rig, inputs.destinationRule(0, LoadInputs.CHANGED_MAX_CONNECTIONS)),
-            () -> InputWriter.applyQuietly(rig, inputs.destinationRule(0, LoadInputs.BASE_MAX_CONNECTIONS)),
-            new Expectation(SidecarProxy.CDS, LoadInputs.cluster(http, h0),
+            () ->
+                InputWriter.apply(
+                    rig, inputs.destinationRule(0, LoadInputs.CHANGED_MAX_CONNECTIONS)),
+            () ->
+                InputWriter.applyQuietly(
+                    rig, inputs.destinationRule(0, LoadInputs.BASE_MAX_CONNECTIONS)),
+            new Expectation(
+                SidecarProxy.CDS,
+                LoadInputs.cluster(http, h0),
                 ContentDetectors.maxConnections(LoadInputs.CHANGED_MAX_CONNECTIONS)),
             null));
   }
 
-  private static Convergence converge(String kind, Change c, List<LoadProxy> proxies) throws Exception {
+  private static Convergence converge(String kind, Change c, List<LoadProxy> proxies)
+      throws Exception {
     List<LoadProxy> affected = new ArrayList<>();
     for (LoadProxy p : proxies) {
       Expectation e = p instanceof SidecarProxy ? c.sidecar : c.grpc;
@@ -330,29 +378,54 @@ public final class CompareHarness {
       p.expect(null);
     }
     Convergence conv = Convergence.of(ms, CHANGE_TIMEOUT_S * 1000);
-    log("%s: %s: %d/%d proxies, p50 %.0f ms, p99 %.0f ms, max %.0f ms", kind, c.name,
-        conv.converged(), conv.expected(), conv.p50(), conv.p99(), conv.max());
+    log(
+        "%s: %s: %d/%d proxies, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+        kind, c.name, conv.converged(), conv.expected(), conv.p50(), conv.p99(), conv.max());
     return conv;
   }
 
-  private static void appendResults(int services, int proxies, String load, ServerFigures ref,
-      ServerFigures ours) throws IOException {
-    Path file = Path.of(System.getenv().getOrDefault("LOAD_RESULTS",
-        Rig.MODULE.resolve("target/load/compare-results.tsv").toString()));
+  private static void appendResults(
+      int services, int proxies, String load, ServerFigures ref, ServerFigures ours)
+      throws IOException {
+    Path file =
+        Path.of(
+            System.getenv()
+                .getOrDefault(
+                    "LOAD_RESULTS",
+                    Rig.MODULE.resolve("target/load/compare-results.tsv").toString()));
     Files.createDirectories(file.toAbsolutePath().getParent());
     StringBuilder sb = new StringBuilder();
     if (!Files.exists(file)) {
-      sb.append("# time\tservices\tproxies\tserver\tload\tready_s\tconfigured_s\tcpu_s\thwm_mib"
-          + "\tmib_sent\tworst_p99_ms\tp99_ms_per_change\n");
+      sb.append(
+          "# time\tservices\tproxies\tserver\tload\tready_s\tconfigured_s\tcpu_s\thwm_mib"
+              + "\tmib_sent\tworst_p99_ms\tp99_ms_per_change\n");
     }
     for (ServerFigures f : List.of(ref, ours)) {
       StringBuilder per = new StringBuilder();
-      f.changes().forEach((k, v) -> per.append(k).append('=').append(Math.round(v.p99())).append(';'));
-      sb.append(String.format(Locale.ROOT, "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.1f\t%d\t%.1f\t%.0f\t%s%n",
-          Instant.now(), services, proxies, f.kind(), load, f.readySeconds(), f.configuredSeconds(),
-          f.cpuSeconds(), f.peakRssKib() / 1024, f.bytesTotal() / 1048576.0, f.worstP99(), per));
+      f.changes()
+          .forEach((k, v) -> per.append(k).append('=').append(Math.round(v.p99())).append(';'));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.1f\t%d\t%.1f\t%.0f\t%s%n",
+              Instant.now(),
+              services,
+              proxies,
+              f.kind(),
+              load,
+              f.readySeconds(),
+              f.configuredSeconds(),
+              f.cpuSeconds(),
+              f.peakRssKib() / 1024,
+              f.bytesTotal() / 1048576.0,
+              f.worstP99(),
+              per));
     }
-    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+    Files.writeString(
+        file,
+        sb.toString(),
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     log("figures appended to %s", file);
   }
@@ -370,9 +443,14 @@ public final class CompareHarness {
   /** Removes every object of the run, then its namespaces (finalized: no controller-manager). */
   private static void cleanup(Rig rig, LoadInputs inputs, String oursNs) {
     try {
-      rig.kubectl("delete", "services,endpointslices.discovery.k8s.io,"
+      rig.kubectl(
+          "delete",
+          "services,endpointslices.discovery.k8s.io,"
               + "virtualservices.networking.istio.io,destinationrules.networking.istio.io",
-          "-A", "-l", LoadInputs.RUN_LABEL + "=" + inputs.run, "--wait=false");
+          "-A",
+          "-l",
+          LoadInputs.RUN_LABEL + "=" + inputs.run,
+          "--wait=false");
       List<String> namespaces = new ArrayList<>();
       for (int k = 0; k < inputs.namespaces; k++) {
         namespaces.add(inputs.namespace(k));
@@ -382,8 +460,13 @@ public final class CompareHarness {
         rig.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found");
         String json = rig.kubectl("get", "namespace", ns, "-o", "json", "--ignore-not-found");
         if (!json.isBlank()) {
-          rig.kubectlStdin(json.replace("\"kubernetes\"", ""), "replace", "--raw",
-              "/api/v1/namespaces/" + ns + "/finalize", "-f", "-");
+          rig.kubectlStdin(
+              json.replace("\"kubernetes\"", ""),
+              "replace",
+              "--raw",
+              "/api/v1/namespaces/" + ns + "/finalize",
+              "-f",
+              "-");
         }
       }
       log("run %s removed from the rig", inputs.run);
@@ -402,7 +485,10 @@ public final class CompareHarness {
   }
 
   static void log(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[%s] " + format + "%n",
-        java.time.LocalTime.now().withNano(0), args);
+    System.err.println(
+        "["
+            + java.time.LocalTime.now().withNano(0)
+            + "] "
+            + String.format(Locale.ROOT, format, args));
   }
 }

@@ -17,7 +17,12 @@ final class CompareReport {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"figure", "ours", "reference", "ratio"});
     row(rows, "time to ready (s)", ours.readySeconds(), ref.readySeconds(), 2);
-    row(rows, "time to all proxies configured (s)", ours.configuredSeconds(), ref.configuredSeconds(), 2);
+    row(
+        rows,
+        "time to all proxies configured (s)",
+        ours.configuredSeconds(),
+        ref.configuredSeconds(),
+        2);
     for (Map.Entry<String, Convergence> e : ref.changes().entrySet()) {
       Convergence o = ours.changes().get(e.getKey());
       Convergence r = e.getValue();
@@ -27,7 +32,10 @@ final class CompareReport {
       String what = e.getKey();
       rows.add(
           new String[] {
-            what + " converged", o.converged() + "/" + o.expected(), r.converged() + "/" + r.expected(), ""
+            what + " converged",
+            o.converged() + "/" + o.expected(),
+            r.converged() + "/" + r.expected(),
+            ""
           });
       row(rows, what + " p50 (ms)", o.p50(), r.p50(), 0);
       row(rows, what + " p99 (ms)", o.p99(), r.p99(), 0);
@@ -42,7 +50,12 @@ final class CompareReport {
     }
     row(rows, "peak RSS (MiB, VmHWM)", ours.peakRssKib() / 1024.0, ref.peakRssKib() / 1024.0, 0);
     row(rows, "bytes sent (MiB)", ours.bytesTotal() / 1048576.0, ref.bytesTotal() / 1048576.0, 1);
-    row(rows, "  initial config (MiB)", ours.bytesInitial() / 1048576.0, ref.bytesInitial() / 1048576.0, 1);
+    row(
+        rows,
+        "  initial config (MiB)",
+        ours.bytesInitial() / 1048576.0,
+        ref.bytesInitial() / 1048576.0,
+        1);
     int[] w = new int[4];
     for (String[] r : rows) {
       for (int i = 0; i < 4; i++) {
@@ -51,7 +64,11 @@ final class CompareReport {
     }
     StringBuilder sb = new StringBuilder();
     for (String[] r : rows) {
-      sb.append(String.format(Locale.ROOT, "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s%n", (Object[]) r));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s%n",
+              (Object[]) r));
     }
     return sb.toString();
   }
@@ -77,7 +94,8 @@ final class CompareReport {
         ours.cpuSeconds() / ref.cpuSeconds());
   }
 
-  private static void row(List<String[]> rows, String figure, double ours, double ref, int decimals) {
+  private static void row(
+      List<String[]> rows, String figure, double ours, double ref, int decimals) {
     String f = "%." + decimals + "f";
     rows.add(
         new String[] {

@@ -30,7 +30,8 @@ final class ContentDetectors {
       }
       for (VirtualHost vh : rc.getVirtualHostsList()) {
         for (Route r : vh.getRoutesList()) {
-          for (WeightedCluster.ClusterWeight cw : r.getRoute().getWeightedClusters().getClustersList()) {
+          for (WeightedCluster.ClusterWeight cw :
+              r.getRoute().getWeightedClusters().getClustersList()) {
             if (cw.getName().equals(cluster) && cw.getWeight().getValue() == weight) {
               return true;
             }

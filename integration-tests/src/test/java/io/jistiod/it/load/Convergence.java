@@ -47,7 +47,9 @@ record Convergence(int expected, int converged, List<Double> sortedMs) {
     return sortedMs.isEmpty() ? Double.NaN : sortedMs.get(sortedMs.size() - 1);
   }
 
-  /** Nearest-rank percentile of an ascending list: the smallest value with {@code p} at or below. */
+  /**
+   * Nearest-rank percentile of an ascending list: the smallest value with {@code p} at or below.
+   */
   static double percentile(List<Double> ascending, double p) {
     if (ascending.isEmpty()) {
       return Double.NaN;

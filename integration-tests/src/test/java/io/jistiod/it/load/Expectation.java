@@ -9,6 +9,8 @@ import java.util.function.Predicate;
  */
 record Expectation(String typeUrl, String name, Predicate<Any> shows) {
   boolean metBy(String type, String resourceName, Any resource) {
-    return typeUrl.equals(type) && (name == null || name.equals(resourceName)) && shows.test(resource);
+    return typeUrl.equals(type)
+        && (name == null || name.equals(resourceName))
+        && shows.test(resource);
   }
 }

@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A proxyless gRPC client (GENERATOR=grpc) on state-of-the-world ADS, subscribing as gRPC's xDS
- * resolver does: the listeners of the targets it dials by name, then the route configurations
- * those name, the clusters the routes name, the endpoints of those clusters. Every response is
- * ACKed with the names it asked for.
+ * resolver does: the listeners of the targets it dials by name, then the route configurations those
+ * name, the clusters the routes name, the endpoints of those clusters. Every response is ACKed with
+ * the names it asked for.
  */
 final class GrpcProxy extends LoadProxy {
   private static final String LDS = SidecarProxy.LDS;
@@ -163,7 +163,10 @@ final class GrpcProxy extends LoadProxy {
               if (!route.getRoute().getCluster().isEmpty()) {
                 children.add(route.getRoute().getCluster());
               }
-              route.getRoute().getWeightedClusters().getClustersList()
+              route
+                  .getRoute()
+                  .getWeightedClusters()
+                  .getClustersList()
                   .forEach(c -> children.add(c.getName()));
             }
           }

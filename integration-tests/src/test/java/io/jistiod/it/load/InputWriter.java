@@ -9,8 +9,8 @@ import java.util.concurrent.Future;
 
 /**
  * Writes the inputs through the API server (server-side apply, so the same document is both the
- * create and the later edit or restore). Bulk writes go eight at a time on one client: thousands
- * of objects in seconds, not one kubectl per object.
+ * create and the later edit or restore). Bulk writes go eight at a time on one client: thousands of
+ * objects in seconds, not one kubectl per object.
  */
 final class InputWriter {
   private static final int PARALLEL = 8;

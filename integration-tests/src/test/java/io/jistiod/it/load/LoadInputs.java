@@ -110,10 +110,14 @@ final class LoadInputs {
   String endpointSlice(int i, boolean scaledUp) {
     StringBuilder eps = new StringBuilder();
     for (int e = 0; e < 3; e++) {
-      eps.append("- {addresses: [\"").append(address(i, e)).append("\"], conditions: {ready: true}}\n");
+      eps.append("- {addresses: [\"")
+          .append(address(i, e))
+          .append("\"], conditions: {ready: true}}\n");
     }
     if (scaledUp) {
-      eps.append("- {addresses: [\"").append(addedAddress()).append("\"], conditions: {ready: true}}\n");
+      eps.append("- {addresses: [\"")
+          .append(addedAddress())
+          .append("\"], conditions: {ready: true}}\n");
     }
     return """
         apiVersion: discovery.k8s.io/v1

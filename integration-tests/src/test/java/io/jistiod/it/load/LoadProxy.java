@@ -33,8 +33,7 @@ abstract class LoadProxy {
   volatile int reconnects;
   volatile Throwable lastError;
 
-  LoadProxy(
-      int index, String namespace, AtomicLong bytes, ScheduledExecutorService retries) {
+  LoadProxy(int index, String namespace, AtomicLong bytes, ScheduledExecutorService retries) {
     this.index = index;
     this.ip = "127.1." + (index / 250) + "." + (index % 250 + 1);
     this.name = (this instanceof GrpcProxy ? "grpc-" : "sidecar-") + index;
@@ -156,7 +155,8 @@ abstract class LoadProxy {
           .putFields("ENVOY_PROMETHEUS_PORT", Value.newBuilder().setNumberValue(15090).build());
     }
     return Node.newBuilder()
-        .setId("sidecar~" + ip + "~" + name + "." + namespace + "~" + namespace + ".svc.cluster.local")
+        .setId(
+            "sidecar~" + ip + "~" + name + "." + namespace + "~" + namespace + ".svc.cluster.local")
         .setCluster(app + "." + namespace)
         .setUserAgentName(proxyless ? "gRPC Java" : "envoy")
         .setMetadata(meta)

@@ -73,7 +73,8 @@ final class ServerProcess implements AutoCloseable {
             String.valueOf(http),
             "--monitoring-port",
             String.valueOf(mon));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Path pidFile = rigDir().resolve("reference").resolve(REF_NAME).resolve("pid");
     Files.deleteIfExists(pidFile);
@@ -89,7 +90,8 @@ final class ServerProcess implements AutoCloseable {
         }
       }
       if (!script.isAlive() || System.nanoTime() > deadline) {
-        throw new IOException("reference-istiod.sh did not start pilot-discovery:\n" + Files.readString(log));
+        throw new IOException(
+            "reference-istiod.sh did not start pilot-discovery:\n" + Files.readString(log));
       }
       Thread.sleep(5);
     }
@@ -144,7 +146,8 @@ final class ServerProcess implements AutoCloseable {
                 namespace,
                 "--log_output_level",
                 "default:info"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     pb.environment().put("POD_NAMESPACE", namespace);
     pb.environment().put("POD_NAME", "istiod-load");

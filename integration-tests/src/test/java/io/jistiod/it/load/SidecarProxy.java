@@ -117,11 +117,14 @@ final class SidecarProxy extends LoadProxy {
     if (type.equals(CDS)) {
       gotClusters = true;
       Set<String> eds = new HashSet<>();
-      clusters.values().forEach(v -> {
-        if (!v.isEmpty()) {
-          eds.add(v);
-        }
-      });
+      clusters
+          .values()
+          .forEach(
+              v -> {
+                if (!v.isEmpty()) {
+                  eds.add(v);
+                }
+              });
       follow(EDS, eds, endpoints);
     } else if (type.equals(LDS)) {
       gotListeners = true;
