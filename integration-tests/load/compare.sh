@@ -9,7 +9,7 @@
 # Builds what it needs (rig peers, pilot-discovery, istiod.jar) on first use. Not part of the tests.
 #   integration-tests/load/compare.sh --chart SERVICES OUT.png
 # draws convergence p99 against proxies for SERVICES (ours and the reference's) from LOAD_RESULTS.
-# Only one rig run at a time on a shared machine: wrap it in `flock <lockfile>` there.
+# Only one rig run at a time on a shared machine: wrap it in `flock -o <lockfile>` there.
 # Environment: JAVA_OPTS (our istiod's JVM flags; default bin/istiod's), LOAD_CONNECT_RATE
 # (streams/s, default 20), LOAD_CHANGE_TIMEOUT (s, default 120), LOAD_RESULTS (TSV of figures,
 # default integration-tests/target/load/compare-results.tsv), PILOT_DEBOUNCE_AFTER (both; 100ms),
@@ -37,7 +37,14 @@ fi
 cluster="$root/integration-tests/cluster"
 "$cluster/build-peers.sh" >&2
 "$cluster/build-istio.sh" pilot-discovery >&2
-"$cluster/up.sh" >&2
+# The rig's daemons outlive this script: they must not inherit a lock this script runs under
+# (`flock LOCK compare.sh` passes its locked fd down; a daemon holding it blocks every later run).
+(
+  for fd in $(ls /proc/$BASHPID/fd); do
+    ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+  done
+  exec "$cluster/up.sh"
+) >&2
 # our istiod as users run it: istiod/target/istiod.jar (+ lib/), started through bin/istiod
 "${mvn[@]}" -pl istiod -am package -DskipTests -Dspotless.check.skip=true >&2
 "${mvn[@]}" -pl integration-tests -am test-compile -Dspotless.check.skip=true >&2
