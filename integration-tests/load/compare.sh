@@ -13,11 +13,12 @@
 # Environment: JAVA_OPTS (our istiod's JVM flags; default bin/istiod's), LOAD_CONNECT_RATE
 # (streams/s, default 20), LOAD_CHANGE_TIMEOUT (s, default 120), LOAD_RESULTS (TSV of figures,
 # default integration-tests/target/load/compare-results.tsv), PILOT_DEBOUNCE_AFTER (both; 100ms),
-# LOAD_HARNESS_OPTS (the harness's own JVM flags), MVN_OFFLINE=1 (maven -o).
+# LOAD_HARNESS_OPTS (the harness's own JVM flags), LOAD_MAX_SERVER_RSS_MIB (a server above it is
+# stopped and the run fails; default 8192), MVN_OFFLINE=1 (maven -o).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 if [[ $# -ne 2 && ! ( $# -eq 3 && "$1" == --chart ) ]]; then
-  sed -n '2,17p' "$0" >&2
+  sed -n '2,18p' "$0" >&2
   exit 2
 fi
 cd "$root"

@@ -32,13 +32,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Environment: LOAD_CONNECT_RATE (streams opened per second, default 20: pilot-discovery's own
  * limit on 2 cores is 25/s), LOAD_CHANGE_TIMEOUT (seconds, default 120), LOAD_RESULTS (a TSV the
  * figures are appended to, for {@link ConvergenceChart}), JAVA_OPTS (passed to bin/istiod),
- * PILOT_DEBOUNCE_AFTER (both servers; default 100ms). Progress goes to stderr, figures to stdout.
+ * PILOT_DEBOUNCE_AFTER (both servers; default 100ms), LOAD_MAX_SERVER_RSS_MIB (a server above it is
+ * stopped and the run fails; default 8192). Progress goes to stderr, figures to stdout.
  */
 public final class CompareHarness {
   private static final double CHANGE_TIMEOUT_S =
       Double.parseDouble(System.getenv().getOrDefault("LOAD_CHANGE_TIMEOUT", "120"));
   private static final double CONNECT_RATE =
       Double.parseDouble(System.getenv().getOrDefault("LOAD_CONNECT_RATE", "20"));
+  // A server past this resident size is stopped before the kernel's OOM killer picks a process of
+  // whoever else shares the machine (pilot-discovery reached 22 GiB at 5000 services x 500).
+  private static final long MAX_SERVER_RSS_KIB =
+      Long.parseLong(System.getenv().getOrDefault("LOAD_MAX_SERVER_RSS_MIB", "8192")) * 1024;
 
   private final Rig rig;
   private final LoadInputs inputs;
@@ -186,6 +191,7 @@ public final class CompareHarness {
       double allowed = 300;
       long deadline = System.nanoTime() + (long) (allowed * 1e9);
       while (!proxies.stream().allMatch(LoadProxy::configured) && System.nanoTime() < deadline) {
+        guard(server);
         Thread.sleep(20);
       }
       long configured = proxies.stream().filter(LoadProxy::configured).count();
@@ -200,13 +206,19 @@ public final class CompareHarness {
           configuredS,
           (System.nanoTime() - connectStart) / 1e9,
           reconnects);
+      proxies.stream()
+          .filter(p -> p.lastError != null)
+          .map(p -> String.valueOf(p.lastError))
+          .distinct()
+          .limit(3)
+          .forEach(e -> log("%s: a stream failed: %s", kind, e));
       long bytesInitial = bytes.get();
       cpuMark = mark(cpu, "connect + initial config", server.pid, cpuMark);
       Map<String, String> counts = counts(proxies, configured, proxyCount);
       Thread.sleep(2000);
       cpuMark = ProcStat.cpuSeconds(server.pid);
       for (Change c : changes()) {
-        changes.put(c.name, converge(kind, c, proxies));
+        changes.put(c.name, converge(server, c, proxies));
         cpuMark = mark(cpu, c.name, server.pid, cpuMark);
         Thread.sleep(1000);
         cpuMark = ProcStat.cpuSeconds(server.pid);
@@ -355,8 +367,23 @@ public final class CompareHarness {
             null));
   }
 
-  private static Convergence converge(String kind, Change c, List<LoadProxy> proxies)
+  /** Stops the run when the server grows past {@code LOAD_MAX_SERVER_RSS_MIB}. */
+  private static void guard(ServerProcess server) throws IOException {
+    long rss = ProcStat.rssKib(server.pid);
+    if (rss > MAX_SERVER_RSS_KIB) {
+      throw new IllegalStateException(
+          server.kind
+              + " reached "
+              + rss / 1024
+              + " MiB resident, above LOAD_MAX_SERVER_RSS_MIB="
+              + MAX_SERVER_RSS_KIB / 1024
+              + ": stopped before the machine runs out of memory");
+    }
+  }
+
+  private static Convergence converge(ServerProcess server, Change c, List<LoadProxy> proxies)
       throws Exception {
+    String kind = server.kind;
     List<LoadProxy> affected = new ArrayList<>();
     for (LoadProxy p : proxies) {
       Expectation e = p instanceof SidecarProxy ? c.sidecar : c.grpc;
@@ -368,7 +395,12 @@ public final class CompareHarness {
     long t0 = System.nanoTime();
     c.write.run();
     long deadline = t0 + (long) (CHANGE_TIMEOUT_S * 1e9);
-    while (System.nanoTime() < deadline && !affected.stream().allMatch(p -> p.metAtNanos() != 0)) {
+    for (int i = 0;
+        System.nanoTime() < deadline && !affected.stream().allMatch(p -> p.metAtNanos() != 0);
+        i++) {
+      if (i % 20 == 0) {
+        guard(server);
+      }
       Thread.sleep(5);
     }
     List<Double> ms = new ArrayList<>();
