@@ -38,6 +38,20 @@ public final class Rig {
             .build();
   }
 
+  /**
+   * The rig behind {@code kubeconfig}, already started (by {@code cluster/up.sh}), for harnesses
+   * that run outside JUnit; they delete the identities they installed with {@link #close()}.
+   */
+  public static Rig at(Path kubeconfig) throws IOException {
+    return new Rig(kubeconfig);
+  }
+
+  /** Deletes the istiod identities installed through this rig and closes the client. */
+  public void close() {
+    deleteIdentities();
+    client.close();
+  }
+
   /** The admin kubeconfig: for the test's own kubectl and client, never for istiod. */
   public Path kubeconfig() {
     return kubeconfig;
