@@ -5,6 +5,12 @@
 # Reuses a rig that is already running and healthy (exits 0 fast).
 # Prints the kubeconfig path as its last line.
 set -euo pipefail
+# Descriptors inherited from the caller (a lock held by `flock LOCK up.sh`, say) would be held by
+# the daemons started below for as long as they run, and block the caller's next run: close them.
+# (255 is bash's own descriptor of this script.)
+for fd in $(ls /proc/$$/fd); do
+  if ((fd > 2 && fd < 255)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
