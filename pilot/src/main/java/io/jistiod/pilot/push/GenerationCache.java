@@ -49,9 +49,19 @@ public final class GenerationCache {
    * context is published.
    */
   void retain(GenerationCache previous, String type, java.util.function.Predicate<String> keep) {
+    retain(previous, type::equals, keep);
+  }
+
+  /**
+   * As {@link #retain(GenerationCache, String, java.util.function.Predicate)}, for several types.
+   */
+  void retain(
+      GenerationCache previous,
+      java.util.function.Predicate<String> types,
+      java.util.function.Predicate<String> keep) {
     previous.entries.forEach(
         (key, value) -> {
-          if (key.type().equals(type) && keep.test(key.name())) {
+          if (types.test(key.type()) && keep.test(key.name())) {
             entries.putIfAbsent(key, value);
           }
         });

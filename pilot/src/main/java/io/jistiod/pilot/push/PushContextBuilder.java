@@ -129,7 +129,37 @@ public final class PushContextBuilder implements PushContextFactory {
     Map<String, Map<Integer, List<Endpoint>>> endpoints = updatedEndpoints(previous, request);
     PushContext next = incremental(previous, request, version, kinds, endpoints);
     retainEndpoints(previous, next, request);
+    retainClusters(previous, next, request);
     return next;
+  }
+
+  /**
+   * When only services changed (added, removed or edited: {@link Kind#SERVICE_ENTRY} keys name
+   * their hosts), the outbound clusters of every other host are what they were: a cluster is built
+   * from its own service, the DestinationRule and PeerAuthentication that apply to it and the mesh
+   * config, none of which changed. They are carried over, so a new service costs the clusters of
+   * that service, not every sidecar's whole CDS (istiod's XdsCache clears clusters by the keys of a
+   * push in the same way).
+   */
+  private static void retainClusters(PushContext previous, PushContext next, PushRequest request) {
+    if (!request.full() || !request.kinds().equals(EnumSet.of(Kind.SERVICE_ENTRY))) {
+      return;
+    }
+    Set<String> changed = request.servicesUpdated();
+    next.cache()
+        .retain(
+            previous.cache(),
+            type -> type.startsWith(CDS_CACHE_TYPE_PREFIX) || type.equals(GRPC_CDS_CACHE_TYPE),
+            name -> isOutbound(name) && !changed.contains(host(name)));
+  }
+
+  /** The cache types of the Envoy (per proxy type and IP family) and gRPC cluster generators. */
+  static final String CDS_CACHE_TYPE_PREFIX = "envoy-cds|";
+
+  static final String GRPC_CDS_CACHE_TYPE = "grpc-cds";
+
+  private static boolean isOutbound(String clusterName) {
+    return clusterName.startsWith("outbound|") || clusterName.startsWith("outbound_.");
   }
 
   /**

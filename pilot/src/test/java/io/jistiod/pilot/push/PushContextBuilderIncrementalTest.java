@@ -190,4 +190,54 @@ class PushContextBuilderIncrementalTest {
     new io.jistiod.pilot.networking.EndpointGenerator().generate(proxy, next, Set.of(clusterB));
     assertThat(afterRule.cache().get("eds", clusterB, proxy, () -> null)).isNull();
   }
+
+  @Test
+  void aServiceChangeKeepsTheClustersOfEveryOtherServiceFromThePreviousPush() throws Exception {
+    apply(serviceEntry("a", "10.0.0.1") + serviceEntry("b", "10.0.0.2"));
+    PushContext first = builder.build(null, PushRequest.fullForAll("global", 0));
+    io.jistiod.pilot.model.Proxy proxy =
+        io.jistiod.pilot.model.Proxy.fromNode(
+            "sidecar~10.9.0.1~p.shop~shop.svc.cluster.local",
+            com.google.protobuf.Struct.getDefaultInstance(),
+            io.jistiod.pilot.model.Locality.UNKNOWN);
+    var clusters = new io.jistiod.pilot.envoy.cluster.EnvoyClusterGenerator();
+    String clusterA = "outbound|80||" + A;
+    String clusterB = "outbound|80||" + B;
+    String clusterC = "outbound|80||c.shop.svc.cluster.local";
+    var before = byName(clusters.generate(proxy, first, Set.of()));
+
+    // a new service: its cluster is built, A's and B's are the previous push's
+    apply(serviceEntry("c", "10.0.0.3"));
+    PushContext added =
+        builder.build(
+            first,
+            PushRequest.full(
+                "config", Set.of(ConfigKey.service("c.shop.svc.cluster.local", "shop")), 0));
+    var afterAdd = byName(clusters.generate(proxy, added, Set.of()));
+    assertThat(afterAdd).containsKey(clusterC);
+    assertThat(afterAdd.get(clusterA)).isSameAs(before.get(clusterA));
+    assertThat(afterAdd.get(clusterB)).isSameAs(before.get(clusterB));
+
+    // the edited service's cluster is rebuilt
+    PushContext edited =
+        builder.build(added, PushRequest.full("config", Set.of(ConfigKey.service(A, "shop")), 0));
+    var afterEdit = byName(clusters.generate(proxy, edited, Set.of()));
+    assertThat(afterEdit.get(clusterA)).isNotSameAs(afterAdd.get(clusterA));
+    assertThat(afterEdit.get(clusterB)).isSameAs(before.get(clusterB));
+
+    // a DestinationRule may change any cluster: nothing is carried over
+    PushContext afterRule =
+        builder.build(
+            edited,
+            PushRequest.full("config", ConfigKey.of(Kind.DESTINATION_RULE, "shop", "b"), 0));
+    var afterRuleClusters = byName(clusters.generate(proxy, afterRule, Set.of()));
+    assertThat(afterRuleClusters.get(clusterB)).isNotSameAs(before.get(clusterB));
+  }
+
+  private static java.util.Map<String, io.jistiod.pilot.xds.XdsResource> byName(
+      List<io.jistiod.pilot.xds.XdsResource> resources) {
+    java.util.Map<String, io.jistiod.pilot.xds.XdsResource> out = new java.util.HashMap<>();
+    resources.forEach(r -> out.put(r.name(), r));
+    return out;
+  }
 }
