@@ -70,6 +70,58 @@ public final class PushGenerationBench {
     System.out.printf(
         "%d services x %d proxies: median push context %d ms, median generation %d ms%n",
         services, proxies, median(buildMs), median(generateMs));
+    newServiceRounds(store, builder, registry, sidecars, rounds);
+  }
+
+  /**
+   * The push after a new service: an incremental push context keyed by the new host, then CDS for
+   * every sidecar, as the push that follows a ServiceEntry or Kubernetes Service creation does.
+   */
+  private static void newServiceRounds(
+      MemoryConfigStore store,
+      PushContextBuilder builder,
+      GeneratorRegistry registry,
+      List<Proxy> sidecars,
+      int rounds) {
+    PushContext push = builder.build(null, PushRequest.fullForAll("bench", System.nanoTime()));
+    for (Proxy p : sidecars) {
+      generate(registry, p, push, TypeUrls.CLUSTER, Set.of());
+    }
+    long[] cdsMs = new long[rounds];
+    for (int r = 0; r < rounds; r++) {
+      String host = "new-" + r + ".ns-0.svc.cluster.local";
+      ParseResult added =
+          new ConfigParser(IstioKinds.ALL, "default")
+              .parse(
+                  """
+                  apiVersion: networking.istio.io/v1
+                  kind: ServiceEntry
+                  metadata: {name: new-%1$d, namespace: ns-0}
+                  spec:
+                    hosts: [%2$s]
+                    location: MESH_INTERNAL
+                    resolution: STATIC
+                    ports: [{name: http, number: 80}]
+                    endpoints: [{address: 10.250.0.%3$d}]
+                  """
+                      .formatted(r, host, r + 1),
+                  "bench");
+      added.configs().forEach(store::put);
+      long t0 = System.nanoTime();
+      push =
+          builder.build(
+              push,
+              PushRequest.full(
+                  "config", Set.of(io.jistiod.pilot.push.ConfigKey.service(host, "ns-0")), t0));
+      for (Proxy p : sidecars) {
+        generate(registry, p, push, TypeUrls.CLUSTER, Set.of());
+      }
+      cdsMs[r] = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("new service round %d: push context + CDS %d ms%n", r, cdsMs[r]);
+    }
+    System.out.printf(
+        "new service: median push context + CDS for %d sidecars %d ms%n",
+        sidecars.size(), median(cdsMs));
   }
 
   private static int generate(
