@@ -33,6 +33,24 @@ public enum Kind {
   /** A kind istiod's push filters do not know: every type and proxy may depend on it. */
   UNKNOWN("Unknown");
 
+  /**
+   * Kinds no load assignment is built from (istiod's skippedEdsConfigs): a change of only these
+   * kinds leaves every ClusterLoadAssignment as it was.
+   */
+  public static final java.util.Set<Kind> NOT_IN_ENDPOINTS =
+      java.util.Collections.unmodifiableSet(
+          java.util.EnumSet.of(
+              GATEWAY,
+              VIRTUAL_SERVICE,
+              WORKLOAD_GROUP,
+              AUTHORIZATION_POLICY,
+              REQUEST_AUTHENTICATION,
+              SECRET,
+              CONFIG_MAP,
+              TELEMETRY,
+              WASM_PLUGIN,
+              PROXY_CONFIG));
+
   private final String istioName;
 
   Kind(String istioName) {

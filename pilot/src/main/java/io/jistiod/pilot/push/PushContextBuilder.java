@@ -163,31 +163,14 @@ public final class PushContextBuilder implements PushContextFactory {
   }
 
   /**
-   * Kinds that leave every load assignment as it was, except those of the services they name
-   * (istiod's skippedEdsConfigs, and ServiceEntry keys, which name their hosts).
-   */
-  private static final Set<Kind> EDS_BY_HOST =
-      EnumSet.of(
-          Kind.SERVICE_ENTRY,
-          Kind.GATEWAY,
-          Kind.VIRTUAL_SERVICE,
-          Kind.WORKLOAD_GROUP,
-          Kind.AUTHORIZATION_POLICY,
-          Kind.REQUEST_AUTHENTICATION,
-          Kind.SECRET,
-          Kind.CONFIG_MAP,
-          Kind.TELEMETRY,
-          Kind.WASM_PLUGIN,
-          Kind.PROXY_CONFIG);
-
-  /**
    * Load assignments of services the change does not touch are reused from the previous push's
    * cache (istiod's XdsCache clears by config key), so an endpoint change of one service does not
    * rebuild every other service's for proxies that watch them.
    */
   private static void retainEndpoints(PushContext previous, PushContext next, PushRequest request) {
     for (Kind k : request.kinds()) {
-      if (!EDS_BY_HOST.contains(k)) {
+      // ServiceEntry keys name their hosts: only those hosts' assignments change
+      if (k != Kind.SERVICE_ENTRY && !Kind.NOT_IN_ENDPOINTS.contains(k)) {
         return;
       }
     }

@@ -54,18 +54,7 @@ public final class PushFilter {
           Kind.TELEMETRY,
           Kind.PROXY_CONFIG);
 
-  private static final Set<Kind> SKIPPED_EDS =
-      EnumSet.of(
-          Kind.GATEWAY,
-          Kind.VIRTUAL_SERVICE,
-          Kind.WORKLOAD_GROUP,
-          Kind.AUTHORIZATION_POLICY,
-          Kind.REQUEST_AUTHENTICATION,
-          Kind.SECRET,
-          Kind.CONFIG_MAP,
-          Kind.TELEMETRY,
-          Kind.WASM_PLUGIN,
-          Kind.PROXY_CONFIG);
+  private static final Set<Kind> SKIPPED_EDS = Kind.NOT_IN_ENDPOINTS;
 
   private PushFilter() {}
 
