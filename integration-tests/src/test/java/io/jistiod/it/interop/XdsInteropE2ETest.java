@@ -43,7 +43,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -71,7 +70,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and header matching (the description says 10) and 200 qps for traffic splitting (its check is on
  * shares, not rates); the thresholds are the driver's. Istio has no header suffix or range match:
  * those two header_matching rules are regexes. circuit_breaking runs with grpc-go's interop client
- * (see {@link #circuitBreakingGrpcJava} for why not grpc-java's), and traffic_splitting runs with
+ * (not grpc-java: it enforces circuit_breakers max_requests only for clusters with lrs_server, and
+ * neither Istio's CDS for proxyless gRPC nor ours carries one), and traffic_splitting runs with
  * both.
  */
 @Tag("e2e")
@@ -525,30 +525,12 @@ class XdsInteropE2ETest {
    * circuit_breaking: UnaryCall routed to subset v1 (max_requests 100), EmptyCall to v2 (200); with
    * every RPC kept open, 100 UnaryCalls and 200 EmptyCalls stay in flight (within 1%); with v1's
    * limit raised to 160, 160 UnaryCalls. Run with grpc-go's client: grpc-java does not enforce
-   * max_requests for these clusters (see {@link #circuitBreakingGrpcJava}).
+   * max_requests for these clusters (it does only with lrs_server, which Istio's CDS never sets).
    */
   @Test
   @Order(10)
   void circuitBreaking() throws Exception {
     circuitBreaking(true);
-  }
-
-  /**
-   * circuit_breaking with grpc-java's client. grpc-java (1.78.0, and since grpc-java#8713) counts a
-   * cluster's in-flight RPCs only when the cluster has an {@code lrs_server}: without load
-   * reporting, {@code ClusterImplLoadBalancer} creates no {@code ClusterLocalityStats}, so its
-   * picker never attaches the stream tracer that counts in-flight RPCs, and the max_requests check
-   * always sees 0. Istio's CDS for proxyless gRPC has no {@code lrs_server} (neither has ours), so
-   * grpc-java ACKs {@code circuit_breakers.thresholds[0].max_requests} and never applies it: the
-   * run that found this had ~2000 UnaryCalls in flight against a limit of 100.
-   */
-  @Test
-  @Order(10)
-  @Disabled(
-      "grpc-java 1.78 enforces circuit_breakers.max_requests only for clusters with lrs_server;"
-          + " Istio's (and our) CDS has none. circuitBreaking runs this case with grpc-go.")
-  void circuitBreakingGrpcJava() throws Exception {
-    circuitBreaking(false);
   }
 
   /**
