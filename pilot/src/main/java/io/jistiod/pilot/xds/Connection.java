@@ -1,6 +1,5 @@
 package io.jistiod.pilot.xds;
 
-import com.google.protobuf.Any;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.jistiod.pilot.model.Proxy;
@@ -8,7 +7,6 @@ import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -249,27 +247,19 @@ final class Connection implements ProxyConnection {
   }
 
   /** A digest of names and serialized bodies; equal content gives an equal version. */
+  /**
+   * The version of a whole response: a digest over its resources' own (memoised) versions, in name
+   * order, so it changes exactly when one of them does.
+   */
   static String version(List<XdsResource> resources) {
     List<XdsResource> sorted = new ArrayList<>(resources);
     sorted.sort(Comparator.comparing(XdsResource::name));
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha = XdsResource.sha256();
     for (XdsResource r : sorted) {
       sha.update(r.name().getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
-      Any body = r.body();
-      sha.update(body.getTypeUrlBytes().asReadOnlyByteBuffer());
-      sha.update(body.getValue().asReadOnlyByteBuffer());
+      sha.update(r.version().getBytes(StandardCharsets.US_ASCII));
     }
     return HexFormat.of().formatHex(sha.digest(), 0, 8);
-  }
-
-  /** The version of one resource: a digest of its body. */
-  static String version(XdsResource r) {
-    return version(List.of(r));
   }
 }

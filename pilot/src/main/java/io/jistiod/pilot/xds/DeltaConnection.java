@@ -151,7 +151,7 @@ final class DeltaConnection implements ProxyConnection {
       w.reportedAbsent.remove(name);
     }
     if (newWatch || added) {
-      send(w, server.current(), false, newWatch);
+      send(w, server.current(), newWatch);
     }
   }
 
@@ -163,24 +163,44 @@ final class DeltaConnection implements ProxyConnection {
     proxy = server.localize(reported);
     List<Watch> types = new ArrayList<>(watches.values());
     types.sort(Comparator.comparingInt(t -> TypeUrls.pushRank(t.typeUrl)));
-    boolean clustersSent = false;
+    // Clusters sent again in this push: Envoy warms an updated cluster on its endpoints, so their
+    // load assignments go out again even if unchanged. Only theirs: an untouched cluster keeps its
+    // endpoints, so a push that changes two clusters does not resend thousands of assignments.
+    Set<String> clustersResent = Set.of();
     for (Watch w : types) {
-      boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
-      if (!force && !needsPush(w, request)) {
+      boolean endpoints = TypeUrls.ENDPOINT.equals(w.typeUrl);
+      Set<String> warm = endpoints ? warming(w, clustersResent) : Set.of();
+      boolean needed = needsPush(w, request);
+      if (!needed && warm.isEmpty()) {
         continue; // nothing this type depends on changed
       }
-      boolean sent;
-      if (!force
-          && TypeUrls.ENDPOINT.equals(w.typeUrl)
-          && !w.wildcard
-          && PushFilter.edsOnlyChangedServices(request)) {
+      Set<String> only = null;
+      if (!needed) {
+        only = warm;
+      } else if (endpoints && !w.wildcard && PushFilter.edsOnlyChangedServices(request)) {
         // istiod's partial EDS: only the load assignments of the services that changed
-        sent = send(w, push, false, false, clustersOf(w, request.servicesUpdated()));
-      } else {
-        sent = send(w, push, force, false, null);
+        only = new HashSet<>(clustersOf(w, request.servicesUpdated()));
+        only.addAll(warm);
       }
-      clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
+      Set<String> sent = send(w, push, warm, false, only);
+      if (TypeUrls.CLUSTER.equals(w.typeUrl)) {
+        clustersResent = sent;
+      }
     }
+  }
+
+  /** The subscribed load assignments of {@code clusters} (EDS names are cluster names). */
+  private static Set<String> warming(Watch w, Set<String> clusters) {
+    if (clusters.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> out = new HashSet<>();
+    for (String c : clusters) {
+      if (w.wildcard || w.names.contains(c)) {
+        out.add(c);
+      }
+    }
+    return out;
   }
 
   private boolean needsPush(Watch w, PushRequest request) {
@@ -210,33 +230,33 @@ final class DeltaConnection implements ProxyConnection {
     return out;
   }
 
-  private boolean send(Watch w, PushContext push, boolean resendAll, boolean always) {
-    return send(w, push, resendAll, always, null);
+  private void send(Watch w, PushContext push, boolean always) {
+    send(w, push, Set.of(), always, null);
   }
 
   /**
-   * Sends what the client lacks: changed or new resources, and removals. Returns whether a response
-   * went out.
+   * Sends what the client lacks: changed or new resources, and removals. Returns the names of the
+   * resources sent (empty if no response went out).
    *
-   * @param resendAll send every resource, changed or not (endpoints after clusters changed)
+   * @param resend names to send even if unchanged (endpoints of clusters just sent again)
    * @param always respond even if there is nothing to send (the first answer of a watch)
    * @param only the subscribed names to regenerate, the others being known unchanged; null: all
    */
-  private boolean send(
-      Watch w, PushContext push, boolean resendAll, boolean always, Set<String> only) {
+  private Set<String> send(
+      Watch w, PushContext push, Set<String> resend, boolean always, Set<String> only) {
     if (closed) {
-      return false;
+      return Set.of();
     }
     long started = System.nanoTime();
     Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
     if (generator.isEmpty()) {
-      return false;
+      return Set.of();
     }
     if (!w.wildcard && w.names.isEmpty() && w.clientVersions.isEmpty() && !always) {
-      return false;
+      return Set.of();
     }
     if (only != null && only.isEmpty()) {
-      return false;
+      return Set.of();
     }
     Set<String> requested = only != null ? only : w.wildcard ? Set.of() : Set.copyOf(w.names);
     List<XdsResource> generated;
@@ -245,7 +265,7 @@ final class DeltaConnection implements ProxyConnection {
     } catch (RuntimeException e) {
       log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
       server.metrics().internalError();
-      return false;
+      return Set.of();
     }
     Map<String, XdsResource> current = new LinkedHashMap<>();
     for (XdsResource r : generated) {
@@ -257,8 +277,8 @@ final class DeltaConnection implements ProxyConnection {
         DeltaDiscoveryResponse.newBuilder().setTypeUrl(w.typeUrl);
     Map<String, String> sentVersions = new HashMap<>();
     for (XdsResource r : current.values()) {
-      String version = Connection.version(r);
-      if (resendAll || !version.equals(w.clientVersions.get(r.name()))) {
+      String version = r.version();
+      if (resend.contains(r.name()) || !version.equals(w.clientVersions.get(r.name()))) {
         response.addResources(
             Resource.newBuilder().setName(r.name()).setVersion(version).setResource(r.body()));
         sentVersions.put(r.name(), version);
@@ -277,14 +297,14 @@ final class DeltaConnection implements ProxyConnection {
     }
     response.addAllRemovedResources(removed);
     if (response.getResourcesCount() == 0 && removed.isEmpty() && !always) {
-      return false;
+      return Set.of();
     }
     String nonce = UUID.randomUUID().toString();
     response.setNonce(nonce).setSystemVersionInfo(push.version());
     var built = response.build();
     if (!server.send(this, out, built, w.typeUrl)) {
       closed = true;
-      return false;
+      return Set.of();
     }
     w.nonceSent = nonce;
     w.clientVersions.putAll(sentVersions);
@@ -300,7 +320,7 @@ final class DeltaConnection implements ProxyConnection {
             w.typeUrl,
             java.time.Duration.ofNanos(System.nanoTime() - started),
             built.getSerializedSize());
-    return true;
+    return sentVersions.keySet();
   }
 
   /** Stops serving the stream; not synchronized, as {@link Connection#close} explains. */
