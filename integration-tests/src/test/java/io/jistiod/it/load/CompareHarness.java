@@ -45,6 +45,9 @@ public final class CompareHarness {
   private static final long MAX_SERVER_RSS_KIB =
       Long.parseLong(System.getenv().getOrDefault("LOAD_MAX_SERVER_RSS_MIB", "8192")) * 1024;
 
+  // LOAD_ONLY=ours or reference: measure that server alone (no comparison, no ratio line)
+  private static final String ONLY = only(System.getenv("LOAD_ONLY"));
+
   private final Rig rig;
   private final LoadInputs inputs;
   private final Path root;
@@ -105,6 +108,20 @@ public final class CompareHarness {
       List<String> blocks = new ArrayList<>();
       for (int proxies : proxyCounts) {
         String load = ProcStat.loadAverage();
+        if (ONLY != null) {
+          // one server alone, to profile or iterate on it: no ratio, nothing appended to the TSV
+          ServerFigures alone = h.measure(ONLY, proxies);
+          System.out.printf(
+              Locale.ROOT,
+              "== %s alone: %d services, %d proxies; load average before %s, after %s%n%s%n",
+              ONLY,
+              services,
+              proxies,
+              load,
+              ProcStat.loadAverage(),
+              CompareReport.single(alone));
+          continue;
+        }
         ServerFigures ref = h.measure(ServerProcess.REFERENCE, proxies);
         ServerFigures ours = h.measure(ServerProcess.OURS, proxies);
         String block =
@@ -130,6 +147,17 @@ public final class CompareHarness {
       cleanup(rig, inputs, oursNs);
       rig.close();
     }
+  }
+
+  private static String only(String value) {
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    if (!value.equals(ServerProcess.OURS) && !value.equals(ServerProcess.REFERENCE)) {
+      throw new IllegalArgumentException(
+          "LOAD_ONLY must be " + ServerProcess.OURS + " or " + ServerProcess.REFERENCE);
+    }
+    return value;
   }
 
   private static String countsBlock(ServerFigures ours, ServerFigures ref) {

@@ -13,7 +13,16 @@ import java.util.Map;
 final class CompareReport {
   private CompareReport() {}
 
+  /** One server's figures alone (a run with LOAD_ONLY): the figure and value columns. */
+  static String single(ServerFigures figures) {
+    return format(rows(figures, figures), 2);
+  }
+
   static String table(ServerFigures ours, ServerFigures ref) {
+    return format(rows(ours, ref), 4);
+  }
+
+  private static List<String[]> rows(ServerFigures ours, ServerFigures ref) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"figure", "ours", "reference", "ratio"});
     row(rows, "time to ready (s)", ours.readySeconds(), ref.readySeconds(), 2);
@@ -56,19 +65,23 @@ final class CompareReport {
         ours.bytesInitial() / 1048576.0,
         ref.bytesInitial() / 1048576.0,
         1);
-    int[] w = new int[4];
+    return rows;
+  }
+
+  private static String format(List<String[]> rows, int columns) {
+    int[] w = new int[columns];
     for (String[] r : rows) {
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < columns; i++) {
         w[i] = Math.max(w[i], r[i].length());
       }
     }
     StringBuilder sb = new StringBuilder();
     for (String[] r : rows) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s%n",
-              (Object[]) r));
+      for (int i = 0; i < columns; i++) {
+        String cell = i == 0 ? "%-" + w[i] + "s" : "  %" + w[i] + "s";
+        sb.append(String.format(Locale.ROOT, cell, r[i]));
+      }
+      sb.append(System.lineSeparator());
     }
     return sb.toString();
   }

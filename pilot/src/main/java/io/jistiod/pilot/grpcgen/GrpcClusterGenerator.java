@@ -15,6 +15,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.TrafficPolicies;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.ServiceIdentities;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -58,8 +59,9 @@ public final class GrpcClusterGenerator implements XdsGenerator {
       }
     }
     List<XdsResource> out = new ArrayList<>();
+    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : wanted) {
-      XdsResource r = push.cache().get("grpc-cds", name, proxy, () -> build(name, proxy, push));
+      XdsResource r = push.cache().get("grpc-cds", name, scope, () -> build(name, proxy, push));
       if (r != null) {
         out.add(r);
       }

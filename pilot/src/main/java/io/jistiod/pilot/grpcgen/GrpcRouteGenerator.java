@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.pilot.envoy.route.SidecarOutboundRoutes;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
@@ -25,8 +26,9 @@ public final class GrpcRouteGenerator implements XdsGenerator {
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     List<XdsResource> out = new ArrayList<>();
     String cacheType = "grpc-rds/" + SidecarOutboundRoutes.cacheVariant(proxy, push);
+    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : new TreeSet<>(names)) {
-      XdsResource r = push.cache().get(cacheType, name, proxy, () -> build(name, proxy, push));
+      XdsResource r = push.cache().get(cacheType, name, scope, () -> build(name, proxy, push));
       if (r != null) {
         out.add(r);
       }

@@ -11,6 +11,7 @@ import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
@@ -36,11 +37,12 @@ public final class EndpointGenerator implements XdsGenerator {
 
   @Override
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
-    List<XdsResource> out = new ArrayList<>();
+    List<XdsResource> out = new ArrayList<>(names.size());
+    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : new TreeSet<>(names)) {
       out.add(
           push.cache()
-              .get(TYPE, name, proxy, () -> XdsResource.of(name, assignment(name, proxy, push))));
+              .get(TYPE, name, scope, () -> XdsResource.of(name, assignment(name, proxy, push))));
     }
     return out;
   }

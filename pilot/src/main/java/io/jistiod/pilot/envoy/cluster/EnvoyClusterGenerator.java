@@ -9,10 +9,12 @@ import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,25 +43,15 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     if (proxy.type() != Proxy.NodeType.SIDECAR && proxy.type() != Proxy.NodeType.ROUTER) {
       return List.of();
     }
-    List<XdsResource> out = new ArrayList<>();
-    OutboundClusterBuilder outbound = new OutboundClusterBuilder(push, proxy);
     String cacheType = "envoy-cds|" + proxy.type() + "|" + ipFamily(proxy);
-    for (var e : outboundClusters(proxy, push).entrySet()) {
-      if (!names.isEmpty() && !names.contains(e.getKey())) {
-        continue;
-      }
-      Planned p = e.getValue();
-      XdsResource r =
-          push.cache()
-              .get(
-                  cacheType,
-                  e.getKey(),
-                  proxy,
-                  () -> {
-                    Cluster c = outbound.build(p.service(), p.port(), p.subset(), p.mode());
-                    return c == null ? null : XdsResource.of(c.getName(), c);
-                  });
-      if (r != null) {
+    GenerationCache.Scope scope = push.cache().scope(proxy);
+    // Every proxy of a scope has the same outbound clusters: listed (and built) once per push.
+    List<XdsResource> outbound =
+        push.cache().memo(cacheType, scope, () -> outbound(proxy, push, cacheType, scope));
+    List<XdsResource> out = new ArrayList<>(outbound.size() + 8);
+    Set<String> seen = new HashSet<>();
+    for (XdsResource r : outbound) {
+      if (names.isEmpty() || names.contains(r.name())) {
         out.add(r);
       }
     }
@@ -71,11 +63,36 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
       local.add(SpecialClusters.inboundPassthrough(push.meshConfig(), proxy));
     }
     for (Cluster c : local) {
-      if (names.isEmpty() || names.contains(c.getName())) {
+      // on a name clash the first cluster wins, as in istiod; outbound names never clash with these
+      if ((names.isEmpty() || names.contains(c.getName())) && seen.add(c.getName())) {
         out.add(XdsResource.of(c.getName(), c));
       }
     }
-    return dedupe(out);
+    return out;
+  }
+
+  /** The proxy's outbound clusters, in istiod's order, each built once per push and scope. */
+  private static List<XdsResource> outbound(
+      Proxy proxy, PushContext push, String cacheType, GenerationCache.Scope scope) {
+    OutboundClusterBuilder builder = new OutboundClusterBuilder(push, proxy);
+    List<XdsResource> out = new ArrayList<>();
+    for (var e : outboundClusters(proxy, push).entrySet()) {
+      Planned p = e.getValue();
+      XdsResource r =
+          push.cache()
+              .get(
+                  cacheType,
+                  e.getKey(),
+                  scope,
+                  () -> {
+                    Cluster c = builder.build(p.service(), p.port(), p.subset(), p.mode());
+                    return c == null ? null : XdsResource.of(c.getName(), c);
+                  });
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** A cluster to build: which service port, subset and naming. */
@@ -143,13 +160,5 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     boolean v4 = proxy.ipAddresses().stream().anyMatch(ip -> ip.indexOf(':') < 0);
     boolean v6 = proxy.ipAddresses().stream().anyMatch(ip -> ip.indexOf(':') >= 0);
     return v4 && v6 ? "dual" : v6 ? "v6" : "v4";
-  }
-
-  private static List<XdsResource> dedupe(List<XdsResource> in) {
-    Map<String, XdsResource> byName = new LinkedHashMap<>();
-    for (XdsResource r : in) {
-      byName.putIfAbsent(r.name(), r);
-    }
-    return List.copyOf(byName.values());
   }
 }

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRetry;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.networking.EnvoyRouteContext;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.VirtualServiceIndex;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -40,8 +41,9 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
             + proxy.dnsDomain()
             + "/"
             + includeAttemptCount(proxy, push);
+    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : new TreeSet<>(names)) {
-      XdsResource r = push.cache().get(cacheType, name, proxy, () -> build(name, proxy, push));
+      XdsResource r = push.cache().get(cacheType, name, scope, () -> build(name, proxy, push));
       if (r != null) {
         out.add(r);
       }
