@@ -110,15 +110,22 @@ public final class CompareHarness {
         String load = ProcStat.loadAverage();
         if (ONLY != null) {
           // one server alone, to profile or iterate on it: no ratio, nothing appended to the TSV
+          if (ONLY.equals(ServerProcess.OURS)) {
+            // ours reads the MeshConfig the reference's script writes (rootNamespace and the run's
+            // discoverySelectors): start and stop the reference once so that file is this run's
+            ServerProcess.reference(Rig.MODULE, meshIn, inputs.run, h.env).close();
+          }
           ServerFigures alone = h.measure(ONLY, proxies);
           System.out.printf(
               Locale.ROOT,
-              "== %s alone: %d services, %d proxies; load average before %s, after %s%n%s%n",
+              "== %s alone: %d services, %d proxies; load average before %s, after %s%n"
+                  + "resources per proxy: %s%n%s%n",
               ONLY,
               services,
               proxies,
               load,
               ProcStat.loadAverage(),
+              alone.counts(),
               CompareReport.single(alone));
           continue;
         }

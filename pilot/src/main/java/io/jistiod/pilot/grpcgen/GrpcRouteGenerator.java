@@ -1,5 +1,7 @@
 package io.jistiod.pilot.grpcgen;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.pilot.envoy.route.SidecarOutboundRoutes;
 import io.jistiod.pilot.model.ClusterName;
@@ -21,14 +23,18 @@ import java.util.TreeSet;
  * Built by the sidecar's builder ({@link SidecarOutboundRoutes#forProxylessGrpc}).
  */
 public final class GrpcRouteGenerator implements XdsGenerator {
+  private static final String TYPE_URL =
+      "type.googleapis.com/" + RouteConfiguration.getDescriptor().getFullName();
 
   @Override
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     List<XdsResource> out = new ArrayList<>();
-    String cacheType = "grpc-rds/" + SidecarOutboundRoutes.cacheVariant(proxy, push);
+    String variant = SidecarOutboundRoutes.cacheVariant(proxy, push);
+    String cacheType = "grpc-rds/" + variant;
     GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : new TreeSet<>(names)) {
-      XdsResource r = push.cache().get(cacheType, name, scope, () -> build(name, proxy, push));
+      XdsResource r =
+          push.cache().get(cacheType, name, scope, () -> build(name, proxy, push, scope, variant));
       if (r != null) {
         out.add(r);
       }
@@ -39,19 +45,31 @@ public final class GrpcRouteGenerator implements XdsGenerator {
   /**
    * Null for a name that is not a cluster-style name with a host and a port, which istiod does not
    * answer either. Any other name gets the port's virtual hosts, even if its host is unknown.
+   *
+   * <p>Every name of a port gets the same virtual hosts (all the visible services on that port), so
+   * they are built and serialized once per push and scope; each name's body is its own name field
+   * followed by those shared bytes (a rope, not a copy). That is the message's canonical encoding:
+   * the name is field 1, the virtual hosts field 2.
    */
-  private static XdsResource build(String name, Proxy proxy, PushContext push) {
+  private static XdsResource build(
+      String name, Proxy proxy, PushContext push, GenerationCache.Scope scope, String variant) {
     ClusterName key = ClusterName.parse(name);
     if (key == null || key.port() == 0 || key.hostname().isEmpty()) {
       return null;
     }
-    return XdsResource.of(name, routeConfig(name, proxy, push, key.port()));
-  }
-
-  static RouteConfiguration routeConfig(String name, Proxy proxy, PushContext push, int port) {
-    return RouteConfiguration.newBuilder()
-        .setName(name)
-        .addAllVirtualHosts(SidecarOutboundRoutes.forProxylessGrpc(proxy, push, port))
-        .build();
+    ByteString virtualHosts =
+        push.cache()
+            .memo(
+                "grpc-rds-vhosts/" + variant + "/" + key.port(),
+                scope,
+                () ->
+                    RouteConfiguration.newBuilder()
+                        .addAllVirtualHosts(
+                            SidecarOutboundRoutes.forProxylessGrpc(proxy, push, key.port()))
+                        .build()
+                        .toByteString());
+    ByteString body =
+        RouteConfiguration.newBuilder().setName(name).build().toByteString().concat(virtualHosts);
+    return new XdsResource(name, Any.newBuilder().setTypeUrl(TYPE_URL).setValue(body).build());
   }
 }
