@@ -83,6 +83,32 @@ public record PushRequest(
         forced || other.forced);
   }
 
+  /**
+   * Merges many requests into one without copying at each step, as {@link #merge} would: what a
+   * burst of thousands of changes needs. Not thread-safe.
+   */
+  public static final class Merger {
+    private boolean full;
+    private boolean forced;
+    private final Set<ConfigKey> keys = new HashSet<>();
+    private final Map<String, Integer> reasons = new HashMap<>();
+    private long startNanos = Long.MAX_VALUE;
+
+    public Merger add(PushRequest r) {
+      full |= r.full;
+      forced |= r.forced;
+      keys.addAll(r.configsUpdated);
+      r.reasons.forEach((k, v) -> reasons.merge(k, v, Integer::sum));
+      startNanos = Math.min(startNanos, r.startNanos);
+      return this;
+    }
+
+    /** The merged request: equal to merging every added request in turn. */
+    public PushRequest build() {
+      return new PushRequest(full, keys, reasons, startNanos, forced);
+    }
+  }
+
   /** The kinds that changed. */
   public Set<Kind> kinds() {
     Set<Kind> out = EnumSet.noneOf(Kind.class);

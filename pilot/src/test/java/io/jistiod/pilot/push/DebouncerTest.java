@@ -103,6 +103,19 @@ class DebouncerTest {
   }
 
   @Test
+  void mergerEqualsMergingInTurn() {
+    PushRequest a =
+        new PushRequest(false, java.util.Set.of(key("x")), java.util.Map.of("endpoint", 1), 5);
+    PushRequest b =
+        new PushRequest(true, java.util.Set.of(key("y")), java.util.Map.of("config", 2), 3);
+    PushRequest c = PushRequest.fullForAll("global", 7);
+    PushRequest merged = new PushRequest.Merger().add(a).add(b).add(c).build();
+    assertThat(merged).isEqualTo(a.merge(b).merge(c));
+    assertThat(merged.forced()).isTrue();
+    assertThat(new PushRequest.Merger().add(a).build()).isEqualTo(a);
+  }
+
+  @Test
   void durationsAreLoggedAsGoPrintsThem() {
     assertThat(Debouncer.duration(100_630_112)).isEqualTo("100.630112ms");
     assertThat(Debouncer.duration(100_000_000)).isEqualTo("100ms");
