@@ -94,7 +94,7 @@ public final class AdsService
 
     /** Runs inside the service method, as {@link StreamSender} requires. */
     Stream(StreamObserver<R> responses) {
-      this.sender = new StreamSender<>(responses);
+      this.sender = new StreamSender<>(responses, server.sendBudget());
     }
 
     abstract Node node(Q request);

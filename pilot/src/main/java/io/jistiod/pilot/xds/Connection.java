@@ -238,6 +238,12 @@ final class Connection implements ProxyConnection {
     out.abandon();
   }
 
+  @Override
+  public void fail(io.grpc.Status status) {
+    closed = true;
+    out.fail(status);
+  }
+
   /** What is watched, for debug endpoints and tests: type URL to subscribed names. */
   @Override
   public synchronized Map<String, Set<String>> watchedNames() {

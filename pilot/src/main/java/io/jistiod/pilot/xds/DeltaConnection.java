@@ -336,6 +336,12 @@ final class DeltaConnection implements ProxyConnection {
   }
 
   @Override
+  public void fail(io.grpc.Status status) {
+    closed = true;
+    out.fail(status);
+  }
+
+  @Override
   public synchronized Map<String, Set<String>> watchedNames() {
     Map<String, Set<String>> m = new HashMap<>();
     watches.forEach((k, v) -> m.put(k, v.wildcard ? Set.of("*") : Set.copyOf(v.names)));

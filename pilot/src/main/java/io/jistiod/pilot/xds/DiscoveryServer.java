@@ -46,6 +46,7 @@ public final class DiscoveryServer implements AutoCloseable {
   private final AtomicLong connectionCounter = new AtomicLong();
   private final List<Thread> workers = new ArrayList<>();
   private final long sendTimeoutNanos;
+  private final SendBudget sendBudget = SendBudget.defaultForThisJvm();
   private volatile PushContext current;
 
   public DiscoveryServer(
@@ -291,6 +292,11 @@ public final class DiscoveryServer implements AutoCloseable {
     return queue.size();
   }
 
+  /** Response bytes in flight to every stream, bounded (see {@link SendBudget}). */
+  SendBudget sendBudget() {
+    return sendBudget;
+  }
+
   GeneratorRegistry generators() {
     return generators;
   }
@@ -312,6 +318,12 @@ public final class DiscoveryServer implements AutoCloseable {
           metrics.convergence(Duration.ofNanos(System.nanoTime() - next.getValue().startNanos()));
         } catch (RuntimeException e) {
           log.error("push to {} failed", c.id(), e);
+        } catch (OutOfMemoryError e) {
+          // A worker must outlive a failed push, or pushes stop for everyone once all have died.
+          // What ran out is most likely direct memory for one response: drop that stream only.
+          log.error("push to {} failed: {}; ending its stream", c.id(), e.getMessage());
+          c.fail(Status.RESOURCE_EXHAUSTED.withDescription("out of memory pushing"));
+          disconnect(c);
         } finally {
           queue.done(c);
         }

@@ -21,6 +21,9 @@ interface ProxyConnection {
 
   void close();
 
+  /** Ends the stream with {@code status} (the client reconnects) and stops serving it. */
+  void fail(io.grpc.Status status);
+
   /**
    * The EDS names subscribed to; never waits for the connection's lock, which a push to a stalled
    * stream may hold for the send timeout.

@@ -6,6 +6,8 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The write side of one ADS stream, with gRPC flow control: a message is handed to gRPC only when
@@ -30,20 +32,34 @@ final class StreamSender<R> {
     CLOSED
   }
 
+  private static final Logger log = LoggerFactory.getLogger(StreamSender.class);
+
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final StreamObserver<R> out;
   private final ServerCallStreamObserver<R> call;
+  private final SendBudget budget;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition readiness = lock.newCondition();
   private boolean ended;
+
+  /** Bytes of the last response taken from the budget and not yet given back. */
+  private long held;
 
   /**
    * Must be created inside the gRPC service method, before it returns: gRPC accepts the on-ready
    * handler only then.
    */
   StreamSender(StreamObserver<R> out) {
+    this(out, null);
+  }
+
+  /**
+   * @param budget bytes in flight shared with the other streams; null: unbounded
+   */
+  StreamSender(StreamObserver<R> out, SendBudget budget) {
     this.out = out;
+    this.budget = budget;
     if (out instanceof ServerCallStreamObserver<R> serverCall) {
       this.call = serverCall;
       serverCall.setOnReadyHandler(this::wake);
@@ -73,7 +89,31 @@ final class StreamSender<R> {
         }
         readiness.awaitNanos(Math.min(left, RECHECK_NANOS));
       }
-      out.onNext(message);
+      releaseHeld(); // ready: the previous response has left gRPC's buffers
+      if (budget != null && message instanceof com.google.protobuf.MessageLite m) {
+        held = budget.acquire(m.getSerializedSize(), deadline);
+      }
+      try {
+        out.onNext(message);
+      } catch (OutOfMemoryError e) {
+        // No direct memory for the response's buffers: end this stream (its client reconnects and
+        // is answered afresh) rather than the push worker, and keep serving the others.
+        log.warn("no memory to send a response ({}): ending the stream", e.getMessage());
+        releaseHeld();
+        ended = true;
+        try {
+          out.onError(
+              Status.RESOURCE_EXHAUSTED
+                  .withDescription("out of memory sending")
+                  .asRuntimeException());
+        } catch (RuntimeException ignored) {
+          // already closed
+        }
+        return Result.CLOSED;
+      }
+      if (call == null || call.isReady()) {
+        releaseHeld(); // small enough to be on its way already
+      }
       return Result.SENT;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -81,6 +121,7 @@ final class StreamSender<R> {
     } catch (RuntimeException e) {
       // The call was closed under us (cancelled, or already ended by gRPC).
       ended = true;
+      releaseHeld();
       return Result.CLOSED;
     } finally {
       lock.unlock();
@@ -105,6 +146,7 @@ final class StreamSender<R> {
     lock.lock();
     try {
       ended = true;
+      releaseHeld();
       readiness.signalAll();
     } finally {
       lock.unlock();
@@ -118,6 +160,7 @@ final class StreamSender<R> {
         return;
       }
       ended = true;
+      releaseHeld();
       readiness.signalAll();
       try {
         terminal.run();
@@ -132,9 +175,20 @@ final class StreamSender<R> {
   private void wake() {
     lock.lock();
     try {
+      if (call != null && call.isReady()) {
+        releaseHeld();
+      }
       readiness.signalAll();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Gives the budget back what the last response took; the caller holds the lock. */
+  private void releaseHeld() {
+    if (budget != null && held > 0) {
+      budget.release(held);
+    }
+    held = 0;
   }
 }
