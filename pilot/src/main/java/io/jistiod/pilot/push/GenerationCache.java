@@ -48,7 +48,8 @@ public final class GenerationCache {
 
   private record ScopeKey(String namespace, Map<String, String> labels, String locality) {}
 
-  private record Key(String type, String name, Scope scope) {}
+  /** {@code variant}: a {@link Scope} (identity), or a string a generator derives (value). */
+  private record Key(String type, String name, Object variant) {}
 
   private record MemoKey(String kind, Scope scope) {}
 
@@ -73,7 +74,10 @@ public final class GenerationCache {
 
   /** As {@link #get(String, String, Proxy, Supplier)}, for a scope already looked up. */
   public XdsResource get(String type, String name, Scope scope, Supplier<XdsResource> build) {
-    Key key = new Key(type, name, scope);
+    return get(new Key(type, name, scope), build);
+  }
+
+  private XdsResource get(Key key, Supplier<XdsResource> build) {
     XdsResource cached = entries.get(key);
     if (cached != null) {
       return cached;
@@ -84,6 +88,18 @@ public final class GenerationCache {
       return raced != null ? raced : built;
     }
     return null;
+  }
+
+  /**
+   * A resource that depends on the proxy only through {@code variant}, a string its generator
+   * derives from what the build reads of the proxy (say, the DestinationRule that applies and the
+   * locality): shared by every proxy with the same variant, whatever their scopes. Outbound
+   * clusters are keyed so: with 5000 services and 50 namespaces, keying them by scope held 50
+   * copies of each of the 10,003 clusters and filled a 1.5 GiB heap.
+   */
+  public XdsResource getShared(
+      String type, String name, String variant, Supplier<XdsResource> build) {
+    return get(new Key(type, name, variant), build);
   }
 
   /**
@@ -121,7 +137,9 @@ public final class GenerationCache {
             entries.putIfAbsent(key, value);
             // the same scope object, so this push's proxies find the entry; only the scopes of
             // carried-over entries come along, so scopes of proxies long gone do not pile up
-            scopes.putIfAbsent(key.scope().key, key.scope());
+            if (key.variant() instanceof Scope scope) {
+              scopes.putIfAbsent(scope.key, scope);
+            }
           }
         });
   }

@@ -33,8 +33,10 @@ import java.util.Set;
  *       passthrough clusters: a gateway has no original destination.
  * </ul>
  *
- * Outbound clusters depend on the proxy only through what the shared cache key holds (namespace,
- * labels, locality) plus its type and IP family, so they are built once per push for all replicas.
+ * An outbound cluster depends on the proxy only through its type, its IP family, the
+ * DestinationRule that applies to it for the service (chosen by its namespace) and its locality, so
+ * it is built once per push for every proxy that has those in common; which clusters a proxy gets
+ * (Sidecar scope, subsets) is listed once per push and scope.
  */
 public final class EnvoyClusterGenerator implements XdsGenerator {
 
@@ -47,7 +49,7 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     GenerationCache.Scope scope = push.cache().scope(proxy);
     // Every proxy of a scope has the same outbound clusters: listed (and built) once per push.
     List<XdsResource> outbound =
-        push.cache().memo(cacheType, scope, () -> outbound(proxy, push, cacheType, scope));
+        push.cache().memo(cacheType, scope, () -> outbound(proxy, push, cacheType));
     List<XdsResource> out = new ArrayList<>(outbound.size() + 8);
     Set<String> seen = new HashSet<>();
     for (XdsResource r : outbound) {
@@ -71,19 +73,28 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     return out;
   }
 
-  /** The proxy's outbound clusters, in istiod's order, each built once per push and scope. */
-  private static List<XdsResource> outbound(
-      Proxy proxy, PushContext push, String cacheType, GenerationCache.Scope scope) {
+  /**
+   * The proxy's outbound clusters, in istiod's order, each built once per push for every proxy that
+   * gets the same DestinationRule for its service and has the same locality.
+   */
+  private static List<XdsResource> outbound(Proxy proxy, PushContext push, String cacheType) {
     OutboundClusterBuilder builder = new OutboundClusterBuilder(push, proxy);
     List<XdsResource> out = new ArrayList<>();
     for (var e : outboundClusters(proxy, push).entrySet()) {
       Planned p = e.getValue();
+      // what the build reads of the proxy besides its type and IP family (in cacheType)
+      String variant =
+          push.destinationRuleFor(proxy, p.service().hostname())
+                  .map(dr -> dr.config().namespace() + "/" + dr.config().name())
+                  .orElse("")
+              + "|"
+              + proxy.locality();
       XdsResource r =
           push.cache()
-              .get(
+              .getShared(
                   cacheType,
                   e.getKey(),
-                  scope,
+                  variant,
                   () -> {
                     Cluster c = builder.build(p.service(), p.port(), p.subset(), p.mode());
                     return c == null ? null : XdsResource.of(c.getName(), c);

@@ -55,6 +55,71 @@ class EnvoyClusterGeneratorTest {
   }
 
   @Test
+  void proxiesWithTheSameRuleShareOneClusterWhateverTheirLabelsOrNamespace() throws Exception {
+    // a rule for cart visible only to namespace "other"'s proxies
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cart-for-other, namespace: other}
+            spec:
+              host: cart.shop.svc.cluster.local
+              exportTo: ["."]
+              trafficPolicy: {connectionPool: {tcp: {maxConnections: 7}}}
+            """);
+    var push = istiod.discovery.current();
+    var client = EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode());
+    var otherLabels =
+        EnvoyMeshes.proxy(
+            EnvoyMeshes.sidecarNode().toBuilder()
+                .setId("sidecar~10.1.0.10~web-1.shop~shop.svc.cluster.local")
+                .setMetadata(
+                    EnvoyMeshes.sidecarNode().getMetadata().toBuilder()
+                        .putFields(
+                            "LABELS",
+                            com.google.protobuf.Value.newBuilder()
+                                .setStructValue(
+                                    com.google.protobuf.Struct.newBuilder()
+                                        .putFields(
+                                            "app",
+                                            com.google.protobuf.Value.newBuilder()
+                                                .setStringValue("web")
+                                                .build()))
+                                .build()))
+                .build());
+    var inOther =
+        EnvoyMeshes.proxy(
+            EnvoyMeshes.sidecarNode().toBuilder()
+                .setId("sidecar~10.1.0.11~x-1.other~other.svc.cluster.local")
+                .setMetadata(
+                    EnvoyMeshes.sidecarNode().getMetadata().toBuilder()
+                        .putFields(
+                            "NAMESPACE",
+                            com.google.protobuf.Value.newBuilder().setStringValue("other").build()))
+                .build());
+    EnvoyClusterGenerator g = new EnvoyClusterGenerator();
+    var a = byName(g.generate(client, push, Set.of()), CART_80);
+    var b = byName(g.generate(otherLabels, push, Set.of()), CART_80);
+    var c = byName(g.generate(inOther, push, Set.of()), CART_80);
+    assertThat(b).isSameAs(a); // other labels, same rule (none): built once
+    assertThat(c).isNotSameAs(a); // its namespace's own rule applies
+    assertThat(
+            c.body()
+                .unpack(Cluster.class)
+                .getCircuitBreakers()
+                .getThresholds(0)
+                .getMaxConnections()
+                .getValue())
+        .isEqualTo(7);
+  }
+
+  private static io.jistiod.pilot.xds.XdsResource byName(
+      java.util.List<io.jistiod.pilot.xds.XdsResource> resources, String name) {
+    return resources.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
   void outboundClusterIsEdsWithIstiodDefaults() throws Exception {
     istiod = EnvoyMeshes.istiod();
     Cluster c =
