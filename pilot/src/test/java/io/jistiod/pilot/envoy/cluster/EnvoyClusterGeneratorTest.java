@@ -72,32 +72,11 @@ class EnvoyClusterGeneratorTest {
     var client = EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode());
     var otherLabels =
         EnvoyMeshes.proxy(
-            EnvoyMeshes.sidecarNode().toBuilder()
-                .setId("sidecar~10.1.0.10~web-1.shop~shop.svc.cluster.local")
-                .setMetadata(
-                    EnvoyMeshes.sidecarNode().getMetadata().toBuilder()
-                        .putFields(
-                            "LABELS",
-                            com.google.protobuf.Value.newBuilder()
-                                .setStructValue(
-                                    com.google.protobuf.Struct.newBuilder()
-                                        .putFields(
-                                            "app",
-                                            com.google.protobuf.Value.newBuilder()
-                                                .setStringValue("web")
-                                                .build()))
-                                .build()))
-                .build());
+            EnvoyMeshes.node("sidecar~10.1.0.10~web-1.shop~shop.svc.cluster.local", "shop", "web"));
     var inOther =
         EnvoyMeshes.proxy(
-            EnvoyMeshes.sidecarNode().toBuilder()
-                .setId("sidecar~10.1.0.11~x-1.other~other.svc.cluster.local")
-                .setMetadata(
-                    EnvoyMeshes.sidecarNode().getMetadata().toBuilder()
-                        .putFields(
-                            "NAMESPACE",
-                            com.google.protobuf.Value.newBuilder().setStringValue("other").build()))
-                .build());
+            EnvoyMeshes.node(
+                "sidecar~10.1.0.11~x-1.other~other.svc.cluster.local", "other", "client"));
     EnvoyClusterGenerator g = new EnvoyClusterGenerator();
     var a = byName(g.generate(client, push, Set.of()), CART_80);
     var b = byName(g.generate(otherLabels, push, Set.of()), CART_80);

@@ -74,11 +74,16 @@ final class EnvoyMeshes {
   }
 
   private static Node node(String id, String app) {
+    return node(id, NS, app);
+  }
+
+  /** A sidecar-style node of {@code namespace} with the label {@code app}. */
+  static Node node(String id, String namespace, String app) {
     return Node.newBuilder()
         .setId(id)
         .setMetadata(
             Struct.newBuilder()
-                .putFields("NAMESPACE", Value.newBuilder().setStringValue(NS).build())
+                .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
                 .putFields("ISTIO_VERSION", Value.newBuilder().setStringValue("1.27.0").build())
                 .putFields(
                     "LABELS",
