@@ -96,6 +96,20 @@ public final class CompareHarness {
         "# the same MeshConfig for both; the reference script adds "
             + "rootNamespace and discoverySelectors\n");
     String oursNs = run + "-istiod";
+    // A run stopped by a signal (Ctrl-C, kill) skips the finally below: without this its thousands
+    // of objects stay on the shared rig, and every later e2e test's proxies see them (the gRPC
+    // clients' config grew past their 4 MiB message limit), and its istiod keeps running.
+    java.util.concurrent.atomic.AtomicBoolean cleaned =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable cleanupOnce =
+        () -> {
+          if (cleaned.compareAndSet(false, true)) {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+            cleanup(rig, inputs, oursNs);
+          }
+        };
+    Thread onKill = new Thread(cleanupOnce, "compare-cleanup");
+    Runtime.getRuntime().addShutdownHook(onKill);
     try {
       ensureCrds(rig, root);
       long t0 = System.nanoTime();
@@ -151,7 +165,12 @@ public final class CompareHarness {
         appendResults(services, proxies, load, ref, ours);
       }
     } finally {
-      cleanup(rig, inputs, oursNs);
+      cleanupOnce.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onKill);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: nothing left to remove
+      }
       rig.close();
     }
   }
