@@ -241,7 +241,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
         try {
           serve(request, response, callback, e);
         } finally {
-          inject.metrics().time(System.nanoTime() - e.start);
+          e.finished(); // a no-op when serve already counted it
         }
         return true;
       }
@@ -264,6 +264,12 @@ public final class ValidationWebhookServer implements AutoCloseable {
 
     /** An AdmissionReview answer is on its way back. */
     default void answered() {}
+
+    /**
+     * The request is done and its answer (if any) is about to be written: called before the write,
+     * so that a client which has its answer also sees the request counted.
+     */
+    default void finished() {}
   }
 
   private final class ValidateEndpoint implements Endpoint {
@@ -290,6 +296,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
     final InjectionWebhook webhook;
     final String path;
     final long start = System.nanoTime();
+    private boolean timed;
 
     InjectEndpoint(InjectionWebhook webhook, String path) {
       this.webhook = webhook;
@@ -318,6 +325,14 @@ public final class ValidationWebhookServer implements AutoCloseable {
     }
 
     @Override
+    public void finished() {
+      if (!timed) {
+        timed = true;
+        webhook.metrics().time(System.nanoTime() - start);
+      }
+    }
+
+    @Override
     public String what() {
       return "injection";
     }
@@ -338,6 +353,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
     } catch (IOException e) {
       // The client went away (the API server gave up) or was too slow; nothing to answer.
       log.debug("webhook request: {}", e.toString());
+      endpoint.finished();
       callback.failed(e);
       return;
     }
@@ -367,6 +383,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
     }
     byte[] answer = admit(body, deadline, endpoint);
     endpoint.answered();
+    endpoint.finished();
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
@@ -461,6 +478,7 @@ public final class ValidationWebhookServer implements AutoCloseable {
       String message,
       boolean close) {
     endpoint.httpError(status);
+    endpoint.finished();
     byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");

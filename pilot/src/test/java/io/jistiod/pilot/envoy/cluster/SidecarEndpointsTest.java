@@ -140,6 +140,101 @@ class SidecarEndpointsTest {
         .containsEntry("eu-west/a", 2);
   }
 
+  private io.jistiod.pilot.xds.XdsResource edsResource(String cluster, Proxy proxy) {
+    return new EndpointGenerator()
+        .generate(proxy, istiod.discovery.current(), Set.of(cluster))
+        .get(0);
+  }
+
+  @Test
+  void proxiesThatReadTheSameRuleAndLocalityShareOneAssignment() throws Exception {
+    // a rule for cart that only namespace "other" sees, with locality failover
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cart-for-other, namespace: other}
+            spec:
+              host: cart.shop.svc.cluster.local
+              exportTo: ["."]
+              trafficPolicy:
+                loadBalancer: {localityLbSetting: {enabled: true}}
+                outlierDetection: {consecutive5xxErrors: 2}
+            """);
+    Locality east = new Locality("us-east", "a", "");
+    var client = EnvoyMeshes.proxy(EnvoyMeshes.sidecarNode(), east);
+    var web =
+        EnvoyMeshes.proxy(
+            EnvoyMeshes.node("sidecar~10.1.0.10~web-1.shop~shop.svc.cluster.local", "shop", "web"),
+            east);
+    var inOther =
+        EnvoyMeshes.proxy(
+            EnvoyMeshes.node(
+                "sidecar~10.1.0.11~x-1.other~other.svc.cluster.local", "other", "client"),
+            east);
+    var inOtherElsewhere =
+        EnvoyMeshes.proxy(
+            EnvoyMeshes.node(
+                "sidecar~10.1.0.12~y-1.other~other.svc.cluster.local", "other", "client"),
+            new Locality("eu-west", "a", ""));
+    var a = edsResource(CART_80, client);
+    assertThat(edsResource(CART_80, web)).isSameAs(a); // other labels, no rule: built once
+    var c = edsResource(CART_80, inOther);
+    assertThat(c).isNotSameAs(a); // its namespace's rule applies: priorities by locality
+    assertThat(c.body().unpack(ClusterLoadAssignment.class).getEndpointsList())
+        .extracting(LocalityLbEndpoints::getPriority)
+        .contains(1, 2);
+    var d = edsResource(CART_80, inOtherElsewhere);
+    assertThat(d).isNotSameAs(c); // same rule, another locality: other priorities
+    assertThat(
+            d.body().unpack(ClusterLoadAssignment.class).getEndpointsList().stream()
+                .filter(l -> l.getLocality().getRegion().equals("eu-west"))
+                .map(LocalityLbEndpoints::getPriority))
+        .containsExactly(0);
+  }
+
+  @Test
+  void failoverPriorityLabelsKeepAssignmentsApartPerProxyLabels() throws Exception {
+    istiod =
+        EnvoyMeshes.istiod(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cart, namespace: shop}
+            spec:
+              host: cart
+              trafficPolicy:
+                loadBalancer: {localityLbSetting: {enabled: true, failoverPriority: [version]}}
+                outlierDetection: {consecutive5xxErrors: 2}
+            """);
+    var v1 =
+        EnvoyMeshes.proxy(versioned("sidecar~10.1.0.10~a-1.shop~shop.svc.cluster.local", "v1"));
+    var v2 =
+        EnvoyMeshes.proxy(versioned("sidecar~10.1.0.11~b-1.shop~shop.svc.cluster.local", "v2"));
+    assertThat(firstPriority(eds(CART_80, v1))).containsExactly("10.1.0.1");
+    assertThat(firstPriority(eds(CART_80, v2))).containsExactly("10.1.0.2");
+  }
+
+  private static io.envoyproxy.envoy.config.core.v3.Node versioned(String id, String version) {
+    var node = EnvoyMeshes.node(id, EnvoyMeshes.NS, "client").toBuilder();
+    var labels = node.getMetadata().getFieldsOrThrow("LABELS").getStructValue().toBuilder();
+    labels.putFields(
+        "version", com.google.protobuf.Value.newBuilder().setStringValue(version).build());
+    node.getMetadataBuilder()
+        .putFields("LABELS", com.google.protobuf.Value.newBuilder().setStructValue(labels).build());
+    return node.build();
+  }
+
+  /** The addresses of the endpoints at priority 0. */
+  private static List<String> firstPriority(ClusterLoadAssignment cla) {
+    return cla.getEndpointsList().stream()
+        .filter(l -> l.getPriority() == 0)
+        .flatMap(l -> l.getLbEndpointsList().stream())
+        .map(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+        .toList();
+  }
+
   @Test
   void distributeSetsLocalityWeightsAndEmptiesOtherLocalities() throws Exception {
     istiod =
