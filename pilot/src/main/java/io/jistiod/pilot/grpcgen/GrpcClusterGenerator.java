@@ -15,7 +15,6 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.TrafficPolicies;
-import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.ServiceIdentities;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -59,14 +58,37 @@ public final class GrpcClusterGenerator implements XdsGenerator {
       }
     }
     List<XdsResource> out = new ArrayList<>();
-    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : wanted) {
-      XdsResource r = push.cache().get("grpc-cds", name, scope, () -> build(name, proxy, push));
+      XdsResource r =
+          push.cache()
+              .getShared(
+                  "grpc-cds", name, variant(name, proxy, push), () -> build(name, proxy, push));
       if (r != null) {
         out.add(r);
       }
     }
     return out;
+  }
+
+  /**
+   * What {@link #build} reads of the proxy: which service of that host it sees (a Sidecar or
+   * exportTo may hide it) and which DestinationRule applies. Keyed by it rather than by the proxy's
+   * whole scope, so clients of different apps and namespaces share one cluster.
+   */
+  private static String variant(String name, Proxy proxy, PushContext push) {
+    ClusterName key = ClusterName.parse(name);
+    if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
+      return "";
+    }
+    Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
+    if (service == null) {
+      return "-";
+    }
+    return service.namespace()
+        + "|"
+        + push.destinationRuleFor(proxy, service.hostname())
+            .map(dr -> dr.config().namespace() + "/" + dr.config().name())
+            .orElse("");
   }
 
   private static XdsResource build(String name, Proxy proxy, PushContext push) {

@@ -417,4 +417,57 @@ class GrpcGeneratorsTest {
     assertThat(d).isNotSameAs(a);
     assertThat(d).isEqualTo(a);
   }
+
+  @Test
+  void clustersAreSharedByClientsThatSeeTheSameServiceAndRule() throws Exception {
+    // a rule only namespace "other" sees: its clients get their own greeter clusters
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter-for-other, namespace: other}
+        spec:
+          host: greeter.default.svc.cluster.local
+          exportTo: ["."]
+          trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}
+        """);
+    istiod.push();
+    push = istiod.discovery.current();
+    String name = "outbound|50051||" + FQDN;
+    Proxy labelled = grpcClient("default", "client-2", "web");
+    Proxy inOther = grpcClient("other", "client-3", "web");
+    GrpcClusterGenerator g = new GrpcClusterGenerator();
+    XdsResource a = g.generate(proxy, push, Set.of(name)).get(0);
+    assertThat(g.generate(labelled, push, Set.of(name)).get(0)).isSameAs(a);
+    XdsResource c = g.generate(inOther, push, Set.of(name)).get(0);
+    assertThat(c).isNotSameAs(a);
+    assertThat(unpack(c, Cluster.class).getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
+    assertThat(unpack(a, Cluster.class).getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+  }
+
+  private static Proxy grpcClient(String namespace, String pod, String app) throws Exception {
+    var node =
+        Meshes.grpcNode().toBuilder()
+            .setId(
+                "sidecar~10.0.0.20~"
+                    + pod
+                    + "."
+                    + namespace
+                    + "~"
+                    + namespace
+                    + ".svc.cluster.local");
+    node.getMetadataBuilder()
+        .putFields(
+            "NAMESPACE", com.google.protobuf.Value.newBuilder().setStringValue(namespace).build())
+        .putFields(
+            "LABELS",
+            com.google.protobuf.Value.newBuilder()
+                .setStructValue(
+                    com.google.protobuf.Struct.newBuilder()
+                        .putFields(
+                            "app",
+                            com.google.protobuf.Value.newBuilder().setStringValue(app).build()))
+                .build());
+    return Proxy.fromNode(node.getId(), node.getMetadata(), Locality.UNKNOWN);
+  }
 }
