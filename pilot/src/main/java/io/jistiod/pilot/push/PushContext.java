@@ -32,7 +32,7 @@ public final class PushContext {
   private final List<Config> gateways;
   private final SecurityConfigs security;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
-  private final GenerationCache cache = new GenerationCache();
+  private final GenerationCache cache = new GenerationCache(this::scopeLabels);
   private final Map<Class<?>, Object> indexes = new java.util.concurrent.ConcurrentHashMap<>();
 
   PushContext(
@@ -195,6 +195,22 @@ public final class PushContext {
   }
 
   /** Resources built for this push, shared across proxies. */
+  /**
+   * What of a proxy's labels its generated config can depend on, for {@link GenerationCache}'s
+   * scopes. A gateway's labels select Gateway resources and are kept whole. A sidecar's (or
+   * proxyless client's) select a Sidecar resource, and match VirtualServices' {@code sourceLabels}:
+   * without such a VirtualService, the Sidecar resource they select is all that tells them apart.
+   */
+  private Map<String, String> scopeLabels(Proxy proxy) {
+    if (proxy.type() != Proxy.NodeType.SIDECAR || index.virtualServices().matchesSourceLabels()) {
+      return proxy.metadata().labels();
+    }
+    // a label key cannot hold a space, so this never equals a real label set
+    return sidecarFor(proxy)
+        .map(c -> Map.of(" sidecar", c.namespace() + "/" + c.name()))
+        .orElse(Map.of());
+  }
+
   public GenerationCache cache() {
     return cache;
   }

@@ -38,6 +38,7 @@ public final class VirtualServiceIndex {
   private final Map<Viewer, List<ResolvedVirtualService>> privateByViewer;
   private final Map<Viewer, List<ResolvedVirtualService>> exportedByViewer;
   private final Map<Viewer, Visible> visible = new ConcurrentHashMap<>();
+  private final boolean matchesSourceLabels;
 
   /** A namespace looking at a gateway name. */
   private record Viewer(String namespace, String gateway) {}
@@ -51,6 +52,40 @@ public final class VirtualServiceIndex {
     this.publicByGateway = publicByGateway;
     this.privateByViewer = privateByViewer;
     this.exportedByViewer = exportedByViewer;
+    this.matchesSourceLabels = merged.stream().anyMatch(vs -> matchesSourceLabels(vs.spec()));
+  }
+
+  /**
+   * Whether any VirtualService matches on {@code sourceLabels}: only then do two sidecars of one
+   * namespace with the same Sidecar resource but other labels get different routes.
+   */
+  public boolean matchesSourceLabels() {
+    return matchesSourceLabels;
+  }
+
+  private static boolean matchesSourceLabels(VirtualService vs) {
+    for (var http : vs.getHttpList()) {
+      for (var m : http.getMatchList()) {
+        if (m.getSourceLabelsCount() > 0) {
+          return true;
+        }
+      }
+    }
+    for (var tcp : vs.getTcpList()) {
+      for (var m : tcp.getMatchList()) {
+        if (m.getSourceLabelsCount() > 0) {
+          return true;
+        }
+      }
+    }
+    for (var tls : vs.getTlsList()) {
+      for (var m : tls.getMatchList()) {
+        if (m.getSourceLabelsCount() > 0) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
