@@ -13,14 +13,20 @@ import java.util.concurrent.TimeUnit;
  * under the limit; a stream's bytes are released when gRPC reports it ready again (the response
  * left its buffers) or when it ends.
  *
- * <p>The bound is soft: a writer whose deadline passes sends anyway (the send timeout, not this
- * budget, is what ends streams), and a response larger than the whole budget is let through alone.
+ * <p>A writer waits as long as the budget moves: every release gives the waiters a new {@code
+ * stall} period. Giving up at a fixed deadline instead let every stream of a 500-proxy connect wave
+ * through after 30 s, past the budget at once, and direct memory ran out (5000 services: 1.5 GiB of
+ * buffers, streams ended, clients reconnected, nothing converged). The bound is still soft: when
+ * nothing was released for a whole {@code stall} (the holders are stuck readers, which their own
+ * send timeout will end), a writer goes anyway, and a response larger than the whole budget is let
+ * through alone.
  */
 final class SendBudget {
   private static final long RECHECK_MILLIS = 50;
 
   private final long limit;
   private long inFlight;
+  private long releases;
 
   SendBudget(long limitBytes) {
     if (limitBytes <= 0) {
@@ -38,15 +44,21 @@ final class SendBudget {
   }
 
   /**
-   * Takes {@code bytes} of the budget, waiting until they fit or {@code deadlineNanos} ({@link
-   * System#nanoTime()} base) passes; then takes them anyway. Returns what was taken, to be given
-   * back with {@link #release}.
+   * Takes {@code bytes} of the budget, waiting until they fit; a wait ends without them fitting
+   * only when nothing was released for {@code stallNanos}, and then takes them anyway. Returns what
+   * was taken, to be given back with {@link #release}.
    */
-  long acquire(long bytes, long deadlineNanos) throws InterruptedException {
+  long acquire(long bytes, long stallNanos) throws InterruptedException {
     long n = Math.min(bytes, limit);
     synchronized (this) {
+      long seen = releases;
+      long giveUpAt = System.nanoTime() + stallNanos;
       while (inFlight > 0 && inFlight + n > limit) {
-        long left = deadlineNanos - System.nanoTime();
+        if (releases != seen) {
+          seen = releases; // the budget moves: keep waiting
+          giveUpAt = System.nanoTime() + stallNanos;
+        }
+        long left = giveUpAt - System.nanoTime();
         if (left <= 0) {
           break;
         }
@@ -60,6 +72,7 @@ final class SendBudget {
   synchronized void release(long bytes) {
     if (bytes > 0) {
       inFlight -= bytes;
+      releases++;
       notifyAll();
     }
   }

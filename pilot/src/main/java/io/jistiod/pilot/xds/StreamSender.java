@@ -91,7 +91,7 @@ final class StreamSender<R> {
       }
       releaseHeld(); // ready: the previous response has left gRPC's buffers
       if (budget != null && message instanceof com.google.protobuf.MessageLite m) {
-        held = budget.acquire(m.getSerializedSize(), deadline);
+        held = budget.acquire(m.getSerializedSize(), timeoutNanos);
       }
       try {
         out.onNext(message);
