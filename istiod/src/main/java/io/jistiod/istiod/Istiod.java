@@ -241,6 +241,10 @@ public final class Istiod implements AutoCloseable {
         new DiscoveryServer(
             generators, pushContexts, xdsMetrics, options.pushWorkers(), xdsSendTimeout());
     closeables.add(discovery);
+    // istioctl proxy-status names the istiod of each proxy by its pod (Istio's POD_NAME)
+    String pod =
+        System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", ""));
+    discovery.identify(pod, BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
     discovery.start(System.nanoTime());
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")

@@ -21,6 +21,7 @@ import io.jistiod.istiod.KubernetesAccess;
 import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.it.support.DeltaAdsClient;
 import io.jistiod.it.support.EnvoyValidator;
+import io.jistiod.it.support.Peers;
 import io.jistiod.it.support.PilotAgent;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
@@ -70,9 +71,14 @@ class SidecarAgentE2ETest {
     }
   }
 
+  /** Istio's istioctl 1.27.0, built by build-istio.sh next to pilot-agent. */
+  private static final Path ISTIOCTL = PilotAgent.BINARY.resolveSibling("istioctl");
+
   @Test
-  void envoyBehindPilotAgentGetsItsConfigOverDeltaAds(Rig rig, TestNamespace ns) throws Exception {
+  void envoyBehindPilotAgentGetsItsConfigOverDeltaAdsAndIstioctlSeesItSynced(
+      Rig rig, TestNamespace ns) throws Exception {
     PilotAgent.requireBuilt();
+    Peers.require(ISTIOCTL, "Istio's istioctl 1.27.0", "build-istio.sh");
     String n = ns.name();
     Istiod istiod =
         new Istiod(
@@ -86,6 +92,7 @@ class SidecarAgentE2ETest {
                         .withRootCaDir(tmp.resolve("no-cacerts"))));
     cleanup.add(istiod);
     istiod.start();
+    istiod.discovery().identify("istiod-e2e-0", "1.27.0", "jistiod-e2e");
 
     rig.kubectl("create", "serviceaccount", "web", "-n", n);
     rig.apply(
@@ -210,5 +217,55 @@ class SidecarAgentE2ETest {
                   .isEqualTo(8080);
             });
     EnvoyValidator.get().assertValid(envoy.all());
+
+    // istioctl proxy-status asks istiod over ADS (istio.io/debug/syncz) for every proxy's state;
+    // the "Envoy" above has ACKed everything it got, so each of its types reads SYNCED.
+    String proxy = "web-1." + n;
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              String table =
+                  istioctl(
+                      rig,
+                      "proxy-status",
+                      "--xds-address",
+                      "127.0.0.1:" + istiod.grpcPort(),
+                      "--plaintext",
+                      "-n",
+                      n,
+                      "-v",
+                      "1");
+              List<String> lines = table.lines().toList();
+              List<String> header = List.of(lines.get(0).trim().split("\\s+"));
+              String row =
+                  lines.stream()
+                      .filter(l -> l.startsWith(proxy + " "))
+                      .findFirst()
+                      .orElseThrow(() -> new AssertionError("no row for " + proxy + ":\n" + table));
+              // tabwriter pads columns by at least five spaces; a cell ("SYNCED (3s)") has one
+              List<String> cells = List.of(row.trim().split("\\s{2,}"));
+              assertThat(cells.get(0)).isEqualTo(proxy);
+              assertThat(cells.get(1)).isEqualTo("Kubernetes");
+              for (String type : List.of("CDS", "LDS", "EDS", "RDS")) {
+                assertThat(cells.get(header.indexOf(type))).startsWith("SYNCED");
+              }
+              assertThat(cells.get(header.indexOf("ISTIOD"))).isEqualTo("istiod-e2e-0");
+              assertThat(cells.get(header.indexOf("VERSION"))).isEqualTo("1.27.0");
+            });
+  }
+
+  private static String istioctl(Rig rig, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ISTIOCTL.toString()));
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("--kubeconfig", rig.kubeconfig().toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError("istioctl " + String.join(" ", args) + " failed:\n" + out);
+    }
+    return out;
   }
 }

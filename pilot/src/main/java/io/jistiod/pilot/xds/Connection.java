@@ -50,6 +50,9 @@ final class Connection implements ProxyConnection {
   /** The subscribed EDS names, readable without this connection's lock. */
   private volatile Set<String> endpointNames = Set.of();
 
+  /** Per watched type, what was sent and acknowledged; readable without the lock. */
+  private volatile List<SyncStatus.TypeState> syncStates = List.of();
+
   Connection(String id, Proxy proxy, StreamSender<DiscoveryResponse> out, DiscoveryServer server) {
     this.id = id;
     this.reported = proxy;
@@ -65,7 +68,21 @@ final class Connection implements ProxyConnection {
     } finally {
       WatchedResource eds = watched.get(TypeUrls.ENDPOINT);
       endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+      publishSyncStates();
     }
+  }
+
+  private void publishSyncStates() {
+    List<SyncStatus.TypeState> states = new ArrayList<>(watched.size());
+    for (WatchedResource w : watched.values()) {
+      states.add(w.state());
+    }
+    syncStates = List.copyOf(states);
+  }
+
+  @Override
+  public List<SyncStatus.TypeState> syncStates() {
+    return syncStates;
   }
 
   private void handle(DiscoveryRequest request) {
@@ -73,6 +90,10 @@ final class Connection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
+    if (type.startsWith(SyncStatus.DEBUG_PREFIX)) {
+      answerDebug(type); // answered every time, and never watched, as istiod
+      return;
+    }
     Set<String> names = new HashSet<>(request.getResourceNamesList());
     WatchedResource w = watched.get(type);
     if (request.hasErrorDetail()) {
@@ -126,7 +147,19 @@ final class Connection implements ProxyConnection {
     }
   }
 
-  /** Pushes every watched type, in push order, whose content changed. */
+  private void answerDebug(String type) {
+    DiscoveryResponse.Builder response =
+        DiscoveryResponse.newBuilder()
+            .setTypeUrl(type)
+            .setVersionInfo(server.current().version())
+            .setNonce(UUID.randomUUID().toString())
+            .setControlPlane(server.controlPlane());
+    response.addAllResources(server.debugResources(type).values());
+    if (!server.send(this, out, response.build(), type)) {
+      closed = true;
+    }
+  }
+
   @Override
   public String id() {
     return id;
@@ -155,6 +188,7 @@ final class Connection implements ProxyConnection {
       boolean sent = send(w, push, force);
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
     }
+    publishSyncStates();
   }
 
   private boolean needsPush(WatchedResource w, PushRequest request) {
@@ -214,6 +248,7 @@ final class Connection implements ProxyConnection {
     }
     w.nonceSent = nonce;
     w.versionSent = version;
+    w.lastSentMillis = System.currentTimeMillis();
     server
         .metrics()
         .pushed(

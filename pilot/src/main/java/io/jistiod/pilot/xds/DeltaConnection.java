@@ -47,7 +47,9 @@ final class DeltaConnection implements ProxyConnection {
     final Set<String> reportedAbsent = new HashSet<>();
 
     String nonceSent;
+    String nonceAcked;
     String lastError;
+    long lastSentMillis;
 
     Watch(String typeUrl) {
       this.typeUrl = typeUrl;
@@ -69,6 +71,9 @@ final class DeltaConnection implements ProxyConnection {
 
   /** The subscribed EDS names, readable without this connection's lock. */
   private volatile Set<String> endpointNames = Set.of();
+
+  /** Per watched type, what was sent and acknowledged; readable without the lock. */
+  private volatile List<SyncStatus.TypeState> syncStates = List.of();
 
   DeltaConnection(
       String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
@@ -95,6 +100,39 @@ final class DeltaConnection implements ProxyConnection {
     } finally {
       Watch eds = watches.get(TypeUrls.ENDPOINT);
       endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+      publishSyncStates();
+    }
+  }
+
+  private void publishSyncStates() {
+    List<SyncStatus.TypeState> states = new ArrayList<>(watches.size());
+    for (Watch w : watches.values()) {
+      states.add(
+          new SyncStatus.TypeState(
+              w.typeUrl, w.nonceSent, w.nonceAcked, w.lastError, w.lastSentMillis));
+    }
+    syncStates = List.copyOf(states);
+  }
+
+  @Override
+  public List<SyncStatus.TypeState> syncStates() {
+    return syncStates;
+  }
+
+  private void answerDebug(String type) {
+    DeltaDiscoveryResponse.Builder response =
+        DeltaDiscoveryResponse.newBuilder()
+            .setTypeUrl(type)
+            .setSystemVersionInfo(server.current().version())
+            .setNonce(UUID.randomUUID().toString())
+            .setControlPlane(server.controlPlane());
+    server
+        .debugResources(type)
+        .forEach(
+            (name, body) ->
+                response.addResources(Resource.newBuilder().setName(name).setResource(body)));
+    if (!server.send(this, out, response.build(), type)) {
+      closed = true;
     }
   }
 
@@ -103,6 +141,10 @@ final class DeltaConnection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
+    if (type.startsWith(SyncStatus.DEBUG_PREFIX)) {
+      answerDebug(type); // answered every time, and never watched, as istiod
+      return;
+    }
     Watch w = watches.get(type);
     boolean newWatch = w == null;
     if (newWatch) {
@@ -120,6 +162,7 @@ final class DeltaConnection implements ProxyConnection {
           log.warn("{}: {} rejected: {}", id, TypeUrls.shortName(type), w.lastError);
         } else {
           w.lastError = null;
+          w.nonceAcked = w.nonceSent;
         }
       } else {
         server.metrics().expiredNonce(type);
@@ -187,6 +230,7 @@ final class DeltaConnection implements ProxyConnection {
         clustersResent = sent;
       }
     }
+    publishSyncStates();
   }
 
   /** The subscribed load assignments of {@code clusters} (EDS names are cluster names). */
@@ -307,6 +351,7 @@ final class DeltaConnection implements ProxyConnection {
       return Set.of();
     }
     w.nonceSent = nonce;
+    w.lastSentMillis = System.currentTimeMillis();
     w.clientVersions.putAll(sentVersions);
     for (String name : removed) {
       w.clientVersions.remove(name);

@@ -1,5 +1,6 @@
 package io.jistiod.pilot.xds;
 
+import io.envoyproxy.envoy.config.core.v3.ControlPlane;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
@@ -42,6 +43,7 @@ public final class DiscoveryServer implements AutoCloseable {
   private final PushContextFactory factory;
   private final XdsMetrics metrics;
   private final Map<String, ProxyConnection> connections = new ConcurrentHashMap<>();
+  private volatile ControlPlane controlPlane;
   private final PushQueue queue = new PushQueue();
   private final AtomicLong connectionCounter = new AtomicLong();
   private final List<Thread> workers = new ArrayList<>();
@@ -72,6 +74,7 @@ public final class DiscoveryServer implements AutoCloseable {
       throw new IllegalArgumentException("xDS send timeout must be positive, got " + sendTimeout);
     }
     this.sendTimeoutNanos = sendTimeout.toNanos();
+    identify("", "unknown", "");
     this.generators = Objects.requireNonNull(generators, "generators");
     this.factory = Objects.requireNonNull(factory, "factory");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -269,6 +272,61 @@ public final class DiscoveryServer implements AutoCloseable {
       override = labels.get(Locality.LEGACY_LOCALITY_LABEL);
     }
     return override == null ? null : Locality.parse(override);
+  }
+
+  /**
+   * Names this control plane in the responses to {@code istio.io/debug/syncz}, as istiod's
+   * IstioControlPlaneInstance JSON: istioctl shows the ID (the pod name) per proxy.
+   *
+   * @param id the instance (istiod's {@code POD_NAME})
+   * @param version the Istio version implemented
+   * @param revision this build
+   */
+  public void identify(String id, String version, String revision) {
+    String json =
+        "{\"Component\":\"istiod\",\"ID\":"
+            + jsonString(id)
+            + ",\"Info\":{\"version\":"
+            + jsonString(version)
+            + ",\"revision\":"
+            + jsonString(revision)
+            + ",\"golang_version\":\"\",\"status\":\"Clean\",\"tag\":"
+            + jsonString(version)
+            + "}}";
+    controlPlane = ControlPlane.newBuilder().setIdentifier(json).build();
+  }
+
+  private static String jsonString(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  ControlPlane controlPlane() {
+    return controlPlane;
+  }
+
+  /**
+   * The resources of a debug type, by name: for {@code istio.io/debug/syncz} one CSDS ClientConfig
+   * per connected proxy (named by its id); none for other debug types, as istiod.
+   */
+  Map<String, com.google.protobuf.Any> debugResources(String type) {
+    Map<String, com.google.protobuf.Any> out = new java.util.TreeMap<>();
+    if (!SyncStatus.SYNCZ.equals(type)) {
+      return out;
+    }
+    for (ProxyConnection c : connections.values()) {
+      SyncStatus.of(c.proxy(), c.syncStates()).ifPresent(a -> out.put(c.proxy().id(), a));
+    }
+    return out;
   }
 
   /** Connection id to watched type URL to names; for debug endpoints and tests. */

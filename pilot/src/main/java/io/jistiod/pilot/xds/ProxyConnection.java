@@ -32,4 +32,10 @@ interface ProxyConnection {
 
   /** Type URL to subscribed names, for debug endpoints. */
   Map<String, Set<String>> watchedNames();
+
+  /**
+   * What was sent and acknowledged per watched type, as of the last request or push; never waits
+   * for the connection's lock.
+   */
+  java.util.List<SyncStatus.TypeState> syncStates();
 }

@@ -22,6 +22,13 @@ final class WatchedResource {
   /** The error of the last NACK, null if the last response was accepted. */
   String lastError;
 
+  /** When the last response was sent (epoch millis), 0 before the first. */
+  long lastSentMillis;
+
+  SyncStatus.TypeState state() {
+    return new SyncStatus.TypeState(typeUrl, nonceSent, nonceAcked, lastError, lastSentMillis);
+  }
+
   WatchedResource(String typeUrl, Set<String> names, boolean wildcard) {
     this.typeUrl = typeUrl;
     this.names = Set.copyOf(names);
