@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -238,22 +239,39 @@ class SidecarAgentE2ETest {
                       "-v",
                       "1");
               List<String> lines = table.lines().toList();
-              List<String> header = List.of(lines.get(0).trim().split("\\s+"));
               String row =
                   lines.stream()
                       .filter(l -> l.startsWith(proxy + " "))
                       .findFirst()
                       .orElseThrow(() -> new AssertionError("no row for " + proxy + ":\n" + table));
-              // tabwriter pads columns by at least five spaces; a cell ("SYNCED (3s)") has one
-              List<String> cells = List.of(row.trim().split("\\s{2,}"));
-              assertThat(cells.get(0)).isEqualTo(proxy);
-              assertThat(cells.get(1)).isEqualTo("Kubernetes");
+              Map<String, String> cells = columns(lines.get(0), row);
+              assertThat(cells.get("NAME")).isEqualTo(proxy);
+              // the agent here has no ISTIO_META_CLUSTER_ID (injection sets it): istiod shows ""
+              assertThat(cells.get("CLUSTER")).isEmpty();
               for (String type : List.of("CDS", "LDS", "EDS", "RDS")) {
-                assertThat(cells.get(header.indexOf(type))).startsWith("SYNCED");
+                assertThat(cells.get(type)).startsWith("SYNCED");
               }
-              assertThat(cells.get(header.indexOf("ISTIOD"))).isEqualTo("istiod-e2e-0");
-              assertThat(cells.get(header.indexOf("VERSION"))).isEqualTo("1.27.0");
+              assertThat(cells.get("ISTIOD")).isEqualTo("istiod-e2e-0");
+              assertThat(cells.get("VERSION")).isEqualTo("1.27.0");
             });
+  }
+
+  /** A row of istioctl's table by column, cut where the (tab-aligned) header's columns start. */
+  private static Map<String, String> columns(String header, String row) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+").matcher(header);
+    List<int[]> spans = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      spans.add(new int[] {m.start()});
+      names.add(m.group());
+    }
+    for (int i = 0; i < names.size(); i++) {
+      int from = Math.min(spans.get(i)[0], row.length());
+      int to = i + 1 < names.size() ? Math.min(spans.get(i + 1)[0], row.length()) : row.length();
+      out.put(names.get(i), row.substring(from, to).trim());
+    }
+    return out;
   }
 
   private static String istioctl(Rig rig, String... args) throws Exception {
