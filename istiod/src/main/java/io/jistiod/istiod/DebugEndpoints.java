@@ -11,6 +11,8 @@ import io.jistiod.pilot.model.Resolution;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.xds.DiscoveryServer;
+import io.jistiod.pilot.xds.SyncStatus;
+import io.jistiod.pilot.xds.TypeUrls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +43,7 @@ final class DebugEndpoints {
   void register(HttpEndpoints server) {
     server
         .text("/debug/connections", "application/json", () -> json(connections()))
+        .text("/debug/syncz", "application/json", () -> json(syncz()))
         .text("/debug/configz", "application/json", () -> json(configs()))
         .text("/debug/registryz", "application/json", () -> json(services()))
         .text("/debug/endpointShardz", "application/json", () -> json(endpointShards()))
@@ -59,6 +62,63 @@ final class DebugEndpoints {
               out.add(m);
             });
     return out;
+  }
+
+  /**
+   * istiod's {@code /debug/syncz}: per connected client its id, type, cluster and version, the
+   * nonces last sent and acknowledged for the four main types, and per watched type the nonces, the
+   * time sent and the last NACK.
+   */
+  private Object syncz() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (SyncStatus.ProxyState p : discovery.syncStates()) {
+      Map<String, SyncStatus.TypeState> byType = new TreeMap<>();
+      p.types().forEach(t -> byType.put(t.typeUrl(), t));
+      Map<String, Object> m = new LinkedHashMap<>();
+      putNonEmpty(m, "cluster_id", p.proxy().metadata().clusterId());
+      putNonEmpty(m, "proxy", p.proxy().id());
+      putNonEmpty(m, "proxy_type", p.proxy().type().name().toLowerCase(java.util.Locale.ROOT));
+      putNonEmpty(m, "istio_version", p.proxy().metadata().istioVersion());
+      String[][] main = {
+        {"cluster", TypeUrls.CLUSTER},
+        {"listener", TypeUrls.LISTENER},
+        {"route", TypeUrls.ROUTE},
+        {"endpoint", TypeUrls.ENDPOINT},
+        {"extensionconfig", "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"}
+      };
+      for (String[] t : main) {
+        SyncStatus.TypeState s = byType.get(t[1]);
+        if (s != null) {
+          putNonEmpty(m, t[0] + "_sent", s.nonceSent());
+          putNonEmpty(m, t[0] + "_acked", s.nonceAcked());
+        }
+      }
+      Map<String, Object> resources = new TreeMap<>();
+      byType.forEach(
+          (type, s) -> {
+            Map<String, Object> r = new LinkedHashMap<>();
+            putNonEmpty(r, "sent", s.nonceSent());
+            putNonEmpty(r, "acked", s.nonceAcked());
+            r.put(
+                "sentTime",
+                java.time.Instant.ofEpochMilli(
+                        s.lastSentMillis() == 0 ? -62135596800000L : s.lastSentMillis())
+                    .toString());
+            putNonEmpty(r, "lastError", s.lastError());
+            resources.put(type, r);
+          });
+      if (!resources.isEmpty()) {
+        m.put("resources", resources);
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static void putNonEmpty(Map<String, Object> m, String key, String value) {
+    if (value != null && !value.isEmpty()) {
+      m.put(key, value);
+    }
   }
 
   private Object configs() {

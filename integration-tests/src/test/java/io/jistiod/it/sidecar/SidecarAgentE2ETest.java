@@ -254,6 +254,31 @@ class SidecarAgentE2ETest {
               assertThat(cells.get("ISTIOD")).isEqualTo("istiod-e2e-0");
               assertThat(cells.get("VERSION")).isEqualTo("1.27.0");
             });
+
+    // the same state in istiod's /debug/syncz JSON
+    JsonNode syncz =
+        JSON.readTree(
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://127.0.0.1:" + istiod.httpPort() + "/debug/syncz"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body());
+    JsonNode entry = null;
+    for (JsonNode e : syncz) {
+      if (e.path("proxy").asText().equals(proxy)) {
+        entry = e;
+      }
+    }
+    assertThat(entry).as("syncz entry for %s in %s", proxy, syncz).isNotNull();
+    assertThat(entry.path("proxy_type").asText()).isEqualTo("sidecar");
+    assertThat(entry.path("istio_version").asText()).isEqualTo("1.27.0");
+    for (String t : List.of("cluster", "listener", "route", "endpoint")) {
+      assertThat(entry.path(t + "_sent").asText()).isNotEmpty();
+      assertThat(entry.path(t + "_acked").asText()).isEqualTo(entry.path(t + "_sent").asText());
+    }
   }
 
   /** A row of istioctl's table by column, cut where the (tab-aligned) header's columns start. */

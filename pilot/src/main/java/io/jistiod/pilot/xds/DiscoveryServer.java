@@ -329,6 +329,15 @@ public final class DiscoveryServer implements AutoCloseable {
     return out;
   }
 
+  /** Every connection's client and per-type sync state, ordered by connection id. */
+  public List<SyncStatus.ProxyState> syncStates() {
+    List<SyncStatus.ProxyState> out = new ArrayList<>();
+    new java.util.TreeMap<>(connections)
+        .values()
+        .forEach(c -> out.add(new SyncStatus.ProxyState(c.proxy(), c.syncStates())));
+    return out;
+  }
+
   /** Connection id to watched type URL to names; for debug endpoints and tests. */
   public Map<String, Map<String, Set<String>>> connectionsSnapshot() {
     Map<String, Map<String, Set<String>>> m = new java.util.TreeMap<>();

@@ -20,7 +20,7 @@ import java.util.Optional;
  * (STALE), rejected (ERROR) or nothing was sent (NOT_SENT). {@code istioctl proxy-status} reads it
  * over ADS.
  */
-final class SyncStatus {
+public final class SyncStatus {
   /** The debug types istiod answers without starting a watch. */
   static final String DEBUG_PREFIX = "istio.io/debug/";
 
@@ -28,10 +28,13 @@ final class SyncStatus {
 
   private SyncStatus() {}
 
+  /** One connected client and its per-type state, for istiod's {@code /debug/syncz}. */
+  public record ProxyState(Proxy proxy, List<TypeState> types) {}
+
   /** What a connection knows of one watched type. */
-  record TypeState(
+  public record TypeState(
       String typeUrl, String nonceSent, String nonceAcked, String lastError, long lastSentMillis) {
-    ConfigStatus status() {
+    public ConfigStatus status() {
       if (lastError != null && !lastError.isEmpty()) {
         return ConfigStatus.ERROR;
       }
