@@ -87,7 +87,7 @@ public final class GrpcClusterGenerator implements XdsGenerator {
     return service.namespace()
         + "|"
         + push.destinationRuleFor(proxy, service.hostname())
-            .map(dr -> dr.config().namespace() + "/" + dr.config().name())
+            .map(PushContext.ResolvedDestinationRule::key)
             .orElse("");
   }
 

@@ -68,10 +68,7 @@ public final class EndpointGenerator implements XdsGenerator {
     }
     PushContext.ResolvedDestinationRule rule =
         push.destinationRuleFor(proxy, key.hostname()).orElse(null);
-    String variant =
-        rule == null
-            ? "|" + locality
-            : rule.config().namespace() + "/" + rule.config().name() + "|" + locality;
+    String variant = rule == null ? "|" + locality : rule.key() + "|" + locality;
     if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
       variant += "|" + new TreeMap<>(proxy.metadata().labels());
     }

@@ -94,6 +94,14 @@ public final class PushContext {
     public DestinationRule spec() {
       return config.spec(DestinationRule.class);
     }
+
+    /**
+     * {@code namespace/name}: which rule this is, for cache keys of resources built from it (a
+     * changed rule is a new push, whose cache starts empty for what it affects).
+     */
+    public String key() {
+      return config.namespace() + "/" + config.name();
+    }
   }
 
   /** This context with new endpoints and everything else reused: an endpoints-only push. */

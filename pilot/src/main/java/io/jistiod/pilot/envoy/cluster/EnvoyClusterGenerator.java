@@ -85,7 +85,7 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
       // what the build reads of the proxy besides its type and IP family (in cacheType)
       String variant =
           push.destinationRuleFor(proxy, p.service().hostname())
-                  .map(dr -> dr.config().namespace() + "/" + dr.config().name())
+                  .map(PushContext.ResolvedDestinationRule::key)
                   .orElse("")
               + "|"
               + proxy.locality();
