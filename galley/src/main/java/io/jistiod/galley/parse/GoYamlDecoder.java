@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -264,9 +266,42 @@ final class GoYamlDecoder {
     if (k instanceof Double) {
       return float32G((Double) k);
     }
-    String type = k == GoScalars.NULL ? "<nil>" : "uint64";
+    // Go's fmt of reflect.TypeOf(nil) with %s, and of the key and value with %+#v
+    String type = k == GoScalars.NULL ? "%!s(<nil>)" : "uint64";
+    String key =
+        k instanceof BigInteger big
+            ? "0x" + big.toString(16)
+            : k == GoScalars.NULL ? "<nil>" : "" + k;
     throw new YamlException(
-        "unsupported map key of type: " + type + ", key: " + goQuote(k) + ", value: " + v);
+        "unsupported map key of type: " + type + ", key: " + key + ", value: " + goSyntax(v, true));
+  }
+
+  /** A decoded YAML value as Go's {@code %#v} prints it (a nil at the top as {@code <nil>}). */
+  private static String goSyntax(JsonNode v, boolean top) {
+    if (v == null || v.isNull()) {
+      return top ? "<nil>" : "interface {}(nil)";
+    }
+    if (v.isTextual()) {
+      return v.toString(); // JSON's quoting, as Go's %q for what YAML text holds
+    }
+    if (v.isObject()) {
+      List<String> entries = new ArrayList<>();
+      new TreeMap<>(toMap(v))
+          .forEach((name, e) -> entries.add("\"" + name + "\":" + goSyntax(e, false)));
+      return "map[interface {}]interface {}{" + String.join(", ", entries) + "}";
+    }
+    if (v.isArray()) {
+      List<String> items = new ArrayList<>();
+      v.forEach(e -> items.add(goSyntax(e, false)));
+      return "[]interface {}{" + String.join(", ", items) + "}";
+    }
+    return v.toString();
+  }
+
+  private static Map<String, JsonNode> toMap(JsonNode object) {
+    Map<String, JsonNode> m = new java.util.LinkedHashMap<>();
+    object.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue()));
+    return m;
   }
 
   private static JsonNode json(Object v) throws YamlException {

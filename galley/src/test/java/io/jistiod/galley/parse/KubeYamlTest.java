@@ -39,6 +39,24 @@ class KubeYamlTest {
     assertThat(strict.error()).isEqualTo("line 2: key \"a\" already set in map");
   }
 
+  /** The messages of sigs.k8s.io/yaml 1.4 for keys JSON cannot have, as Go prints them. */
+  @Test
+  void keysJsonCannotHaveAreRefusedWithGosMessage() {
+    assertThat(KubeYaml.documents("~: ~\n", false).get(0).error())
+        .isEqualTo("unsupported map key of type: %!s(<nil>), key: <nil>, value: <nil>");
+    assertThat(KubeYaml.documents("~: hello\n", false).get(0).error())
+        .isEqualTo("unsupported map key of type: %!s(<nil>), key: <nil>, value: \"hello\"");
+    assertThat(KubeYaml.documents("~: {a: 1}\n", false).get(0).error())
+        .isEqualTo(
+            "unsupported map key of type: %!s(<nil>), key: <nil>, value:"
+                + " map[interface {}]interface {}{\"a\":1}");
+    assertThat(KubeYaml.documents("~: [x]\n", false).get(0).error())
+        .isEqualTo(
+            "unsupported map key of type: %!s(<nil>), key: <nil>, value: []interface {}{\"x\"}");
+    assertThat(KubeYaml.documents("18446744073709551615: ~\n", false).get(0).error())
+        .isEqualTo("unsupported map key of type: uint64, key: 0xffffffffffffffff, value: <nil>");
+  }
+
   /** The API server takes requests up to 3 MiB; SnakeYAML's default cap (3 MB) refused them. */
   @Test
   void documentsOfFourMebibytesAreRead() {
