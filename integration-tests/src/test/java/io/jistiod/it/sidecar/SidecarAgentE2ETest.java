@@ -220,40 +220,32 @@ class SidecarAgentE2ETest {
     EnvoyValidator.get().assertValid(envoy.all());
 
     // istioctl proxy-status asks istiod over ADS (istio.io/debug/syncz) for every proxy's state;
-    // the "Envoy" above has ACKed everything it got, so each of its types reads SYNCED.
+    // the "Envoy" above has ACKed everything it got, so each of its types reads SYNCED. On the
+    // plaintext port first:
     String proxy = "web-1." + n;
-    Awaitility.await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () -> {
-              String table =
-                  istioctl(
-                      rig,
-                      "proxy-status",
-                      "--xds-address",
-                      "127.0.0.1:" + istiod.grpcPort(),
-                      "--plaintext",
-                      "-n",
-                      n,
-                      "-v",
-                      "1");
-              List<String> lines = table.lines().toList();
-              String row =
-                  lines.stream()
-                      .filter(l -> l.startsWith(proxy + " "))
-                      .findFirst()
-                      .orElseThrow(() -> new AssertionError("no row for " + proxy + ":\n" + table));
-              Map<String, String> cells = columns(lines.get(0), row);
-              assertThat(cells.get("NAME")).isEqualTo(proxy);
-              // the agent here has no ISTIO_META_CLUSTER_ID (injection sets it): istiod shows ""
-              assertThat(cells.get("CLUSTER")).isEmpty();
-              for (String type : List.of("CDS", "LDS", "EDS", "RDS")) {
-                assertThat(cells.get(type)).startsWith("SYNCED");
-              }
-              assertThat(cells.get("ISTIOD")).isEqualTo("istiod-e2e-0");
-              assertThat(cells.get("VERSION")).isEqualTo("1.27.0");
-            });
+    assertSyncedInProxyStatus(
+        rig, proxy, "--xds-address", "127.0.0.1:" + istiod.grpcPort(), "--plaintext", "-n", n);
+    // and over the TLS port as istioctl does by default: with a token it asks the API server for
+    // (ServiceAccount "default" of its Istio namespace, -i), which istiod reviews
+    rig.apply(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: %s}\n"
+            .formatted(n));
+    assertSyncedInProxyStatus(
+        rig, proxy, "--xds-address", "127.0.0.1:" + istiod.secureGrpcPort(), "-i", n, "-n", n);
+
+    // istioctl x version asks the same debug type: our version as istiod's, one proxy at 1.27.0
+    assertThat(
+            istioctl(
+                    rig,
+                    "x",
+                    "version",
+                    "--xds-address",
+                    "127.0.0.1:" + istiod.grpcPort(),
+                    "--plaintext",
+                    "--remote=true",
+                    "--short")
+                .lines())
+        .contains("control plane version: 1.27.0", "data plane version: 1.27.0 (1 proxies)");
 
     // the same state in istiod's /debug/syncz JSON
     JsonNode syncz =
@@ -279,6 +271,37 @@ class SidecarAgentE2ETest {
       assertThat(entry.path(t + "_sent").asText()).isNotEmpty();
       assertThat(entry.path(t + "_acked").asText()).isEqualTo(entry.path(t + "_sent").asText());
     }
+  }
+
+  /**
+   * Runs {@code istioctl proxy-status -v 1} with {@code args} until {@code proxy}'s row shows its
+   * four main types SYNCED, our istiod's id and 1.27.0.
+   */
+  private static void assertSyncedInProxyStatus(Rig rig, String proxy, String... args) {
+    List<String> command = new ArrayList<>(List.of("proxy-status", "-v", "1"));
+    command.addAll(List.of(args));
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              String table = istioctl(rig, command.toArray(String[]::new));
+              List<String> lines = table.lines().toList();
+              String row =
+                  lines.stream()
+                      .filter(l -> l.startsWith(proxy + " "))
+                      .findFirst()
+                      .orElseThrow(() -> new AssertionError("no row for " + proxy + ":\n" + table));
+              Map<String, String> cells = columns(lines.get(0), row);
+              assertThat(cells.get("NAME")).isEqualTo(proxy);
+              // the agent here has no ISTIO_META_CLUSTER_ID (injection sets it): istiod shows ""
+              assertThat(cells.get("CLUSTER")).isEmpty();
+              for (String type : List.of("CDS", "LDS", "EDS", "RDS")) {
+                assertThat(cells.get(type)).startsWith("SYNCED");
+              }
+              assertThat(cells.get("ISTIOD")).isEqualTo("istiod-e2e-0");
+              assertThat(cells.get("VERSION")).isEqualTo("1.27.0");
+            });
   }
 
   /** A row of istioctl's table by column, cut where the (tab-aligned) header's columns start. */
