@@ -19,6 +19,7 @@ import io.jistiod.it.support.XdsClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -152,6 +153,32 @@ class KubernetesModeE2ETest {
                 debug("registryz").findValues("hostname").stream()
                     .noneMatch(h -> h.asText().equals(host)));
     assertThat(debug("endpointShardz").has(host)).isFalse();
+
+    // the informer events, as istiod's pilot_k8s_reg_events counts them (dashboard "K8s events")
+    List<String> counted =
+        Http.get("http://127.0.0.1:" + istiod.monitoringPort() + "/metrics")
+            .lines()
+            .filter(l -> l.startsWith("pilot_k8s_reg_events{"))
+            .toList();
+    for (String[] typeEvent :
+        new String[][] {
+          {"Services", "add"},
+          {"Services", "delete"},
+          {"Pods", "add"},
+          {"Pods", "update"},
+          {"EndpointSlice", "add"},
+          {"EndpointSlice", "delete"}
+        }) {
+      assertThat(counted)
+          .as("pilot_k8s_reg_events series")
+          .anySatisfy(
+              l -> {
+                assertThat(l)
+                    .contains("type=\"" + typeEvent[0] + "\"", "event=\"" + typeEvent[1] + "\"");
+                assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .isGreaterThanOrEqualTo(1);
+              });
+    }
   }
 
   @Test

@@ -43,6 +43,7 @@ import io.jistiod.pilot.xds.DiscoveryServer;
 import io.jistiod.pilot.xds.GeneratorRegistry;
 import io.jistiod.pilot.xds.TypeUrls;
 import io.jistiod.pilot.xds.XdsMetrics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -182,6 +183,14 @@ public final class Istiod implements AutoCloseable {
           new KubeServiceRegistry(
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
       kube.setNamespaceFilter(discoveryNamespaces);
+      kube.countEventsWith(
+          (type, event) ->
+              Counter.builder("pilot_k8s_reg_events")
+                  .description("Events from k8s registry.")
+                  .tag("type", type)
+                  .tag("event", event)
+                  .register(metrics)
+                  .increment());
       closeables.add(kube);
       kube.start();
       // gateway credentials (credentialName Secrets); a change is an incremental push that

@@ -66,6 +66,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Namespace> namespaces;
   private volatile java.util.function.Predicate<String> namespaceFilter = ns -> true;
+  private volatile java.util.function.BiConsumer<String, String> events = (type, event) -> {};
 
   public KubeServiceRegistry(
       KubernetesClient client,
@@ -76,6 +77,16 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     this.domainSuffix = domainSuffix;
     this.trustDomain = trustDomain;
     this.changes = changes;
+  }
+
+  /**
+   * Told of every informer event as istiod's {@code pilot_k8s_reg_events} counts them: type {@code
+   * Services}, {@code EndpointSlice}, {@code Pods} or {@code Nodes}; event {@code add}, {@code
+   * update} or {@code delete}; counted as delivered, before anything is filtered. Set before {@link
+   * #start()}.
+   */
+  public void countEventsWith(java.util.function.BiConsumer<String, String> counter) {
+    this.events = Objects.requireNonNull(counter, "counter");
   }
 
   /** Starts the informers; {@link #hasSynced()} turns true once every initial list is in. */
@@ -331,11 +342,13 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(Node node) {
+        events.accept("Nodes", "add");
         changed(node);
       }
 
       @Override
       public void onUpdate(Node oldNode, Node newNode) {
+        events.accept("Nodes", "update");
         if (!locality(oldNode).equals(locality(newNode))) {
           changed(newNode);
         }
@@ -343,6 +356,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
       @Override
       public void onDelete(Node node, boolean deletedFinalStateUnknown) {
+        events.accept("Nodes", "delete");
         changed(node);
       }
 
@@ -363,14 +377,24 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   }
 
   private <T extends HasMetadata> ResourceEventHandler<T> handler(String reason, String kind) {
+    // istiod's type label; it does not count namespace events
+    String counted =
+        switch (kind) {
+          case "Service" -> "Services";
+          case "Pod" -> "Pods";
+          case "EndpointSlice" -> "EndpointSlice";
+          default -> null;
+        };
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
+        count("add");
         changed(obj);
       }
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
+        count("update");
         if (Objects.equals(
             oldObj.getMetadata().getResourceVersion(), newObj.getMetadata().getResourceVersion())) {
           return; // a resync: nothing changed
@@ -384,7 +408,14 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        count("delete");
         changed(obj);
+      }
+
+      private void count(String event) {
+        if (counted != null) {
+          events.accept(counted, event);
+        }
       }
 
       private void changed(T obj) {

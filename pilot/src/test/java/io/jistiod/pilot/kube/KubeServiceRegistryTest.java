@@ -15,6 +15,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.push.PushRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -112,6 +113,7 @@ class KubeServiceRegistryTest {
                 .build())
         .create();
     registry = new KubeServiceRegistry(client, "cluster.local", "cluster.local", pushes::add);
+    registry.countEventsWith((type, event) -> events.merge(type + "/" + event, 1, Integer::sum));
     registry.start();
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(registry::hasSynced);
   }
@@ -119,6 +121,26 @@ class KubeServiceRegistryTest {
   @AfterEach
   void tearDown() {
     registry.close();
+  }
+
+  /** What pilot_k8s_reg_events would count: "type/event" to events. */
+  private final Map<String, Integer> events = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Test
+  void informerEventsAreCountedAsIstiodLabelsThem() {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events)
+                    .containsEntry("Services/add", 1)
+                    .containsKey("EndpointSlice/add"));
+    client.services().inNamespace("shop").withName("cart").delete();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(events).containsEntry("Services/delete", 1));
+    // namespaces are watched but, as in istiod, not counted
+    assertThat(events.keySet()).noneMatch(k -> k.startsWith("Namespace"));
   }
 
   @Test
