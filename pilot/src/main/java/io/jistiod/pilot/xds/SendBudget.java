@@ -28,6 +28,9 @@ final class SendBudget {
   private long inFlight;
   private long releases;
 
+  /** Writers waiting for the budget, in arrival order (each one's own token). */
+  private final java.util.ArrayDeque<Object> waiting = new java.util.ArrayDeque<>();
+
   SendBudget(long limitBytes) {
     if (limitBytes <= 0) {
       throw new IllegalArgumentException("limit must be positive, got " + limitBytes);
@@ -47,26 +50,54 @@ final class SendBudget {
    * Takes {@code bytes} of the budget, waiting until they fit; a wait ends without them fitting
    * only when nothing was released for {@code stallNanos}, and then takes them anyway. Returns what
    * was taken, to be given back with {@link #release}.
+   *
+   * <p>Writers are served in arrival order: a writer that fits waits behind one that came first and
+   * does not, so a stream of small responses cannot starve a large one. Only the first in line
+   * gives up on a stall, and its stall is counted from when it became first, so stuck holders let
+   * one writer past the budget per stall, not every waiter at once.
    */
   long acquire(long bytes, long stallNanos) throws InterruptedException {
     long n = Math.min(bytes, limit);
     synchronized (this) {
-      long seen = releases;
-      long giveUpAt = System.nanoTime() + stallNanos;
-      while (inFlight > 0 && inFlight + n > limit) {
-        if (releases != seen) {
-          seen = releases; // the budget moves: keep waiting
-          giveUpAt = System.nanoTime() + stallNanos;
-        }
-        long left = giveUpAt - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), RECHECK_MILLIS)));
+      if (waiting.isEmpty() && fits(n)) {
+        inFlight += n;
+        return n;
       }
-      inFlight += n;
+      Object me = new Object();
+      waiting.addLast(me);
+      try {
+        long seen = releases;
+        boolean first = false;
+        long giveUpAt = System.nanoTime() + stallNanos;
+        while (true) {
+          boolean head = waiting.peekFirst() == me;
+          if (head && fits(n)) {
+            break;
+          }
+          if (releases != seen || (head && !first)) {
+            seen = releases; // the budget moves, or this writer just became first: a new stall
+            giveUpAt = System.nanoTime() + stallNanos;
+          }
+          first = head;
+          long left = giveUpAt - System.nanoTime();
+          if (head && left <= 0) {
+            break;
+          }
+          wait(
+              Math.max(
+                  1, Math.min(TimeUnit.NANOSECONDS.toMillis(Math.max(left, 1)), RECHECK_MILLIS)));
+        }
+        inFlight += n;
+        return n;
+      } finally {
+        waiting.remove(me);
+        notifyAll(); // the next in line may go now
+      }
     }
-    return n;
+  }
+
+  private boolean fits(long n) {
+    return inFlight == 0 || inFlight + n <= limit;
   }
 
   synchronized void release(long bytes) {

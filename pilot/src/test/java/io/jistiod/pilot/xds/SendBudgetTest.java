@@ -50,27 +50,48 @@ class SendBudgetTest {
   @Test
   void aWriterKeepsWaitingPastItsStallWhileTheBudgetMoves() throws Exception {
     SendBudget budget = new SendBudget(100);
-    budget.acquire(50, in(0));
-    budget.acquire(50, in(0));
-    // holders of small pieces release one at a time, each within the stall, never enough for 60
-    CompletableFuture<Long> big =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return budget.acquire(60, in(300));
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    for (int i = 0; i < 10; i++) {
+      budget.acquire(10, in(0)); // ten holders of 10 bytes
+    }
+    CompletableFuture<Long> big = acquireAsync(budget, 95, 300);
     for (int i = 0; i < 5; i++) {
       Thread.sleep(150);
-      budget.release(50);
-      budget.acquire(50, in(0)); // someone else takes it back at once
+      budget.release(10); // one holder at a time is done: 95 does not fit until 9 are
     }
     // 750 ms, well past the 300 ms stall: still waiting, since releases kept coming
     assertThat(big).isNotDone();
+    for (int i = 0; i < 5; i++) {
+      budget.release(10);
+    }
+    assertThat(big.get(5, TimeUnit.SECONDS)).isEqualTo(95);
+    assertThat(budget.inFlight()).isEqualTo(95);
+  }
+
+  @Test
+  void writersAreServedInArrivalOrderSoSmallOnesCannotStarveALargeOne() throws Exception {
+    SendBudget budget = new SendBudget(100);
+    budget.acquire(50, in(0));
+    CompletableFuture<Long> big = acquireAsync(budget, 60, 10_000);
+    Thread.sleep(100);
+    // 10 would fit (50 + 10), but the large writer came first
+    CompletableFuture<Long> small = acquireAsync(budget, 10, 10_000);
+    Thread.sleep(200);
+    assertThat(big).isNotDone();
+    assertThat(small).isNotDone();
     budget.release(50);
     assertThat(big.get(5, TimeUnit.SECONDS)).isEqualTo(60);
-    assertThat(budget.inFlight()).isEqualTo(110);
+    assertThat(small.get(5, TimeUnit.SECONDS)).isEqualTo(10);
+    assertThat(budget.inFlight()).isEqualTo(70);
+  }
+
+  private static CompletableFuture<Long> acquireAsync(SendBudget budget, long bytes, long stall) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return budget.acquire(bytes, in(stall));
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 }
