@@ -54,6 +54,10 @@ final class DeltaConnection implements ProxyConnection {
     Watch(String typeUrl) {
       this.typeUrl = typeUrl;
     }
+
+    SyncStatus.TypeState state() {
+      return new SyncStatus.TypeState(typeUrl, nonceSent, nonceAcked, lastError, lastSentMillis);
+    }
   }
 
   private final String id;
@@ -107,9 +111,7 @@ final class DeltaConnection implements ProxyConnection {
   private void publishSyncStates() {
     List<SyncStatus.TypeState> states = new ArrayList<>(watches.size());
     for (Watch w : watches.values()) {
-      states.add(
-          new SyncStatus.TypeState(
-              w.typeUrl, w.nonceSent, w.nonceAcked, w.lastError, w.lastSentMillis));
+      states.add(w.state());
     }
     syncStates = List.copyOf(states);
   }

@@ -283,32 +283,26 @@ public final class DiscoveryServer implements AutoCloseable {
    * @param revision this build
    */
   public void identify(String id, String version, String revision) {
-    String json =
-        "{\"Component\":\"istiod\",\"ID\":"
-            + jsonString(id)
-            + ",\"Info\":{\"version\":"
-            + jsonString(version)
-            + ",\"revision\":"
-            + jsonString(revision)
-            + ",\"golang_version\":\"\",\"status\":\"Clean\",\"tag\":"
-            + jsonString(version)
-            + "}}";
-    controlPlane = ControlPlane.newBuilder().setIdentifier(json).build();
+    Map<String, Object> info = new java.util.LinkedHashMap<>();
+    info.put("version", version);
+    info.put("revision", revision);
+    info.put("golang_version", "");
+    info.put("status", "Clean");
+    info.put("tag", version);
+    Map<String, Object> instance = new java.util.LinkedHashMap<>();
+    instance.put("Component", "istiod");
+    instance.put("ID", id);
+    instance.put("Info", info);
+    try {
+      controlPlane =
+          ControlPlane.newBuilder().setIdentifier(JSON.writeValueAsString(instance)).build();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("control plane identity " + instance, e);
+    }
   }
 
-  private static String jsonString(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString();
-  }
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   ControlPlane controlPlane() {
     return controlPlane;
