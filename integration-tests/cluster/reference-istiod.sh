@@ -32,10 +32,14 @@ STATE="$JISTIOD_RIG_DIR/reference/$name"
 REF_NS="${JISTIOD_REFERENCE_NAMESPACE:-jistiod-reference}"
 KUBECONFIG_RIG="$JISTIOD_RIG_DIR/kubeconfig"
 
+# A port nobody listens on, below the kernel's ephemeral range (32768 and up) so that outgoing
+# connections cannot take it between this check and pilot-discovery's bind, and none of the
+# ports given as arguments. Another process may still bind it first: the start is then retried.
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000))
+    [[ " $* " == *" $p "* ]] && continue
     ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
   done
   rig_die "no free port found"
@@ -74,9 +78,13 @@ while [[ $# -gt 0 ]]; do
     *) usage ;;
   esac
 done
-[[ -n "$grpc" ]] || grpc="$(free_port)"
-[[ -n "$http" ]] || http="$(free_port)"
-[[ -n "$mon" ]] || mon="$(free_port)"
+given_grpc="$grpc" given_http="$http" given_mon="$mon"
+pick_ports() {
+  grpc="$given_grpc" http="$given_http" mon="$given_mon"
+  [[ -n "$grpc" ]] || grpc="$(free_port "$http" "$mon")"
+  [[ -n "$http" ]] || http="$(free_port "$grpc" "$mon")"
+  [[ -n "$mon" ]] || mon="$(free_port "$grpc" "$http")"
+}
 
 [[ -s "$KUBECONFIG_RIG" ]] || rig_die "no rig kubeconfig at $KUBECONFIG_RIG (run up.sh first)"
 if [[ ! -x "$ISTIO_BIN_DIR/pilot-discovery" ]]; then
@@ -111,44 +119,65 @@ KUBECONFIG="$KUBECONFIG_RIG" kubectl get namespace "$REF_NS" >/dev/null 2>&1 ||
 : >"$STATE/meshNetworks.yaml"
 
 log="$STATE/pilot-discovery.log"
-: >"$log"
-# Env (Istio's pilot/pkg/features): no CA, no webhook patching; POD_NAMESPACE for leases.
-(
-  cd "$STATE"
-  exec env POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
-    ENABLE_CA_SERVER=false \
-    VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
-    PILOT_ENABLE_GATEWAY_API=false \
-    KUBECONFIG="$KUBECONFIG_RIG" \
-    setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
-    --kubeconfig "$KUBECONFIG_RIG" \
-    --meshConfig "$STATE/mesh.yaml" \
-    --networksConfig "$STATE/meshNetworks.yaml" \
-    --registries Kubernetes \
-    --clusterID Kubernetes \
-    --domain cluster.local \
-    --grpcAddr "127.0.0.1:$grpc" \
-    --httpAddr "127.0.0.1:$http" \
-    --monitoringAddr "127.0.0.1:$mon" \
-    --httpsAddr "" \
-    --secureGRPCAddr "" \
-    --keepaliveMaxServerConnectionAge 30m \
-    --log_output_level default:info \
-    </dev/null >>"$log" 2>&1
-) &
-echo $! >"$STATE/pid"
 
-deadline=$((SECONDS + ${JISTIOD_REFERENCE_START_TIMEOUT:-90}))
-until curl -sf --max-time 2 "http://127.0.0.1:$http/ready" >/dev/null 2>&1; do
-  if ! kill -0 "$(cat "$STATE/pid")" 2>/dev/null; then
+# Starts pilot-discovery and waits for /ready. Returns 3 when a port was taken (worth another
+# try on other ports), dies on any other failure.
+launch() {
+  : >"$log"
+  # Env (Istio's pilot/pkg/features): no CA, no webhook patching; POD_NAMESPACE for leases.
+  (
+    cd "$STATE"
+    exec env POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
+      ENABLE_CA_SERVER=false \
+      VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
+      PILOT_ENABLE_GATEWAY_API=false \
+      KUBECONFIG="$KUBECONFIG_RIG" \
+      setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
+      --kubeconfig "$KUBECONFIG_RIG" \
+      --meshConfig "$STATE/mesh.yaml" \
+      --networksConfig "$STATE/meshNetworks.yaml" \
+      --registries Kubernetes \
+      --clusterID Kubernetes \
+      --domain cluster.local \
+      --grpcAddr "127.0.0.1:$grpc" \
+      --httpAddr "127.0.0.1:$http" \
+      --monitoringAddr "127.0.0.1:$mon" \
+      --httpsAddr "" \
+      --secureGRPCAddr "" \
+      --keepaliveMaxServerConnectionAge 30m \
+      --log_output_level default:info \
+      </dev/null >>"$log" 2>&1
+  ) &
+  echo $! >"$STATE/pid"
+
+  local deadline=$((SECONDS + ${JISTIOD_REFERENCE_START_TIMEOUT:-90}))
+  until curl -sf --max-time 2 "http://127.0.0.1:$http/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$STATE/pid")" 2>/dev/null; then
+      if grep -q 'address already in use' "$log"; then
+        rm -f "$STATE/pid"
+        return 3
+      fi
+      tail -n 20 "$log" >&2 || true
+      rig_die "pilot-discovery exited during startup, see $log"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$log" >&2 || true
+      stop
+      rig_die "pilot-discovery not ready after ${JISTIOD_REFERENCE_START_TIMEOUT:-90}s, see $log"
+    fi
+    sleep 0.3
+  done
+}
+
+for attempt in 1 2 3 4 5; do
+  pick_ports
+  rc=0
+  launch || rc=$?
+  ((rc == 0)) && break
+  if [[ -n "$given_grpc$given_http$given_mon" ]] || ((attempt == 5)); then
     tail -n 20 "$log" >&2 || true
-    rig_die "pilot-discovery exited during startup, see $log"
+    rig_die "pilot-discovery could not bind its ports (grpc=$grpc http=$http monitoring=$mon), see $log"
   fi
-  if ((SECONDS >= deadline)); then
-    tail -n 20 "$log" >&2 || true
-    stop
-    rig_die "pilot-discovery not ready after ${JISTIOD_REFERENCE_START_TIMEOUT:-90}s, see $log"
-  fi
-  sleep 0.3
+  echo "reference-istiod.sh: a port was taken (grpc=$grpc http=$http monitoring=$mon); trying others" >&2
 done
 echo "grpc=127.0.0.1:$grpc http=127.0.0.1:$http monitoring=127.0.0.1:$mon"
