@@ -3,6 +3,8 @@ package io.jistiod.istiod;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.protobuf.util.JsonFormat;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigKey;
 import io.jistiod.istiod.http.HttpEndpoints;
@@ -10,7 +12,9 @@ import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Resolution;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.DiscoveryServer;
+import io.jistiod.pilot.xds.EnvoyJson;
 import io.jistiod.pilot.xds.SyncStatus;
 import io.jistiod.pilot.xds.TypeUrls;
 import java.util.ArrayList;
@@ -19,11 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@code /debug/*} endpoints istiod serves on 8080 and 15014, in istiod's JSON shapes where
  * tools read them ({@code registryz}: Istio's {@code model.Service}; {@code endpointShardz}: the
- * endpoint shards by host and namespace).
+ * endpoint shards by host and namespace; {@code config_dump}: Envoy's admin config dump). The same
+ * handlers answer {@code istio.io/debug} over ADS ({@code istioctl x internal-debug}), through
+ * {@link #internal}.
  */
 final class DebugEndpoints {
   private static final ObjectMapper JSON =
@@ -32,35 +40,165 @@ final class DebugEndpoints {
   /** Istio's cluster id for the local cluster and the shard key prefix per registry. */
   private static final String CLUSTER_ID = "Kubernetes";
 
+  private static final String NOT_CONNECTED =
+      "Proxy not connected to this Pilot instance. It may be connected to another instance.\n";
+
   private final DiscoveryServer discovery;
   private final AggregateConfigStore store;
 
-  DebugEndpoints(DiscoveryServer discovery, AggregateConfigStore store) {
+  /** By name under {@code /debug/}: the body for a request's query parameters. */
+  private final Map<String, Function<Map<String, String>, HttpEndpoints.Response>> handlers =
+      new TreeMap<>();
+
+  DebugEndpoints(DiscoveryServer discovery, AggregateConfigStore store, Supplier<MeshConfig> mesh) {
     this.discovery = discovery;
     this.store = store;
+    handlers.put("adsz", this::adsz);
+    handlers.put("config_dump", this::configDump);
+    handlers.put("configz", q -> json(configs()));
+    handlers.put("connections", q -> json(connections()));
+    handlers.put("endpointShardz", q -> json(endpointShards()));
+    handlers.put("endpointz", q -> json(endpointShards()));
+    handlers.put("instancesz", q -> json(instances()));
+    handlers.put("list", q -> json(list()));
+    handlers.put("mesh", q -> proto(mesh.get()));
+    handlers.put("registryz", q -> json(services()));
+    handlers.put("syncz", q -> json(syncz()));
   }
 
   void register(HttpEndpoints server) {
-    server
-        .text("/debug/connections", "application/json", () -> json(connections()))
-        .text("/debug/syncz", "application/json", () -> json(syncz()))
-        .text("/debug/configz", "application/json", () -> json(configs()))
-        .text("/debug/registryz", "application/json", () -> json(services()))
-        .text("/debug/endpointShardz", "application/json", () -> json(endpointShards()))
-        .text("/debug/endpointz", "application/json", () -> json(endpointShards()));
+    handlers.forEach(
+        (name, handler) -> server.withQuery("/debug/" + name, "application/json", handler));
   }
 
+  /**
+   * The body of {@code /debug/<nameAndQuery>} without HTTP, for {@code istio.io/debug}: as istiod,
+   * only the body travels (an error's text too), and an unknown name answers Go's {@code "404 page
+   * not found"}, which istioctl recognises to print the list instead.
+   */
+  String internal(String nameAndQuery) {
+    int q = nameAndQuery.indexOf('?');
+    String name = q < 0 ? nameAndQuery : nameAndQuery.substring(0, q);
+    var handler = handlers.get(name);
+    if (handler == null) {
+      return "404 page not found\n";
+    }
+    return handler
+        .apply(HttpEndpoints.parseQuery(q < 0 ? "" : nameAndQuery.substring(q + 1)))
+        .body();
+  }
+
+  /** Every debug name but {@code list} itself, sorted, as istiod's {@code /debug/list}. */
+  private Object list() {
+    List<String> out = new ArrayList<>(handlers.keySet());
+    out.remove("list");
+    return out;
+  }
+
+  /**
+   * The dynamic config the proxy {@code proxyID} should hold, as Envoy's {@code /config_dump}
+   * prints it; endpoints too with {@code include_eds}.
+   */
+  private HttpEndpoints.Response configDump(Map<String, String> query) {
+    String proxyId = query.getOrDefault("proxyID", "");
+    if (proxyId.isEmpty()) {
+      return new HttpEndpoints.Response(400, "You must provide a proxyID in the query string\n");
+    }
+    var dump = discovery.configDump(proxyId, query.containsKey("include_eds"));
+    if (dump.isEmpty()) {
+      return new HttpEndpoints.Response(404, NOT_CONNECTED);
+    }
+    try {
+      return HttpEndpoints.Response.ok(EnvoyJson.print(dump.get()) + "\n");
+    } catch (IllegalArgumentException e) {
+      return new HttpEndpoints.Response(500, e.getMessage() + "\n");
+    }
+  }
+
+  /** istiod's {@code /debug/connections}: each client's connection id, time and address. */
   private Object connections() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    discovery
-        .connectionsSnapshot()
-        .forEach(
-            (id, watched) -> {
-              Map<String, Object> m = new LinkedHashMap<>();
-              m.put("connectionId", id);
-              m.put("watches", watched);
-              out.add(m);
-            });
+    List<Map<String, Object>> clients = new ArrayList<>();
+    for (DiscoveryServer.ClientInfo c : discovery.clients()) {
+      clients.add(client(c));
+    }
+    return clientList(clients);
+  }
+
+  private static Map<String, Object> client(DiscoveryServer.ClientInfo c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("connectionId", c.connectionId());
+    m.put("connectedAt", c.origin().connectedAt().toString());
+    m.put("address", c.origin().peer());
+    return m;
+  }
+
+  /**
+   * istiod's {@code /debug/adsz}: as {@code connections}, with each client's labels, metadata,
+   * locality and watched names per type; {@code proxyID} narrows it to that proxy.
+   */
+  private HttpEndpoints.Response adsz(Map<String, String> query) {
+    String proxyId = query.getOrDefault("proxyID", "");
+    List<Map<String, Object>> clients = new ArrayList<>();
+    for (DiscoveryServer.ClientInfo c : discovery.clients()) {
+      if (!proxyId.isEmpty() && !c.connectionId().contains(proxyId)) {
+        continue;
+      }
+      Map<String, Object> m = client(c);
+      if (!c.proxy().metadata().labels().isEmpty()) {
+        m.put("labels", new TreeMap<>(c.proxy().metadata().labels()));
+      }
+      try {
+        m.put("metadata", JSON.readTree(JsonFormat.printer().print(c.proxy().metadata().raw())));
+      } catch (java.io.IOException e) {
+        // metadata that does not print is left out
+      }
+      var l = c.proxy().locality();
+      if (!l.region().isEmpty() || !l.zone().isEmpty() || !l.subzone().isEmpty()) {
+        Map<String, Object> locality = new LinkedHashMap<>();
+        putNonEmpty(locality, "region", l.region());
+        putNonEmpty(locality, "zone", l.zone());
+        putNonEmpty(locality, "sub_zone", l.subzone());
+        m.put("locality", locality);
+      }
+      Map<String, Object> watches = new TreeMap<>();
+      c.watched().forEach((type, names) -> watches.put(type, new TreeSet<>(names)));
+      if (!watches.isEmpty()) {
+        m.put("watches", watches);
+      }
+      clients.add(m);
+    }
+    if (!proxyId.isEmpty() && clients.isEmpty()) {
+      return new HttpEndpoints.Response(404, NOT_CONNECTED);
+    }
+    return json(clientList(clients));
+  }
+
+  private static Map<String, Object> clientList(List<Map<String, Object>> clients) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("totalClients", clients.size());
+    if (!clients.isEmpty()) {
+      out.put("clients", clients);
+    }
+    return out;
+  }
+
+  /** istiod's {@code /debug/instancesz}: per connected proxy, the services it is an instance of. */
+  private Object instances() {
+    Map<String, Object> out = new TreeMap<>();
+    var push = discovery.current();
+    for (DiscoveryServer.ClientInfo c : discovery.clients()) {
+      List<Map<String, Object>> targets = new ArrayList<>();
+      for (var t : push.serviceTargets(c.proxy())) {
+        Map<String, Object> port = new LinkedHashMap<>();
+        port.put("ServicePort", servicePort(t.port()));
+        port.put("TargetPort", t.endpoint().port());
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("Service", service(t.service(), push));
+        target.put("Port", port);
+        targets.add(target);
+      }
+      out.put(c.proxy().id(), targets);
+    }
     return out;
   }
 
@@ -133,52 +271,61 @@ final class DebugEndpoints {
     List<Map<String, Object>> out = new ArrayList<>();
     var push = discovery.current();
     for (Service s : push.services()) {
-      Map<String, Object> attributes = new LinkedHashMap<>();
-      attributes.put("ServiceRegistry", s.attributes().registry());
-      attributes.put("Name", s.attributes().name());
-      attributes.put("Namespace", s.namespace());
-      attributes.put(
-          "Labels",
-          s.attributes().labels().isEmpty() ? null : new TreeMap<>(s.attributes().labels()));
-      attributes.put("ExportTo", s.exportTo().isEmpty() ? null : new TreeSet<>(s.exportTo()));
-      attributes.put(
-          "LabelSelectors",
-          s.attributes().selector().isEmpty() ? null : new TreeMap<>(s.attributes().selector()));
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("Attributes", attributes);
-      List<Map<String, Object>> ports = new ArrayList<>();
-      for (ServicePort p : s.ports()) {
-        Map<String, Object> port = new LinkedHashMap<>();
-        port.put("name", p.name());
-        port.put("port", p.port());
-        port.put("protocol", protocolName(p));
-        ports.add(port);
-      }
-      m.put("ports", ports);
-      TreeSet<String> accounts = new TreeSet<>();
-      for (Endpoint e : push.endpoints(s.hostname())) {
-        if (!e.serviceAccount().isEmpty()) {
-          accounts.add(e.serviceAccount());
-        }
-      }
-      if (!accounts.isEmpty()) {
-        m.put("serviceAccounts", accounts);
-      }
-      if (!s.attributes().creationTime().isEmpty()) {
-        m.put("creationTime", s.attributes().creationTime());
-      }
-      m.put("hostname", s.hostname());
-      if (!s.addresses().isEmpty()) {
-        m.put("clusterVIPs", Map.of("Addresses", Map.of(CLUSTER_ID, s.addresses())));
-        m.put("defaultAddress", s.addresses().get(0));
-      } else {
-        m.put("defaultAddress", "0.0.0.0");
-      }
-      m.put("Resolution", resolutionNumber(s.resolution()));
-      m.put("MeshExternal", s.attributes().meshExternal());
-      out.add(m);
+      out.add(service(s, push));
     }
     return out;
+  }
+
+  /** One service as Istio's {@code model.Service} JSON has it. */
+  private static Map<String, Object> service(Service s, PushContext push) {
+    Map<String, Object> attributes = new LinkedHashMap<>();
+    attributes.put("ServiceRegistry", s.attributes().registry());
+    attributes.put("Name", s.attributes().name());
+    attributes.put("Namespace", s.namespace());
+    attributes.put(
+        "Labels",
+        s.attributes().labels().isEmpty() ? null : new TreeMap<>(s.attributes().labels()));
+    attributes.put("ExportTo", s.exportTo().isEmpty() ? null : new TreeSet<>(s.exportTo()));
+    attributes.put(
+        "LabelSelectors",
+        s.attributes().selector().isEmpty() ? null : new TreeMap<>(s.attributes().selector()));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Attributes", attributes);
+    List<Map<String, Object>> ports = new ArrayList<>();
+    for (ServicePort p : s.ports()) {
+      ports.add(servicePort(p));
+    }
+    m.put("ports", ports);
+    TreeSet<String> accounts = new TreeSet<>();
+    for (Endpoint e : push.endpoints(s.hostname())) {
+      if (!e.serviceAccount().isEmpty()) {
+        accounts.add(e.serviceAccount());
+      }
+    }
+    if (!accounts.isEmpty()) {
+      m.put("serviceAccounts", accounts);
+    }
+    if (!s.attributes().creationTime().isEmpty()) {
+      m.put("creationTime", s.attributes().creationTime());
+    }
+    m.put("hostname", s.hostname());
+    if (!s.addresses().isEmpty()) {
+      m.put("clusterVIPs", Map.of("Addresses", Map.of(CLUSTER_ID, s.addresses())));
+      m.put("defaultAddress", s.addresses().get(0));
+    } else {
+      m.put("defaultAddress", "0.0.0.0");
+    }
+    m.put("Resolution", resolutionNumber(s.resolution()));
+    m.put("MeshExternal", s.attributes().meshExternal());
+    return m;
+  }
+
+  private static Map<String, Object> servicePort(ServicePort p) {
+    Map<String, Object> port = new LinkedHashMap<>();
+    port.put("name", p.name());
+    port.put("port", p.port());
+    port.put("protocol", protocolName(p));
+    return port;
   }
 
   private Object endpointShards() {
@@ -243,6 +390,15 @@ final class DebugEndpoints {
         return 2;
       default:
         return 0;
+    }
+  }
+
+  /** A proto (Istio's API types) as protojson, as istiod's writeJSON prints one. */
+  private static HttpEndpoints.Response proto(com.google.protobuf.MessageOrBuilder m) {
+    try {
+      return HttpEndpoints.Response.ok(JsonFormat.printer().print(m) + "\n");
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return new HttpEndpoints.Response(500, e.getMessage() + "\n");
     }
   }
 

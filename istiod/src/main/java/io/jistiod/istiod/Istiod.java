@@ -258,9 +258,11 @@ public final class Istiod implements AutoCloseable {
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")
         .register(metrics);
-    DebugEndpoints debug = new DebugEndpoints(discovery, config);
+    DebugEndpoints debug = new DebugEndpoints(discovery, config, () -> mesh);
     debug.register(http);
     debug.register(monitoring);
+    // istioctl x internal-debug: the same endpoints over ADS, for callers verified on the TLS port
+    discovery.serveHttpDebug(systemNamespace(), debug::internal);
 
     // 5. The CA and the TLS port (CSRs and authenticated xDS); before plaintext xDS so it is ready.
     if (options.security() != null && options.security().enabled()) {
@@ -322,7 +324,7 @@ public final class Istiod implements AutoCloseable {
       grpc =
           io.jistiod.istiod.grpc.GrpcConnectionLimits.apply(
                   NettyServerBuilder.forAddress(grpcAddress), xdsMaxConnectionIdle())
-              .addService(new AdsService(discovery))
+              .addService(new AdsService(discovery).withPeerAddress())
               .addService(ProtoReflectionServiceV1.newInstance())
               .maxInboundMessageSize(4 * 1024 * 1024)
               // Agents ping every 30 s; allow it (istiod enforces half of that), or Netty's
@@ -444,6 +446,19 @@ public final class Istiod implements AutoCloseable {
   }
 
   /** The TLS port (15012), or -1 when the CA is off. */
+  /**
+   * istiod's own namespace: the CA's, else the webhook's, else POD_NAMESPACE, else istio-system.
+   */
+  private String systemNamespace() {
+    if (options.security() != null && options.security().namespace() != null) {
+      return options.security().namespace();
+    }
+    if (options.webhook() != null && options.webhook().namespace() != null) {
+      return options.webhook().namespace();
+    }
+    return System.getenv().getOrDefault("POD_NAMESPACE", "istio-system");
+  }
+
   public int secureGrpcPort() {
     return security == null ? -1 : security.port();
   }

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Any;
 import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
+import io.envoyproxy.envoy.admin.v3.ConfigDump;
+import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -26,6 +31,7 @@ import io.jistiod.it.support.PilotAgent;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestNamespace;
+import io.jistiod.pilot.xds.EnvoyJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -271,6 +277,91 @@ class SidecarAgentE2ETest {
       assertThat(entry.path(t + "_sent").asText()).isNotEmpty();
       assertThat(entry.path(t + "_acked").asText()).isEqualTo(entry.path(t + "_sent").asText());
     }
+
+    // istiod's other debug endpoints istioctl and users read, in istiod's shapes
+    String debug = "http://127.0.0.1:" + istiod.httpPort() + "/debug/";
+    JsonNode adsz = JSON.readTree(httpGet(debug + "adsz?proxyID=" + proxy));
+    assertThat(adsz.path("totalClients").asInt()).as("%s", adsz).isEqualTo(1);
+    JsonNode client = adsz.path("clients").get(0);
+    assertThat(client.path("connectionId").asText()).startsWith(proxy);
+    assertThat(client.path("address").asText()).startsWith("127.0.0.1:");
+    assertThat(client.path("metadata").path("NAMESPACE").asText()).isEqualTo(n);
+    assertThat(client.path("watches").path(DeltaAdsClient.RDS).toString()).contains("\"80\"");
+    assertThat(JSON.readTree(httpGet(debug + "connections")).findValuesAsText("connectionId"))
+        .anySatisfy(id -> assertThat(id).startsWith(proxy));
+    JsonNode dump = JSON.readTree(httpGet(debug + "config_dump?proxyID=" + proxy));
+    assertThat(dump.path("configs").findValuesAsText("name")).contains(outbound, "virtualInbound");
+    assertThat(dump.path("configs").get(0).path("@type").asText())
+        .isEqualTo("type.googleapis.com/envoy.admin.v3.BootstrapConfigDump");
+    JsonNode instances = JSON.readTree(httpGet(debug + "instancesz")).path(proxy);
+    assertThat(instances.findValuesAsText("hostname")).containsExactly(host);
+    assertThat(instances.findValuesAsText("TargetPort")).containsExactly("8080");
+    assertThat(JSON.readTree(httpGet(debug + "mesh")).path("trustDomain").asText())
+        .isEqualTo("cluster.local");
+    assertThat(JSON.readTree(httpGet(debug + "list")).toString())
+        .contains("\"adsz\"", "\"config_dump\"", "\"syncz\"")
+        .doesNotContain("\"list\"");
+
+    // istioctl proxy-status <pod>: istiod's config dump of the proxy (istio.io/debug/config_dump)
+    // diffed with Envoy's own /config_dump, here written from what the "Envoy" above received
+    String plaintext = "127.0.0.1:" + istiod.grpcPort();
+    Path envoyDump = tmp.resolve("envoy-config-dump.json");
+    Files.writeString(envoyDump, EnvoyJson.print(configDump(envoy, null)));
+    assertThat(
+            istioctl(
+                rig,
+                "proxy-status",
+                proxy,
+                "--file",
+                envoyDump.toString(),
+                "--xds-address",
+                plaintext,
+                "--plaintext",
+                "-n",
+                n))
+        .contains("Clusters Match", "Listeners Match", "Routes Match");
+    // an Envoy without one of the clusters differs from istiod, and istioctl shows which
+    Files.writeString(envoyDump, EnvoyJson.print(configDump(envoy, outbound)));
+    assertThat(
+            istioctl(
+                rig,
+                "proxy-status",
+                proxy,
+                "--file",
+                envoyDump.toString(),
+                "--xds-address",
+                plaintext,
+                "--plaintext",
+                "-n",
+                n))
+        .contains("Clusters Don't Match", "Listeners Match", "Routes Match")
+        .containsPattern("(?m)^-.*\"name\": \"" + java.util.regex.Pattern.quote(outbound) + "\"");
+
+    // istioctl x internal-debug: istiod's debug endpoints over ADS on the TLS port, for a caller
+    // verified in istiod's namespace (the token of ServiceAccount default of -i n)
+    String secure = "127.0.0.1:" + istiod.secureGrpcPort();
+    assertThat(istioctl(rig, "x", "internal-debug", "syncz", "--xds-address", secure, "-i", n))
+        .contains("\"proxy\": \"" + proxy + "\"");
+    assertThat(
+            istioctl(
+                rig,
+                "x",
+                "internal-debug",
+                "config_dump?proxyID=" + proxy,
+                "--xds-address",
+                secure,
+                "-i",
+                n))
+        .contains("type.googleapis.com/envoy.admin.v3.ClustersConfigDump")
+        .contains("\"" + outbound + "\"");
+    // a name istiod does not serve: istioctl recognises the 404 and lists what it does serve
+    assertThat(istioctl(rig, "x", "internal-debug", "nosuchz", "--xds-address", secure, "-i", n))
+        .contains("\"config_dump\"", "\"syncz\"", "\"adsz\"");
+    // without a verified caller (the plaintext port) istiod refuses, as istiod does
+    assertThat(
+            istioctlFailing(
+                rig, "x", "internal-debug", "syncz", "--xds-address", plaintext, "--plaintext"))
+        .contains("authentication required");
   }
 
   /**
@@ -318,6 +409,70 @@ class SidecarAgentE2ETest {
       int from = Math.min(spans.get(i)[0], row.length());
       int to = i + 1 < names.size() ? Math.min(spans.get(i + 1)[0], row.length()) : row.length();
       out.put(names.get(i), row.substring(from, to).trim());
+    }
+    return out;
+  }
+
+  /**
+   * The dump Envoy's admin {@code /config_dump} would print of what {@code envoy} holds: its
+   * clusters (all but {@code leaveOut}), listeners and routes as dynamic resources.
+   */
+  private static ConfigDump configDump(DeltaAdsClient envoy, String leaveOut) {
+    ClustersConfigDump.Builder clusters = ClustersConfigDump.newBuilder();
+    envoy
+        .resources(DeltaAdsClient.CDS)
+        .forEach(
+            (name, body) -> {
+              if (!name.equals(leaveOut)) {
+                clusters.addDynamicActiveClusters(
+                    ClustersConfigDump.DynamicCluster.newBuilder().setCluster(body));
+              }
+            });
+    ListenersConfigDump.Builder listeners = ListenersConfigDump.newBuilder();
+    envoy
+        .resources(DeltaAdsClient.LDS)
+        .forEach(
+            (name, body) ->
+                listeners.addDynamicListeners(
+                    ListenersConfigDump.DynamicListener.newBuilder()
+                        .setName(name)
+                        .setActiveState(
+                            ListenersConfigDump.DynamicListenerState.newBuilder()
+                                .setListener(body))));
+    RoutesConfigDump.Builder routes = RoutesConfigDump.newBuilder();
+    envoy
+        .resources(DeltaAdsClient.RDS)
+        .forEach(
+            (name, body) ->
+                routes.addDynamicRouteConfigs(
+                    RoutesConfigDump.DynamicRouteConfig.newBuilder().setRouteConfig(body)));
+    return ConfigDump.newBuilder()
+        .addConfigs(Any.pack(clusters.build()))
+        .addConfigs(Any.pack(listeners.build()))
+        .addConfigs(Any.pack(routes.build()))
+        .build();
+  }
+
+  private static String httpGet(String url) throws Exception {
+    var response =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** Runs istioctl expecting it to fail; its output. */
+  private static String istioctlFailing(Rig rig, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ISTIOCTL.toString()));
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("--kubeconfig", rig.kubeconfig().toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() == 0) {
+      throw new AssertionError("istioctl " + String.join(" ", args) + " did not fail:\n" + out);
     }
     return out;
   }

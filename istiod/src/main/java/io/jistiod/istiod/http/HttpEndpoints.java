@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -22,7 +23,7 @@ public final class HttpEndpoints implements AutoCloseable {
   private final Map<String, Route> routes = new ConcurrentHashMap<>();
   private final JettyServer server;
 
-  private record Route(String contentType, Supplier<Response> body) {}
+  private record Route(String contentType, Function<Map<String, String>, Response> body) {}
 
   /** Binds {@code address} now, so a port in use fails at startup with a clear error. */
   public HttpEndpoints(InetSocketAddress address, String threadName) throws IOException {
@@ -36,8 +37,44 @@ public final class HttpEndpoints implements AutoCloseable {
 
   /** Serves GET {@code path} with a text body computed per request. */
   public HttpEndpoints text(String path, String contentType, Supplier<Response> body) {
+    routes.put(path, new Route(contentType, query -> body.get()));
+    return this;
+  }
+
+  /**
+   * Serves GET {@code path} with a body computed from the query's parameters (name to its first
+   * value; a parameter without a value maps to "").
+   */
+  public HttpEndpoints withQuery(
+      String path, String contentType, Function<Map<String, String>, Response> body) {
     routes.put(path, new Route(contentType, body));
     return this;
+  }
+
+  /** Decodes a query string ({@code a=1&b}) into name to first value. */
+  public static Map<String, String> parseQuery(String query) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (query == null || query.isEmpty()) {
+      return out;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      out.putIfAbsent(name, value);
+    }
+    return out;
+  }
+
+  private static String decode(String s) {
+    try {
+      return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s; // a malformed escape stays as written
+    }
   }
 
   public void start() throws IOException {
@@ -74,7 +111,7 @@ public final class HttpEndpoints implements AutoCloseable {
         response.write(true, null, callback);
         return true;
       }
-      Response r = route.body().get();
+      Response r = route.body().apply(parseQuery(request.getHttpURI().getQuery()));
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       response.setStatus(r.status());
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, route.contentType());

@@ -205,7 +205,7 @@ public final class IstiodSecurity implements AutoCloseable {
         List.of(
             certificates.bindService(),
             ServerInterceptors.intercept(
-                new AdsService(discovery),
+                new AdsService(discovery).withPeerAddress(),
                 new XdsAuthInterceptor(authenticators, options.xdsIdentityCheck())),
             ProtoReflectionServiceV1.newInstance().bindService());
     try {

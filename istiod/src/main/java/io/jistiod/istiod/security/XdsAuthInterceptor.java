@@ -75,7 +75,11 @@ public final class XdsAuthInterceptor implements ServerInterceptor {
       call.close(Status.UNAUTHENTICATED.withDescription("authentication failure"), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    Context context = Context.current().withValue(CALLER, caller);
+    // Pilot reads the identities for debug requests, which need a verified caller
+    Context context =
+        Context.current()
+            .withValue(CALLER, caller)
+            .withValue(io.jistiod.pilot.xds.XdsCaller.IDENTITIES, List.copyOf(caller.identities()));
     ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, call, headers, next);
     return identityCheck ? new NodeCheck<>(listener, call, caller, info.peer()) : listener;
   }

@@ -20,6 +20,32 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdsService
     extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+
+  /**
+   * Puts each stream's remote address into its context ({@link XdsCaller#PEER}), where the stream
+   * reads it for istiod's debug endpoints; servers add it in front of this service.
+   */
+  public static final io.grpc.ServerInterceptor PEER_ADDRESS =
+      new io.grpc.ServerInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+            io.grpc.ServerCall<Q, R> call,
+            io.grpc.Metadata headers,
+            io.grpc.ServerCallHandler<Q, R> next) {
+          io.grpc.Context context =
+              io.grpc.Context.current()
+                  .withValue(
+                      XdsCaller.PEER,
+                      call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+          return io.grpc.Contexts.interceptCall(context, call, headers, next);
+        }
+      };
+
+  /** This service behind {@link #PEER_ADDRESS}: what a server adds. */
+  public io.grpc.ServerServiceDefinition withPeerAddress() {
+    return io.grpc.ServerInterceptors.intercept(this, PEER_ADDRESS);
+  }
+
   private static final Logger log = LoggerFactory.getLogger(AdsService.class);
 
   /** How long a new stream may wait for admission before it is refused (istiod: 1 s). */
@@ -51,7 +77,7 @@ public final class AdsService
 
       @Override
       Connection connect(Proxy proxy) {
-        return server.connect(proxy, sender);
+        return server.connect(proxy, peer, identities, sender);
       }
 
       @Override
@@ -72,7 +98,7 @@ public final class AdsService
 
       @Override
       DeltaConnection connect(Proxy proxy) {
-        return server.connectDelta(proxy, sender);
+        return server.connectDelta(proxy, peer, identities, sender);
       }
 
       @Override
@@ -89,6 +115,8 @@ public final class AdsService
    */
   private abstract class Stream<Q, R, C extends ProxyConnection> implements StreamObserver<Q> {
     final StreamSender<R> sender;
+    final java.util.List<String> identities = XdsCaller.IDENTITIES.get();
+    final java.net.SocketAddress peer = XdsCaller.PEER.get();
     private C connection;
     private boolean failed;
 

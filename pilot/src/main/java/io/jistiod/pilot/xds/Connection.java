@@ -53,8 +53,16 @@ final class Connection implements ProxyConnection {
   /** Per watched type, what was sent and acknowledged; readable without the lock. */
   private volatile List<SyncStatus.TypeState> syncStates = List.of();
 
-  Connection(String id, Proxy proxy, StreamSender<DiscoveryResponse> out, DiscoveryServer server) {
+  private final XdsCaller.Origin origin;
+
+  Connection(
+      String id,
+      Proxy proxy,
+      XdsCaller.Origin origin,
+      StreamSender<DiscoveryResponse> out,
+      DiscoveryServer server) {
     this.id = id;
+    this.origin = origin;
     this.reported = proxy;
     this.proxy = server.localize(proxy);
     this.out = out;
@@ -90,8 +98,8 @@ final class Connection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
-    if (type.startsWith(SyncStatus.DEBUG_PREFIX)) {
-      answerDebug(type); // answered every time, and never watched, as istiod
+    if (DebugRequests.isDebugType(type)) {
+      answerDebug(type, request.getResourceNamesList()); // every time, never watched, as istiod
       return;
     }
     Set<String> names = new HashSet<>(request.getResourceNamesList());
@@ -147,14 +155,23 @@ final class Connection implements ProxyConnection {
     }
   }
 
-  private void answerDebug(String type) {
+  private void answerDebug(String type, List<String> names) {
     DiscoveryResponse.Builder response =
         DiscoveryResponse.newBuilder()
             .setTypeUrl(type)
             .setVersionInfo(server.current().version())
             .setNonce(UUID.randomUUID().toString())
             .setControlPlane(server.controlPlane());
-    response.addAllResources(server.debugResources(type).values());
+    try {
+      server
+          .debugRequests()
+          .answer(type, names, origin.identity())
+          .forEach(r -> response.addResources(r.getResource()));
+    } catch (io.grpc.StatusRuntimeException e) {
+      closed = true;
+      out.fail(e.getStatus());
+      return;
+    }
     if (!server.send(this, out, response.build(), type)) {
       closed = true;
     }
@@ -163,6 +180,11 @@ final class Connection implements ProxyConnection {
   @Override
   public String id() {
     return id;
+  }
+
+  @Override
+  public XdsCaller.Origin origin() {
+    return origin;
   }
 
   @Override

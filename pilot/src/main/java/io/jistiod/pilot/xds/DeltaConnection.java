@@ -79,9 +79,16 @@ final class DeltaConnection implements ProxyConnection {
   /** Per watched type, what was sent and acknowledged; readable without the lock. */
   private volatile List<SyncStatus.TypeState> syncStates = List.of();
 
+  private final XdsCaller.Origin origin;
+
   DeltaConnection(
-      String id, Proxy proxy, StreamSender<DeltaDiscoveryResponse> out, DiscoveryServer server) {
+      String id,
+      Proxy proxy,
+      XdsCaller.Origin origin,
+      StreamSender<DeltaDiscoveryResponse> out,
+      DiscoveryServer server) {
     this.id = id;
+    this.origin = origin;
     this.reported = proxy;
     this.proxy = server.localize(proxy);
     this.out = out;
@@ -91,6 +98,11 @@ final class DeltaConnection implements ProxyConnection {
   @Override
   public String id() {
     return id;
+  }
+
+  @Override
+  public XdsCaller.Origin origin() {
+    return origin;
   }
 
   @Override
@@ -121,18 +133,20 @@ final class DeltaConnection implements ProxyConnection {
     return syncStates;
   }
 
-  private void answerDebug(String type) {
+  private void answerDebug(String type, List<String> names) {
     DeltaDiscoveryResponse.Builder response =
         DeltaDiscoveryResponse.newBuilder()
             .setTypeUrl(type)
             .setSystemVersionInfo(server.current().version())
             .setNonce(UUID.randomUUID().toString())
             .setControlPlane(server.controlPlane());
-    server
-        .debugResources(type)
-        .forEach(
-            (name, body) ->
-                response.addResources(Resource.newBuilder().setName(name).setResource(body)));
+    try {
+      response.addAllResources(server.debugRequests().answer(type, names, origin.identity()));
+    } catch (io.grpc.StatusRuntimeException e) {
+      closed = true;
+      out.fail(e.getStatus());
+      return;
+    }
     if (!server.send(this, out, response.build(), type)) {
       closed = true;
     }
@@ -143,8 +157,9 @@ final class DeltaConnection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
-    if (type.startsWith(SyncStatus.DEBUG_PREFIX)) {
-      answerDebug(type); // answered every time, and never watched, as istiod
+    if (DebugRequests.isDebugType(type)) {
+      // answered every time, and never watched, as istiod
+      answerDebug(type, request.getResourceNamesSubscribeList());
       return;
     }
     Watch w = watches.get(type);

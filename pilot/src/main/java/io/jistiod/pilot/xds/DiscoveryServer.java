@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,6 +50,7 @@ public final class DiscoveryServer implements AutoCloseable {
   private final List<Thread> workers = new ArrayList<>();
   private final long sendTimeoutNanos;
   private final SendBudget sendBudget = SendBudget.defaultForThisJvm();
+  private final DebugRequests debugRequests = new DebugRequests(this);
   private volatile PushContext current;
 
   public DiscoveryServer(
@@ -191,12 +193,29 @@ public final class DiscoveryServer implements AutoCloseable {
         request.full());
   }
 
-  Connection connect(Proxy proxy, StreamSender<DiscoveryResponse> out) {
-    return register(new Connection(nextId(proxy), proxy, out, this));
+  /**
+   * @param peer the stream's remote address, or null
+   * @param identities the caller's authenticated identities ({@link XdsCaller#IDENTITIES}), or null
+   *     on an unauthenticated port
+   */
+  Connection connect(
+      Proxy proxy,
+      java.net.SocketAddress peer,
+      List<String> identities,
+      StreamSender<DiscoveryResponse> out) {
+    return register(
+        new Connection(
+            nextId(proxy), proxy, XdsCaller.Origin.of(peer, identities, proxy), out, this));
   }
 
-  DeltaConnection connectDelta(Proxy proxy, StreamSender<DeltaDiscoveryResponse> out) {
-    return register(new DeltaConnection(nextId(proxy), proxy, out, this));
+  DeltaConnection connectDelta(
+      Proxy proxy,
+      java.net.SocketAddress peer,
+      List<String> identities,
+      StreamSender<DeltaDiscoveryResponse> out) {
+    return register(
+        new DeltaConnection(
+            nextId(proxy), proxy, XdsCaller.Origin.of(peer, identities, proxy), out, this));
   }
 
   private String nextId(Proxy proxy) {
@@ -308,19 +327,42 @@ public final class DiscoveryServer implements AutoCloseable {
     return controlPlane;
   }
 
+  DebugRequests debugRequests() {
+    return debugRequests;
+  }
+
   /**
-   * The resources of a debug type, by name: for {@code istio.io/debug/syncz} one CSDS ClientConfig
-   * per connected proxy (named by its id); none for other debug types, as istiod.
+   * Serves the debug type {@code istio.io/debug} (istioctl x internal-debug) from istiod's HTTP
+   * debug endpoints: {@code handler} maps a path under {@code /debug/} with its query to the body.
+   * Callers outside {@code systemNamespace} get only the per-proxy paths.
    */
-  Map<String, com.google.protobuf.Any> debugResources(String type) {
-    Map<String, com.google.protobuf.Any> out = new java.util.TreeMap<>();
-    if (!SyncStatus.SYNCZ.equals(type)) {
-      return out;
+  public void serveHttpDebug(
+      String systemNamespace, java.util.function.Function<String, String> handler) {
+    debugRequests.serveHttpDebug(systemNamespace, handler);
+  }
+
+  Map<String, ProxyConnection> connectionsById() {
+    return java.util.Collections.unmodifiableMap(connections);
+  }
+
+  /** The connection of a proxy id, as istiod finds it: the first by id that contains it. */
+  Optional<ProxyConnection> connectionFor(String proxyId) {
+    for (Map.Entry<String, ProxyConnection> e : new java.util.TreeMap<>(connections).entrySet()) {
+      if (e.getKey().contains(proxyId)) {
+        return Optional.of(e.getValue());
+      }
     }
-    for (ProxyConnection c : connections.values()) {
-      SyncStatus.of(c.proxy(), c.syncStates()).ifPresent(a -> out.put(c.proxy().id(), a));
-    }
-    return out;
+    return Optional.empty();
+  }
+
+  /**
+   * The Envoy config dump of the proxy connected as {@code proxyId} (istiod's {@code
+   * /debug/config_dump?proxyID=}), or empty if no connection here has that id.
+   */
+  public Optional<io.envoyproxy.envoy.admin.v3.ConfigDump> configDump(
+      String proxyId, boolean includeEndpoints) {
+    return connectionFor(proxyId)
+        .map(c -> ConfigDumps.of(c, current(), generators, includeEndpoints));
   }
 
   /** Every connection's client and per-type sync state, ordered by connection id. */
@@ -329,6 +371,21 @@ public final class DiscoveryServer implements AutoCloseable {
     new java.util.TreeMap<>(connections)
         .values()
         .forEach(c -> out.add(new SyncStatus.ProxyState(c.proxy(), c.syncStates())));
+    return out;
+  }
+
+  /** One connected client as debug endpoints show it. */
+  public record ClientInfo(
+      String connectionId,
+      Proxy proxy,
+      XdsCaller.Origin origin,
+      Map<String, Set<String>> watched) {}
+
+  /** Every connected client, by connection id. */
+  public List<ClientInfo> clients() {
+    List<ClientInfo> out = new ArrayList<>();
+    new java.util.TreeMap<>(connections)
+        .forEach((id, c) -> out.add(new ClientInfo(id, c.proxy(), c.origin(), c.watchedNames())));
     return out;
   }
 

@@ -11,6 +11,9 @@ interface ProxyConnection {
 
   String id();
 
+  /** The peer, connection time and verified caller of the stream. */
+  XdsCaller.Origin origin();
+
   Proxy proxy();
 
   /**

@@ -131,7 +131,7 @@ public final class FakeIstiod implements AutoCloseable {
     } else {
       builder.executor(serverExecutor);
     }
-    server = builder.addService(new AdsService(discovery)).build().start();
+    server = builder.addService(new AdsService(discovery).withPeerAddress()).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
