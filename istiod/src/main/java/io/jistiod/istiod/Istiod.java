@@ -13,7 +13,7 @@ import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
 import io.jistiod.galley.kube.KubernetesConfigStore;
-import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.galley.mesh.MeshConfigWatcher;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.http.HttpEndpoints;
@@ -76,6 +76,7 @@ public final class Istiod implements AutoCloseable {
   private io.jistiod.istiod.webhook.ValidationWebhook webhook;
   private io.jistiod.istiod.inject.SidecarInjection injection;
   private volatile HttpEndpoints http;
+  private MeshConfigWatcher meshWatcher;
   private HttpEndpoints monitoring;
   private volatile boolean serving;
   private java.time.Duration xdsMaxConnectionIdle;
@@ -141,11 +142,31 @@ public final class Istiod implements AutoCloseable {
               }
             });
 
-    MeshConfig mesh = MeshConfigs.load(options.meshConfigFile());
+    // The API server's client first: the mesh config may come from a ConfigMap.
+    KubernetesClient client = null;
+    if (options.kubernetes() != null) {
+      client = options.kubernetes().client();
+      closeables.add(client);
+    }
+    // MeshConfig, live: the --meshConfig file if it exists, else the istio[-rev] ConfigMap of
+    // istiod's namespace (SHARED_MESH_CONFIG's under either); a change is a full push, as istiod's.
+    MeshConfigWatcher meshWatcher =
+        MeshConfigWatcher.start(
+            options.meshConfigFile(),
+            client,
+            systemNamespace(),
+            meshConfigMapName(),
+            System.getenv("SHARED_MESH_CONFIG"),
+            java.time.Duration.ofSeconds(1));
+    closeables.add(meshWatcher);
+    this.meshWatcher = meshWatcher;
+    java.util.function.Supplier<MeshConfig> mesh = meshWatcher::current;
+    meshWatcher.addListener(
+        changed -> debouncer.enqueue(PushRequest.fullForAll("global", System.nanoTime())));
     // MeshConfig discoverySelectors: the Kubernetes namespaces whose Services, endpoints and Istio
     // config istiod sees (namespace labels from the service registry's namespace informer).
     DiscoveryNamespaces discoveryNamespaces =
-        new DiscoveryNamespaces(() -> mesh, ns -> kube == null ? null : kube.namespaceLabels(ns));
+        new DiscoveryNamespaces(mesh, ns -> kube == null ? null : kube.namespaceLabels(ns));
 
     // 3. Sources, loaded completely before anything is served: a config folder and/or the
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
@@ -159,12 +180,9 @@ public final class Istiod implements AutoCloseable {
       closeables.add(files);
       stores.add(fileStore);
     }
-    KubernetesClient client = null;
     KubeCredentialSource credentials = null;
     KubernetesConfigStore crds = null;
     if (options.kubernetes() != null) {
-      client = options.kubernetes().client();
-      closeables.add(client);
       crds = new KubernetesConfigStore(client, IstioKinds.ALL, metrics);
       closeables.add(crds);
       crds.start();
@@ -216,12 +234,14 @@ public final class Istiod implements AutoCloseable {
 
     // 4. Pilot: registries -> push context -> generators -> discovery server.
     log.info(
-        "mesh config: {}",
+        "mesh config: {} (watched)",
         options.meshConfigFile() != null && java.nio.file.Files.exists(options.meshConfigFile())
             ? options.meshConfigFile()
-            : "defaults");
+            : client != null
+                ? "ConfigMap " + systemNamespace() + "/" + meshConfigMapName()
+                : "defaults");
     PushContextBuilder pushContexts =
-        new PushContextBuilder(config, registries, options.domain(), () -> mesh);
+        new PushContextBuilder(config, registries, options.domain(), mesh);
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
     JwksResolver jwks =
         JwksResolver.start(
@@ -258,7 +278,7 @@ public final class Istiod implements AutoCloseable {
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")
         .register(metrics);
-    DebugEndpoints debug = new DebugEndpoints(discovery, config, () -> mesh);
+    DebugEndpoints debug = new DebugEndpoints(discovery, config, mesh);
     debug.register(http);
     debug.register(monitoring);
     // istioctl x internal-debug: the same endpoints over ADS, for callers verified on the TLS port
@@ -291,11 +311,11 @@ public final class Istiod implements AutoCloseable {
               client == null
                   ? null
                   : new Analysis(
-                      analyzers(jwks, () -> mesh),
+                      analyzers(jwks, mesh),
                       config,
                       new RegistryMeshView(registries, kube),
                       options.domain(),
-                      mesh.getRootNamespace()),
+                      () -> mesh.get().getRootNamespace()),
               () -> ready().status() == 200,
               metrics);
       closeables.add(webhook);
@@ -307,7 +327,7 @@ public final class Istiod implements AutoCloseable {
               options.webhook().revision(),
               client,
               webhook.server(),
-              () -> mesh,
+              mesh,
               io.jistiod.istiod.inject.TemplateParsers.goTemplates(),
               metrics);
       if (injection != null) {
@@ -446,6 +466,19 @@ public final class Istiod implements AutoCloseable {
   }
 
   /** The TLS port (15012), or -1 when the CA is off. */
+  /** istiod's mesh ConfigMap: {@code istio}, or {@code istio-<revision>} for a named revision. */
+  private String meshConfigMapName() {
+    String revision = options.webhook() == null ? "" : options.webhook().revision();
+    return revision == null || revision.isEmpty() || "default".equals(revision)
+        ? "istio"
+        : "istio-" + revision;
+  }
+
+  /** The live MeshConfig (after start). */
+  public MeshConfigWatcher meshConfig() {
+    return meshWatcher;
+  }
+
   /**
    * istiod's own namespace: the CA's, else the webhook's, else POD_NAMESPACE, else istio-system.
    */

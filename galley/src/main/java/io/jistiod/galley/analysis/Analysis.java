@@ -26,7 +26,7 @@ public final class Analysis {
   private final ConfigStore store;
   private final MeshView mesh;
   private final String domainSuffix;
-  private final String rootNamespace;
+  private final java.util.function.Supplier<String> rootNamespace;
 
   /**
    * @param mesh the registries' view, or null when istiod has none (then the analyzers that need it
@@ -38,11 +38,26 @@ public final class Analysis {
       MeshView mesh,
       String domainSuffix,
       String rootNamespace) {
+    this(analyzers, store, mesh, domainSuffix, constant(rootNamespace));
+  }
+
+  /** As above, with the root namespace read per analysis (it follows a live MeshConfig). */
+  public Analysis(
+      List<Analyzer> analyzers,
+      ConfigStore store,
+      MeshView mesh,
+      String domainSuffix,
+      java.util.function.Supplier<String> rootNamespace) {
     this.analyzers = List.copyOf(analyzers);
     this.store = Objects.requireNonNull(store, "store");
     this.mesh = mesh;
     this.domainSuffix = Objects.requireNonNull(domainSuffix, "domainSuffix");
     this.rootNamespace = Objects.requireNonNull(rootNamespace, "rootNamespace");
+  }
+
+  private static java.util.function.Supplier<String> constant(String value) {
+    Objects.requireNonNull(value, "rootNamespace");
+    return () -> value;
   }
 
   /** Every analyzer istiod runs. */
@@ -71,7 +86,7 @@ public final class Analysis {
             ConfigView.of(store).with(candidate),
             mesh != null && mesh.hasSynced() ? Optional.of(mesh) : Optional.empty(),
             domainSuffix,
-            rootNamespace);
+            rootNamespace.get());
     List<AnalysisMessage> out = new ArrayList<>();
     for (Analyzer analyzer : analyzers) {
       try {

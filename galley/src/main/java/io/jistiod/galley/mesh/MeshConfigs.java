@@ -60,6 +60,14 @@ public final class MeshConfigs {
    * @throws IllegalArgumentException naming the source and field path if the YAML does not fit
    */
   public static MeshConfig parse(String yaml, String source) {
+    return parse(yaml, source, defaults());
+  }
+
+  /**
+   * As {@link #parse(String, String)}, over {@code base} instead of the defaults: how istiod layers
+   * its sources ({@code SHARED_MESH_CONFIG}'s ConfigMap first, then the mesh file or ConfigMap).
+   */
+  public static MeshConfig parse(String yaml, String source, MeshConfig base) {
     JsonNode json;
     try {
       // As Istio applies it: YAML to JSON the Kubernetes way (sigs.k8s.io/yaml), then JSON.
@@ -67,7 +75,7 @@ public final class MeshConfigs {
     } catch (YamlException e) {
       throw new IllegalArgumentException(source + ": not valid YAML: " + e.getMessage());
     }
-    MeshConfig.Builder b = defaults().toBuilder();
+    MeshConfig.Builder b = base.toBuilder();
     if (json == null || json.isNull() || json.isMissingNode()) {
       return b.build();
     }
