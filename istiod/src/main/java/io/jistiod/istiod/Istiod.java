@@ -16,6 +16,7 @@ import io.jistiod.galley.kube.KubernetesConfigStore;
 import io.jistiod.galley.mesh.MeshConfigWatcher;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
+import io.jistiod.istiod.ha.LeaderElection;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
 import io.jistiod.istiod.metrics.RuntimeMetrics;
@@ -52,6 +53,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,9 @@ public final class Istiod implements AutoCloseable {
   private io.jistiod.istiod.inject.SidecarInjection injection;
   private volatile HttpEndpoints http;
   private MeshConfigWatcher meshWatcher;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile java.time.Duration shutdownDuration = java.time.Duration.ofSeconds(10);
   private HttpEndpoints monitoring;
   private volatile boolean serving;
   private java.time.Duration xdsMaxConnectionIdle;
@@ -297,6 +302,21 @@ public final class Istiod implements AutoCloseable {
               new StartupRetry(reason -> waitingFor = reason));
       closeables.add(security);
       log.info("secure gRPC (CSRs, xDS over TLS) on {}; {}", security.port(), security.describe());
+      // The CA's roots in every namespace (istio-ca-root-cert): one replica publishes, as
+      // istiod's namespace controller.
+      if (client != null) {
+        KubernetesClient kc = client;
+        io.jistiod.citadel.pki.CaKeyMaterialHolder roots = security.ca();
+        closeables.add(
+            singleton(
+                kc,
+                "istio-namespace-controller-election",
+                () -> {
+                  var publisher = new io.jistiod.citadel.k8s.RootCertPublisher(kc, roots);
+                  publisher.start();
+                  return publisher;
+                }));
+      }
     }
 
     // 5b. The webhook port (15017): config validation, and in Kubernetes mode the controller that
@@ -319,6 +339,17 @@ public final class Istiod implements AutoCloseable {
               () -> ready().status() == 200,
               metrics);
       closeables.add(webhook);
+      // The webhook configurations' caBundle and failurePolicy: one replica per revision patches.
+      if (client != null && options.webhook().patchWebhooks()) {
+        KubernetesClient kc = client;
+        io.jistiod.istiod.webhook.ValidationWebhook v = webhook;
+        io.jistiod.istiod.security.IstiodSecurity sec = security;
+        closeables.add(
+            singleton(
+                kc,
+                revisioned("istio-validation-controller-election"),
+                () -> v.startPatching(kc, sec, metrics)));
+      }
       // 5c. Sidecar injection on the same port (/inject), config from files or the ConfigMap.
       injection =
           io.jistiod.istiod.inject.SidecarInjection.start(
@@ -334,7 +365,15 @@ public final class Istiod implements AutoCloseable {
         closeables.add(injection);
         // As istiod: the injector's webhook configurations are patched only when it injects.
         if (client != null && options.webhook().patchInjectionWebhooks()) {
-          webhook.startInjectionPatcher(client, options.webhook().revision(), security, metrics);
+          KubernetesClient kc = client;
+          io.jistiod.istiod.webhook.ValidationWebhook v = webhook;
+          io.jistiod.istiod.security.IstiodSecurity sec = security;
+          String revision = options.webhook().revision();
+          closeables.add(
+              singleton(
+                  kc,
+                  revisioned("istio-injection-webhook-election"),
+                  () -> v.startInjectionPatcher(kc, revision, sec, metrics)));
         }
       }
     }
@@ -466,6 +505,44 @@ public final class Istiod implements AutoCloseable {
   }
 
   /** The TLS port (15012), or -1 when the CA is off. */
+  /**
+   * Runs {@code singleton} on the one replica holding the Lease {@code electionId} in istiod's
+   * namespace (identity: POD_NAME). {@code ENABLE_LEADER_ELECTION=false} runs it unconditionally;
+   * {@code JISTIOD_LEADER_ELECTION_TTL} (a Go duration such as {@code 30s}) shortens the lease for
+   * tests.
+   */
+  private LeaderElection singleton(
+      KubernetesClient client, String electionId, LeaderElection.Singleton singleton) {
+    return LeaderElection.start(
+        client,
+        !"false".equalsIgnoreCase(System.getenv("ENABLE_LEADER_ELECTION")),
+        systemNamespace(),
+        podName(),
+        electionId,
+        Main.envDuration("JISTIOD_LEADER_ELECTION_TTL", LeaderElection.DEFAULT_TTL),
+        singleton);
+  }
+
+  /** An election id per revision: {@code id} for the default revision, else {@code id-<rev>}. */
+  private String revisioned(String electionId) {
+    String revision = options.webhook() == null ? "" : options.webhook().revision();
+    return revision == null || revision.isEmpty() || "default".equals(revision)
+        ? electionId
+        : electionId + "-" + revision;
+  }
+
+  /** This replica's name: POD_NAME, else HOSTNAME, else one made up for this process. */
+  private static String podName() {
+    String pod = System.getenv("POD_NAME");
+    if (pod == null || pod.isEmpty()) {
+      pod = System.getenv("HOSTNAME");
+    }
+    if (pod == null || pod.isEmpty()) {
+      pod = "istiod-" + ProcessHandle.current().pid();
+    }
+    return pod;
+  }
+
   /** istiod's mesh ConfigMap: {@code istio}, or {@code istio-<revision>} for a named revision. */
   private String meshConfigMapName() {
     String revision = options.webhook() == null ? "" : options.webhook().revision();
@@ -546,10 +623,11 @@ public final class Istiod implements AutoCloseable {
 
   @Override
   public void close() {
-    serving = false;
-    if (grpc != null) {
-      grpc.shutdownNow();
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
+    serving = false; // /ready answers 503 from here on: no new traffic is sent this way
+    drainXds();
     if (discovery == null) {
       log.debug("stopped before serving");
     }
@@ -559,14 +637,52 @@ public final class Istiod implements AutoCloseable {
     if (monitoring != null) {
       monitoring.close();
     }
-    for (AutoCloseable c : closeables) {
+    // last started, first stopped: a singleton releases its lease before the client closes
+    for (int i = closeables.size() - 1; i >= 0; i--) {
       try {
-        c.close();
+        closeables.get(i).close();
       } catch (Exception e) {
         log.debug("close: {}", e.getMessage());
       }
     }
     log.info("istiod stopped after {} s", (System.nanoTime() - startNanos) / 1_000_000_000L);
+  }
+
+  /**
+   * Istio's {@code --shutdownDuration}: how long a shutdown waits for in-flight calls on the xDS
+   * port once it stopped taking new ones (default 10 s).
+   */
+  public void shutdownDuration(java.time.Duration d) {
+    this.shutdownDuration = java.util.Objects.requireNonNull(d, "shutdownDuration");
+  }
+
+  /**
+   * A graceful stop of the xDS port: GOAWAY (no new streams here), then every ADS stream (on both
+   * ports) ended with UNAVAILABLE so its proxy reconnects to another replica at once, then up to
+   * the shutdown duration for in-flight calls before the port is closed.
+   */
+  private void drainXds() {
+    if (grpc == null) {
+      return;
+    }
+    grpc.shutdown();
+    if (discovery != null) {
+      int ended =
+          discovery.disconnectAll(
+              io.grpc.Status.UNAVAILABLE.withDescription(
+                  "istiod is shutting down; reconnect to another instance"));
+      if (ended > 0) {
+        log.info("shutting down: {} xDS streams asked to reconnect elsewhere", ended);
+      }
+    }
+    try {
+      if (!grpc.awaitTermination(shutdownDuration.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.info("shutting down: in-flight xDS calls cut after {}", shutdownDuration);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    grpc.shutdownNow();
   }
 
   /**

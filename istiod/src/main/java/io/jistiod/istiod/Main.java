@@ -154,6 +154,15 @@ public final class Main implements Runnable {
     String keepaliveMaxServerConnectionAge;
 
     @Option(
+        names = "--shutdownDuration",
+        description =
+            "Duration the discovery server needs to terminate gracefully (Go duration): after a"
+                + " SIGTERM it stops reporting ready, sends GOAWAY, asks every xDS stream to"
+                + " reconnect elsewhere and waits this long for in-flight calls.",
+        defaultValue = "10s")
+    String shutdownDuration;
+
+    @Option(
         names = "--cniNamespace",
         description = "Namespace of Istio's CNI node agent; accepted for compatibility, unused.")
     String cniNamespace;
@@ -206,6 +215,7 @@ public final class Main implements Runnable {
                   .withInjection(
                       io.jistiod.istiod.inject.InjectionOptions.fromEnvironment(System::getenv)
                           .withDirectory(injectionPath)));
+      istiod.shutdownDuration(goDuration("--shutdownDuration", shutdownDuration));
       Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "shutdown"));
       try {
         istiod.start();

@@ -8,7 +8,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jistiod.citadel.ca.WorkloadCertificateSigner;
 import io.jistiod.citadel.k8s.IstioCaSecretStore;
-import io.jistiod.citadel.k8s.RootCertPublisher;
 import io.jistiod.citadel.k8s.SelfSignedCaProvisioner;
 import io.jistiod.citadel.k8s.SelfSignedRootRotator;
 import io.jistiod.citadel.pki.CaKeyMaterial;
@@ -87,7 +86,6 @@ public final class IstiodSecurity implements AutoCloseable {
   private CaKeyMaterialHolder ca;
   private ServingKeyManager servingKeys;
   private SecureGrpcServer server;
-  private RootCertPublisher publisher;
   private String caSource;
   private Supplier<Optional<String>> servingRoots = Optional::empty;
 
@@ -175,11 +173,6 @@ public final class IstiodSecurity implements AutoCloseable {
     startCa(options, trustDomain, client);
     CaExpiryMetrics.register(metrics, ca, clock);
     log.info("CA: {}: {}", caSource, ca.current().orElseThrow());
-    if (client != null) {
-      publisher = new RootCertPublisher(client, ca);
-      closeables.push(publisher);
-      publisher.start();
-    }
 
     // 2. istiod's own certificate, and the roots client certificates must chain to.
     servingKeys = new ServingKeyManager();
@@ -379,11 +372,6 @@ public final class IstiodSecurity implements AutoCloseable {
    */
   public Optional<String> servingRootsPem() {
     return servingRoots.get();
-  }
-
-  /** Whether the root publisher (Kubernetes mode only) has its informers synced. */
-  public boolean hasSynced() {
-    return publisher == null || publisher.hasSynced();
   }
 
   public String describe() {

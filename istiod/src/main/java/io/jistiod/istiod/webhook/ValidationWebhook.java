@@ -42,7 +42,8 @@ public final class ValidationWebhook implements AutoCloseable {
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private ValidationWebhookServer server;
-  private ValidatingWebhookController controller;
+  private volatile ValidatingWebhookController controller;
+  private WebhookOptions options;
   private InjectionWebhookPatcher injectionPatcher;
   private String certificateSource;
   private Supplier<String> caBundle = () -> null;
@@ -123,34 +124,57 @@ public final class ValidationWebhook implements AutoCloseable {
     }
     closeables.add(server);
 
-    if (client != null && options.patchWebhooks()) {
-      ScheduledExecutorService worker =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "validation-webhook-controller");
-                t.setDaemon(true);
-                return t;
-              });
-      closeables.add(worker::shutdownNow);
-      controller =
-          new ValidatingWebhookController(
-              client, options.namespace(), options.revision(), caBundle, metrics, worker);
-      closeables.add(controller);
-      controller.start();
-      if (security != null) {
-        Consumer<CaKeyMaterial> onRoots = m -> controller.rootsChanged();
-        security.ca().addListener(onRoots);
-        closeables.add(() -> security.ca().removeListener(onRoots));
-      }
-    }
+    this.options = options;
     log.info(
-        "validation webhook on {} (/validate, /ready), certificate: {}{}",
+        "validation webhook on {} (/validate, /ready), certificate: {}",
         server.port(),
-        certificateSource,
-        controller == null
-            ? ""
-            : "; patching ValidatingWebhookConfigurations labelled istio.io/rev="
-                + options.revision());
+        certificateSource);
+  }
+
+  /**
+   * Starts the controller that keeps this revision's ValidatingWebhookConfigurations (caBundle,
+   * then failurePolicy Fail once the webhook answers); one replica runs it (see {@code
+   * LeaderElection}). Closing it stops the controller.
+   */
+  public AutoCloseable startPatching(
+      KubernetesClient client, IstiodSecurity security, MeterRegistry metrics) {
+    List<AutoCloseable> parts = new ArrayList<>();
+    ScheduledExecutorService worker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "validation-webhook-controller");
+              t.setDaemon(true);
+              return t;
+            });
+    parts.add(worker::shutdownNow);
+    ValidatingWebhookController c =
+        new ValidatingWebhookController(
+            client, options.namespace(), options.revision(), caBundle, metrics, worker);
+    parts.add(c);
+    c.start();
+    if (security != null) {
+      Consumer<CaKeyMaterial> onRoots = m -> c.rootsChanged();
+      security.ca().addListener(onRoots);
+      parts.add(() -> security.ca().removeListener(onRoots));
+    }
+    controller = c;
+    log.info(
+        "patching ValidatingWebhookConfigurations labelled istio.io/rev={}", options.revision());
+    return closeAll(parts);
+  }
+
+  /** Closes {@code parts} last first; each failure is logged, none stops the rest. */
+  private static AutoCloseable closeAll(List<AutoCloseable> parts) {
+    return () -> {
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        try {
+          parts.get(i).close();
+        } catch (Exception e) {
+          org.slf4j.LoggerFactory.getLogger(ValidationWebhook.class)
+              .debug("closing a webhook patcher part", e);
+        }
+      }
+    };
   }
 
   /**
@@ -158,8 +182,9 @@ public final class ValidationWebhook implements AutoCloseable {
    * they trust the same roots as the validator, as both webhooks are served on this port with this
    * certificate. Called once injection runs (as istiod, which patches only when it injects).
    */
-  public InjectionWebhookPatcher startInjectionPatcher(
+  public AutoCloseable startInjectionPatcher(
       KubernetesClient client, String revision, IstiodSecurity security, MeterRegistry metrics) {
+    List<AutoCloseable> parts = new ArrayList<>();
     ScheduledExecutorService worker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -167,22 +192,22 @@ public final class ValidationWebhook implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    closeables.add(worker::shutdownNow);
+    parts.add(worker::shutdownNow);
     InjectionWebhookPatcher patcher =
         new InjectionWebhookPatcher(client, revision, caBundle, metrics, worker);
-    closeables.add(patcher);
+    parts.add(patcher);
     patcher.start();
     if (security != null) {
       Consumer<CaKeyMaterial> onRoots = m -> patcher.rootsChanged();
       security.ca().addListener(onRoots);
-      closeables.add(() -> security.ca().removeListener(onRoots));
+      parts.add(() -> security.ca().removeListener(onRoots));
     }
     log.info(
         "patching the caBundle of sidecar injector MutatingWebhookConfigurations labelled"
             + " istio.io/rev={}",
         revision);
     injectionPatcher = patcher;
-    return patcher;
+    return closeAll(parts);
   }
 
   /** The injector's caBundle patcher, or null when it does not run. */

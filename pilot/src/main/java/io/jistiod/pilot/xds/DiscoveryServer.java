@@ -451,6 +451,22 @@ public final class DiscoveryServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends every stream with {@code status}, so its client reconnects (to another replica, once this
+   * one has stopped taking streams); for a graceful shutdown.
+   *
+   * @return how many streams were ended
+   */
+  public int disconnectAll(Status status) {
+    int n = 0;
+    for (ProxyConnection c : new ArrayList<>(connections.values())) {
+      c.fail(status);
+      disconnect(c);
+      n++;
+    }
+    return n;
+  }
+
   @Override
   public void close() {
     queue.shutdown();
