@@ -239,11 +239,11 @@ public final class Istiod implements AutoCloseable {
 
     // 4. Pilot: registries -> push context -> generators -> discovery server.
     log.info(
-        "mesh config: {} (watched)",
+        "mesh config: {}",
         options.meshConfigFile() != null && java.nio.file.Files.exists(options.meshConfigFile())
-            ? options.meshConfigFile()
+            ? options.meshConfigFile() + " (watched)"
             : client != null
-                ? "ConfigMap " + systemNamespace() + "/" + meshConfigMapName()
+                ? "ConfigMap " + systemNamespace() + "/" + meshConfigMapName() + " (watched)"
                 : "defaults");
     PushContextBuilder pushContexts =
         new PushContextBuilder(config, registries, options.domain(), mesh);
@@ -288,6 +288,21 @@ public final class Istiod implements AutoCloseable {
     debug.register(monitoring);
     // istioctl x internal-debug: the same endpoints over ADS, for callers verified on the TLS port
     discovery.serveHttpDebug(systemNamespace(), debug::internal);
+    // the live mesh dashboard (/ui) on the monitoring port
+    new MeshDashboard(
+            discovery,
+            config,
+            metrics,
+            new Analysis(
+                analyzers(jwks, mesh),
+                config,
+                kube == null ? null : new RegistryMeshView(registries, kube),
+                options.domain(),
+                () -> mesh.get().getRootNamespace()),
+            () -> security,
+            meshWatcher,
+            podName())
+        .register(monitoring);
 
     // 5. The CA and the TLS port (CSRs and authenticated xDS); before plaintext xDS so it is ready.
     if (options.security() != null && options.security().enabled()) {

@@ -41,6 +41,7 @@ public final class IstioCertificateService
   /** Request metadata key with which a node agent (ztunnel) asks for another identity. */
   static final String IMPERSONATED_IDENTITY = "ImpersonatedIdentity";
 
+  private final IssuedCertificateLog issuedLog = new IssuedCertificateLog(1000);
   private final List<Authenticator> authenticators;
   private final WorkloadCertificateSigner signer;
   private final CitadelServerMetrics metrics;
@@ -58,6 +59,11 @@ public final class IstioCertificateService
   public ServerServiceDefinition bindService() {
     return ServerInterceptors.intercept(
         IstioCertificateServiceGrpc.bindService(this), new CallInfoInterceptor());
+  }
+
+  /** The latest certificate issued per identity. */
+  public IssuedCertificateLog issued() {
+    return issuedLog;
   }
 
   @Override
@@ -111,6 +117,8 @@ public final class IstioCertificateService
       throw statusOf(e.type()).withDescription("CSR signing error (" + e + ")").asException();
     }
     metrics.success.increment();
+    issuedLog.record(
+        caller.identities(), java.time.Instant.now(), issued.leaf().getNotAfter().toInstant());
     log.debug(
         "issued certificate for {} until {}", caller.identities(), issued.leaf().getNotAfter());
     return IstioCertificateResponse.newBuilder().addAllCertChain(issued.pemChain()).build();

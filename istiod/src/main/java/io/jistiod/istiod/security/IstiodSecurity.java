@@ -69,6 +69,7 @@ import org.slf4j.LoggerFactory;
  * quickly instead of retrying for seconds.
  */
 public final class IstiodSecurity implements AutoCloseable {
+  private IstioCertificateService certificates;
   private static final Logger log = LoggerFactory.getLogger(IstiodSecurity.class);
 
   /** Where cert-manager / istio-csr mount istiod's certificate (Istio's well-known paths). */
@@ -189,7 +190,7 @@ public final class IstiodSecurity implements AutoCloseable {
               options.clusterId(),
               new KubernetesTokenReviewer(reviewClient)));
     }
-    IstioCertificateService certificates =
+    certificates =
         new IstioCertificateService(
             authenticators,
             new WorkloadCertificateSigner(ca, options.workloadTtl(), clock, random),
@@ -347,6 +348,11 @@ public final class IstiodSecurity implements AutoCloseable {
   }
 
   /** The CA's current key material, as the CSR API signs with it. */
+  /** The CSR service: what it issued, for the dashboard. */
+  public IstioCertificateService certificates() {
+    return certificates;
+  }
+
   public CaKeyMaterialHolder ca() {
     return ca;
   }

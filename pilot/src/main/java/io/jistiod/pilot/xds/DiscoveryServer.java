@@ -389,6 +389,21 @@ public final class DiscoveryServer implements AutoCloseable {
     return out;
   }
 
+  /** One connected client and its per-type sync state; read without any connection's lock. */
+  public record ClientState(
+      String connectionId,
+      Proxy proxy,
+      XdsCaller.Origin origin,
+      List<SyncStatus.TypeState> types) {}
+
+  /** Every connected client with its sync state, by connection id; never waits for a push. */
+  public List<ClientState> clientStates() {
+    List<ClientState> out = new ArrayList<>();
+    new java.util.TreeMap<>(connections)
+        .forEach((id, c) -> out.add(new ClientState(id, c.proxy(), c.origin(), c.syncStates())));
+    return out;
+  }
+
   /** Connection id to watched type URL to names; for debug endpoints and tests. */
   public Map<String, Map<String, Set<String>>> connectionsSnapshot() {
     Map<String, Map<String, Set<String>>> m = new java.util.TreeMap<>();
