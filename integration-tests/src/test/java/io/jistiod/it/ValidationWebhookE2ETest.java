@@ -47,6 +47,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ValidationWebhookE2ETest {
   private static final String WEBHOOK = "rev.validation.istio.io";
 
+  /** Istio's istioctl 1.27.0, built by build-istio.sh next to pilot-agent. */
+  private static final Path ISTIOCTL =
+      io.jistiod.it.support.PilotAgent.BINARY.resolveSibling("istioctl");
+
   private Istiod istiod;
   private Rig rig;
   private String configName;
@@ -291,6 +295,122 @@ class ValidationWebhookE2ETest {
 
     // Deletes are not validated; tidy up what this test stored.
     rig.kubectl("delete", "virtualservice", "--all", "-n", ns.name());
+  }
+
+  /**
+   * Istio's own {@code istioctl analyze} 1.27, run on the rig over objects applied through our
+   * webhook, finds exactly what our admission warnings said, for the codes our analyzers implement
+   * (IST0101 referenced resource not found, IST0127 no matching workloads): the same code, the same
+   * object and the same text.
+   */
+  @Test
+  void istioctlAnalyzeAgreesWithOurAdmissionWarnings(Rig rig, TestNamespace ns) throws Exception {
+    this.rig = rig;
+    io.jistiod.it.support.Peers.require(ISTIOCTL, "Istio's istioctl 1.27.0", "build-istio.sh");
+    installCrds();
+    String revision = startIstiod(ns, SecurityOptions.disabled());
+    createConfiguration(revision, ns, "https://127.0.0.1:" + istiod.webhookPort() + "/validate");
+    awaitPatchedAndFailClosed();
+    String n = ns.name();
+    rig.kubectl("create", "service", "clusterip", "reviews", "--tcp=9080:9080", "-n", n);
+    rig.kubectl("create", "service", "clusterip", "ratings", "--tcp=9080:9080", "-n", n);
+    kubectl(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews, namespace: %s}
+        spec:
+          host: reviews
+          subsets: [{name: v1, labels: {version: v1}}]
+        """
+            .formatted(n),
+        "apply",
+        "-f",
+        "-");
+    // istiod must see the Service and the rule before the objects that refer to them
+    String probe = "- route: [{destination: {host: reviews, subset: v1}}]\n";
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Kubectl dry =
+                  kubectl(
+                      virtualService(n, "probe", probe), "apply", "--dry-run=server", "-f", "-");
+              return dry.exit() == 0 && !dry.err().contains("Warning:");
+            });
+
+    List<String> objects =
+        List.of(
+            // fine: an existing host and subset
+            virtualService(n, "to-v1", probe),
+            // a subset the rule does not define, and a host that does not exist
+            virtualService(
+                n,
+                "broken",
+                """
+                - route:
+                  - {destination: {host: reviews, subset: v3}, weight: 50}
+                  - {destination: {host: reveiws}, weight: 50}
+                """),
+            // a selector no pod carries
+            """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-nobody, namespace: %1$s}
+            spec:
+              selector: {matchLabels: {app: nobody, team: %1$s}}
+              action: DENY
+              rules: [{}]
+            """
+                .formatted(n),
+            // no selector: applies to the namespace, nothing to report
+            """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: allow-all, namespace: %s}
+            spec: {action: ALLOW, rules: [{}]}
+            """
+                .formatted(n));
+    java.util.Set<String> ours = new java.util.TreeSet<>();
+    java.util.regex.Pattern warning =
+        java.util.regex.Pattern.compile(
+            "Warning: (IST\\d{4}) \\((\\w+) ([^)]+)\\) (?:spec[^ ]*: )?(.*)");
+    for (String object : objects) {
+      Kubectl applied = kubectl(object, "apply", "-f", "-");
+      assertThat(applied.exit()).as(applied.err()).isZero();
+      for (String line : applied.err().lines().toList()) {
+        java.util.regex.Matcher m = warning.matcher(line.strip());
+        if (m.matches()) {
+          ours.add(m.group(1) + " (" + m.group(2) + " " + m.group(3) + ") " + m.group(4));
+        }
+      }
+    }
+    assertThat(ours).as("our admission warnings").hasSize(3);
+
+    List<String> cmd =
+        List.of(
+            ISTIOCTL.toString(),
+            "analyze",
+            "-n",
+            n,
+            "-o",
+            "json",
+            "--kubeconfig",
+            rig.kubeconfig().toString());
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    java.util.Set<String> istios = new java.util.TreeSet<>();
+    for (com.fasterxml.jackson.databind.JsonNode m :
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out)) {
+      String code = m.path("code").asText();
+      if (code.equals("IST0101") || code.equals("IST0127")) {
+        istios.add(code + " (" + m.path("origin").asText() + ") " + m.path("message").asText());
+      }
+    }
+    System.out.println("istioctl analyze and our admission warnings agree on: " + istios);
+    assertThat(ours).isEqualTo(istios);
   }
 
   /**
