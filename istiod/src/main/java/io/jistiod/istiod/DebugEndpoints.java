@@ -54,6 +54,7 @@ final class DebugEndpoints {
     this.discovery = discovery;
     this.store = store;
     handlers.put("adsz", this::adsz);
+    handlers.put("authorizationz", q -> json(authorizations(mesh.get().getRootNamespace())));
     handlers.put("config_dump", this::configDump);
     handlers.put("configz", q -> json(configs()));
     handlers.put("connections", q -> json(connections()));
@@ -180,6 +181,42 @@ final class DebugEndpoints {
       out.put("clients", clients);
     }
     return out;
+  }
+
+  /**
+   * istiod's {@code /debug/authorizationz}: the AuthorizationPolicies by namespace and the root
+   * namespace. Each spec is protojson (enums by name; istiod's Go JSON writes them as numbers).
+   */
+  private Object authorizations(String rootNamespace) {
+    Map<String, List<Object>> byNamespace = new TreeMap<>();
+    for (ConfigKey k : store.keys()) {
+      if (!k.kind().equals(io.jistiod.galley.config.IstioKinds.AUTHORIZATION_POLICY)) {
+        continue;
+      }
+      store
+          .get(k.kind(), k.namespace(), k.name())
+          .ifPresent(
+              c -> {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("name", c.meta().name());
+                p.put("namespace", c.meta().namespace());
+                p.put(
+                    "annotations",
+                    c.meta().annotations().isEmpty()
+                        ? null
+                        : new TreeMap<>(c.meta().annotations()));
+                try {
+                  p.put("spec", JSON.readTree(JsonFormat.printer().print(c.spec())));
+                } catch (java.io.IOException e) {
+                  p.put("spec", null);
+                }
+                byNamespace.computeIfAbsent(c.meta().namespace(), ns -> new ArrayList<>()).add(p);
+              });
+    }
+    Map<String, Object> policies = new LinkedHashMap<>();
+    policies.put("namespace_to_policies", byNamespace);
+    policies.put("root_namespace", rootNamespace);
+    return Map.of("authorization_policies", policies);
   }
 
   /** istiod's {@code /debug/instancesz}: per connected proxy, the services it is an instance of. */

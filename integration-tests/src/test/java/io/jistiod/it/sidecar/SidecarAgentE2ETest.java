@@ -362,6 +362,31 @@ class SidecarAgentE2ETest {
             istioctlFailing(
                 rig, "x", "internal-debug", "syncz", "--xds-address", plaintext, "--plaintext"))
         .contains("authentication required");
+
+    // last, as it changes the proxy's listeners: /debug/authorizationz lists the policies
+    rig.apply(
+        """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: deny-all, namespace: %s}
+        spec: {}
+        """
+            .formatted(n));
+    Awaitility.await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              JsonNode authz = JSON.readTree(httpGet(debug + "authorizationz"));
+              assertThat(
+                      authz
+                          .path("authorization_policies")
+                          .path("namespace_to_policies")
+                          .path(n)
+                          .findValuesAsText("name"))
+                  .containsExactly("deny-all");
+              assertThat(authz.path("authorization_policies").path("root_namespace").asText())
+                  .isEqualTo("istio-system");
+            });
   }
 
   /**
