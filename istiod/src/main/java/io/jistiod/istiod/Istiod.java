@@ -572,14 +572,19 @@ public final class Istiod implements AutoCloseable {
   }
 
   /**
-   * istiod's own namespace: the CA's, else the webhook's, else POD_NAMESPACE, else istio-system.
+   * istiod's own namespace: that of the CA if it runs, else of the webhook if it runs, else the CA
+   * options', else POD_NAMESPACE, else istio-system.
    */
   private String systemNamespace() {
-    if (options.security() != null && options.security().namespace() != null) {
+    // From the command line all three are --namespace; in tests the part that runs decides.
+    if (options.security() != null && options.security().enabled()) {
       return options.security().namespace();
     }
-    if (options.webhook() != null && options.webhook().namespace() != null) {
+    if (options.webhook() != null && options.webhook().enabled()) {
       return options.webhook().namespace();
+    }
+    if (options.security() != null && options.security().namespace() != null) {
+      return options.security().namespace();
     }
     return System.getenv().getOrDefault("POD_NAMESPACE", "istio-system");
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.jistiod.galley.api.networking.v1alpha3.Gateway;
 import io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry;
+import io.jistiod.galley.api.security.v1beta1.AuthorizationPolicy;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.IstioKinds;
 import java.util.ArrayList;
@@ -18,8 +19,10 @@ import java.util.stream.Collectors;
  * because of a typo in a label. Covers every kind with a selector ({@code spec.selector} or {@code
  * spec.workloadSelector}). Workloads are the pods the registries know plus WorkloadEntries; in the
  * root namespace, and for Gateways, in every namespace, elsewhere in the resource's own. Istio's
- * code is IST0127, and IST0101 (reference type {@code selector}) for Gateways. Needs the
- * registries' view; without it nothing is reported.
+ * code is IST0127, and IST0101 (reference type {@code selector}) for Gateways. As istioctl analyze,
+ * an AuthorizationPolicy without a selector (or with an empty one) outside the root namespace is
+ * reported too when its namespace has no workload at all. Needs the registries' view; without it
+ * nothing is reported.
  */
 public final class WorkloadSelectorAnalyzer implements Analyzer {
 
@@ -35,7 +38,16 @@ public final class WorkloadSelectorAnalyzer implements Analyzer {
     }
     Selector selector = selector(object.spec());
     if (selector == null || selector.labels().isEmpty()) {
-      return List.of(); // no selector: applies to every workload in scope
+      // no selector: applies to every workload in scope; an AuthorizationPolicy of a namespace
+      // without any workload applies to nothing, which istiod's analyzer reports
+      return namespaceWidePolicyWithoutWorkloads(object, context)
+          ? List.of(
+              new AnalysisMessage(
+                  MessageType.NO_MATCHING_WORKLOADS_FOUND,
+                  object.key(),
+                  "",
+                  "No matching workloads for this resource with the following labels: "))
+          : List.of();
     }
     boolean gateway = object.spec() instanceof Gateway;
     String scope =
@@ -69,6 +81,19 @@ public final class WorkloadSelectorAnalyzer implements Analyzer {
             object.key(),
             selector.field(),
             "No matching workloads for this resource with the following labels: " + labels));
+  }
+
+  /**
+   * A selector-less AuthorizationPolicy outside the root namespace, in a namespace of no workload.
+   */
+  private static boolean namespaceWidePolicyWithoutWorkloads(
+      Config object, AnalysisContext context) {
+    if (!(object.spec() instanceof AuthorizationPolicy)
+        || object.namespace().equals(context.rootNamespace())) {
+      return false;
+    }
+    return context.mesh().get().workloadLabels(object.namespace()).isEmpty()
+        && context.config().list(IstioKinds.WORKLOAD_ENTRY, object.namespace()).isEmpty();
   }
 
   record Selector(String field, Map<String, String> labels) {}

@@ -285,6 +285,37 @@ class AnalysisTest {
                 + " Referenced selector not found: \"istio=ingressgateway\"");
   }
 
+  /** As istioctl analyze: a namespace-wide AuthorizationPolicy where no workload runs. */
+  @Test
+  void aSelectorlessAuthorizationPolicyOfANamespaceWithoutWorkloadsIsReported() {
+    String policy =
+        """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: allow, namespace: %s}
+        spec: {action: ALLOW, rules: [{}]%s}
+        """;
+    assertThat(analyze(policy.formatted("empty", "")))
+        .containsExactly(
+            "IST0127 (AuthorizationPolicy empty/allow) No matching workloads for this resource"
+                + " with the following labels: ");
+    // an empty selector is the same as none
+    assertThat(analyze(policy.formatted("empty", ", selector: {}"))).hasSize(1);
+    // a pod in the namespace, or a policy of the root namespace: nothing to report
+    assertThat(analyze(policy.formatted("default", ""))).isEmpty();
+    assertThat(analyze(policy.formatted("istio-system", ""))).isEmpty();
+    // other kinds without a selector apply to the namespace whatever runs there
+    assertThat(
+            analyze(
+                """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: p, namespace: empty}
+                spec: {mtls: {mode: STRICT}}
+                """))
+        .isEmpty();
+  }
+
   @Test
   void selectorsMatchingAPodOrAWorkloadEntryInScopeAreFine() {
     String policy =
