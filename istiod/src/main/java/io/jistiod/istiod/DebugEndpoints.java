@@ -65,11 +65,19 @@ final class DebugEndpoints {
     handlers.put("mesh", q -> proto(mesh.get()));
     handlers.put("registryz", q -> json(services()));
     handlers.put("syncz", q -> json(syncz()));
+    // Go's pprof profiles, as the JVM has them (text): istioctl bug-report and users fetch these
+    handlers.put("pprof/goroutine", q -> text(JvmProfiles.threadDump()));
+    handlers.put("pprof/heap", q -> text(JvmProfiles.heapHistogram()));
+    handlers.put("pprof/cmdline", q -> text(JvmProfiles.commandLine()));
   }
 
   void register(HttpEndpoints server) {
     handlers.forEach(
-        (name, handler) -> server.withQuery("/debug/" + name, "application/json", handler));
+        (name, handler) ->
+            server.withQuery(
+                "/debug/" + name,
+                name.startsWith("pprof/") ? "text/plain; charset=utf-8" : "application/json",
+                handler));
   }
 
   /**
@@ -89,11 +97,18 @@ final class DebugEndpoints {
         .body();
   }
 
-  /** Every debug name but {@code list} itself, sorted, as istiod's {@code /debug/list}. */
+  /**
+   * Every debug name but {@code list} and the profiles, sorted, as istiod's {@code /debug/list}.
+   */
   private Object list() {
     List<String> out = new ArrayList<>(handlers.keySet());
     out.remove("list");
+    out.removeIf(name -> name.startsWith("pprof"));
     return out;
+  }
+
+  private static HttpEndpoints.Response text(String body) {
+    return HttpEndpoints.Response.ok(body);
   }
 
   /**

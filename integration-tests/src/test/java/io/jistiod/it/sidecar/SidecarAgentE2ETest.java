@@ -298,6 +298,7 @@ class SidecarAgentE2ETest {
     assertThat(instances.findValuesAsText("TargetPort")).containsExactly("8080");
     assertThat(JSON.readTree(httpGet(debug + "mesh")).path("trustDomain").asText())
         .isEqualTo("cluster.local");
+    assertThat(httpGet(debug + "pprof/goroutine")).contains("\tat io.jistiod.");
     assertThat(JSON.readTree(httpGet(debug + "list")).toString())
         .contains("\"adsz\"", "\"config_dump\"", "\"syncz\"")
         .doesNotContain("\"list\"");
