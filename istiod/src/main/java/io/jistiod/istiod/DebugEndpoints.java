@@ -63,6 +63,7 @@ final class DebugEndpoints {
     handlers.put("instancesz", q -> json(instances()));
     handlers.put("list", q -> json(list()));
     handlers.put("mesh", q -> proto(mesh.get()));
+    handlers.put("push_status", q -> json(pushStatus()));
     handlers.put("registryz", q -> json(services()));
     handlers.put("syncz", q -> json(syncz()));
     // Go's pprof profiles, as the JVM has them (text): istioctl bug-report and users fetch these
@@ -232,6 +233,34 @@ final class DebugEndpoints {
     policies.put("namespace_to_policies", byNamespace);
     policies.put("root_namespace", rootNamespace);
     return Map.of("authorization_policies", policies);
+  }
+
+  /**
+   * istiod's {@code /debug/push_status}: the last push context's problems by istiod's metric name.
+   * Recorded here: {@code pilot_eds_no_instances}, each service port's outbound cluster that has no
+   * endpoint (istiod lists those its proxies asked for; here, all of them). An empty object when
+   * there is nothing to report, as istiod's.
+   */
+  private Object pushStatus() {
+    Map<String, Object> noInstances = new TreeMap<>();
+    var push = discovery.current();
+    for (Service s : push.services()) {
+      List<Endpoint> endpoints = push.endpoints(s.hostname());
+      for (ServicePort p : s.ports()) {
+        boolean any =
+            endpoints.stream()
+                .anyMatch(
+                    e -> e.servicePortName().isEmpty() || e.servicePortName().equals(p.name()));
+        if (!any) {
+          noInstances.put("outbound|" + p.port() + "||" + s.hostname(), Map.of());
+        }
+      }
+    }
+    Map<String, Object> out = new TreeMap<>();
+    if (!noInstances.isEmpty()) {
+      out.put("pilot_eds_no_instances", noInstances);
+    }
+    return out;
   }
 
   /** istiod's {@code /debug/instancesz}: per connected proxy, the services it is an instance of. */
