@@ -299,24 +299,6 @@ class SidecarAgentE2ETest {
     assertThat(JSON.readTree(httpGet(debug + "mesh")).path("trustDomain").asText())
         .isEqualTo("cluster.local");
     assertThat(httpGet(debug + "pprof/goroutine")).contains("\tat io.jistiod.");
-    // push_status: a service without endpoints is reported, web (with its pod) is not
-    rig.apply(
-        "apiVersion: v1\nkind: Service\nmetadata: {name: lonely, namespace: %s}\n".formatted(n)
-            + "spec: {ports: [{name: http, port: 80}]}\n");
-    Awaitility.await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(
-                        JSON.readTree(httpGet(debug + "push_status"))
-                            .path("pilot_eds_no_instances")
-                            .has("outbound|80||lonely." + n + ".svc.cluster.local"))
-                    .isTrue());
-    assertThat(
-            JSON.readTree(httpGet(debug + "push_status"))
-                .path("pilot_eds_no_instances")
-                .has(outbound))
-        .isFalse();
     assertThat(JSON.readTree(httpGet(debug + "list")).toString())
         .contains("\"adsz\"", "\"config_dump\"", "\"syncz\"")
         .doesNotContain("\"list\"");
@@ -406,6 +388,24 @@ class SidecarAgentE2ETest {
               assertThat(authz.path("authorization_policies").path("root_namespace").asText())
                   .isEqualTo("istio-system");
             });
+    // push_status: a service without endpoints is reported, web (with its pod) is not
+    rig.apply(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: lonely, namespace: %s}\n".formatted(n)
+            + "spec: {ports: [{name: http, port: 80}]}\n");
+    Awaitility.await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        JSON.readTree(httpGet(debug + "push_status"))
+                            .path("pilot_eds_no_instances")
+                            .has("outbound|80||lonely." + n + ".svc.cluster.local"))
+                    .isTrue());
+    assertThat(
+            JSON.readTree(httpGet(debug + "push_status"))
+                .path("pilot_eds_no_instances")
+                .has(outbound))
+        .isFalse();
   }
 
   /**
