@@ -74,7 +74,7 @@ public final class Istiod implements AutoCloseable {
   private volatile DiscoveryServer discovery;
   private KubeServiceRegistry kube;
   private Server grpc;
-  private io.jistiod.istiod.security.IstiodSecurity security;
+  private volatile io.jistiod.istiod.security.IstiodSecurity security;
   private io.jistiod.istiod.webhook.ValidationWebhook webhook;
   private io.jistiod.istiod.inject.SidecarInjection injection;
   private volatile HttpEndpoints http;
@@ -286,6 +286,13 @@ public final class Istiod implements AutoCloseable {
     DebugEndpoints debug = new DebugEndpoints(discovery, config, mesh);
     debug.register(http);
     debug.register(monitoring);
+    // As istiod: /debug/* (and our /ui) answer loopback callers, or callers the xDS
+    // authenticators accept (a Kubernetes token); others get 401.
+    io.jistiod.istiod.security.DebugAccess access =
+        new io.jistiod.istiod.security.DebugAccess(
+            () -> security == null ? List.of() : security.authenticators());
+    http.guard("/debug/", access);
+    monitoring.guard("/debug/", access).guard("/ui", access);
     // istioctl x internal-debug: the same endpoints over ADS, for callers verified on the TLS port
     discovery.serveHttpDebug(systemNamespace(), debug::internal);
     // the live mesh dashboard (/ui) on the monitoring port

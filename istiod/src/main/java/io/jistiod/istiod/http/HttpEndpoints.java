@@ -21,6 +21,14 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class HttpEndpoints implements AutoCloseable {
   private final Map<String, Route> routes = new ConcurrentHashMap<>();
+  private final Map<String, CallerCheck> guards = new ConcurrentHashMap<>();
+
+  /** Who may call a guarded path: the peer's address and its Authorization header (or null). */
+  @FunctionalInterface
+  public interface CallerCheck {
+    boolean allowed(java.net.InetSocketAddress peer, String authorization);
+  }
+
   private final JettyServer server;
 
   private record Route(String contentType, Function<Map<String, String>, Response> body) {}
@@ -48,6 +56,15 @@ public final class HttpEndpoints implements AutoCloseable {
   public HttpEndpoints withQuery(
       String path, String contentType, Function<Map<String, String>, Response> body) {
     routes.put(path, new Route(contentType, body));
+    return this;
+  }
+
+  /**
+   * Answers 401 to a caller of a path under {@code prefix} that {@code check} refuses, before the
+   * route runs.
+   */
+  public HttpEndpoints guard(String prefix, CallerCheck check) {
+    guards.put(prefix, check);
     return this;
   }
 
@@ -111,6 +128,11 @@ public final class HttpEndpoints implements AutoCloseable {
         response.write(true, null, callback);
         return true;
       }
+      if (!admitted(request)) {
+        response.setStatus(401);
+        response.write(true, null, callback);
+        return true;
+      }
       Response r = route.body().apply(parseQuery(request.getHttpURI().getQuery()));
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       response.setStatus(r.status());
@@ -119,6 +141,21 @@ public final class HttpEndpoints implements AutoCloseable {
       response.write(true, ByteBuffer.wrap(bytes), callback);
       return true;
     }
+  }
+
+  private boolean admitted(Request request) {
+    String path = request.getHttpURI().getPath();
+    for (Map.Entry<String, CallerCheck> g : guards.entrySet()) {
+      if (path.startsWith(g.getKey())) {
+        java.net.SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+        java.net.InetSocketAddress peer =
+            remote instanceof java.net.InetSocketAddress inet ? inet : null;
+        if (!g.getValue().allowed(peer, request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override

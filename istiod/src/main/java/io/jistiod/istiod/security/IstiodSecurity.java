@@ -69,6 +69,7 @@ import org.slf4j.LoggerFactory;
  * quickly instead of retrying for seconds.
  */
 public final class IstiodSecurity implements AutoCloseable {
+  private List<Authenticator> authenticators = List.of();
   private IstioCertificateService certificates;
   private static final Logger log = LoggerFactory.getLogger(IstiodSecurity.class);
 
@@ -180,7 +181,7 @@ public final class IstiodSecurity implements AutoCloseable {
     Supplier<List<X509Certificate>> clientRoots = startServingCertificate(options);
 
     // 3. The TLS server: CSRs and authenticated xDS.
-    List<Authenticator> authenticators = new ArrayList<>();
+    authenticators = new ArrayList<>();
     authenticators.add(new ClientCertAuthenticator(ca, clock));
     if (reviewClient != null) {
       authenticators.add(
@@ -348,6 +349,13 @@ public final class IstiodSecurity implements AutoCloseable {
   }
 
   /** The CA's current key material, as the CSR API signs with it. */
+  /**
+   * The authenticators of the CSR API and xDS on this port (client certificate, Kubernetes JWT).
+   */
+  public List<Authenticator> authenticators() {
+    return List.copyOf(authenticators);
+  }
+
   /** The CSR service: what it issued, for the dashboard. */
   public IstioCertificateService certificates() {
     return certificates;

@@ -106,4 +106,34 @@ class HttpEndpointsTest {
       assertThat(http.healthy()).as("stopped").isFalse();
     }
   }
+
+  @Test
+  void aGuardedPathAnswers401WhenTheCheckRefusesTheCaller() throws Exception {
+    try (HttpEndpoints http = new HttpEndpoints(new InetSocketAddress("127.0.0.1", 0), "test")) {
+      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      http.text("/debug/x", "text/plain", () -> HttpEndpoints.Response.ok("secret"))
+          .text("/metrics", "text/plain", () -> HttpEndpoints.Response.ok("m"))
+          .guard(
+              "/debug/",
+              (peer, authorization) -> {
+                seen.add(peer.getAddress().getHostAddress() + " " + authorization);
+                return "Bearer good".equals(authorization);
+              });
+      http.start();
+      HttpResponse<String> refused = send(http.port(), "GET", "/debug/x");
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(refused.body()).isEmpty();
+      HttpResponse<String> allowed =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/debug/x"))
+                  .header("Authorization", "Bearer good")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(allowed.statusCode()).isEqualTo(200);
+      assertThat(allowed.body()).isEqualTo("secret");
+      // paths outside the guard are not checked
+      assertThat(send(http.port(), "GET", "/metrics").statusCode()).isEqualTo(200);
+      assertThat(seen).containsExactly("127.0.0.1 null", "127.0.0.1 Bearer good");
+    }
+  }
 }
