@@ -15,6 +15,22 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class IstioLineConverters {
   private IstioLineConverters() {}
 
+  /**
+   * The event's time in UTC with microseconds, as istiod writes it ({@code
+   * 2026-12-04T21:34:29.796654Z}).
+   */
+  public static final class TimeConverter extends ClassicConverter {
+    private static final java.time.format.DateTimeFormatter FORMAT =
+        java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+
+    @Override
+    public String convert(ILoggingEvent event) {
+      java.time.Instant at = event.getInstant();
+      return FORMAT.format(at == null ? java.time.Instant.ofEpochMilli(event.getTimeStamp()) : at);
+    }
+  }
+
   /** The level as istiod writes it: {@code debug}, {@code info}, {@code warn}, {@code error}. */
   public static final class LevelConverter extends ClassicConverter {
     @Override

@@ -58,6 +58,22 @@ class IstioLogLineTest {
   }
 
   @Test
+  void theTimeHasMicroseconds() {
+    long before = java.time.Instant.now().toEpochMilli();
+    context.getLogger("io.jistiod.istiod.Istiod").info("x");
+    java.time.Instant logged = java.time.Instant.parse(lines().split("\t", 2)[0]);
+    assertThat(logged.toEpochMilli()).isBetween(before, before + 5_000);
+    // not a millisecond time padded with zeros (one in a thousand events may end in 000)
+    java.util.Set<Integer> micros = new java.util.HashSet<>();
+    for (int i = 0; i < 5; i++) {
+      out.reset();
+      context.getLogger("io.jistiod.istiod.Istiod").info("y");
+      micros.add(java.time.Instant.parse(lines().split("\t", 2)[0]).getNano() / 1000 % 1000);
+    }
+    assertThat(micros).isNotEqualTo(java.util.Set.of(0));
+  }
+
+  @Test
   void theDefaultScopeIsLeftOut() {
     context.getLogger("io.jistiod.istiod.Istiod").info("istiod stopped");
     assertThat(lines()).matches("\\S+Z\tinfo\tistiod stopped\n");
