@@ -56,6 +56,8 @@ final class DebugEndpoints {
     handlers.put("adsz", this::adsz);
     handlers.put("authorizationz", q -> json(authorizations(mesh.get().getRootNamespace())));
     handlers.put("config_dump", this::configDump);
+    handlers.put("edsz", q -> configDump(with(q, "types", "eds")));
+    handlers.put("ecdsz", q -> configDump(with(q, "types", "ecds")));
     handlers.put("configz", q -> json(configs()));
     handlers.put("connections", q -> json(connections()));
     handlers.put("endpointShardz", q -> json(endpointShards()));
@@ -65,7 +67,7 @@ final class DebugEndpoints {
     handlers.put("mesh", q -> proto(mesh.get()));
     handlers.put("push_status", q -> json(pushStatus()));
     handlers.put("registryz", q -> json(services()));
-    handlers.put("syncz", q -> json(syncz()));
+    handlers.put("syncz", q -> json(syncz(q.getOrDefault("namespace", ""))));
     // Go's pprof profiles, as the JVM has them (text): istioctl bug-report and users fetch these
     handlers.put("pprof/goroutine", q -> text(JvmProfiles.threadDump()));
     handlers.put("pprof/heap", q -> text(JvmProfiles.heapHistogram()));
@@ -121,7 +123,11 @@ final class DebugEndpoints {
     if (proxyId.isEmpty()) {
       return new HttpEndpoints.Response(400, "You must provide a proxyID in the query string\n");
     }
-    var dump = discovery.configDump(proxyId, query.containsKey("include_eds"));
+    String types = query.getOrDefault("types", "");
+    var dump =
+        types.isEmpty()
+            ? discovery.configDump(proxyId, query.containsKey("include_eds"))
+            : discovery.configDumpOfTypes(proxyId, typeUrls(types));
     if (dump.isEmpty()) {
       return new HttpEndpoints.Response(404, NOT_CONNECTED);
     }
@@ -130,6 +136,33 @@ final class DebugEndpoints {
     } catch (IllegalArgumentException e) {
       return new HttpEndpoints.Response(500, e.getMessage() + "\n");
     }
+  }
+
+  private static Map<String, String> with(Map<String, String> query, String name, String value) {
+    Map<String, String> out = new LinkedHashMap<>(query);
+    out.put(name, value);
+    return out;
+  }
+
+  /** istiod's short type names ({@code cds,eds}) as type URLs; an unknown name stays as given. */
+  static List<String> typeUrls(String shortTypes) {
+    List<String> out = new ArrayList<>();
+    for (String t : shortTypes.split(",")) {
+      String url =
+          switch (t.strip().toUpperCase(java.util.Locale.ROOT)) {
+            case "CDS" -> TypeUrls.CLUSTER;
+            case "LDS" -> TypeUrls.LISTENER;
+            case "RDS" -> TypeUrls.ROUTE;
+            case "EDS" -> TypeUrls.ENDPOINT;
+            case "SDS" -> TypeUrls.SECRET;
+            case "ECDS" -> "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig";
+            default -> t.strip();
+          };
+      if (!url.isEmpty() && !out.contains(url)) {
+        out.add(url);
+      }
+    }
+    return out;
   }
 
   /** istiod's {@code /debug/connections}: each client's connection id, time and address. */
@@ -154,6 +187,11 @@ final class DebugEndpoints {
    * locality and watched names per type; {@code proxyID} narrows it to that proxy.
    */
   private HttpEndpoints.Response adsz(Map<String, String> query) {
+    if (!query.getOrDefault("push", "").isEmpty()) {
+      // istiod's "push the current state to every connected client"
+      discovery.push(io.jistiod.pilot.push.PushRequest.fullForAll("debug", System.nanoTime()));
+      return HttpEndpoints.Response.ok("Pushed to " + discovery.clients().size() + " servers\n");
+    }
     String proxyId = query.getOrDefault("proxyID", "");
     List<Map<String, Object>> clients = new ArrayList<>();
     for (DiscoveryServer.ClientInfo c : discovery.clients()) {
@@ -286,11 +324,14 @@ final class DebugEndpoints {
   /**
    * istiod's {@code /debug/syncz}: per connected client its id, type, cluster and version, the
    * nonces last sent and acknowledged for the four main types, and per watched type the nonces, the
-   * time sent and the last NACK.
+   * time sent and the last NACK; {@code ?namespace=} keeps the proxies of that namespace.
    */
-  private Object syncz() {
+  private Object syncz(String namespace) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (SyncStatus.ProxyState p : discovery.syncStates()) {
+      if (!namespace.isEmpty() && !namespace.equals(p.proxy().configNamespace())) {
+        continue;
+      }
       Map<String, SyncStatus.TypeState> byType = new TreeMap<>();
       p.types().forEach(t -> byType.put(t.typeUrl(), t));
       Map<String, Object> m = new LinkedHashMap<>();

@@ -299,6 +299,19 @@ class SidecarAgentE2ETest {
     assertThat(JSON.readTree(httpGet(debug + "mesh")).path("trustDomain").asText())
         .isEqualTo("cluster.local");
     assertThat(httpGet(debug + "pprof/goroutine")).contains("\tat io.jistiod.");
+    // a dump of some types only, and istiod's edsz; syncz of one namespace
+    JsonNode clustersOnly =
+        JSON.readTree(httpGet(debug + "config_dump?proxyID=" + proxy + "&types=cds"));
+    assertThat(clustersOnly.path("configs").findValuesAsText("@type"))
+        .isNotEmpty()
+        .allMatch(t -> t.equals("type.googleapis.com/envoy.config.cluster.v3.Cluster"));
+    assertThat(clustersOnly.path("configs").findValuesAsText("name")).contains(outbound);
+    assertThat(JSON.readTree(httpGet(debug + "edsz?proxyID=" + proxy)).path("configs").toString())
+        .contains("\"clusterName\": \"" + outbound + "\"");
+    assertThat(JSON.readTree(httpGet(debug + "syncz?namespace=" + n)).findValuesAsText("proxy"))
+        .containsExactly(proxy);
+    assertThat(JSON.readTree(httpGet(debug + "syncz?namespace=elsewhere"))).isEmpty();
+    assertThat(httpGet(debug + "adsz?push=true")).startsWith("Pushed to ");
     assertThat(JSON.readTree(httpGet(debug + "list")).toString())
         .contains("\"adsz\"", "\"config_dump\"", "\"syncz\"")
         .doesNotContain("\"list\"");

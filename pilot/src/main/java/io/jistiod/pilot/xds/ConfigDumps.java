@@ -115,6 +115,25 @@ final class ConfigDumps {
         .build();
   }
 
+  /**
+   * istiod's typed dump ({@code config_dump?types=cds,eds}, {@code edsz}): the raw resources of
+   * each watched type asked for, in the order asked, secrets redacted.
+   */
+  static ConfigDump ofTypes(
+      ProxyConnection connection,
+      PushContext push,
+      GeneratorRegistry generators,
+      List<String> types) {
+    Map<String, Set<String>> watched = connection.watchedNames();
+    ConfigDump.Builder dump = ConfigDump.newBuilder();
+    for (String type : types) {
+      for (XdsResource r : generate(connection, push, generators, watched, type)) {
+        dump.addConfigs(TypeUrls.SECRET.equals(type) ? redact(r.body()) : r.body());
+      }
+    }
+    return dump.build();
+  }
+
   /** The resources of one watched type, by name; none if the type is not watched. */
   private static List<XdsResource> generate(
       ProxyConnection connection,

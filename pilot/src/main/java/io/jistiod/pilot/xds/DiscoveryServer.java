@@ -356,6 +356,15 @@ public final class DiscoveryServer implements AutoCloseable {
   }
 
   /**
+   * The raw resources of {@code types} (type URLs) the proxy connected as {@code proxyId} should
+   * hold, or empty if no connection here has that id.
+   */
+  public Optional<io.envoyproxy.envoy.admin.v3.ConfigDump> configDumpOfTypes(
+      String proxyId, List<String> types) {
+    return connectionFor(proxyId).map(c -> ConfigDumps.ofTypes(c, current(), generators, types));
+  }
+
+  /**
    * The Envoy config dump of the proxy connected as {@code proxyId} (istiod's {@code
    * /debug/config_dump?proxyID=}), or empty if no connection here has that id.
    */
