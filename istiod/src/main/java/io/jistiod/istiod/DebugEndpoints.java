@@ -64,7 +64,8 @@ final class DebugEndpoints {
     handlers.put("endpointz", q -> json(endpointShards()));
     handlers.put("instancesz", q -> json(instances()));
     handlers.put("list", q -> json(list()));
-    handlers.put("mesh", q -> proto(mesh.get()));
+    // with istiod's proxy defaults under defaultConfig, as istiod's mesh holds them
+    handlers.put("mesh", q -> proto(io.jistiod.injector.ProxyConfigs.completeMesh(mesh.get())));
     handlers.put("push_status", q -> json(pushStatus()));
     handlers.put("registryz", q -> json(services()));
     handlers.put("syncz", q -> json(syncz(q.getOrDefault("namespace", ""))));

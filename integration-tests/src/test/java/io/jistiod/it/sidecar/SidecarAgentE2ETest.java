@@ -296,8 +296,10 @@ class SidecarAgentE2ETest {
     JsonNode instances = JSON.readTree(httpGet(debug + "instancesz")).path(proxy);
     assertThat(instances.findValuesAsText("hostname")).containsExactly(host);
     assertThat(instances.findValuesAsText("TargetPort")).containsExactly("8080");
-    assertThat(JSON.readTree(httpGet(debug + "mesh")).path("trustDomain").asText())
-        .isEqualTo("cluster.local");
+    JsonNode mesh = JSON.readTree(httpGet(debug + "mesh"));
+    assertThat(mesh.path("trustDomain").asText()).isEqualTo("cluster.local");
+    assertThat(mesh.path("defaultConfig").path("discoveryAddress").asText())
+        .isEqualTo("istiod.istio-system.svc:15012");
     assertThat(httpGet(debug + "pprof/goroutine")).contains("\tat io.jistiod.");
     // a dump of some types only, and istiod's edsz; syncz of one namespace
     JsonNode clustersOnly =
