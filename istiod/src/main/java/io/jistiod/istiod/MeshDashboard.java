@@ -79,6 +79,7 @@ final class MeshDashboard {
   void register(HttpEndpoints server) {
     server
         .text("/ui", "text/html; charset=utf-8", () -> HttpEndpoints.Response.ok(page))
+        .text("/ui/", "text/html; charset=utf-8", () -> HttpEndpoints.Response.ok(page))
         .text("/ui/state", "application/json", () -> json(state()));
   }
 
