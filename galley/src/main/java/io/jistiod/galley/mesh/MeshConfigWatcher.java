@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * resulting MeshConfig differs. An edit that does not parse is refused with an error naming the
  * source and the reason, and the last good MeshConfig stays (a deleted ConfigMap counts as empty,
  * as istiod). The file is read again every poll interval (a mounted ConfigMap is replaced by a
- * symlink swap, which file events do not report reliably).
+ * symlink swap, which file events do not report reliably) and a change applied once two reads in a
+ * row agree.
  */
 public final class MeshConfigWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshConfigWatcher.class);
@@ -163,7 +164,8 @@ public final class MeshConfigWatcher implements AutoCloseable {
               return t;
             });
     closeables.add(poller::shutdownNow);
-    String[] last = {initial};
+    io.jistiod.galley.file.SettledContent<String> content =
+        new io.jistiod.galley.file.SettledContent<>(initial);
     poller.scheduleWithFixedDelay(
         () -> {
           String yaml;
@@ -175,10 +177,7 @@ public final class MeshConfigWatcher implements AutoCloseable {
           } catch (IOException | RuntimeException e) {
             return; // mid-swap; the next poll reads it
           }
-          if (!yaml.equals(last[0])) {
-            last[0] = yaml;
-            update(file.toString(), yaml);
-          }
+          content.offer(yaml).ifPresent(settled -> update(file.toString(), settled));
         },
         every.toMillis(),
         every.toMillis(),

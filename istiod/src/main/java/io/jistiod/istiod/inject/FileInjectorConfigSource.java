@@ -21,6 +21,9 @@ public final class FileInjectorConfigSource implements AutoCloseable {
   private final Path values;
   private final InjectorConfigHolder holder;
   private final ScheduledExecutorService poller;
+  // a change is applied once two polls in a row read the same, so a file caught while being
+  // rewritten (empty, or cut short) is never taken for the new config
+  private io.jistiod.galley.file.SettledContent<java.util.List<String>> content;
 
   private FileInjectorConfigSource(Path dir, InjectorConfigHolder holder, long periodMillis) {
     this.config = dir.resolve("config");
@@ -33,7 +36,8 @@ public final class FileInjectorConfigSource implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    poller.scheduleWithFixedDelay(this::read, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    poller.scheduleWithFixedDelay(
+        () -> read(false), periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   /** Whether {@code dir} holds an injection config (its {@code config} file exists). */
@@ -45,15 +49,24 @@ public final class FileInjectorConfigSource implements AutoCloseable {
   public static FileInjectorConfigSource start(
       Path dir, InjectorConfigHolder holder, long periodMillis) {
     FileInjectorConfigSource s = new FileInjectorConfigSource(dir, holder, periodMillis);
-    s.read();
+    s.read(true);
     return s;
   }
 
-  private void read() {
+  private synchronized void read(boolean first) {
     try {
       String c = Files.readString(config);
       String v = Files.exists(values) ? Files.readString(values) : "";
-      holder.update(c, v, config.getParent().toString());
+      if (first) {
+        content = new io.jistiod.galley.file.SettledContent<>(java.util.List.of(c, v));
+        holder.update(c, v, config.getParent().toString());
+      } else {
+        content
+            .offer(java.util.List.of(c, v))
+            .ifPresent(
+                settled ->
+                    holder.update(settled.get(0), settled.get(1), config.getParent().toString()));
+      }
     } catch (IOException e) {
       log.error("cannot read injection config {}: {}", config.getParent(), e.toString());
     } catch (RuntimeException e) {
