@@ -72,6 +72,7 @@ class MeshDashboardE2ETest {
   @Test
   void theDashboardShowsTheMeshLiveInAHeadlessBrowser(Rig rig, TestNamespace ns) throws Exception {
     String n = ns.name();
+    rig.installIstioCrds(); // before istiod starts, so its informers see the Istio kinds
     Istiod istiod =
         new Istiod(
             IstiodOptions.defaults(null)

@@ -87,6 +87,7 @@ class SidecarAgentE2ETest {
     PilotAgent.requireBuilt();
     Peers.require(ISTIOCTL, "Istio's istioctl 1.27.0", "build-istio.sh");
     String n = ns.name();
+    rig.installIstioCrds(); // before istiod starts, so its informers see the Istio kinds
     Istiod istiod =
         new Istiod(
             IstiodOptions.defaults(null)

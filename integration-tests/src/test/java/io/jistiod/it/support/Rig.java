@@ -85,6 +85,32 @@ public final class Rig {
         .kubeconfig();
   }
 
+  private boolean istioCrdsInstalled;
+
+  /**
+   * Installs Istio's CRDs (crds/crd-all.gen.yaml, server side) once per rig and waits until the API
+   * server serves them; for tests that write Istio config, whatever ran before them.
+   */
+  public synchronized void installIstioCrds() throws IOException, InterruptedException {
+    if (istioCrdsInstalled) {
+      return;
+    }
+    kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        MODULE.resolve("../crds/crd-all.gen.yaml").toString());
+    kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/virtualservices.networking.istio.io",
+        "crd/destinationrules.networking.istio.io",
+        "crd/authorizationpolicies.security.istio.io");
+    istioCrdsInstalled = true;
+  }
+
   /** Deletes the istiod identities the test installed. */
   void deleteIdentities() {
     for (ChartIdentity id : identities.values()) {
