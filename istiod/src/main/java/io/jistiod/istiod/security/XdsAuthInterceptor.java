@@ -123,21 +123,11 @@ public final class XdsAuthInterceptor implements ServerInterceptor {
     } catch (NodeParseException e) {
       return Optional.empty();
     }
-    String namespace = proxy.configNamespace();
-    String serviceAccount = proxy.metadata().serviceAccount();
-    for (String identity : caller.identities()) {
-      SpiffeId id = SpiffeId.parse(identity).orElse(null);
-      if (id == null) {
-        continue;
-      }
-      if (!namespace.isEmpty() && !id.namespace().equals(namespace)) {
-        continue;
-      }
-      if (!serviceAccount.isEmpty() && !id.serviceAccount().equals(serviceAccount)) {
-        continue;
-      }
+    if (io.jistiod.pilot.xds.XdsCaller.verify(caller.identities(), proxy).isPresent()) {
       return Optional.empty();
     }
+    String namespace = proxy.configNamespace();
+    String serviceAccount = proxy.metadata().serviceAccount();
     return Optional.of(
         "no identities (" + caller.identities() + ") matched " + namespace + "/" + serviceAccount);
   }
@@ -199,27 +189,6 @@ public final class XdsAuthInterceptor implements ServerInterceptor {
       if (!denied) {
         super.onHalfClose();
       }
-    }
-  }
-
-  /** The namespace and service account of a Kubernetes SPIFFE ID. */
-  record SpiffeId(String trustDomain, String namespace, String serviceAccount) {
-    /** {@code spiffe://<td>/ns/<ns>/sa/<sa>}, or empty for anything else. */
-    static Optional<SpiffeId> parse(String uri) {
-      String prefix = "spiffe://";
-      if (uri == null || !uri.startsWith(prefix)) {
-        return Optional.empty();
-      }
-      String[] parts = uri.substring(prefix.length()).split("/", -1);
-      if (parts.length != 5
-          || parts[0].isEmpty()
-          || !parts[1].equals("ns")
-          || parts[2].isEmpty()
-          || !parts[3].equals("sa")
-          || parts[4].isEmpty()) {
-        return Optional.empty();
-      }
-      return Optional.of(new SpiffeId(parts[0], parts[2], parts[4]));
     }
   }
 }

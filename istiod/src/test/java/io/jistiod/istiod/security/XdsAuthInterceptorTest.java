@@ -22,6 +22,7 @@ import io.grpc.stub.StreamObserver;
 import io.jistiod.citadel.server.AuthenticationResult;
 import io.jistiod.citadel.server.Authenticator;
 import io.jistiod.citadel.server.Caller;
+import io.jistiod.pilot.xds.XdsCaller;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -269,10 +270,11 @@ class XdsAuthInterceptorTest {
 
   @Test
   void spiffeIdsParse() {
-    assertThat(XdsAuthInterceptor.SpiffeId.parse(spiffe("ns", "sa")))
-        .contains(new XdsAuthInterceptor.SpiffeId("cluster.local", "ns", "sa"));
-    assertThat(XdsAuthInterceptor.SpiffeId.parse("spiffe://td/ns/a/sa/b/extra")).isEmpty();
-    assertThat(XdsAuthInterceptor.SpiffeId.parse("spiffe://td/ns//sa/b")).isEmpty();
-    assertThat(XdsAuthInterceptor.SpiffeId.parse("https://td/ns/a/sa/b")).isEmpty();
+    // the interceptor and Pilot's debug requests read identities with the same parser
+    assertThat(XdsCaller.parse(spiffe("ns", "sa")))
+        .contains(new XdsCaller.Identity("cluster.local", "ns", "sa"));
+    assertThat(XdsCaller.parse("spiffe://td/ns/a/sa/b/extra")).isEmpty();
+    assertThat(XdsCaller.parse("spiffe://td/ns//sa/b")).isEmpty();
+    assertThat(XdsCaller.parse("https://td/ns/a/sa/b")).isEmpty();
   }
 }

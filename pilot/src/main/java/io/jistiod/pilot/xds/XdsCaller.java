@@ -50,8 +50,11 @@ public final class XdsCaller {
     }
   }
 
-  /** The caller's identity that may receive config for {@code proxy}, if any. */
-  static Optional<Identity> verify(List<String> identities, Proxy proxy) {
+  /**
+   * The caller's identity that may receive config for {@code proxy}, if any: the first SPIFFE
+   * identity in the proxy's config namespace and, when the node names one, of its service account.
+   */
+  public static Optional<Identity> verify(List<String> identities, Proxy proxy) {
     if (identities == null) {
       return Optional.empty();
     }
@@ -74,7 +77,7 @@ public final class XdsCaller {
   }
 
   /** Parses {@code spiffe://td/ns/N/sa/S}; anything else is empty. */
-  static Optional<Identity> parse(String uri) {
+  public static Optional<Identity> parse(String uri) {
     String prefix = "spiffe://";
     if (uri == null || !uri.startsWith(prefix)) {
       return Optional.empty();
