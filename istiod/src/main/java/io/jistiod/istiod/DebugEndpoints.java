@@ -329,7 +329,7 @@ final class DebugEndpoints {
    */
   private Object syncz(String namespace) {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (SyncStatus.ProxyState p : discovery.syncStates()) {
+    for (DiscoveryServer.ClientState p : discovery.clientStates()) {
       if (!namespace.isEmpty() && !namespace.equals(p.proxy().configNamespace())) {
         continue;
       }

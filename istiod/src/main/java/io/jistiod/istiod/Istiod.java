@@ -276,9 +276,7 @@ public final class Istiod implements AutoCloseable {
             generators, pushContexts, xdsMetrics, options.pushWorkers(), xdsSendTimeout());
     closeables.add(discovery);
     // istioctl proxy-status names the istiod of each proxy by its pod (Istio's POD_NAME)
-    String pod =
-        System.getenv().getOrDefault("POD_NAME", System.getenv().getOrDefault("HOSTNAME", ""));
-    discovery.identify(pod, BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
+    discovery.identify(podName(), BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
     discovery.start(System.nanoTime());
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")
@@ -545,7 +543,7 @@ public final class Istiod implements AutoCloseable {
         singleton);
   }
 
-  /** An election id per revision: {@code id} for the default revision, else {@code id-<rev>}. */
+  /** A name per revision: {@code name} for the default revision, else {@code name-<rev>}. */
   private String revisioned(String electionId) {
     String revision = options.webhook() == null ? "" : options.webhook().revision();
     return revision == null || revision.isEmpty() || "default".equals(revision)
@@ -567,10 +565,7 @@ public final class Istiod implements AutoCloseable {
 
   /** istiod's mesh ConfigMap: {@code istio}, or {@code istio-<revision>} for a named revision. */
   private String meshConfigMapName() {
-    String revision = options.webhook() == null ? "" : options.webhook().revision();
-    return revision == null || revision.isEmpty() || "default".equals(revision)
-        ? "istio"
-        : "istio-" + revision;
+    return revisioned("istio");
   }
 
   /** The live MeshConfig (after start). */

@@ -374,15 +374,6 @@ public final class DiscoveryServer implements AutoCloseable {
         .map(c -> ConfigDumps.of(c, current(), generators, includeEndpoints));
   }
 
-  /** Every connection's client and per-type sync state, ordered by connection id. */
-  public List<SyncStatus.ProxyState> syncStates() {
-    List<SyncStatus.ProxyState> out = new ArrayList<>();
-    new java.util.TreeMap<>(connections)
-        .values()
-        .forEach(c -> out.add(new SyncStatus.ProxyState(c.proxy(), c.syncStates())));
-    return out;
-  }
-
   /** One connected client as debug endpoints show it. */
   public record ClientInfo(
       String connectionId,

@@ -28,9 +28,6 @@ public final class SyncStatus {
 
   private SyncStatus() {}
 
-  /** One connected client and its per-type state, for istiod's {@code /debug/syncz}. */
-  public record ProxyState(Proxy proxy, List<TypeState> types) {}
-
   /** What a connection knows of one watched type. */
   public record TypeState(
       String typeUrl, String nonceSent, String nonceAcked, String lastError, long lastSentMillis) {
