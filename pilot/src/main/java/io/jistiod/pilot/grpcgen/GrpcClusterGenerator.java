@@ -15,6 +15,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.TrafficPolicies;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.ServiceIdentities;
 import io.jistiod.pilot.xds.XdsGenerator;
@@ -58,11 +59,16 @@ public final class GrpcClusterGenerator implements XdsGenerator {
       }
     }
     List<XdsResource> out = new ArrayList<>();
+    GenerationCache.Scope scope = push.cache().scope(proxy);
     for (String name : wanted) {
       XdsResource r =
           push.cache()
-              .getShared(
-                  "grpc-cds", name, variant(name, proxy, push), () -> build(name, proxy, push));
+              .getSharedInScope(
+                  "grpc-cds",
+                  name,
+                  scope,
+                  () -> new GenerationCache.Variant(variant(name, proxy, push), true),
+                  () -> build(name, proxy, push));
       if (r != null) {
         out.add(r);
       }
@@ -72,8 +78,9 @@ public final class GrpcClusterGenerator implements XdsGenerator {
 
   /**
    * What {@link #build} reads of the proxy: which service of that host it sees (a Sidecar or
-   * exportTo may hide it) and which DestinationRule applies. Keyed by it rather than by the proxy's
-   * whole scope, so clients of different apps and namespaces share one cluster.
+   * exportTo may hide it) and which DestinationRule applies, both fixed by the proxy's scope (its
+   * namespace and the Sidecar its labels select). Keyed by it rather than by the proxy's whole
+   * scope, so clients of different apps and namespaces share one cluster.
    */
   private static String variant(String name, Proxy proxy, PushContext push) {
     ClusterName key = ClusterName.parse(name);

@@ -11,6 +11,7 @@ import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
@@ -41,14 +42,16 @@ public final class EndpointGenerator implements XdsGenerator {
     String locality = proxy.locality().toString();
     boolean meshFailoverPriority =
         push.meshConfig().getLocalityLbSetting().getFailoverPriorityCount() > 0;
+    GenerationCache cache = push.cache();
+    GenerationCache.Scope scope = cache.scope(proxy);
     for (String name : new TreeSet<>(names)) {
       out.add(
-          push.cache()
-              .getShared(
-                  TYPE,
-                  name,
-                  variant(name, proxy, push, locality, meshFailoverPriority),
-                  () -> XdsResource.of(name, assignment(name, proxy, push))));
+          cache.getSharedInScope(
+              TYPE,
+              name,
+              scope,
+              () -> variant(name, proxy, push, locality, meshFailoverPriority),
+              () -> XdsResource.of(name, assignment(name, proxy, push))));
     }
     return out;
   }
@@ -60,19 +63,21 @@ public final class EndpointGenerator implements XdsGenerator {
    * scope instead (namespace, labels, locality), 500 proxies of 20 apps in 50 namespaces held 500
    * copies of each of 10,000 assignments.
    */
-  private static String variant(
+  private static GenerationCache.Variant variant(
       String name, Proxy proxy, PushContext push, String locality, boolean meshFailoverPriority) {
     ClusterName key = ClusterName.parse(name);
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
-      return "";
+      return new GenerationCache.Variant("", true);
     }
     PushContext.ResolvedDestinationRule rule =
         push.destinationRuleFor(proxy, key.hostname()).orElse(null);
     String variant = rule == null ? "|" + locality : rule.key() + "|" + locality;
     if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
-      variant += "|" + new TreeMap<>(proxy.metadata().labels());
+      // the scope keeps only the labels that select config: these may compare any label
+      return new GenerationCache.Variant(
+          variant + "|" + new TreeMap<>(proxy.metadata().labels()), false);
     }
-    return variant;
+    return new GenerationCache.Variant(variant, true);
   }
 
   private static boolean hasFailoverPriority(DestinationRule rule) {

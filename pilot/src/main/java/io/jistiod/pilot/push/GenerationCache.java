@@ -72,6 +72,9 @@ public final class GenerationCache {
 
   private record MemoKey(String kind, Scope scope) {}
 
+  /** Per scope and type: the resources a proxy of that scope already got, by name. */
+  private final Map<MemoKey, Map<String, XdsResource>> resolved = new ConcurrentHashMap<>();
+
   /** The scope of {@code proxy}: look it up once per generation, then pass it around. */
   public Scope scope(Proxy proxy) {
     ScopeKey key =
@@ -119,6 +122,40 @@ public final class GenerationCache {
   public XdsResource getShared(
       String type, String name, String variant, Supplier<XdsResource> build) {
     return get(new Key(type, name, variant), build);
+  }
+
+  /**
+   * What a shared resource's build reads of the proxy ({@link #getShared}'s variant), and whether
+   * the proxy's scope alone determines it.
+   */
+  public record Variant(String key, boolean ofScope) {}
+
+  /**
+   * As {@link #getShared}, remembered per scope by name: the first proxy of a scope works out each
+   * resource's variant, every later proxy of that scope finds the resource by its name alone. For
+   * the thousands of load assignments and gRPC clusters a proxy asks for, working out the variant
+   * (parse the name, find the service and its DestinationRule, build the key) cost more than the
+   * lookup itself. A resource whose variant depends on more of the proxy than its scope (its whole
+   * labels, say) is shared by variant but not remembered for the scope.
+   */
+  public XdsResource getSharedInScope(
+      String type,
+      String name,
+      Scope scope,
+      Supplier<Variant> variant,
+      Supplier<XdsResource> build) {
+    Map<String, XdsResource> known =
+        resolved.computeIfAbsent(new MemoKey(type, scope), k -> new ConcurrentHashMap<>());
+    XdsResource r = known.get(name);
+    if (r != null) {
+      return r;
+    }
+    Variant v = variant.get();
+    r = get(new Key(type, name, v.key()), build);
+    if (r != null && v.ofScope()) {
+      known.putIfAbsent(name, r);
+    }
+    return r;
   }
 
   /**

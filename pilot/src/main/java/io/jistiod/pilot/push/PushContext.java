@@ -202,7 +202,6 @@ public final class PushContext {
     return out;
   }
 
-  /** Resources built for this push, shared across proxies. */
   /**
    * What of a proxy's labels its generated config can depend on, for {@link GenerationCache}'s
    * scopes. A gateway's labels select Gateway resources and are kept whole. A sidecar's (or
@@ -219,6 +218,7 @@ public final class PushContext {
         .orElse(Map.of());
   }
 
+  /** Resources built for this push, shared across proxies. */
   public GenerationCache cache() {
     return cache;
   }

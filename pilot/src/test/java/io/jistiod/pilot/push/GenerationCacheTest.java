@@ -68,4 +68,51 @@ class GenerationCacheTest {
     assertThat(next.get("cds", "dropped", again, () -> null)).isNull();
     assertThat(next.memo("list", next.scope(again), () -> "fresh")).isEqualTo("fresh");
   }
+
+  @Test
+  void sharedInScopeRemembersAVariantOnlyWhenTheScopeDeterminesIt() throws Exception {
+    // scopes ignore labels here, so "cart" and "web" are one scope, as with no Sidecar resource
+    GenerationCache cache = new GenerationCache(p -> java.util.Map.of());
+    Proxy cart = sidecar("10.0.0.1", "shop", "cart");
+    Proxy web = sidecar("10.0.0.2", "shop", "web");
+    assertThat(cache.scope(cart)).isSameAs(cache.scope(web));
+    AtomicInteger variants = new AtomicInteger();
+
+    // the scope fixes the variant: worked out for the first proxy of the scope only
+    XdsResource first =
+        cache.getSharedInScope(
+            "eds",
+            "a",
+            cache.scope(cart),
+            () -> new GenerationCache.Variant("dr1" + variants.incrementAndGet(), true),
+            () -> cluster("a-for-cart"));
+    XdsResource second =
+        cache.getSharedInScope(
+            "eds",
+            "a",
+            cache.scope(web),
+            () -> new GenerationCache.Variant("dr1" + variants.incrementAndGet(), true),
+            () -> cluster("a-for-web"));
+    assertThat(second).isSameAs(first);
+    assertThat(variants).hasValue(1);
+
+    // a variant that reads the labels: each proxy gets what its own variant says
+    XdsResource forCart =
+        cache.getSharedInScope(
+            "eds",
+            "b",
+            cache.scope(cart),
+            () -> new GenerationCache.Variant("app=cart", false),
+            () -> cluster("b-for-cart"));
+    XdsResource forWeb =
+        cache.getSharedInScope(
+            "eds",
+            "b",
+            cache.scope(web),
+            () -> new GenerationCache.Variant("app=web", false),
+            () -> cluster("b-for-web"));
+    assertThat(forCart.body().getValue()).isNotEqualTo(forWeb.body().getValue());
+    // and still shared by variant, across scopes
+    assertThat(cache.getShared("eds", "b", "app=web", () -> cluster("other"))).isSameAs(forWeb);
+  }
 }
