@@ -99,7 +99,9 @@ class ImageE2ETest {
     // The footprint flags live in the environment, where the chart's env can replace them; on the
     // command line they would beat a user's JAVA_TOOL_OPTIONS.
     assertThat(strings(c.path("Env")))
-        .contains("JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -Xms32m -XX:+UseSerialGC");
+        .contains(
+            "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -Xms32m -XX:+UseSerialGC"
+                + " -XX:MaxInlineLevel=9 -XX:InlineSmallCode=1000 -XX:FreqInlineSize=200");
     assertThat(entrypoint)
         .noneMatch(a -> a.contains("GC") || a.contains("RAM") || a.startsWith("-Xm"));
     assertThat(c.path("Labels").path("org.opencontainers.image.version").asText())
@@ -201,7 +203,10 @@ class ImageE2ETest {
     assertThat(flags.out())
         .containsPattern("bool UseSerialGC += true")
         .containsPattern("double MaxRAMPercentage += 75\\.0")
-        .containsPattern("size_t InitialHeapSize += 33554432 ");
+        .containsPattern("size_t InitialHeapSize += 33554432 ")
+        .containsPattern("intx MaxInlineLevel += 9 ")
+        .containsPattern("intx InlineSmallCode += 1000 ")
+        .containsPattern("intx FreqInlineSize += 200 ");
   }
 
   @Test

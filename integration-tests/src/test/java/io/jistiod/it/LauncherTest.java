@@ -179,6 +179,9 @@ class LauncherTest {
     assertThat(defaults).containsPattern("bool UseSerialGC += true");
     assertThat(defaults).containsPattern("double MaxRAMPercentage += 75\\.0");
     assertThat(defaults).containsPattern("size_t InitialHeapSize += 33554432 ");
+    assertThat(defaults).containsPattern("intx MaxInlineLevel += 9 ");
+    assertThat(defaults).containsPattern("intx InlineSmallCode += 1000 ");
+    assertThat(defaults).containsPattern("intx FreqInlineSize += 200 ");
     // Two collectors would stop the JVM: one named in JAVA_OPTS replaces ours.
     String g1 = launcherFlags("-XX:+UseG1GC -XX:+PrintFlagsFinal");
     assertThat(g1).containsPattern("bool UseG1GC += true");
