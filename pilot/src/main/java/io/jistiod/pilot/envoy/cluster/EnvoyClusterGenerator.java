@@ -4,7 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.jistiod.galley.api.networking.v1alpha3.Gateway;
 import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
-import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.gateway.GatewayBinding;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
@@ -152,13 +152,8 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
 
   /** Whether a Gateway selecting this proxy has an AUTO_PASSTHROUGH server. */
   static boolean hasAutoPassthrough(Proxy proxy, PushContext push) {
-    Map<String, String> labels = proxy.metadata().labels();
-    for (Config c : push.gateways()) {
-      Gateway gw = c.spec(Gateway.class);
-      if (!labels.entrySet().containsAll(gw.getSelectorMap().entrySet())) {
-        continue;
-      }
-      for (var server : gw.getServersList()) {
+    for (GatewayBinding binding : GatewayBinding.of(proxy, push)) {
+      for (var server : binding.gateway().spec(Gateway.class).getServersList()) {
         if (server.getTls().getMode() == ServerTLSSettings.TLSmode.AUTO_PASSTHROUGH) {
           return true;
         }

@@ -7,7 +7,6 @@ import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
-import io.jistiod.pilot.push.PushContext.ServiceTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Gateway servers a gateway proxy implements, merged as istiod merges them: every Gateway whose
- * selector matches the proxy's labels (any namespace), each server on the port it really listens on
- * (the targetPort of the proxy's own service port, as Kubernetes Services map 80 to 8080), and the
- * RDS route configuration name each HTTP server's routes are served under.
+ * The Gateway servers a gateway proxy implements, merged as istiod merges them: every Gateway bound
+ * to the proxy ({@link GatewayBinding}: by selector from any namespace, or through its service),
+ * each server on the port it really listens on (the targetPort of the proxy's own service port, as
+ * Kubernetes Services map 80 to 8080), and the RDS route configuration name each HTTP server's
+ * routes are served under.
  *
  * @param servers every accepted server, in Gateway then server order
  * @param serversByRouteName HTTP servers ({@code http.PORT}, merged across Gateways) and
@@ -44,48 +44,47 @@ public record MergedGateway(
     Map<String, List<GatewayServer>> byRoute = new LinkedHashMap<>();
     Map<Integer, String> plainTextProtocolByPort = new HashMap<>();
     Map<Integer, Boolean> seenPorts = new HashMap<>();
-    for (Config c : push.gateways()) {
+    for (GatewayBinding binding : GatewayBinding.of(proxy, push)) {
+      Config c = binding.gateway();
       Gateway gw = c.spec(Gateway.class);
-      if (!proxy.metadata().labels().entrySet().containsAll(gw.getSelectorMap().entrySet())) {
-        continue;
-      }
       String gatewayName = c.namespace() + "/" + c.name();
       for (Server original : gw.getServersList()) {
         if (!original.hasPort()) {
           continue;
         }
         Server s = sanitizeHosts(original, c.namespace());
-        int port = resolvePort(s.getPort().getNumber(), push.serviceTargets(proxy));
-        String routeName = routeName(s, port, c);
-        GatewayServer gs = new GatewayServer(c, gatewayName, s, port, routeName);
-        Protocol p = Protocol.parse(s.getPort().getProtocol());
-        if (seenPorts.containsKey(port)) {
-          String current = plainTextProtocolByPort.get(port);
-          if (current != null) {
-            Protocol cur = Protocol.parse(current);
-            boolean mergeable = (cur.isHttp() || cur == p) && p.isHttp();
-            if (!mergeable || routeName.isEmpty()) {
-              continue; // conflicts with the plain-text server already on this port
+        for (int port : binding.listenPorts(s.getPort().getNumber())) {
+          String routeName = routeName(s, port, c);
+          GatewayServer gs = new GatewayServer(c, gatewayName, s, port, routeName);
+          Protocol p = Protocol.parse(s.getPort().getProtocol());
+          if (seenPorts.containsKey(port)) {
+            String current = plainTextProtocolByPort.get(port);
+            if (current != null) {
+              Protocol cur = Protocol.parse(current);
+              boolean mergeable = (cur.isHttp() || cur == p) && p.isHttp();
+              if (!mergeable || routeName.isEmpty()) {
+                continue; // conflicts with the plain-text server already on this port
+              }
+              byRoute.computeIfAbsent(routeName, k -> new ArrayList<>()).add(gs);
+            } else if (isHttpServer(s)) {
+              if (routeName.isEmpty() || byRoute.containsKey(routeName)) {
+                continue; // two HTTPS servers need distinct port names
+              }
+              byRoute.put(routeName, new ArrayList<>(List.of(gs)));
+            } else if (!s.hasTls()) {
+              continue;
             }
-            byRoute.computeIfAbsent(routeName, k -> new ArrayList<>()).add(gs);
-          } else if (isHttpServer(s)) {
-            if (routeName.isEmpty() || byRoute.containsKey(routeName)) {
-              continue; // two HTTPS servers need distinct port names
+          } else {
+            seenPorts.put(port, true);
+            if (!isTlsServer(s)) {
+              plainTextProtocolByPort.put(port, s.getPort().getProtocol());
             }
-            byRoute.put(routeName, new ArrayList<>(List.of(gs)));
-          } else if (!s.hasTls()) {
-            continue;
+            if (isHttpServer(s)) {
+              byRoute.put(routeName, new ArrayList<>(List.of(gs)));
+            }
           }
-        } else {
-          seenPorts.put(port, true);
-          if (!isTlsServer(s)) {
-            plainTextProtocolByPort.put(port, s.getPort().getProtocol());
-          }
-          if (isHttpServer(s)) {
-            byRoute.put(routeName, new ArrayList<>(List.of(gs)));
-          }
+          servers.add(gs);
         }
-        servers.add(gs);
       }
     }
     return new MergedGateway(List.copyOf(servers), byRoute);
@@ -134,19 +133,6 @@ public record MergedGateway(
           + bind;
     }
     return "";
-  }
-
-  /**
-   * The targetPort of the first of the proxy's own service ports numbered {@code number}; the
-   * number itself when the proxy serves no such port.
-   */
-  public static int resolvePort(int number, List<ServiceTarget> targets) {
-    for (ServiceTarget t : targets) {
-      if (t.port().port() == number) {
-        return t.endpoint().port();
-      }
-    }
-    return number;
   }
 
   private static Server sanitizeHosts(Server s, String namespace) {

@@ -3,16 +3,15 @@ package io.jistiod.pilot.envoy.listener;
 import static io.jistiod.pilot.envoy.gateway.MergedGateway.isHttpServer;
 import static io.jistiod.pilot.envoy.gateway.MergedGateway.isPassthrough;
 import static io.jistiod.pilot.envoy.gateway.MergedGateway.isTlsServer;
-import static io.jistiod.pilot.envoy.gateway.MergedGateway.resolvePort;
 import static io.jistiod.pilot.envoy.gateway.MergedGateway.routeName;
 
 import io.jistiod.galley.api.networking.v1alpha3.Gateway;
 import io.jistiod.galley.api.networking.v1alpha3.Server;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.gateway.GatewayBinding;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
-import io.jistiod.pilot.push.PushContext.ServiceTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,87 +51,75 @@ final class GatewayServers {
 
   static GatewayServers of(Proxy proxy, PushContext push) {
     GatewayServers out = new GatewayServers();
-    List<ServiceTarget> targets = push.serviceTargets(proxy);
     Set<Integer> gatewayPorts = new HashSet<>();
     Map<Integer, ServerPort> plainText = new HashMap<>();
     Map<String, List<Server>> byRouteName = new HashMap<>();
     Map<Integer, Set<String>> nonPlainTextBinds = new HashMap<>();
     Map<Integer, Map<String, String>> tlsHosts = new HashMap<>();
-    for (Config gw : selecting(proxy, push)) {
+    for (GatewayBinding binding : GatewayBinding.of(proxy, push)) {
+      Config gw = binding.gateway();
       for (Server s : gw.spec(Gateway.class).getServersList()) {
         if (!s.hasPort()) {
           continue;
         }
-        int resolved = resolvePort(s.getPort().getNumber(), targets);
-        String routeName = routeName(s, resolved, gw);
-        if (s.hasTls()
-            && !noDuplicates(
-                s.getHostsList(),
-                s.getBind(),
-                tlsHosts.computeIfAbsent(resolved, p -> new HashMap<>()))) {
-          continue;
-        }
-        ServerPort sp = new ServerPort(resolved, s.getPort().getProtocol(), s.getBind());
-        Protocol proto = Protocol.parse(s.getPort().getProtocol());
-        GatewayServer gs = new GatewayServer(s, gw, routeName);
-        if (!gatewayPorts.contains(resolved)) {
-          gatewayPorts.add(resolved);
-          if (!isTlsServer(s)) {
-            plainText.put(resolved, sp);
+        for (int resolved : binding.listenPorts(s.getPort().getNumber())) {
+          String routeName = routeName(s, resolved, gw);
+          if (s.hasTls()
+              && !noDuplicates(
+                  s.getHostsList(),
+                  s.getBind(),
+                  tlsHosts.computeIfAbsent(resolved, p -> new HashMap<>()))) {
+            continue;
+          }
+          ServerPort sp = new ServerPort(resolved, s.getPort().getProtocol(), s.getBind());
+          Protocol proto = Protocol.parse(s.getPort().getProtocol());
+          GatewayServer gs = new GatewayServer(s, gw, routeName);
+          if (!gatewayPorts.contains(resolved)) {
+            gatewayPorts.add(resolved);
+            if (!isTlsServer(s)) {
+              plainText.put(resolved, sp);
+            }
+            if (isHttpServer(s)) {
+              byRouteName.put(routeName, new ArrayList<>(List.of(s)));
+            }
+            Merged m = new Merged();
+            m.servers.add(gs);
+            m.routeName = routeName;
+            out.byPort.put(sp, m);
+            continue;
+          }
+          ServerPort current = plainText.get(resolved);
+          if (current != null) {
+            boolean sameBind = current.bind().equals(sp.bind());
+            if (sameBind && !canMerge(Protocol.parse(current.protocol()), proto)) {
+              continue;
+            }
+            if (sameBind && routeName.isEmpty()) {
+              continue;
+            }
+            if (!sameBind) {
+              Merged m = out.byPort.computeIfAbsent(sp, k -> new Merged());
+              m.routeName = routeName;
+              m.servers.add(gs);
+            } else {
+              out.byPort.get(current).servers.add(gs);
+            }
+            byRouteName.computeIfAbsent(routeName, k -> new ArrayList<>()).add(s);
+            continue;
           }
           if (isHttpServer(s)) {
+            if (routeName.isEmpty() || byRouteName.containsKey(routeName)) {
+              continue;
+            }
             byRouteName.put(routeName, new ArrayList<>(List.of(s)));
           }
-          Merged m = new Merged();
-          m.servers.add(gs);
-          m.routeName = routeName;
-          out.byPort.put(sp, m);
-          continue;
-        }
-        ServerPort current = plainText.get(resolved);
-        if (current != null) {
-          boolean sameBind = current.bind().equals(sp.bind());
-          if (sameBind && !canMerge(Protocol.parse(current.protocol()), proto)) {
+          boolean newBind =
+              nonPlainTextBinds.computeIfAbsent(resolved, p -> new HashSet<>()).add(s.getBind());
+          if (!s.hasTls() && !newBind) {
             continue;
           }
-          if (sameBind && routeName.isEmpty()) {
-            continue;
-          }
-          if (!sameBind) {
-            Merged m = out.byPort.computeIfAbsent(sp, k -> new Merged());
-            m.routeName = routeName;
-            m.servers.add(gs);
-          } else {
-            out.byPort.get(current).servers.add(gs);
-          }
-          byRouteName.computeIfAbsent(routeName, k -> new ArrayList<>()).add(s);
-          continue;
+          out.byPort.computeIfAbsent(sp, k -> new Merged()).servers.add(gs);
         }
-        if (isHttpServer(s)) {
-          if (routeName.isEmpty() || byRouteName.containsKey(routeName)) {
-            continue;
-          }
-          byRouteName.put(routeName, new ArrayList<>(List.of(s)));
-        }
-        boolean newBind =
-            nonPlainTextBinds.computeIfAbsent(resolved, p -> new HashSet<>()).add(s.getBind());
-        if (!s.hasTls() && !newBind) {
-          continue;
-        }
-        out.byPort.computeIfAbsent(sp, k -> new Merged()).servers.add(gs);
-      }
-    }
-    return out;
-  }
-
-  /** Gateways whose selector matches the proxy's labels, from any namespace (istiod's default). */
-  static List<Config> selecting(Proxy proxy, PushContext push) {
-    List<Config> out = new ArrayList<>();
-    Map<String, String> labels = proxy.metadata().labels();
-    for (Config gw : push.gateways()) {
-      Map<String, String> selector = gw.spec(Gateway.class).getSelectorMap();
-      if (labels.entrySet().containsAll(selector.entrySet())) {
-        out.add(gw);
       }
     }
     return out;
