@@ -29,7 +29,7 @@ import java.util.Map;
  *   <li>64-bit integers are numbers, not strings ({@code observedGeneration: 3});
  *   <li>whole floating-point numbers are written as integers ({@code value: 50}, as Go writes
  *       them);
- *   <li>a field marked {@code (jistiod.required)} is written even when empty, as Go writes fields
+ *   <li>a field marked {@code (jistiod.emit_empty)} is written even when empty, as Go writes fields
  *       without {@code omitempty} ({@code attachedRoutes: 0}, {@code supportedKinds: []});
  *   <li>everything else is written only when set: a field with presence when present, any other
  *       when it differs from its default.
@@ -57,10 +57,10 @@ public final class ProtoJsonWriter {
     }
     ObjectNode out = NODES.objectNode();
     for (FieldDescriptor field : type.getFields()) {
-      boolean required = field.getOptions().getExtension(JistiodOptions.required);
+      boolean emitEmpty = field.getOptions().getExtension(JistiodOptions.emitEmpty);
       if (field.isMapField()) {
         List<?> entries = (List<?>) message.getField(field);
-        if (entries.isEmpty() && !required) {
+        if (entries.isEmpty() && !emitEmpty) {
           continue;
         }
         ObjectNode map = out.putObject(field.getJsonName());
@@ -72,7 +72,7 @@ public final class ProtoJsonWriter {
         }
       } else if (field.isRepeated()) {
         List<?> values = (List<?>) message.getField(field);
-        if (values.isEmpty() && !required) {
+        if (values.isEmpty() && !emitEmpty) {
           continue;
         }
         ArrayNode list = out.putArray(field.getJsonName());
@@ -84,7 +84,7 @@ public final class ProtoJsonWriter {
             field.hasPresence()
                 ? message.hasField(field)
                 : !message.getField(field).equals(field.getDefaultValue());
-        if (set || required) {
+        if (set || emitEmpty) {
           out.set(field.getJsonName(), writeValue(field, message.getField(field)));
         }
       }
@@ -103,11 +103,11 @@ public final class ProtoJsonWriter {
       case INT:
         if (field.getType() == FieldDescriptor.Type.UINT32
             || field.getType() == FieldDescriptor.Type.FIXED32) {
-          return NODES.numberNode(Integer.toUnsignedLong((Integer) value));
+          return integral(Integer.toUnsignedLong((Integer) value));
         }
         return NODES.numberNode((Integer) value);
       case LONG:
-        return NODES.numberNode((Long) value);
+        return integral((Long) value);
       case FLOAT:
         return number(((Float) value).doubleValue());
       case DOUBLE:
@@ -124,9 +124,14 @@ public final class ProtoJsonWriter {
 
   private static JsonNode number(double d) {
     if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) {
-      return NODES.numberNode((long) d);
+      return integral((long) d);
     }
     return NODES.numberNode(d);
+  }
+
+  /** The smallest node that holds {@code v}, so trees compare equal to parsed JSON. */
+  private static JsonNode integral(long v) {
+    return v == (int) v ? NODES.numberNode((int) v) : NODES.numberNode(v);
   }
 
   private static JsonNode writeWellKnown(Message message) {
