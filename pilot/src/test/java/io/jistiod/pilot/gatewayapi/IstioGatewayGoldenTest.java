@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,6 +105,7 @@ class IstioGatewayGoldenTest {
           "http", Set.of("InferencePool"),
           "reference-policy-inferencepool", Set.of("InferencePool"));
 
+  private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -143,16 +143,28 @@ class IstioGatewayGoldenTest {
             name ->
                 Stream.of(
                     DynamicTest.dynamicTest(name + " config", () -> compareConfig(name)),
-                    DynamicTest.dynamicTest(name + " status", () -> compareStatus(name))));
+                    DynamicTest.dynamicTest(name + " status", () -> compareStatus(name)),
+                    DynamicTest.dynamicTest(
+                        name + " status is stable", () -> statusIsStable(name))));
   }
 
   static GatewayApiResult convert(String name) throws Exception {
+    return convert(name, store(name), T0);
+  }
+
+  static MemoryConfigStore store(String name) throws Exception {
     String input = Files.readString(TESTDATA.resolve(name + ".yaml"));
     ParseResult parsed =
         new ConfigParser(GatewayApiKinds.withIstioKinds(true, true), "default").parse(input, name);
     assertThat(parsed.errors()).as("parse errors").isEmpty();
     MemoryConfigStore store = new MemoryConfigStore();
     parsed.configs().forEach(store::put);
+    return store;
+  }
+
+  static GatewayApiResult convert(String name, MemoryConfigStore store, Instant now)
+      throws Exception {
+    String input = Files.readString(TESTDATA.resolve(name + ".yaml"));
     GatewayApiOptions options =
         new GatewayApiOptions(IstioWorld.SUFFIX, true, true, true, true, true, true, false);
     return GatewayApiConverter.convert(
@@ -163,7 +175,21 @@ class IstioGatewayGoldenTest {
             IstioWorld.secrets(GATEWAY.resolve("conversion_test.go")),
             IstioWorld.registry(),
             options,
-            Instant.parse("2025-01-01T00:00:00Z")));
+            now));
+  }
+
+  /**
+   * Once istiod's status is written, converting again wants no further write: nothing churns, even
+   * with a later clock.
+   */
+  private static void statusIsStable(String name) throws Exception {
+    MemoryConfigStore store = store(name);
+    GatewayApiResult first = convert(name, store, T0);
+    assertThat(first.statusUpdates()).isNotEmpty();
+    for (GatewayApiResult.StatusUpdate u : first.statusUpdates()) {
+      store.put(new Config(u.object().meta(), u.object().spec(), u.status()));
+    }
+    assertThat(convert(name, store, T0.plusSeconds(3600)).statusUpdates()).isEmpty();
   }
 
   private static void compareConfig(String name) throws Exception {
@@ -222,9 +248,7 @@ class IstioGatewayGoldenTest {
   /** Every {@code lastTransitionTime} replaced by {@code fake}, as the Go test does. */
   private static JsonNode fakeTimes(JsonNode node) {
     if (node instanceof ObjectNode o) {
-      Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-      while (it.hasNext()) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : o.properties()) {
         if (e.getKey().equals("lastTransitionTime")) {
           e.setValue(TextNode.valueOf("fake"));
         } else {
