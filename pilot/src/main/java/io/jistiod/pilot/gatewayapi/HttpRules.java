@@ -6,7 +6,6 @@ import io.jistiod.galley.api.gateway.v1.GRPCMethodMatch;
 import io.jistiod.galley.api.gateway.v1.GRPCRouteFilter;
 import io.jistiod.galley.api.gateway.v1.GRPCRouteMatch;
 import io.jistiod.galley.api.gateway.v1.GRPCRouteRule;
-import io.jistiod.galley.api.gateway.v1.HTTPBackendRef;
 import io.jistiod.galley.api.gateway.v1.HTTPCORSFilter;
 import io.jistiod.galley.api.gateway.v1.HTTPHeaderMatch;
 import io.jistiod.galley.api.gateway.v1.HTTPQueryParamMatch;
@@ -77,19 +76,10 @@ final class HttpRules {
     }
     StatusError mirrorError = null;
     for (HTTPRouteFilter f : rule.getFiltersList()) {
+      if (WeightedBackends.Filter.of(f).applyHeaders(out::getHeadersBuilder)) {
+        continue;
+      }
       switch (f.getType()) {
-        case "RequestHeaderModifier" -> {
-          if (f.hasRequestHeaderModifier()) {
-            out.getHeadersBuilder()
-                .setRequest(HeaderFilters.operations(f.getRequestHeaderModifier()));
-          }
-        }
-        case "ResponseHeaderModifier" -> {
-          if (f.hasResponseHeaderModifier()) {
-            out.getHeadersBuilder()
-                .setResponse(HeaderFilters.operations(f.getResponseHeaderModifier()));
-          }
-        }
         case "RequestRedirect" -> {
           if (f.hasRequestRedirect()) {
             out.setRedirect(redirect(f.getRequestRedirect()));
@@ -157,18 +147,14 @@ final class HttpRules {
         }
       }
     }
-    int weights = 0;
-    for (HTTPBackendRef b : rule.getBackendRefsList()) {
-      weights += WeightedBackends.weight(b.hasWeight(), b.getWeight());
-    }
-    if (weights == 0 && !out.hasRedirect()) {
+    List<WeightedBackends.Backend> refs =
+        rule.getBackendRefsList().stream().map(WeightedBackends.Backend::of).toList();
+    if (WeightedBackends.weightSum(refs) == 0 && !out.hasRedirect()) {
       // The API asks for a 500 when no backend can take the request.
       out.setDirectResponse(HTTPDirectResponse.newBuilder().setStatus(500));
       return new RuleResult<>(out.build(), mirrorError);
     }
-    var destinations =
-        weighted.http(
-            rule.getBackendRefsList(), GroupKind.HTTP_ROUTE, route.namespace(), enforceGrants);
+    var destinations = weighted.http(refs, GroupKind.HTTP_ROUTE, route.namespace(), enforceGrants);
     if (destinations.route() == null) {
       return RuleResult.hard(destinations.error());
     }
@@ -200,19 +186,10 @@ final class HttpRules {
       out.addMatch(m);
     }
     for (GRPCRouteFilter f : rule.getFiltersList()) {
+      if (WeightedBackends.Filter.of(f).applyHeaders(out::getHeadersBuilder)) {
+        continue;
+      }
       switch (f.getType()) {
-        case "RequestHeaderModifier" -> {
-          if (f.hasRequestHeaderModifier()) {
-            out.getHeadersBuilder()
-                .setRequest(HeaderFilters.operations(f.getRequestHeaderModifier()));
-          }
-        }
-        case "ResponseHeaderModifier" -> {
-          if (f.hasResponseHeaderModifier()) {
-            out.getHeadersBuilder()
-                .setResponse(HeaderFilters.operations(f.getResponseHeaderModifier()));
-          }
-        }
         case "RequestMirror" -> {
           if (f.hasRequestMirror()) {
             RuleResult<HTTPMirrorPolicy> mirror =
@@ -229,15 +206,13 @@ final class HttpRules {
         }
       }
     }
-    int weights = 0;
-    for (var b : rule.getBackendRefsList()) {
-      weights += WeightedBackends.weight(b.hasWeight(), b.getWeight());
-    }
-    if (weights == 0) {
+    List<WeightedBackends.Backend> refs =
+        rule.getBackendRefsList().stream().map(WeightedBackends.Backend::of).toList();
+    if (WeightedBackends.weightSum(refs) == 0) {
       out.setDirectResponse(HTTPDirectResponse.newBuilder().setStatus(500));
       return new RuleResult<>(out.build(), null);
     }
-    var destinations = weighted.grpc(rule.getBackendRefsList(), route.namespace(), enforceGrants);
+    var destinations = weighted.http(refs, GroupKind.GRPC_ROUTE, route.namespace(), enforceGrants);
     if (destinations.route() == null) {
       return RuleResult.hard(destinations.error());
     }

@@ -1,6 +1,7 @@
 package io.jistiod.pilot.gatewayapi;
 
 import io.jistiod.galley.api.gateway.v1.ParentReference;
+import io.jistiod.galley.config.HostName;
 import java.util.Set;
 
 /**

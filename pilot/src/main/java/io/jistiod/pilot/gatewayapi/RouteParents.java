@@ -3,6 +3,7 @@ package io.jistiod.pilot.gatewayapi;
 import io.jistiod.galley.api.gateway.v1.ParentReference;
 import io.jistiod.galley.api.gateway.v1.RouteGroupKind;
 import io.jistiod.galley.config.Config;
+import io.jistiod.galley.config.HostName;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;

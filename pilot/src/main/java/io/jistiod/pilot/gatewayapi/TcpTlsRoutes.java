@@ -14,6 +14,7 @@ import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigMeta;
+import io.jistiod.galley.config.HostName;
 import io.jistiod.galley.config.IstioKinds;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,12 +49,9 @@ final class TcpTlsRoutes {
         .build();
   }
 
-  private static int weightSum(List<io.jistiod.galley.api.gateway.v1.BackendRef> refs) {
-    int sum = 0;
-    for (var b : refs) {
-      sum += WeightedBackends.weight(b.hasWeight(), b.getWeight());
-    }
-    return sum;
+  private static List<WeightedBackends.Backend> backends(
+      List<io.jistiod.galley.api.gateway.v1.BackendRef> refs) {
+    return refs.stream().map(WeightedBackends.Backend::of).toList();
   }
 
   Converted<TCPRoute> convertTcp(RouteObject route, boolean mesh) {
@@ -61,12 +59,11 @@ final class TcpTlsRoutes {
     for (TCPRouteRule rule : route.config().spec(TCPRouteSpec.class).getRulesList()) {
       rules.add(
           () -> {
-            if (weightSum(rule.getBackendRefsList()) == 0) {
+            var refs = backends(rule.getBackendRefsList());
+            if (WeightedBackends.weightSum(refs) == 0) {
               return new RuleResult<>(TCPRoute.newBuilder().addRoute(blackHole()).build(), null);
             }
-            var d =
-                backends.tcp(
-                    rule.getBackendRefsList(), GroupKind.TCP_ROUTE, route.namespace(), !mesh);
+            var d = backends.tcp(refs, GroupKind.TCP_ROUTE, route.namespace(), !mesh);
             return d.route() == null
                 ? RuleResult.hard(d.error())
                 : new RuleResult<>(TCPRoute.newBuilder().addAllRoute(d.route()).build(), d.error());
@@ -81,12 +78,11 @@ final class TcpTlsRoutes {
     for (TLSRouteRule rule : route.config().spec(TLSRouteSpec.class).getRulesList()) {
       rules.add(
           () -> {
-            if (weightSum(rule.getBackendRefsList()) == 0) {
+            var refs = backends(rule.getBackendRefsList());
+            if (WeightedBackends.weightSum(refs) == 0) {
               return new RuleResult<>(TLSRoute.newBuilder().addRoute(blackHole()).build(), null);
             }
-            var d =
-                backends.tcp(
-                    rule.getBackendRefsList(), GroupKind.TLS_ROUTE, route.namespace(), !mesh);
+            var d = backends.tcp(refs, GroupKind.TLS_ROUTE, route.namespace(), !mesh);
             return d.route() == null
                 ? RuleResult.hard(d.error())
                 : new RuleResult<>(

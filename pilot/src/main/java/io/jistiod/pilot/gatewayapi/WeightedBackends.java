@@ -6,7 +6,9 @@ import io.jistiod.galley.api.gateway.v1.GRPCRouteFilter;
 import io.jistiod.galley.api.gateway.v1.HTTPBackendRef;
 import io.jistiod.galley.api.gateway.v1.HTTPHeaderFilter;
 import io.jistiod.galley.api.gateway.v1.HTTPRouteFilter;
+import io.jistiod.galley.api.networking.v1alpha3.Destination;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRouteDestination;
+import io.jistiod.galley.api.networking.v1alpha3.Headers;
 import io.jistiod.galley.api.networking.v1alpha3.RouteDestination;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,67 +19,117 @@ import java.util.List;
  * unweighted, soft backend problems kept as the last one seen, hard ones failing the rule.
  */
 final class WeightedBackends {
+
+  /** A header filter of a rule or backend: its type and whichever modifier it carries. */
+  record Filter(String type, HTTPHeaderFilter request, HTTPHeaderFilter response) {
+    static Filter of(HTTPRouteFilter f) {
+      return new Filter(
+          f.getType(),
+          f.hasRequestHeaderModifier() ? f.getRequestHeaderModifier() : null,
+          f.hasResponseHeaderModifier() ? f.getResponseHeaderModifier() : null);
+    }
+
+    static Filter of(GRPCRouteFilter f) {
+      return new Filter(
+          f.getType(),
+          f.hasRequestHeaderModifier() ? f.getRequestHeaderModifier() : null,
+          f.hasResponseHeaderModifier() ? f.getResponseHeaderModifier() : null);
+    }
+
+    /**
+     * Applies a Request/ResponseHeaderModifier to {@code headers} (a later one replaces an earlier
+     * one); false for any other type.
+     */
+    boolean applyHeaders(java.util.function.Supplier<Headers.Builder> headers) {
+      switch (type) {
+        case "RequestHeaderModifier" -> {
+          if (request != null) {
+            headers.get().setRequest(HeaderFilters.operations(request));
+          }
+          return true;
+        }
+        case "ResponseHeaderModifier" -> {
+          if (response != null) {
+            headers.get().setResponse(HeaderFilters.operations(response));
+          }
+          return true;
+        }
+        default -> {
+          return false;
+        }
+      }
+    }
+  }
+
+  /** A backendRef of any route kind: the reference, its weight (unset is 1) and its filters. */
+  record Backend(Backends.Ref ref, int weight, List<Filter> filters) {
+    static Backend of(HTTPBackendRef b) {
+      return new Backend(
+          new Backends.Ref(
+              b.hasGroup(),
+              b.getGroup(),
+              b.hasKind(),
+              b.getKind(),
+              b.getName(),
+              b.hasNamespace(),
+              b.getNamespace(),
+              b.hasPort(),
+              b.getPort()),
+          b.hasWeight() ? b.getWeight() : 1,
+          b.getFiltersList().stream().map(Filter::of).toList());
+    }
+
+    static Backend of(GRPCBackendRef b) {
+      return new Backend(
+          new Backends.Ref(
+              b.hasGroup(),
+              b.getGroup(),
+              b.hasKind(),
+              b.getKind(),
+              b.getName(),
+              b.hasNamespace(),
+              b.getNamespace(),
+              b.hasPort(),
+              b.getPort()),
+          b.hasWeight() ? b.getWeight() : 1,
+          b.getFiltersList().stream().map(Filter::of).toList());
+    }
+
+    static Backend of(BackendRef b) {
+      return new Backend(
+          new Backends.Ref(
+              b.hasGroup(),
+              b.getGroup(),
+              b.hasKind(),
+              b.getKind(),
+              b.getName(),
+              b.hasNamespace(),
+              b.getNamespace(),
+              b.hasPort(),
+              b.getPort()),
+          b.hasWeight() ? b.getWeight() : 1,
+          List.of());
+    }
+  }
+
   private final Backends backends;
 
   WeightedBackends(Backends backends) {
     this.backends = backends;
   }
 
-  static Backends.Ref ref(HTTPBackendRef b) {
-    return new Backends.Ref(
-        b.hasGroup(),
-        b.getGroup(),
-        b.hasKind(),
-        b.getKind(),
-        b.getName(),
-        b.hasNamespace(),
-        b.getNamespace(),
-        b.hasPort(),
-        b.getPort());
+  static int weightSum(List<Backend> backends) {
+    return backends.stream().mapToInt(Backend::weight).sum();
   }
 
-  static Backends.Ref ref(GRPCBackendRef b) {
-    return new Backends.Ref(
-        b.hasGroup(),
-        b.getGroup(),
-        b.hasKind(),
-        b.getKind(),
-        b.getName(),
-        b.hasNamespace(),
-        b.getNamespace(),
-        b.hasPort(),
-        b.getPort());
-  }
-
-  static Backends.Ref ref(BackendRef b) {
-    return new Backends.Ref(
-        b.hasGroup(),
-        b.getGroup(),
-        b.hasKind(),
-        b.getKind(),
-        b.getName(),
-        b.hasNamespace(),
-        b.getNamespace(),
-        b.hasPort(),
-        b.getPort());
-  }
-
-  static int weight(boolean has, int weight) {
-    return has ? weight : 1;
-  }
-
+  /** HTTPRoute and GRPCRoute backends, with their header filters. */
   RuleResult<List<HTTPRouteDestination>> http(
-      List<HTTPBackendRef> refs, GroupKind routeKind, String namespace, boolean enforceGrants) {
-    List<HTTPBackendRef> kept = new ArrayList<>();
-    for (HTTPBackendRef b : refs) {
-      if (weight(b.hasWeight(), b.getWeight()) != 0) {
-        kept.add(b);
-      }
-    }
+      List<Backend> refs, GroupKind routeKind, String namespace, boolean enforceGrants) {
     List<HTTPRouteDestination> out = new ArrayList<>();
     StatusError soft = null;
-    for (HTTPBackendRef b : kept) {
-      Backends.Built built = backends.build(ref(b), routeKind, namespace, enforceGrants);
+    List<Backend> kept = refs.stream().filter(b -> b.weight() != 0).toList();
+    for (Backend b : kept) {
+      Backends.Built built = backends.build(b.ref(), routeKind, namespace, enforceGrants);
       if (built.hard()) {
         return RuleResult.hard(built.error());
       }
@@ -85,105 +137,34 @@ final class WeightedBackends {
       HTTPRouteDestination.Builder d =
           HTTPRouteDestination.newBuilder()
               .setDestination(built.destination())
-              .setWeight(kept.size() == 1 ? 0 : weight(b.hasWeight(), b.getWeight()));
-      for (HTTPRouteFilter f : b.getFiltersList()) {
-        StatusError bad =
-            backendFilter(
-                d,
-                f.getType(),
-                f.hasRequestHeaderModifier() ? f.getRequestHeaderModifier() : null,
-                f.hasResponseHeaderModifier() ? f.getResponseHeaderModifier() : null);
-        if (bad != null) {
-          return RuleResult.hard(bad);
+              .setWeight(kept.size() == 1 ? 0 : b.weight());
+      for (Filter f : b.filters()) {
+        if (!f.applyHeaders(d::getHeadersBuilder)) {
+          return RuleResult.hard(HttpRules.unsupportedFilter(f.type())); // only headers here
         }
       }
       out.add(d.build());
     }
     return new RuleResult<>(out, soft);
-  }
-
-  RuleResult<List<HTTPRouteDestination>> grpc(
-      List<GRPCBackendRef> refs, String namespace, boolean enforceGrants) {
-    List<GRPCBackendRef> kept = new ArrayList<>();
-    for (GRPCBackendRef b : refs) {
-      if (weight(b.hasWeight(), b.getWeight()) != 0) {
-        kept.add(b);
-      }
-    }
-    List<HTTPRouteDestination> out = new ArrayList<>();
-    StatusError soft = null;
-    for (GRPCBackendRef b : kept) {
-      Backends.Built built = backends.build(ref(b), GroupKind.GRPC_ROUTE, namespace, enforceGrants);
-      if (built.hard()) {
-        return RuleResult.hard(built.error());
-      }
-      soft = built.error() != null ? built.error() : soft;
-      HTTPRouteDestination.Builder d =
-          HTTPRouteDestination.newBuilder()
-              .setDestination(built.destination())
-              .setWeight(kept.size() == 1 ? 0 : weight(b.hasWeight(), b.getWeight()));
-      for (GRPCRouteFilter f : b.getFiltersList()) {
-        StatusError bad =
-            backendFilter(
-                d,
-                f.getType(),
-                f.hasRequestHeaderModifier() ? f.getRequestHeaderModifier() : null,
-                f.hasResponseHeaderModifier() ? f.getResponseHeaderModifier() : null);
-        if (bad != null) {
-          return RuleResult.hard(bad);
-        }
-      }
-      out.add(d.build());
-    }
-    return new RuleResult<>(out, soft);
-  }
-
-  /** A backend-level filter: only the header modifiers are supported there. */
-  private static StatusError backendFilter(
-      HTTPRouteDestination.Builder d,
-      String type,
-      HTTPHeaderFilter request,
-      HTTPHeaderFilter response) {
-    switch (type) {
-      case "RequestHeaderModifier" -> {
-        if (request != null) {
-          d.getHeadersBuilder().setRequest(HeaderFilters.operations(request));
-        }
-        return null;
-      }
-      case "ResponseHeaderModifier" -> {
-        if (response != null) {
-          d.getHeadersBuilder().setResponse(HeaderFilters.operations(response));
-        }
-        return null;
-      }
-      default -> {
-        return HttpRules.unsupportedFilter(type);
-      }
-    }
   }
 
   /** TCPRoute and TLSRoute backends: destinations without filters. */
   RuleResult<List<RouteDestination>> tcp(
-      List<BackendRef> refs, GroupKind routeKind, String namespace, boolean enforceGrants) {
-    List<BackendRef> kept = new ArrayList<>();
-    for (BackendRef b : refs) {
-      if (weight(b.hasWeight(), b.getWeight()) != 0) {
-        kept.add(b);
-      }
-    }
+      List<Backend> refs, GroupKind routeKind, String namespace, boolean enforceGrants) {
     List<RouteDestination> out = new ArrayList<>();
     StatusError soft = null;
-    for (BackendRef b : kept) {
-      Backends.Built built = backends.build(ref(b), routeKind, namespace, enforceGrants);
+    List<Backend> kept = refs.stream().filter(b -> b.weight() != 0).toList();
+    for (Backend b : kept) {
+      Backends.Built built = backends.build(b.ref(), routeKind, namespace, enforceGrants);
       if (built.hard()) {
         return RuleResult.hard(built.error());
       }
       soft = built.error() != null ? built.error() : soft;
+      Destination destination = built.destination();
       out.add(
           RouteDestination.newBuilder()
-              .setDestination(built.destination())
-              .setWeight(kept.size() == 1 ? 0 : weight(b.hasWeight(), b.getWeight()))
+              .setDestination(destination)
+              .setWeight(kept.size() == 1 ? 0 : b.weight())
               .build());
     }
     return new RuleResult<>(out, soft);

@@ -1,18 +1,19 @@
-package io.jistiod.pilot.gatewayapi;
+package io.jistiod.galley.config;
 
 /**
  * Istio's host name comparisons ({@code pkg/config/host.Name}), case-sensitive as istiod's: a name
- * starting with {@code *} is a wildcard over the suffix after it.
+ * starting with {@code *} is a wildcard over the suffix after it. Validation, analysis and the
+ * Gateway API conversion all compare hosts this way.
  */
-final class HostName {
+public final class HostName {
   private HostName() {}
 
-  static boolean isWildcard(String h) {
+  public static boolean isWildcard(String h) {
     return !h.isEmpty() && h.charAt(0) == '*';
   }
 
-  /** Whether the two names can match a common host (wildcards on either side). */
-  static boolean matches(String a, String b) {
+  /** Whether two hosts overlap (either covers the other), wildcards on either side. */
+  public static boolean matches(String a, String b) {
     boolean aw = isWildcard(a);
     boolean bw = isWildcard(b);
     if (aw && bw) {
@@ -30,7 +31,7 @@ final class HostName {
   }
 
   /** Whether every host {@code a} matches is matched by {@code b}. */
-  static boolean subsetOf(String a, String b) {
+  public static boolean subsetOf(String a, String b) {
     boolean aw = isWildcard(a);
     boolean bw = isWildcard(b);
     if (aw) {
