@@ -7,8 +7,9 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.AggregateConfigStore;
+import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.ConfigStore;
-import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
@@ -176,8 +177,15 @@ public final class Istiod implements AutoCloseable {
     // 3. Sources, loaded completely before anything is served: a config folder and/or the
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
     List<ConfigStore> stores = new ArrayList<>();
+    // Istio's kinds and, as istiod 1.27 reads them, the Gateway API's: the standard ones unless
+    // PILOT_ENABLE_GATEWAY_API=false, the alpha TCPRoute/TLSRoute only with
+    // PILOT_ENABLE_ALPHA_GATEWAY_API=true. A kind whose CRD is not installed is simply empty.
+    List<ConfigKind> kinds =
+        GatewayApiKinds.withIstioKinds(
+            Main.envBool("PILOT_ENABLE_GATEWAY_API", true),
+            Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false));
     if (options.configDir() != null) {
-      ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
+      ConfigParser parser = new ConfigParser(kinds, "default");
       FileConfigSource files =
           new FileConfigSource(
               options.configDir(), parser, NetworkingValidators.forKinds(), fileStore);
@@ -188,7 +196,7 @@ public final class Istiod implements AutoCloseable {
     KubeCredentialSource credentials = null;
     KubernetesConfigStore crds = null;
     if (options.kubernetes() != null) {
-      crds = new KubernetesConfigStore(client, IstioKinds.ALL, metrics);
+      crds = new KubernetesConfigStore(client, kinds, metrics);
       closeables.add(crds);
       crds.start();
       stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
