@@ -18,6 +18,10 @@ import java.util.Objects;
 public record GatewayApiResult(
     List<Config> gateways, List<Config> virtualServices, List<StatusUpdate> statusUpdates) {
 
+  /** Nothing generated, no status to write: the Gateway API is off or holds nothing. */
+  public static final GatewayApiResult EMPTY =
+      new GatewayApiResult(List.of(), List.of(), List.of());
+
   public GatewayApiResult {
     gateways = List.copyOf(gateways);
     virtualServices = List.copyOf(virtualServices);

@@ -35,15 +35,11 @@ import org.junit.jupiter.api.TestFactory;
  * output compared, as parsed YAML, with Istio's expected Istio config ({@code <case>.yaml.golden},
  * documents in order, VirtualService routes in order) and expected status ({@code
  * <case>.status.yaml.golden}). The files are read from the Go module cache, never copied; the test
- * fails, not skips, when they are missing ({@code go mod download} in integration-tests/peers/istio
- * fetches them).
+ * fails, not skips, when they are missing (the e2e suite's build-istio.sh downloads them).
  */
+@org.junit.jupiter.api.Tag("e2e")
 class IstioGatewayGoldenTest {
-  static final Path ISTIO =
-      Path.of(
-              System.getenv()
-                  .getOrDefault("GOMODCACHE", System.getProperty("user.home") + "/go/pkg/mod"))
-          .resolve("istio.io/istio@v0.0.0-20250808040725-7359d8be2504");
+  static final Path ISTIO = io.jistiod.it.support.IstioModule.module("istio.io/istio");
   static final Path GATEWAY = ISTIO.resolve("pilot/pkg/config/kube/gateway");
   static final Path TESTDATA = GATEWAY.resolve("testdata");
 
