@@ -122,10 +122,46 @@ class GatewayApiPushTest {
     };
   }
 
+  /** The golden scenarios' throw-away *.example.com key pair, as a Secret {@code shop/cred}. */
+  private static CredentialSource credentials() throws Exception {
+    var yaml =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    java.nio.file.Path kube =
+        java.nio.file.Path.of("src/test/resources/golden/gwapi-http/kube.yaml");
+    try (var parser = yaml.getFactory().createParser(kube.toFile())) {
+      for (var it = yaml.readValues(parser, com.fasterxml.jackson.databind.JsonNode.class);
+          it.hasNext(); ) {
+        var doc = it.next();
+        if (doc != null && doc.path("kind").asText().equals("Secret")) {
+          Map<String, com.google.protobuf.ByteString> data = new java.util.HashMap<>();
+          doc.path("data")
+              .fields()
+              .forEachRemaining(
+                  e ->
+                      data.put(
+                          e.getKey(),
+                          com.google.protobuf.ByteString.copyFrom(
+                              java.util.Base64.getDecoder().decode(e.getValue().asText()))));
+          var secret = new CredentialSource.SecretData("shop", "cred", "kubernetes.io/tls", data);
+          return (ns, name) ->
+              ns.equals("shop") && name.equals("cred")
+                  ? java.util.Optional.of(secret)
+                  : java.util.Optional.empty();
+        }
+      }
+    }
+    throw new IllegalStateException("no Secret in " + kube);
+  }
+
   private static PushContext push(boolean gatewayApi) {
+    return push(gatewayApi, CredentialSource.NONE, GATEWAY_AND_ROUTE);
+  }
+
+  private static PushContext push(boolean gatewayApi, CredentialSource secrets, String config) {
     MemoryConfigStore store = new MemoryConfigStore();
     ConfigParser parser = new ConfigParser(GatewayApiKinds.withIstioKinds(true, false), "shop");
-    for (String doc : List.of(SERVICES, GATEWAY_AND_ROUTE)) {
+    for (String doc : List.of(SERVICES, config)) {
       ParseResult r = parser.parse(doc, "test");
       assertThat(r.errors()).isEmpty();
       r.configs().forEach(store::put);
@@ -138,7 +174,7 @@ class GatewayApiPushTest {
       builder.gatewayApi(
           new GatewayApiSources(
               () -> Map.of("shop", Map.of()),
-              CredentialSource.NONE,
+              secrets,
               GatewayApiOptions.defaults("cluster.local"),
               Clock.fixed(Instant.parse("2026-12-05T00:00:00Z"), ZoneOffset.UTC)));
     }
@@ -206,5 +242,39 @@ class GatewayApiPushTest {
     assertThat(push.gateways()).isEmpty();
     assertThat(new EnvoyListenerGenerator().generate(gatewayProxy(), push, Set.of())).isEmpty();
     assertThat(push.gatewayApi()).isSameAs(GatewayApiResult.EMPTY);
+  }
+
+  @Test
+  void aCertificateReferenceIsServedOnlyToTheGatewaysThatUseIt() throws Exception {
+    String https =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: shop, generation: 1}
+        spec:
+          gatewayClassName: istio
+          listeners:
+          - name: https
+            port: 80
+            protocol: HTTPS
+            hostname: a.example.com
+            tls: {mode: Terminate, certificateRefs: [{name: cred}]}
+        """;
+    CredentialSource secrets = credentials();
+    PushContext push = push(true, secrets, https);
+    var sds = new io.jistiod.pilot.envoy.secret.SecretGenerator(secrets);
+    String cred = "kubernetes-gateway://shop/cred";
+    assertThat(sds.generate(gatewayProxy(), push, Set.of(cred, "kubernetes-gateway://shop/other")))
+        .extracting(XdsResource::name)
+        .containsExactly(cred);
+    // a gateway the Gateway is not bound to gets nothing, though it sits in the same namespace
+    Proxy stranger =
+        Proxy.fromNode(
+            "router~10.9.9.9~other-1.shop~shop.svc.cluster.local",
+            Struct.newBuilder()
+                .putFields("NAMESPACE", Value.newBuilder().setStringValue("shop").build())
+                .build(),
+            Locality.UNKNOWN);
+    assertThat(sds.generate(stranger, push, Set.of(cred))).isEmpty();
   }
 }
