@@ -130,7 +130,7 @@ launch() {
     exec env POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
       ENABLE_CA_SERVER=false \
       VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
-      PILOT_ENABLE_GATEWAY_API=false \
+      PILOT_ENABLE_GATEWAY_API=true \
       KUBECONFIG="$KUBECONFIG_RIG" \
       setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
       --kubeconfig "$KUBECONFIG_RIG" \

@@ -7,8 +7,9 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jistiod.galley.analysis.Analysis;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.AggregateConfigStore;
+import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.ConfigStore;
-import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
@@ -23,6 +24,8 @@ import io.jistiod.istiod.metrics.RuntimeMetrics;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
 import io.jistiod.pilot.envoy.secret.CredentialSource;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
+import io.jistiod.pilot.gatewayapi.GatewayApiOptions;
+import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
@@ -176,8 +179,14 @@ public final class Istiod implements AutoCloseable {
     // 3. Sources, loaded completely before anything is served: a config folder and/or the
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
     List<ConfigStore> stores = new ArrayList<>();
+    // Istio's kinds and, as istiod 1.27 reads them, the Gateway API's: the standard ones unless
+    // PILOT_ENABLE_GATEWAY_API=false, the alpha TCPRoute/TLSRoute only with
+    // PILOT_ENABLE_ALPHA_GATEWAY_API=true. A kind whose CRD is not installed is simply empty.
+    boolean gatewayApi = Main.envBool("PILOT_ENABLE_GATEWAY_API", true);
+    boolean gatewayApiAlpha = Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false);
+    List<ConfigKind> kinds = GatewayApiKinds.withIstioKinds(gatewayApi, gatewayApiAlpha);
     if (options.configDir() != null) {
-      ConfigParser parser = new ConfigParser(IstioKinds.ALL, "default");
+      ConfigParser parser = new ConfigParser(kinds, "default");
       FileConfigSource files =
           new FileConfigSource(
               options.configDir(), parser, NetworkingValidators.forKinds(), fileStore);
@@ -188,7 +197,7 @@ public final class Istiod implements AutoCloseable {
     KubeCredentialSource credentials = null;
     KubernetesConfigStore crds = null;
     if (options.kubernetes() != null) {
-      crds = new KubernetesConfigStore(client, IstioKinds.ALL, metrics);
+      crds = new KubernetesConfigStore(client, kinds, metrics);
       closeables.add(crds);
       crds.start();
       stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
@@ -247,6 +256,19 @@ public final class Istiod implements AutoCloseable {
                 : "defaults");
     PushContextBuilder pushContexts =
         new PushContextBuilder(config, registries, options.domain(), mesh);
+    if (gatewayApi) {
+      // Gateway API objects become Istio Gateways and VirtualServices at each push, as istiod's
+      // gateway controller makes them (istio-remote class on, ambient classes off, Gateways with
+      // Hostname addresses served by those Services, as istiod 1.27's defaults).
+      // Without a cluster no namespace has labels: allowedRoutes selectors select none.
+      pushContexts.gatewayApi(
+          new GatewayApiSources(
+              () -> kube == null ? java.util.Map.of() : kube.namespaceLabels(),
+              credentials == null ? CredentialSource.NONE : credentials,
+              new GatewayApiOptions(
+                  options.domain(), gatewayApiAlpha, false, true, false, false, true, false),
+              java.time.Clock.systemUTC()));
+    }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
     JwksResolver jwks =
         JwksResolver.start(

@@ -287,6 +287,35 @@ public final class Main implements Runnable {
     }
   }
 
+  /**
+   * Reads a boolean from the environment as istiod does (Go's strconv.ParseBool: 1, t, T, TRUE,
+   * true, True and their false forms); unset or unreadable gives {@code fallback}, the latter with
+   * a warning, as istiod warns and keeps its default.
+   */
+  static boolean envBool(String name, boolean fallback) {
+    return goBool(name, System.getenv(name), fallback);
+  }
+
+  static boolean goBool(String name, String v, boolean fallback) {
+    if (v == null || v.isEmpty()) {
+      return fallback;
+    }
+    switch (v) {
+      case "1", "t", "T", "TRUE", "true", "True":
+        return true;
+      case "0", "f", "F", "FALSE", "false", "False":
+        return false;
+      default:
+        org.slf4j.LoggerFactory.getLogger(Main.class)
+            .warn(
+                "invalid environment variable value `{}` for \"{}\", expecting bool, defaulting to {}",
+                v,
+                name,
+                fallback);
+        return fallback;
+    }
+  }
+
   /** Reads a Go-style duration ("100ms", "10s") from the environment, as istiod's env vars are. */
   static Duration envDuration(String name, Duration fallback) {
     String v = System.getenv(name);

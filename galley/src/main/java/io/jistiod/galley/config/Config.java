@@ -4,14 +4,36 @@ import com.google.protobuf.Message;
 import java.util.Objects;
 
 /**
- * An immutable config object: metadata plus the spec as a proto message. Sources convert what they
- * read into this form once; everything downstream (Pilot, the webhook) reads only this.
+ * An immutable config object: metadata plus the spec as a proto message, and the status for kinds
+ * whose status istiod reads ({@link ConfigKind#statusPrototype()}). Sources convert what they read
+ * into this form once; everything downstream (Pilot, the webhook) reads only this.
+ *
+ * @param status the object's status as last read, or null for kinds without one; it is not content
+ *     ({@link #sameContent}), so a status-only update pushes nothing
  */
-public record Config(ConfigMeta meta, Message spec) {
+public record Config(ConfigMeta meta, Message spec, Message status) {
+
+  /** An object without status (every Istio kind). */
+  public Config(ConfigMeta meta, Message spec) {
+    this(meta, spec, null);
+  }
 
   public Config {
     Objects.requireNonNull(meta, "meta");
     Objects.requireNonNull(spec, "spec");
+    Message statusType = meta.kind().statusPrototype();
+    if (status != null
+        && (statusType == null
+            || !statusType.getDescriptorForType().equals(status.getDescriptorForType()))) {
+      throw new IllegalArgumentException(
+          "status: "
+              + status.getDescriptorForType().getFullName()
+              + " (expected: "
+              + (statusType == null ? "none" : statusType.getDescriptorForType().getFullName())
+              + " for "
+              + meta.kind().kind()
+              + ")");
+    }
     if (!meta.kind().specPrototype().getDescriptorForType().equals(spec.getDescriptorForType())) {
       throw new IllegalArgumentException(
           "spec: "
@@ -34,6 +56,18 @@ public record Config(ConfigMeta meta, Message spec) {
 
   public String namespace() {
     return meta.namespace();
+  }
+
+  /** The status cast to its message type; the default instance when none was read. */
+  public <T extends Message> T status(Class<T> type) {
+    if (status != null) {
+      return type.cast(status);
+    }
+    Message prototype = meta.kind().statusPrototype();
+    if (prototype == null) {
+      throw new IllegalStateException(meta.kind().kind() + " has no status");
+    }
+    return type.cast(prototype);
   }
 
   /** The spec cast to its message type. */

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One kind of Istio config: its API group, kind name, the versions the API server serves, and the
- * proto message that holds its spec. Specs are identical across versions (Istio serves v1alpha3,
- * v1beta1 and v1 of networking kinds from one proto), so a kind has exactly one message type.
+ * One kind of config: its API group, kind name, the versions the API server serves, and the proto
+ * messages that hold its spec and, for kinds whose status istiod reads (the Gateway API's), its
+ * status. Specs are identical across versions (Istio serves v1alpha3, v1beta1 and v1 of networking
+ * kinds from one proto), so a kind has exactly one message type.
  *
  * @param group API group, e.g. {@code networking.istio.io}
  * @param kind kind name, e.g. {@code VirtualService}
@@ -16,6 +17,10 @@ import java.util.Objects;
  * @param storageVersion the version the API server stores, one of {@code versions}
  * @param shortNames kubectl short names, e.g. {@code vs}
  * @param specPrototype default instance of the spec message
+ * @param statusPrototype default instance of the status message, or null if istiod does not read
+ *     the kind's status (every Istio kind: their status is istiod's own output)
+ * @param clusterScoped true for kinds without a namespace (GatewayClass); their objects have the
+ *     namespace {@code ""}
  */
 public record ConfigKind(
     String group,
@@ -24,7 +29,21 @@ public record ConfigKind(
     List<String> versions,
     String storageVersion,
     List<String> shortNames,
-    Message specPrototype) {
+    Message specPrototype,
+    Message statusPrototype,
+    boolean clusterScoped) {
+
+  /** A namespaced kind whose status istiod does not read. */
+  public ConfigKind(
+      String group,
+      String kind,
+      String plural,
+      List<String> versions,
+      String storageVersion,
+      List<String> shortNames,
+      Message specPrototype) {
+    this(group, kind, plural, versions, storageVersion, shortNames, specPrototype, null, false);
+  }
 
   public ConfigKind {
     Objects.requireNonNull(group, "group");

@@ -41,9 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Istio config from a Kubernetes API server: one fabric8 informer per kind (in every namespace, on
- * the kind's preferred version, which the API server converts to from any version it was written
- * in), each object turned into an immutable {@link Config} once per resource version.
+ * Config from a Kubernetes API server (Istio's kinds and the Gateway API's): one fabric8 informer
+ * per kind (in every namespace, or cluster-wide for cluster-scoped kinds, on the kind's preferred
+ * version, which the API server converts to from any version it was written in), each object turned
+ * into an immutable {@link Config} once per resource version.
  *
  * <ul>
  *   <li>Handlers hear only content changes (spec, labels, annotations): a resync, a status-only
@@ -110,9 +111,14 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
       watches.put(kind, new KindWatch(kind));
     }
     // Istio's pilot dashboard graphs these; every kind and event is known up front, so each series
-    // exists from the start at 0 rather than appearing on its first event.
+    // exists from the start at 0 rather than appearing on its first event. istiod counts only its
+    // own CRD client's kinds (its Gateway API informers count nothing), and a Gateway API Gateway
+    // would otherwise add to the Istio Gateway's series.
     if (registry != null) {
       for (ConfigKind kind : this.kinds) {
+        if (!IstioKinds.ALL.contains(kind)) {
+          continue;
+        }
         for (ConfigEvent.Type type : ConfigEvent.Type.values()) {
           Counter.builder(CFG_EVENTS)
               .description(CFG_EVENTS_HELP)
@@ -122,14 +128,17 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
       }
     }
     store.addHandler(
-        event ->
+        event -> {
+          if (IstioKinds.ALL.contains(event.key().kind())) {
             count(
                 CFG_EVENTS,
                 CFG_EVENTS_HELP,
                 "type",
                 event.key().kind().kind(),
                 "event",
-                event.type().name().toLowerCase(Locale.ROOT)));
+                event.type().name().toLowerCase(Locale.ROOT));
+          }
+        });
   }
 
   /**
@@ -246,7 +255,7 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
               .withVersion(kind.versions().get(0))
               .withKind(kind.kind())
               .withPlural(kind.plural())
-              .withNamespaced(true)
+              .withNamespaced(!kind.clusterScoped())
               .build();
     }
 
@@ -385,12 +394,13 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
               m.getGeneration() == null ? 0 : m.getGeneration(),
               ConfigMeta.parseTimestamp(m.getCreationTimestamp()));
       Object rawSpec = obj.getAdditionalProperties().get("spec");
+      Message status = status(key, obj.getAdditionalProperties().get("status"));
       Config current = store.get(kind, key.namespace(), key.name()).orElse(null);
       if (current != null
           && previous != null
           && Objects.equals(rawSpec, previous.getAdditionalProperties().get("spec"))
           && specOf(previous, current)) {
-        store.put(new Config(meta, current.spec())); // same spec: no second conversion
+        store.put(new Config(meta, current.spec(), status)); // same spec: no second conversion
         return;
       }
       Message spec;
@@ -403,7 +413,31 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
         reject(key, "spec", e.toString(), current != null);
         return;
       }
-      store.put(new Config(meta, spec));
+      store.put(new Config(meta, spec, status));
+    }
+
+    /**
+     * The status of a kind whose status istiod reads (the Gateway API's), else null. Status is
+     * controllers' output that istiod merges into, never a reason to drop the object: one that does
+     * not fit its message is logged and read as absent.
+     */
+    private Message status(ConfigKey key, Object rawStatus) {
+      if (kind.statusPrototype() == null || rawStatus == null) {
+        return null;
+      }
+      Message.Builder builder = kind.statusPrototype().newBuilderForType();
+      try {
+        ProtoJsonReader.merge(JSON.valueToTree(rawStatus), builder, "status");
+        return builder.build();
+      } catch (SpecConversionException | RuntimeException e) {
+        log.warn(
+            "{} {}/{}: status ignored: {}",
+            kind,
+            key.namespace(),
+            key.name(),
+            e instanceof SpecConversionException s ? s.path() + ": " + s.reason() : e.toString());
+        return null;
+      }
     }
 
     /** Whether {@code current} was converted from {@code previous} (not an older good version). */

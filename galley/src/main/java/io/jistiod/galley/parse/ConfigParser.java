@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * Turns Kubernetes-style YAML or JSON documents ({@code apiVersion}, {@code kind}, {@code
- * metadata}, {@code spec}) into {@link Config} objects.
+ * metadata}, {@code spec}, and {@code status} for kinds whose status istiod reads) into {@link
+ * Config} objects.
  *
  * <p>A bad document costs only itself: every other document in the same input is still returned
  * (but after a document separator Kubernetes refuses, nothing further is read). Kinds this istiod
@@ -86,7 +87,9 @@ public final class ConfigParser {
     JsonNode metadata = doc.path("metadata");
     String name = metadata.path("name").asText("");
     String namespace = metadata.path("namespace").asText("");
-    if (namespace.isEmpty()) {
+    if (kind.get().clusterScoped()) {
+      namespace = ""; // as the API server does: a cluster-scoped object has no namespace
+    } else if (namespace.isEmpty()) {
       namespace = defaultNamespace;
     }
     String object = kindName + " " + namespace + "/" + (name.isEmpty() ? "<unnamed>" : name);
@@ -110,12 +113,35 @@ public final class ConfigParser {
               metadata.path("resourceVersion").asText(""),
               metadata.path("generation").asLong(0),
               ConfigMeta.parseTimestamp(metadata.path("creationTimestamp").asText("")));
-      configs.add(new Config(meta, spec.build()));
+      configs.add(new Config(meta, spec.build(), status(kind.get(), doc, where, object, errors)));
     } catch (SpecConversionException e) {
       errors.add(new ConfigError(where, object, e.path(), e.reason()));
     } catch (RuntimeException e) {
       // A conversion bug must cost only this object, never the rest of the input.
       errors.add(new ConfigError(where, object, "spec", "cannot be converted: " + e));
+    }
+  }
+
+  /**
+   * The object's status for kinds whose status istiod reads, else null. Status is written by
+   * controllers, not users, and istiod only merges into it, so a status that does not fit its
+   * message is reported but does not cost the object: it is kept without status.
+   */
+  private static Message status(
+      ConfigKind kind, JsonNode doc, String where, String object, List<ConfigError> errors) {
+    JsonNode node = doc.path("status");
+    if (kind.statusPrototype() == null || node.isMissingNode() || node.isNull()) {
+      return null;
+    }
+    Message.Builder status = kind.statusPrototype().newBuilderForType();
+    try {
+      ProtoJsonReader.merge(node, status, "status");
+      return status.build();
+    } catch (SpecConversionException e) {
+      errors.add(
+          new ConfigError(
+              where, object, e.path(), e.reason() + " (the object is kept without its status)"));
+      return null;
     }
   }
 

@@ -1,5 +1,7 @@
 package io.jistiod.galley.validation;
 
+import io.jistiod.galley.config.HostName;
+
 /**
  * Host names as Istio checks them: DNS-1123 names of at most 255 characters whose top-level label
  * is not all digits, optionally with a wildcard first label ({@code *}, {@code *.example.com}), and
@@ -156,40 +158,16 @@ final class Hosts {
 
   /** Whether two hosts overlap (either covers the other), with Istio's wildcard semantics. */
   static boolean matches(String a, String b) {
-    boolean aw = isWildcarded(a);
-    boolean bw = isWildcarded(b);
-    if (aw && bw) {
-      return a.length() < b.length()
-          ? b.substring(1).endsWith(a.substring(1))
-          : a.substring(1).endsWith(b.substring(1));
-    }
-    if (aw) {
-      return b.endsWith(a.substring(1));
-    }
-    if (bw) {
-      return a.endsWith(b.substring(1));
-    }
-    return a.equals(b);
+    return HostName.matches(a, b);
   }
 
   /** Whether {@code a} is covered by {@code b}. */
   static boolean subsetOf(String a, String b) {
-    boolean aw = isWildcarded(a);
-    boolean bw = isWildcarded(b);
-    if (aw && bw) {
-      return a.length() >= b.length() && a.substring(1).endsWith(b.substring(1));
-    }
-    if (aw) {
-      return false;
-    }
-    if (bw) {
-      return a.endsWith(b.substring(1));
-    }
-    return a.equals(b);
+    return HostName.subsetOf(a, b);
   }
 
   static boolean isWildcarded(String h) {
-    return !h.isEmpty() && h.charAt(0) == '*';
+    return HostName.isWildcard(h);
   }
 
   /** Go's strconv.Atoi accepts an optional sign followed by decimal digits. */

@@ -8,12 +8,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.jistiod.galley.api.gateway.v1.GatewayClassSpec;
+import io.jistiod.galley.api.gateway.v1.RouteStatus;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigEvent;
 import io.jistiod.galley.config.ConfigKind;
+import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.crd.CrdGenerator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -309,5 +312,128 @@ class KubernetesConfigStoreTest {
     await().until(() -> store.get(IstioKinds.GATEWAY, "shop", "ingress").isPresent());
     assertThat(events).extracting(e -> e.key().toString()).containsExactly("Gateway/shop/ingress");
     assertThat(store.hasSynced()).isTrue();
+  }
+
+  /** A minimal CRD for a Gateway API kind (the mock needs its scope, not its schema). */
+  private void installGatewayApiCrd(ConfigKind kind) {
+    String crd =
+        """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: %s.%s}
+        spec:
+          group: %s
+          names: {kind: %s, plural: %s}
+          scope: %s
+          versions:
+          - name: %s
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """
+            .formatted(
+                kind.plural(),
+                kind.group(),
+                kind.group(),
+                kind.kind(),
+                kind.plural(),
+                kind.clusterScoped() ? "Cluster" : "Namespaced",
+                kind.versions().get(0));
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(
+            client.getKubernetesSerialization().unmarshal(crd, CustomResourceDefinition.class))
+        .create();
+  }
+
+  @Test
+  void gatewayApiKindsAreWatchedWithTheirStatusAndClusterScopedClasses() {
+    installGatewayApiCrd(GatewayApiKinds.GATEWAY_CLASS);
+    installGatewayApiCrd(GatewayApiKinds.HTTP_ROUTE);
+    String notFound =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+            + "\"reason\":\"NotFound\",\"code\":404}";
+    server
+        .expect()
+        .get()
+        .withPath("/apis/gateway.networking.k8s.io/v1alpha2/tcproutes?limit=1")
+        .andReturn(404, notFound)
+        .always();
+    client
+        .genericKubernetesResources(
+            new ResourceDefinitionContext.Builder()
+                .withGroup(GatewayApiKinds.GROUP)
+                .withVersion("v1beta1")
+                .withKind("GatewayClass")
+                .withPlural("gatewayclasses")
+                .withNamespaced(false)
+                .build())
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    """
+                    apiVersion: gateway.networking.k8s.io/v1beta1
+                    kind: GatewayClass
+                    metadata: {name: istio}
+                    spec: {controllerName: istio.io/gateway-controller}
+                    """,
+                    GenericKubernetesResource.class))
+        .create();
+    GenericKubernetesResource route =
+        apply(
+            GatewayApiKinds.HTTP_ROUTE,
+            """
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: HTTPRoute
+            metadata: {name: http, namespace: shop}
+            spec:
+              parentRefs: [{name: gateway}]
+              rules: [{backendRefs: [{name: cart, port: 80}]}]
+            """);
+    // Without its CRD the alpha TCPRoute counts as synced and empty: istiod starts anyway.
+    start(
+        List.of(
+            GatewayApiKinds.GATEWAY_CLASS, GatewayApiKinds.HTTP_ROUTE, GatewayApiKinds.TCP_ROUTE));
+    await().until(() -> events.size() == 2);
+    assertThat(store.list(GatewayApiKinds.TCP_ROUTE, null)).isEmpty();
+    Config gatewayClass = store.get(GatewayApiKinds.GATEWAY_CLASS, "", "istio").orElseThrow();
+    assertThat(gatewayClass.spec(GatewayClassSpec.class).getControllerName())
+        .isEqualTo("istio.io/gateway-controller");
+
+    // A status written by a controller is read (istiod merges into it), but is not a change.
+    route.setAdditionalProperty(
+        "status",
+        Map.of(
+            "parents",
+            List.of(
+                Map.of(
+                    "parentRef", Map.of("name", "gateway"),
+                    "controllerName", "example.com/other",
+                    "conditions", List.of()))));
+    client
+        .genericKubernetesResources(context(GatewayApiKinds.HTTP_ROUTE, "v1beta1"))
+        .inNamespace("shop")
+        .resource(route)
+        .updateStatus();
+    await()
+        .until(
+            () ->
+                store
+                    .get(GatewayApiKinds.HTTP_ROUTE, "shop", "http")
+                    .map(c -> c.status(RouteStatus.class).getParentsCount() == 1)
+                    .orElse(false));
+    assertThat(
+            store
+                .get(GatewayApiKinds.HTTP_ROUTE, "shop", "http")
+                .orElseThrow()
+                .status(RouteStatus.class)
+                .getParents(0)
+                .getControllerName())
+        .isEqualTo("example.com/other");
+    assertThat(events).hasSize(2);
   }
 }

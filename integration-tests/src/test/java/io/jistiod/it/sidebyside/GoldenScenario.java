@@ -229,6 +229,9 @@ public record GoldenScenario(
    */
   public static void applyAll(Rig rig, List<GoldenScenario> scenarios)
       throws IOException, InterruptedException {
+    // the kinds the scenarios' config uses, before the servers start watching
+    rig.installIstioCrds();
+    rig.installGatewayApiCrds();
     List<JsonNode> namespaces = new ArrayList<>();
     List<JsonNode> kube = new ArrayList<>();
     List<JsonNode> istio = new ArrayList<>();

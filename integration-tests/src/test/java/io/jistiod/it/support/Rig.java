@@ -111,6 +111,33 @@ public final class Rig {
     istioCrdsInstalled = true;
   }
 
+  private boolean gatewayApiCrdsInstalled;
+
+  /**
+   * Installs the Kubernetes Gateway API's standard CRDs (v1.3.0, the version Istio 1.27 builds
+   * with, from Go's module cache where build-istio.sh put it), idempotently: server-side, as their
+   * size exceeds what client-side apply can annotate.
+   */
+  public synchronized void installGatewayApiCrds() throws IOException, InterruptedException {
+    if (gatewayApiCrdsInstalled) {
+      return;
+    }
+    kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        IstioModule.module("sigs.k8s.io/gateway-api").resolve("config/crd/standard").toString());
+    kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/gateways.gateway.networking.k8s.io",
+        "crd/httproutes.gateway.networking.k8s.io",
+        "crd/referencegrants.gateway.networking.k8s.io");
+    gatewayApiCrdsInstalled = true;
+  }
+
   /** Deletes the istiod identities the test installed. */
   void deleteIdentities() {
     for (ChartIdentity id : identities.values()) {

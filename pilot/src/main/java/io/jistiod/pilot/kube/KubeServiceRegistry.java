@@ -129,6 +129,18 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     return ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
   }
 
+  /** Every namespace the informer holds, with its labels (a snapshot). */
+  public Map<String, Map<String, String>> namespaceLabels() {
+    Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+    if (namespaces != null) {
+      for (Namespace ns : namespaces.getStore().list()) {
+        Map<String, String> labels = ns.getMetadata().getLabels();
+        out.put(ns.getMetadata().getName(), labels == null ? Map.of() : Map.copyOf(labels));
+      }
+    }
+    return out;
+  }
+
   public boolean hasSynced() {
     return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
   }

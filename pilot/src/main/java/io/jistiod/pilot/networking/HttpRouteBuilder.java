@@ -162,6 +162,10 @@ public final class HttpRouteBuilder {
     Route.Builder r = Route.newBuilder();
     r.setMatch(
         match == null ? HttpRouteMatches.catchAll() : HttpRouteMatches.translate(match, true));
+    boolean gateway = RouteSemantics.gateway(vs);
+    if (gateway || RouteSemantics.ingress(vs)) {
+      r.setMatch(RouteSemantics.pathSeparated(r.getMatch()));
+    }
     String name = rule.getName();
     if (match != null && !match.getName().isEmpty()) {
       name = name + "." + match.getName();
@@ -187,11 +191,11 @@ public final class HttpRouteBuilder {
       if (redirect == null) {
         return null; // an unsupported code leaves istiod's route without action; Envoy needs one
       }
-      r.setRedirect(redirect);
+      r.setRedirect(gateway ? RouteSemantics.prefixRedirect(redirect) : redirect);
     } else if (rule.hasDirectResponse()) {
       r.setDirectResponse(directResponse(rule));
     } else {
-      envoyAction(rule, r, authority);
+      envoyAction(rule, r, authority, gateway);
     }
     String vsName = vs == null ? "" : vs.name();
     r.setDecorator(Decorator.newBuilder().setOperation(operation(r, vsName)));
@@ -207,9 +211,14 @@ public final class HttpRouteBuilder {
     return r.build();
   }
 
-  private void envoyAction(HTTPRoute rule, Route.Builder r, String authority) {
+  private void envoyAction(HTTPRoute rule, Route.Builder r, String authority, boolean gateway) {
     RouteAction.Builder action = RouteAction.newBuilder();
     setTimeout(action, rule.hasTimeout() ? rule.getTimeout() : null, proxylessGrpc);
+    if (gateway) {
+      // the Gateway API asks for a 500 when a backend is invalid
+      action.setClusterNotFoundResponseCode(
+          RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+    }
     if (rule.hasRewrite()) {
       var rw = rule.getRewrite();
       if (rw.hasUriRegexRewrite()) {
@@ -217,6 +226,8 @@ public final class HttpRouteBuilder {
             RegexMatchAndSubstitute.newBuilder()
                 .setPattern(HttpRouteMatches.regex(rw.getUriRegexRewrite().getMatch()))
                 .setSubstitution(rw.getUriRegexRewrite().getRewrite()));
+      } else if (gateway && rw.getUri().equals("/")) {
+        action.setRegexRewrite(RouteSemantics.removePrefix(r.getMatch()));
       } else if (!rw.getUri().isEmpty()) {
         action.setPrefixRewrite(rw.getUri());
       }

@@ -31,6 +31,7 @@ public final class PushContext {
   private final MeshConfig meshConfig;
   private final List<Config> gateways;
   private final SecurityConfigs security;
+  private final io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
   private final GenerationCache cache = new GenerationCache(this::scopeLabels);
   private final Map<Class<?>, Object> indexes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -42,7 +43,8 @@ public final class PushContext {
       Map<String, Map<Integer, List<Endpoint>>> endpoints,
       MeshConfig meshConfig,
       List<Config> gateways,
-      SecurityConfigs security) {
+      SecurityConfigs security,
+      io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi) {
     this.version = version;
     this.domainSuffix = domainSuffix;
     this.index = index;
@@ -51,6 +53,7 @@ public final class PushContext {
     this.rootNamespace = meshConfig.getRootNamespace();
     this.gateways = List.copyOf(gateways);
     this.security = security;
+    this.gatewayApi = gatewayApi;
     this.targetsByAddress = indexTargets(index.services().byHost(), endpoints);
   }
 
@@ -108,7 +111,7 @@ public final class PushContext {
   PushContext withEndpoints(
       String newVersion, Map<String, Map<Integer, List<Endpoint>>> newEndpoints) {
     return new PushContext(
-        newVersion, domainSuffix, index, newEndpoints, meshConfig, gateways, security);
+        newVersion, domainSuffix, index, newEndpoints, meshConfig, gateways, security, gatewayApi);
   }
 
   // The parts a later push context may reuse when their kinds did not change (PushContextBuilder).
@@ -130,9 +133,21 @@ public final class PushContext {
     return meshConfig;
   }
 
-  /** Every Gateway, in namespace/name order. */
+  /**
+   * Every Gateway: the Istio ones in namespace/name order, then those generated from the Kubernetes
+   * Gateway API.
+   */
   public List<Config> gateways() {
     return gateways;
+  }
+
+  /**
+   * What this push made of the Kubernetes Gateway API: the Istio Gateways and VirtualServices it
+   * serves (already in {@link #gateways()} and the VirtualService index) and the status istiod
+   * writes back.
+   */
+  public io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi() {
+    return gatewayApi;
   }
 
   /**

@@ -7,9 +7,15 @@ import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
+import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
+import io.jistiod.pilot.gatewayapi.GatewayApiResult;
+import io.jistiod.pilot.gatewayapi.GatewayApiSources;
+import io.jistiod.pilot.gatewayapi.RegistrySnapshot;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.security.JwksSource;
 import io.jistiod.pilot.xds.PushContextFactory;
@@ -19,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +49,11 @@ public final class PushContextBuilder implements PushContextFactory {
   private final AtomicLong counter = new AtomicLong();
 
   private volatile JwksSource jwks = JwksSource.NONE;
+
+  /** Where the Gateway API conversion reads the rest of its inputs; null: it is off. */
+  private volatile GatewayApiSources gatewayApi;
+
+  private final List<Consumer<GatewayApiResult>> gatewayApiListeners = new CopyOnWriteArrayList<>();
 
   public PushContextBuilder(
       ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
@@ -69,6 +82,61 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContextBuilder jwks(JwksSource source) {
     this.jwks = java.util.Objects.requireNonNull(source, "source");
     return this;
+  }
+
+  /**
+   * Turns the Kubernetes Gateway API objects of the store into Istio Gateways and VirtualServices
+   * at every push that may change them (as istiod's gateway controller does), reading namespaces,
+   * Secrets and settings from {@code sources}.
+   */
+  public PushContextBuilder gatewayApi(GatewayApiSources sources) {
+    this.gatewayApi = java.util.Objects.requireNonNull(sources, "sources");
+    return this;
+  }
+
+  /** Called with each new conversion result (to write the status it computed). */
+  public void onGatewayApiResult(Consumer<GatewayApiResult> listener) {
+    gatewayApiListeners.add(listener);
+  }
+
+  /**
+   * The conversion over this push's services and endpoints, or the empty result when the Gateway
+   * API is off. A conversion that fails is logged and leaves the Gateway API objects unserved for
+   * this push; the Istio config is pushed regardless.
+   */
+  private GatewayApiResult convertGatewayApi(
+      java.util.Map<String, Service> services,
+      Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    GatewayApiSources sources = gatewayApi;
+    if (sources == null) {
+      return GatewayApiResult.EMPTY;
+    }
+    GatewayApiResult result;
+    try {
+      java.util.Set<String> kubernetesServices = new java.util.HashSet<>();
+      for (Service s : services.values()) {
+        if (ServiceAttributes.KUBERNETES.equals(s.attributes().registry())) {
+          kubernetesServices.add(s.namespace() + "/" + s.attributes().name());
+        }
+      }
+      result =
+          GatewayApiConverter.convert(
+              GatewayApiInputs.from(
+                  store,
+                  sources.namespaces().get(),
+                  kubernetesServices,
+                  sources.secrets(),
+                  new RegistrySnapshot(services.values(), endpoints),
+                  sources.options(),
+                  sources.clock().instant()));
+    } catch (RuntimeException e) {
+      log.error("converting the Gateway API objects failed; they are not served this push", e);
+      return GatewayApiResult.EMPTY;
+    }
+    for (Consumer<GatewayApiResult> l : gatewayApiListeners) {
+      l.accept(result);
+    }
+    return result;
   }
 
   private Map<String, Map<Integer, List<Endpoint>>> endpointIndex() {
@@ -202,17 +270,30 @@ public final class PushContextBuilder implements PushContextFactory {
     }
     PushIndex.Inputs before = previous.pushIndex().inputs();
     MeshConfig mesh = meshConfig.get();
+    java.util.SortedMap<String, Service> services =
+        kinds.contains(Kind.SERVICE_ENTRY) ? services() : before.services();
+    // Services decide which backends and gateway Services exist: the Gateway API is converted
+    // again with them (every other kind that feeds it is a full rebuild: UNKNOWN, NAMESPACE)
+    boolean reconverted = gatewayApi != null && kinds.contains(Kind.SERVICE_ENTRY);
+    GatewayApiResult gatewayApiResult =
+        reconverted ? convertGatewayApi(services, endpoints) : previous.gatewayApi();
+    boolean virtualServicesChanged = reconverted || kinds.contains(Kind.VIRTUAL_SERVICE);
     PushIndex.Inputs inputs =
         new PushIndex.Inputs(
             domainSuffix,
             mesh,
-            kinds.contains(Kind.SERVICE_ENTRY) ? services() : before.services(),
-            kinds.contains(Kind.VIRTUAL_SERVICE) ? virtualServices() : before.virtualServices(),
+            services,
+            virtualServicesChanged
+                ? withGenerated(virtualServices(), gatewayApiResult)
+                : before.virtualServices(),
             kinds.contains(Kind.DESTINATION_RULE) ? destinationRules() : before.destinationRules(),
             kinds.contains(Kind.SIDECAR) ? sorted(IstioKinds.SIDECAR) : before.sidecars());
     Set<IndexInput> changed = EnumSet.noneOf(IndexInput.class);
     for (Kind k : kinds) {
       changed.addAll(IndexInput.forKind(k.istioName()));
+    }
+    if (reconverted) {
+      changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
     }
     return new PushContext(
         version,
@@ -220,8 +301,11 @@ public final class PushContextBuilder implements PushContextFactory {
         PushIndex.update(previous.pushIndex(), changed, inputs),
         endpoints,
         mesh,
-        kinds.contains(Kind.GATEWAY) ? sorted(IstioKinds.GATEWAY) : previous.gateways(),
-        containsAny(kinds, SECURITY) ? security() : previous.security());
+        kinds.contains(Kind.GATEWAY) || reconverted
+            ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
+            : previous.gateways(),
+        containsAny(kinds, SECURITY) ? security() : previous.security(),
+        gatewayApiResult);
   }
 
   private static final Set<Kind> SECURITY =
@@ -229,23 +313,49 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private PushContext buildAll(String version) {
     MeshConfig mesh = meshConfig.get();
+    java.util.SortedMap<String, Service> services = services();
+    Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
+    GatewayApiResult gatewayApiResult = convertGatewayApi(services, endpoints);
     PushIndex index =
         PushIndex.build(
             new PushIndex.Inputs(
                 domainSuffix,
                 mesh,
-                services(),
-                virtualServices(),
+                services,
+                withGenerated(virtualServices(), gatewayApiResult),
                 destinationRules(),
                 sorted(IstioKinds.SIDECAR)));
     return new PushContext(
         version,
         domainSuffix,
         index,
-        endpointIndex(),
+        endpoints,
         mesh,
-        sorted(IstioKinds.GATEWAY),
-        security());
+        withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
+        security(),
+        gatewayApiResult);
+  }
+
+  /** The store's VirtualServices, then those generated from the Gateway API. */
+  private List<PushContext.ResolvedVirtualService> withGenerated(
+      List<PushContext.ResolvedVirtualService> fromStore, GatewayApiResult result) {
+    if (result.virtualServices().isEmpty()) {
+      return fromStore;
+    }
+    List<PushContext.ResolvedVirtualService> out = new ArrayList<>(fromStore);
+    for (Config c : result.virtualServices()) {
+      out.add(resolve(c));
+    }
+    return out;
+  }
+
+  private static List<Config> withGenerated(List<Config> fromStore, List<Config> generated) {
+    if (generated.isEmpty()) {
+      return fromStore;
+    }
+    List<Config> out = new ArrayList<>(fromStore);
+    out.addAll(generated);
+    return out;
   }
 
   /**
@@ -285,14 +395,18 @@ public final class PushContextBuilder implements PushContextFactory {
   private List<PushContext.ResolvedVirtualService> virtualServices() {
     List<PushContext.ResolvedVirtualService> virtualServices = new ArrayList<>();
     for (Config c : store.list(IstioKinds.VIRTUAL_SERVICE, null)) {
-      List<String> hosts = new ArrayList<>();
-      for (String h : c.spec(VirtualService.class).getHostsList()) {
-        hosts.add(Hosts.resolveShortName(h, c.namespace(), domainSuffix));
-      }
-      virtualServices.add(new PushContext.ResolvedVirtualService(c, hosts));
+      virtualServices.add(resolve(c));
     }
     virtualServices.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     return virtualServices;
+  }
+
+  private PushContext.ResolvedVirtualService resolve(Config c) {
+    List<String> hosts = new ArrayList<>();
+    for (String h : c.spec(VirtualService.class).getHostsList()) {
+      hosts.add(Hosts.resolveShortName(h, c.namespace(), domainSuffix));
+    }
+    return new PushContext.ResolvedVirtualService(c, hosts);
   }
 
   private List<PushContext.ResolvedDestinationRule> destinationRules() {

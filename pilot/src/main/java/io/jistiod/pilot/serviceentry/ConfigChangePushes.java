@@ -40,19 +40,24 @@ public final class ConfigChangePushes {
 
   /** The push for {@code event}, or empty if the change cannot affect any proxy. */
   public Optional<PushRequest> pushFor(ConfigEvent event, long nowNanos) {
-    String kind = event.key().kind().kind();
-    if (kind.equals(IstioKinds.SERVICE_ENTRY.kind())) {
+    var kind = event.key().kind();
+    if (kind.equals(IstioKinds.SERVICE_ENTRY)) {
       return Optional.of(serviceEntry(event, nowNanos));
     }
-    if (kind.equals(IstioKinds.WORKLOAD_ENTRY.kind())) {
+    if (kind.equals(IstioKinds.WORKLOAD_ENTRY)) {
       return workloadEntry(event, nowNanos);
     }
     return Optional.of(PushRequest.full(CONFIG, key(event.key()), nowNanos));
   }
 
-  /** A galley key in istiod's typed form. */
+  /**
+   * A galley key in istiod's typed form. Only Istio's kinds are named by kind: a Gateway API
+   * Gateway shares the name "Gateway" with Istio's, and until its converted Istio config is what
+   * the push carries, any change to it may affect any proxy ({@link Kind#UNKNOWN}).
+   */
   public static ConfigKey key(io.jistiod.galley.config.ConfigKey key) {
-    return ConfigKey.of(Kind.of(key.kind().kind()), key.namespace(), key.name());
+    Kind kind = IstioKinds.ALL.contains(key.kind()) ? Kind.of(key.kind().kind()) : Kind.UNKNOWN;
+    return ConfigKey.of(kind, key.namespace(), key.name());
   }
 
   private static PushRequest serviceEntry(ConfigEvent event, long nowNanos) {

@@ -115,4 +115,33 @@ class ConfigChangePushesTest {
         .containsExactly(ConfigKey.of(Kind.VIRTUAL_SERVICE, "shop", "api"));
     assertThat(r.reasons()).containsOnlyKeys("config");
   }
+
+  @Test
+  void aGatewayApiGatewayIsNotTakenForAnIstioGateway() {
+    var parser =
+        new ConfigParser(io.jistiod.galley.config.GatewayApiKinds.withIstioKinds(true, true), "d");
+    ParseResult r =
+        parser.parse(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: shop}
+            spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: shop}
+            spec: {servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}
+            """,
+            "test");
+    assertThat(r.errors()).isEmpty();
+    for (Config c : r.configs()) {
+      store.put(c);
+    }
+    assertThat(events).hasSize(2);
+    assertThat(pushes.pushFor(events.get(0), 0).orElseThrow().kinds())
+        .containsExactly(Kind.UNKNOWN);
+    assertThat(pushes.pushFor(events.get(1), 0).orElseThrow().kinds())
+        .containsExactly(Kind.GATEWAY);
+  }
 }

@@ -145,7 +145,7 @@ final class DownstreamTls {
         if (name.isEmpty()) {
           return fileMounted(tls, common, sans, out, false);
         }
-        common.addTlsCertificateSdsSecretConfigs(adsSecret(CREDENTIAL_PREFIX + name));
+        common.addTlsCertificateSdsSecretConfigs(credential(name));
         out.setRequireClientCertificate(BoolValue.of(false));
       }
       case MUTUAL, OPTIONAL_MUTUAL -> {
@@ -153,11 +153,11 @@ final class DownstreamTls {
         if (name.isEmpty()) {
           return fileMounted(tls, common, sans, out, true);
         }
-        common.addTlsCertificateSdsSecretConfigs(adsSecret(CREDENTIAL_PREFIX + name));
+        common.addTlsCertificateSdsSecretConfigs(credential(name));
         String ca =
             tls.getCaCertCredentialName().isEmpty()
-                ? CREDENTIAL_PREFIX + name + CACERT_SUFFIX
-                : CREDENTIAL_PREFIX + tls.getCaCertCredentialName();
+                ? resourceName(name) + CACERT_SUFFIX
+                : resourceName(tls.getCaCertCredentialName());
         common.setCombinedValidationContext(
             CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
                 .setDefaultValidationContext(sans)
@@ -207,6 +207,31 @@ final class DownstreamTls {
     return out.setRequireClientCertificate(BoolValue.of(require))
         .setCommonTlsContext(common)
         .build();
+  }
+
+  /**
+   * The SDS name of a credential, as istiod's ToResourceName: a name that says its kind ({@code
+   * kubernetes://}, {@code kubernetes-gateway://} from the Gateway API, {@code configmap://}) as it
+   * is, {@code builtin://} the proxy's own workload certificate, anything else a Secret ({@code
+   * kubernetes://NAME}).
+   */
+  static String resourceName(String credentialName) {
+    if (credentialName.startsWith("builtin://")) {
+      return WORKLOAD_CERT;
+    }
+    if (credentialName.startsWith(CREDENTIAL_PREFIX)
+        || credentialName.startsWith("kubernetes-gateway://")
+        || credentialName.startsWith("configmap://")
+        || credentialName.startsWith("invalid://")) {
+      return credentialName;
+    }
+    return CREDENTIAL_PREFIX + credentialName;
+  }
+
+  /** The SDS config of a credential: from pilot-agent for the workload's own, else over ADS. */
+  private static SdsSecretConfig credential(String credentialName) {
+    String name = resourceName(credentialName);
+    return name.equals(WORKLOAD_CERT) ? agentSecret(name) : adsSecret(name);
   }
 
   private static String credentialName(ServerTLSSettings tls) {

@@ -34,6 +34,15 @@ public final class SecretGenerator implements XdsGenerator {
   private static final Logger log = LoggerFactory.getLogger(SecretGenerator.class);
 
   static final String PREFIX = "kubernetes://";
+
+  /**
+   * The Gateway API's certificate references ({@code kubernetes-gateway://NAMESPACE/NAME}): served
+   * only to a gateway bound to a Gateway whose server names it, since the conversion already
+   * checked the reference (same namespace, or a ReferenceGrant), as istiod's
+   * VerifiedCertificateReferences.
+   */
+  static final String GATEWAY_PREFIX = "kubernetes-gateway://";
+
   static final String CA_SUFFIX = "-cacert";
 
   // keys of kubernetes.io/tls Secrets, and of the generic (Opaque) form istiod also accepts
@@ -62,7 +71,27 @@ public final class SecretGenerator implements XdsGenerator {
       }
       return out;
     }
+    Set<String> verified = null;
     for (String resourceName : new TreeSet<>(names)) {
+      if (resourceName.startsWith(GATEWAY_PREFIX)) {
+        if (verified == null) {
+          verified = verifiedCertificateReferences(proxy, push);
+        }
+        String ref = resourceName.substring(GATEWAY_PREFIX.length());
+        int slash = ref.indexOf('/');
+        if (slash <= 0 || !verified.contains(resourceName)) {
+          log.debug(
+              "{}: {} is not referenced by its Gateways; not served", proxy.id(), resourceName);
+          continue;
+        }
+        String namespace = ref.substring(0, slash);
+        String name = ref.substring(slash + 1);
+        (name.endsWith(CA_SUFFIX)
+                ? caSecret(resourceName, namespace, name)
+                : tlsSecret(resourceName, namespace, name))
+            .ifPresent(secret -> out.add(XdsResource.of(resourceName, secret)));
+        continue;
+      }
       if (!resourceName.startsWith(PREFIX)) {
         continue; // default, ROOTCA: pilot-agent's
       }
@@ -90,6 +119,23 @@ public final class SecretGenerator implements XdsGenerator {
         continue;
       }
       out.add(XdsResource.of(resourceName, secret.get()));
+    }
+    return out;
+  }
+
+  /** The credential names of the Gateway API servers the gateway implements (and their CAs). */
+  private static Set<String> verifiedCertificateReferences(Proxy proxy, PushContext push) {
+    Set<String> out = new java.util.HashSet<>();
+    for (var server : io.jistiod.pilot.envoy.gateway.MergedGateway.of(proxy, push).servers()) {
+      var tls = server.server().getTls();
+      List<String> names = new ArrayList<>(tls.getCredentialNamesList());
+      names.add(tls.getCredentialName());
+      for (String n : names) {
+        if (n.startsWith(GATEWAY_PREFIX)) {
+          out.add(n);
+          out.add(n + CA_SUFFIX);
+        }
+      }
     }
     return out;
   }

@@ -12,12 +12,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
-import io.jistiod.galley.config.IstioKinds;
+import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
+import io.jistiod.pilot.gatewayapi.GatewayApiOptions;
+import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
@@ -115,7 +117,7 @@ final class Scenario implements AutoCloseable {
     Path istioYaml = dir.resolve("istio.yaml");
     if (Files.exists(istioYaml)) {
       ParseResult parsed =
-          new ConfigParser(IstioKinds.ALL, "default")
+          new ConfigParser(GatewayApiKinds.withIstioKinds(true, false), "default")
               .parse(Files.readString(istioYaml), istioYaml.toString());
       if (!parsed.errors().isEmpty()) {
         throw new IllegalStateException(dir + ": istio.yaml does not parse: " + parsed.errors());
@@ -131,6 +133,13 @@ final class Scenario implements AutoCloseable {
     PushContext push =
         new PushContextBuilder(
                 store, List.of(kube, new ServiceEntryRegistry(store)), "cluster.local", () -> mesh)
+            .gatewayApi(
+                new GatewayApiSources(
+                    kube::namespaceLabels,
+                    credentials,
+                    GatewayApiOptions.defaults("cluster.local"),
+                    java.time.Clock.fixed(
+                        java.time.Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC)))
             .build(null, PushRequest.fullForAll("golden", System.nanoTime()));
     return new Scenario(
         dir.getFileName().toString(),
