@@ -95,43 +95,36 @@ public final class Rig {
     if (istioCrdsInstalled) {
       return;
     }
-    kubectl(
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        MODULE.resolve("../crds/crd-all.gen.yaml").toString());
-    kubectl(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
+    applyCrds(
+        MODULE.resolve("../crds/crd-all.gen.yaml"),
         "crd/virtualservices.networking.istio.io",
         "crd/destinationrules.networking.istio.io",
         "crd/authorizationpolicies.security.istio.io");
     istioCrdsInstalled = true;
   }
 
+  /** Applies CRDs server side (too large for client-side apply) and waits until they serve. */
+  private void applyCrds(Path source, String... established)
+      throws IOException, InterruptedException {
+    kubectl("apply", "--server-side", "--force-conflicts", "-f", source.toString());
+    List<String> wait =
+        new ArrayList<>(List.of("wait", "--for=condition=Established", "--timeout=60s"));
+    wait.addAll(List.of(established));
+    kubectl(wait.toArray(String[]::new));
+  }
+
   private boolean gatewayApiCrdsInstalled;
 
   /**
    * Installs the Kubernetes Gateway API's standard CRDs (v1.3.0, the version Istio 1.27 builds
-   * with, from Go's module cache where build-istio.sh put it), idempotently: server-side, as their
-   * size exceeds what client-side apply can annotate.
+   * with, from Go's module cache where build-istio.sh put it) once per rig.
    */
   public synchronized void installGatewayApiCrds() throws IOException, InterruptedException {
     if (gatewayApiCrdsInstalled) {
       return;
     }
-    kubectl(
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        IstioModule.module("sigs.k8s.io/gateway-api").resolve("config/crd/standard").toString());
-    kubectl(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
+    applyCrds(
+        IstioModule.module("sigs.k8s.io/gateway-api").resolve("config/crd/standard"),
         "crd/gateways.gateway.networking.k8s.io",
         "crd/httproutes.gateway.networking.k8s.io",
         "crd/referencegrants.gateway.networking.k8s.io");
