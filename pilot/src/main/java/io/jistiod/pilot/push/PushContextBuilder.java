@@ -5,6 +5,7 @@ import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
+import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
@@ -111,6 +112,9 @@ public final class PushContextBuilder implements PushContextFactory {
     if (sources == null) {
       return GatewayApiResult.EMPTY;
     }
+    if (GatewayApiKinds.ALL.stream().allMatch(k -> store.list(k, null).isEmpty())) {
+      return GatewayApiResult.EMPTY; // nothing to convert nor any status to write
+    }
     GatewayApiResult result;
     try {
       java.util.Set<String> kubernetesServices = new java.util.HashSet<>();
@@ -126,7 +130,7 @@ public final class PushContextBuilder implements PushContextFactory {
                   sources.namespaces().get(),
                   kubernetesServices,
                   sources.secrets(),
-                  new RegistrySnapshot(services.values(), endpoints),
+                  new RegistrySnapshot(services, endpoints),
                   sources.options(),
                   sources.clock().instant()));
     } catch (RuntimeException e) {
