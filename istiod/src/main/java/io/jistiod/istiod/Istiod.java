@@ -17,6 +17,7 @@ import io.jistiod.galley.kube.KubernetesConfigStore;
 import io.jistiod.galley.mesh.MeshConfigWatcher;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
+import io.jistiod.istiod.gatewayapi.GatewayStatusWriter;
 import io.jistiod.istiod.ha.LeaderElection;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
@@ -268,6 +269,19 @@ public final class Istiod implements AutoCloseable {
               new GatewayApiOptions(
                   options.domain(), gatewayApiAlpha, false, true, false, false, true, false),
               java.time.Clock.systemUTC()));
+      // The status each conversion computes, written by one replica per revision (istiod's
+      // per-revision Lease istio-gateway-status-leader-REV), unless
+      // PILOT_ENABLE_GATEWAY_API_STATUS=false. Only objects of the API server are written.
+      if (client != null && crds != null && Main.envBool("PILOT_ENABLE_GATEWAY_API_STATUS", true)) {
+        KubernetesConfigStore liveStore = crds;
+        GatewayStatusWriter statusWriter =
+            GatewayStatusWriter.start(
+                client, key -> liveStore.get(key.kind(), key.namespace(), key.name()));
+        closeables.add(statusWriter);
+        pushContexts.onGatewayApiResult(statusWriter);
+        closeables.add(
+            singleton(client, perRevision("istio-gateway-status-leader"), statusWriter::lead));
+      }
     }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
     JwksResolver jwks =
@@ -571,6 +585,15 @@ public final class Istiod implements AutoCloseable {
     return revision == null || revision.isEmpty() || "default".equals(revision)
         ? electionId
         : electionId + "-" + revision;
+  }
+
+  /**
+   * istiod's per-revision election ids: always suffixed, {@code default} for the default revision
+   * (unlike {@link #revisioned}), as istiod's NewPerRevisionLeaderElection names them.
+   */
+  private String perRevision(String electionId) {
+    String revision = options.webhook() == null ? "" : options.webhook().revision();
+    return electionId + "-" + (revision == null || revision.isEmpty() ? "default" : revision);
   }
 
   /** This replica's name: POD_NAME, else HOSTNAME, else one made up for this process. */
