@@ -53,7 +53,11 @@ class KubernetesModeE2ETest {
         new Istiod(
             IstiodOptions.defaults(null)
                 .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(ns.name())))
-                .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"));
+                .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                // istiod's own namespace is that of its identity: its Leases live there
+                .withSecurity(
+                    io.jistiod.istiod.security.SecurityOptions.disabled()
+                        .withNamespace(ns.name())));
     istiod.start();
   }
 

@@ -57,6 +57,9 @@ class SideBySideE2ETest {
   // kubeconfig: its RBAC is not what this project proves).
   private Path istiodKubeconfig;
 
+  /** The namespace that identity lives in: istiod's own (its Leases are there). */
+  private String istiodNamespace;
+
   /** Per scenario: the proxies' tallies, the differences, out-of-scope count. */
   private record ScenarioResult(
       String scenario,
@@ -69,6 +72,7 @@ class SideBySideE2ETest {
   void oursMatchesTheReferenceIstiodForEveryGoldenScenario(Rig rig, TestNamespace home)
       throws Exception {
     istiodKubeconfig = rig.istiodKubeconfig(home.name());
+    istiodNamespace = home.name();
     KnownDifferences known = KnownDifferences.load(ALLOW_LIST);
     List<GoldenScenario> scenarios = GoldenScenario.selected();
     Map<String, ScenarioResult> results = new LinkedHashMap<>();
@@ -135,6 +139,9 @@ class SideBySideE2ETest {
               IstiodOptions.defaults(null)
                   .withKubernetes(new KubernetesAccess(istiodKubeconfig))
                   .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                  .withSecurity(
+                      io.jistiod.istiod.security.SecurityOptions.disabled()
+                          .withNamespace(istiodNamespace))
                   .withMeshConfigFile(ref.meshFile()));
       ours.start();
       awaitReady(ours.httpPort());
