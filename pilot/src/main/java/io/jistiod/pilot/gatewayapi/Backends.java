@@ -34,7 +34,28 @@ final class Backends {
       boolean hasNamespace,
       String namespace,
       boolean hasPort,
-      int port) {}
+      int port) {
+
+    /**
+     * The reference of any backend message (HTTPBackendRef, GRPCBackendRef, BackendRef, a mirror's
+     * BackendObjectReference): they share the fields {@code group}, {@code kind}, {@code name},
+     * {@code namespace} and {@code port}, as the Go types embed one another.
+     */
+    static Ref of(com.google.protobuf.MessageOrBuilder m) {
+      var d = m.getDescriptorForType();
+      var port = d.findFieldByName("port");
+      return new Ref(
+          m.hasField(d.findFieldByName("group")),
+          (String) m.getField(d.findFieldByName("group")),
+          m.hasField(d.findFieldByName("kind")),
+          (String) m.getField(d.findFieldByName("kind")),
+          (String) m.getField(d.findFieldByName("name")),
+          m.hasField(d.findFieldByName("namespace")),
+          (String) m.getField(d.findFieldByName("namespace")),
+          m.hasField(port),
+          ((Number) m.getField(port)).intValue());
+    }
+  }
 
   /**
    * The destination and the problem with it. A hard problem ({@link #hard}) has no destination: the

@@ -394,21 +394,7 @@ final class HttpRules {
   private RuleResult<HTTPMirrorPolicy> mirror(
       HTTPRequestMirrorFilter f, GroupKind routeKind, String namespace, boolean enforceGrants) {
     var b = f.getBackendRef();
-    Backends.Built built =
-        backends.build(
-            new Backends.Ref(
-                b.hasGroup(),
-                b.getGroup(),
-                b.hasKind(),
-                b.getKind(),
-                b.getName(),
-                b.hasNamespace(),
-                b.getNamespace(),
-                b.hasPort(),
-                b.getPort()),
-            routeKind,
-            namespace,
-            enforceGrants);
+    Backends.Built built = backends.build(Backends.Ref.of(b), routeKind, namespace, enforceGrants);
     if (built.error() != null) {
       return RuleResult.hard(built.error());
     }

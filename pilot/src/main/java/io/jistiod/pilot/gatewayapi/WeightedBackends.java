@@ -65,50 +65,20 @@ final class WeightedBackends {
   record Backend(Backends.Ref ref, int weight, List<Filter> filters) {
     static Backend of(HTTPBackendRef b) {
       return new Backend(
-          new Backends.Ref(
-              b.hasGroup(),
-              b.getGroup(),
-              b.hasKind(),
-              b.getKind(),
-              b.getName(),
-              b.hasNamespace(),
-              b.getNamespace(),
-              b.hasPort(),
-              b.getPort()),
+          Backends.Ref.of(b),
           b.hasWeight() ? b.getWeight() : 1,
           b.getFiltersList().stream().map(Filter::of).toList());
     }
 
     static Backend of(GRPCBackendRef b) {
       return new Backend(
-          new Backends.Ref(
-              b.hasGroup(),
-              b.getGroup(),
-              b.hasKind(),
-              b.getKind(),
-              b.getName(),
-              b.hasNamespace(),
-              b.getNamespace(),
-              b.hasPort(),
-              b.getPort()),
+          Backends.Ref.of(b),
           b.hasWeight() ? b.getWeight() : 1,
           b.getFiltersList().stream().map(Filter::of).toList());
     }
 
     static Backend of(BackendRef b) {
-      return new Backend(
-          new Backends.Ref(
-              b.hasGroup(),
-              b.getGroup(),
-              b.hasKind(),
-              b.getKind(),
-              b.getName(),
-              b.hasNamespace(),
-              b.getNamespace(),
-              b.hasPort(),
-              b.getPort()),
-          b.hasWeight() ? b.getWeight() : 1,
-          List.of());
+      return new Backend(Backends.Ref.of(b), b.hasWeight() ? b.getWeight() : 1, List.of());
     }
   }
 
