@@ -280,7 +280,20 @@ public final class Istiod implements AutoCloseable {
         closeables.add(statusWriter);
         pushContexts.onGatewayApiResult(statusWriter);
         closeables.add(
-            singleton(client, perRevision("istio-gateway-status-leader"), statusWriter::lead));
+            singleton(
+                client,
+                perRevision("istio-gateway-status-leader"),
+                () -> {
+                  AutoCloseable leading = statusWriter.lead();
+                  // as istiod: a new leader converts again, against the status as it is now
+                  // (the previous leader, or another controller, may have changed it since)
+                  debouncer.enqueue(
+                      PushRequest.full(
+                          "gateway-status-leader",
+                          ConfigKey.of(Kind.UNKNOWN, "", "gateway-status-leader"),
+                          System.nanoTime()));
+                  return leading;
+                }));
       }
     }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
