@@ -806,16 +806,20 @@ class XdsInteropE2ETest {
     istiod =
         new Istiod(
             new IstiodOptions(
-                null,
-                new KubernetesAccess(rig.istiodKubeconfig(ns.name())),
-                "cluster.local",
-                "cluster.local",
-                "127.0.0.1:0",
-                "127.0.0.1:0",
-                "127.0.0.1:0",
-                Duration.ofMillis(100),
-                Duration.ofSeconds(10),
-                8));
+                    null,
+                    new KubernetesAccess(rig.istiodKubeconfig(ns.name())),
+                    "cluster.local",
+                    "cluster.local",
+                    "127.0.0.1:0",
+                    "127.0.0.1:0",
+                    "127.0.0.1:0",
+                    Duration.ofMillis(100),
+                    Duration.ofSeconds(10),
+                    8)
+                // istiod's own namespace is that of its identity: its Leases live there
+                .withSecurity(
+                    io.jistiod.istiod.security.SecurityOptions.disabled()
+                        .withNamespace(ns.name())));
     istiod.start();
     awaitEndpoints(applied);
   }
