@@ -9,10 +9,10 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
+import io.jistiod.it.support.FreePorts;
 import io.jistiod.it.support.WhoAmIServer;
 import io.jistiod.it.support.XdsClients;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +40,8 @@ class GrpcXdsClientTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    v1 = new WhoAmIServer("v1", freePort());
-    v2 = new WhoAmIServer("v2", freePort());
+    v1 = new WhoAmIServer("v1", FreePorts.loopback());
+    v2 = new WhoAmIServer("v2", FreePorts.loopback());
     Files.writeString(configDir.resolve("service.yaml"), service(v1.port(), v2.port()));
     writeSplit(80, 20);
     istiod =
@@ -201,11 +201,5 @@ class GrpcXdsClientTest {
           - {name: v2, labels: {version: v2}}
         """
         .formatted(p1, p2);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -9,12 +9,10 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.jistiod.it.support.DeltaAdsClient;
+import io.jistiod.it.support.FreePorts;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestNamespace;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -215,8 +213,8 @@ class HighAvailabilityE2ETest {
 
     static Replica start(Rig rig, String namespace, String name, Path dir) throws Exception {
       Files.createDirectories(dir);
-      int grpc = freePort();
-      int http = freePort();
+      int grpc = FreePorts.loopback();
+      int http = FreePorts.loopback();
       Path log = dir.resolve("istiod.log");
       List<String> cmd =
           List.of(
@@ -284,12 +282,6 @@ class HighAvailabilityE2ETest {
           process.destroyForcibly();
         }
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

@@ -17,12 +17,12 @@ import io.jistiod.istiod.inject.InjectionOptions;
 import io.jistiod.istiod.security.SecurityOptions;
 import io.jistiod.istiod.webhook.WebhookOptions;
 import io.jistiod.it.support.ChartIdentity;
+import io.jistiod.it.support.FreePorts;
 import io.jistiod.it.support.Helm;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestNamespace;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,8 +104,8 @@ class InjectionE2ETest {
       throws Exception {
     this.rig = rig;
     String ns = testNamespace.name();
-    int defaultPort = freePort();
-    int canaryPort = freePort();
+    int defaultPort = FreePorts.loopback();
+    int canaryPort = FreePorts.loopback();
     install("istio-base", "base", ns, "global.istioNamespace=" + ns);
     install(
         "istiod",
@@ -455,11 +455,5 @@ class InjectionE2ETest {
       sum += Double.parseDouble(m.group(2));
     }
     return sum;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

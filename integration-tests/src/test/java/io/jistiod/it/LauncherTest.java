@@ -3,6 +3,7 @@ package io.jistiod.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jistiod.it.support.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -248,14 +249,14 @@ class LauncherTest {
 
   /** Runs bin/istiod discovery on the sample mesh until /ready, stops it; returns its output. */
   private String runLauncherUntilReady(Path archive, String javaOpts) throws Exception {
-    int http = freePort();
+    int http = FreePorts.loopback();
     List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/istiod").toString()));
     cmd.addAll(List.of("discovery", "--configDir", ROOT.resolve("samples/mesh").toString()));
     cmd.addAll(List.of("--httpAddr", "127.0.0.1:" + http));
     for (String flag : List.of("--grpcAddr", "--monitoringAddr", "--secureGRPCAddr")) {
       cmd.addAll(List.of(flag, "127.0.0.1:0"));
     }
-    cmd.addAll(List.of("--httpsAddr", "127.0.0.1:" + freePort()));
+    cmd.addAll(List.of("--httpsAddr", "127.0.0.1:" + FreePorts.loopback()));
     Path out = tmp.resolve("launcher.txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(out.toFile());
@@ -273,12 +274,6 @@ class LauncherTest {
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
     return Files.readString(out, StandardCharsets.UTF_8);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @Test

@@ -25,10 +25,10 @@ import io.grpc.testing.integration.Messages.LoadBalancerAccumulatedStatsResponse
 import io.grpc.testing.integration.Messages.LoadBalancerStatsRequest;
 import io.grpc.testing.integration.Messages.LoadBalancerStatsResponse;
 import io.grpc.testing.integration.XdsUpdateClientConfigureServiceGrpc;
+import io.jistiod.it.support.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,7 +99,7 @@ final class InteropClient implements AutoCloseable {
   static InteropClient java(
       Path dir, Path bootstrap, String target, int qps, List<String> extraArgs)
       throws IOException, InterruptedException {
-    int statsPort = freePort();
+    int statsPort = FreePorts.loopback();
     Path logging = dir.resolve("client-logging.properties");
     Files.writeString(
         logging,
@@ -128,7 +128,7 @@ final class InteropClient implements AutoCloseable {
   static InteropClient go(
       Path binary, Path dir, Path bootstrap, String target, int qps, List<String> extraArgs)
       throws IOException, InterruptedException {
-    int statsPort = freePort();
+    int statsPort = FreePorts.loopback();
     List<String> cmd = new ArrayList<>();
     cmd.add(binary.toString());
     cmd.add("--server=" + target);
@@ -272,11 +272,5 @@ final class InteropClient implements AutoCloseable {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
     channel.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

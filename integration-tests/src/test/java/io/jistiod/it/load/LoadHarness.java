@@ -2,8 +2,8 @@ package io.jistiod.it.load;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jistiod.it.support.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ public final class LoadHarness {
     Path dir = Files.createTempDirectory("jistiod-load");
     writeMesh(dir, services);
     writeVirtualService(dir, 90);
-    int xds = freePort();
+    int xds = FreePorts.loopback();
     Process istiod = startIstiod(dir, xds);
     long pid = istiod.pid();
     try {
@@ -280,11 +280,5 @@ public final class LoadHarness {
       }
     }
     return -1;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -1,8 +1,8 @@
 package io.jistiod.it.load;
 
+import io.jistiod.it.support.FreePorts;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +53,9 @@ final class ServerProcess implements AutoCloseable {
 
   static ServerProcess reference(Path module, Path mesh, String scenario, Map<String, String> env)
       throws IOException, InterruptedException {
-    int grpc = freePort();
-    int http = freePort();
-    int mon = freePort();
+    int grpc = FreePorts.loopback();
+    int http = FreePorts.loopback();
+    int mon = FreePorts.loopback();
     Path log = Files.createTempFile("reference-istiod-start", ".log");
     List<String> cmd =
         List.of(
@@ -113,9 +113,9 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess ours(
       Path root, Path kubeconfig, Path mesh, String namespace, Map<String, String> env)
       throws IOException, InterruptedException {
-    int grpc = freePort();
-    int http = freePort();
-    int mon = freePort();
+    int grpc = FreePorts.loopback();
+    int http = FreePorts.loopback();
+    int mon = FreePorts.loopback();
     Path log = Files.createTempFile("jistiod-load", ".log");
     List<String> cmd =
         new ArrayList<>(
@@ -208,12 +208,6 @@ final class ServerProcess implements AutoCloseable {
       if (!launcher.waitFor(15, TimeUnit.SECONDS)) {
         launcher.destroyForcibly();
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

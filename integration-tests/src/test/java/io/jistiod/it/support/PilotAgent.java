@@ -1,7 +1,6 @@
 package io.jistiod.it.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,7 +195,7 @@ public final class PilotAgent implements AutoCloseable {
             + "\",\"configPath\":\""
             + dir.resolve("etc/istio/proxy")
             + "\",\"statusPort\":"
-            + freePort()
+            + FreePorts.anyAddress()
             + extraProxyConfig
             + "}");
 
@@ -252,12 +251,6 @@ public final class PilotAgent implements AutoCloseable {
 
   public boolean alive() {
     return process.isAlive();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /** SIGTERM, then SIGKILL after 10 s: the agent drains for up to 5 s when Envoy is off. */
