@@ -55,10 +55,14 @@ public final class FreePorts {
 
   /** 12000 ports just below the kernel's ephemeral range (32768 when it cannot be read). */
   private static int[] range() {
+    // readAllLines, not readString: a /proc file reports size 0 and readString stops short.
     int ephemeralLow = 32768;
     try {
       String[] parts =
-          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+          Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+              .get(0)
+              .trim()
+              .split("\\s+");
       ephemeralLow = Integer.parseInt(parts[0]);
     } catch (IOException | RuntimeException unreadable) {
       // not Linux, or no /proc: the default range

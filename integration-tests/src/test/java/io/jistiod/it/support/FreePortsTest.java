@@ -16,7 +16,8 @@ class FreePortsTest {
   void portsAreDistinctBindableAndOutsideTheEphemeralRange() throws Exception {
     int ephemeralLow =
         Integer.parseInt(
-            Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+            Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                .get(0)
                 .trim()
                 .split("\\s+")[0]);
     Set<Integer> ports = new HashSet<>();
