@@ -463,7 +463,10 @@ final class Executor {
 
   private Object structField(Object receiver, String name) {
     if (receiver instanceof GoStruct s) {
-      return s.fields().containsKey(name) ? s.fields().get(name) : NOT_FOUND;
+      if (s.fields().containsKey(name)) {
+        return s.fields().get(name);
+      }
+      return s.embedded() == null ? NOT_FOUND : structField(s.embedded(), name);
     }
     if (receiver instanceof Message m) {
       return ProtoAccess.hasField(m.getDescriptorForType(), name)

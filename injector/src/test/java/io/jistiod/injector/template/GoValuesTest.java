@@ -138,4 +138,22 @@ class GoValuesTest {
             "template: t:1:2: executing \"t\" at <.B>: can't evaluate field B in type"
                 + " *inject.SidecarTemplateData");
   }
+
+  @Test
+  void anEmbeddedValuePromotesItsFields() throws Exception {
+    var pod =
+        new PodBuilder()
+            .withMetadata(new ObjectMetaBuilder().withName("p").withNamespace("ns").build())
+            .build();
+    GoStruct outer =
+        new GoStruct("gateway.TemplateInput", Map.of("DeploymentName", "d", "Pod", pod), pod);
+    // Own fields first, then the embedded model's (and through it, its ObjectMeta's).
+    assertThat(render("{{.DeploymentName}} {{.Name}} {{.Namespace}} {{.Pod.Name}}", outer))
+        .isEqualTo("d p ns p");
+    GoStruct twice = new GoStruct("gateway.derivedInput", Map.of("ProxyImage", "img"), outer);
+    assertThat(render("{{.ProxyImage}} {{.DeploymentName}} {{.ObjectMeta.Name}}", twice))
+        .isEqualTo("img d p");
+    assertThatThrownBy(() -> render("{{.Nope}}", twice))
+        .hasMessageEndingWith("can't evaluate field Nope in type gateway.derivedInput");
+  }
 }
