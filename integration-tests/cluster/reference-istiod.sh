@@ -3,7 +3,8 @@
 # ports of its own, for side-by-side comparisons with jistiod.
 #
 #   reference-istiod.sh start NAME [--mesh FILE] [--scenario-label VALUE] [--grpc-port P]
-#                                  [--http-port P] [--monitoring-port P]
+#                                  [--http-port P] [--monitoring-port P] [--inject-dir DIR]
+#                                  [--log-level LEVELS]
 #   reference-istiod.sh stop NAME
 #
 # start: builds pilot-discovery if it is not cached (build-istio.sh), starts it in the background
@@ -15,15 +16,26 @@
 #                          adds discoverySelectors for namespaces labelled
 #                          jistiod.io/scenario=VALUE (any of the values), so nothing else on the
 #                          shared rig leaks in
+#   --inject-dir DIR       injection config: DIR holds files `config` and `values` (the keys of an
+#                          istio-sidecar-injector ConfigMap), copied to ./var/lib/istio/inject/
+#                          under the state dir (pilot-discovery's cwd), where its injector reads
+#                          them. With it the injector runs (its /inject on the http port, as
+#                          --httpsAddr is "") and so does the Gateway deployment controller's
+#                          rendering (kube-gateway template) for Gateways of class istio, once it
+#                          holds the lease istio-gateway-deployment-default in the reference's
+#                          namespace (one reference at a time on the rig). Without it: no injector,
+#                          and that controller renders nothing.
+#   --log-level LEVELS     pilot-discovery's --log_output_level (default default:info), e.g.
+#                          default:info,gateway:debug
 # What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
-# no webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
+# no https webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
 # POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
 
-usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+usage() { sed -n '2,32p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd="$1" name="$2"
 shift 2
@@ -67,7 +79,7 @@ case "$cmd" in
   *) usage ;;
 esac
 
-mesh="" label="" grpc="" http="" mon=""
+mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mesh) mesh="$2"; shift 2 ;;
@@ -75,10 +87,15 @@ while [[ $# -gt 0 ]]; do
     --grpc-port) grpc="$2"; shift 2 ;;
     --http-port) http="$2"; shift 2 ;;
     --monitoring-port) mon="$2"; shift 2 ;;
+    --inject-dir) inject="$2"; shift 2 ;;
+    --log-level) loglevel="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
 given_grpc="$grpc" given_http="$http" given_mon="$mon"
+if [[ -n "$inject" ]] && ! [[ -r "$inject/config" && -r "$inject/values" ]]; then
+  rig_die "--inject-dir $inject: needs readable files config and values"
+fi
 pick_ports() {
   grpc="$given_grpc" http="$given_http" mon="$given_mon"
   [[ -n "$grpc" ]] || grpc="$(free_port "$http" "$mon")"
@@ -118,6 +135,15 @@ KUBECONFIG="$KUBECONFIG_RIG" kubectl get namespace "$REF_NS" >/dev/null 2>&1 ||
 } >"$STATE/mesh.yaml"
 : >"$STATE/meshNetworks.yaml"
 
+# Injection config: pilot-discovery reads ./var/lib/istio/inject/{config,values} when `config`
+# is there (else the istio-sidecar-injector ConfigMap of its namespace, which the rig never has).
+# Cleared first so that a start without --inject-dir after one with it has none.
+rm -rf "$STATE/var"
+if [[ -n "$inject" ]]; then
+  mkdir -p "$STATE/var/lib/istio/inject"
+  cp "$inject/config" "$inject/values" "$STATE/var/lib/istio/inject/"
+fi
+
 log="$STATE/pilot-discovery.log"
 
 # Starts pilot-discovery and waits for /ready. Returns 3 when a port was taken (worth another
@@ -145,7 +171,7 @@ launch() {
       --httpsAddr "" \
       --secureGRPCAddr "" \
       --keepaliveMaxServerConnectionAge 30m \
-      --log_output_level default:info \
+      --log_output_level "$loglevel" \
       </dev/null >>"$log" 2>&1
   ) &
   echo $! >"$STATE/pid"
