@@ -447,6 +447,11 @@ public final class Istiod implements AutoCloseable {
       }
     }
 
+    // 5d. The Gateway API's automated deployment and built-in GatewayClass, as istiod runs them.
+    if (client != null && gatewayApi) {
+      startGatewayDeployment(client, mesh, discoveryNamespaces);
+    }
+
     // 6. xDS last, so no client ever sees config from unsynced sources.
     try {
       grpc =
@@ -573,7 +578,62 @@ public final class Istiod implements AutoCloseable {
     return http.port();
   }
 
-  /** The TLS port (15012), or -1 when the CA is off. */
+  /**
+   * The built-in GatewayClass {@code istio} is created unless
+   * PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER=false; Gateways of class istio get their
+   * ServiceAccount, Deployment and Service from the {@code kube-gateway} injection template, by one
+   * replica per revision (Lease istio-gateway-deployment-REV), unless
+   * PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false. With no injection config there is no
+   * template: each Gateway logs why nothing was deployed, as istiod does.
+   */
+  private void startGatewayDeployment(
+      KubernetesClient client,
+      java.util.function.Supplier<MeshConfig> mesh,
+      java.util.function.Predicate<String> discoveryNamespaces) {
+    String controllerName =
+        Main.envString("PILOT_GATEWAY_API_CONTROLLER_NAME", "istio.io/gateway-controller");
+    String defaultClass = Main.envString("PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME", "istio");
+    if (Main.envBool("PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER", true)) {
+      closeables.add(
+          io.jistiod.istiod.gatewayapi.GatewayClassCreator.start(
+              client,
+              io.jistiod.istiod.gatewayapi.GatewayClassCreator.defaults(
+                  defaultClass, controllerName)));
+    }
+    if (!Main.envBool("PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER", true)) {
+      return;
+    }
+    String revision = options.webhook() == null ? "" : options.webhook().revision();
+    io.jistiod.istiod.inject.InjectorConfigHolder holder =
+        injection == null ? null : injection.config();
+    io.jistiod.injector.NativeSidecars.Mode nativeMode =
+        options.injection() == null
+            ? io.jistiod.injector.NativeSidecars.Mode.AUTO
+            : options.injection().nativeSidecars();
+    io.jistiod.istiod.gatewayapi.GatewayDeployments deployments =
+        new io.jistiod.istiod.gatewayapi.GatewayDeployments(
+            client,
+            systemNamespace(),
+            revision,
+            discoveryNamespaces,
+            holder == null ? () -> null : holder,
+            mesh,
+            io.jistiod.istiod.gatewayapi.GatewayDeployments.settings(
+                options.security() == null ? "Kubernetes" : options.security().clusterId(),
+                revision,
+                nativeMode != io.jistiod.injector.NativeSidecars.Mode.DISABLED,
+                options.injection() == null ? "" : options.injection().compliancePolicy(),
+                Main.envBool("PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
+                Main.envBool("PILOT_ENABLE_AMBIENT", false)),
+            io.jistiod.istiod.gatewayapi.GatewayDeployments.defaultClasses(controllerName),
+            java.util.Map.of(defaultClass, controllerName));
+    closeables.add(deployments);
+    if (holder != null) {
+      holder.addListener(deployments::requeueAll);
+    }
+    closeables.add(singleton(client, perRevision("istio-gateway-deployment"), deployments::lead));
+  }
+
   /**
    * Runs {@code singleton} on the one replica holding the Lease {@code electionId} in istiod's
    * namespace (identity: POD_NAME). {@code ENABLE_LEADER_ELECTION=false} runs it unconditionally;

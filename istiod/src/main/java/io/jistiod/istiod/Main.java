@@ -292,6 +292,12 @@ public final class Main implements Runnable {
    * true, True and their false forms); unset or unreadable gives {@code fallback}, the latter with
    * a warning, as istiod warns and keeps its default.
    */
+  /** A string from the environment; unset or empty gives {@code fallback}. */
+  static String envString(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isEmpty() ? fallback : v;
+  }
+
   static boolean envBool(String name, boolean fallback) {
     return goBool(name, System.getenv(name), fallback);
   }

@@ -20,6 +20,8 @@ public final class InjectorConfigHolder implements Supplier<InjectorConfig> {
   private volatile InjectorConfig current;
   private String lastConfig;
   private String lastValues;
+  private final java.util.List<Runnable> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public InjectorConfigHolder(InjectionConfig.TemplateParser parser) {
     this.parser = Objects.requireNonNull(parser, "parser");
@@ -28,6 +30,11 @@ public final class InjectorConfigHolder implements Supplier<InjectorConfig> {
   @Override
   public InjectorConfig get() {
     return current;
+  }
+
+  /** Runs {@code listener} after each config that is put in use. */
+  public void addListener(Runnable listener) {
+    listeners.add(listener);
   }
 
   /**
@@ -48,6 +55,7 @@ public final class InjectorConfigHolder implements Supplier<InjectorConfig> {
           source,
           current.config().policy(),
           current.config().templates().keySet());
+      listeners.forEach(Runnable::run);
       return true;
     } catch (InjectionConfigException e) {
       log.error(
