@@ -1,0 +1,357 @@
+package io.jistiod.istiod.gatewayapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.injector.InjectionConfig;
+import io.jistiod.injector.InjectorConfig;
+import io.jistiod.injector.ValuesConfig;
+import io.jistiod.injector.template.InjectionFunctions;
+import io.jistiod.istiod.gatewayapi.GatewayDeploymentInputs.Settings;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class GatewayDeploymentControllerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TEMPLATE =
+      """
+      apiVersion: v1
+      kind: ServiceAccount
+      metadata:
+        name: {{.ServiceAccount | quote}}
+        namespace: {{.Namespace | quote}}
+        labels: {{ toJsonMap .InfrastructureLabels | nindent 4 }}
+      ---
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: {{.DeploymentName | quote}}
+        namespace: {{.Namespace | quote}}
+      spec:
+        selector:
+          matchLabels:
+            "{{.GatewayNameLabel}}": {{.Name}}
+        template:
+          metadata:
+            labels:
+              "{{.GatewayNameLabel}}": {{.Name}}
+          spec:
+            securityContext: {runAsUser: {{.ProxyUID}}, runAsGroup: {{.ProxyGID}}}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: {{.DeploymentName | quote}}
+        namespace: {{.Namespace | quote}}
+      spec:
+        type: {{.ServiceType | quote}}
+        ports:
+        {{- range .Ports }}
+        - {name: {{.Name | quote}}, port: {{.Port}}, appProtocol: {{.AppProtocol}}}
+        {{- end }}
+      """;
+
+  /** In-memory objects, and what was written. */
+  static final class Fake
+      implements GatewayDeploymentController.Sources, GatewayDeploymentController.Writer {
+    final Map<String, Gateway> gateways = new HashMap<>();
+    final Map<String, GatewayClass> classes = new HashMap<>();
+    final Map<String, Namespace> namespaces = new HashMap<>();
+    final Map<String, ConfigMap> configMaps = new HashMap<>();
+    final Map<String, Map<String, String>> existingLabels = new HashMap<>();
+    final List<ObjectNode> applied = new ArrayList<>();
+    final List<String> versionWrites = new ArrayList<>();
+    boolean mine = true;
+    RuntimeException applyFailure;
+
+    @Override
+    public Optional<Gateway> gateway(String namespace, String name) {
+      return Optional.ofNullable(gateways.get(namespace + "/" + name));
+    }
+
+    @Override
+    public Optional<GatewayClass> gatewayClass(String name) {
+      return Optional.ofNullable(classes.get(name));
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+      return Optional.ofNullable(namespaces.get(name));
+    }
+
+    @Override
+    public Optional<ConfigMap> configMap(String namespace, String name) {
+      return Optional.ofNullable(configMaps.get(namespace + "/" + name));
+    }
+
+    @Override
+    public List<ConfigMap> classDefaults(String className) {
+      return configMaps.values().stream()
+          .filter(
+              c ->
+                  className.equals(
+                      c.getMetadata()
+                          .getLabels()
+                          .get(GatewayDeploymentController.CLASS_DEFAULTS_LABEL)))
+          .toList();
+    }
+
+    @Override
+    public boolean isMine(Gateway gw) {
+      return mine;
+    }
+
+    @Override
+    public Optional<String> manageable(
+        String apiVersion, String kind, String namespace, String name) {
+      Map<String, String> labels = existingLabels.get(kind + "/" + namespace + "/" + name);
+      if (labels == null) {
+        return Optional.empty();
+      }
+      return labels.containsKey(GatewayDeploymentController.MANAGED_LABEL)
+          ? Optional.of("42")
+          : null;
+    }
+
+    @Override
+    public Optional<Map<String, String>> deploymentSelector(String namespace, String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void apply(ObjectNode object) {
+      if (applyFailure != null) {
+        throw applyFailure;
+      }
+      applied.add(object);
+    }
+
+    @Override
+    public void writeControllerVersion(Gateway gw, int version) {
+      versionWrites.add(gw.getMetadata().getName() + "=" + version);
+    }
+  }
+
+  private final Fake fake = new Fake();
+
+  private GatewayDeploymentController controller(String template) throws Exception {
+    String config =
+        template == null
+            ? "policy: enabled\n"
+            : "policy: enabled\ntemplates:\n  kube-gateway: "
+                + JSON.writeValueAsString(template)
+                + "\n";
+    InjectorConfig injector =
+        new InjectorConfig(
+            InjectionConfig.parse(config, InjectionFunctions.all()),
+            ValuesConfig.parse("{\"global\":{\"hub\":\"h\",\"tag\":\"t\"}}"));
+    return new GatewayDeploymentController(
+        fake,
+        fake,
+        () -> injector,
+        MeshConfig::getDefaultInstance,
+        () -> new Settings("Kubernetes", 132, "", true, "", true, false),
+        GatewayDeployments.defaultClasses("istio.io/gateway-controller"),
+        Map.of("istio", "istio.io/gateway-controller"));
+  }
+
+  private Gateway gateway(String name, String className) {
+    Gateway g =
+        new GatewayBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace("apps")
+            .withUid("uid-" + name)
+            .addToLabels("team", "a")
+            .endMetadata()
+            .withNewSpec()
+            .withGatewayClassName(className)
+            .addNewListener()
+            .withName("http.web")
+            .withPort(80)
+            .withProtocol("HTTP")
+            .endListener()
+            .addNewListener()
+            .withName("other")
+            .withPort(80)
+            .withProtocol("HTTP")
+            .endListener()
+            .addNewListener()
+            .withName("tls")
+            .withPort(443)
+            .withProtocol("HTTPS")
+            .endListener()
+            .endSpec()
+            .build();
+    fake.gateways.put("apps/" + name, g);
+    return g;
+  }
+
+  @Test
+  void aGatewayOfClassIstioGetsItsObjectsAppliedWithTheManagedLabel() throws Exception {
+    gateway("gw", "istio");
+    controller(TEMPLATE).reconcile("apps", "gw");
+    assertThat(fake.versionWrites).containsExactly("gw=5");
+    assertThat(fake.applied)
+        .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
+        .containsExactly("ServiceAccount/gw-istio", "Deployment/gw-istio", "Service/gw-istio");
+    for (ObjectNode o : fake.applied) {
+      assertThat(o.at("/metadata/labels/gateway.istio.io~1managed").asText())
+          .isEqualTo("istio.io-gateway-controller");
+      assertThat(o.at("/metadata/resourceVersion").isMissingNode()).isTrue();
+    }
+    assertThat(fake.applied.get(0).at("/metadata/labels/team").asText()).isEqualTo("a");
+    // status port first; one port per listener port, named after the first listener on it
+    assertThat(fake.applied.get(2).at("/spec/ports").toString())
+        .isEqualTo(
+            "[{\"name\":\"status-port\",\"port\":15021,\"appProtocol\":\"tcp\"},"
+                + "{\"name\":\"http-web\",\"port\":80,\"appProtocol\":\"http\"},"
+                + "{\"name\":\"tls\",\"port\":443,\"appProtocol\":\"https\"}]");
+    assertThat(fake.applied.get(2).at("/spec/type").asText()).isEqualTo("LoadBalancer");
+  }
+
+  @Test
+  void annotationsRenameAndRetypeAndOurVersionIsNotWrittenAgain() throws Exception {
+    Gateway g = gateway("gw", "istio");
+    g.getMetadata()
+        .setAnnotations(
+            Map.of(
+                "gateway.istio.io/name-override", "edge",
+                "gateway.istio.io/service-account", "edge-sa",
+                "networking.istio.io/service-type", "ClusterIP",
+                "gateway.istio.io/controller-version", "5"));
+    fake.namespaces.put(
+        "apps",
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("apps")
+            .addToAnnotations("openshift.io/sa.scc.uid-range", "1000620000/10000")
+            .addToAnnotations("openshift.io/sa.scc.supplemental-groups", "5000-5009,6000/10")
+            .endMetadata()
+            .build());
+    controller(TEMPLATE).reconcile("apps", "gw");
+    assertThat(fake.versionWrites).isEmpty();
+    assertThat(fake.applied)
+        .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
+        .containsExactly("ServiceAccount/edge-sa", "Deployment/edge", "Service/edge");
+    assertThat(fake.applied.get(2).at("/spec/type").asText()).isEqualTo("ClusterIP");
+    assertThat(fake.applied.get(1).at("/spec/template/spec/securityContext").toString())
+        .isEqualTo("{\"runAsUser\":1000629999,\"runAsGroup\":5009}");
+  }
+
+  @Test
+  void gatewaysNotForUsAreLeftAlone() throws Exception {
+    GatewayDeploymentController c = controller(TEMPLATE);
+    gateway("other-class", "someone-else");
+    c.reconcile("apps", "other-class");
+    Gateway hostname = gateway("hostname", "istio");
+    hostname.getSpec().setAddresses(List.of(address("Hostname", "gw.example.com")));
+    c.reconcile("apps", "hostname");
+    Gateway newer = gateway("newer", "istio");
+    newer.getMetadata().setAnnotations(Map.of("gateway.istio.io/controller-version", "6"));
+    c.reconcile("apps", "newer");
+    c.reconcile("apps", "missing");
+    fake.mine = false;
+    gateway("other-revision", "istio");
+    c.reconcile("apps", "other-revision");
+    assertThat(fake.applied).isEmpty();
+    assertThat(fake.versionWrites).isEmpty();
+
+    // one IP address is a request for that address: deployed
+    fake.mine = true;
+    Gateway ip = gateway("ip", "istio");
+    ip.getSpec().setAddresses(List.of(address("IPAddress", "10.0.0.1")));
+    c.reconcile("apps", "ip");
+    assertThat(fake.applied).hasSize(3);
+  }
+
+  @Test
+  void anObjectThatExistsWithoutTheLabelIsNeverTakenOver() throws Exception {
+    gateway("gw", "istio");
+    fake.existingLabels.put("Service/apps/gw-istio", Map.of("app", "mine"));
+    fake.existingLabels.put(
+        "Deployment/apps/gw-istio",
+        Map.of(GatewayDeploymentController.MANAGED_LABEL, "istio.io-gateway-controller"));
+    controller(TEMPLATE).reconcile("apps", "gw");
+    assertThat(fake.applied)
+        .extracting(o -> o.path("kind").asText())
+        .containsExactly("ServiceAccount", "Deployment");
+    // ours already: written at the version we saw, so a stale cache fails instead of overwriting
+    assertThat(fake.applied.get(1).at("/metadata/resourceVersion").asText()).isEqualTo("42");
+  }
+
+  @Test
+  void overlaysFromClassDefaultsAndParametersRefApplyInOrder() throws Exception {
+    Gateway g = gateway("gw", "istio");
+    g.getSpec()
+        .setInfrastructure(
+            new io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayInfrastructureBuilder()
+                .withNewParametersRef()
+                .withGroup("")
+                .withKind("ConfigMap")
+                .withName("gw-options")
+                .endParametersRef()
+                .build());
+    fake.configMaps.put(
+        "istio-system/defaults",
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("defaults")
+            .withNamespace("istio-system")
+            .addToLabels(GatewayDeploymentController.CLASS_DEFAULTS_LABEL, "istio")
+            .endMetadata()
+            .addToData("deployment", "spec:\n  replicas: 2\n")
+            .addToData("service", "spec:\n  type: NodePort\n")
+            .build());
+    GatewayDeploymentController c = controller(TEMPLATE);
+    c.reconcile("apps", "gw");
+    // the parametersRef ConfigMap is missing: nothing is applied, and it is not an error to retry
+    assertThat(fake.applied).isEmpty();
+    fake.configMaps.put(
+        "apps/gw-options",
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("gw-options")
+            .withNamespace("apps")
+            .endMetadata()
+            .addToData("deployment", "spec:\n  replicas: 3\n")
+            .build());
+    c.reconcile("apps", "gw");
+    assertThat(fake.applied.get(1).at("/spec/replicas").asInt()).isEqualTo(3);
+    assertThat(fake.applied.get(2).at("/spec/type").asText()).isEqualTo("NodePort");
+  }
+
+  @Test
+  void aMissingTemplateIsLoggedAndAFailedWriteIsRetried() throws Exception {
+    gateway("gw", "istio");
+    controller(null).reconcile("apps", "gw"); // no kube-gateway template: nothing, no exception
+    assertThat(fake.applied).isEmpty();
+    fake.applyFailure = new RuntimeException("connection refused");
+    assertThatThrownBy(() -> controller(TEMPLATE).reconcile("apps", "gw"))
+        .isInstanceOf(GatewayDeploymentController.ApplyException.class)
+        .hasMessageContaining("apply failed: patch v1, Kind=ServiceAccount/apps/gw-istio")
+        .hasMessageContaining("connection refused");
+  }
+
+  private static io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayAddress address(
+      String type, String value) {
+    return new io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayAddressBuilder()
+        .withType(type)
+        .withValue(value)
+        .build();
+  }
+}
