@@ -52,9 +52,23 @@ public final class ReferenceIstiod implements AutoCloseable {
    */
   public static ReferenceIstiod start(String name, List<String> scenarioLabels, Path meshFile)
       throws IOException, InterruptedException {
+    return start(name, scenarioLabels, meshFile, null);
+  }
+
+  /**
+   * As {@link #start(String, List, Path)}, with the injection config in {@code injectDir} (its
+   * {@code config} and {@code values} files; null: none), which also gives the reference's Gateway
+   * deployment controller its {@code kube-gateway} template.
+   */
+  public static ReferenceIstiod start(
+      String name, List<String> scenarioLabels, Path meshFile, Path injectDir)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
     cmd.addAll(List.of("--scenario-label", String.join(",", scenarioLabels)));
     cmd.addAll(List.of("--mesh", meshFile.toString()));
+    if (injectDir != null) {
+      cmd.addAll(List.of("--inject-dir", injectDir.toString()));
+    }
     String out = run(cmd, 15);
     Matcher m = PORTS.matcher(out);
     if (!m.find()) {

@@ -378,12 +378,15 @@ final class KubeGatewayDeployments
 
   @Override
   public void apply(ObjectNode object) {
+    // a server-side apply of the whole object, which creates it when it does not exist
+    GenericKubernetesResource r =
+        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+            object.toString(), GenericKubernetesResource.class);
     client
-        .genericKubernetesResources(
-            object.path("apiVersion").asText(), object.path("kind").asText())
-        .inNamespace(object.at("/metadata/namespace").asText())
-        .withName(object.at("/metadata/name").asText())
-        .patch(serverSideApply(), object.toString());
+        .resource(r)
+        .fieldManager(GatewayDeploymentController.FIELD_MANAGER)
+        .forceConflicts()
+        .serverSideApply();
   }
 
   /** Through the status subresource, as istiod: status write access is all it needs. */

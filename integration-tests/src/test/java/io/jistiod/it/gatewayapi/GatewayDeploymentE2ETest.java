@@ -1,0 +1,247 @@
+package io.jistiod.it.gatewayapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jistiod.istiod.Istiod;
+import io.jistiod.istiod.IstiodOptions;
+import io.jistiod.istiod.KubernetesAccess;
+import io.jistiod.istiod.inject.InjectionOptions;
+import io.jistiod.istiod.security.SecurityOptions;
+import io.jistiod.istiod.webhook.WebhookOptions;
+import io.jistiod.it.kubeinject.InjectCase;
+import io.jistiod.it.kubeinject.InjectorConfigs;
+import io.jistiod.it.sidebyside.ReferenceIstiod;
+import io.jistiod.it.support.FreePorts;
+import io.jistiod.it.support.Helm;
+import io.jistiod.it.support.IstioModule;
+import io.jistiod.it.support.Rig;
+import io.jistiod.it.support.RigExtension;
+import io.jistiod.it.support.TestNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Automated deployment of Gateway API Gateways, side by side on a real API server: Istio's
+ * pilot-discovery 1.27 runs first with the injection config its own istio-discovery chart renders,
+ * and the ServiceAccounts, Deployments, Services and PodDisruptionBudgets it server-side applies
+ * are recorded and deleted; then our istiod runs with the config our chart renders (on our chart's
+ * RBAC) and applies its own. They must be the same objects, field for field, with the same
+ * managedFields (manager, operation, the fields each owns), allocated values aside (cluster IPs,
+ * node ports, uids, times). A Gateway with a Hostname address gets nothing from either.
+ */
+@Tag("e2e")
+@ExtendWith(RigExtension.class)
+class GatewayDeploymentE2ETest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LABEL = "jistiod.io/scenario";
+  private static final String KINDS = "serviceaccounts,deployments,services,poddisruptionbudgets";
+
+  @TempDir Path tmp;
+
+  private static String objects(String ns) {
+    return """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: edge-cert, namespace: %1$s}
+        type: kubernetes.io/tls
+        data: {tls.crt: "", tls.key: ""}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: edge-options, namespace: %1$s}
+        data:
+          deployment: |
+            spec:
+              replicas: 2
+              template:
+                spec:
+                  containers:
+                  - name: istio-proxy
+                    resources: {limits: {cpu: "2"}}
+          podDisruptionBudget: |
+            spec:
+              minAvailable: 1
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: plain, namespace: %1$s}
+        spec:
+          gatewayClassName: istio
+          listeners:
+          - {name: http, port: 80, protocol: HTTP}
+          - name: https.secure
+            port: 443
+            protocol: HTTPS
+            tls: {mode: Terminate, certificateRefs: [{name: edge-cert}]}
+          - {name: also-http, port: 80, protocol: HTTP, hostname: b.example.com}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: edge
+          namespace: %1$s
+          labels: {team: payments}
+          annotations:
+            networking.istio.io/service-type: ClusterIP
+            gateway.istio.io/service-account: edge-proxy
+            sidecar.istio.io/logLevel: debug
+        spec:
+          gatewayClassName: istio
+          infrastructure:
+            labels: {topology.istio.io/network: net-1, gateway.networking.k8s.io/ignored: x}
+            annotations: {example.com/owner: edge-team}
+            parametersRef: {group: "", kind: ConfigMap, name: edge-options}
+          listeners:
+          - {name: tcp, port: 9000, protocol: TCP}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: existing, namespace: %1$s}
+        spec:
+          gatewayClassName: istio
+          addresses: [{type: Hostname, value: existing.%1$s.svc.cluster.local}]
+          listeners:
+          - {name: http, port: 80, protocol: HTTP}
+        """
+        .formatted(ns);
+  }
+
+  /** The managed objects of {@code ns} by kind/name, reduced to what both must agree on. */
+  private static Map<String, JsonNode> managed(Rig rig, String ns) throws Exception {
+    JsonNode list =
+        JSON.readTree(
+            rig.kubectl("get", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "-o", "json"));
+    Map<String, JsonNode> out = new TreeMap<>();
+    for (JsonNode o : list.path("items")) {
+      out.put(o.path("kind").asText() + "/" + o.at("/metadata/name").asText(), compared(o));
+    }
+    return out;
+  }
+
+  private static JsonNode compared(JsonNode o) {
+    ObjectNode c = o.deepCopy();
+    c.remove("status");
+    ObjectNode meta = (ObjectNode) c.path("metadata");
+    for (String f : List.of("uid", "resourceVersion", "creationTimestamp", "generation")) {
+      meta.remove(f);
+    }
+    ArrayNode fields = JSON.createArrayNode();
+    for (JsonNode m : o.at("/metadata/managedFields")) {
+      ObjectNode e = m.deepCopy();
+      e.remove("time");
+      fields.add(e);
+    }
+    meta.set("managedFields", fields);
+    JsonNode spec = c.path("spec");
+    if (spec instanceof ObjectNode s && "Service".equals(c.path("kind").asText())) {
+      s.remove(List.of("clusterIP", "clusterIPs"));
+      for (JsonNode p : s.path("ports")) {
+        ((ObjectNode) p).remove("nodePort");
+      }
+    }
+    return c;
+  }
+
+  private static Map<String, JsonNode> awaitManaged(Rig rig, String ns, int count)
+      throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, JsonNode>[] out = new Map[1];
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(300))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              out[0] = managed(rig, ns);
+              return out[0].size() >= count;
+            });
+    // settled: nothing else arrives a moment later
+    Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    return managed(rig, ns);
+  }
+
+  @Test
+  void oursDeploysWhatIstiodDeploys(Rig rig, TestNamespace home) throws Exception {
+    rig.installIstioCrds();
+    rig.installGatewayApiCrds();
+    String ns = home.name();
+    rig.kubectl("label", "namespace", ns, LABEL + "=" + ns, "--overwrite");
+    rig.apply(objects(ns));
+
+    InjectorConfigs configs =
+        new InjectorConfigs(
+            Helm.require(),
+            IstioModule.dir().resolve("manifests/charts/istio-control/istio-discovery"),
+            Helm.CHARTS.resolve("istiod"),
+            tmp.resolve("charts"));
+    InjectorConfigs.Rendered rendered =
+        configs.render(new InjectCase.Settings(JSON.createObjectNode(), null, Map.of()));
+    Path mesh = tmp.resolve("mesh.yaml");
+    Files.writeString(mesh, "");
+
+    // 1 + 2: SA, Deployment, Service for plain and edge, and edge's PDB (its overlay asks)
+    int expected = 7;
+    Map<String, JsonNode> reference;
+    try (ReferenceIstiod ref =
+        ReferenceIstiod.start(
+            "deploy-" + ns, List.of(ns), mesh, rendered.reference().config().getParent())) {
+      reference = awaitManaged(rig, ns, expected);
+    }
+    assertThat(reference.keySet())
+        .containsExactly(
+            "Deployment/edge-istio",
+            "Deployment/plain-istio",
+            "PodDisruptionBudget/edge-istio",
+            "Service/edge-istio",
+            "Service/plain-istio",
+            "ServiceAccount/edge-proxy",
+            "ServiceAccount/plain-istio");
+    rig.kubectl("delete", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "--wait=true");
+    assertThat(managed(rig, ns)).isEmpty();
+
+    Path ourMesh = tmp.resolve("our-mesh.yaml");
+    Files.writeString(
+        ourMesh, "discoverySelectors:\n- matchLabels: {\"" + LABEL + "\": \"" + ns + "\"}\n");
+    Map<String, String> env = Map.of("POD_NAMESPACE", ns, "ISTIOD_CUSTOM_HOST", "localhost");
+    try (Istiod ours =
+        new Istiod(
+            IstiodOptions.defaults(null)
+                .withKubernetes(new KubernetesAccess(rig.istiodKubeconfig(ns)))
+                .withAddresses("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
+                .withMeshConfigFile(ourMesh)
+                .withSecurity(
+                    SecurityOptions.fromEnvironment(env::get)
+                        .withSecureGrpcAddr("127.0.0.1:0")
+                        .withNamespace(ns)
+                        .withRootCaDir(tmp.resolve("no-cacerts")))
+                .withWebhook(
+                    WebhookOptions.fromEnvironment(env::get)
+                        .withHttpsAddr("127.0.0.1:" + FreePorts.loopback())
+                        .withNamespace(ns))
+                .withInjection(
+                    InjectionOptions.fromEnvironment(env::get)
+                        .withDirectory(rendered.ours().config().getParent())))) {
+      ours.start();
+      Map<String, JsonNode> written = awaitManaged(rig, ns, expected);
+      assertThat(written.keySet()).isEqualTo(reference.keySet());
+      for (var e : reference.entrySet()) {
+        assertThat(written.get(e.getKey()).toPrettyString())
+            .as(e.getKey())
+            .isEqualTo(e.getValue().toPrettyString());
+      }
+    }
+  }
+}
