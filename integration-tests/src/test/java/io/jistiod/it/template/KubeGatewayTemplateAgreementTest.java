@@ -2,8 +2,11 @@ package io.jistiod.it.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
@@ -15,9 +18,13 @@ import io.jistiod.injector.GatewayTemplateInput;
 import io.jistiod.injector.InjectionConfig;
 import io.jistiod.injector.InjectorConfig;
 import io.jistiod.injector.ValuesConfig;
+import io.jistiod.injector.template.GoStruct;
 import io.jistiod.injector.template.GoTemplate;
 import io.jistiod.injector.template.InjectionFunctions;
 import io.jistiod.injector.template.TemplateException;
+import io.jistiod.it.support.GoTemplatePeer;
+import io.jistiod.it.support.GoTemplatePeer.Request;
+import io.jistiod.it.support.GoTemplatePeer.Result;
 import io.jistiod.it.support.IstioModule;
 import io.jistiod.it.support.Rig;
 import java.nio.file.Files;
@@ -45,6 +52,8 @@ class KubeGatewayTemplateAgreementTest {
   /** Istio's renderings, one file per case, for reading. */
   private static final Path OUT = Rig.MODULE.resolve("target/kube-gateway-agreement");
 
+  private static String istioText;
+  private static String oursText;
   private static GoTemplate istio;
   private static GoTemplate ours;
   private static ObjectNode chartValues;
@@ -55,15 +64,20 @@ class KubeGatewayTemplateAgreementTest {
     Path istioFile =
         IstioModule.dir()
             .resolve("manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml");
-    istio = parse(Files.readString(istioFile));
-    ours = parse(Files.readString(REPO.resolve("manifests/charts/istiod/files/kube-gateway.yaml")));
+    istioText = asDelivered(Files.readString(istioFile));
+    oursText =
+        asDelivered(
+            Files.readString(REPO.resolve("manifests/charts/istiod/files/kube-gateway.yaml")));
+    istio = GoTemplate.parse("kube-gateway", istioText, InjectionFunctions.all());
+    ours = GoTemplate.parse("kube-gateway", oursText, InjectionFunctions.all());
     Path chart = REPO.resolve("injector/src/test/resources/chart-injection");
     chartValues = (ObjectNode) JSON.readTree(Files.readString(chart.resolve("values.json")));
     chartMesh = Files.readString(chart.resolve("mesh.yaml"));
   }
 
-  private static GoTemplate parse(String file) throws TemplateException {
-    return GoTemplate.parse("kube-gateway", file.strip() + "\n", InjectionFunctions.all());
+  /** A chart file as istiod gets it: trimmed, in a YAML {@code |} block (one final newline). */
+  private static String asDelivered(String file) {
+    return file.strip() + "\n";
   }
 
   /** One input: the Gateway, what the controller works out for it, values and mesh. */
@@ -129,7 +143,7 @@ class KubeGatewayTemplateAgreementTest {
       return this;
     }
 
-    Object data() throws Exception {
+    GoStruct data() throws Exception {
       Gateway gateway =
           new GatewayBuilder()
               .withNewMetadata()
@@ -171,6 +185,21 @@ class KubeGatewayTemplateAgreementTest {
               ValuesConfig.parse(JSON.writeValueAsString(values)));
       MeshConfig meshConfig = MeshConfigs.parse(mesh, "mesh.yaml");
       return input.data(injector, meshConfig);
+    }
+
+    /** The same data as the Go peer decodes it: Kubernetes, protobuf and plain JSON. */
+    JsonNode goData(GoStruct data) throws Exception {
+      GoStruct in = (GoStruct) data.fields().get("TemplateInput");
+      ObjectNode d = JSON.createObjectNode();
+      for (var f : in.fields().entrySet()) {
+        d.set(f.getKey(), JSON.valueToTree(f.getValue()));
+      }
+      d.put("ProxyImage", (String) data.fields().get("ProxyImage"));
+      JsonFormat.Printer proto = JsonFormat.printer();
+      d.set("ProxyConfig", JSON.readTree(proto.print((Message) data.fields().get("ProxyConfig"))));
+      d.set("MeshConfig", JSON.readTree(proto.print((Message) data.fields().get("MeshConfig"))));
+      d.set("Values", values);
+      return d;
     }
   }
 
@@ -435,6 +464,20 @@ class KubeGatewayTemplateAgreementTest {
           c.deploymentName = "custom-name";
           c.serviceAccount = "custom-sa";
         });
+    // Values istiod would not build or a user might write: they print or fail as in istiod.
+    variants.put(
+        "edge: port without appProtocol",
+        c -> c.ports = List.of(new ServicePortBuilder().withName("http").withPort(80).build()));
+    variants.put("edge: null pilot values", c -> c.value("/pilot", null));
+    variants.put("edge: no multiCluster values", c -> c.remove("/global/multiCluster"));
+    variants.put("edge: null multiCluster values", c -> c.value("/global/multiCluster", null));
+    variants.put(
+        "edge: html in values and annotations",
+        c -> {
+          c.value("/global/network", "<net&1>").value("/global/meshID", "a&b");
+          c.annotations.put("x", "<&>");
+          c.gatewayAnnotations.put("sidecar.istio.io/logLevel", "<debug>");
+        });
     for (var e : variants.entrySet()) {
       Case c = base.copy(e.getKey());
       e.getValue().accept(c);
@@ -443,7 +486,9 @@ class KubeGatewayTemplateAgreementTest {
     // Everything at once.
     Case all = base.copy("everything");
     for (var e : variants.entrySet()) {
-      if (!e.getKey().contains("as a string") && !e.getKey().startsWith("numeric")) {
+      if (!e.getKey().contains("as a string")
+          && !e.getKey().startsWith("numeric")
+          && !e.getKey().startsWith("edge:")) {
         e.getValue().accept(all);
       }
     }
@@ -460,6 +505,47 @@ class KubeGatewayTemplateAgreementTest {
       // The line and column differ between the two files; the action and reason must not.
       return new Rendered(false, e.getMessage().replaceFirst("^template: [^:]+:\\d+:\\d+: ", ""));
     }
+  }
+
+  /**
+   * Our engine against Go's (the gotemplate peer, with the data as istiod's deployment controller
+   * builds it): both templates render to the same bytes, or fail with the same message.
+   */
+  @Test
+  void bothRenderAsGoRendersThem() throws Exception {
+    List<Case> cases = cases();
+    List<GoStruct> data = new ArrayList<>();
+    List<Request> requests = new ArrayList<>();
+    for (Case c : cases) {
+      GoStruct d = c.data();
+      data.add(d);
+      JsonNode go = c.goData(d);
+      requests.add(new Request("kube-gateway", istioText, false, true, go));
+      requests.add(new Request("kube-gateway", oursText, false, true, go));
+    }
+    List<Result> want = GoTemplatePeer.get().render(requests);
+    List<String> mismatches = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      GoTemplate t = i % 2 == 0 ? istio : ours;
+      Result got;
+      try {
+        got = new Result(true, t.execute(data.get(i / 2)), "", "");
+      } catch (TemplateException e) {
+        got = new Result(false, "", "exec", e.getMessage());
+      }
+      if (!want.get(i).equals(got)) {
+        mismatches.add(
+            (i % 2 == 0 ? "istio's, " : "ours, ")
+                + cases.get(i / 2).name
+                + ":\n"
+                + diff(
+                    new Rendered(
+                        want.get(i).ok(),
+                        want.get(i).ok() ? want.get(i).output() : want.get(i).error()),
+                    new Rendered(got.ok(), got.ok() ? got.output() : got.error())));
+      }
+    }
+    assertThat(mismatches).as(String.join("\n", mismatches)).isEmpty();
   }
 
   @Test
