@@ -1,14 +1,17 @@
 // Command gotemplate renders templates the way istiod renders injection templates: Go's
 // text/template with sprig's TxtFuncMap overlaid by Istio's inject.InjectionFuncmap, executed on
-// either plain JSON data or an inject.SidecarTemplateData decoded from JSON.
+// plain JSON data, an inject.SidecarTemplateData decoded from JSON, or the data istiod's Gateway
+// API deployment controller renders its kube-gateway template with.
 //
 // Input: one JSON object per line:
 //
-//	{"name": "...", "template": "...", "sidecar": false, "data": <any JSON>}
+//	{"name": "...", "template": "...", "sidecar": false, "gateway": false, "data": <any JSON>}
 //
 // With "sidecar": true, data holds the fields of SidecarTemplateData: ObjectMeta and Spec as
 // Kubernetes JSON, ProxyConfig and MeshConfig as protobuf JSON, Values as JSON, the rest as
-// their JSON values.
+// their JSON values. With "gateway": true, data holds the fields of istiod's gateway derivedInput
+// (TemplateInput and what the injection config adds): Gateway and Ports as Kubernetes JSON,
+// ProxyConfig and MeshConfig as protobuf JSON, Values as JSON, the rest as their JSON values.
 //
 // Output: one JSON object per input line, in order:
 //
@@ -28,6 +31,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	"istio.io/istio/pkg/kube/inject"
@@ -38,6 +42,7 @@ type request struct {
 	Name     string          `json:"name"`
 	Template string          `json:"template"`
 	Sidecar  bool            `json:"sidecar"`
+	Gateway  bool            `json:"gateway"`
 	Data     json.RawMessage `json:"data"`
 }
 
@@ -63,6 +68,47 @@ type sidecarJSON struct {
 	ProxyGID                 int64
 	InboundTrafficPolicyMode string
 	CompliancePolicy         string
+}
+
+// TemplateInput and derivedInput are istiod's gateway.TemplateInput and derivedInput
+// (pilot/pkg/config/kube/gateway/deploymentcontroller.go, unexported there): the same fields with
+// the same names and types, so templates read them as they read istiod's. Their JSON form is the
+// input; the Gateway is embedded by pointer as in istiod.
+type TemplateInput struct {
+	*gatewayv1.Gateway
+	DeploymentName            string
+	ServiceAccount            string
+	Ports                     []corev1.ServicePort
+	ServiceType               corev1.ServiceType
+	ClusterID                 string
+	KubeVersion               int
+	Revision                  string
+	NativeSidecars            bool
+	ProxyUID                  int64
+	ProxyGID                  int64
+	CompliancePolicy          string
+	InfrastructureLabels      map[string]string
+	InfrastructureAnnotations map[string]string
+	GatewayNameLabel          string
+	IsEastWestGateway         bool
+	ControllerLabel           string
+}
+
+type derivedInput struct {
+	TemplateInput
+	ProxyImage  string
+	ProxyConfig *meshconfig.ProxyConfig
+	MeshConfig  *meshconfig.MeshConfig
+	Values      map[string]any
+}
+
+type gatewayJSON struct {
+	TemplateInput
+	Gateway     json.RawMessage
+	ProxyImage  string
+	ProxyConfig json.RawMessage
+	MeshConfig  json.RawMessage
+	Values      map[string]any
 }
 
 func main() {
@@ -114,6 +160,12 @@ func render(req request) result {
 			return result{Stage: "data", Error: err.Error()}
 		}
 		data = sd
+	} else if req.Gateway {
+		gd, err := gatewayData(req.Data)
+		if err != nil {
+			return result{Stage: "data", Error: err.Error()}
+		}
+		data = gd
 	} else if len(req.Data) > 0 {
 		if err := json.Unmarshal(req.Data, &data); err != nil {
 			return result{Stage: "data", Error: err.Error()}
@@ -163,6 +215,32 @@ func sidecarData(raw json.RawMessage) (*inject.SidecarTemplateData, error) {
 		d.MeshConfig = &meshconfig.MeshConfig{}
 		if err := protojson.Unmarshal(s.MeshConfig, d.MeshConfig); err != nil {
 			return nil, fmt.Errorf("MeshConfig: %v", err)
+		}
+	}
+	return d, nil
+}
+
+// gatewayData is passed by value, as istiod's deployment controller executes its template.
+func gatewayData(raw json.RawMessage) (derivedInput, error) {
+	var g gatewayJSON
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return derivedInput{}, err
+	}
+	d := derivedInput{TemplateInput: g.TemplateInput, ProxyImage: g.ProxyImage, Values: g.Values}
+	d.TemplateInput.Gateway = &gatewayv1.Gateway{}
+	if err := json.Unmarshal(g.Gateway, d.TemplateInput.Gateway); err != nil {
+		return derivedInput{}, fmt.Errorf("Gateway: %v", err)
+	}
+	if len(g.ProxyConfig) > 0 && string(g.ProxyConfig) != "null" {
+		d.ProxyConfig = &meshconfig.ProxyConfig{}
+		if err := protojson.Unmarshal(g.ProxyConfig, d.ProxyConfig); err != nil {
+			return derivedInput{}, fmt.Errorf("ProxyConfig: %v", err)
+		}
+	}
+	if len(g.MeshConfig) > 0 && string(g.MeshConfig) != "null" {
+		d.MeshConfig = &meshconfig.MeshConfig{}
+		if err := protojson.Unmarshal(g.MeshConfig, d.MeshConfig); err != nil {
+			return derivedInput{}, fmt.Errorf("MeshConfig: %v", err)
 		}
 	}
 	return d, nil

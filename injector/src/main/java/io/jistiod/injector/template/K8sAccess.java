@@ -110,6 +110,10 @@ final class K8sAccess {
           "NodeAffinityPolicy",
           "NodeTaintsPolicy",
           "TolerationSeconds",
+          // Gateway templates: a Service's ports, a Gateway's addresses and listeners.
+          "ServicePort.AppProtocol",
+          "GatewayAddress.Type",
+          "Listener.Hostname",
           "SubPathExpr.unused");
 
   record Prop(String goName, Method getter) {}

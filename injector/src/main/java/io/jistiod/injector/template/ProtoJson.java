@@ -8,7 +8,9 @@ import java.util.Map;
 
 /**
  * Go's jsonpb Marshaler output (what Istio's protomarshal.ToJSON gives): compact, lowerCamelCase
- * names, fields in the order the .proto declares them, map keys sorted.
+ * names, fields in the order the .proto declares them, map keys sorted, strings written by Go's
+ * encoding/json (so {@code <}, {@code >} and {@code &} as {@code \u003c}, {@code \u003e}, {@code
+ * \u0026}).
  */
 final class ProtoJson {
   private static final JsonFormat.Printer PRINTER =
@@ -56,8 +58,9 @@ final class ProtoJson {
             b.append(',');
           }
           first = false;
-          GoJson.quote(b, e.getKey(), false);
-          b.append(':').append(e.getValue().toString());
+          GoJson.quote(b, e.getKey(), true);
+          b.append(':');
+          write(b, e.getValue());
         }
         return b.append('}').toString();
       }
@@ -66,10 +69,46 @@ final class ProtoJson {
           && !isWellKnown(f)) {
         return toJson((Message) m.getField(f));
       }
-      return node.toString();
+      StringBuilder b = new StringBuilder();
+      write(b, node);
+      return b.toString();
     } catch (InvalidProtocolBufferException
         | com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
+  /**
+   * A value JsonFormat printed, written again as jsonpb writes it: its strings (and object keys) go
+   * through Go's json.Marshal, which escapes HTML characters; numbers and literals as printed.
+   */
+  private static void write(StringBuilder b, com.fasterxml.jackson.databind.JsonNode n) {
+    if (n.isTextual()) {
+      GoJson.quote(b, n.textValue(), true);
+    } else if (n.isObject()) {
+      b.append('{');
+      boolean first = true;
+      for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : n.properties()) {
+        if (!first) {
+          b.append(',');
+        }
+        first = false;
+        GoJson.quote(b, e.getKey(), true);
+        b.append(':');
+        write(b, e.getValue());
+      }
+      b.append('}');
+    } else if (n.isArray()) {
+      b.append('[');
+      for (int i = 0; i < n.size(); i++) {
+        if (i > 0) {
+          b.append(',');
+        }
+        write(b, n.get(i));
+      }
+      b.append(']');
+    } else {
+      b.append(n.toString());
     }
   }
 

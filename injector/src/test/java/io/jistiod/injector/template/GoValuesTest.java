@@ -10,8 +10,12 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayAddressBuilder;
 import io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig;
 import io.jistiod.galley.api.mesh.v1alpha1.Tracing;
+import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +94,36 @@ class GoValuesTest {
             .build();
     assertThat(render("{{protoToJSON .}}", pc))
         .isEqualTo("{\"concurrency\":2,\"proxyMetadata\":{\"A\":\"1\",\"B\":\"2\"}}");
+  }
+
+  @Test
+  void protoToJsonEscapesHtmlInStringsAsGoJsonDoes() throws Exception {
+    // jsonpb writes strings, map keys included, with encoding/json: <, > and & as \\u escapes.
+    ProxyConfig pc =
+        ProxyConfig.newBuilder()
+            .setDiscoveryAddress("a<b>&c:15012")
+            .putProxyMetadata("K<&>", "quote \" and <tag>")
+            .setTracing(
+                Tracing.newBuilder().setTlsSettings(ClientTLSSettings.newBuilder().setSni("x&y")))
+            .build();
+    assertThat(render("{{protoToJSON .}}", pc))
+        .isEqualTo(
+            "{\"discoveryAddress\":\"a\\u003cb\\u003e\\u0026c:15012\","
+                + "\"tracing\":{\"tlsSettings\":{\"sni\":\"x\\u0026y\"}},"
+                + "\"proxyMetadata\":{\"K\\u003c\\u0026\\u003e\":\"quote \\\" and \\u003ctag\\u003e\"}}");
+  }
+
+  @Test
+  void gatewayTemplatePointerFieldsAreNilWhenUnset() throws Exception {
+    // ServicePort.AppProtocol is a *string: unset prints as Go prints a nil pointer.
+    var ports =
+        List.of(
+            new ServicePortBuilder().withName("a").withAppProtocol("http").build(),
+            new ServicePortBuilder().withName("b").build());
+    assertThat(render("{{range .}}{{.Name}}={{.AppProtocol}} {{end}}", ports))
+        .isEqualTo("a=http b=<nil> ");
+    var address = new GatewayAddressBuilder().withValue("10.0.0.1").build();
+    assertThat(render("{{.Type}} {{.Value}}", address)).isEqualTo("<nil> 10.0.0.1");
   }
 
   @Test

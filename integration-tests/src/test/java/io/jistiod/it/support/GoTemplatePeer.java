@@ -25,8 +25,16 @@ public final class GoTemplatePeer {
 
   private final Path binary;
 
-  /** One rendering request; {@code sidecar} decodes data as istiod's SidecarTemplateData. */
-  public record Request(String name, String template, boolean sidecar, JsonNode data) {}
+  /**
+   * One rendering request; {@code sidecar} decodes data as istiod's SidecarTemplateData, {@code
+   * gateway} as the data of its Gateway deployment template (see the peer's main.go).
+   */
+  public record Request(
+      String name, String template, boolean sidecar, boolean gateway, JsonNode data) {
+    public Request(String name, String template, boolean sidecar, JsonNode data) {
+      this(name, template, sidecar, false, data);
+    }
+  }
 
   /** {@code output} when ok, else {@code stage} (parse, exec, data) and Go's error text. */
   public record Result(boolean ok, String output, String stage, String error) {}
@@ -62,6 +70,7 @@ public final class GoTemplatePeer {
           n.put("name", r.name());
           n.put("template", r.template());
           n.put("sidecar", r.sidecar());
+          n.put("gateway", r.gateway());
           n.set("data", r.data());
           b.append(JSON.writeValueAsString(n)).append('\n');
         }
