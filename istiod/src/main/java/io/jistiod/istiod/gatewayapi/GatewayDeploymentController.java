@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Skipped, as by istiod: Gateways of unknown classes, of another revision, with addresses that
  * point at a deployment of the user's own (a Hostname, or several), and those a newer controller
- * version owns. An object that exists without the managed label is never taken over. A rendering
- * error (a bad template or overlay) is logged and not retried, since only new inputs can fix it; a
- * failed API call is (see {@link Reconciler}).
+ * version owns; and (the API server would refuse every write) those of a namespace being deleted.
+ * An object that exists without the managed label is never taken over. A rendering error (a bad
+ * template or overlay) is logged and not retried, since only new inputs can fix it; a failed API
+ * call is (see {@link Reconciler}).
  */
 final class GatewayDeploymentController {
   private static final Logger log = LoggerFactory.getLogger(GatewayDeploymentController.class);
@@ -139,14 +140,18 @@ final class GatewayDeploymentController {
       log.debug("gateway {}/{} names its own deployment (addresses)", namespace, name);
       return;
     }
+    Namespace ns = sources.namespace(namespace).orElse(null);
+    if (terminating(ns)) {
+      // nothing can be created there any more; its Gateway goes with it
+      log.debug("gateway {}/{}: its namespace is being deleted", namespace, name);
+      return;
+    }
     Ownership ownership = GatewayDeploymentInputs.ownership(gw);
     if (ownership == Ownership.NOT_OURS) {
       log.debug("gateway {}/{} is managed by a newer controller version", namespace, name);
       return;
     }
-    GatewayTemplateInput input =
-        GatewayDeploymentInputs.input(
-            gw, info, sources.namespace(namespace).orElse(null), settings.get());
+    GatewayTemplateInput input = GatewayDeploymentInputs.input(gw, info, ns, settings.get());
     if (ownership == Ownership.TAKE_OVER) {
       try {
         writer.writeControllerVersion(gw, GatewayDeploymentInputs.CONTROLLER_VERSION_VALUE);
@@ -167,6 +172,12 @@ final class GatewayDeploymentController {
       apply(info, o);
     }
     log.info("gateway {}/{} updated ({} objects)", namespace, name, objects.size());
+  }
+
+  private static boolean terminating(Namespace ns) {
+    return ns != null
+        && (ns.getMetadata().getDeletionTimestamp() != null
+            || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase())));
   }
 
   /** The ConfigMap overlays: the oldest class-defaults ConfigMap, then the parametersRef one. */

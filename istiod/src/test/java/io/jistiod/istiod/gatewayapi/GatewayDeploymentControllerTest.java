@@ -268,11 +268,23 @@ class GatewayDeploymentControllerTest {
     fake.mine = false;
     gateway("other-revision", "istio");
     c.reconcile("apps", "other-revision");
+    fake.mine = true;
+    fake.namespaces.put(
+        "gone",
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("gone")
+            .withDeletionTimestamp("2026-12-05T00:00:00Z")
+            .endMetadata()
+            .build());
+    Gateway inDeletedNamespace = gateway("in-deleted-namespace", "istio");
+    inDeletedNamespace.getMetadata().setNamespace("gone");
+    fake.gateways.put("gone/in-deleted-namespace", inDeletedNamespace);
+    c.reconcile("gone", "in-deleted-namespace");
     assertThat(fake.applied).isEmpty();
     assertThat(fake.versionWrites).isEmpty();
 
     // one IP address is a request for that address: deployed
-    fake.mine = true;
     Gateway ip = gateway("ip", "istio");
     ip.getSpec().setAddresses(List.of(address("IPAddress", "10.0.0.1")));
     c.reconcile("apps", "ip");
