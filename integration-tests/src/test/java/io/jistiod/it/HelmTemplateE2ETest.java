@@ -81,7 +81,9 @@ class HelmTemplateE2ETest {
                   "replicaCount=2",
                   "revisionTags[0]=prod",
                   "sidecarInjectorWebhook.enableNamespacesByDefault=true",
-                  "global.defaultPodDisruptionBudget.enabled=false")),
+                  "global.defaultPodDisruptionBudget.enabled=false",
+                  "gatewayClasses.istio.service.spec.type=ClusterIP",
+                  "gatewayClasses.istio.deployment.spec.replicas=2")),
           new Case(
               "istiod-other-namespace",
               "istiod",

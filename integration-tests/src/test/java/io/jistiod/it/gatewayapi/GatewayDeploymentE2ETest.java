@@ -40,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * are recorded and deleted; then our istiod runs with the config our chart renders (on our chart's
  * RBAC) and applies its own. They must be the same objects, field for field, with the same
  * managedFields (manager, operation, the fields each owns), allocated values aside (cluster IPs,
- * node ports, uids, times). A Gateway with a Hostname address gets nothing from either.
+ * node ports, uids, times). A Gateway with a Hostname address gets nothing from either. Then the
+ * Gateways' status each writes once its deployed Service exists is the same too (Programmed, the
+ * address of the Service, listeners).
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -173,6 +175,70 @@ class GatewayDeploymentE2ETest {
     return managed(rig, ns);
   }
 
+  private static final List<String> GATEWAYS = List.of("plain", "edge");
+
+  /** Each deployed Gateway's status once it is programmed, transition times aside. */
+  private static Map<String, JsonNode> awaitProgrammed(Rig rig, String ns) throws Exception {
+    Map<String, JsonNode> out = new TreeMap<>();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(300))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              for (String gw : GATEWAYS) {
+                JsonNode status =
+                    JSON.readTree(
+                            rig.kubectl(
+                                "get",
+                                "gateways.gateway.networking.k8s.io",
+                                gw,
+                                "-n",
+                                ns,
+                                "-o",
+                                "json"))
+                        .path("status");
+                boolean programmed = false;
+                for (JsonNode c : status.path("conditions")) {
+                  programmed |=
+                      c.path("type").asText().equals("Programmed")
+                          && c.path("status").asText().equals("True");
+                }
+                if (!programmed || status.path("addresses").isEmpty()) {
+                  return false;
+                }
+                out.put(gw, withoutTimes(status.deepCopy()));
+              }
+              return true;
+            });
+    return out;
+  }
+
+  private static JsonNode withoutTimes(JsonNode n) {
+    if (n instanceof ObjectNode o) {
+      o.remove("lastTransitionTime");
+      o.forEach(GatewayDeploymentE2ETest::withoutTimes);
+    } else if (n.isArray()) {
+      n.forEach(GatewayDeploymentE2ETest::withoutTimes);
+    }
+    return n;
+  }
+
+  private static void clearStatus(Rig rig, String ns) throws Exception {
+    for (String gw : GATEWAYS) {
+      rig.kubectl(
+          "patch",
+          "gateways.gateway.networking.k8s.io",
+          gw,
+          "-n",
+          ns,
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          "{\"status\":{\"conditions\":null,\"listeners\":null,\"addresses\":null}}");
+    }
+  }
+
   @Test
   void oursDeploysWhatIstiodDeploys(Rig rig, TestNamespace home) throws Exception {
     rig.installIstioCrds();
@@ -195,11 +261,17 @@ class GatewayDeploymentE2ETest {
     // 1 + 2: SA, Deployment, Service for plain and edge, and edge's PDB (its overlay asks)
     int expected = 7;
     Map<String, JsonNode> reference;
+    Map<String, JsonNode> referenceStatus;
     try (ReferenceIstiod ref =
         ReferenceIstiod.start(
             "deploy-" + ns, List.of(ns), mesh, rendered.reference().config().getParent())) {
       reference = awaitManaged(rig, ns, expected);
+      referenceStatus = awaitProgrammed(rig, ns);
     }
+    // the status Istio writes for a Gateway it deployed: programmed, addressed by its Service
+    assertThat(referenceStatus.get("plain").path("addresses").toString())
+        .contains("plain-istio." + ns + ".svc.cluster.local");
+    clearStatus(rig, ns);
     assertThat(reference.keySet())
         .containsExactly(
             "Deployment/edge-istio",
@@ -242,6 +314,22 @@ class GatewayDeploymentE2ETest {
             .as(e.getKey())
             .isEqualTo(e.getValue().toPrettyString());
       }
+      Map<String, JsonNode> status = awaitProgrammed(rig, ns);
+      for (String gw : GATEWAYS) {
+        assertThat(status.get(gw).toPrettyString())
+            .as("status of Gateway %s", gw)
+            .isEqualTo(referenceStatus.get(gw).toPrettyString());
+      }
+
+      // a managed object deleted by hand is put back (its owner Gateway is reconciled again)
+      rig.kubectl("delete", "deployment", "plain-istio", "-n", ns, "--wait=true");
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(300))
+          .ignoreExceptions()
+          .until(() -> managed(rig, ns).containsKey("Deployment/plain-istio"));
+      assertThat(managed(rig, ns).get("Deployment/plain-istio").toPrettyString())
+          .isEqualTo(reference.get("Deployment/plain-istio").toPrettyString());
     }
   }
 }
