@@ -181,7 +181,7 @@ public final class Istiod implements AutoCloseable {
     //    Kubernetes API server (Istio CRDs, Services, EndpointSlices, Pods).
     List<ConfigStore> stores = new ArrayList<>();
     // Istio's kinds and, as istiod 1.27 reads them, the Gateway API's: the standard ones unless
-    // PILOT_ENABLE_GATEWAY_API=false, the alpha TCPRoute/TLSRoute only with
+    // PILOT_ENABLE_GATEWAY_API=false, the alpha TCPRoute/TLSRoute/XListenerSet only with
     // PILOT_ENABLE_ALPHA_GATEWAY_API=true. A kind whose CRD is not installed is simply empty.
     boolean gatewayApi = Main.envBool("PILOT_ENABLE_GATEWAY_API", true);
     boolean gatewayApiAlpha = Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false);
@@ -626,7 +626,8 @@ public final class Istiod implements AutoCloseable {
                 Main.envBool("PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
                 Main.envBool("PILOT_ENABLE_AMBIENT", false)),
             io.jistiod.istiod.gatewayapi.GatewayDeployments.defaultClasses(controllerName),
-            java.util.Map.of(defaultClass, controllerName));
+            java.util.Map.of(defaultClass, controllerName),
+            Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false));
     closeables.add(deployments);
     if (holder != null) {
       holder.addListener(deployments::requeueAll);

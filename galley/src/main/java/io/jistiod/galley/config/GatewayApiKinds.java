@@ -6,6 +6,8 @@ import io.jistiod.galley.api.gateway.v1.GatewayClassStatus;
 import io.jistiod.galley.api.gateway.v1.GatewaySpec;
 import io.jistiod.galley.api.gateway.v1.GatewayStatus;
 import io.jistiod.galley.api.gateway.v1.HTTPRouteSpec;
+import io.jistiod.galley.api.gateway.v1.ListenerSetSpec;
+import io.jistiod.galley.api.gateway.v1.ListenerSetStatus;
 import io.jistiod.galley.api.gateway.v1.ReferenceGrantSpec;
 import io.jistiod.galley.api.gateway.v1.RouteStatus;
 import io.jistiod.galley.api.gateway.v1.TCPRouteSpec;
@@ -13,10 +15,11 @@ import io.jistiod.galley.api.gateway.v1.TLSRouteSpec;
 import java.util.List;
 
 /**
- * The Kubernetes Gateway API kinds (gateway.networking.k8s.io, sigs.k8s.io/gateway-api v1.3.0)
- * istiod 1.27 reads. The preferred version of each is the one istiod 1.27 watches ({@code v1beta1}
- * for the kinds that have it, {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute); the
- * others are the versions the CRDs serve, so a config folder may use any of them.
+ * The Kubernetes Gateway API kinds (gateway.networking.k8s.io, and the experimental XListenerSet of
+ * gateway.networking.x-k8s.io; sigs.k8s.io/gateway-api v1.3.0) istiod 1.27 reads. The preferred
+ * version of each is the one istiod 1.27 watches ({@code v1beta1} for the kinds that have it,
+ * {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute); the others are the versions the
+ * CRDs serve, so a config folder may use any of them.
  *
  * <p>istiod reads their status too (it merges its own route and listener status into what other
  * controllers wrote), so each kind but ReferenceGrant has a status message.
@@ -111,17 +114,40 @@ public final class GatewayApiKinds {
           RouteStatus.getDefaultInstance(),
           false);
 
+  /**
+   * Experimental (gateway.networking.x-k8s.io/v1alpha1, the only version istiod 1.27 reads, and the
+   * one it writes status to); istiod watches it only with PILOT_ENABLE_ALPHA_GATEWAY_API=true.
+   */
+  public static final ConfigKind X_LISTENER_SET =
+      new ConfigKind(
+          "gateway.networking.x-k8s.io",
+          "XListenerSet",
+          "xlistenersets",
+          List.of("v1alpha1"),
+          "v1alpha1",
+          List.of("lset"),
+          ListenerSetSpec.getDefaultInstance(),
+          ListenerSetStatus.getDefaultInstance(),
+          false);
+
   /** The kinds istiod reads whenever the Gateway API is on (PILOT_ENABLE_GATEWAY_API). */
   public static final List<ConfigKind> STANDARD =
       List.of(GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE, REFERENCE_GRANT);
 
   /** The alpha kinds, read only with PILOT_ENABLE_ALPHA_GATEWAY_API=true. */
-  public static final List<ConfigKind> ALPHA = List.of(TCP_ROUTE, TLS_ROUTE);
+  public static final List<ConfigKind> ALPHA = List.of(TCP_ROUTE, TLS_ROUTE, X_LISTENER_SET);
 
   /** Every Gateway API kind, in a stable order. */
   public static final List<ConfigKind> ALL =
       List.of(
-          GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE, REFERENCE_GRANT, TCP_ROUTE, TLS_ROUTE);
+          GATEWAY_CLASS,
+          GATEWAY,
+          HTTP_ROUTE,
+          GRPC_ROUTE,
+          REFERENCE_GRANT,
+          TCP_ROUTE,
+          TLS_ROUTE,
+          X_LISTENER_SET);
 
   private GatewayApiKinds() {}
 

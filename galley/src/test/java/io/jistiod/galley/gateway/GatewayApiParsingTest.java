@@ -7,6 +7,9 @@ import io.jistiod.galley.api.gateway.v1.GatewayClassSpec;
 import io.jistiod.galley.api.gateway.v1.GatewaySpec;
 import io.jistiod.galley.api.gateway.v1.GatewayStatus;
 import io.jistiod.galley.api.gateway.v1.HTTPRouteSpec;
+import io.jistiod.galley.api.gateway.v1.ListenerEntryStatus;
+import io.jistiod.galley.api.gateway.v1.ListenerSetSpec;
+import io.jistiod.galley.api.gateway.v1.ListenerSetStatus;
 import io.jistiod.galley.api.gateway.v1.ReferenceGrantSpec;
 import io.jistiod.galley.api.gateway.v1.RouteStatus;
 import io.jistiod.galley.api.gateway.v1.TCPRouteSpec;
@@ -376,6 +379,54 @@ class GatewayApiParsingTest {
   }
 
   @Test
+  void listenerSetIsReadFromTheExperimentalGroupOnlyWithAlphaKinds() {
+    String yaml =
+        """
+        apiVersion: gateway.networking.x-k8s.io/v1alpha1
+        kind: XListenerSet
+        metadata: {name: set, namespace: apps}
+        spec:
+          parentRef: {name: parent, namespace: istio-system, kind: Gateway}
+          listeners:
+          - name: https
+            hostname: a.example.com
+            protocol: HTTPS
+            tls:
+              certificateRefs: [{name: cert}]
+        status:
+          listeners:
+          - name: https
+            port: 443
+            attachedRoutes: 0
+            supportedKinds: []
+            conditions: []
+        """;
+    ParseResult r = parse(yaml);
+    assertThat(r.errors()).isEmpty();
+    Config c = r.configs().get(0);
+    assertThat(c.meta().kind()).isSameAs(GatewayApiKinds.X_LISTENER_SET);
+    ListenerSetSpec spec = c.spec(ListenerSetSpec.class);
+    assertThat(spec.getParentRef().getName()).isEqualTo("parent");
+    assertThat(spec.getParentRef().hasGroup()).isFalse();
+    assertThat(spec.getParentRef().getNamespace()).isEqualTo("istio-system");
+    assertThat(spec.getListeners(0).getPort()).isZero();
+    assertThat(spec.getListeners(0).getTls().getCertificateRefs(0).getName()).isEqualTo("cert");
+    ListenerEntryStatus status = c.status(ListenerSetStatus.class).getListeners(0);
+    assertThat(status.getPort()).isEqualTo(443);
+    assertThat(ProtoJsonWriter.write(c.status()).toString())
+        .isEqualTo(
+            "{\"listeners\":[{\"name\":\"https\",\"port\":443,\"supportedKinds\":[],"
+                + "\"attachedRoutes\":0,\"conditions\":[]}]}");
+    assertThat(GatewayApiKinds.X_LISTENER_SET.apiVersion())
+        .isEqualTo("gateway.networking.x-k8s.io/v1alpha1");
+    assertThat(
+            new ConfigParser(GatewayApiKinds.withIstioKinds(true, false), "default")
+                .parse(yaml, "f.yaml")
+                .configs())
+        .isEmpty();
+  }
+
+  @Test
   void istioKindsAloneDoNotReadGatewayApiObjects() {
     ParseResult r =
         new ConfigParser(IstioKinds.ALL, "default")
@@ -394,6 +445,6 @@ class GatewayApiParsingTest {
         .containsAll(GatewayApiKinds.STANDARD)
         .doesNotContainAnyElementsOf(GatewayApiKinds.ALPHA);
     assertThat(GatewayApiKinds.withIstioKinds(true, true)).containsAll(GatewayApiKinds.ALL);
-    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(7);
+    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(8);
   }
 }

@@ -2,6 +2,7 @@ package io.jistiod.istiod.gatewayapi;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
@@ -58,6 +59,14 @@ final class GatewayDeploymentController {
 
     /** Whether a Gateway with these labels in this namespace belongs to this revision. */
     boolean isMine(Gateway gw);
+
+    /**
+     * The XListenerSets whose parentRef names Gateway {@code namespace/name}; none unless
+     * PILOT_ENABLE_ALPHA_GATEWAY_API is on (istiod reads them only then).
+     */
+    default List<GenericKubernetesResource> listenerSets(String namespace, String name) {
+      return List.of();
+    }
   }
 
   /** What the controller writes. */
@@ -151,7 +160,11 @@ final class GatewayDeploymentController {
       log.debug("gateway {}/{} is managed by a newer controller version", namespace, name);
       return;
     }
-    GatewayTemplateInput input = GatewayDeploymentInputs.input(gw, info, ns, settings.get());
+    List<io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener> fromSets =
+        GatewayDeploymentInputs.listenerSetListeners(
+            gw, sources.listenerSets(namespace, name), sources::namespace);
+    GatewayTemplateInput input =
+        GatewayDeploymentInputs.input(gw, info, ns, settings.get(), fromSets);
     if (ownership == Ownership.TAKE_OVER) {
       try {
         writer.writeControllerVersion(gw, GatewayDeploymentInputs.CONTROLLER_VERSION_VALUE);

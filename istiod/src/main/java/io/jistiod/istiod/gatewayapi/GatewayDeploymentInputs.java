@@ -1,5 +1,6 @@
 package io.jistiod.istiod.gatewayapi;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
@@ -7,8 +8,11 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayAddress;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayInfrastructure;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerBuilder;
 import io.jistiod.injector.GatewayTemplateInput;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What istiod's deployment controller works out of a Gateway before rendering its template: the
@@ -59,6 +64,19 @@ final class GatewayDeploymentInputs {
 
   /** The template input for {@code gw} of class {@code info}, in namespace {@code ns}. */
   static GatewayTemplateInput input(Gateway gw, ClassInfo info, Namespace ns, Settings settings) {
+    return input(gw, info, ns, settings, List.of());
+  }
+
+  /**
+   * The template input, the Service also exposing {@code fromListenerSets}: the listeners of the
+   * XListenerSets attached to the Gateway ({@link #listenerSetListeners}).
+   */
+  static GatewayTemplateInput input(
+      Gateway gw,
+      ClassInfo info,
+      Namespace ns,
+      Settings settings,
+      List<Listener> fromListenerSets) {
     String className = gw.getSpec().getGatewayClassName();
     String defaultName =
         info.disableNameSuffix()
@@ -82,7 +100,7 @@ final class GatewayDeploymentInputs {
         gw,
         nonEmpty(annotations.get(NAME_OVERRIDE), defaultName),
         nonEmpty(annotations.get(SERVICE_ACCOUNT), defaultName),
-        servicePorts(gw),
+        servicePorts(gw, fromListenerSets),
         serviceType,
         settings.clusterId(),
         settings.kubeVersion(),
@@ -141,16 +159,23 @@ final class GatewayDeploymentInputs {
     return n == CONTROLLER_VERSION_VALUE ? Ownership.OURS : Ownership.TAKE_OVER;
   }
 
-  /**
-   * The Service's ports: the status port 15021, then one per distinct listener port, named after
-   * the listener (dots become dashes, at most 63 characters), appProtocol the lower-cased protocol.
-   */
   static List<ServicePort> servicePorts(Gateway gw) {
+    return servicePorts(gw, List.of());
+  }
+
+  /**
+   * The Service's ports: the status port 15021, then one per distinct listener port (the Gateway's
+   * listeners, then those of its attached XListenerSets), named after the listener (dots become
+   * dashes, at most 63 characters), appProtocol the lower-cased protocol.
+   */
+  static List<ServicePort> servicePorts(Gateway gw, List<Listener> fromListenerSets) {
     List<ServicePort> ports = new ArrayList<>();
     ports.add(port("status-port", 15021, "tcp"));
     Set<Integer> seen = new HashSet<>();
     List<Listener> listeners =
-        gw.getSpec().getListeners() == null ? List.of() : gw.getSpec().getListeners();
+        new ArrayList<>(
+            gw.getSpec().getListeners() == null ? List.of() : gw.getSpec().getListeners());
+    listeners.addAll(fromListenerSets);
     for (int i = 0; i < listeners.size(); i++) {
       Listener l = listeners.get(i);
       int number = l.getPort() == null ? 0 : l.getPort();
@@ -168,6 +193,114 @@ final class GatewayDeploymentInputs {
       ports.add(port(name, number, protocol.toLowerCase(Locale.ROOT)));
     }
     return ports;
+  }
+
+  /**
+   * The listeners the Gateway takes from XListenerSets naming it as parent (as istiod's deployment
+   * controller: only sets of namespaces its {@code spec.allowedListeners} admit; their listeners as
+   * written, an unset port staying 0), sets in namespace/name order.
+   *
+   * @param sets the XListenerSets whose parentRef names the Gateway
+   * @param namespaces Namespace lookup, for an allowedListeners label selector
+   */
+  static List<Listener> listenerSetListeners(
+      Gateway gw,
+      List<GenericKubernetesResource> sets,
+      Function<String, Optional<Namespace>> namespaces) {
+    List<GenericKubernetesResource> sorted = new ArrayList<>(sets);
+    sorted.sort(
+        Comparator.comparing((GenericKubernetesResource s) -> s.getMetadata().getNamespace())
+            .thenComparing(s -> s.getMetadata().getName()));
+    List<Listener> out = new ArrayList<>();
+    for (GenericKubernetesResource set : sorted) {
+      if (!allowsListenersFrom(gw, set.getMetadata().getNamespace(), namespaces)) {
+        continue;
+      }
+      Object spec = set.getAdditionalProperties().get("spec");
+      Object listeners = spec instanceof Map<?, ?> m ? m.get("listeners") : null;
+      if (!(listeners instanceof List<?> list)) {
+        continue;
+      }
+      for (Object entry : list) {
+        if (entry instanceof Map<?, ?> l) {
+          out.add(
+              new ListenerBuilder()
+                  .withName(l.get("name") instanceof String n ? n : null)
+                  .withPort(l.get("port") instanceof Number n ? n.intValue() : 0)
+                  .withProtocol(l.get("protocol") instanceof String p ? p : null)
+                  .build());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether the Gateway's {@code spec.allowedListeners} admit XListenerSets of {@code namespace}
+   * ({@code namespaceAcceptedByAllowListeners}): none unless set; All, Same, or by label selector
+   * on the Namespace (which must exist).
+   */
+  static boolean allowsListenersFrom(
+      Gateway gw, String namespace, Function<String, Optional<Namespace>> namespaces) {
+    // The fabric8 model predates allowedListeners: it is kept with the unknown fields.
+    Object allowed = gw.getSpec().getAdditionalProperties().get("allowedListeners");
+    Object from = allowed instanceof Map<?, ?> a ? a.get("namespaces") : null;
+    if (!(from instanceof Map<?, ?> f)) {
+      return false;
+    }
+    if (f.get("from") != null) {
+      return switch (String.valueOf(f.get("from"))) {
+        case "All" -> true;
+        case "Same" -> namespace.equals(gw.getMetadata().getNamespace());
+        default -> false;
+      };
+    }
+    if (!(f.get("selector") instanceof Map<?, ?> selector)) {
+      return false;
+    }
+    Optional<Namespace> ns = namespaces.apply(namespace);
+    if (ns.isEmpty()) {
+      return false;
+    }
+    Map<String, String> labels = new HashMap<>(orEmpty(ns.get().getMetadata().getLabels()));
+    labels.putIfAbsent("kubernetes.io/metadata.name", namespace);
+    return selects(selector, labels);
+  }
+
+  /** Kubernetes label selector semantics (matchLabels and matchExpressions, all must hold). */
+  private static boolean selects(Map<?, ?> selector, Map<String, String> labels) {
+    if (selector.get("matchLabels") instanceof Map<?, ?> match) {
+      for (Map.Entry<?, ?> e : match.entrySet()) {
+        if (!String.valueOf(e.getValue()).equals(labels.get(String.valueOf(e.getKey())))) {
+          return false;
+        }
+      }
+    }
+    if (selector.get("matchExpressions") instanceof List<?> expressions) {
+      for (Object o : expressions) {
+        if (!(o instanceof Map<?, ?> e)) {
+          return false;
+        }
+        String key = String.valueOf(e.get("key"));
+        List<String> values = new ArrayList<>();
+        if (e.get("values") instanceof List<?> vs) {
+          vs.forEach(v -> values.add(String.valueOf(v)));
+        }
+        boolean has = labels.containsKey(key);
+        boolean ok =
+            switch (String.valueOf(e.get("operator"))) {
+              case "In" -> has && values.contains(labels.get(key));
+              case "NotIn" -> !has || !values.contains(labels.get(key));
+              case "Exists" -> has;
+              case "DoesNotExist" -> !has;
+              default -> false; // an invalid selector selects nothing
+            };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static ServicePort port(String name, int number, String appProtocol) {

@@ -40,6 +40,8 @@ public final class GatewayDeployments implements AutoCloseable {
   /**
    * @param classes class information by controller name (which classes deploy, with what)
    * @param builtinClasses controller by GatewayClass name, for classes with no object
+   * @param listenerSets PILOT_ENABLE_ALPHA_GATEWAY_API: the listeners of XListenerSets attached to
+   *     a Gateway are ports of its Service too
    */
   public GatewayDeployments(
       KubernetesClient client,
@@ -50,8 +52,11 @@ public final class GatewayDeployments implements AutoCloseable {
       Supplier<MeshConfig> mesh,
       Settings settings,
       Map<String, ClassInfo> classes,
-      Map<String, String> builtinClasses) {
-    this.kube = new KubeGatewayDeployments(client, systemNamespace, revision, discoveryNamespaces);
+      Map<String, String> builtinClasses,
+      boolean listenerSets) {
+    this.kube =
+        new KubeGatewayDeployments(
+            client, systemNamespace, revision, discoveryNamespaces, listenerSets);
     this.injector = injector;
     this.mesh = mesh;
     this.settingsWithoutVersion = settings;

@@ -30,15 +30,18 @@ import java.util.regex.Pattern;
 /**
  * The Kubernetes side of {@link GatewayDeploymentController}: informers for what a Gateway's
  * deployment depends on (Gateways, GatewayClasses, Namespaces, ConfigMaps, the revision's tag
- * webhooks, and the objects it manages, so an edited or deleted one is put back), each change
- * queueing the Gateways it affects; and server-side apply for the writes. Informers run only while
- * this replica leads (see {@link #start}).
+ * webhooks, with PILOT_ENABLE_ALPHA_GATEWAY_API the XListenerSets, and the objects it manages, so
+ * an edited or deleted one is put back), each change queueing the Gateways it affects; and
+ * server-side apply for the writes. Informers run only while this replica leads (see {@link
+ * #start}).
  */
 final class KubeGatewayDeployments
     implements GatewayDeploymentController.Sources, GatewayDeploymentController.Writer {
   private static final String GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1beta1";
   private static final String REV_LABEL = "istio.io/rev";
   private static final String TAG_LABEL = "istio.io/tag";
+  private static final String LISTENER_SET_API_VERSION = "gateway.networking.x-k8s.io/v1alpha1";
+  private static final String LISTENER_SET_KIND = "XListenerSet";
 
   private final KubernetesClient client;
   private final String systemNamespace;
@@ -50,16 +53,24 @@ final class KubeGatewayDeployments
   private SharedIndexInformer<Namespace> namespaces;
   private SharedIndexInformer<ConfigMap> configMaps;
   private SharedIndexInformer<MutatingWebhookConfiguration> tagWebhooks;
+  private final boolean listenerSetsEnabled;
+  private SharedIndexInformer<GenericKubernetesResource> listenerSets;
 
+  /**
+   * @param listenerSets PILOT_ENABLE_ALPHA_GATEWAY_API: XListenerSets add their listeners' ports to
+   *     their parent Gateway's Service
+   */
   KubeGatewayDeployments(
       KubernetesClient client,
       String systemNamespace,
       String revision,
-      Predicate<String> discoveryNamespaces) {
+      Predicate<String> discoveryNamespaces,
+      boolean listenerSets) {
     this.client = Objects.requireNonNull(client, "client");
     this.systemNamespace = systemNamespace;
     this.revision = revision == null ? "" : revision;
     this.discoveryNamespaces = discoveryNamespaces;
+    this.listenerSetsEnabled = listenerSets;
   }
 
   /** The API server's version as istiod's templates see it: 1.30 is 130, -1 if unknown. */
@@ -136,6 +147,32 @@ final class KubeGatewayDeployments
               @Override
               public void onDelete(Gateway g, boolean unknown) {}
             });
+    if (listenerSetsEnabled && listenerSetsServed()) {
+      // (istiod starts this informer whenever the CRD appears; here it must be there at lead)
+      listenerSets =
+          inform(
+              client
+                  .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
+                  .inAnyNamespace()
+                  .runnableInformer(0),
+              new ResourceEventHandler<GenericKubernetesResource>() {
+                @Override
+                public void onAdd(GenericKubernetesResource s) {
+                  enqueueParent(s, enqueue);
+                }
+
+                @Override
+                public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource s) {
+                  enqueueParent(old, enqueue);
+                  enqueueParent(s, enqueue);
+                }
+
+                @Override
+                public void onDelete(GenericKubernetesResource s, boolean unknown) {
+                  enqueueParent(s, enqueue);
+                }
+              });
+    }
     classes =
         inform(
             client.resources(GatewayClass.class).runnableInformer(0),
@@ -210,6 +247,41 @@ final class KubeGatewayDeployments
     }
   }
 
+  private boolean listenerSetsServed() {
+    try {
+      client
+          .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
+          .inAnyNamespace()
+          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+      return true;
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The Gateway an XListenerSet names as parent: {@code namespace/name}. */
+  static String listenerSetParent(GenericKubernetesResource set) {
+    Object spec = set.getAdditionalProperties().get("spec");
+    Object ref = spec instanceof Map<?, ?> m ? m.get("parentRef") : null;
+    if (!(ref instanceof Map<?, ?> r) || r.get("name") == null) {
+      return null;
+    }
+    Object ns = r.get("namespace");
+    return (ns == null ? ns(set) : String.valueOf(ns)) + "/" + r.get("name");
+  }
+
+  private static void enqueueParent(
+      GenericKubernetesResource set, java.util.function.BiConsumer<String, String> enqueue) {
+    String parent = listenerSetParent(set);
+    if (parent != null) {
+      int slash = parent.indexOf('/');
+      enqueue.accept(parent.substring(0, slash), parent.substring(slash + 1));
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private <T extends HasMetadata> SharedIndexInformer<T> inform(
       SharedIndexInformer<? extends T> informer, ResourceEventHandler<? super T> handler) {
@@ -273,6 +345,7 @@ final class KubeGatewayDeployments
     }
     informers.clear();
     gateways = null;
+    listenerSets = null;
   }
 
   // --- Sources
@@ -337,6 +410,22 @@ final class KubeGatewayDeployments
       }
     }
     return mine.contains(selected) || (selected.isEmpty() && mine.contains("default"));
+  }
+
+  @Override
+  public List<GenericKubernetesResource> listenerSets(String namespace, String name) {
+    SharedIndexInformer<GenericKubernetesResource> sets = listenerSets;
+    if (sets == null) {
+      return List.of();
+    }
+    String parent = namespace + "/" + name;
+    List<GenericKubernetesResource> out = new ArrayList<>();
+    for (GenericKubernetesResource s : sets.getStore().list()) {
+      if (discoveryNamespaces.test(ns(s)) && parent.equals(listenerSetParent(s))) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   // --- Writer

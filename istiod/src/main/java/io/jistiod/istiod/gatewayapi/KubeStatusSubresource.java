@@ -10,11 +10,12 @@ import java.util.Objects;
 /**
  * Writes status as istiod 1.27 does: an update (PUT) of the {@code status} subresource at the
  * kind's preferred version (the one istiod watches: {@code v1beta1} GatewayClass, Gateway and
- * HTTPRoute, {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute), carrying the object's
- * resourceVersion, under the field manager {@code pilot-discovery}. istiod names no field manager;
- * the API server takes it from istiod's user agent ({@code pilot-discovery/1.27.x}), so naming it
- * here keeps {@code managedFields} as istiod leaves them. fabric8 sends a field manager only with
- * patches, hence the raw request.
+ * HTTPRoute, {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute, {@code
+ * gateway.networking.x-k8s.io/v1alpha1} XListenerSet), carrying the object's resourceVersion, under
+ * the field manager {@code pilot-discovery}. istiod names no field manager; the API server takes it
+ * from istiod's user agent ({@code pilot-discovery/1.27.x}), so naming it here keeps {@code
+ * managedFields} as istiod leaves them. fabric8 sends a field manager only with patches, hence the
+ * raw request.
  */
 final class KubeStatusSubresource implements StatusSubresource {
   static final String FIELD_MANAGER = "pilot-discovery";

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
@@ -75,6 +76,7 @@ class GatewayDeploymentControllerTest {
     final Map<String, Map<String, String>> existingLabels = new HashMap<>();
     final List<ObjectNode> applied = new ArrayList<>();
     final List<String> versionWrites = new ArrayList<>();
+    final Map<String, List<GenericKubernetesResource>> listenerSets = new HashMap<>();
     boolean mine = true;
     RuntimeException applyFailure;
 
@@ -113,6 +115,11 @@ class GatewayDeploymentControllerTest {
     @Override
     public boolean isMine(Gateway gw) {
       return mine;
+    }
+
+    @Override
+    public List<GenericKubernetesResource> listenerSets(String namespace, String name) {
+      return listenerSets.getOrDefault(namespace + "/" + name, List.of());
     }
 
     @Override
@@ -222,6 +229,110 @@ class GatewayDeploymentControllerTest {
                 + "{\"name\":\"http-web\",\"port\":80,\"appProtocol\":\"http\"},"
                 + "{\"name\":\"tls\",\"port\":443,\"appProtocol\":\"https\"}]");
     assertThat(fake.applied.get(2).at("/spec/type").asText()).isEqualTo("LoadBalancer");
+  }
+
+  private static GenericKubernetesResource listenerSet(
+      String namespace, String name, Map<String, Object> spec) {
+    GenericKubernetesResource r = new GenericKubernetesResource();
+    r.setApiVersion("gateway.networking.x-k8s.io/v1alpha1");
+    r.setKind("XListenerSet");
+    r.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(namespace)
+            .build());
+    r.setAdditionalProperty("spec", spec);
+    return r;
+  }
+
+  @Test
+  void listenerSetsTheGatewayAllowsAddTheirPortsToItsService() throws Exception {
+    Gateway g = gateway("gw", "istio");
+    // allowedListeners by selector: namespaces labelled shared=yes (the fabric8 model keeps the
+    // field it does not know among the spec's additional properties)
+    g.getSpec()
+        .setAdditionalProperty(
+            "allowedListeners",
+            Map.of(
+                "namespaces", Map.of("selector", Map.of("matchLabels", Map.of("shared", "yes")))));
+    for (String ns : List.of("team-a", "team-b")) {
+      fake.namespaces.put(
+          ns,
+          new NamespaceBuilder()
+              .withNewMetadata()
+              .withName(ns)
+              .addToLabels("shared", ns.equals("team-a") ? "yes" : "no")
+              .endMetadata()
+              .build());
+    }
+    Map<String, Object> parent = Map.of("name", "gw", "namespace", "apps");
+    fake.listenerSets.put(
+        "apps/gw",
+        List.of(
+            // admitted: 80 is the Gateway's already, 8443 and 9090 are new
+            listenerSet(
+                "team-a",
+                "z-set",
+                Map.of(
+                    "parentRef",
+                    parent,
+                    "listeners",
+                    List.of(
+                        Map.of("name", "dup", "port", 80, "protocol", "HTTP"),
+                        Map.of("name", "metrics.v1", "port", 9090, "protocol", "HTTP")))),
+            listenerSet(
+                "team-a",
+                "a-set",
+                Map.of(
+                    "parentRef",
+                    parent,
+                    "listeners",
+                    List.of(Map.of("name", "secure", "port", 8443, "protocol", "HTTPS")))),
+            // its namespace is not selected
+            listenerSet(
+                "team-b",
+                "refused",
+                Map.of(
+                    "parentRef",
+                    parent,
+                    "listeners",
+                    List.of(Map.of("name", "other", "port", 7000, "protocol", "TCP"))))));
+    controller(TEMPLATE).reconcile("apps", "gw");
+    assertThat(fake.applied.get(2).at("/spec/ports").toString())
+        .isEqualTo(
+            "[{\"name\":\"status-port\",\"port\":15021,\"appProtocol\":\"tcp\"},"
+                + "{\"name\":\"http-web\",\"port\":80,\"appProtocol\":\"http\"},"
+                + "{\"name\":\"tls\",\"port\":443,\"appProtocol\":\"https\"},"
+                + "{\"name\":\"secure\",\"port\":8443,\"appProtocol\":\"https\"},"
+                + "{\"name\":\"metrics-v1\",\"port\":9090,\"appProtocol\":\"http\"}]");
+
+    // without allowedListeners no set is taken
+    g.getSpec().getAdditionalProperties().remove("allowedListeners");
+    fake.applied.clear();
+    controller(TEMPLATE).reconcile("apps", "gw");
+    assertThat(fake.applied.get(2).at("/spec/ports").size()).isEqualTo(3);
+  }
+
+  @Test
+  void allowedListenersFromAllSameOrNone() {
+    Gateway g = gateway("gw", "istio");
+    java.util.function.Function<String, Optional<Namespace>> none = n -> Optional.empty();
+    assertThat(GatewayDeploymentInputs.allowsListenersFrom(g, "apps", none)).isFalse();
+    for (var c :
+        List.of(
+            List.of("All", "other", true),
+            List.of("Same", "apps", true),
+            List.of("Same", "other", false),
+            List.of("None", "apps", false),
+            // as istiod 1.27: a selector is only read when "from" is unset
+            List.of("Selector", "apps", false))) {
+      g.getSpec()
+          .setAdditionalProperty(
+              "allowedListeners", Map.of("namespaces", Map.of("from", c.get(0))));
+      assertThat(GatewayDeploymentInputs.allowsListenersFrom(g, (String) c.get(1), none))
+          .as(c.toString())
+          .isEqualTo(c.get(2));
+    }
   }
 
   @Test

@@ -28,8 +28,8 @@ import java.util.function.Supplier;
  * the status it would write. It reads nothing else and keeps no state, so the push context builder
  * can call it on every push whose inputs changed.
  *
- * <p>Not yet translated: XListenerSet, BackendTLSPolicy, XBackendTrafficPolicy (DestinationRules),
- * the InferencePool objects themselves (their shadow Services are), ambient waypoint status ({@code
+ * <p>Not yet translated: BackendTLSPolicy, XBackendTrafficPolicy (DestinationRules), the
+ * InferencePool objects themselves (their shadow Services are), ambient waypoint status ({@code
  * ResolvedWaypoints}), and the deployment of managed Gateways.
  */
 public final class GatewayApiConverter {
@@ -49,11 +49,25 @@ public final class GatewayApiConverter {
     ReferenceGrants grants = new ReferenceGrants(in.referenceGrants());
     Gateways gateways = new Gateways(classes, new ListenerTls(in.secrets(), grants), in);
 
+    // XListenerSets first: their listeners join their parent Gateway's.
+    ListenerSets listenerSets = new ListenerSets(classes, gateways, in);
+    Map<String, List<GatewayListener>> fromSets = new HashMap<>();
+    Map<Config, Message> statuses = new HashMap<>();
+    for (Config set : sorted(in.listenerSets())) {
+      listenerSets
+          .translate(set)
+          .ifPresent(
+              t -> {
+                statuses.put(t.set(), t.status());
+                fromSets.computeIfAbsent(t.parent(), k -> new ArrayList<>()).addAll(t.listeners());
+              });
+    }
+
     List<Gateways.Translated> translated = new ArrayList<>();
     List<GatewayListener> listeners = new ArrayList<>();
     for (Config gw : sorted(in.gateways())) {
       gateways
-          .translate(gw)
+          .translate(gw, fromSets.getOrDefault(gw.namespace() + "/" + gw.name(), List.of()))
           .ifPresent(
               t -> {
                 translated.add(t);
@@ -69,7 +83,6 @@ public final class GatewayApiConverter {
     HttpVirtualServices grpc = new HttpVirtualServices(serviceEntries, suffix);
     TcpTlsRoutes l4 = new TcpTlsRoutes(backends, serviceEntries, suffix);
     List<Config> l4VirtualServices = new ArrayList<>();
-    Map<Config, Message> statuses = new HashMap<>();
     Set<String> attachments = new LinkedHashSet<>();
 
     for (Config c : sorted(in.httpRoutes())) {

@@ -28,6 +28,7 @@ public record GatewayApiInputs(
     List<Config> grpcRoutes,
     List<Config> tcpRoutes,
     List<Config> tlsRoutes,
+    List<Config> listenerSets,
     List<Config> referenceGrants,
     List<Config> serviceEntries,
     Map<String, Map<String, String>> namespaces,
@@ -44,6 +45,7 @@ public record GatewayApiInputs(
     grpcRoutes = List.copyOf(grpcRoutes);
     tcpRoutes = List.copyOf(tcpRoutes);
     tlsRoutes = List.copyOf(tlsRoutes);
+    listenerSets = List.copyOf(listenerSets);
     referenceGrants = List.copyOf(referenceGrants);
     serviceEntries = List.copyOf(serviceEntries);
     namespaces = Map.copyOf(namespaces);
@@ -73,6 +75,7 @@ public record GatewayApiInputs(
         store.list(GatewayApiKinds.GRPC_ROUTE, null),
         options.alpha() ? store.list(GatewayApiKinds.TCP_ROUTE, null) : List.of(),
         options.alpha() ? store.list(GatewayApiKinds.TLS_ROUTE, null) : List.of(),
+        options.alpha() ? store.list(GatewayApiKinds.X_LISTENER_SET, null) : List.of(),
         store.list(GatewayApiKinds.REFERENCE_GRANT, null),
         store.list(IstioKinds.SERVICE_ENTRY, null),
         namespaces,

@@ -33,7 +33,13 @@ final class GatewayClasses {
       boolean routesGenerated,
       boolean istioConfig,
       boolean nameSuffix,
-      String addressType) {}
+      String addressType) {
+
+    /** Whether XListenerSets may attach to its Gateways: only the {@code istio} class's. */
+    boolean supportsListenerSets() {
+      return controller.equals(ISTIO_CONTROLLER);
+    }
+  }
 
   /** A Gateway's class: its name and the controller handling it. */
   record Resolved(String name, ClassInfo info) {}

@@ -30,6 +30,7 @@ final class Gateways {
   static final String PARENTS = "internal.istio.io/parents";
   static final String GATEWAY_SEMANTICS = "internal.istio.io/gateway-semantics";
   static final String GATEWAY_SERVICE = "internal.istio.io/gateway-service";
+  static final String PARENT_NAMESPACE = "internal.istio.io/parent-namespace";
   static final String NAME_OVERRIDE = "gateway.istio.io/name-override";
   static final String SERVICE_TYPE = "networking.istio.io/service-type";
   static final String ADDRESS_TYPE = "networking.istio.io/address-type";
@@ -52,8 +53,13 @@ final class Gateways {
     return gateway + "-" + ISTIO_GATEWAY_SUFFIX + "-" + listener;
   }
 
-  /** Empty if the Gateway is not istiod's (an unknown class): no config and no status. */
-  Optional<Translated> translate(Config gw) {
+  /**
+   * Empty if the Gateway is not istiod's (an unknown class): no config and no status.
+   *
+   * @param fromSets the listeners of the XListenerSets attached to it ({@link ListenerSets}):
+   *     parents of routes like its own, served by the same proxies, counted in its status
+   */
+  Optional<Translated> translate(Config gw, List<GatewayListener> fromSets) {
     GatewaySpec spec = gw.spec(GatewaySpec.class);
     var cls = classes.resolve(spec.getGatewayClassName());
     if (cls.isEmpty()) {
@@ -67,8 +73,7 @@ final class Gateways {
     if (services.hosts().isEmpty() && services.error() != null) {
       // Nothing serves it: the address error is all there is to report.
       return Optional.of(
-          new Translated(
-              gw, List.of(), status(gw, current, cls.get(), services, List.of(), List.of())));
+          new Translated(gw, List.of(), status(gw, current, cls.get(), services, List.of(), 0)));
     }
     List<ListenerStatus> listenerStatus = new ArrayList<>(current.getListenersList());
     List<Integer> ports = new ArrayList<>();
@@ -76,86 +81,136 @@ final class Gateways {
     String controller = cls.get().info().controller();
     for (int i = 0; i < spec.getListenersCount(); i++) {
       Listener l = spec.getListeners(i);
-      Map<String, Conditions.Want> conditions = listenerConditions();
-      boolean valid = true;
-      Server.Builder server =
-          Server.newBuilder().addAllHosts(Listeners.hosts(l, gw.namespace(), in.namespaces()));
-      if (l.hasTls()) {
-        ListenerTls.Result t =
-            tls.build(
-                l.getTls(),
-                GroupKind.GATEWAY,
-                gw.namespace(),
-                Listeners.autoPassthrough(gw.meta().labels(), l));
-        server.setTls(t.tls());
-        if (t.error() != null) {
-          conditions.put("ResolvedRefs", conditions.get("ResolvedRefs").failing(t.error()));
-          conditions.put(
-              "Programmed",
-              conditions
-                  .get("Programmed")
-                  .failing(new StatusError("Invalid", "Bad TLS configuration")));
-          valid = false;
-        }
-      }
-      StatusError protocolError =
-          Listeners.protocolError(l.getProtocol(), controller, in.options().alpha());
-      if (protocolError != null) {
-        conditions.put("Accepted", conditions.get("Accepted").failing(protocolError));
-        valid = false;
-      }
-      StatusError unexpected = unexpectedWaypointListener(controller, l);
-      if (unexpected != null) {
-        // Reported, but the listener stays valid, as in istiod.
-        conditions.put("Accepted", conditions.get("Accepted").failing(unexpected));
-      }
-      server.setPort(
-          Port.newBuilder()
-              .setName("default")
-              .setNumber(l.getPort())
-              .setProtocol(protocolError == null ? l.getProtocol() : ""));
+      Built built = buildListener(gw, GroupKind.GATEWAY, controller, listenerStatus, i, l, null);
       ports.add(l.getPort());
-      Listeners.SupportedKinds kinds = Listeners.supportedKinds(l);
-      setListenerStatus(gw, listenerStatus, i, l, kinds, conditions);
-      if (!cls.get().info().istioConfig()) {
-        continue; // waypoints and east-west gateways: status only
+      if (cls.get().info().istioConfig()) { // waypoints and east-west gateways: status only
+        listeners.add(listenerParent(gw, GroupKind.GATEWAY, l, built, services, null));
       }
-      String name = istioGatewayName(gw.name(), l.getName());
-      Map<String, String> annotations = new LinkedHashMap<>();
-      annotations.put(PARENTS, "Gateway/" + gw.name() + "/" + l.getName() + "." + gw.namespace());
-      annotations.put(GATEWAY_SEMANTICS, "gateway");
-      annotations.put(GATEWAY_SERVICE, String.join(",", services.hosts()));
-      Server built = server.build();
-      Config istio =
-          new Config(
-              new ConfigMeta(
-                  IstioKinds.GATEWAY,
-                  name,
-                  gw.namespace(),
-                  Map.of(),
-                  annotations,
-                  "",
-                  0,
-                  gw.meta().creationTimestamp()),
-              Gateway.newBuilder().addServers(built).build());
-      ParentInfo info =
-          new ParentInfo(
-              gw.namespace() + "/" + name,
-              kinds.kinds(),
-              built.getHostsList(),
-              l.getHostname(),
-              l.getName(),
-              l.getPort(),
-              l.getProtocol());
-      listeners.add(
-          new GatewayListener(
-              new ParentKey(GroupKind.GATEWAY, gw.name(), gw.namespace()), info, istio, valid));
+    }
+    for (GatewayListener l : fromSets) {
+      ports.add(l.info().port());
+      listeners.add(l);
     }
     GatewayStatus.Builder partial =
         current.toBuilder().clearListeners().addAllListeners(listenerStatus);
     return Optional.of(
         new Translated(
-            gw, listeners, status(gw, partial.build(), cls.get(), services, ports, listeners)));
+            gw,
+            listeners,
+            status(gw, partial.build(), cls.get(), services, ports, fromSets.size())));
+  }
+
+  /** A listener built ({@code buildListener}): its server, and whether it is valid. */
+  record Built(Server server, Listeners.SupportedKinds kinds, boolean valid) {}
+
+  /**
+   * Builds listener {@code i} of {@code owner} (a Gateway or an XListenerSet) and sets its status
+   * at position {@code i} of {@code statuses}.
+   *
+   * @param portError why the listener has no port (a ListenerSet's), or null
+   */
+  Built buildListener(
+      Config owner,
+      GroupKind ownerKind,
+      String controller,
+      List<ListenerStatus> statuses,
+      int i,
+      Listener l,
+      StatusError portError) {
+    Map<String, Conditions.Want> conditions = listenerConditions();
+    boolean valid = true;
+    Server.Builder server =
+        Server.newBuilder().addAllHosts(Listeners.hosts(l, owner.namespace(), in.namespaces()));
+    if (l.hasTls()) {
+      ListenerTls.Result t =
+          tls.build(
+              l.getTls(),
+              ownerKind,
+              owner.namespace(),
+              Listeners.autoPassthrough(owner.meta().labels(), l));
+      server.setTls(t.tls());
+      if (t.error() != null) {
+        conditions.put("ResolvedRefs", conditions.get("ResolvedRefs").failing(t.error()));
+        conditions.put(
+            "Programmed",
+            conditions
+                .get("Programmed")
+                .failing(new StatusError("Invalid", "Bad TLS configuration")));
+        valid = false;
+      }
+    }
+    if (portError != null) {
+      conditions.put("Accepted", conditions.get("Accepted").failing(portError));
+      valid = false;
+    }
+    StatusError protocolError =
+        Listeners.protocolError(l.getProtocol(), controller, in.options().alpha());
+    if (protocolError != null) {
+      conditions.put("Accepted", conditions.get("Accepted").failing(protocolError));
+      valid = false;
+    }
+    StatusError unexpected = unexpectedWaypointListener(controller, l);
+    if (unexpected != null) {
+      // Reported, but the listener stays valid, as in istiod.
+      conditions.put("Accepted", conditions.get("Accepted").failing(unexpected));
+    }
+    server.setPort(
+        Port.newBuilder()
+            .setName("default")
+            .setNumber(l.getPort())
+            .setProtocol(protocolError == null ? l.getProtocol() : ""));
+    Listeners.SupportedKinds kinds = Listeners.supportedKinds(l);
+    setListenerStatus(owner, statuses, i, l, kinds, conditions);
+    return new Built(server.build(), kinds, valid);
+  }
+
+  /**
+   * The route parent a listener of {@code owner} is, with its one-server Istio Gateway, named after
+   * the owner and living in its namespace.
+   *
+   * @param parentNamespace for a ListenerSet's listener, its Gateway's namespace (where the proxies
+   *     serving it are looked up); null for a Gateway's own
+   */
+  static GatewayListener listenerParent(
+      Config owner,
+      GroupKind ownerKind,
+      Listener l,
+      Built built,
+      GatewayServices services,
+      String parentNamespace) {
+    String name = istioGatewayName(owner.name(), l.getName());
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(
+        PARENTS,
+        ownerKind.kind() + "/" + owner.name() + "/" + l.getName() + "." + owner.namespace());
+    annotations.put(GATEWAY_SEMANTICS, "gateway");
+    annotations.put(GATEWAY_SERVICE, String.join(",", services.hosts()));
+    if (parentNamespace != null) {
+      annotations.put(PARENT_NAMESPACE, parentNamespace);
+    }
+    Config istio =
+        new Config(
+            new ConfigMeta(
+                IstioKinds.GATEWAY,
+                name,
+                owner.namespace(),
+                Map.of(),
+                annotations,
+                "",
+                0,
+                owner.meta().creationTimestamp()),
+            Gateway.newBuilder().addServers(built.server()).build());
+    ParentInfo info =
+        new ParentInfo(
+            owner.namespace() + "/" + name,
+            built.kinds().kinds(),
+            built.server().getHostsList(),
+            l.getHostname(),
+            l.getName(),
+            l.getPort(),
+            l.getProtocol());
+    return new GatewayListener(
+        new ParentKey(ownerKind, owner.name(), owner.namespace()), info, istio, built.valid());
   }
 
   private static Map<String, Conditions.Want> listenerConditions() {
@@ -187,7 +242,7 @@ final class Gateways {
    * istiod indexes listener status by position, merging into whatever entry is there.
    */
   private void setListenerStatus(
-      Config gw,
+      Config owner,
       List<ListenerStatus> statuses,
       int i,
       Listener l,
@@ -209,11 +264,14 @@ final class Gateways {
             .addAllSupportedKinds(kinds.kinds())
             .addAllConditions(
                 Conditions.apply(
-                    gw.meta().generation(), statuses.get(i).getConditionsList(), conditions, now()))
+                    owner.meta().generation(),
+                    statuses.get(i).getConditionsList(),
+                    conditions,
+                    now()))
             .build());
   }
 
-  private String now() {
+  String now() {
     return StatusTime.format(in.now());
   }
 
@@ -224,7 +282,7 @@ final class Gateways {
       GatewayClasses.Resolved cls,
       GatewayServices services,
       List<Integer> ports,
-      List<GatewayListener> listeners) {
+      int listenersFromSets) {
     GatewaySpec spec = gw.spec(GatewaySpec.class);
     GatewayInstances instances =
         GatewayInstances.resolve(in.registry(), gw.namespace(), services.hosts(), ports);
@@ -235,18 +293,22 @@ final class Gateways {
     if (spec.hasAllowedListeners()) {
       Conditions.Want attached =
           Conditions.Want.ok("ListenersAttached", "At least one ListenerSet is attached");
-      // ListenerSets are not translated yet, so none is ever attached.
-      conditions.put(
-          "AttachedListenerSets",
-          attached.failing(
-              in.options().alpha()
-                  ? new StatusError(
-                      "NoListenersAttached",
-                      "AllowedListeners is configured, but no ListenerSets are attached")
-                  : new StatusError(
-                      "Unsupported",
-                      "AllowedListeners is configured, but ListenerSets are not enabled (set"
-                          + " PILOT_ENABLE_ALPHA_GATEWAY_API=true)")));
+      if (!in.options().alpha()) {
+        attached =
+            attached.failing(
+                new StatusError(
+                    "Unsupported",
+                    "AllowedListeners is configured, but ListenerSets are not enabled (set"
+                        + " PILOT_ENABLE_ALPHA_GATEWAY_API=true)"));
+      } else if (listenersFromSets == 0) {
+        // istiod counts the attached sets' listeners: a set without any attaches nothing.
+        attached =
+            attached.failing(
+                new StatusError(
+                    "NoListenersAttached",
+                    "AllowedListeners is configured, but no ListenerSets are attached"));
+      }
+      conditions.put("AttachedListenerSets", attached);
     }
     conditions.put("Programmed", programmed(services, instances));
 
@@ -278,7 +340,7 @@ final class Gateways {
     return out.build();
   }
 
-  private static Conditions.Want programmed(GatewayServices services, GatewayInstances instances) {
+  static Conditions.Want programmed(GatewayServices services, GatewayInstances instances) {
     Conditions.Want want = Conditions.Want.ok("Programmed", "Resource programmed");
     if (!instances.internal().isEmpty()) {
       want =
