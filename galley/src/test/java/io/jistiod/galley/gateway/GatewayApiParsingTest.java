@@ -394,6 +394,6 @@ class GatewayApiParsingTest {
         .containsAll(GatewayApiKinds.STANDARD)
         .doesNotContainAnyElementsOf(GatewayApiKinds.ALPHA);
     assertThat(GatewayApiKinds.withIstioKinds(true, true)).containsAll(GatewayApiKinds.ALL);
-    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(7);
+    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(9);
   }
 }

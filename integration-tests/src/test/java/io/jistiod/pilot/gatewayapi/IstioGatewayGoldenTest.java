@@ -77,14 +77,14 @@ class IstioGatewayGoldenTest {
           "eastwest-labelport",
           "eastwest-remote",
           "east-west-ambient",
-          "waypoint");
+          "waypoint",
+          "backend-tls-policy",
+          "backend-lb-policy",
+          "mix-backend-policy");
 
   /** Istio's cases not compared yet, and why: what they test is not translated yet. */
   static final Map<String, String> NOT_YET =
       Map.of(
-          "backend-lb-policy", "XBackendTrafficPolicy -> DestinationRule",
-          "backend-tls-policy", "BackendTLSPolicy -> DestinationRule",
-          "mix-backend-policy", "BackendTLSPolicy and XBackendTrafficPolicy -> DestinationRule",
           "listenerset", "XListenerSet",
           "listenerset-cross-namespace", "XListenerSet",
           "listenerset-invalid", "XListenerSet",
@@ -169,6 +169,7 @@ class IstioGatewayGoldenTest {
             IstioWorld.namespaces(input),
             IstioWorld.kubernetesServices(),
             IstioWorld.secrets(GATEWAY.resolve("conversion_test.go")),
+            IstioWorld.configMaps(GATEWAY.resolve("conversion_test.go")),
             IstioWorld.registry(),
             options,
             now));
@@ -195,6 +196,9 @@ class IstioGatewayGoldenTest {
       ours.add(istioObject(c));
     }
     for (Config c : result.virtualServices()) {
+      ours.add(istioObject(c));
+    }
+    for (Config c : result.destinationRules()) {
       ours.add(istioObject(c));
     }
     compare(name + ".yaml.golden", ours, golden(name + ".yaml.golden", Set.of()));
