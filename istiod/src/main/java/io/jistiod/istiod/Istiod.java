@@ -18,6 +18,7 @@ import io.jistiod.galley.mesh.MeshConfigWatcher;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.validation.NetworkingValidators;
 import io.jistiod.istiod.gatewayapi.GatewayStatusWriter;
+import io.jistiod.istiod.gatewayapi.KubeConfigMapSource;
 import io.jistiod.istiod.ha.LeaderElection;
 import io.jistiod.istiod.http.HttpEndpoints;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
@@ -25,6 +26,8 @@ import io.jistiod.istiod.metrics.RuntimeMetrics;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
 import io.jistiod.pilot.envoy.secret.CredentialSource;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
+import io.jistiod.pilot.gatewayapi.BackendTlsPolicies;
+import io.jistiod.pilot.gatewayapi.ConfigMapSource;
 import io.jistiod.pilot.gatewayapi.GatewayApiOptions;
 import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
@@ -196,6 +199,7 @@ public final class Istiod implements AutoCloseable {
       stores.add(fileStore);
     }
     KubeCredentialSource credentials = null;
+    KubeConfigMapSource configMaps = null;
     KubernetesConfigStore crds = null;
     if (options.kubernetes() != null) {
       crds = new KubernetesConfigStore(client, kinds, metrics);
@@ -239,10 +243,32 @@ public final class Istiod implements AutoCloseable {
                           System.nanoTime())));
       closeables.add(credentials);
       credentials.start();
+      if (gatewayApi && gatewayApiAlpha) {
+        // BackendTLSPolicy CA certificates: a change to a ConfigMap a policy names converts the
+        // Gateway API again (a full push, as istiod's DestinationRule collection recomputes)
+        ConfigStore policies = config;
+        configMaps =
+            new KubeConfigMapSource(
+                client,
+                (ns, name) -> {
+                  if (BackendTlsPolicies.refersTo(policies, ns, name)) {
+                    debouncer.enqueue(
+                        PushRequest.full(
+                            "configmap", ConfigKey.of(Kind.UNKNOWN, ns, name), System.nanoTime()));
+                  }
+                });
+        closeables.add(configMaps);
+        configMaps.start();
+      }
       KubernetesConfigStore crdStore = crds;
       KubeCredentialSource secrets = credentials;
+      KubeConfigMapSource caConfigMaps = configMaps;
       awaitSync(
-          () -> kube.hasSynced() && crdStore.hasSynced() && secrets.hasSynced(),
+          () ->
+              kube.hasSynced()
+                  && crdStore.hasSynced()
+                  && secrets.hasSynced()
+                  && (caConfigMaps == null || caConfigMaps.hasSynced()),
           options.kubernetes().describe());
       registries.add(kube);
     }
@@ -258,7 +284,8 @@ public final class Istiod implements AutoCloseable {
     PushContextBuilder pushContexts =
         new PushContextBuilder(config, registries, options.domain(), mesh);
     if (gatewayApi) {
-      // Gateway API objects become Istio Gateways and VirtualServices at each push, as istiod's
+      // Gateway API objects become Istio Gateways, VirtualServices and (backend policies, alpha)
+      // DestinationRules at each push, as istiod's
       // gateway controller makes them (istio-remote class on, ambient classes off, Gateways with
       // Hostname addresses served by those Services, as istiod 1.27's defaults).
       // Without a cluster no namespace has labels: allowedRoutes selectors select none.
@@ -266,6 +293,7 @@ public final class Istiod implements AutoCloseable {
           new GatewayApiSources(
               () -> kube == null ? java.util.Map.of() : kube.namespaceLabels(),
               credentials == null ? CredentialSource.NONE : credentials,
+              configMaps == null ? ConfigMapSource.NONE : configMaps,
               new GatewayApiOptions(
                   options.domain(), gatewayApiAlpha, false, true, false, false, true, false),
               java.time.Clock.systemUTC()));

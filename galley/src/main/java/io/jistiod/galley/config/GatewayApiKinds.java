@@ -1,5 +1,6 @@
 package io.jistiod.galley.config;
 
+import io.jistiod.galley.api.gateway.v1.BackendTLSPolicySpec;
 import io.jistiod.galley.api.gateway.v1.GRPCRouteSpec;
 import io.jistiod.galley.api.gateway.v1.GatewayClassSpec;
 import io.jistiod.galley.api.gateway.v1.GatewayClassStatus;
@@ -8,24 +9,30 @@ import io.jistiod.galley.api.gateway.v1.GatewayStatus;
 import io.jistiod.galley.api.gateway.v1.HTTPRouteSpec;
 import io.jistiod.galley.api.gateway.v1.ListenerSetSpec;
 import io.jistiod.galley.api.gateway.v1.ListenerSetStatus;
+import io.jistiod.galley.api.gateway.v1.PolicyStatus;
 import io.jistiod.galley.api.gateway.v1.ReferenceGrantSpec;
 import io.jistiod.galley.api.gateway.v1.RouteStatus;
 import io.jistiod.galley.api.gateway.v1.TCPRouteSpec;
 import io.jistiod.galley.api.gateway.v1.TLSRouteSpec;
+import io.jistiod.galley.api.gateway.v1.XBackendTrafficPolicySpec;
 import java.util.List;
 
 /**
- * The Kubernetes Gateway API kinds (gateway.networking.k8s.io, and the experimental XListenerSet of
- * gateway.networking.x-k8s.io; sigs.k8s.io/gateway-api v1.3.0) istiod 1.27 reads. The preferred
- * version of each is the one istiod 1.27 watches ({@code v1beta1} for the kinds that have it,
- * {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute); the others are the versions the
- * CRDs serve, so a config folder may use any of them.
+ * The Kubernetes Gateway API kinds (gateway.networking.k8s.io, sigs.k8s.io/gateway-api v1.3.0)
+ * istiod 1.27 reads. The preferred version of each is the one istiod 1.27 watches ({@code v1beta1}
+ * for the kinds that have it, {@code v1} GRPCRoute, {@code v1alpha2} TCPRoute and TLSRoute); the
+ * others are the versions the CRDs serve, so a config folder may use any of them. The experimental
+ * XListenerSet and XBackendTrafficPolicy are of the group gateway.networking.x-k8s.io.
  *
  * <p>istiod reads their status too (it merges its own route and listener status into what other
  * controllers wrote), so each kind but ReferenceGrant has a status message.
  */
 public final class GatewayApiKinds {
   public static final String GROUP = "gateway.networking.k8s.io";
+
+  /** The experimental group of the {@code X}-prefixed kinds. */
+  public static final String X_GROUP = "gateway.networking.x-k8s.io";
+
   private static final List<String> BETA_AND_V1 = List.of("v1beta1", "v1");
 
   public static final ConfigKind GATEWAY_CLASS =
@@ -130,12 +137,45 @@ public final class GatewayApiKinds {
           ListenerSetStatus.getDefaultInstance(),
           false);
 
+  /**
+   * Experimental channel; istiod watches it (v1alpha3) only with
+   * PILOT_ENABLE_ALPHA_GATEWAY_API=true and turns it into DestinationRules.
+   */
+  public static final ConfigKind BACKEND_TLS_POLICY =
+      new ConfigKind(
+          GROUP,
+          "BackendTLSPolicy",
+          "backendtlspolicies",
+          List.of("v1alpha3"),
+          "v1alpha3",
+          List.of("btlspolicy"),
+          BackendTLSPolicySpec.getDefaultInstance(),
+          PolicyStatus.getDefaultInstance(),
+          false);
+
+  /**
+   * Experimental (gateway.networking.x-k8s.io); istiod watches it only with
+   * PILOT_ENABLE_ALPHA_GATEWAY_API=true and turns it into DestinationRules.
+   */
+  public static final ConfigKind X_BACKEND_TRAFFIC_POLICY =
+      new ConfigKind(
+          X_GROUP,
+          "XBackendTrafficPolicy",
+          "xbackendtrafficpolicies",
+          List.of("v1alpha1"),
+          "v1alpha1",
+          List.of("xbtrafficpolicy"),
+          XBackendTrafficPolicySpec.getDefaultInstance(),
+          PolicyStatus.getDefaultInstance(),
+          false);
+
   /** The kinds istiod reads whenever the Gateway API is on (PILOT_ENABLE_GATEWAY_API). */
   public static final List<ConfigKind> STANDARD =
       List.of(GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE, REFERENCE_GRANT);
 
   /** The alpha kinds, read only with PILOT_ENABLE_ALPHA_GATEWAY_API=true. */
-  public static final List<ConfigKind> ALPHA = List.of(TCP_ROUTE, TLS_ROUTE, X_LISTENER_SET);
+  public static final List<ConfigKind> ALPHA =
+      List.of(TCP_ROUTE, TLS_ROUTE, X_LISTENER_SET, BACKEND_TLS_POLICY, X_BACKEND_TRAFFIC_POLICY);
 
   /** Every Gateway API kind, in a stable order. */
   public static final List<ConfigKind> ALL =
@@ -147,7 +187,9 @@ public final class GatewayApiKinds {
           REFERENCE_GRANT,
           TCP_ROUTE,
           TLS_ROUTE,
-          X_LISTENER_SET);
+          X_LISTENER_SET,
+          BACKEND_TLS_POLICY,
+          X_BACKEND_TRAFFIC_POLICY);
 
   private GatewayApiKinds() {}
 

@@ -445,6 +445,6 @@ class GatewayApiParsingTest {
         .containsAll(GatewayApiKinds.STANDARD)
         .doesNotContainAnyElementsOf(GatewayApiKinds.ALPHA);
     assertThat(GatewayApiKinds.withIstioKinds(true, true)).containsAll(GatewayApiKinds.ALL);
-    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(8);
+    assertThat(List.copyOf(GatewayApiKinds.ALL)).hasSize(10);
   }
 }

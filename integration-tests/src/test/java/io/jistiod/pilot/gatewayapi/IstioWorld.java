@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * The world Istio 1.27's {@code TestConvertResources} (pilot/pkg/config/kube/gateway/
  * conversion_test.go) converts its inputs in: the service registry, the Kubernetes Services made
- * from it, the Secrets, and a Namespace for every namespace of the input, labelled as the Go test
- * labels them. Rebuilt here from the facts of that file; the certificate and key are read from it.
+ * from it, the Secrets and ConfigMaps, and a Namespace for every namespace of the input, labelled
+ * as the Go test labels them. Rebuilt here from the facts of that file; the certificate and key are
+ * read from it.
  */
 final class IstioWorld {
   static final String SUFFIX = "domain.suffix";
@@ -189,6 +190,16 @@ final class IstioWorld {
     return (namespace, name) ->
         Optional.ofNullable(secrets.get(namespace + "/" + name))
             .map(d -> new CredentialSource.SecretData(namespace, name, "Opaque", d));
+  }
+
+  /** The Go test's ConfigMaps: a CA certificate, and one without the expected keys. */
+  static ConfigMapSource configMaps(Path conversionTestGo) throws Exception {
+    String go = Files.readString(conversionTestGo);
+    Map<String, Map<String, String>> configMaps =
+        Map.of(
+            "default/malformed", Map.of("not-ca.crt", "hello"),
+            "default/auth-cert", Map.of("ca.crt", goRawString(go, "rsaCertPEM")));
+    return (namespace, name) -> Optional.ofNullable(configMaps.get(namespace + "/" + name));
   }
 
   private static String goRawString(String go, String variable) {

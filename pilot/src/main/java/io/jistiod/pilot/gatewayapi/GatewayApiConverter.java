@@ -24,13 +24,13 @@ import java.util.function.Supplier;
 
 /**
  * The Kubernetes Gateway API as istiod 1.27 turns it into Istio config: a pure function from a
- * {@link GatewayApiInputs} snapshot to the Istio Gateways and VirtualServices istiod generates and
- * the status it would write. It reads nothing else and keeps no state, so the push context builder
- * can call it on every push whose inputs changed.
+ * {@link GatewayApiInputs} snapshot to the Istio Gateways, VirtualServices and DestinationRules
+ * istiod generates and the status it would write. It reads nothing else and keeps no state, so the
+ * push context builder can call it on every push whose inputs changed.
  *
- * <p>Not yet translated: BackendTLSPolicy, XBackendTrafficPolicy (DestinationRules), the
- * InferencePool objects themselves (their shadow Services are), ambient waypoint status ({@code
- * ResolvedWaypoints}), and the deployment of managed Gateways.
+ * <p>Not yet translated: the InferencePool objects themselves (their shadow Services are) and
+ * ambient waypoint status ({@code ResolvedWaypoints}); managed Gateways are deployed by istiod's
+ * GatewayDeployments, not here.
  */
 public final class GatewayApiConverter {
   private static final Comparator<Config> CREATION_ORDER =
@@ -110,6 +110,9 @@ public final class GatewayApiConverter {
       record(t, statuses, attachments);
     }
 
+    BackendPolicies policies = new BackendPolicies(in, now);
+    statuses.putAll(policies.statuses());
+
     classes.statuses(now).forEach(statuses::put);
     for (Gateways.Translated t : translated) {
       statuses.put(t.gateway(), withAttachedRoutes(t, attachments));
@@ -124,7 +127,11 @@ public final class GatewayApiConverter {
     List<Config> virtualServices = new ArrayList<>(http.merged());
     virtualServices.addAll(grpc.merged());
     virtualServices.addAll(l4VirtualServices);
-    return new GatewayApiResult(sorted(istioGateways), sorted(virtualServices), changed(statuses));
+    return new GatewayApiResult(
+        sorted(istioGateways),
+        sorted(virtualServices),
+        sorted(policies.destinationRules(suffix)),
+        changed(statuses));
   }
 
   private static List<Config> sorted(List<Config> configs) {
@@ -206,9 +213,10 @@ public final class GatewayApiConverter {
   }
 
   /**
-   * The statuses that differ from what the objects have, in istiod's order (classes, Gateways, then
-   * routes by kind; then namespace and name). An object that never had a status always gets one,
-   * even an empty route status ({@code parents: []}).
+   * The statuses that differ from what the objects have, in istiod's order (kinds istiod does not
+   * rank, such as the backend policies, first; then classes, Gateways, then routes by kind; then
+   * namespace and name). An object that never had a status always gets one, even an empty route
+   * status ({@code parents: []}).
    */
   private static List<GatewayApiResult.StatusUpdate> changed(Map<Config, Message> statuses) {
     List<GatewayApiResult.StatusUpdate> out = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.util.Set;
  * @param kubernetesServices the Kubernetes Services that exist, as {@code namespace/name}; backend
  *     and parent references to Services are checked against these, as istiod checks its Service
  *     informer
+ * @param configMaps the ConfigMaps BackendTLSPolicies take their CA certificates from
  */
 public record GatewayApiInputs(
     List<Config> gatewayClasses,
@@ -30,10 +31,13 @@ public record GatewayApiInputs(
     List<Config> tlsRoutes,
     List<Config> listenerSets,
     List<Config> referenceGrants,
+    List<Config> backendTlsPolicies,
+    List<Config> backendTrafficPolicies,
     List<Config> serviceEntries,
     Map<String, Map<String, String>> namespaces,
     Set<String> kubernetesServices,
     CredentialSource secrets,
+    ConfigMapSource configMaps,
     ServiceRegistryView registry,
     GatewayApiOptions options,
     Instant now) {
@@ -47,10 +51,13 @@ public record GatewayApiInputs(
     tlsRoutes = List.copyOf(tlsRoutes);
     listenerSets = List.copyOf(listenerSets);
     referenceGrants = List.copyOf(referenceGrants);
+    backendTlsPolicies = List.copyOf(backendTlsPolicies);
+    backendTrafficPolicies = List.copyOf(backendTrafficPolicies);
     serviceEntries = List.copyOf(serviceEntries);
     namespaces = Map.copyOf(namespaces);
     kubernetesServices = Set.copyOf(kubernetesServices);
     Objects.requireNonNull(secrets, "secrets");
+    Objects.requireNonNull(configMaps, "configMaps");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(now, "now");
@@ -58,13 +65,37 @@ public record GatewayApiInputs(
 
   /**
    * The Gateway API objects and ServiceEntries of {@code store} (kinds it does not hold are empty),
-   * with the rest given.
+   * with the rest given, and no ConfigMaps.
    */
   public static GatewayApiInputs from(
       ConfigStore store,
       Map<String, Map<String, String>> namespaces,
       Set<String> kubernetesServices,
       CredentialSource secrets,
+      ServiceRegistryView registry,
+      GatewayApiOptions options,
+      Instant now) {
+    return from(
+        store,
+        namespaces,
+        kubernetesServices,
+        secrets,
+        ConfigMapSource.NONE,
+        registry,
+        options,
+        now);
+  }
+
+  /**
+   * The Gateway API objects and ServiceEntries of {@code store} (kinds it does not hold are empty;
+   * the alpha kinds only with {@link GatewayApiOptions#alpha}), with the rest given.
+   */
+  public static GatewayApiInputs from(
+      ConfigStore store,
+      Map<String, Map<String, String>> namespaces,
+      Set<String> kubernetesServices,
+      CredentialSource secrets,
+      ConfigMapSource configMaps,
       ServiceRegistryView registry,
       GatewayApiOptions options,
       Instant now) {
@@ -77,10 +108,13 @@ public record GatewayApiInputs(
         options.alpha() ? store.list(GatewayApiKinds.TLS_ROUTE, null) : List.of(),
         options.alpha() ? store.list(GatewayApiKinds.X_LISTENER_SET, null) : List.of(),
         store.list(GatewayApiKinds.REFERENCE_GRANT, null),
+        options.alpha() ? store.list(GatewayApiKinds.BACKEND_TLS_POLICY, null) : List.of(),
+        options.alpha() ? store.list(GatewayApiKinds.X_BACKEND_TRAFFIC_POLICY, null) : List.of(),
         store.list(IstioKinds.SERVICE_ENTRY, null),
         namespaces,
         kubernetesServices,
         secrets,
+        configMaps,
         registry,
         options,
         now);

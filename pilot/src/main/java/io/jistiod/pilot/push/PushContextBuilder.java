@@ -86,9 +86,9 @@ public final class PushContextBuilder implements PushContextFactory {
   }
 
   /**
-   * Turns the Kubernetes Gateway API objects of the store into Istio Gateways and VirtualServices
-   * at every push that may change them (as istiod's gateway controller does), reading namespaces,
-   * Secrets and settings from {@code sources}.
+   * Turns the Kubernetes Gateway API objects of the store into Istio Gateways, VirtualServices and
+   * DestinationRules at every push that may change them (as istiod's gateway controller does),
+   * reading namespaces, Secrets and settings from {@code sources}.
    */
   public PushContextBuilder gatewayApi(GatewayApiSources sources) {
     this.gatewayApi = java.util.Objects.requireNonNull(sources, "sources");
@@ -130,6 +130,7 @@ public final class PushContextBuilder implements PushContextFactory {
                   sources.namespaces().get(),
                   kubernetesServices,
                   sources.secrets(),
+                  sources.configMaps(),
                   new RegistrySnapshot(services, endpoints),
                   sources.options(),
                   sources.clock().instant()));
@@ -290,7 +291,9 @@ public final class PushContextBuilder implements PushContextFactory {
             virtualServicesChanged
                 ? withGenerated(virtualServices(), gatewayApiResult)
                 : before.virtualServices(),
-            kinds.contains(Kind.DESTINATION_RULE) ? destinationRules() : before.destinationRules(),
+            kinds.contains(Kind.DESTINATION_RULE) || reconverted
+                ? withGeneratedRules(destinationRules(), gatewayApiResult)
+                : before.destinationRules(),
             kinds.contains(Kind.SIDECAR) ? sorted(IstioKinds.SIDECAR) : before.sidecars());
     Set<IndexInput> changed = EnumSet.noneOf(IndexInput.class);
     for (Kind k : kinds) {
@@ -298,6 +301,7 @@ public final class PushContextBuilder implements PushContextFactory {
     }
     if (reconverted) {
       changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
+      changed.addAll(IndexInput.forKind(Kind.DESTINATION_RULE.istioName()));
     }
     return new PushContext(
         version,
@@ -327,7 +331,7 @@ public final class PushContextBuilder implements PushContextFactory {
                 mesh,
                 services,
                 withGenerated(virtualServices(), gatewayApiResult),
-                destinationRules(),
+                withGeneratedRules(destinationRules(), gatewayApiResult),
                 sorted(IstioKinds.SIDECAR)));
     return new PushContext(
         version,
@@ -350,6 +354,23 @@ public final class PushContextBuilder implements PushContextFactory {
     for (Config c : result.virtualServices()) {
       out.add(resolve(c));
     }
+    return out;
+  }
+
+  /**
+   * The store's DestinationRules with those generated from the Gateway API's backend policies, all
+   * in namespace/name order as the store's are: istiod lists both through one aggregate store.
+   */
+  private List<PushContext.ResolvedDestinationRule> withGeneratedRules(
+      List<PushContext.ResolvedDestinationRule> fromStore, GatewayApiResult result) {
+    if (result.destinationRules().isEmpty()) {
+      return fromStore;
+    }
+    List<PushContext.ResolvedDestinationRule> out = new ArrayList<>(fromStore);
+    for (Config c : result.destinationRules()) {
+      out.add(resolveRule(c));
+    }
+    out.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     return out;
   }
 
@@ -416,13 +437,17 @@ public final class PushContextBuilder implements PushContextFactory {
   private List<PushContext.ResolvedDestinationRule> destinationRules() {
     List<PushContext.ResolvedDestinationRule> destinationRules = new ArrayList<>();
     for (Config c : store.list(IstioKinds.DESTINATION_RULE, null)) {
-      String host =
-          Hosts.resolveShortName(
-              c.spec(DestinationRule.class).getHost(), c.namespace(), domainSuffix);
-      destinationRules.add(new PushContext.ResolvedDestinationRule(c, host));
+      destinationRules.add(resolveRule(c));
     }
     destinationRules.sort((a, b) -> a.config().key().compareTo(b.config().key()));
     return destinationRules;
+  }
+
+  private PushContext.ResolvedDestinationRule resolveRule(Config c) {
+    String host =
+        Hosts.resolveShortName(
+            c.spec(DestinationRule.class).getHost(), c.namespace(), domainSuffix);
+    return new PushContext.ResolvedDestinationRule(c, host);
   }
 
   private SecurityConfigs security() {
