@@ -82,15 +82,12 @@ class IstioGatewayGoldenTest {
           "listenerset-cross-namespace",
           "listenerset-invalid",
           "listenerset-empty-listeners",
-
           "backend-tls-policy",
           "backend-lb-policy",
           "mix-backend-policy");
 
   /** Istio's cases not compared yet, and why: what they test is not translated yet. */
-  static final Map<String, String> NOT_YET =
-      Map.of(
-          );
+  static final Map<String, String> NOT_YET = Map.of();
 
   /**
    * Status documents our converter does not produce, per case, and why; every other status document
