@@ -77,6 +77,18 @@ class GatewayDeploymentE2ETest {
             spec:
               minAvailable: 1
         ---
+        # The pods the deployed Deployment would run (the rig has no kubelet), as the endpoint
+        # controller would list them once the Service exists: they make the Gateway programmed.
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: plain-istio-pods
+          namespace: %1$s
+          labels: {kubernetes.io/service-name: plain-istio}
+        addressType: IPv4
+        endpoints: [{addresses: [10.9.9.9], conditions: {ready: true}}]
+        ports: [{name: http, port: 80, protocol: TCP}, {name: https-secure, port: 443, protocol: TCP}]
+        ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: plain, namespace: %1$s}
@@ -177,7 +189,7 @@ class GatewayDeploymentE2ETest {
 
   private static final List<String> GATEWAYS = List.of("plain", "edge");
 
-  /** Each deployed Gateway's status once it is programmed, transition times aside. */
+  /** Each deployed Gateway's status once it is settled, transition times aside. */
   private static Map<String, JsonNode> awaitProgrammed(Rig rig, String ns) throws Exception {
     Map<String, JsonNode> out = new TreeMap<>();
     Awaitility.await()
@@ -198,13 +210,15 @@ class GatewayDeploymentE2ETest {
                                 "-o",
                                 "json"))
                         .path("status");
-                boolean programmed = false;
+                // settled: Programmed decided, on the deployed Service (not before it existed)
+                boolean settled = false;
                 for (JsonNode c : status.path("conditions")) {
-                  programmed |=
+                  settled |=
                       c.path("type").asText().equals("Programmed")
-                          && c.path("status").asText().equals("True");
+                          && !c.path("reason").asText().equals("Pending")
+                          && !c.path("message").asText().contains("not found");
                 }
-                if (!programmed || status.path("addresses").isEmpty()) {
+                if (!settled) {
                   return false;
                 }
                 out.put(gw, withoutTimes(status.deepCopy()));
@@ -268,9 +282,12 @@ class GatewayDeploymentE2ETest {
       reference = awaitManaged(rig, ns, expected);
       referenceStatus = awaitProgrammed(rig, ns);
     }
-    // the status Istio writes for a Gateway it deployed: programmed, addressed by its Service
-    assertThat(referenceStatus.get("plain").path("addresses").toString())
+    // what Istio writes once the deployed Service has endpoints: programmed, at the Service's name
+    assertThat(referenceStatus.get("plain").toString())
+        .contains("\"reason\":\"Programmed\"")
         .contains("plain-istio." + ns + ".svc.cluster.local");
+    // and without endpoints (edge): not assigned
+    assertThat(referenceStatus.get("edge").toString()).contains("AddressNotAssigned");
     clearStatus(rig, ns);
     assertThat(reference.keySet())
         .containsExactly(
@@ -314,6 +331,7 @@ class GatewayDeploymentE2ETest {
             .as(e.getKey())
             .isEqualTo(e.getValue().toPrettyString());
       }
+      Awaitility.await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
       Map<String, JsonNode> status = awaitProgrammed(rig, ns);
       for (String gw : GATEWAYS) {
         assertThat(status.get(gw).toPrettyString())

@@ -67,7 +67,7 @@ public final class RegistrySnapshot implements ServiceRegistryView {
         ports,
         endpointPorts,
         s.addresses(),
-        List.of(),
-        false);
+        s.attributes().externalAddresses(),
+        "LoadBalancer".equals(s.attributes().serviceType()));
   }
 }

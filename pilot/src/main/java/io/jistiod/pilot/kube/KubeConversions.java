@@ -68,7 +68,34 @@ final class KubeConversions {
             labels,
             selector,
             false,
-            meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp()));
+            meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp(),
+            List.of(),
+            spec.getType() == null ? "" : spec.getType(),
+            externalAddresses(k)));
+  }
+
+  /**
+   * A LoadBalancer Service's ingress addresses (the IP, else the host name, never resolved), then
+   * its {@code spec.externalIPs}, as istiod records them.
+   */
+  static List<String> externalAddresses(io.fabric8.kubernetes.api.model.Service k) {
+    List<String> out = new ArrayList<>();
+    if ("LoadBalancer".equals(k.getSpec().getType())
+        && k.getStatus() != null
+        && k.getStatus().getLoadBalancer() != null
+        && k.getStatus().getLoadBalancer().getIngress() != null) {
+      for (var ingress : k.getStatus().getLoadBalancer().getIngress()) {
+        if (ingress.getIp() != null && !ingress.getIp().isEmpty()) {
+          out.add(ingress.getIp());
+        } else if (ingress.getHostname() != null && !ingress.getHostname().isEmpty()) {
+          out.add(ingress.getHostname());
+        }
+      }
+    }
+    if (k.getSpec().getExternalIPs() != null) {
+      out.addAll(k.getSpec().getExternalIPs());
+    }
+    return out;
   }
 
   /**

@@ -14,6 +14,10 @@ import java.util.Objects;
  * @param creationTime RFC 3339, or empty when unknown
  * @param subjectAltNames identities the service's workloads present besides their own service
  *     accounts (a ServiceEntry's {@code subjectAltNames}); TLS to the service accepts these too
+ * @param serviceType the Kubernetes Service's {@code spec.type} ({@code ClusterIP}, {@code
+ *     LoadBalancer}, ...); empty for ServiceEntries
+ * @param externalAddresses addresses outside the cluster: a LoadBalancer Service's ingress IPs or
+ *     host names, then its {@code spec.externalIPs}, as istiod's ClusterExternalAddresses
  */
 public record ServiceAttributes(
     String registry,
@@ -22,7 +26,9 @@ public record ServiceAttributes(
     Map<String, String> selector,
     boolean meshExternal,
     String creationTime,
-    List<String> subjectAltNames) {
+    List<String> subjectAltNames,
+    String serviceType,
+    List<String> externalAddresses) {
 
   public static final String KUBERNETES = "Kubernetes";
   public static final String EXTERNAL = "External";
@@ -34,6 +40,29 @@ public record ServiceAttributes(
     selector = Map.copyOf(selector);
     Objects.requireNonNull(creationTime, "creationTime");
     subjectAltNames = List.copyOf(subjectAltNames);
+    Objects.requireNonNull(serviceType, "serviceType");
+    externalAddresses = List.copyOf(externalAddresses);
+  }
+
+  /** Attributes of a service with no Kubernetes type or external addresses (a ServiceEntry). */
+  public ServiceAttributes(
+      String registry,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> selector,
+      boolean meshExternal,
+      String creationTime,
+      List<String> subjectAltNames) {
+    this(
+        registry,
+        name,
+        labels,
+        selector,
+        meshExternal,
+        creationTime,
+        subjectAltNames,
+        "",
+        List.of());
   }
 
   /** Attributes without extra subject alternative names. */
