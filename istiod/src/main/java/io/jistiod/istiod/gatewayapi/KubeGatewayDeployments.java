@@ -47,7 +47,9 @@ final class KubeGatewayDeployments
   private final String systemNamespace;
   private final String revision;
   private final Predicate<String> discoveryNamespaces;
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<SharedIndexInformer<?>> informers =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean stopped;
   private SharedIndexInformer<Gateway> gateways;
   private SharedIndexInformer<GatewayClass> classes;
   private SharedIndexInformer<Namespace> namespaces;
@@ -122,6 +124,7 @@ final class KubeGatewayDeployments
    * ({@code all} when every Gateway may be affected). Returns once they have synced.
    */
   void start(java.util.function.BiConsumer<String, String> enqueue) {
+    stopped = false;
     Runnable all = () -> gatewaysWhere(g -> true).forEach(g -> enqueue.accept(ns(g), name(g)));
     gateways =
         inform(
@@ -242,7 +245,11 @@ final class KubeGatewayDeployments
             .withLabel(managed)
             .runnableInformer(0),
         owners);
-    for (SharedIndexInformer<?> i : informers) {
+    for (SharedIndexInformer<?> i : List.copyOf(informers)) {
+      if (stopped) {
+        stop(); // lost the lead while starting: close what was added since
+        return;
+      }
       i.start().toCompletableFuture().join();
     }
   }
@@ -339,13 +346,30 @@ final class KubeGatewayDeployments
     return out;
   }
 
+  /**
+   * Stops the informers. Their watches are closed on a thread of their own: losing the lead (or
+   * istiod stopping) must not wait for them, since the leases istiod releases after this one are
+   * what other replicas wait for.
+   */
   void stop() {
-    for (SharedIndexInformer<?> i : informers) {
-      i.close();
+    stopped = true;
+    List<SharedIndexInformer<?>> closing;
+    synchronized (informers) {
+      closing = new ArrayList<>(informers);
+      informers.clear();
     }
-    informers.clear();
     gateways = null;
     listenerSets = null;
+    Thread t =
+        new Thread(
+            () -> {
+              for (SharedIndexInformer<?> i : closing) {
+                i.close();
+              }
+            },
+            "gateway-deployment-stop");
+    t.setDaemon(true);
+    t.start();
   }
 
   // --- Sources
