@@ -36,6 +36,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +52,17 @@ class JwksPushTest {
   void theFetchOfANewJwksUriPushesTheRealKeys() throws Exception {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    // The key server answers only once the first push was checked: a fetch that is quicker than
+    // the first push must not make that check see the real keys.
+    CountDownLatch firstPushChecked = new CountDownLatch(1);
     server.createContext(
         "/jwks",
         ex -> {
+          try {
+            firstPushChecked.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
           byte[] b = KEYS.getBytes(StandardCharsets.UTF_8);
           ex.sendResponseHeaders(200, b.length);
           try (OutputStream out = ex.getResponseBody()) {
@@ -110,6 +119,7 @@ class JwksPushTest {
 
       // The first push does not wait for the network: every token is rejected meanwhile.
       assertThat(inlinedKeySets(proxy, discovery.get().current())).containsExactly(FakeJwks.JSON);
+      firstPushChecked.countDown();
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       Set<String> keys = Set.of();
@@ -122,6 +132,7 @@ class JwksPushTest {
       }
       assertThat(keys).containsExactly(KEYS);
     } finally {
+      firstPushChecked.countDown();
       resolver.close();
       executor.shutdownNow();
       server.stop(0);
