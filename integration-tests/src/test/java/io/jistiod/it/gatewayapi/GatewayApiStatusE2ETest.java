@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
@@ -98,19 +97,7 @@ class GatewayApiStatusE2ETest {
   }
 
   private static JsonNode status(Rig rig, String kind, String ns, String name) throws Exception {
-    JsonNode o = JSON.readTree(rig.kubectl("get", kind, name, "-n", ns, "-o", "json"));
-    return withoutTimes(o.path("status").deepCopy());
-  }
-
-  /** The status without lastTransitionTime (when each writer saw the change differs). */
-  private static JsonNode withoutTimes(JsonNode n) {
-    if (n instanceof ObjectNode o) {
-      o.remove("lastTransitionTime");
-      o.forEach(GatewayApiStatusE2ETest::withoutTimes);
-    } else if (n.isArray()) {
-      n.forEach(GatewayApiStatusE2ETest::withoutTimes);
-    }
-    return n;
+    return GatewayApiStatusDocs.status(rig, kind, ns, name);
   }
 
   /** Every status compared: the Gateway's and each route's parents, once all have been written. */
@@ -147,27 +134,9 @@ class GatewayApiStatusE2ETest {
 
   /** Back to no status: what the objects had before any istiod saw them. */
   private static void clearStatuses(Rig rig, String ns) throws Exception {
-    rig.kubectl(
-        "patch",
-        "gateways.gateway.networking.k8s.io",
-        "gw",
-        "-n",
-        ns,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        "{\"status\":{\"conditions\":null,\"listeners\":null,\"addresses\":null}}");
+    GatewayApiStatusDocs.clearGateway(rig, ns, "gw");
     for (String r : ROUTES) {
-      rig.kubectl(
-          "patch",
-          "httproutes.gateway.networking.k8s.io",
-          r,
-          "-n",
-          ns,
-          "--subresource=status",
-          "--type=merge",
-          "-p",
-          "{\"status\":{\"parents\":[]}}");
+      GatewayApiStatusDocs.clearHttpRoute(rig, ns, r);
     }
   }
 

@@ -200,16 +200,7 @@ class GatewayDeploymentE2ETest {
             () -> {
               for (String gw : GATEWAYS) {
                 JsonNode status =
-                    JSON.readTree(
-                            rig.kubectl(
-                                "get",
-                                "gateways.gateway.networking.k8s.io",
-                                gw,
-                                "-n",
-                                ns,
-                                "-o",
-                                "json"))
-                        .path("status");
+                    GatewayApiStatusDocs.status(rig, "gateways.gateway.networking.k8s.io", ns, gw);
                 // settled: Programmed decided, on the deployed Service (not before it existed)
                 boolean settled = false;
                 for (JsonNode c : status.path("conditions")) {
@@ -221,35 +212,16 @@ class GatewayDeploymentE2ETest {
                 if (!settled) {
                   return false;
                 }
-                out.put(gw, withoutTimes(status.deepCopy()));
+                out.put(gw, status);
               }
               return true;
             });
     return out;
   }
 
-  private static JsonNode withoutTimes(JsonNode n) {
-    if (n instanceof ObjectNode o) {
-      o.remove("lastTransitionTime");
-      o.forEach(GatewayDeploymentE2ETest::withoutTimes);
-    } else if (n.isArray()) {
-      n.forEach(GatewayDeploymentE2ETest::withoutTimes);
-    }
-    return n;
-  }
-
   private static void clearStatus(Rig rig, String ns) throws Exception {
     for (String gw : GATEWAYS) {
-      rig.kubectl(
-          "patch",
-          "gateways.gateway.networking.k8s.io",
-          gw,
-          "-n",
-          ns,
-          "--subresource=status",
-          "--type=merge",
-          "-p",
-          "{\"status\":{\"conditions\":null,\"listeners\":null,\"addresses\":null}}");
+      GatewayApiStatusDocs.clearGateway(rig, ns, gw);
     }
   }
 

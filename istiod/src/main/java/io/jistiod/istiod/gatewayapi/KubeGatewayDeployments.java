@@ -105,11 +105,16 @@ final class KubeGatewayDeployments
   }
 
   static boolean served(KubernetesClient client, Class<? extends HasMetadata> kind) {
+    return served(() -> client.resources(kind).inAnyNamespace().list(FIRST_ONLY));
+  }
+
+  private static final io.fabric8.kubernetes.api.model.ListOptions FIRST_ONLY =
+      new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
+
+  /** Whether {@code list} (of at most one object) finds the kind served: false on a 404. */
+  private static boolean served(Runnable list) {
     try {
-      client
-          .resources(kind)
-          .inAnyNamespace()
-          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+      list.run();
       return true;
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() == 404) {
@@ -255,18 +260,12 @@ final class KubeGatewayDeployments
   }
 
   private boolean listenerSetsServed() {
-    try {
-      client
-          .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
-          .inAnyNamespace()
-          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
-      return true;
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      if (e.getCode() == 404) {
-        return false;
-      }
-      throw e;
-    }
+    return served(
+        () ->
+            client
+                .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
+                .inAnyNamespace()
+                .list(FIRST_ONLY));
   }
 
   /** The Gateway an XListenerSet names as parent: {@code namespace/name}. */
