@@ -48,21 +48,14 @@ final class ProtoJson {
       com.fasterxml.jackson.databind.JsonNode node =
           new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get(f.getJsonName());
       if (f.isMapField() && node.isObject()) {
+        // Go's encoding/json writes map keys sorted by their UTF-8 bytes
         java.util.TreeMap<String, com.fasterxml.jackson.databind.JsonNode> sorted =
             new java.util.TreeMap<>(GoFmt::compareUtf8);
         node.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
-        StringBuilder b = new StringBuilder("{");
-        boolean first = true;
-        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : sorted.entrySet()) {
-          if (!first) {
-            b.append(',');
-          }
-          first = false;
-          GoJson.quote(b, e.getKey(), true);
-          b.append(':');
-          write(b, e.getValue());
-        }
-        return b.append('}').toString();
+        com.fasterxml.jackson.databind.node.ObjectNode inOrder =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        sorted.forEach(inOrder::set);
+        node = inOrder;
       }
       if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
           && !f.isRepeated()
