@@ -206,7 +206,7 @@ public final class CompareHarness {
   /** One server: start, connect every proxy, each change in turn; stopped and inputs restored. */
   private ServerFigures measure(String kind, int proxyCount) throws Exception {
     log("%s: starting", kind);
-    AtomicLong bytes = new AtomicLong();
+    ByteCounts bytes = new ByteCounts();
     ExecutorService callbacks = Executors.newFixedThreadPool(4, daemon("xds-client"));
     ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemon("retry"));
     ServerProcess server =
@@ -266,15 +266,18 @@ public final class CompareHarness {
           .distinct()
           .limit(3)
           .forEach(e -> log("%s: a stream failed: %s", kind, e));
-      long bytesInitial = bytes.get();
+      long bytesInitial = bytes.total();
+      log("%s: initial config received: %s", kind, ByteCounts.since(Map.of(), bytes.snapshot()));
       cpuMark = mark(cpu, "connect + initial config", server.pid, cpuMark);
       Map<String, String> counts = counts(proxies, configured, proxyCount);
       Thread.sleep(2000);
       cpuMark = ProcStat.cpuSeconds(server.pid);
       for (Change c : changes()) {
+        Map<String, Long> bytesBefore = bytes.snapshot();
         changes.put(c.name, converge(server, c, proxies));
         cpuMark = mark(cpu, c.name, server.pid, cpuMark);
         Thread.sleep(1000);
+        log("%s: %s: received %s", kind, c.name, ByteCounts.since(bytesBefore, bytes.snapshot()));
         cpuMark = ProcStat.cpuSeconds(server.pid);
       }
       double cpuTotal = ProcStat.cpuSeconds(server.pid);
@@ -286,7 +289,7 @@ public final class CompareHarness {
           cpuTotal,
           cpu,
           hwm,
-          bytes.get(),
+          bytes.total(),
           bytesInitial,
           changes,
           counts);
@@ -310,7 +313,7 @@ public final class CompareHarness {
     return now;
   }
 
-  private LoadProxy proxy(int i, AtomicLong bytes, ScheduledExecutorService retries) {
+  private LoadProxy proxy(int i, ByteCounts bytes, ScheduledExecutorService retries) {
     String ns = inputs.namespace(i % inputs.namespaces);
     if (i % 2 == 0) {
       return new SidecarProxy(i, ns, bytes, retries);

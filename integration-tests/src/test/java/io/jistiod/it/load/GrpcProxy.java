@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A proxyless gRPC client (GENERATOR=grpc) on state-of-the-world ADS, subscribing as gRPC's xDS
@@ -46,7 +45,7 @@ final class GrpcProxy extends LoadProxy {
       int index,
       String namespace,
       Set<String> targets,
-      AtomicLong bytes,
+      ByteCounts bytes,
       ScheduledExecutorService retries) {
     super(index, namespace, bytes, retries);
     this.targets = Set.copyOf(targets);
@@ -89,7 +88,7 @@ final class GrpcProxy extends LoadProxy {
     if (stream != requests) {
       return;
     }
-    received(r.getSerializedSize());
+    received(r.getTypeUrl(), r.getSerializedSize());
     String type = r.getTypeUrl();
     Set<String> names = new TreeSet<>();
     Set<String> children = new TreeSet<>();

@@ -8,7 +8,6 @@ import io.grpc.Channel;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One simulated xDS client of the comparison: its identity as pilot-agent or a gRPC bootstrap
@@ -23,7 +22,7 @@ abstract class LoadProxy {
   final String ip;
   final String name;
   final String namespace;
-  private final AtomicLong bytes;
+  private final ByteCounts bytes;
   private final ScheduledExecutorService retries;
   private Channel channel;
   private volatile boolean closed;
@@ -33,7 +32,7 @@ abstract class LoadProxy {
   volatile int reconnects;
   volatile Throwable lastError;
 
-  LoadProxy(int index, String namespace, AtomicLong bytes, ScheduledExecutorService retries) {
+  LoadProxy(int index, String namespace, ByteCounts bytes, ScheduledExecutorService retries) {
     this.index = index;
     this.ip = "127.1." + (index / 250) + "." + (index % 250 + 1);
     this.name = (this instanceof GrpcProxy ? "grpc-" : "sidecar-") + index;
@@ -78,8 +77,8 @@ abstract class LoadProxy {
     closeStream();
   }
 
-  final void received(int serializedBytes) {
-    bytes.addAndGet(serializedBytes);
+  final void received(String typeUrl, int serializedBytes) {
+    bytes.add(this instanceof GrpcProxy ? "grpc" : "sidecar", typeUrl, serializedBytes);
   }
 
   /** Waits for {@code e} from now on (null: nothing). */

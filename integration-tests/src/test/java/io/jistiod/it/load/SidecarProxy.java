@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An Envoy-like sidecar on delta ADS: clusters and listeners by wildcard, then the endpoints of the
@@ -44,7 +43,7 @@ final class SidecarProxy extends LoadProxy {
   private boolean gotClusters;
   private boolean gotListeners;
 
-  SidecarProxy(int index, String namespace, AtomicLong bytes, ScheduledExecutorService retries) {
+  SidecarProxy(int index, String namespace, ByteCounts bytes, ScheduledExecutorService retries) {
     super(index, namespace, bytes, retries);
   }
 
@@ -86,7 +85,7 @@ final class SidecarProxy extends LoadProxy {
     if (stream != requests) {
       return; // a late response on a stream given up
     }
-    received(r.getSerializedSize());
+    received(r.getTypeUrl(), r.getSerializedSize());
     String type = r.getTypeUrl();
     boolean shown = false;
     for (Resource res : r.getResourcesList()) {

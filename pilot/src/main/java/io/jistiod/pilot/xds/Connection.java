@@ -207,6 +207,13 @@ final class Connection implements ProxyConnection {
       if (!force && !needsPush(w, request)) {
         continue; // nothing this type depends on changed
       }
+      if (!force
+          && TypeUrls.ENDPOINT.equals(w.typeUrl)
+          && !w.wildcard
+          && PushFilter.edsOnlyChangedServices(request)) {
+        sendChangedEndpoints(w, push, request.servicesUpdated());
+        continue;
+      }
       boolean sent = send(w, push, force);
       clustersSent |= sent && TypeUrls.CLUSTER.equals(w.typeUrl);
     }
@@ -226,6 +233,76 @@ final class Connection implements ProxyConnection {
       return false;
     }
     return true;
+  }
+
+  /**
+   * istiod's partial EDS push: only the load assignments of the services that changed. The xDS
+   * protocol lets a state-of-the-world EDS (or RDS) response carry some of the subscribed resources
+   * (the client keeps the others), unlike LDS and CDS; resending every assignment a gRPC client
+   * watches after one endpoint moved cost a thousand times the bytes of the change.
+   */
+  private void sendChangedEndpoints(WatchedResource w, PushContext push, Set<String> hosts) {
+    Set<String> changed = new HashSet<>();
+    for (String name : w.names) {
+      int bar = name.lastIndexOf('|');
+      if (bar >= 0 && hosts.contains(name.substring(bar + 1))) {
+        changed.add(name);
+      }
+    }
+    if (changed.isEmpty() || closed) {
+      return;
+    }
+    Optional<XdsGenerator> generator = server.generators().find(proxy, w.typeUrl);
+    if (generator.isEmpty()) {
+      return;
+    }
+    long started = System.nanoTime();
+    List<XdsResource> resources;
+    try {
+      resources = generator.get().generate(proxy, push, changed);
+    } catch (RuntimeException e) {
+      log.error("{}: generating {} failed; keeping what the proxy has", id, w.typeUrl, e);
+      server.metrics().internalError();
+      return;
+    }
+    Map<String, String> after = new java.util.TreeMap<>(w.resourceVersions);
+    after.keySet().removeAll(changed); // a name no longer generated is gone from the whole set
+    List<XdsResource> differing = new ArrayList<>();
+    for (XdsResource r : resources) {
+      if (changed.contains(r.name())) {
+        after.put(r.name(), r.version());
+        if (!r.version().equals(w.resourceVersions.get(r.name()))) {
+          differing.add(r);
+        }
+      }
+    }
+    if (differing.isEmpty()) {
+      return; // the client already has these assignments
+    }
+    String version = version(after);
+    String nonce = UUID.randomUUID().toString();
+    DiscoveryResponse.Builder response =
+        DiscoveryResponse.newBuilder()
+            .setTypeUrl(w.typeUrl)
+            .setVersionInfo(version)
+            .setNonce(nonce);
+    differing.forEach(r -> response.addResources(r.body()));
+    var built = response.build();
+    if (!server.send(this, out, built, w.typeUrl)) {
+      closed = true;
+      return;
+    }
+    w.nonceSent = nonce;
+    w.versionSent = version;
+    w.resourceVersions.clear();
+    w.resourceVersions.putAll(after);
+    w.lastSentMillis = System.currentTimeMillis();
+    server
+        .metrics()
+        .pushed(
+            w.typeUrl,
+            java.time.Duration.ofNanos(System.nanoTime() - started),
+            built.getSerializedSize());
   }
 
   /**
@@ -270,6 +347,10 @@ final class Connection implements ProxyConnection {
     }
     w.nonceSent = nonce;
     w.versionSent = version;
+    if (TypeUrls.ENDPOINT.equals(w.typeUrl)) {
+      w.resourceVersions.clear();
+      resources.forEach(r -> w.resourceVersions.put(r.name(), r.version()));
+    }
     w.lastSentMillis = System.currentTimeMillis();
     server
         .metrics()
@@ -315,13 +396,18 @@ final class Connection implements ProxyConnection {
    * order, so it changes exactly when one of them does.
    */
   static String version(List<XdsResource> resources) {
-    List<XdsResource> sorted = new ArrayList<>(resources);
-    sorted.sort(Comparator.comparing(XdsResource::name));
+    Map<String, String> byName = new java.util.TreeMap<>();
+    resources.forEach(r -> byName.put(r.name(), r.version()));
+    return version(byName);
+  }
+
+  /** The version of a whole set of resources, from each one's version by name (sorted). */
+  private static String version(Map<String, String> versionsByName) {
     MessageDigest sha = XdsResource.sha256();
-    for (XdsResource r : sorted) {
-      sha.update(r.name().getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> e : versionsByName.entrySet()) {
+      sha.update(e.getKey().getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
-      sha.update(r.version().getBytes(StandardCharsets.US_ASCII));
+      sha.update(e.getValue().getBytes(StandardCharsets.US_ASCII));
     }
     return HexFormat.of().formatHex(sha.digest(), 0, 8);
   }

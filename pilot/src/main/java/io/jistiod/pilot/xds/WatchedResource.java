@@ -16,6 +16,13 @@ final class WatchedResource {
 
   String versionSent;
 
+  /**
+   * The version of each resource the client holds from the responses sent, by name; kept for the
+   * types a response may carry part of (sotw EDS), so a partial response can be followed by an
+   * unchanged-content check over the whole set.
+   */
+  final java.util.Map<String, String> resourceVersions = new java.util.TreeMap<>();
+
   /** Nonce of the last response the client accepted. */
   String nonceAcked;
 

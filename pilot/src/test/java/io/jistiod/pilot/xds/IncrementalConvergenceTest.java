@@ -106,7 +106,14 @@ class IncrementalConvergenceTest {
     void drain() throws Exception {
       DiscoveryResponse r;
       while ((r = client.responses.poll(150, TimeUnit.MILLISECONDS)) != null) {
-        Map<String, Any> all = new TreeMap<>();
+        // xDS state of the world: an LDS or CDS response is the whole set; an RDS or EDS response
+        // may carry only some resources, and the client keeps the ones it does not name
+        boolean fullState =
+            r.getTypeUrl().equals(TypeUrls.LISTENER) || r.getTypeUrl().equals(TypeUrls.CLUSTER);
+        Map<String, Any> all =
+            fullState
+                ? new TreeMap<>()
+                : new TreeMap<>(held.getOrDefault(r.getTypeUrl(), Map.of()));
         for (Any a : r.getResourcesList()) {
           all.put(nameOf(r.getTypeUrl(), a), a);
         }

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -185,12 +186,54 @@ class IncrementalPushTest {
     assertThat(r.reasons()).containsOnlyKeys("endpoint");
     DiscoveryResponse eds = client.next();
     assertThat(eds.getTypeUrl()).isEqualTo(TypeUrls.ENDPOINT);
-    assertThat(eds.getResourcesCount()).isEqualTo(2); // state of the world: every watched CLA
+    // a partial state-of-the-world EDS response, as istiod's: the changed service's CLA only
+    assertThat(eds.getResourcesList())
+        .extracting(a -> a.unpack(ClusterLoadAssignment.class).getClusterName())
+        .containsExactly(CLA_A);
     client.expectNothing(200);
     assertThat(istiod.generated).containsOnlyKeys(TypeUrls.ENDPOINT);
     assertThat(istiod.discovery.current().endpoints(A))
         .extracting(e -> e.address())
         .containsExactly("10.1.0.7");
+  }
+
+  @Test
+  void aSotwStreamGetsThePartialEdsOfTheChangedServiceAndLaterResponsesStayConsistent()
+      throws Exception {
+    istiod = new FakeIstiod(serviceEntry("a", "a", "10.1.0.1"), serviceEntry("b", "b", "10.2.0.1"));
+    FakeIstiod.AdsClient client = istiod.connect(sidecar("a", "10.9.0.1"));
+    client.request(TypeUrls.ENDPOINT, CLA_A, CLA_B);
+    DiscoveryResponse first = client.next();
+    assertThat(first.getResourcesCount()).isEqualTo(2);
+    client.ack(first, CLA_A, CLA_B);
+
+    istiod.apply(serviceEntry("b", "b", "10.2.0.9"));
+    assertThat(istiod.pushChanges().full()).isFalse();
+    istiod.awaitPushes();
+    DiscoveryResponse partial = client.next();
+    ClusterLoadAssignment b = partial.getResources(0).unpack(ClusterLoadAssignment.class);
+    assertThat(partial.getResourcesCount()).isEqualTo(1);
+    assertThat(b.getClusterName()).isEqualTo(CLA_B);
+    assertThat(b.getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress())
+        .extracting(sa -> sa.getAddress())
+        .isEqualTo("10.2.0.9");
+    assertThat(partial.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+    client.ack(partial, CLA_A, CLA_B);
+
+    // the same endpoints again: nothing to send
+    istiod.apply(serviceEntry("b", "b", "10.2.0.9"));
+    istiod.pushChanges();
+    istiod.awaitPushes();
+    client.expectNothing(200);
+
+    // a new subscription is answered with the whole set, the partial update included
+    String c = "outbound|80||c.c.svc.cluster.local";
+    client.ack(partial, CLA_A, CLA_B, c);
+    DiscoveryResponse whole = client.next();
+    assertThat(whole.getResourcesList())
+        .extracting(a -> a.unpack(ClusterLoadAssignment.class).getClusterName())
+        .containsExactlyInAnyOrder(CLA_A, CLA_B, c);
+    assertThat(whole.getResourcesList()).contains(partial.getResources(0));
   }
 
   @Test
