@@ -20,12 +20,13 @@ import org.slf4j.LoggerFactory;
  * host consolidated as istiod 1.27 does with its enhanced merge (the default):
  *
  * <ul>
- *   <li>a rule is merged into each rule already there for its host whose exportTo equals its own,
- *       or is a non-empty subset of its own (then it is also kept on its own); a rule whose
- *       exportTo is neither stays apart;
- *   <li>two rules with workload selectors merge only if their selectors are the same; a rule
- *       without a selector is merged into selector rules it may merge with by exportTo, and stays
- *       on its own unless their exportTo are equal;
+ *   <li>a rule is merged into each rule already there for its host whose exportTo equals its own or
+ *       is a non-empty subset of its own; a rule whose exportTo is neither stays apart (and so do
+ *       rules whose workload selectors differ);
+ *   <li>whether a merged rule is also kept on its own is what the last rule there for its host
+ *       said: not if that one has the same exportTo, or both or neither have a selector; so a rule
+ *       merged into a selector rule with a narrower exportTo is kept, one merged into a rule
+ *       without a selector (even one exported more narrowly) is not;
  *   <li>merging adds the subsets whose names the merged rule does not have yet (a later duplicate
  *       is dropped) and its trafficPolicy if the merged rule has none; everything else (exportTo,
  *       selector, metadata) is the first rule's.
