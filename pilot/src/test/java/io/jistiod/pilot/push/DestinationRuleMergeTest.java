@@ -326,7 +326,7 @@ class DestinationRuleMergeTest {
             metadata: {name: a-old, namespace: svc-ns, creationTimestamp: "2026-01-01T00:00:00Z"}
             spec:
               host: web
-              exportTo: [".", "*"]
+              exportTo: [".", other]
               trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
             ---
             apiVersion: networking.istio.io/v1
@@ -341,6 +341,8 @@ class DestinationRuleMergeTest {
     assertThat(r.from()).containsExactly(NS + "/z-new", NS + "/a-old");
     assertThat(r.config().name()).isEqualTo("z-new");
     assertThat(lb(r)).isEqualTo(LoadBalancerSettings.SimpleLB.ROUND_ROBIN);
+    // and, exported more widely than the selector rule, it is kept on its own for the others
+    assertThat(ruleFor(push, sidecar(NS)).from()).containsExactly(NS + "/a-old");
   }
 
   @Test
