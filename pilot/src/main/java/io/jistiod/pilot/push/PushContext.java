@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -92,18 +93,41 @@ public final class PushContext {
     }
   }
 
-  /** A DestinationRule with its host resolved. */
-  public record ResolvedDestinationRule(Config config, String host) {
+  /**
+   * A DestinationRule with its host resolved; or, as {@link DestinationRuleIndex} hands them out,
+   * several rules for one host merged into one (istiod's {@code ConsolidatedDestRule}): then {@code
+   * config} has the metadata of the first rule (what cluster metadata names) and the merged spec.
+   *
+   * @param from {@code namespace/name} of every rule merged into this one, in merge order: the
+   *     first is the rule whose metadata {@code config} carries
+   */
+  public record ResolvedDestinationRule(Config config, String host, List<String> from) {
+    public ResolvedDestinationRule {
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(host, "host");
+      from = List.copyOf(from);
+      if (from.isEmpty()) {
+        throw new IllegalArgumentException("from: empty for " + config.key());
+      }
+    }
+
+    /** One rule as written. */
+    public ResolvedDestinationRule(Config config, String host) {
+      this(config, host, List.of(config.namespace() + "/" + config.name()));
+    }
+
     public DestinationRule spec() {
       return config.spec(DestinationRule.class);
     }
 
     /**
-     * {@code namespace/name}: which rule this is, for cache keys of resources built from it (a
-     * changed rule is a new push, whose cache starts empty for what it affects).
+     * Which (merged) rule this is, for cache keys of resources built from it: the rules it is
+     * merged from, in order, which determine its spec within a push (a changed rule is a new push,
+     * whose cache starts empty for what it affects). Two proxies that get different merges of the
+     * same first rule get different keys.
      */
     public String key() {
-      return config.namespace() + "/" + config.name();
+      return from.size() == 1 ? from.get(0) : String.join(",", from);
     }
   }
 
@@ -221,16 +245,25 @@ public final class PushContext {
    * What of a proxy's labels its generated config can depend on, for {@link GenerationCache}'s
    * scopes. A gateway's labels select Gateway resources and are kept whole. A sidecar's (or
    * proxyless client's) select a Sidecar resource, and match VirtualServices' {@code sourceLabels}:
-   * without such a VirtualService, the Sidecar resource they select is all that tells them apart.
+   * without such a VirtualService, the Sidecar resource and the DestinationRules with a
+   * workloadSelector they select are all that tells them apart.
    */
   private Map<String, String> scopeLabels(Proxy proxy) {
     if (proxy.type() != Proxy.NodeType.SIDECAR || index.virtualServices().matchesSourceLabels()) {
       return proxy.metadata().labels();
     }
     // a label key cannot hold a space, so this never equals a real label set
-    return sidecarFor(proxy)
-        .map(c -> Map.of(" sidecar", c.namespace() + "/" + c.name()))
-        .orElse(Map.of());
+    Map<String, String> scope = new HashMap<>(2);
+    sidecarFor(proxy).ifPresent(c -> scope.put(" sidecar", c.namespace() + "/" + c.name()));
+    // DestinationRules with a workloadSelector tell apart proxies of one namespace
+    String rules =
+        index
+            .destinationRules()
+            .selectorsMatching(proxy.configNamespace(), proxy.metadata().labels());
+    if (!rules.isEmpty()) {
+      scope.put(" destination-rules", rules);
+    }
+    return scope;
   }
 
   /** Resources built for this push, shared across proxies. */
@@ -319,7 +352,28 @@ public final class PushContext {
    * DestinationRuleIndex}).
    */
   public Optional<ResolvedDestinationRule> destinationRuleFor(Proxy proxy, String hostname) {
+    return destinationRuleFor(proxy, hostname, true);
+  }
+
+  /**
+   * The DestinationRule whose traffic policy shapes {@code proxy}'s inbound clusters for its
+   * service {@code hostname}: as {@link #destinationRuleFor}, but no rule is chosen by a
+   * workloadSelector (istiod honours selectors for outbound traffic only).
+   */
+  public Optional<ResolvedDestinationRule> inboundDestinationRuleFor(Proxy proxy, String hostname) {
+    return destinationRuleFor(proxy, hostname, false);
+  }
+
+  private Optional<ResolvedDestinationRule> destinationRuleFor(
+      Proxy proxy, String hostname, boolean outbound) {
     String serviceNamespace = service(hostname).map(Service::namespace).orElse("");
-    return index.destinationRules().forHost(proxy.configNamespace(), hostname, serviceNamespace);
+    return index
+        .destinationRules()
+        .forProxy(
+            proxy.configNamespace(),
+            proxy.metadata().labels(),
+            outbound,
+            hostname,
+            serviceNamespace);
   }
 }

@@ -193,7 +193,7 @@ final class InboundClusterBuilder {
     }
     ConnectionPoolSettings pool = null;
     if (service != null) {
-      var rule = push.destinationRuleFor(proxy, service.hostname()).orElse(null);
+      var rule = push.inboundDestinationRuleFor(proxy, service.hostname()).orElse(null);
       if (rule != null) {
         DestinationRule spec = rule.spec();
         if (spec.hasTrafficPolicy()) {
