@@ -1,6 +1,5 @@
 package io.jistiod.pilot.grpcgen;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.pilot.envoy.route.SidecarOutboundRoutes;
@@ -57,19 +56,19 @@ public final class GrpcRouteGenerator implements XdsGenerator {
     if (key == null || key.port() == 0 || key.hostname().isEmpty()) {
       return null;
     }
-    ByteString virtualHosts =
+    XdsResource.SharedBytes virtualHosts =
         push.cache()
             .memo(
                 "grpc-rds-vhosts/" + variant + "/" + key.port(),
                 scope,
                 () ->
-                    RouteConfiguration.newBuilder()
-                        .addAllVirtualHosts(
-                            SidecarOutboundRoutes.forProxylessGrpc(proxy, push, key.port()))
-                        .build()
-                        .toByteString());
-    ByteString body =
-        RouteConfiguration.newBuilder().setName(name).build().toByteString().concat(virtualHosts);
-    return new XdsResource(name, Any.newBuilder().setTypeUrl(TYPE_URL).setValue(body).build());
+                    XdsResource.SharedBytes.of(
+                        RouteConfiguration.newBuilder()
+                            .addAllVirtualHosts(
+                                SidecarOutboundRoutes.forProxylessGrpc(proxy, push, key.port()))
+                            .build()
+                            .toByteString()));
+    ByteString head = RouteConfiguration.newBuilder().setName(name).build().toByteString();
+    return XdsResource.withSharedTail(name, TYPE_URL, head, virtualHosts);
   }
 }

@@ -2,6 +2,7 @@ package io.jistiod.pilot.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteOutput;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,6 +29,54 @@ public final class XdsResource {
 
   public static XdsResource of(String name, com.google.protobuf.Message message) {
     return new XdsResource(name, Any.pack(message));
+  }
+
+  /**
+   * A resource whose body is its own {@code head} followed by {@code tail}, bytes shared with other
+   * resources (a rope, not a copy). Its version digests the head and the tail's digest, which the
+   * tail computed once: a gRPC route configuration is its name followed by a port's virtual hosts,
+   * the same for every name of that port, and digesting those again for each of thousands of names
+   * was a tenth of a push's CPU.
+   */
+  public static XdsResource withSharedTail(
+      String name, String typeUrl, ByteString head, SharedBytes tail) {
+    Any body = Any.newBuilder().setTypeUrl(typeUrl).setValue(head.concat(tail.bytes())).build();
+    XdsResource r = new XdsResource(name, body);
+    MessageDigest sha = sha256();
+    sha.update(name.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    sha.update(typeUrl.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    sha.update(head.toByteArray());
+    sha.update((byte) 0);
+    sha.update(tail.digest);
+    r.version = "s" + HexFormat.of().formatHex(sha.digest(), 0, 8);
+    return r;
+  }
+
+  /** Bytes shared by the bodies of several resources, with their digest computed once. */
+  public static final class SharedBytes {
+    private final ByteString bytes;
+    private final byte[] digest;
+
+    private SharedBytes(ByteString bytes, byte[] digest) {
+      this.bytes = bytes;
+      this.digest = digest;
+    }
+
+    public static SharedBytes of(ByteString bytes) {
+      MessageDigest sha = sha256();
+      try {
+        UnsafeByteOperations.unsafeWriteTo(bytes, new DigestOutput(sha));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e); // a digest does not fail
+      }
+      return new SharedBytes(bytes, sha.digest());
+    }
+
+    public ByteString bytes() {
+      return bytes;
+    }
   }
 
   public String name() {

@@ -47,4 +47,31 @@ class XdsResourceTest {
                 .version())
         .isNotEqualTo(base);
   }
+
+  @Test
+  void aSharedTailIsDigestedOnceAndStillTellsEveryPartApart() throws Exception {
+    ByteString head = RouteConfiguration.newBuilder().setName("r").build().toByteString();
+    XdsResource.SharedBytes a = XdsResource.SharedBytes.of(virtualHosts("a"));
+    XdsResource r = XdsResource.withSharedTail("r", TYPE, head, a);
+
+    // the body is the head followed by the shared bytes: one valid message
+    RouteConfiguration parsed = r.body().unpack(RouteConfiguration.class);
+    assertThat(parsed.getName()).isEqualTo("r");
+    assertThat(parsed.getVirtualHostsCount()).isEqualTo(200);
+
+    String base = r.version();
+    assertThat(
+            XdsResource.withSharedTail(
+                    "r", TYPE, head, XdsResource.SharedBytes.of(virtualHosts("a")))
+                .version())
+        .isEqualTo(base);
+    assertThat(
+            XdsResource.withSharedTail(
+                    "r", TYPE, head, XdsResource.SharedBytes.of(virtualHosts("b")))
+                .version())
+        .isNotEqualTo(base);
+    ByteString otherHead = RouteConfiguration.newBuilder().setName("s").build().toByteString();
+    assertThat(XdsResource.withSharedTail("s", TYPE, otherHead, a).version()).isNotEqualTo(base);
+    assertThat(XdsResource.withSharedTail("r", TYPE + "x", head, a).version()).isNotEqualTo(base);
+  }
 }
