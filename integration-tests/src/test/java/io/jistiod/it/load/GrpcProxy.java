@@ -100,6 +100,13 @@ final class GrpcProxy extends LoadProxy {
         shown |= shows(type, n, a);
       }
     }
+    if (type.equals(CHAIN.get(CHAIN.size() - 1))) {
+      // EDS: a state-of-the-world response may carry some of the load assignments only (xDS lets
+      // RDS and EDS responses be partial); the client keeps the others it still wants
+      Set<String> kept = new TreeSet<>(have.getOrDefault(type, Set.of()));
+      kept.retainAll(wanted.getOrDefault(type, Set.of()));
+      names.addAll(kept);
+    }
     have.put(type, names);
     lastVersionNonce.put(type, new String[] {r.getVersionInfo(), r.getNonce()});
     requests.onNext(request(type));

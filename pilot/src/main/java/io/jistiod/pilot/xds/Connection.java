@@ -146,11 +146,20 @@ final class Connection implements ProxyConnection {
     }
     // Only added names need an answer: the client already has the rest and forgets removed ones.
     // A wildcard watch narrowed to names is answered too, since its set of resources changed.
-    boolean added = !w.names.containsAll(names);
+    Set<String> addedNames = new HashSet<>(names);
+    addedNames.removeAll(w.names);
     boolean wasWildcard = w.wildcard;
     w.names = Set.copyOf(names);
     w.wildcard = false;
-    if (added || wasWildcard) {
+    w.resourceVersions.keySet().retainAll(w.names); // the client forgets what it unsubscribed
+    if (!addedNames.isEmpty()
+        && !wasWildcard
+        && TypeUrls.ENDPOINT.equals(type)
+        && w.versionSent != null) {
+      // EDS may answer with the added load assignments alone (a partial sotw response): a gRPC
+      // client that learns one new cluster asks again for all of its thousand
+      sendEndpoints(w, server.current(), addedNames);
+    } else if (!addedNames.isEmpty() || wasWildcard) {
       send(w, server.current(), true);
     }
   }
@@ -249,6 +258,14 @@ final class Connection implements ProxyConnection {
         changed.add(name);
       }
     }
+    sendEndpoints(w, push, changed);
+  }
+
+  /**
+   * Sends the load assignments of {@code changed} (subscribed names) that the client does not hold
+   * in their current version, and nothing else: a partial sotw EDS response.
+   */
+  private void sendEndpoints(WatchedResource w, PushContext push, Set<String> changed) {
     if (changed.isEmpty() || closed) {
       return;
     }

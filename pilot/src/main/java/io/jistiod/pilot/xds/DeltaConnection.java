@@ -185,16 +185,16 @@ final class DeltaConnection implements ProxyConnection {
         server.metrics().expiredNonce(type);
       }
     }
-    boolean added = false;
+    boolean wildcardAdded = false;
+    Set<String> subscribed = new HashSet<>();
     for (String name : request.getResourceNamesSubscribeList()) {
       if (name.equals("*")) {
-        added |= !w.wildcard;
+        wildcardAdded |= !w.wildcard;
         w.wildcard = true;
         continue;
       }
-      if (w.names.add(name)) {
-        added = true;
-      }
+      w.names.add(name);
+      subscribed.add(name);
       // A (re)subscription is always answered with the resource, even if unchanged.
       if (!request.getInitialResourceVersionsMap().containsKey(name)) {
         w.clientVersions.remove(name);
@@ -210,8 +210,12 @@ final class DeltaConnection implements ProxyConnection {
       w.clientVersions.remove(name); // the client drops it
       w.reportedAbsent.remove(name);
     }
-    if (newWatch || added) {
+    if (newWatch || wildcardAdded || (w.wildcard && !subscribed.isEmpty())) {
       send(w, server.current(), newWatch);
+    } else if (!subscribed.isEmpty()) {
+      // only what was (re)subscribed: a push keeps the rest current, so a sidecar that learns two
+      // new clusters and subscribes to their endpoints does not make its other 2000 be rebuilt
+      send(w, server.current(), Set.of(), false, subscribed);
     }
   }
 

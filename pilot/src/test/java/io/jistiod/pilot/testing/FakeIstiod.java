@@ -57,6 +57,9 @@ public final class FakeIstiod implements AutoCloseable {
   /** Generator calls by type URL since the last {@link #resetCounts()}. */
   public final Map<String, AtomicInteger> generated = new ConcurrentHashMap<>();
 
+  /** The names the last call of each type's generator was asked for (empty: all). */
+  public final Map<String, java.util.Set<String>> lastAsked = new ConcurrentHashMap<>();
+
   private final AtomicReference<PushRequest> pending = new AtomicReference<>();
   private final Server server;
   private final ManagedChannel channel;
@@ -106,6 +109,7 @@ public final class FakeIstiod implements AutoCloseable {
                 (type, g) ->
                     (proxy, push, names) -> {
                       generated.computeIfAbsent(type, t -> new AtomicInteger()).incrementAndGet();
+                      lastAsked.put(type, java.util.Set.copyOf(names));
                       return g.generate(proxy, push, names);
                     });
     // changes after startup become pushes as istiod's config handler makes them, on pushChanges()

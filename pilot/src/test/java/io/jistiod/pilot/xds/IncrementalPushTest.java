@@ -226,14 +226,44 @@ class IncrementalPushTest {
     istiod.awaitPushes();
     client.expectNothing(200);
 
-    // a new subscription is answered with the whole set, the partial update included
+    // a new subscription is answered with the added assignment alone, also a partial response
     String c = "outbound|80||c.c.svc.cluster.local";
     client.ack(partial, CLA_A, CLA_B, c);
-    DiscoveryResponse whole = client.next();
-    assertThat(whole.getResourcesList())
+    DiscoveryResponse added = client.next();
+    assertThat(added.getResourcesList())
         .extracting(a -> a.unpack(ClusterLoadAssignment.class).getClusterName())
-        .containsExactlyInAnyOrder(CLA_A, CLA_B, c);
-    assertThat(whole.getResourcesList()).contains(partial.getResources(0));
+        .containsExactly(c);
+    client.ack(added, CLA_A, CLA_B, c);
+
+    // a push that changes nothing the client holds sends nothing: the versions of all three are
+    // known, although no response carried them all
+    istiod.apply(serviceEntry("a", "a", "10.1.0.1"));
+    istiod.pushChanges();
+    istiod.awaitPushes();
+    client.expectNothing(200);
+
+    // dropped and subscribed again: answered again
+    client.ack(added, CLA_A, c);
+    client.expectNothing(200);
+    client.ack(added, CLA_A, CLA_B, c);
+    assertThat(client.next().getResourcesList())
+        .extracting(a -> a.unpack(ClusterLoadAssignment.class).getClusterName())
+        .containsExactly(CLA_B);
+  }
+
+  @Test
+  void aDeltaSubscriptionBuildsAndSendsOnlyTheNamesItAdds() throws Exception {
+    istiod = new FakeIstiod(serviceEntry("a", "a", "10.1.0.1"), serviceEntry("b", "b", "10.2.0.1"));
+    FakeIstiod.DeltaClient client = istiod.connectDelta(sidecar("a", "10.9.0.1"));
+    client.subscribe(TypeUrls.ENDPOINT, CLA_A);
+    client.ack(client.next());
+
+    client.subscribe(TypeUrls.ENDPOINT, CLA_B);
+    DeltaDiscoveryResponse added = client.next();
+    assertThat(added.getResourcesList()).extracting(Resource::getName).containsExactly(CLA_B);
+    assertThat(istiod.lastAsked.get(TypeUrls.ENDPOINT)).containsExactly(CLA_B);
+    client.ack(added);
+    client.expectNothing(200);
   }
 
   @Test
