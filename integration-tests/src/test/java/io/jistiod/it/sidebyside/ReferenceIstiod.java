@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,12 +40,17 @@ public final class ReferenceIstiod implements AutoCloseable {
   }
 
   /**
-   * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults) and only its
-   * namespaces.
+   * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults), its env.yaml flags
+   * and only its namespaces.
    */
   public static ReferenceIstiod start(GoldenScenario scenario, Path workDir)
       throws IOException, InterruptedException {
-    return start("sbs-" + scenario.name(), List.of(scenario.name()), scenario.writeMesh(workDir));
+    return start(
+        "sbs-" + scenario.name(),
+        List.of(scenario.name()),
+        scenario.writeMesh(workDir),
+        null,
+        scenario.env());
   }
 
   /**
@@ -63,12 +70,27 @@ public final class ReferenceIstiod implements AutoCloseable {
   public static ReferenceIstiod start(
       String name, List<String> scenarioLabels, Path meshFile, Path injectDir)
       throws IOException, InterruptedException {
+    return start(name, scenarioLabels, meshFile, injectDir, Map.of());
+  }
+
+  /**
+   * As {@link #start(String, List, Path, Path)}, with extra environment variables for
+   * pilot-discovery ({@code env}: feature flags such as PILOT_ENABLE_ALPHA_GATEWAY_API).
+   */
+  public static ReferenceIstiod start(
+      String name,
+      List<String> scenarioLabels,
+      Path meshFile,
+      Path injectDir,
+      Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
     cmd.addAll(List.of("--scenario-label", String.join(",", scenarioLabels)));
     cmd.addAll(List.of("--mesh", meshFile.toString()));
     if (injectDir != null) {
       cmd.addAll(List.of("--inject-dir", injectDir.toString()));
     }
+    new TreeMap<>(env).forEach((k, v) -> cmd.addAll(List.of("--env", k + "=" + v)));
     String out = run(cmd, 15);
     Matcher m = PORTS.matcher(out);
     if (!m.find()) {
