@@ -462,6 +462,7 @@ public final class Istiod implements AutoCloseable {
               client,
               webhook.server(),
               mesh,
+              this::proxyConfigResources,
               io.jistiod.istiod.inject.TemplateParsers.goTemplates(),
               metrics);
       if (injection != null) {
@@ -655,6 +656,7 @@ public final class Istiod implements AutoCloseable {
             discoveryNamespaces,
             holder == null ? () -> null : holder,
             mesh,
+            this::proxyConfigResources,
             io.jistiod.istiod.gatewayapi.GatewayDeployments.settings(
                 options.security() == null ? "Kubernetes" : options.security().clusterId(),
                 revision,
@@ -671,6 +673,18 @@ public final class Istiod implements AutoCloseable {
       holder.addListener(deployments::requeueAll);
     }
     closeables.add(singleton(client, perRevision("istio-gateway-deployment"), deployments::lead));
+  }
+
+  /**
+   * The ProxyConfig resources of the config istiod sees (discovery namespaces applied), for the
+   * injector and the Gateway deployments: read when a pod or Gateway is rendered.
+   */
+  private io.jistiod.injector.ProxyConfigResources proxyConfigResources() {
+    AggregateConfigStore c = config;
+    return c == null
+        ? io.jistiod.injector.ProxyConfigResources.NONE
+        : io.jistiod.injector.ProxyConfigResources.of(
+            c.list(io.jistiod.galley.config.IstioKinds.PROXY_CONFIG, null));
   }
 
   /**
