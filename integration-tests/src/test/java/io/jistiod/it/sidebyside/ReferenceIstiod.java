@@ -20,14 +20,17 @@ import java.util.regex.Pattern;
  */
 public final class ReferenceIstiod implements AutoCloseable {
   private static final Path SCRIPT = Rig.MODULE.resolve("cluster/reference-istiod.sh");
-  private static final Pattern PORTS = Pattern.compile("grpc=127\\.0\\.0\\.1:(\\d+) http=");
+  private static final Pattern PORTS =
+      Pattern.compile("grpc=127\\.0\\.0\\.1:(\\d+) http=127\\.0\\.0\\.1:(\\d+)");
 
   private final String name;
   private final int grpcPort;
+  private final int httpPort;
 
-  private ReferenceIstiod(String name, int grpcPort) {
+  private ReferenceIstiod(String name, int grpcPort, int httpPort) {
     this.name = name;
     this.grpcPort = grpcPort;
+    this.httpPort = httpPort;
   }
 
   /**
@@ -96,11 +99,18 @@ public final class ReferenceIstiod implements AutoCloseable {
     if (!m.find()) {
       throw new IOException("reference-istiod.sh printed no ports:\n" + out);
     }
-    return new ReferenceIstiod(name, Integer.parseInt(m.group(1)));
+    return new ReferenceIstiod(name, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
   }
 
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /**
+   * Its plaintext HTTP port: /ready, debug, and with an injection config the injector's /inject.
+   */
+  public int httpPort() {
+    return httpPort;
   }
 
   @Override
