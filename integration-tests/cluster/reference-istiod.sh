@@ -4,7 +4,7 @@
 #
 #   reference-istiod.sh start NAME [--mesh FILE] [--scenario-label VALUE] [--grpc-port P]
 #                                  [--http-port P] [--monitoring-port P] [--inject-dir DIR]
-#                                  [--log-level LEVELS]
+#                                  [--log-level LEVELS] [--env NAME=VALUE]...
 #   reference-istiod.sh stop NAME
 #
 # start: builds pilot-discovery if it is not cached (build-istio.sh), starts it in the background
@@ -27,6 +27,10 @@
 #                          and that controller renders nothing.
 #   --log-level LEVELS     pilot-discovery's --log_output_level (default default:info), e.g.
 #                          default:info,gateway:debug
+#   --env NAME=VALUE       an extra environment variable for pilot-discovery (a feature flag such
+#                          as PILOT_ENABLE_ALPHA_GATEWAY_API=true); repeatable. The ones this script
+#                          sets itself (POD_NAMESPACE, POD_NAME, KUBECONFIG, ENABLE_CA_SERVER, the
+#                          webhook config names) cannot be overridden.
 # What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
 # no https webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
 # POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
@@ -35,7 +39,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
 
-usage() { sed -n '2,32p' "$0" >&2; exit 2; }
+usage() { sed -n '2,36p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd="$1" name="$2"
 shift 2
@@ -79,7 +83,7 @@ case "$cmd" in
   *) usage ;;
 esac
 
-mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info"
+mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info" extra_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mesh) mesh="$2"; shift 2 ;;
@@ -89,6 +93,13 @@ while [[ $# -gt 0 ]]; do
     --monitoring-port) mon="$2"; shift 2 ;;
     --inject-dir) inject="$2"; shift 2 ;;
     --log-level) loglevel="$2"; shift 2 ;;
+    --env)
+      [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || rig_die "--env $2: expected NAME=VALUE"
+      case "${2%%=*}" in
+        POD_NAMESPACE | POD_NAME | KUBECONFIG | ENABLE_CA_SERVER | VALIDATION_WEBHOOK_CONFIG_NAME | INJECTION_WEBHOOK_CONFIG_NAME)
+          rig_die "--env ${2%%=*}: set by this script, not overridable" ;;
+      esac
+      extra_env+=("$2"); shift 2 ;;
     *) usage ;;
   esac
 done
@@ -153,10 +164,11 @@ launch() {
   # Env (Istio's pilot/pkg/features): no CA, no webhook patching; POD_NAMESPACE for leases.
   (
     cd "$STATE"
-    exec env POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
+    # env's last assignment wins: --env may change the defaults before it, not the fixed after
+    exec env PILOT_ENABLE_GATEWAY_API=true "${extra_env[@]}" \
+      POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
       ENABLE_CA_SERVER=false \
       VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
-      PILOT_ENABLE_GATEWAY_API=true \
       KUBECONFIG="$KUBECONFIG_RIG" \
       setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
       --kubeconfig "$KUBECONFIG_RIG" \

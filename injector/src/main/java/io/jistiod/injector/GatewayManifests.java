@@ -77,6 +77,18 @@ public final class GatewayManifests {
       GatewayTemplateInput input,
       List<Map<String, String>> overlays)
       throws RenderException {
+    return render(injector, mesh, ProxyConfigResources.NONE, templateName, input, overlays);
+  }
+
+  /** As above, with the mesh's ProxyConfig resources merged into the template's ProxyConfig. */
+  public static List<ObjectNode> render(
+      InjectorConfig injector,
+      MeshConfig mesh,
+      ProxyConfigResources proxyConfigs,
+      String templateName,
+      GatewayTemplateInput input,
+      List<Map<String, String>> overlays)
+      throws RenderException {
     InjectionTemplate template =
         injector == null ? null : injector.config().templates().get(templateName);
     if (template == null) {
@@ -84,7 +96,7 @@ public final class GatewayManifests {
     }
     String text;
     try {
-      text = template.render(input.data(injector, mesh));
+      text = template.render(input.data(injector, mesh, proxyConfigs));
     } catch (TemplateException e) {
       throw new RenderException(e.getMessage());
     }

@@ -66,6 +66,15 @@ public record GatewayTemplateInput(
    * injection config: the proxy image, the ProxyConfig, the MeshConfig and the chart values.
    */
   public GoStruct data(InjectorConfig injector, MeshConfig mesh) {
+    return data(injector, mesh, ProxyConfigResources.NONE);
+  }
+
+  /**
+   * As {@link #data(InjectorConfig, MeshConfig)}, the ProxyConfig with the mesh's ProxyConfig
+   * resources merged in for the Gateway's pods: istiod matches workload selectors against the
+   * gateway-name label only, and reads no annotation.
+   */
+  public GoStruct data(InjectorConfig injector, MeshConfig mesh, ProxyConfigResources resources) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("Gateway", gateway);
     f.put("DeploymentName", deploymentName);
@@ -87,7 +96,15 @@ public record GatewayTemplateInput(
     GoStruct input = new GoStruct("gateway.TemplateInput", f, gateway);
 
     MeshConfig complete = ProxyConfigs.completeMesh(mesh);
-    ProxyConfig proxyConfig = complete.getDefaultConfig();
+    ProxyConfig proxyConfig =
+        resources.effective(
+            complete,
+            gateway.getMetadata() == null ? "" : gateway.getMetadata().getNamespace(),
+            Map.of(
+                "gateway.networking.k8s.io/gateway-name",
+                gateway.getMetadata() == null ? "" : gateway.getMetadata().getName()),
+            null,
+            bad -> {});
     Map<String, String> annotations =
         gateway.getMetadata() == null || gateway.getMetadata().getAnnotations() == null
             ? Map.of()

@@ -31,6 +31,7 @@ public final class InjectionWebhook {
 
   private final Supplier<InjectorConfig> config;
   private final Supplier<MeshConfig> mesh;
+  private final Supplier<ProxyConfigResources> proxyConfigs;
   private final String revision;
   private final NativeSidecars.Mode nativeMode;
   private final NativeSidecars.Nodes nodes;
@@ -50,6 +51,31 @@ public final class InjectionWebhook {
       NativeSidecars.Nodes nodes,
       String compliancePolicy,
       InjectionMetrics metrics) {
+    this(
+        config,
+        mesh,
+        () -> ProxyConfigResources.NONE,
+        revision,
+        nativeMode,
+        nodes,
+        compliancePolicy,
+        metrics);
+  }
+
+  /**
+   * As above, with the mesh's ProxyConfig resources ({@code proxyConfigs}, read at each request)
+   * merged into each pod's ProxyConfig.
+   */
+  public InjectionWebhook(
+      Supplier<InjectorConfig> config,
+      Supplier<MeshConfig> mesh,
+      Supplier<ProxyConfigResources> proxyConfigs,
+      String revision,
+      NativeSidecars.Mode nativeMode,
+      NativeSidecars.Nodes nodes,
+      String compliancePolicy,
+      InjectionMetrics metrics) {
+    this.proxyConfigs = Objects.requireNonNull(proxyConfigs, "proxyConfigs");
     this.config = Objects.requireNonNull(config, "config");
     this.mesh = Objects.requireNonNull(mesh, "mesh");
     this.revision = revision == null ? "" : revision;
@@ -171,16 +197,18 @@ public final class InjectionWebhook {
       return null;
     }
     MeshConfig m = ProxyConfigs.completeMesh(mesh.get());
-    ProxyConfig proxyConfig = m.getDefaultConfig();
-    String pca = PodJson.annotation(pod, ProxyConfigs.ANNOTATION);
-    if (pca != null) {
-      try {
-        proxyConfig = ProxyConfigs.apply(proxyConfig, pca);
-      } catch (InjectionException e) {
-        // The annotation check fails the injection with the reason; istiod's lookup only logs.
-        log.warn("{}/{}: {}", namespace(pod), name(pod), e.getMessage());
-      }
-    }
+    // As istiod: mesh default, mesh-wide and namespace ProxyConfig resources, then the pod's
+    // annotation under the resource selecting the pod. A bad annotation is left out and logged
+    // here; the annotation check fails the injection with the reason.
+    ProxyConfig proxyConfig =
+        proxyConfigs
+            .get()
+            .effective(
+                m,
+                namespace(pod),
+                PodJson.labelMap(pod),
+                PodJson.annotation(pod, ProxyConfigs.ANNOTATION),
+                bad -> log.warn("{}/{}: {}", namespace(pod), name(pod), bad));
     InjectionParameters params =
         new InjectionParameters(
             pod,

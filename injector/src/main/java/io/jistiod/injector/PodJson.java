@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Pod as JSON, and the round trip through the typed model that istiod's code makes after every
@@ -61,6 +62,16 @@ final class PodJson {
 
   static ObjectNode labels(ObjectNode pod) {
     return object(object(pod, "metadata"), "labels");
+  }
+
+  /** The pod's labels as they are (read only: no labels object is added). */
+  static Map<String, String> labelMap(JsonNode pod) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    pod.path("metadata")
+        .path("labels")
+        .fields()
+        .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    return out;
   }
 
   static String annotation(JsonNode pod, String name) {

@@ -15,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ProxyConfig an injected pod gets: istiod's code defaults under the mesh's {@code
- * defaultConfig}, then the pod's {@code proxy.istio.io/config} annotation. ProxyConfig resources
- * (networking.istio.io/v1beta1) are not consulted: jistiod does not serve them yet.
+ * The layers of the ProxyConfig an injected pod gets: istiod's code defaults under the mesh's
+ * {@code defaultConfig}, and the pod's {@code proxy.istio.io/config} annotation applied over a
+ * ProxyConfig. {@link ProxyConfigResources} adds the ProxyConfig resources between the two.
  */
 public final class ProxyConfigs {
   public static final String ANNOTATION = "proxy.istio.io/config";

@@ -56,6 +56,54 @@ class InjectionWebhookTest {
   }
 
   @Test
+  void aProxyConfigResourceSelectingThePodSetsItsProxyImage() throws Exception {
+    InjectionConfig config =
+        InjectionConfig.parse(
+            "policy: enabled\ntemplates: {sidecar: x}", (name, text) -> TestInjection.SIDECAR);
+    InjectorConfig current =
+        new InjectorConfig(
+            config, ValuesConfig.parse("{\"global\":{\"hub\":\"h\",\"tag\":\"t\"}}"));
+    io.jistiod.galley.config.Config resource =
+        new io.jistiod.galley.config.Config(
+            new io.jistiod.galley.config.ConfigMeta(
+                io.jistiod.galley.config.IstioKinds.PROXY_CONFIG,
+                "distroless-web",
+                "shop",
+                Map.of(),
+                Map.of(),
+                "1",
+                1),
+            io.jistiod.galley.api.networking.v1beta1.ProxyConfig.newBuilder()
+                .setSelector(
+                    io.jistiod.galley.api.type.v1beta1.WorkloadSelector.newBuilder()
+                        .putMatchLabels("app", "web"))
+                .setImage(
+                    io.jistiod.galley.api.networking.v1beta1.ProxyImage.newBuilder()
+                        .setImageType("distroless"))
+                .build());
+    InjectionWebhook w =
+        new InjectionWebhook(
+            () -> current,
+            MeshConfigs::defaults,
+            () -> ProxyConfigResources.of(java.util.List.of(resource)),
+            "",
+            NativeSidecars.Mode.DISABLED,
+            null,
+            "",
+            new InjectionMetrics(registry));
+    String web = POD.replace("{\"name\":\"p\"}", "{\"name\":\"p\",\"labels\":{\"app\":\"web\"}}");
+    for (Map.Entry<String, String> c :
+        Map.of(web, "h/proxyv2:t-distroless", POD, "h/proxyv2:t").entrySet()) {
+      JsonNode r =
+          JSON.readTree(w.handle(review("admission.k8s.io/v1", "u", c.getKey()), "/inject"))
+              .path("response");
+      JsonNode patch = JSON.readTree(Base64.getDecoder().decode(r.path("patch").asText()));
+      JsonNode pod = JsonPatch.apply(patch, JSON.readTree(c.getKey()));
+      assertThat(pod.at("/spec/containers/1/image").asText()).isEqualTo(c.getValue());
+    }
+  }
+
+  @Test
   void injectsWithAJsonPatchThatTheApiServerCanApply() throws Exception {
     JsonNode out =
         JSON.readTree(

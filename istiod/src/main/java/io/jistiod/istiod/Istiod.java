@@ -168,7 +168,7 @@ public final class Istiod implements AutoCloseable {
             client,
             systemNamespace(),
             meshConfigMapName(),
-            System.getenv("SHARED_MESH_CONFIG"),
+            options.getenv("SHARED_MESH_CONFIG"),
             java.time.Duration.ofSeconds(1));
     closeables.add(meshWatcher);
     this.meshWatcher = meshWatcher;
@@ -186,8 +186,9 @@ public final class Istiod implements AutoCloseable {
     // Istio's kinds and, as istiod 1.27 reads them, the Gateway API's: the standard ones unless
     // PILOT_ENABLE_GATEWAY_API=false, the alpha TCPRoute/TLSRoute/XListenerSet only with
     // PILOT_ENABLE_ALPHA_GATEWAY_API=true. A kind whose CRD is not installed is simply empty.
-    boolean gatewayApi = Main.envBool("PILOT_ENABLE_GATEWAY_API", true);
-    boolean gatewayApiAlpha = Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false);
+    boolean gatewayApi = Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API", true);
+    boolean gatewayApiAlpha =
+        Main.envBool(options::getenv, "PILOT_ENABLE_ALPHA_GATEWAY_API", false);
     List<ConfigKind> kinds = GatewayApiKinds.withIstioKinds(gatewayApi, gatewayApiAlpha);
     if (options.configDir() != null) {
       ConfigParser parser = new ConfigParser(kinds, "default");
@@ -300,7 +301,9 @@ public final class Istiod implements AutoCloseable {
       // The status each conversion computes, written by one replica per revision (istiod's
       // per-revision Lease istio-gateway-status-leader-REV), unless
       // PILOT_ENABLE_GATEWAY_API_STATUS=false. Only objects of the API server are written.
-      if (client != null && crds != null && Main.envBool("PILOT_ENABLE_GATEWAY_API_STATUS", true)) {
+      if (client != null
+          && crds != null
+          && Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_STATUS", true)) {
         KubernetesConfigStore liveStore = crds;
         GatewayStatusWriter statusWriter =
             GatewayStatusWriter.start(
@@ -328,7 +331,10 @@ public final class Istiod implements AutoCloseable {
     JwksResolver jwks =
         JwksResolver.start(
             metrics,
-            Main.envDuration("PILOT_JWT_PUB_KEY_REFRESH_INTERVAL", JwksResolver.REFRESH_INTERVAL),
+            Main.envDuration(
+                options::getenv,
+                "PILOT_JWT_PUB_KEY_REFRESH_INTERVAL",
+                JwksResolver.REFRESH_INTERVAL),
             () ->
                 debouncer.enqueue(
                     PushRequest.full(
@@ -339,7 +345,7 @@ public final class Istiod implements AutoCloseable {
                         System.nanoTime())));
     closeables.add(jwks);
     pushContexts.jwks(jwks);
-    JwksResolver.warnUnsupportedFetchMode(System.getenv("PILOT_JWT_ENABLE_REMOTE_JWKS"));
+    JwksResolver.warnUnsupportedFetchMode(options.getenv("PILOT_JWT_ENABLE_REMOTE_JWKS"));
     GeneratorRegistry generators =
         new GeneratorRegistry()
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
@@ -456,6 +462,7 @@ public final class Istiod implements AutoCloseable {
               client,
               webhook.server(),
               mesh,
+              this::proxyConfigResources,
               io.jistiod.istiod.inject.TemplateParsers.goTemplates(),
               metrics);
       if (injection != null) {
@@ -594,6 +601,7 @@ public final class Istiod implements AutoCloseable {
     return xdsMaxConnectionIdle != null
         ? xdsMaxConnectionIdle
         : Main.envDuration(
+            options::getenv,
             "JISTIOD_XDS_MAX_CONNECTION_IDLE",
             io.jistiod.istiod.grpc.GrpcConnectionLimits.DEFAULT_MAX_CONNECTION_IDLE);
   }
@@ -619,16 +627,18 @@ public final class Istiod implements AutoCloseable {
       java.util.function.Supplier<MeshConfig> mesh,
       java.util.function.Predicate<String> discoveryNamespaces) {
     String controllerName =
-        Main.envString("PILOT_GATEWAY_API_CONTROLLER_NAME", "istio.io/gateway-controller");
-    String defaultClass = Main.envString("PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME", "istio");
-    if (Main.envBool("PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER", true)) {
+        Main.envString(
+            options::getenv, "PILOT_GATEWAY_API_CONTROLLER_NAME", "istio.io/gateway-controller");
+    String defaultClass =
+        Main.envString(options::getenv, "PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME", "istio");
+    if (Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER", true)) {
       closeables.add(
           io.jistiod.istiod.gatewayapi.GatewayClassCreator.start(
               client,
               io.jistiod.istiod.gatewayapi.GatewayClassCreator.defaults(
                   defaultClass, controllerName)));
     }
-    if (!Main.envBool("PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER", true)) {
+    if (!Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER", true)) {
       return;
     }
     String revision = options.webhook() == null ? "" : options.webhook().revision();
@@ -646,21 +656,35 @@ public final class Istiod implements AutoCloseable {
             discoveryNamespaces,
             holder == null ? () -> null : holder,
             mesh,
+            this::proxyConfigResources,
             io.jistiod.istiod.gatewayapi.GatewayDeployments.settings(
                 options.security() == null ? "Kubernetes" : options.security().clusterId(),
                 revision,
                 nativeMode != io.jistiod.injector.NativeSidecars.Mode.DISABLED,
                 options.injection() == null ? "" : options.injection().compliancePolicy(),
-                Main.envBool("PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
-                Main.envBool("PILOT_ENABLE_AMBIENT", false)),
+                Main.envBool(
+                    options::getenv, "PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
+                Main.envBool(options::getenv, "PILOT_ENABLE_AMBIENT", false)),
             io.jistiod.istiod.gatewayapi.GatewayDeployments.defaultClasses(controllerName),
             java.util.Map.of(defaultClass, controllerName),
-            Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false));
+            Main.envBool(options::getenv, "PILOT_ENABLE_ALPHA_GATEWAY_API", false));
     closeables.add(deployments);
     if (holder != null) {
       holder.addListener(deployments::requeueAll);
     }
     closeables.add(singleton(client, perRevision("istio-gateway-deployment"), deployments::lead));
+  }
+
+  /**
+   * The ProxyConfig resources of the config istiod sees (discovery namespaces applied), for the
+   * injector and the Gateway deployments: read when a pod or Gateway is rendered.
+   */
+  private io.jistiod.injector.ProxyConfigResources proxyConfigResources() {
+    AggregateConfigStore c = config;
+    return c == null
+        ? io.jistiod.injector.ProxyConfigResources.NONE
+        : io.jistiod.injector.ProxyConfigResources.of(
+            c.list(io.jistiod.galley.config.IstioKinds.PROXY_CONFIG, null));
   }
 
   /**
@@ -673,11 +697,12 @@ public final class Istiod implements AutoCloseable {
       KubernetesClient client, String electionId, LeaderElection.Singleton singleton) {
     return LeaderElection.start(
         client,
-        !"false".equalsIgnoreCase(System.getenv("ENABLE_LEADER_ELECTION")),
+        !"false".equalsIgnoreCase(options.getenv("ENABLE_LEADER_ELECTION")),
         systemNamespace(),
         podName(),
         electionId,
-        Main.envDuration("JISTIOD_LEADER_ELECTION_TTL", LeaderElection.DEFAULT_TTL),
+        Main.envDuration(
+            options::getenv, "JISTIOD_LEADER_ELECTION_TTL", LeaderElection.DEFAULT_TTL),
         singleton);
   }
 
@@ -699,10 +724,10 @@ public final class Istiod implements AutoCloseable {
   }
 
   /** This replica's name: POD_NAME, else HOSTNAME, else one made up for this process. */
-  private static String podName() {
-    String pod = System.getenv("POD_NAME");
+  private String podName() {
+    String pod = options.getenv("POD_NAME");
     if (pod == null || pod.isEmpty()) {
-      pod = System.getenv("HOSTNAME");
+      pod = options.getenv("HOSTNAME");
     }
     if (pod == null || pod.isEmpty()) {
       pod = "istiod-" + ProcessHandle.current().pid();
@@ -735,7 +760,7 @@ public final class Istiod implements AutoCloseable {
     if (options.security() != null && options.security().namespace() != null) {
       return options.security().namespace();
     }
-    return System.getenv().getOrDefault("POD_NAMESPACE", "istio-system");
+    return java.util.Objects.requireNonNullElse(options.getenv("POD_NAMESPACE"), "istio-system");
   }
 
   public int secureGrpcPort() {
@@ -859,9 +884,10 @@ public final class Istiod implements AutoCloseable {
    * default, 0, waits forever; here 0 or unset means {@link DiscoveryServer#DEFAULT_SEND_TIMEOUT},
    * so a stalled proxy never holds a push worker for good.
    */
-  static java.time.Duration xdsSendTimeout() {
+  private java.time.Duration xdsSendTimeout() {
     java.time.Duration d =
-        Main.envDuration("PILOT_XDS_SEND_TIMEOUT", DiscoveryServer.DEFAULT_SEND_TIMEOUT);
+        Main.envDuration(
+            options::getenv, "PILOT_XDS_SEND_TIMEOUT", DiscoveryServer.DEFAULT_SEND_TIMEOUT);
     if (d.isNegative()) {
       throw new IllegalArgumentException("PILOT_XDS_SEND_TIMEOUT: must not be negative, got " + d);
     }

@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param meshConfigFile MeshConfig YAML (istiod's {@code --meshConfig}), or null for the defaults
  * @param injection sidecar injection on the webhook port (off: {@link
  *     io.jistiod.istiod.inject.InjectionOptions#disabled()})
+ * @param env environment variables read in place of the process's (istiod's feature flags such as
+ *     PILOT_ENABLE_ALPHA_GATEWAY_API): a test runs several istiods in one JVM, each with flags of
+ *     its own; a name not in it is read from the process environment
  */
 public record IstiodOptions(
     Path configDir,
@@ -33,7 +36,46 @@ public record IstiodOptions(
     SecurityOptions security,
     io.jistiod.istiod.webhook.WebhookOptions webhook,
     Path meshConfigFile,
-    io.jistiod.istiod.inject.InjectionOptions injection) {
+    io.jistiod.istiod.inject.InjectionOptions injection,
+    java.util.Map<String, String> env) {
+
+  public IstiodOptions {
+    env = java.util.Map.copyOf(env);
+  }
+
+  /** With the process environment only. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers,
+      SecurityOptions security,
+      io.jistiod.istiod.webhook.WebhookOptions webhook,
+      Path meshConfigFile,
+      io.jistiod.istiod.inject.InjectionOptions injection) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        injection,
+        java.util.Map.of());
+  }
 
   /** Without sidecar injection, as before it existed. */
   public IstiodOptions(
@@ -181,7 +223,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        env);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -199,7 +242,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        env);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
@@ -217,7 +261,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        env);
   }
 
   public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
@@ -235,7 +280,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        env);
   }
 
   public IstiodOptions withMeshConfigFile(Path file) {
@@ -253,7 +299,8 @@ public record IstiodOptions(
         security,
         webhook,
         file,
-        injection);
+        injection,
+        env);
   }
 
   public IstiodOptions withInjection(io.jistiod.istiod.inject.InjectionOptions injection) {
@@ -271,6 +318,37 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        env);
+  }
+
+  /**
+   * The same options with {@code overrides} read in place of the process environment (on top of
+   * those already given).
+   */
+  public IstiodOptions withEnv(java.util.Map<String, String> overrides) {
+    java.util.Map<String, String> merged = new java.util.HashMap<>(env);
+    merged.putAll(overrides);
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        injection,
+        merged);
+  }
+
+  /** An environment variable: from {@link #env} if given there, else the process's (or null). */
+  public String getenv(String name) {
+    return env.containsKey(name) ? env.get(name) : System.getenv(name);
   }
 }

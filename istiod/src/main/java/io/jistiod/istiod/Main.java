@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -287,19 +288,29 @@ public final class Main implements Runnable {
     }
   }
 
+  /** A string from the environment; unset or empty gives {@code fallback}. */
+  static String envString(String name, String fallback) {
+    return envString(System::getenv, name, fallback);
+  }
+
+  /** As {@link #envString(String, String)}, from the environment {@code getenv} reads. */
+  static String envString(UnaryOperator<String> getenv, String name, String fallback) {
+    String v = getenv.apply(name);
+    return v == null || v.isEmpty() ? fallback : v;
+  }
+
   /**
    * Reads a boolean from the environment as istiod does (Go's strconv.ParseBool: 1, t, T, TRUE,
    * true, True and their false forms); unset or unreadable gives {@code fallback}, the latter with
    * a warning, as istiod warns and keeps its default.
    */
-  /** A string from the environment; unset or empty gives {@code fallback}. */
-  static String envString(String name, String fallback) {
-    String v = System.getenv(name);
-    return v == null || v.isEmpty() ? fallback : v;
+  static boolean envBool(String name, boolean fallback) {
+    return envBool(System::getenv, name, fallback);
   }
 
-  static boolean envBool(String name, boolean fallback) {
-    return goBool(name, System.getenv(name), fallback);
+  /** As {@link #envBool(String, boolean)}, from the environment {@code getenv} reads. */
+  static boolean envBool(UnaryOperator<String> getenv, String name, boolean fallback) {
+    return goBool(name, getenv.apply(name), fallback);
   }
 
   static boolean goBool(String name, String v, boolean fallback) {
@@ -324,7 +335,12 @@ public final class Main implements Runnable {
 
   /** Reads a Go-style duration ("100ms", "10s") from the environment, as istiod's env vars are. */
   static Duration envDuration(String name, Duration fallback) {
-    String v = System.getenv(name);
+    return envDuration(System::getenv, name, fallback);
+  }
+
+  /** As {@link #envDuration(String, Duration)}, from the environment {@code getenv} reads. */
+  static Duration envDuration(UnaryOperator<String> getenv, String name, Duration fallback) {
+    String v = getenv.apply(name);
     if (v == null || v.isBlank()) {
       return fallback;
     }

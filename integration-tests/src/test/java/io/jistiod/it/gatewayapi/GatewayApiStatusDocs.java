@@ -44,8 +44,12 @@ final class GatewayApiStatusDocs {
 
   /** HTTPRoute {@code ns/name} back to no parent status. */
   static void clearHttpRoute(Rig rig, String ns, String name) throws Exception {
-    patchStatus(
-        rig, "httproutes.gateway.networking.k8s.io", ns, name, "{\"status\":{\"parents\":[]}}");
+    clearRoute(rig, "httproutes.gateway.networking.k8s.io", ns, name);
+  }
+
+  /** A route of {@code kind} (plural.group) {@code ns/name} back to no parent status. */
+  static void clearRoute(Rig rig, String kind, String ns, String name) throws Exception {
+    patchStatus(rig, kind, ns, name, "{\"status\":{\"parents\":[]}}");
   }
 
   private static void patchStatus(Rig rig, String kind, String ns, String name, String patch)

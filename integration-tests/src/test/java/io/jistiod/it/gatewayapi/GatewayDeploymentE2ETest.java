@@ -40,9 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * are recorded and deleted; then our istiod runs with the config our chart renders (on our chart's
  * RBAC) and applies its own. They must be the same objects, field for field, with the same
  * managedFields (manager, operation, the fields each owns), allocated values aside (cluster IPs,
- * node ports, uids, times). A Gateway with a Hostname address gets nothing from either. Then the
- * Gateways' status each writes once its deployed Service exists is the same too (Programmed, the
- * address of the Service, listeners).
+ * node ports, uids, times), ProxyConfig resources merged into the proxies' ProxyConfig as istiod
+ * merges them (namespace-wide, then the one selecting the Gateway's pods). A Gateway with a
+ * Hostname address gets nothing from either. Then the Gateways' status each writes once its
+ * deployed Service exists is the same too (Programmed, the address of the Service, listeners).
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -120,6 +121,24 @@ class GatewayDeploymentE2ETest {
             parametersRef: {group: "", kind: ConfigMap, name: edge-options}
           listeners:
           - {name: tcp, port: 9000, protocol: TCP}
+        ---
+        # ProxyConfig resources the deployed proxies' ProxyConfig merges: the namespace's for both
+        # Gateways, and over it the one selecting edge's pods by the gateway-name label
+        apiVersion: networking.istio.io/v1beta1
+        kind: ProxyConfig
+        metadata: {name: namespace-wide, namespace: %1$s}
+        spec:
+          concurrency: 3
+          environmentVariables: {NS_WIDE: "yes", SHARED: namespace}
+        ---
+        apiVersion: networking.istio.io/v1beta1
+        kind: ProxyConfig
+        metadata: {name: edge-proxy, namespace: %1$s}
+        spec:
+          selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: edge}}
+          concurrency: 4
+          image: {imageType: distroless}
+          environmentVariables: {FOR_EDGE: "1", SHARED: edge}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
@@ -270,6 +289,16 @@ class GatewayDeploymentE2ETest {
             "Service/plain-istio",
             "ServiceAccount/edge-proxy",
             "ServiceAccount/plain-istio");
+    // the ProxyConfig resources took part: edge's selected one over the namespace's
+    String edge = reference.get("Deployment/edge-istio").toString();
+    assertThat(edge)
+        .contains("proxyv2:1.27.0-distroless")
+        .contains("{\"name\":\"FOR_EDGE\",\"value\":\"1\"}")
+        .contains("{\"name\":\"SHARED\",\"value\":\"edge\"}")
+        .contains("{\"name\":\"NS_WIDE\",\"value\":\"yes\"}");
+    assertThat(reference.get("Deployment/plain-istio").toString())
+        .contains("{\"name\":\"SHARED\",\"value\":\"namespace\"}")
+        .doesNotContain("FOR_EDGE");
     rig.kubectl("delete", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "--wait=true");
     assertThat(managed(rig, ns)).isEmpty();
 

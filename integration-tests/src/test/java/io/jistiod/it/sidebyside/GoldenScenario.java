@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
  * and the proxies, and how to apply the inputs to the rig.
  *
  * @param meshYaml the scenario's MeshConfig YAML, or null for Istio's defaults
+ * @param env the istiod feature flags both servers run with (env.yaml; empty: none)
  */
 public record GoldenScenario(
     String name,
@@ -31,7 +34,12 @@ public record GoldenScenario(
     String kubeYaml,
     String istioYaml,
     String meshYaml,
-    List<Proxy> proxies) {
+    List<Proxy> proxies,
+    Map<String, String> env) {
+
+  public GoldenScenario {
+    env = Map.copyOf(env);
+  }
 
   /**
    * A proxy identity of the scenario: the file prefix and the Envoy node as Envoy sends it.
@@ -80,10 +88,40 @@ public record GoldenScenario(
           Files.readString(dir.resolve("kube.yaml")),
           readIfExists(dir.resolve("istio.yaml")),
           Files.isRegularFile(mesh) ? Files.readString(mesh) : null,
-          proxies(dir.resolve("proxies.yaml")));
+          proxies(dir.resolve("proxies.yaml")),
+          env(dir.resolve("env.yaml")));
     } catch (IOException e) {
       throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** env.yaml: a map of environment variable names to string values. */
+  private static Map<String, String> env(Path file) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    if (!Files.isRegularFile(file)) {
+      return out;
+    }
+    JsonNode root = YAML.readTree(file.toFile());
+    if (root == null || root.isNull() || root.isMissingNode()) {
+      return out;
+    }
+    if (!root.isObject()) {
+      throw new IOException(file + ": expected a map of environment variables");
+    }
+    for (var it = root.fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new IOException(file + ": " + e.getKey() + ": the value must be a quoted string");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+
+  /** Whether the scenario turns on PILOT_ENABLE_ALPHA_GATEWAY_API (TCPRoute, TLSRoute, ...). */
+  public boolean alphaGatewayApi() {
+    return List.of("1", "t", "T", "TRUE", "true", "True")
+        .contains(env.getOrDefault("PILOT_ENABLE_ALPHA_GATEWAY_API", ""));
   }
 
   private static String readIfExists(Path file) throws IOException {
@@ -232,6 +270,9 @@ public record GoldenScenario(
     // the kinds the scenarios' config uses, before the servers start watching
     rig.installIstioCrds();
     rig.installGatewayApiCrds();
+    if (scenarios.stream().anyMatch(GoldenScenario::alphaGatewayApi)) {
+      rig.installGatewayApiAlphaCrds();
+    }
     List<JsonNode> namespaces = new ArrayList<>();
     List<JsonNode> kube = new ArrayList<>();
     List<JsonNode> istio = new ArrayList<>();

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,14 +20,17 @@ import java.util.regex.Pattern;
  */
 public final class ReferenceIstiod implements AutoCloseable {
   private static final Path SCRIPT = Rig.MODULE.resolve("cluster/reference-istiod.sh");
-  private static final Pattern PORTS = Pattern.compile("grpc=127\\.0\\.0\\.1:(\\d+) http=");
+  private static final Pattern PORTS =
+      Pattern.compile("grpc=127\\.0\\.0\\.1:(\\d+) http=127\\.0\\.0\\.1:(\\d+)");
 
   private final String name;
   private final int grpcPort;
+  private final int httpPort;
 
-  private ReferenceIstiod(String name, int grpcPort) {
+  private ReferenceIstiod(String name, int grpcPort, int httpPort) {
     this.name = name;
     this.grpcPort = grpcPort;
+    this.httpPort = httpPort;
   }
 
   /**
@@ -38,12 +43,17 @@ public final class ReferenceIstiod implements AutoCloseable {
   }
 
   /**
-   * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults) and only its
-   * namespaces.
+   * Starts pilot-discovery for the scenario: its mesh.yaml (or the defaults), its env.yaml flags
+   * and only its namespaces.
    */
   public static ReferenceIstiod start(GoldenScenario scenario, Path workDir)
       throws IOException, InterruptedException {
-    return start("sbs-" + scenario.name(), List.of(scenario.name()), scenario.writeMesh(workDir));
+    return start(
+        "sbs-" + scenario.name(),
+        List.of(scenario.name()),
+        scenario.writeMesh(workDir),
+        null,
+        scenario.env());
   }
 
   /**
@@ -63,22 +73,44 @@ public final class ReferenceIstiod implements AutoCloseable {
   public static ReferenceIstiod start(
       String name, List<String> scenarioLabels, Path meshFile, Path injectDir)
       throws IOException, InterruptedException {
+    return start(name, scenarioLabels, meshFile, injectDir, Map.of());
+  }
+
+  /**
+   * As {@link #start(String, List, Path, Path)}, with extra environment variables for
+   * pilot-discovery ({@code env}: feature flags such as PILOT_ENABLE_ALPHA_GATEWAY_API).
+   */
+  public static ReferenceIstiod start(
+      String name,
+      List<String> scenarioLabels,
+      Path meshFile,
+      Path injectDir,
+      Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
     cmd.addAll(List.of("--scenario-label", String.join(",", scenarioLabels)));
     cmd.addAll(List.of("--mesh", meshFile.toString()));
     if (injectDir != null) {
       cmd.addAll(List.of("--inject-dir", injectDir.toString()));
     }
+    new TreeMap<>(env).forEach((k, v) -> cmd.addAll(List.of("--env", k + "=" + v)));
     String out = run(cmd, 15);
     Matcher m = PORTS.matcher(out);
     if (!m.find()) {
       throw new IOException("reference-istiod.sh printed no ports:\n" + out);
     }
-    return new ReferenceIstiod(name, Integer.parseInt(m.group(1)));
+    return new ReferenceIstiod(name, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
   }
 
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /**
+   * Its plaintext HTTP port: /ready, debug, and with an injection config the injector's /inject.
+   */
+  public int httpPort() {
+    return httpPort;
   }
 
   @Override

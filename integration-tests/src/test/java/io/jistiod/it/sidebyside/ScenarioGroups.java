@@ -12,18 +12,20 @@ import java.util.Set;
  * (discoverySelectors pick all the group's namespaces), so the side-by-side run starts a few
  * servers instead of two per scenario.
  *
- * <p>A group shares one MeshConfig, so scenarios with different mesh.yaml files never share one.
- * Scenarios in one group must not see each other's config either, or the comparison would measure a
- * mix: namespaces keep Kubernetes services apart, but a Gateway's selector picks gateway pods in
- * every namespace, and ServiceEntry/VirtualService/Gateway hosts outside {@code svc.cluster.local}
- * are seen by every proxy. So at most one scenario with a Gateway per group, and no two scenarios
- * whose mesh-wide hosts overlap.
+ * <p>A group shares one MeshConfig and one set of feature flags, so scenarios with different
+ * mesh.yaml or env.yaml files never share one. Scenarios in one group must not see each other's
+ * config either, or the comparison would measure a mix: namespaces keep Kubernetes services apart,
+ * but a Gateway's selector picks gateway pods in every namespace, and
+ * ServiceEntry/VirtualService/Gateway hosts outside {@code svc.cluster.local} are seen by every
+ * proxy. So at most one scenario with a Gateway per group, and no two scenarios whose mesh-wide
+ * hosts overlap.
  */
 public final class ScenarioGroups {
   private ScenarioGroups() {}
 
-  /** One group: its name (for the reference's state dir), mesh config and scenarios. */
-  public record Group(String name, String meshYaml, List<GoldenScenario> scenarios) {
+  /** One group: its name (for the reference's state dir), mesh config, flags and scenarios. */
+  public record Group(
+      String name, String meshYaml, Map<String, String> env, List<GoldenScenario> scenarios) {
     /** The discoverySelectors label values: the scenarios' names. */
     public List<String> labels() {
       return scenarios.stream().map(GoldenScenario::name).toList();
@@ -31,11 +33,12 @@ public final class ScenarioGroups {
   }
 
   public static List<Group> of(List<GoldenScenario> scenarios) {
-    Map<String, List<List<GoldenScenario>>> byMesh = new LinkedHashMap<>();
+    Map<List<Object>, List<List<GoldenScenario>>> byMesh = new LinkedHashMap<>();
     for (GoldenScenario s : scenarios) {
       List<List<GoldenScenario>> groups =
           byMesh.computeIfAbsent(
-              Objects.requireNonNullElse(s.meshYaml(), ""), k -> new ArrayList<>());
+              List.of(Objects.requireNonNullElse(s.meshYaml(), ""), s.env()),
+              k -> new ArrayList<>());
       List<GoldenScenario> home = null;
       for (List<GoldenScenario> g : groups) {
         if (g.stream().noneMatch(o -> conflict(s, o))) {
@@ -52,7 +55,12 @@ public final class ScenarioGroups {
     List<Group> out = new ArrayList<>();
     for (List<List<GoldenScenario>> groups : byMesh.values()) {
       for (List<GoldenScenario> g : groups) {
-        out.add(new Group("sbs-group-" + (out.size() + 1), g.get(0).meshYaml(), List.copyOf(g)));
+        out.add(
+            new Group(
+                "sbs-group-" + (out.size() + 1),
+                g.get(0).meshYaml(),
+                g.get(0).env(),
+                List.copyOf(g)));
       }
     }
     return out;

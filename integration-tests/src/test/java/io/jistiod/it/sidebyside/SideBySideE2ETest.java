@@ -128,7 +128,7 @@ class SideBySideE2ETest {
     long t0 = System.nanoTime();
     // pilot-discovery starts in its own process while ours starts here
     Future<ReferenceIstiod> refStart =
-        pool.submit(() -> ReferenceIstiod.start(g.name(), g.labels(), mesh));
+        pool.submit(() -> ReferenceIstiod.start(g.name(), g.labels(), mesh, null, g.env()));
     Istiod ours = null;
     ReferenceIstiod ref = null;
     String groupError = null;
@@ -142,7 +142,8 @@ class SideBySideE2ETest {
                   .withSecurity(
                       io.jistiod.istiod.security.SecurityOptions.disabled()
                           .withNamespace(istiodNamespace))
-                  .withMeshConfigFile(ref.meshFile()));
+                  .withMeshConfigFile(ref.meshFile())
+                  .withEnv(g.env()));
       ours.start();
       awaitReady(ours.httpPort());
     } catch (Exception e) {

@@ -131,6 +131,38 @@ public final class Rig {
     gatewayApiCrdsInstalled = true;
   }
 
+  private boolean gatewayApiAlphaCrdsInstalled;
+
+  /**
+   * Installs the experimental-channel CRDs of the kinds istiod reads only with
+   * PILOT_ENABLE_ALPHA_GATEWAY_API (TCPRoute, TLSRoute, XListenerSet, BackendTLSPolicy), once per
+   * rig; not the experimental Gateway and HTTPRoute CRDs, so the standard ones other tests use
+   * stay.
+   */
+  public synchronized void installGatewayApiAlphaCrds() throws IOException, InterruptedException {
+    if (gatewayApiAlphaCrdsInstalled) {
+      return;
+    }
+    Path dir = IstioModule.module("sigs.k8s.io/gateway-api").resolve("config/crd/experimental");
+    for (String file :
+        List.of(
+            "gateway.networking.k8s.io_tcproutes.yaml",
+            "gateway.networking.k8s.io_tlsroutes.yaml",
+            "gateway.networking.x-k8s.io_xlistenersets.yaml",
+            "gateway.networking.k8s.io_backendtlspolicies.yaml")) {
+      kubectl("apply", "--server-side", "--force-conflicts", "-f", dir.resolve(file).toString());
+    }
+    kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/tcproutes.gateway.networking.k8s.io",
+        "crd/tlsroutes.gateway.networking.k8s.io",
+        "crd/xlistenersets.gateway.networking.x-k8s.io",
+        "crd/backendtlspolicies.gateway.networking.k8s.io");
+    gatewayApiAlphaCrdsInstalled = true;
+  }
+
   /** Deletes the istiod identities the test installed. */
   void deleteIdentities() {
     for (ChartIdentity id : identities.values()) {

@@ -96,6 +96,7 @@ final class GatewayDeploymentController {
   private final Writer writer;
   private final Supplier<InjectorConfig> injector;
   private final Supplier<MeshConfig> mesh;
+  private final Supplier<io.jistiod.injector.ProxyConfigResources> proxyConfigs;
   private final Supplier<Settings> settings;
   private final Map<String, ClassInfo> classes;
   private final Map<String, String> builtinClasses;
@@ -109,9 +110,11 @@ final class GatewayDeploymentController {
       Writer writer,
       Supplier<InjectorConfig> injector,
       Supplier<MeshConfig> mesh,
+      Supplier<io.jistiod.injector.ProxyConfigResources> proxyConfigs,
       Supplier<Settings> settings,
       Map<String, ClassInfo> classes,
       Map<String, String> builtinClasses) {
+    this.proxyConfigs = proxyConfigs;
     this.sources = sources;
     this.writer = writer;
     this.injector = injector;
@@ -176,7 +179,12 @@ final class GatewayDeploymentController {
     try {
       objects =
           GatewayManifests.render(
-              injector.get(), mesh.get(), info.template(), input, overlays(gw, className));
+              injector.get(),
+              mesh.get(),
+              proxyConfigs.get(),
+              info.template(),
+              input,
+              overlays(gw, className));
     } catch (GatewayManifests.RenderException e) {
       log.error("gateway {}/{}: error rendering templates: {}", namespace, name, e.getMessage());
       return;

@@ -3,6 +3,7 @@ package io.jistiod.istiod.gatewayapi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.injector.InjectorConfig;
+import io.jistiod.injector.ProxyConfigResources;
 import io.jistiod.istiod.gatewayapi.GatewayDeploymentInputs.ClassInfo;
 import io.jistiod.istiod.gatewayapi.GatewayDeploymentInputs.Settings;
 import java.util.LinkedHashMap;
@@ -29,6 +30,7 @@ public final class GatewayDeployments implements AutoCloseable {
   private final KubeGatewayDeployments kube;
   private final Supplier<InjectorConfig> injector;
   private final Supplier<MeshConfig> mesh;
+  private final Supplier<ProxyConfigResources> proxyConfigs;
   private final Settings settingsWithoutVersion;
   private final Map<String, ClassInfo> classes;
   private final Map<String, String> builtinClasses;
@@ -38,6 +40,7 @@ public final class GatewayDeployments implements AutoCloseable {
   private Thread waiter; // guarded by lock
 
   /**
+   * @param proxyConfigs the mesh's ProxyConfig resources, merged into the template's ProxyConfig
    * @param classes class information by controller name (which classes deploy, with what)
    * @param builtinClasses controller by GatewayClass name, for classes with no object
    * @param listenerSets PILOT_ENABLE_ALPHA_GATEWAY_API: the listeners of XListenerSets attached to
@@ -50,6 +53,7 @@ public final class GatewayDeployments implements AutoCloseable {
       Predicate<String> discoveryNamespaces,
       Supplier<InjectorConfig> injector,
       Supplier<MeshConfig> mesh,
+      Supplier<ProxyConfigResources> proxyConfigs,
       Settings settings,
       Map<String, ClassInfo> classes,
       Map<String, String> builtinClasses,
@@ -59,6 +63,7 @@ public final class GatewayDeployments implements AutoCloseable {
             client, systemNamespace, revision, discoveryNamespaces, listenerSets);
     this.injector = injector;
     this.mesh = mesh;
+    this.proxyConfigs = proxyConfigs;
     this.settingsWithoutVersion = settings;
     this.classes = new LinkedHashMap<>(classes);
     this.builtinClasses = new LinkedHashMap<>(builtinClasses);
@@ -128,7 +133,7 @@ public final class GatewayDeployments implements AutoCloseable {
             s.ambientWaypoints());
     GatewayDeploymentController controller =
         new GatewayDeploymentController(
-            kube, kube, injector, mesh, () -> settings, classes, builtinClasses);
+            kube, kube, injector, mesh, proxyConfigs, () -> settings, classes, builtinClasses);
     ScheduledExecutorService exec =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

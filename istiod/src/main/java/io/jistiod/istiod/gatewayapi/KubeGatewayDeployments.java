@@ -33,15 +33,28 @@ import java.util.regex.Pattern;
  * webhooks, with PILOT_ENABLE_ALPHA_GATEWAY_API the XListenerSets, and the objects it manages, so
  * an edited or deleted one is put back), each change queueing the Gateways it affects; and
  * server-side apply for the writes. Informers run only while this replica leads (see {@link
- * #start}).
+ * #start}). When the XListenerSet CRD is not installed at the lead, the API server is asked again
+ * every {@code listenerSetRecheck} and the XListenerSets are watched once it serves them, as istiod
+ * starts that informer whenever the CRD appears.
  */
 final class KubeGatewayDeployments
     implements GatewayDeploymentController.Sources, GatewayDeploymentController.Writer {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KubeGatewayDeployments.class);
   private static final String GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1beta1";
   private static final String REV_LABEL = "istio.io/rev";
   private static final String TAG_LABEL = "istio.io/tag";
-  private static final String LISTENER_SET_API_VERSION = "gateway.networking.x-k8s.io/v1alpha1";
-  private static final String LISTENER_SET_KIND = "XListenerSet";
+  // Named in full: fabric8 would otherwise look the kind up in the API server's discovery, which
+  // fails (not with a 404) while the CRD is not installed.
+  private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext
+      LISTENER_SETS =
+          new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+              .withGroup("gateway.networking.x-k8s.io")
+              .withVersion("v1alpha1")
+              .withKind("XListenerSet")
+              .withPlural("xlistenersets")
+              .withNamespaced(true)
+              .build();
 
   private final KubernetesClient client;
   private final String systemNamespace;
@@ -56,7 +69,12 @@ final class KubeGatewayDeployments
   private SharedIndexInformer<ConfigMap> configMaps;
   private SharedIndexInformer<MutatingWebhookConfiguration> tagWebhooks;
   private final boolean listenerSetsEnabled;
-  private SharedIndexInformer<GenericKubernetesResource> listenerSets;
+  private final java.time.Duration listenerSetRecheck;
+  private volatile SharedIndexInformer<GenericKubernetesResource> listenerSets;
+  // while leading without the XListenerSet CRD: asks again until it is served
+  private java.util.concurrent.ScheduledExecutorService listenerSetCrdCheck;
+  // what a late XListenerSet informer queues into; set while its CRD is awaited
+  private java.util.function.BiConsumer<String, String> pendingListenerSets;
 
   /**
    * @param listenerSets PILOT_ENABLE_ALPHA_GATEWAY_API: XListenerSets add their listeners' ports to
@@ -68,6 +86,24 @@ final class KubeGatewayDeployments
       String revision,
       Predicate<String> discoveryNamespaces,
       boolean listenerSets) {
+    this(
+        client,
+        systemNamespace,
+        revision,
+        discoveryNamespaces,
+        listenerSets,
+        java.time.Duration.ofSeconds(5));
+  }
+
+  /** As above, asking for a missing XListenerSet CRD every {@code listenerSetRecheck}. */
+  KubeGatewayDeployments(
+      KubernetesClient client,
+      String systemNamespace,
+      String revision,
+      Predicate<String> discoveryNamespaces,
+      boolean listenerSets,
+      java.time.Duration listenerSetRecheck) {
+    this.listenerSetRecheck = Objects.requireNonNull(listenerSetRecheck, "listenerSetRecheck");
     this.client = Objects.requireNonNull(client, "client");
     this.systemNamespace = systemNamespace;
     this.revision = revision == null ? "" : revision;
@@ -155,31 +191,13 @@ final class KubeGatewayDeployments
               @Override
               public void onDelete(Gateway g, boolean unknown) {}
             });
-    if (listenerSetsEnabled && listenerSetsServed()) {
-      // (istiod starts this informer whenever the CRD appears; here it must be there at lead)
-      listenerSets =
-          inform(
-              client
-                  .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
-                  .inAnyNamespace()
-                  .runnableInformer(0),
-              new ResourceEventHandler<GenericKubernetesResource>() {
-                @Override
-                public void onAdd(GenericKubernetesResource s) {
-                  enqueueParent(s, enqueue);
-                }
-
-                @Override
-                public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource s) {
-                  enqueueParent(old, enqueue);
-                  enqueueParent(s, enqueue);
-                }
-
-                @Override
-                public void onDelete(GenericKubernetesResource s, boolean unknown) {
-                  enqueueParent(s, enqueue);
-                }
-              });
+    boolean awaitListenerSetCrd = false;
+    if (listenerSetsEnabled) {
+      if (listenerSetsServed()) {
+        listenerSets = inform(listenerSetInformer(), listenerSetHandler(enqueue));
+      } else {
+        awaitListenerSetCrd = true; // asked again once the others run
+      }
     }
     classes =
         inform(
@@ -257,15 +275,114 @@ final class KubeGatewayDeployments
       }
       i.start().toCompletableFuture().join();
     }
+    if (awaitListenerSetCrd) {
+      awaitListenerSetCrd(enqueue);
+    }
+  }
+
+  private SharedIndexInformer<GenericKubernetesResource> listenerSetInformer() {
+    return client.genericKubernetesResources(LISTENER_SETS).inAnyNamespace().runnableInformer(0);
+  }
+
+  /** Each XListenerSet added, changed or deleted queues its parent Gateway (both, if it moved). */
+  private static ResourceEventHandler<GenericKubernetesResource> listenerSetHandler(
+      java.util.function.BiConsumer<String, String> enqueue) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource s) {
+        enqueueParent(s, enqueue);
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource s) {
+        enqueueParent(old, enqueue);
+        enqueueParent(s, enqueue);
+      }
+
+      @Override
+      public void onDelete(GenericKubernetesResource s, boolean unknown) {
+        enqueueParent(s, enqueue);
+      }
+    };
+  }
+
+  /**
+   * Asks every {@link #listenerSetRecheck} whether XListenerSets are served, until {@link
+   * #watchListenerSetsIfServed} starts their informer. Nothing starts once the lead is lost.
+   */
+  private void awaitListenerSetCrd(java.util.function.BiConsumer<String, String> enqueue) {
+    java.util.concurrent.ScheduledExecutorService check =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "gateway-deployment-listenerset-crd");
+              t.setDaemon(true);
+              return t;
+            });
+    synchronized (informers) {
+      if (stopped) {
+        check.shutdown();
+        return;
+      }
+      listenerSetCrdCheck = check;
+      pendingListenerSets = enqueue;
+    }
+    long every = listenerSetRecheck.toMillis();
+    check.scheduleWithFixedDelay(
+        () -> {
+          if (watchListenerSetsIfServed()) {
+            check.shutdown(); // this run is the last
+          }
+        },
+        every,
+        every,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One check for the XListenerSet CRD while leading without it: when the API server serves the
+   * kind now, starts its informer (whose first list queues the Gateways the existing ones attach
+   * to). Returns whether the informer was started; false when still not served, when nothing waits
+   * for the CRD (served at the lead, flag off) or when the lead was lost.
+   */
+  boolean watchListenerSetsIfServed() {
+    java.util.function.BiConsumer<String, String> enqueue;
+    synchronized (informers) {
+      enqueue = pendingListenerSets;
+    }
+    if (enqueue == null) {
+      return false;
+    }
+    try {
+      if (!listenerSetsServed()) {
+        return false;
+      }
+    } catch (RuntimeException e) {
+      log.debug("gateway deployment: cannot ask for XListenerSets: {}", e.toString());
+      return false;
+    }
+    SharedIndexInformer<GenericKubernetesResource> i;
+    synchronized (informers) {
+      if (stopped || pendingListenerSets == null) {
+        return false;
+      }
+      i = inform(listenerSetInformer(), listenerSetHandler(enqueue));
+      listenerSets = i;
+      pendingListenerSets = null;
+      listenerSetCrdCheck = null;
+    }
+    log.info("gateway deployment: XListenerSets are served now; watching them");
+    try {
+      i.start();
+    } catch (RuntimeException e) {
+      // closed by a stop that came in between: nothing to watch any more
+      log.debug("gateway deployment: XListenerSet informer not started: {}", e.toString());
+    }
+    return true;
   }
 
   private boolean listenerSetsServed() {
     return served(
-        () ->
-            client
-                .genericKubernetesResources(LISTENER_SET_API_VERSION, LISTENER_SET_KIND)
-                .inAnyNamespace()
-                .list(FIRST_ONLY));
+        () -> client.genericKubernetesResources(LISTENER_SETS).inAnyNamespace().list(FIRST_ONLY));
   }
 
   /** The Gateway an XListenerSet names as parent: {@code namespace/name}. */
@@ -351,9 +468,14 @@ final class KubeGatewayDeployments
    * what other replicas wait for.
    */
   void stop() {
-    stopped = true;
     List<SharedIndexInformer<?>> closing;
     synchronized (informers) {
+      stopped = true;
+      if (listenerSetCrdCheck != null) {
+        listenerSetCrdCheck.shutdownNow();
+        listenerSetCrdCheck = null;
+      }
+      pendingListenerSets = null;
       closing = new ArrayList<>(informers);
       informers.clear();
     }

@@ -44,6 +44,7 @@ public final class SidecarInjection implements AutoCloseable {
       KubernetesClient client,
       ValidationWebhookServer server,
       Supplier<MeshConfig> mesh,
+      Supplier<io.jistiod.injector.ProxyConfigResources> proxyConfigs,
       InjectionConfig.TemplateParser parser,
       MeterRegistry metrics) {
     if (options == null || !options.enabled()) {
@@ -73,6 +74,7 @@ public final class SidecarInjection implements AutoCloseable {
         new InjectionWebhook(
             s.holder,
             mesh,
+            proxyConfigs,
             revision,
             options.nativeSidecars(),
             nodes,

@@ -154,6 +154,8 @@ class GatewayDeploymentControllerTest {
   }
 
   private final Fake fake = new Fake();
+  private io.jistiod.injector.ProxyConfigResources proxyConfigs =
+      io.jistiod.injector.ProxyConfigResources.NONE;
 
   private GatewayDeploymentController controller(String template) throws Exception {
     String config =
@@ -171,6 +173,7 @@ class GatewayDeploymentControllerTest {
         fake,
         () -> injector,
         MeshConfig::getDefaultInstance,
+        () -> proxyConfigs,
         () -> new Settings("Kubernetes", 132, "", true, "", true, false),
         GatewayDeployments.defaultClasses("istio.io/gateway-controller"),
         Map.of("istio", "istio.io/gateway-controller"));
@@ -229,6 +232,72 @@ class GatewayDeploymentControllerTest {
                 + "{\"name\":\"http-web\",\"port\":80,\"appProtocol\":\"http\"},"
                 + "{\"name\":\"tls\",\"port\":443,\"appProtocol\":\"https\"}]");
     assertThat(fake.applied.get(2).at("/spec/type").asText()).isEqualTo("LoadBalancer");
+  }
+
+  private static io.jistiod.galley.config.Config proxyConfig(
+      String namespace, String name, Map<String, String> selector, String imageType) {
+    var b =
+        io.jistiod.galley.api.networking.v1beta1.ProxyConfig.newBuilder()
+            .putEnvironmentVariables("FROM", name)
+            .setImage(
+                io.jistiod.galley.api.networking.v1beta1.ProxyImage.newBuilder()
+                    .setImageType(imageType));
+    if (selector != null) {
+      b.setSelector(
+          io.jistiod.galley.api.type.v1beta1.WorkloadSelector.newBuilder()
+              .putAllMatchLabels(selector));
+    }
+    return new io.jistiod.galley.config.Config(
+        new io.jistiod.galley.config.ConfigMeta(
+            io.jistiod.galley.config.IstioKinds.PROXY_CONFIG,
+            name,
+            namespace,
+            Map.of(),
+            Map.of(),
+            "1",
+            1),
+        b.build());
+  }
+
+  @Test
+  void proxyConfigResourcesSelectingTheGatewayNameLabelShapeItsProxy() throws Exception {
+    String template =
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{.DeploymentName | quote}}
+          namespace: {{.Namespace | quote}}
+          annotations:
+            image: {{ .ProxyImage | quote }}
+            from: {{ index .ProxyConfig.ProxyMetadata "FROM" | quote }}
+        """;
+    gateway("gw", "istio");
+    gateway("other", "istio");
+    proxyConfigs =
+        io.jistiod.injector.ProxyConfigResources.of(
+            List.of(
+                proxyConfig("apps", "ns-wide", null, "debug"),
+                proxyConfig(
+                    "apps",
+                    "for-gw",
+                    Map.of("gateway.networking.k8s.io/gateway-name", "gw"),
+                    "distroless"),
+                // the Gateway's own labels are not what istiod matches
+                proxyConfig("apps", "by-team", Map.of("team", "a"), "other")));
+    GatewayDeploymentController c = controller(template);
+    c.reconcile("apps", "gw");
+    c.reconcile("apps", "other");
+    assertThat(fake.applied)
+        .extracting(
+            o ->
+                o.at("/metadata/name").asText()
+                    + " "
+                    + o.at("/metadata/annotations/image").asText()
+                    + " "
+                    + o.at("/metadata/annotations/from").asText())
+        .containsExactly(
+            "gw-istio h/proxyv2:t-distroless for-gw", "other-istio h/proxyv2:t-debug ns-wide");
   }
 
   private static GenericKubernetesResource listenerSet(

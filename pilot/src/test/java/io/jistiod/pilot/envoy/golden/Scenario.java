@@ -40,9 +40,10 @@ import org.awaitility.Awaitility;
 
 /**
  * One golden scenario directory: Kubernetes objects ({@code kube.yaml}), Istio config ({@code
- * istio.yaml}), an optional {@code mesh.yaml} and the proxies to generate for ({@code
- * proxies.yaml}). The same inputs are applied to a real API server by the side-by-side test, so
- * they go through the real Kubernetes registry here too (fabric8's mock server in CRUD mode).
+ * istio.yaml}), an optional {@code mesh.yaml}, optional istiod feature flags ({@code env.yaml}, see
+ * {@link ScenarioEnv}) and the proxies to generate for ({@code proxies.yaml}). The same inputs are
+ * applied to a real API server by the side-by-side test, so they go through the real Kubernetes
+ * registry here too (fabric8's mock server in CRUD mode).
  */
 final class Scenario implements AutoCloseable {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -113,11 +114,12 @@ final class Scenario implements AutoCloseable {
         .atMost(Duration.ofSeconds(30))
         .until(() -> kube.hasSynced() && credentials.hasSynced());
 
+    ScenarioEnv env = ScenarioEnv.load(dir.resolve("env.yaml"));
     MemoryConfigStore store = new MemoryConfigStore();
     Path istioYaml = dir.resolve("istio.yaml");
     if (Files.exists(istioYaml)) {
       ParseResult parsed =
-          new ConfigParser(GatewayApiKinds.withIstioKinds(true, false), "default")
+          new ConfigParser(GatewayApiKinds.withIstioKinds(true, env.alphaGatewayApi()), "default")
               .parse(Files.readString(istioYaml), istioYaml.toString());
       if (!parsed.errors().isEmpty()) {
         throw new IllegalStateException(dir + ": istio.yaml does not parse: " + parsed.errors());
@@ -137,7 +139,7 @@ final class Scenario implements AutoCloseable {
                 new GatewayApiSources(
                     kube::namespaceLabels,
                     credentials,
-                    GatewayApiOptions.defaults("cluster.local"),
+                    env.gatewayApiOptions(GatewayApiOptions.defaults("cluster.local")),
                     java.time.Clock.fixed(
                         java.time.Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC)))
             .build(null, PushRequest.fullForAll("golden", System.nanoTime()));
