@@ -75,7 +75,8 @@ final class Connection implements ProxyConnection {
       handle(request);
     } finally {
       WatchedResource eds = watched.get(TypeUrls.ENDPOINT);
-      endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+      // a watch's names are replaced, never changed in place: the same set needs no new copy
+      endpointNames = eds == null ? Set.of() : eds.names;
       publishSyncStates();
     }
   }

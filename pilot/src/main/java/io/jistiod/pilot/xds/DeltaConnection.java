@@ -114,8 +114,14 @@ final class DeltaConnection implements ProxyConnection {
     try {
       handle(request);
     } finally {
-      Watch eds = watches.get(TypeUrls.ENDPOINT);
-      endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+      // copied only when the request changed them: an ACK of a sidecar watching 2000 load
+      // assignments copied all 2000 names
+      if (TypeUrls.ENDPOINT.equals(request.getTypeUrl())
+          && (request.getResourceNamesSubscribeCount() > 0
+              || request.getResourceNamesUnsubscribeCount() > 0)) {
+        Watch eds = watches.get(TypeUrls.ENDPOINT);
+        endpointNames = eds == null ? Set.of() : Set.copyOf(eds.names);
+      }
       publishSyncStates();
     }
   }
