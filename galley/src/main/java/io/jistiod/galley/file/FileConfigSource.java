@@ -60,6 +60,13 @@ public final class FileConfigSource implements AutoCloseable {
   /** Per file: the problems last reported, so a problem is logged once, not on every rescan. */
   private final Map<Path, List<String>> lastProblems = new HashMap<>();
 
+  /**
+   * Each file's text when it was last read: an unchanged file keeps its last result without being
+   * parsed and validated again (both are pure), so a change to one file of a large folder costs
+   * that file, not the folder.
+   */
+  private final Map<Path, String> lastText = new HashMap<>();
+
   private WatchService watcher;
   private Thread watchThread;
 
@@ -98,6 +105,7 @@ public final class FileConfigSource implements AutoCloseable {
     lastGood.keySet().retainAll(current.keySet());
     lastGood.putAll(current);
     lastProblems.keySet().retainAll(current.keySet());
+    lastText.keySet().retainAll(current.keySet());
 
     Map<ConfigKey, Config> desired = new LinkedHashMap<>();
     Map<ConfigKey, Path> owner = new HashMap<>();
@@ -139,6 +147,10 @@ public final class FileConfigSource implements AutoCloseable {
                   + "; keeping its last good objects"));
       return previous;
     }
+    if (text.equals(lastText.get(file)) && lastGood.containsKey(file)) {
+      return previous; // the same text gives the same objects and the same findings
+    }
+    lastText.put(file, text);
     ParseResult result = parser.parse(text, relative(file));
     // A syntax error means the file is half-written or broken: which objects it was meant to
     // hold is unknowable, so it keeps serving everything it last held.

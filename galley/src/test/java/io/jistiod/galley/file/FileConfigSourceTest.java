@@ -61,6 +61,41 @@ class FileConfigSourceTest {
   }
 
   @Test
+  void aRescanParsesOnlyTheFilesThatChanged() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger validated =
+        new java.util.concurrent.atomic.AtomicInteger();
+    var validators = NetworkingValidators.forKinds();
+    FileConfigSource counting =
+        new FileConfigSource(
+            dir,
+            new ConfigParser(IstioKinds.ALL, "default"),
+            c -> {
+              validated.incrementAndGet();
+              return validators.validate(c);
+            },
+            store);
+    Files.writeString(dir.resolve("a.yaml"), vs("a", "a", 80));
+    Files.writeString(dir.resolve("b.yaml"), vs("b", "b", 80));
+    counting.rescan();
+    assertThat(validated).hasValue(2);
+
+    Files.writeString(dir.resolve("b.yaml"), vs("b", "b", 30));
+    counting.rescan();
+    assertThat(validated).hasValue(3); // b alone
+    assertThat(weightA("a")).isEqualTo(80);
+    assertThat(weightA("b")).isEqualTo(30);
+
+    // a file deleted and written again with its old text is read again
+    Files.delete(dir.resolve("a.yaml"));
+    counting.rescan();
+    assertThat(store.get(IstioKinds.VIRTUAL_SERVICE, "default", "a")).isEmpty();
+    Files.writeString(dir.resolve("a.yaml"), vs("a", "a", 80));
+    counting.rescan();
+    assertThat(weightA("a")).isEqualTo(80);
+    assertThat(validated).hasValue(4);
+  }
+
+  @Test
   void addChangeDelete() throws IOException {
     Files.writeString(dir.resolve("a.yaml"), vs("a", "a", 80));
     source.rescan();
