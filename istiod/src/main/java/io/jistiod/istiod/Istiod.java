@@ -287,16 +287,24 @@ public final class Istiod implements AutoCloseable {
     if (gatewayApi) {
       // Gateway API objects become Istio Gateways, VirtualServices and (backend policies, alpha)
       // DestinationRules at each push, as istiod's
-      // gateway controller makes them (istio-remote class on, ambient classes off, Gateways with
+      // gateway controller makes them (the built-in classes its flags switch on, Gateways with
       // Hostname addresses served by those Services, as istiod 1.27's defaults).
       // Without a cluster no namespace has labels: allowedRoutes selectors select none.
+      io.jistiod.istiod.gatewayapi.BuiltinClasses gatewayClasses = builtinGatewayClasses();
       pushContexts.gatewayApi(
           new GatewayApiSources(
               () -> kube == null ? java.util.Map.of() : kube.namespaceLabels(),
               credentials == null ? CredentialSource.NONE : credentials,
               configMaps == null ? ConfigMapSource.NONE : configMaps,
               new GatewayApiOptions(
-                  options.domain(), gatewayApiAlpha, false, true, false, false, true, false),
+                  options.domain(),
+                  gatewayApiAlpha,
+                  false,
+                  gatewayClasses.remote(),
+                  gatewayClasses.waypoints(),
+                  gatewayClasses.eastWest(),
+                  true,
+                  false),
               java.time.Clock.systemUTC()));
       // The status each conversion computes, written by one replica per revision (istiod's
       // per-revision Lease istio-gateway-status-leader-REV), unless
@@ -615,28 +623,22 @@ public final class Istiod implements AutoCloseable {
   }
 
   /**
-   * The built-in GatewayClass {@code istio} is created unless
+   * The built-in GatewayClasses ({@link #builtinGatewayClasses}) are created unless
    * PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER=false; Gateways of class istio get their
-   * ServiceAccount, Deployment and Service from the {@code kube-gateway} injection template, by one
-   * replica per revision (Lease istio-gateway-deployment-REV), unless
-   * PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false. With no injection config there is no
-   * template: each Gateway logs why nothing was deployed, as istiod does.
+   * ServiceAccount, Deployment and Service from the {@code kube-gateway} injection template, those
+   * of the ambient classes from {@code waypoint}, by one replica per revision (Lease
+   * istio-gateway-deployment-REV), unless PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false.
+   * With no injection config there is no template: each Gateway logs why nothing was deployed, as
+   * istiod does.
    */
   private void startGatewayDeployment(
       KubernetesClient client,
       java.util.function.Supplier<MeshConfig> mesh,
       java.util.function.Predicate<String> discoveryNamespaces) {
-    String controllerName =
-        Main.envString(
-            options::getenv, "PILOT_GATEWAY_API_CONTROLLER_NAME", "istio.io/gateway-controller");
-    String defaultClass =
-        Main.envString(options::getenv, "PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME", "istio");
+    io.jistiod.istiod.gatewayapi.BuiltinClasses builtins = builtinGatewayClasses();
     if (Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER", true)) {
       closeables.add(
-          io.jistiod.istiod.gatewayapi.GatewayClassCreator.start(
-              client,
-              io.jistiod.istiod.gatewayapi.GatewayClassCreator.defaults(
-                  defaultClass, controllerName)));
+          io.jistiod.istiod.gatewayapi.GatewayClassCreator.start(client, builtins.toCreate()));
     }
     if (!Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER", true)) {
       return;
@@ -664,15 +666,52 @@ public final class Istiod implements AutoCloseable {
                 options.injection() == null ? "" : options.injection().compliancePolicy(),
                 Main.envBool(
                     options::getenv, "PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
-                Main.envBool(options::getenv, "PILOT_ENABLE_AMBIENT", false)),
-            io.jistiod.istiod.gatewayapi.GatewayDeployments.defaultClasses(controllerName),
-            java.util.Map.of(defaultClass, controllerName),
+                builtins.waypoints()),
+            builtins,
             Main.envBool(options::getenv, "PILOT_ENABLE_ALPHA_GATEWAY_API", false));
     closeables.add(deployments);
     if (holder != null) {
       holder.addListener(deployments::requeueAll);
     }
     closeables.add(singleton(client, perRevision("istio-gateway-deployment"), deployments::lead));
+  }
+
+  private io.jistiod.istiod.gatewayapi.BuiltinClasses builtinGatewayClasses; // read once
+
+  /**
+   * istiod 1.27's built-in GatewayClasses as its flags switch them on: {@code istio} (renamed by
+   * PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME, for PILOT_GATEWAY_API_CONTROLLER_NAME);
+   * istio-remote unless PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API=false; with PILOT_ENABLE_AMBIENT,
+   * istio-waypoint unless PILOT_ENABLE_AMBIENT_WAYPOINTS=false and istio-east-west if
+   * AMBIENT_ENABLE_MULTI_NETWORK=true. Without ambient those two flags are off, and ignored with a
+   * warning when set, as istiod ignores them.
+   */
+  private io.jistiod.istiod.gatewayapi.BuiltinClasses builtinGatewayClasses() {
+    if (builtinGatewayClasses == null) {
+      builtinGatewayClasses = readBuiltinGatewayClasses();
+    }
+    return builtinGatewayClasses;
+  }
+
+  private io.jistiod.istiod.gatewayapi.BuiltinClasses readBuiltinGatewayClasses() {
+    boolean ambient = Main.envBool(options::getenv, "PILOT_ENABLE_AMBIENT", false);
+    java.util.function.BiPredicate<String, Boolean> ambientFlag =
+        (name, withAmbient) -> {
+          if (ambient) {
+            return Main.envBool(options::getenv, name, withAmbient);
+          }
+          if (options.getenv(name) != null) {
+            log.warn("ignoring {}; requires PILOT_ENABLE_AMBIENT=true", name);
+          }
+          return false;
+        };
+    return new io.jistiod.istiod.gatewayapi.BuiltinClasses(
+        Main.envString(options::getenv, "PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME", "istio"),
+        Main.envString(
+            options::getenv, "PILOT_GATEWAY_API_CONTROLLER_NAME", "istio.io/gateway-controller"),
+        Main.envBool(options::getenv, "PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API", true),
+        ambientFlag.test("PILOT_ENABLE_AMBIENT_WAYPOINTS", true),
+        ambientFlag.test("AMBIENT_ENABLE_MULTI_NETWORK", false));
   }
 
   /**

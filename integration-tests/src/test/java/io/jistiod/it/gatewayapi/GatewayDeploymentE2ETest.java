@@ -52,6 +52,13 @@ class GatewayDeploymentE2ETest {
   private static final String LABEL = "jistiod.io/scenario";
   private static final String KINDS = "serviceaccounts,deployments,services,poddisruptionbudgets";
 
+  /**
+   * A revision of its own, which the namespace selects: the reference's leases (deployment, status)
+   * are per revision and shared by every reference on the rig, and a long-running one (the load
+   * harness's) may hold the default revision's.
+   */
+  private static final String REVISION = "gateway-deploy-e2e";
+
   @TempDir Path tmp;
 
   private static String objects(String ns) {
@@ -156,7 +163,17 @@ class GatewayDeploymentE2ETest {
   private static Map<String, JsonNode> managed(Rig rig, String ns) throws Exception {
     JsonNode list =
         JSON.readTree(
-            rig.kubectl("get", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "-o", "json"));
+            rig.kubectl(
+                "get",
+                KINDS,
+                "-n",
+                ns,
+                "-l",
+                "gateway.istio.io/managed",
+                // kubectl leaves them out unless asked
+                "--show-managed-fields",
+                "-o",
+                "json"));
     Map<String, JsonNode> out = new TreeMap<>();
     for (JsonNode o : list.path("items")) {
       out.put(o.path("kind").asText() + "/" + o.at("/metadata/name").asText(), compared(o));
@@ -249,7 +266,8 @@ class GatewayDeploymentE2ETest {
     rig.installIstioCrds();
     rig.installGatewayApiCrds();
     String ns = home.name();
-    rig.kubectl("label", "namespace", ns, LABEL + "=" + ns, "--overwrite");
+    rig.kubectl(
+        "label", "namespace", ns, LABEL + "=" + ns, "istio.io/rev=" + REVISION, "--overwrite");
     rig.apply(objects(ns));
 
     InjectorConfigs configs =
@@ -269,7 +287,11 @@ class GatewayDeploymentE2ETest {
     Map<String, JsonNode> referenceStatus;
     try (ReferenceIstiod ref =
         ReferenceIstiod.start(
-            "deploy-" + ns, List.of(ns), mesh, rendered.reference().config().getParent())) {
+            "deploy-" + ns,
+            List.of(ns),
+            mesh,
+            rendered.reference().config().getParent(),
+            Map.of("REVISION", REVISION))) {
       reference = awaitManaged(rig, ns, expected);
       referenceStatus = awaitProgrammed(rig, ns);
     }
@@ -305,7 +327,8 @@ class GatewayDeploymentE2ETest {
     Path ourMesh = tmp.resolve("our-mesh.yaml");
     Files.writeString(
         ourMesh, "discoverySelectors:\n- matchLabels: {\"" + LABEL + "\": \"" + ns + "\"}\n");
-    Map<String, String> env = Map.of("POD_NAMESPACE", ns, "ISTIOD_CUSTOM_HOST", "localhost");
+    Map<String, String> env =
+        Map.of("POD_NAMESPACE", ns, "ISTIOD_CUSTOM_HOST", "localhost", "REVISION", REVISION);
     try (Istiod ours =
         new Istiod(
             IstiodOptions.defaults(null)

@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates istiod's built-in GatewayClasses ({@code istio}) when they do not exist, and again when
- * one is deleted, as istiod's class controller does. It only creates, never updates: users may
- * change a class as they wish. No leader election: the first replica to create a class wins and the
- * others see it exists (or get a conflict, which is fine).
+ * Creates istiod's built-in GatewayClasses ({@link BuiltinClasses#toCreate}: {@code istio}, {@code
+ * istio-remote}, and with ambient {@code istio-waypoint} and {@code istio-east-west}) when they do
+ * not exist, and again when one is deleted, as istiod's class controller does. It only creates,
+ * never updates: users may change a class as they wish. No leader election: the first replica to
+ * create a class wins and the others see it exists (or get a conflict, which is fine).
  */
 public final class GatewayClassCreator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayClassCreator.class);
@@ -39,11 +40,6 @@ public final class GatewayClassCreator implements AutoCloseable {
     GatewayClassCreator c = new GatewayClassCreator(client, builtins);
     c.starter.start();
     return c;
-  }
-
-  /** istiod 1.27's built-in class by default: {@code istio}, for {@code controllerName}. */
-  public static Map<String, Builtin> defaults(String className, String controllerName) {
-    return Map.of(className, new Builtin(controllerName, "The default Istio GatewayClass"));
   }
 
   private void startWhenInstalled() {

@@ -166,8 +166,10 @@ final class GatewayDeploymentController {
     List<io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener> fromSets =
         GatewayDeploymentInputs.listenerSetListeners(
             gw, sources.listenerSets(namespace, name), sources::namespace);
+    InjectorConfig injectorConfig = injector.get();
     GatewayTemplateInput input =
-        GatewayDeploymentInputs.input(gw, info, ns, settings.get(), fromSets);
+        GatewayDeploymentInputs.input(
+            gw, info, ns, settings.get(), fromSets, meshNetwork(injectorConfig));
     if (ownership == Ownership.TAKE_OVER) {
       try {
         writer.writeControllerVersion(gw, GatewayDeploymentInputs.CONTROLLER_VERSION_VALUE);
@@ -179,7 +181,7 @@ final class GatewayDeploymentController {
     try {
       objects =
           GatewayManifests.render(
-              injector.get(),
+              injectorConfig,
               mesh.get(),
               proxyConfigs.get(),
               info.template(),
@@ -193,6 +195,15 @@ final class GatewayDeploymentController {
       apply(info, o);
     }
     log.info("gateway {}/{} updated ({} objects)", namespace, name, objects.size());
+  }
+
+  /** The injection values' {@code global.network}: waypoints join that network by default. */
+  private static String meshNetwork(InjectorConfig config) {
+    if (config == null || config.values() == null) {
+      return "";
+    }
+    var network = config.values().json().path("global").path("network");
+    return network.isTextual() ? network.asText() : "";
   }
 
   private static boolean terminating(Namespace ns) {

@@ -34,6 +34,7 @@ final class GatewayDeploymentInputs {
   static final String SERVICE_TYPE = "networking.istio.io/service-type";
   static final String CONTROLLER_VERSION = "gateway.istio.io/controller-version";
   static final String DATAPLANE_MODE = "istio.io/dataplane-mode";
+  static final String NETWORK = "topology.istio.io/network";
 
   /** Larger wins; istiod 1.18 and later write 5. */
   static final int CONTROLLER_VERSION_VALUE = 5;
@@ -64,19 +65,22 @@ final class GatewayDeploymentInputs {
 
   /** The template input for {@code gw} of class {@code info}, in namespace {@code ns}. */
   static GatewayTemplateInput input(Gateway gw, ClassInfo info, Namespace ns, Settings settings) {
-    return input(gw, info, ns, settings, List.of());
+    return input(gw, info, ns, settings, List.of(), "");
   }
 
   /**
    * The template input, the Service also exposing {@code fromListenerSets}: the listeners of the
    * XListenerSets attached to the Gateway ({@link #listenerSetListeners}).
+   *
+   * @param meshNetwork the injection values' {@code global.network} ("" for none)
    */
   static GatewayTemplateInput input(
       Gateway gw,
       ClassInfo info,
       Namespace ns,
       Settings settings,
-      List<Listener> fromListenerSets) {
+      List<Listener> fromListenerSets,
+      String meshNetwork) {
     String className = gw.getSpec().getGatewayClassName();
     String defaultName =
         info.disableNameSuffix()
@@ -86,16 +90,7 @@ final class GatewayDeploymentInputs {
     String serviceType = annotations.getOrDefault(SERVICE_TYPE, info.defaultServiceType());
     long[] ids = proxyIds(ns);
     Map<String, String> labels = infrastructure(gw, true, settings.copyLabelsAnnotations());
-    boolean waypoint = className.contains("waypoint");
-    boolean eastWest = className.contains("east-west");
-    if (settings.ambientWaypoints()
-        && !waypoint
-        && !eastWest
-        && !orEmpty(gw.getMetadata().getLabels()).containsKey(DATAPLANE_MODE)
-        && !labels.containsKey(DATAPLANE_MODE)) {
-      // as istiod with ambient on: a gateway's own pods are never captured by ztunnel
-      labels.put(DATAPLANE_MODE, "none");
-    }
+    overrideLabels(gw, labels, settings, meshNetwork);
     return new GatewayTemplateInput(
         gw,
         nonEmpty(annotations.get(NAME_OVERRIDE), defaultName),
@@ -112,8 +107,36 @@ final class GatewayDeploymentInputs {
         labels,
         infrastructure(gw, false, settings.copyLabelsAnnotations()),
         GATEWAY_NAME_LABEL,
-        false,
+        // the class is only known (and deployed) while ambient multi-network is on
+        BuiltinClasses.EAST_WEST_CONTROLLER.equals(info.controller()),
         info.controllerLabel());
+  }
+
+  /**
+   * What istiod adds to the infrastructure labels, going by the class's name as it does (any class
+   * whose name has "waypoint" or "east-west" in it): with ambient waypoints on, other gateways'
+   * pods are kept out of ztunnel's capture unless a dataplane-mode label says otherwise; waypoints
+   * and east-west gateways join the mesh's network unless the Gateway's own labels name one.
+   */
+  static void overrideLabels(
+      Gateway gw, Map<String, String> labels, Settings settings, String meshNetwork) {
+    String className = gw.getSpec().getGatewayClassName();
+    boolean waypoint = className.contains("waypoint");
+    boolean eastWest = className.contains("east-west");
+    Map<String, String> own = orEmpty(gw.getMetadata().getLabels());
+    if (settings.ambientWaypoints()
+        && !waypoint
+        && !eastWest
+        && !own.containsKey(DATAPLANE_MODE)
+        && !labels.containsKey(DATAPLANE_MODE)) {
+      labels.put(DATAPLANE_MODE, "none");
+    }
+    if ((waypoint || eastWest)
+        && meshNetwork != null
+        && !meshNetwork.isEmpty()
+        && !own.containsKey(NETWORK)) {
+      labels.put(NETWORK, meshNetwork);
+    }
   }
 
   /**

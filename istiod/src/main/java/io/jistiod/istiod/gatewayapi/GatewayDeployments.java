@@ -41,8 +41,7 @@ public final class GatewayDeployments implements AutoCloseable {
 
   /**
    * @param proxyConfigs the mesh's ProxyConfig resources, merged into the template's ProxyConfig
-   * @param classes class information by controller name (which classes deploy, with what)
-   * @param builtinClasses controller by GatewayClass name, for classes with no object
+   * @param builtins the built-in classes and their controllers (which classes deploy, with what)
    * @param listenerSets PILOT_ENABLE_ALPHA_GATEWAY_API: the listeners of XListenerSets attached to
    *     a Gateway are ports of its Service too
    */
@@ -55,8 +54,7 @@ public final class GatewayDeployments implements AutoCloseable {
       Supplier<MeshConfig> mesh,
       Supplier<ProxyConfigResources> proxyConfigs,
       Settings settings,
-      Map<String, ClassInfo> classes,
-      Map<String, String> builtinClasses,
+      BuiltinClasses builtins,
       boolean listenerSets) {
     this.kube =
         new KubeGatewayDeployments(
@@ -65,19 +63,21 @@ public final class GatewayDeployments implements AutoCloseable {
     this.mesh = mesh;
     this.proxyConfigs = proxyConfigs;
     this.settingsWithoutVersion = settings;
-    this.classes = new LinkedHashMap<>(classes);
-    this.builtinClasses = new LinkedHashMap<>(builtinClasses);
+    this.classes = new LinkedHashMap<>(builtins.controllers());
+    this.builtinClasses = new LinkedHashMap<>(builtins.classes());
   }
 
-  /** istiod 1.27's classes with their default settings: {@code istio} deploys kube-gateway. */
-  public static Map<String, ClassInfo> defaultClasses(String controllerName) {
-    return Map.of(
-        controllerName,
-        new ClassInfo(
-            controllerName, "kube-gateway", "LoadBalancer", false, "istio.io-gateway-controller"));
+  /** istiod 1.27's classes with ambient off: {@code istio} deploys kube-gateway. */
+  static Map<String, ClassInfo> defaultClasses(String controllerName) {
+    return new BuiltinClasses("istio", controllerName, true, false, false).controllers();
   }
 
-  /** Settings that are the same for every Gateway (the API server's version is read at lead). */
+  /**
+   * Settings that are the same for every Gateway (the API server's version is read at lead).
+   *
+   * @param ambientWaypoints whether ambient waypoints are on (PILOT_ENABLE_AMBIENT and
+   *     PILOT_ENABLE_AMBIENT_WAYPOINTS): other gateways' pods are kept out of ztunnel's capture
+   */
   public static Settings settings(
       String clusterId,
       String revision,

@@ -612,15 +612,14 @@ final class KubeGatewayDeployments
 
   @Override
   public void apply(ObjectNode object) {
-    // a server-side apply of the whole object, which creates it when it does not exist
+    // a server-side apply of the whole object, which creates it when it does not exist. The
+    // patch is the object as rendered: through fabric8's ObjectMeta an empty map (annotations: {})
+    // would be dropped, and the API server records in managedFields that istiod owns the empty
+    // maps it applies. The typed copy only names the resource (and spares a read of it).
     GenericKubernetesResource r =
         io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
             object.toString(), GenericKubernetesResource.class);
-    client
-        .resource(r)
-        .fieldManager(GatewayDeploymentController.FIELD_MANAGER)
-        .forceConflicts()
-        .serverSideApply();
+    client.resource(r).patch(serverSideApply(), object.toString());
   }
 
   /** Through the status subresource, as istiod: status write access is all it needs. */

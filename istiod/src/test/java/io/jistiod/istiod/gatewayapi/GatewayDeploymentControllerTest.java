@@ -179,6 +179,160 @@ class GatewayDeploymentControllerTest {
         Map.of("istio", "istio.io/gateway-controller"));
   }
 
+  /**
+   * A controller as istiod runs it with ambient on (waypoints, and east-west with multi-network),
+   * {@link #TEMPLATE} as both kube-gateway and waypoint, and the injection values {@code values}.
+   */
+  private GatewayDeploymentController ambientController(boolean eastWest, String values)
+      throws Exception {
+    String t = JSON.writeValueAsString(AMBIENT_TEMPLATE);
+    InjectorConfig injector =
+        new InjectorConfig(
+            InjectionConfig.parse(
+                "policy: enabled\ntemplates:\n  kube-gateway: " + t + "\n  waypoint: " + t + "\n",
+                InjectionFunctions.all()),
+            ValuesConfig.parse(values));
+    BuiltinClasses builtins =
+        new BuiltinClasses("istio", "istio.io/gateway-controller", true, true, eastWest);
+    return new GatewayDeploymentController(
+        fake,
+        fake,
+        () -> injector,
+        MeshConfig::getDefaultInstance,
+        () -> proxyConfigs,
+        () -> new Settings("Kubernetes", 132, "", true, "", true, true),
+        builtins.controllers(),
+        builtins.classes());
+  }
+
+  /** {@link #TEMPLATE}, the Deployment also saying what the controller decided for waypoints. */
+  private static final String AMBIENT_TEMPLATE =
+      TEMPLATE.replace(
+          "\n      securityContext:",
+          "\n      containers:\n"
+              + "      - name: istio-proxy\n"
+              + "        env:\n"
+              + "        - {name: EAST_WEST, value: \"{{ .IsEastWestGateway }}\"}\n"
+              + "        - {name: CONTROLLER_LABEL, value: {{ .ControllerLabel | quote }}}\n"
+              + "      securityContext:");
+
+  private Gateway waypoint(String name, String className, String... labels) {
+    Gateway g = gateway(name, className);
+    g.getSpec()
+        .setListeners(
+            List.of(
+                new io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerBuilder()
+                    .withName("mesh")
+                    .withPort(15008)
+                    .withProtocol("HBONE")
+                    .build()));
+    for (int i = 0; i < labels.length; i += 2) {
+      g.getMetadata().getLabels().put(labels[i], labels[i + 1]);
+    }
+    return g;
+  }
+
+  private ObjectNode applied(String kind) {
+    return fake.applied.stream()
+        .filter(o -> o.path("kind").asText().equals(kind))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void aWaypointIsDeployedWithTheWaypointTemplateUnderItsOwnName() throws Exception {
+    waypoint("waypoint", "istio-waypoint", "istio.io/waypoint-for", "service");
+    ambientController(false, "{\"global\":{\"hub\":\"h\",\"tag\":\"t\"}}")
+        .reconcile("apps", "waypoint");
+    assertThat(fake.versionWrites).containsExactly("waypoint=5");
+    assertThat(fake.applied)
+        .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
+        .containsExactly("ServiceAccount/waypoint", "Deployment/waypoint", "Service/waypoint");
+    for (ObjectNode o : fake.applied) {
+      assertThat(o.at("/metadata/labels/gateway.istio.io~1managed").asText())
+          .isEqualTo("istio.io-mesh-controller");
+    }
+    ObjectNode sa = applied("ServiceAccount");
+    // its own labels go along; a waypoint's pods are not opted out of ambient, and with no mesh
+    // network no network label is added
+    assertThat(sa.at("/metadata/labels/istio.io~1waypoint-for").asText()).isEqualTo("service");
+    assertThat(sa.at("/metadata/labels").has("istio.io/dataplane-mode")).isFalse();
+    assertThat(sa.at("/metadata/labels").has("topology.istio.io/network")).isFalse();
+    ObjectNode service = applied("Service");
+    assertThat(service.at("/spec/type").asText()).isEqualTo("ClusterIP");
+    assertThat(service.at("/spec/ports").toString())
+        .isEqualTo(
+            "[{\"name\":\"status-port\",\"port\":15021,\"appProtocol\":\"tcp\"},"
+                + "{\"name\":\"mesh\",\"port\":15008,\"appProtocol\":\"hbone\"}]");
+    assertThat(applied("Deployment").at("/spec/template/spec/containers/0/env").toString())
+        .isEqualTo(
+            "[{\"name\":\"EAST_WEST\",\"value\":\"false\"},"
+                + "{\"name\":\"CONTROLLER_LABEL\",\"value\":\"istio.io-mesh-controller\"}]");
+  }
+
+  @Test
+  void anEastWestGatewayIsALoadBalancedWaypointOnTheMeshNetwork() throws Exception {
+    waypoint("eastwest", "istio-east-west");
+    ambientController(true, "{\"global\":{\"network\":\"net-1\"}}").reconcile("apps", "eastwest");
+    assertThat(fake.applied)
+        .extracting(o -> o.at("/metadata/name").asText())
+        .containsOnly("eastwest");
+    assertThat(applied("Service").at("/spec/type").asText()).isEqualTo("LoadBalancer");
+    for (ObjectNode o : fake.applied) {
+      assertThat(o.at("/metadata/labels/gateway.istio.io~1managed").asText())
+          .isEqualTo("istio.io-eastwest-controller");
+    }
+    assertThat(applied("ServiceAccount").at("/metadata/labels/topology.istio.io~1network").asText())
+        .isEqualTo("net-1");
+    assertThat(applied("Deployment").at("/spec/template/spec/containers/0/env/0/value").asText())
+        .isEqualTo("true");
+  }
+
+  @Test
+  void theGatewaysOwnNetworkLabelWinsOverTheMeshNetwork() throws Exception {
+    // its own label, even where spec.infrastructure.labels replaces the copied ones
+    Gateway g = waypoint("waypoint", "istio-waypoint", "topology.istio.io/network", "net-own");
+    g.getSpec()
+        .setInfrastructure(
+            new io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayInfrastructureBuilder()
+                .withLabels(Map.of("team", "b"))
+                .build());
+    ambientController(false, "{\"global\":{\"network\":\"net-1\"}}").reconcile("apps", "waypoint");
+    assertThat(applied("ServiceAccount").at("/metadata/labels").toString())
+        .isEqualTo("{\"team\":\"b\",\"gateway.istio.io/managed\":\"istio.io-mesh-controller\"}");
+  }
+
+  @Test
+  void withAmbientOtherGatewaysPodsStayOutOfTheMeshUnlessTheyAsk() throws Exception {
+    gateway("gw", "istio");
+    gateway("ambient", "istio").getMetadata().getLabels().put("istio.io/dataplane-mode", "ambient");
+    GatewayDeploymentController c =
+        ambientController(false, "{\"global\":{\"network\":\"net-1\"}}");
+    c.reconcile("apps", "gw");
+    c.reconcile("apps", "ambient");
+    assertThat(fake.applied.get(0).at("/metadata/name").asText()).isEqualTo("gw-istio");
+    assertThat(fake.applied.get(0).at("/metadata/labels/istio.io~1dataplane-mode").asText())
+        .isEqualTo("none");
+    // nor does an istio-class gateway get the mesh network
+    assertThat(fake.applied.get(0).at("/metadata/labels").has("topology.istio.io/network"))
+        .isFalse();
+    assertThat(fake.applied.get(3).at("/metadata/labels/istio.io~1dataplane-mode").asText())
+        .isEqualTo("ambient");
+  }
+
+  @Test
+  void ambientClassesAreNotDeployedWhileTheirFlagsAreOff() throws Exception {
+    waypoint("waypoint", "istio-waypoint");
+    waypoint("eastwest", "istio-east-west");
+    GatewayDeploymentController off = controller(TEMPLATE);
+    off.reconcile("apps", "waypoint");
+    off.reconcile("apps", "eastwest");
+    // ambient without multi-network: the east-west class is unknown
+    ambientController(false, "{}").reconcile("apps", "eastwest");
+    assertThat(fake.applied).isEmpty();
+    assertThat(fake.versionWrites).isEmpty();
+  }
+
   private Gateway gateway(String name, String className) {
     Gateway g =
         new GatewayBuilder()

@@ -1,0 +1,643 @@
+package io.jistiod.it.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayAddressBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayBuilder;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.injector.GatewayTemplateInput;
+import io.jistiod.injector.InjectionConfig;
+import io.jistiod.injector.InjectorConfig;
+import io.jistiod.injector.ValuesConfig;
+import io.jistiod.injector.template.GoStruct;
+import io.jistiod.injector.template.GoTemplate;
+import io.jistiod.injector.template.InjectionFunctions;
+import io.jistiod.injector.template.TemplateException;
+import io.jistiod.it.support.GoTemplatePeer;
+import io.jistiod.it.support.GoTemplatePeer.Request;
+import io.jistiod.it.support.GoTemplatePeer.Result;
+import io.jistiod.it.support.IstioModule;
+import io.jistiod.it.support.Rig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our chart's {@code waypoint} template (manifests/charts/istiod/files/waypoint.yaml), which istiod
+ * renders for Gateways of the ambient classes istio-waypoint and istio-east-west, against Istio
+ * 1.27.0's, read from the Go module cache: for a matrix of Gateways, chart values and MeshConfigs
+ * that takes every branch of Istio's template, both render (with our engine and with Go's, on the
+ * data {@link GatewayTemplateInput#data} builds, all five documents) to the same text, or both fail
+ * for the same reason. Each template is given as the charts give it to istiod: trimmed, then one
+ * newline (a {@code |} block).
+ */
+class WaypointTemplateAgreementTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path REPO = Rig.MODULE.getParent();
+
+  /** Istio's renderings, one file per case, for reading. */
+  private static final Path OUT = Rig.MODULE.resolve("target/waypoint-agreement");
+
+  private static String istioText;
+  private static String oursText;
+  private static GoTemplate istio;
+  private static GoTemplate ours;
+  private static ObjectNode chartValues;
+  private static String chartMesh;
+
+  @BeforeAll
+  static void load() throws Exception {
+    Path istioFile =
+        IstioModule.dir()
+            .resolve("manifests/charts/istio-control/istio-discovery/files/waypoint.yaml");
+    istioText = asDelivered(Files.readString(istioFile));
+    oursText =
+        asDelivered(Files.readString(REPO.resolve("manifests/charts/istiod/files/waypoint.yaml")));
+    istio = GoTemplate.parse("waypoint", istioText, InjectionFunctions.all());
+    ours = GoTemplate.parse("waypoint", oursText, InjectionFunctions.all());
+    Path chart = REPO.resolve("injector/src/test/resources/chart-injection");
+    chartValues = (ObjectNode) JSON.readTree(Files.readString(chart.resolve("values.json")));
+    chartMesh = Files.readString(chart.resolve("mesh.yaml"));
+  }
+
+  /** A chart file as istiod gets it: trimmed, in a YAML {@code |} block (one final newline). */
+  private static String asDelivered(String file) {
+    return file.strip() + "\n";
+  }
+
+  /** One input: the Gateway, what the controller works out for it, values and mesh. */
+  private static final class Case {
+    String name = "chart defaults";
+    ObjectNode values = chartValues.deepCopy();
+    String mesh = chartMesh;
+    Map<String, String> gatewayAnnotations = new LinkedHashMap<>();
+    List<String> addresses = new ArrayList<>();
+    List<ServicePort> ports =
+        List.of(port("status-port", 15021, "tcp"), port("mesh", 15008, "hbone"));
+    String serviceType = "ClusterIP";
+    String className = "istio-waypoint";
+    String controllerLabel = "istio.io-mesh-controller";
+    boolean eastWest = false;
+    String deploymentName = "gw";
+    String serviceAccount = "gw";
+    String clusterId = "Kubernetes";
+    int kubeVersion = 132;
+    String revision = "";
+    long proxyUid = 1337;
+    long proxyGid = 1337;
+    Map<String, String> labels = new LinkedHashMap<>();
+    Map<String, String> annotations = new LinkedHashMap<>();
+
+    Case copy(String name) {
+      Case c = new Case();
+      c.name = name;
+      c.values = values.deepCopy();
+      c.mesh = mesh;
+      c.gatewayAnnotations = new LinkedHashMap<>(gatewayAnnotations);
+      c.addresses = new ArrayList<>(addresses);
+      c.ports = ports;
+      c.serviceType = serviceType;
+      c.className = className;
+      c.controllerLabel = controllerLabel;
+      c.eastWest = eastWest;
+      c.deploymentName = deploymentName;
+      c.serviceAccount = serviceAccount;
+      c.clusterId = clusterId;
+      c.kubeVersion = kubeVersion;
+      c.revision = revision;
+      c.proxyUid = proxyUid;
+      c.proxyGid = proxyGid;
+      c.labels = new LinkedHashMap<>(labels);
+      c.annotations = new LinkedHashMap<>(annotations);
+      return c;
+    }
+
+    /** Sets the chart value at a JSON pointer ("/global/network"), making parents as needed. */
+    Case value(String pointer, Object value) {
+      int slash = pointer.lastIndexOf('/');
+      ObjectNode parent = values;
+      for (String part : pointer.substring(0, slash).split("/")) {
+        if (part.isEmpty()) {
+          continue;
+        }
+        if (!parent.path(part).isObject()) {
+          parent.putObject(part);
+        }
+        parent = (ObjectNode) parent.get(part);
+      }
+      parent.set(pointer.substring(slash + 1), JSON.valueToTree(value));
+      return this;
+    }
+
+    Case remove(String pointer) {
+      int slash = pointer.lastIndexOf('/');
+      ((ObjectNode) values.at(pointer.substring(0, slash))).remove(pointer.substring(slash + 1));
+      return this;
+    }
+
+    GoStruct data() throws Exception {
+      Gateway gateway =
+          new GatewayBuilder()
+              .withNewMetadata()
+              .withName("gw")
+              .withNamespace("apps")
+              .withUid("5f3a1c2e-7d4b-4e8a-9c61-0b2d3e4f5a6b")
+              .withAnnotations(gatewayAnnotations)
+              .endMetadata()
+              .withNewSpec()
+              .withGatewayClassName(className)
+              .withAddresses(
+                  addresses.stream()
+                      .map(a -> new GatewayAddressBuilder().withValue(a).build())
+                      .toList())
+              .endSpec()
+              .build();
+      GatewayTemplateInput input =
+          new GatewayTemplateInput(
+              gateway,
+              deploymentName,
+              serviceAccount,
+              ports,
+              serviceType,
+              clusterId,
+              kubeVersion,
+              revision,
+              false,
+              proxyUid,
+              proxyGid,
+              "",
+              labels,
+              annotations,
+              "gateway.networking.k8s.io/gateway-name",
+              eastWest,
+              controllerLabel);
+      InjectorConfig injector =
+          new InjectorConfig(
+              InjectionConfig.parse("policy: enabled\n", InjectionFunctions.all()),
+              ValuesConfig.parse(JSON.writeValueAsString(values)));
+      MeshConfig meshConfig = MeshConfigs.parse(mesh, "mesh.yaml");
+      return input.data(injector, meshConfig);
+    }
+
+    /** The same data as the Go peer decodes it: Kubernetes, protobuf and plain JSON. */
+    JsonNode goData(GoStruct data) throws Exception {
+      GoStruct in = (GoStruct) data.fields().get("TemplateInput");
+      ObjectNode d = JSON.createObjectNode();
+      for (var f : in.fields().entrySet()) {
+        d.set(f.getKey(), JSON.valueToTree(f.getValue()));
+      }
+      d.put("ProxyImage", (String) data.fields().get("ProxyImage"));
+      JsonFormat.Printer proto = JsonFormat.printer();
+      d.set("ProxyConfig", JSON.readTree(proto.print((Message) data.fields().get("ProxyConfig"))));
+      d.set("MeshConfig", JSON.readTree(proto.print((Message) data.fields().get("MeshConfig"))));
+      d.set("Values", values);
+      return d;
+    }
+  }
+
+  private static ServicePort port(String name, int port, String appProtocol) {
+    return new ServicePortBuilder()
+        .withName(name)
+        .withPort(port)
+        .withAppProtocol(appProtocol)
+        .build();
+  }
+
+  private static List<Case> cases() {
+    Case base = new Case();
+    List<Case> out = new ArrayList<>();
+    out.add(base);
+    Map<String, Consumer<Case>> variants = new LinkedHashMap<>();
+    // The east-west class: a LoadBalancer, its own controller label.
+    variants.put(
+        "east-west gateway",
+        c -> {
+          c.className = "istio-east-west";
+          c.controllerLabel = "istio.io-eastwest-controller";
+          c.eastWest = true;
+          c.serviceType = "LoadBalancer";
+          c.labels.put("topology.istio.io/network", "net-east");
+        });
+    // ServiceAccount owner reference from Kubernetes 1.28 on.
+    variants.put("kubernetes 1.27", c -> c.kubeVersion = 127);
+    variants.put("kubernetes 1.28", c -> c.kubeVersion = 128);
+    variants.put("kubernetes unknown", c -> c.kubeVersion = -1);
+    // Scheduling and resources of waypoints (global.waypoint).
+    variants.put(
+        "waypoint affinity",
+        c ->
+            c.value(
+                "/global/waypoint/affinity",
+                Map.of(
+                    "podAntiAffinity",
+                    Map.of(
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                        List.of(
+                            Map.of(
+                                "weight",
+                                100,
+                                "podAffinityTerm",
+                                Map.of("topologyKey", "kubernetes.io/hostname")))))));
+    variants.put(
+        "waypoint topologySpreadConstraints",
+        c ->
+            c.value(
+                "/global/waypoint/topologySpreadConstraints",
+                List.of(
+                    Map.of(
+                        "maxSkew",
+                        1,
+                        "topologyKey",
+                        "topology.kubernetes.io/zone",
+                        "whenUnsatisfiable",
+                        "ScheduleAnyway"))));
+    variants.put(
+        "waypoint nodeSelector",
+        c -> c.value("/global/waypoint/nodeSelector", Map.of("pool", "mesh")));
+    variants.put(
+        "waypoint tolerations",
+        c ->
+            c.value(
+                "/global/waypoint/tolerations",
+                List.of(Map.of("key", "mesh", "operator", "Exists", "effect", "NoSchedule"))));
+    variants.put("no waypoint resources", c -> c.remove("/global/waypoint/resources"));
+    variants.put("empty waypoint resources", c -> c.value("/global/waypoint/resources", Map.of()));
+    variants.put(
+        "waypoint limits only",
+        c ->
+            c.value(
+                "/global/waypoint/resources",
+                Map.of("limits", Map.of("cpu", "1", "memory", "512Mi"))));
+    // Container security.
+    variants.put("platform openshift", c -> c.value("/global/platform", "openshift"));
+    variants.put("platform k3d", c -> c.value("/global/platform", "k3d"));
+    variants.put(
+        "gateways.seccompProfile",
+        c -> c.value("/gateways/seccompProfile", Map.of("type", "RuntimeDefault")));
+    variants.put(
+        "gateways.securityContext (unused)",
+        c -> c.value("/gateways/securityContext", Map.of("fsGroup", 1337)));
+    // Image.
+    variants.put(
+        "proxyImage annotation with a registry",
+        c -> c.gatewayAnnotations.put("sidecar.istio.io/proxyImage", "my.registry/envoy:7"));
+    variants.put(
+        "proxyImage annotation without a registry",
+        c -> c.gatewayAnnotations.put("sidecar.istio.io/proxyImage", "proxyv2-custom"));
+    variants.put(
+        "proxyImageType annotation",
+        c -> c.gatewayAnnotations.put("sidecar.istio.io/proxyImageType", "distroless"));
+    variants.put(
+        "global.proxy.image with a registry",
+        c -> c.value("/global/proxy/image", "gcr.io/istio-release/proxyv2:1.27.0"));
+    variants.put(
+        "distroless variant",
+        c -> c.value("/global/variant", "distroless").value("/global/tag", "1.27.1"));
+    // Container.
+    variants.put("imagePullPolicy", c -> c.value("/global/imagePullPolicy", "IfNotPresent"));
+    variants.put("logAsJson", c -> c.value("/global/logAsJson", true));
+    variants.put("outlierLogPath", c -> c.value("/global/proxy/outlierLogPath", "/dev/stdout"));
+    variants.put("clusterDomain", c -> c.value("/global/proxy/clusterDomain", "corp.example"));
+    variants.put(
+        "log level annotations",
+        c -> {
+          c.gatewayAnnotations.put("sidecar.istio.io/logLevel", "debug");
+          c.gatewayAnnotations.put(
+              "sidecar.istio.io/componentLogLevel", "upstream:trace,misc:info");
+          c.gatewayAnnotations.put("sidecar.istio.io/agentLogLevel", "default:debug,xds:warn");
+        });
+    variants.put(
+        "log levels from values",
+        c ->
+            c.value("/global/proxy/logLevel", "error")
+                .value("/global/proxy/componentLogLevel", "")
+                .value("/global/logging/level", "all:error"));
+    // CA address.
+    variants.put(
+        "caAddress",
+        c -> c.value("/global/caAddress", "cert-manager-istio-csr.cert-manager.svc:443"));
+    variants.put(
+        "revision",
+        c -> {
+          c.value("/revision", "canary");
+          c.revision = "canary";
+        });
+    variants.put("istioNamespace", c -> c.value("/global/istioNamespace", "istio-control"));
+    variants.put("no revision value", c -> c.remove("/revision"));
+    variants.put("numeric revision value", c -> c.value("/revision", 2));
+    variants.put(
+        "pilotCertProvider kubernetes", c -> c.value("/global/pilotCertProvider", "kubernetes"));
+    // Network and cluster.
+    variants.put(
+        "network label",
+        c -> {
+          c.labels.put("topology.istio.io/network", "net-a");
+          c.labels.put("istio.io/waypoint-for", "service");
+        });
+    variants.put("global.network", c -> c.value("/global/network", "net-b"));
+    variants.put(
+        "network label over global.network",
+        c -> {
+          c.labels.put("topology.istio.io/network", "net-a");
+          c.value("/global/network", "net-b");
+        });
+    variants.put(
+        "multiCluster.clusterName", c -> c.value("/global/multiCluster/clusterName", "west"));
+    variants.put("cluster id only (unused)", c -> c.clusterId = "east");
+    variants.put("proxy uid and gid (unused)", c -> c.proxyUid = c.proxyGid = 1000680000);
+    // Mesh id and trust domain.
+    variants.put("meshID", c -> c.value("/global/meshID", "mesh-1"));
+    variants.put(
+        "mesh trustDomain", c -> c.mesh = chartMesh.replace("cluster.local", "corp.example"));
+    variants.put(
+        "values trustDomain, mesh trustDomain empty",
+        c -> {
+          c.mesh = chartMesh.replace("trustDomain: cluster.local", "trustDomain: \"\"");
+          c.value("/global/trustDomain", "values.example");
+        });
+    variants.put(
+        "no trust domain",
+        c -> c.mesh = chartMesh.replace("trustDomain: cluster.local", "trustDomain: \"\""));
+    variants.put(
+        "meshID and no trust domain",
+        c -> {
+          c.mesh = chartMesh.replace("trustDomain: cluster.local", "trustDomain: \"\"");
+          c.value("/global/meshID", "mesh-2");
+        });
+    // ProxyConfig.
+    variants.put(
+        "proxyMetadata",
+        c ->
+            c.mesh =
+                chartMesh.replace(
+                    "defaultConfig:\n",
+                    "defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: \"true\"\n"
+                        + "    B_SECOND: b\n    A_FIRST: \"quote \\\" and <tag>\"\n"));
+    variants.put(
+        "interception TPROXY (unused)",
+        c ->
+            c.mesh =
+                chartMesh.replace(
+                    "defaultConfig:\n", "defaultConfig:\n  interceptionMode: TPROXY\n"));
+    // Certificates.
+    variants.put(
+        "cluster trust bundle", c -> c.value("/pilot/env/ENABLE_CLUSTER_TRUST_BUNDLE_API", true));
+    variants.put(
+        "cluster trust bundle named",
+        c ->
+            c.value("/pilot/env/ENABLE_CLUSTER_TRUST_BUNDLE_API", true)
+                .value("/global/trustBundleName", "corp-root"));
+    variants.put(
+        "cluster trust bundle as a string",
+        c -> c.value("/pilot/env/ENABLE_CLUSTER_TRUST_BUNDLE_API", "true"));
+    variants.put("trustBundleName", c -> c.value("/global/trustBundleName", "corp-root-cert"));
+    variants.put("sds audience (unused)", c -> c.value("/global/sds/token/aud", "corp-ca"));
+    variants.put(
+        "imagePullSecrets", c -> c.value("/global/imagePullSecrets", List.of("regcred", "mirror")));
+    // Service.
+    variants.put(
+        "address, LoadBalancer",
+        c -> {
+          c.addresses.add("203.0.113.7");
+          c.serviceType = "LoadBalancer";
+        });
+    variants.put("address, ClusterIP", c -> c.addresses.add("10.96.0.40"));
+    variants.put(
+        "several ports",
+        c ->
+            c.ports =
+                List.of(
+                    port("status-port", 15021, "tcp"),
+                    port("mesh", 15008, "hbone"),
+                    port("http", 80, "http")));
+    // Labels and annotations.
+    variants.put(
+        "infrastructure annotations",
+        c -> {
+          c.annotations.put(
+              "kubectl.kubernetes.io/last-applied-configuration", "{\"kind\":\"Gateway\"}");
+          c.annotations.put("gateway.istio.io/name-override", "other");
+          c.annotations.put("gateway.istio.io/service-account", "other-sa");
+          c.annotations.put("gateway.istio.io/controller-version", "5");
+          c.annotations.put("networking.istio.io/traffic-distribution", "Any");
+          c.annotations.put("example.com/html", "<a & b>");
+          c.annotations.put("istio.io/rev", "infra");
+          c.annotations.put("prometheus.io/port", "9999");
+        });
+    variants.put(
+        "infrastructure labels colliding with the template's",
+        c -> {
+          c.labels.put("gateway.networking.k8s.io/gateway-name", "spoof");
+          c.labels.put("gateway.istio.io/managed", "someone");
+          c.labels.put("service.istio.io/canonical-name", "from-infra");
+          c.labels.put("istio.io/dataplane-mode", "ambient");
+          c.labels.put("sidecar.istio.io/inject", "true");
+        });
+    variants.put(
+        "names",
+        c -> {
+          c.deploymentName = "custom-name";
+          c.serviceAccount = "custom-sa";
+        });
+    // Values istiod would not build or a user might write: they print or fail as in istiod.
+    variants.put("edge: no waypoint values", c -> c.remove("/global/waypoint"));
+    variants.put("edge: no gateways values", c -> c.remove("/gateways"));
+    variants.put("edge: no pilot values", c -> c.remove("/pilot"));
+    variants.put("edge: null pilot env", c -> c.value("/pilot/env", null));
+    variants.put("edge: no multiCluster values", c -> c.remove("/global/multiCluster"));
+    variants.put(
+        "edge: port without appProtocol",
+        c -> c.ports = List.of(new ServicePortBuilder().withName("mesh").withPort(15008).build()));
+    variants.put(
+        "edge: html in values and annotations",
+        c -> {
+          c.value("/global/network", "<net&1>").value("/global/meshID", "a&b");
+          c.annotations.put("x", "<&>");
+          c.gatewayAnnotations.put("sidecar.istio.io/logLevel", "<debug>");
+        });
+    for (var e : variants.entrySet()) {
+      Case c = base.copy(e.getKey());
+      e.getValue().accept(c);
+      out.add(c);
+    }
+    // Everything at once.
+    Case all = base.copy("everything");
+    for (var e : variants.entrySet()) {
+      if (!e.getKey().contains("as a string")
+          && !e.getKey().startsWith("numeric")
+          && !e.getKey().startsWith("edge:")) {
+        e.getValue().accept(all);
+      }
+    }
+    out.add(all);
+    return out;
+  }
+
+  private record Rendered(boolean ok, String text) {}
+
+  private static Rendered render(GoTemplate t, Object data) {
+    try {
+      return new Rendered(true, t.execute(data));
+    } catch (TemplateException e) {
+      // The line and column differ between the two files; the action and reason must not.
+      return new Rendered(false, e.getMessage().replaceFirst("^template: [^:]+:\\d+:\\d+: ", ""));
+    }
+  }
+
+  /**
+   * Our engine against Go's (the gotemplate peer, with the data as istiod's deployment controller
+   * builds it): both templates render to the same bytes, or fail with the same message.
+   */
+  @Test
+  void bothRenderAsGoRendersThem() throws Exception {
+    List<Case> cases = cases();
+    List<GoStruct> data = new ArrayList<>();
+    List<Request> requests = new ArrayList<>();
+    for (Case c : cases) {
+      GoStruct d = c.data();
+      data.add(d);
+      JsonNode go = c.goData(d);
+      requests.add(new Request("waypoint", istioText, false, true, go));
+      requests.add(new Request("waypoint", oursText, false, true, go));
+    }
+    List<Result> want = GoTemplatePeer.get().render(requests);
+    List<String> mismatches = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      GoTemplate t = i % 2 == 0 ? istio : ours;
+      Result got;
+      try {
+        got = new Result(true, t.execute(data.get(i / 2)), "", "");
+      } catch (TemplateException e) {
+        got = new Result(false, "", "exec", e.getMessage());
+      }
+      if (!want.get(i).equals(got)) {
+        mismatches.add(
+            (i % 2 == 0 ? "istio's, " : "ours, ")
+                + cases.get(i / 2).name
+                + ":\n"
+                + diff(
+                    new Rendered(
+                        want.get(i).ok(),
+                        want.get(i).ok() ? want.get(i).output() : want.get(i).error()),
+                    new Rendered(got.ok(), got.ok() ? got.output() : got.error())));
+      }
+    }
+    assertThat(mismatches).as(String.join("\n", mismatches)).isEmpty();
+  }
+
+  @Test
+  void rendersAsIstiosTemplate() throws Exception {
+    List<String> mismatches = new ArrayList<>();
+    List<Rendered> istioOut = new ArrayList<>();
+    for (Case c : cases()) {
+      Object data = c.data();
+      Rendered want = render(istio, data);
+      Rendered got = render(ours, data);
+      istioOut.add(want);
+      Files.createDirectories(OUT);
+      Files.writeString(
+          OUT.resolve(c.name.replaceAll("[^A-Za-z0-9.]+", "-") + ".yaml"),
+          want.ok() ? want.text() : "# error: " + want.text() + "\n");
+      if (!want.equals(got)) {
+        mismatches.add(c.name + ":\n" + diff(want, got));
+      }
+    }
+    assertThat(mismatches).as(String.join("\n", mismatches)).isEmpty();
+
+    // The matrix takes both sides of every branch of Istio's template.
+    List<String> texts = istioOut.stream().filter(Rendered::ok).map(Rendered::text).toList();
+    assertThat(istioOut).filteredOn(r -> !r.ok()).isNotEmpty();
+    for (String marker :
+        List.of(
+            "# Safe since 1.28",
+            "istio.io-eastwest-controller",
+            "      affinity:\n",
+            "      topologySpreadConstraints:\n",
+            "      nodeSelector:\n",
+            "      tolerations:\n",
+            "        resources:\n",
+            "runAsUser: 1337",
+            "seccompProfile:\n",
+            "image: \"my.registry/envoy:7\"",
+            "image: \"docker.io/istio/proxyv2:1.27.0-distroless\"",
+            "imagePullPolicy: \"IfNotPresent\"",
+            "--log_as_json",
+            "--outlierLogPath=/dev/stdout",
+            "value: cert-manager-istio-csr.cert-manager.svc:443",
+            "value: istiod-canary.istio-system.svc:15012",
+            "value: istiod.istio-control.svc:15012",
+            "ISTIO_META_NETWORK",
+            "value: \"west\"",
+            "value: \"mesh-1\"",
+            "name: ISTIO_META_MESH_ID\n          value: \"corp.example\"",
+            "name: TRUST_DOMAIN",
+            "name: A_FIRST",
+            "clusterTrustBundle:",
+            "name: istio.io:istiod-ca:corp-root\n",
+            "name: corp-root-cert\n",
+            "imagePullSecrets:",
+            "loadBalancerIP: \"203.0.113.7\"",
+            "\"networking.istio.io/traffic-distribution\":\"PreferClose\"",
+            "\"istio.io/dataplane-mode\":\"none\"",
+            "\"service.istio.io/canonical-name\":\"from-infra\"",
+            "- name: \"http\"")) {
+      assertThat(texts).as("some case with %s", marker).anyMatch(t -> t.contains(marker));
+      assertThat(texts).as("some case without %s", marker).anyMatch(t -> !t.contains(marker));
+    }
+    // Omitted annotations, Gateway annotations (not infrastructure ones), an image name without
+    // a registry (the resolved image instead), and what kube-gateway reads but waypoint does not.
+    for (String never :
+        List.of(
+            "last-applied-configuration",
+            "name-override",
+            "controller-version",
+            "\"sidecar.istio.io/logLevel\"",
+            "proxyv2-custom",
+            "value: TPROXY",
+            "corp-ca",
+            "1000680000",
+            "\"east\"")) {
+      assertThat(texts).as("no case with %s", never).noneMatch(t -> t.contains(never));
+    }
+    assertThat(texts).noneMatch(t -> t.contains("<no value>") && !t.contains("istiod-<no value>"));
+  }
+
+  private static String diff(Rendered want, Rendered got) {
+    if (want.ok() != got.ok()) {
+      return "  istio: "
+          + (want.ok() ? "ok" : want.text())
+          + "\n  ours:  "
+          + (got.ok() ? "ok" : got.text());
+    }
+    String[] a = want.text().split("\n", -1);
+    String[] b = got.text().split("\n", -1);
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      String x = i < a.length ? a[i] : "<end>";
+      String y = i < b.length ? b[i] : "<end>";
+      if (!x.equals(y)) {
+        return "  line "
+            + (i + 1)
+            + "\n  istio: "
+            + JSON.valueToTree(x)
+            + "\n  ours:  "
+            + JSON.valueToTree(y);
+      }
+    }
+    return "  (same lines)";
+  }
+}
