@@ -345,6 +345,21 @@ public final class Istiod implements AutoCloseable {
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
             .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
             .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
+    if (options.ambient()) {
+      // The workload API for ztunnel, from the Kubernetes registry (pods and Services only, for
+      // now: no ServiceEntries, WorkloadEntries or waypoints; see docs/ambient.md).
+      KubeServiceRegistry ambientSource = kube;
+      pushContexts.ambient(
+          () ->
+              ambientSource == null
+                  ? io.jistiod.pilot.ambient.AmbientInputs.EMPTY
+                  : ambientSource.ambientInputs(),
+          new io.jistiod.pilot.ambient.AmbientSettings(
+              options.security() == null ? "Kubernetes" : options.security().clusterId(),
+              "",
+              options.domain()));
+      generators.register(TypeUrls.ADDRESS, new io.jistiod.pilot.ambient.AddressGenerator());
+    }
     EnvoyGenerators.registerDefaults(
         generators, credentials == null ? CredentialSource.NONE : credentials);
     XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
@@ -352,6 +367,7 @@ public final class Istiod implements AutoCloseable {
         new DiscoveryServer(
             generators, pushContexts, xdsMetrics, options.pushWorkers(), xdsSendTimeout());
     closeables.add(discovery);
+    discovery.serveZtunnel(options.ambient());
     // istioctl proxy-status names the istiod of each proxy by its pod (Istio's POD_NAME)
     discovery.identify(podName(), BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
     discovery.start(System.nanoTime());
@@ -652,7 +668,7 @@ public final class Istiod implements AutoCloseable {
                 nativeMode != io.jistiod.injector.NativeSidecars.Mode.DISABLED,
                 options.injection() == null ? "" : options.injection().compliancePolicy(),
                 Main.envBool("PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
-                Main.envBool("PILOT_ENABLE_AMBIENT", false)),
+                options.ambient()),
             io.jistiod.istiod.gatewayapi.GatewayDeployments.defaultClasses(controllerName),
             java.util.Map.of(defaultClass, controllerName),
             Main.envBool("PILOT_ENABLE_ALPHA_GATEWAY_API", false));

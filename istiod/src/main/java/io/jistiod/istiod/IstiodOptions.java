@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param meshConfigFile MeshConfig YAML (istiod's {@code --meshConfig}), or null for the defaults
  * @param injection sidecar injection on the webhook port (off: {@link
  *     io.jistiod.istiod.inject.InjectionOptions#disabled()})
+ * @param ambient serve ztunnel the workload API (istiod's {@code PILOT_ENABLE_AMBIENT}); off,
+ *     ztunnel streams are refused
  */
 public record IstiodOptions(
     Path configDir,
@@ -33,7 +35,42 @@ public record IstiodOptions(
     SecurityOptions security,
     io.jistiod.istiod.webhook.WebhookOptions webhook,
     Path meshConfigFile,
-    io.jistiod.istiod.inject.InjectionOptions injection) {
+    io.jistiod.istiod.inject.InjectionOptions injection,
+    boolean ambient) {
+
+  /** Without ambient, as before it existed. */
+  public IstiodOptions(
+      Path configDir,
+      KubernetesAccess kubernetes,
+      String domain,
+      String trustDomain,
+      String grpcAddr,
+      String httpAddr,
+      String monitoringAddr,
+      Duration debounceAfter,
+      Duration debounceMax,
+      int pushWorkers,
+      SecurityOptions security,
+      io.jistiod.istiod.webhook.WebhookOptions webhook,
+      Path meshConfigFile,
+      io.jistiod.istiod.inject.InjectionOptions injection) {
+    this(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        injection,
+        false);
+  }
 
   /** Without sidecar injection, as before it existed. */
   public IstiodOptions(
@@ -181,7 +218,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        ambient);
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
@@ -199,7 +237,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        ambient);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
@@ -217,7 +256,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        ambient);
   }
 
   public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
@@ -235,7 +275,8 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        ambient);
   }
 
   public IstiodOptions withMeshConfigFile(Path file) {
@@ -253,7 +294,8 @@ public record IstiodOptions(
         security,
         webhook,
         file,
-        injection);
+        injection,
+        ambient);
   }
 
   public IstiodOptions withInjection(io.jistiod.istiod.inject.InjectionOptions injection) {
@@ -271,6 +313,26 @@ public record IstiodOptions(
         security,
         webhook,
         meshConfigFile,
-        injection);
+        injection,
+        ambient);
+  }
+
+  public IstiodOptions withAmbient(boolean on) {
+    return new IstiodOptions(
+        configDir,
+        kubernetes,
+        domain,
+        trustDomain,
+        grpcAddr,
+        httpAddr,
+        monitoringAddr,
+        debounceAfter,
+        debounceMax,
+        pushWorkers,
+        security,
+        webhook,
+        meshConfigFile,
+        injection,
+        on);
   }
 }

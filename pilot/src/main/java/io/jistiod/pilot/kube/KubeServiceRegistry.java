@@ -150,6 +150,30 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     return pods == null ? List.of() : List.copyOf(pods.getStore().list());
   }
 
+  /**
+   * What the workload API (ambient) is built from: the pods and Services of the discovery
+   * namespaces, and every node. Empty before {@link #start()}.
+   */
+  public io.jistiod.pilot.ambient.AmbientInputs ambientInputs() {
+    if (pods == null) {
+      return io.jistiod.pilot.ambient.AmbientInputs.EMPTY;
+    }
+    java.util.function.Predicate<String> selected = namespaceFilter;
+    List<Pod> p = new ArrayList<>();
+    for (Pod pod : pods.getStore().list()) {
+      if (selected.test(pod.getMetadata().getNamespace())) {
+        p.add(pod);
+      }
+    }
+    List<io.fabric8.kubernetes.api.model.Service> s = new ArrayList<>();
+    for (var svc : services.getStore().list()) {
+      if (selected.test(svc.getMetadata().getNamespace())) {
+        s.add(svc);
+      }
+    }
+    return new io.jistiod.pilot.ambient.AmbientInputs(p, s, nodes.getStore().list());
+  }
+
   @Override
   public List<Service> services() {
     List<Service> out = new ArrayList<>();

@@ -8,6 +8,9 @@ import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.pilot.ambient.AddressIndex;
+import io.jistiod.pilot.ambient.AmbientInputs;
+import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
 import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
 import io.jistiod.pilot.gatewayapi.GatewayApiResult;
@@ -56,6 +59,11 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private final List<Consumer<GatewayApiResult>> gatewayApiListeners = new CopyOnWriteArrayList<>();
 
+  /** Where the workload API's inputs come from, and its settings; null: ambient is off. */
+  private volatile AmbientInputs.Source ambientSource;
+
+  private volatile AmbientSettings ambientSettings;
+
   public PushContextBuilder(
       ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
     this(store, registries, domainSuffix, MeshConfigs::defaults);
@@ -93,6 +101,36 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContextBuilder gatewayApi(GatewayApiSources sources) {
     this.gatewayApi = java.util.Objects.requireNonNull(sources, "sources");
     return this;
+  }
+
+  /**
+   * Builds the workload API's addresses (ztunnel's {@code istio.workload.Address}) at every push
+   * whose changes may move them, from {@code source}: istiod's {@code PILOT_ENABLE_AMBIENT}.
+   */
+  public PushContextBuilder ambient(AmbientInputs.Source source, AmbientSettings settings) {
+    this.ambientSettings = java.util.Objects.requireNonNull(settings, "settings");
+    this.ambientSource = java.util.Objects.requireNonNull(source, "source");
+    return this;
+  }
+
+  /** Kinds the addresses are built from; any other change keeps the previous ones. */
+  private static final Set<Kind> ADDRESS_INPUTS =
+      EnumSet.of(Kind.POD, Kind.SERVICE_ENTRY, Kind.NODE, Kind.ENDPOINT_SLICE);
+
+  /**
+   * The addresses for the next context: rebuilt from the source when {@code rebuild}, else the
+   * previous context's.
+   */
+  private AddressIndex addresses(PushContext previous, boolean rebuild, MeshConfig mesh) {
+    AmbientInputs.Source source = ambientSource;
+    AddressIndex before = previous == null ? AddressIndex.EMPTY : previous.addresses();
+    if (source == null) {
+      return AddressIndex.EMPTY;
+    }
+    if (!rebuild && previous != null) {
+      return before;
+    }
+    return AddressIndex.build(source.snapshot(), ambientSettings, mesh.getTrustDomain(), before);
   }
 
   /** Called with each new conversion result (to write the status it computed). */
@@ -196,7 +234,7 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContext build(PushContext previous, PushRequest request) {
     String version = Long.toString(counter.incrementAndGet());
     if (previous == null || request.forced() || containsAny(request.kinds(), REBUILD_ALL)) {
-      return buildAll(version);
+      return buildAll(version, previous);
     }
     Set<Kind> kinds = request.kinds();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = updatedEndpoints(previous, request);
@@ -270,8 +308,10 @@ public final class PushContextBuilder implements PushContextFactory {
       String version,
       Set<Kind> kinds,
       Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    AddressIndex addresses =
+        addresses(previous, containsAny(kinds, ADDRESS_INPUTS), previous.meshConfig());
     if (!request.full()) {
-      return previous.withEndpoints(version, endpoints);
+      return previous.withEndpoints(version, endpoints, addresses);
     }
     PushIndex.Inputs before = previous.pushIndex().inputs();
     MeshConfig mesh = meshConfig.get();
@@ -313,13 +353,14 @@ public final class PushContextBuilder implements PushContextFactory {
             ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
             : previous.gateways(),
         containsAny(kinds, SECURITY) ? security() : previous.security(),
-        gatewayApiResult);
+        gatewayApiResult,
+        addresses);
   }
 
   private static final Set<Kind> SECURITY =
       EnumSet.of(Kind.PEER_AUTHENTICATION, Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION);
 
-  private PushContext buildAll(String version) {
+  private PushContext buildAll(String version, PushContext previous) {
     MeshConfig mesh = meshConfig.get();
     java.util.SortedMap<String, Service> services = services();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
@@ -341,7 +382,8 @@ public final class PushContextBuilder implements PushContextFactory {
         mesh,
         withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
         security(),
-        gatewayApiResult);
+        gatewayApiResult,
+        addresses(previous, true, mesh));
   }
 
   /** The store's VirtualServices, then those generated from the Gateway API. */

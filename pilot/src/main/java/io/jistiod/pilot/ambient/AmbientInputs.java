@@ -1,0 +1,27 @@
+package io.jistiod.pilot.ambient;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.List;
+
+/**
+ * The Kubernetes objects the workload API is built from, as one snapshot: the pods and Services of
+ * the discovery namespaces, and every node (for locality). The objects are the informers' own and
+ * are only read.
+ */
+public record AmbientInputs(List<Pod> pods, List<Service> services, List<Node> nodes) {
+  public static final AmbientInputs EMPTY = new AmbientInputs(List.of(), List.of(), List.of());
+
+  public AmbientInputs {
+    pods = List.copyOf(pods);
+    services = List.copyOf(services);
+    nodes = List.copyOf(nodes);
+  }
+
+  /** Where a push context finds the current inputs (the Kubernetes registry). */
+  @FunctionalInterface
+  public interface Source {
+    AmbientInputs snapshot();
+  }
+}
