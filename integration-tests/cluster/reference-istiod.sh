@@ -4,7 +4,7 @@
 #
 #   reference-istiod.sh start NAME [--mesh FILE] [--scenario-label VALUE] [--grpc-port P]
 #                                  [--http-port P] [--monitoring-port P] [--inject-dir DIR]
-#                                  [--log-level LEVELS]
+#                                  [--log-level LEVELS] [--env NAME=VALUE]...
 #   reference-istiod.sh stop NAME
 #
 # start: builds pilot-discovery if it is not cached (build-istio.sh), starts it in the background
@@ -27,6 +27,8 @@
 #                          and that controller renders nothing.
 #   --log-level LEVELS     pilot-discovery's --log_output_level (default default:info), e.g.
 #                          default:info,gateway:debug
+#   --env NAME=VALUE       an environment variable more for pilot-discovery (repeatable), e.g.
+#                          PILOT_ENABLE_AMBIENT=true; it overrides the ones set here
 # What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
 # no https webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
 # POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
@@ -35,7 +37,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
 
-usage() { sed -n '2,32p' "$0" >&2; exit 2; }
+usage() { sed -n '2,34p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd="$1" name="$2"
 shift 2
@@ -80,6 +82,7 @@ case "$cmd" in
 esac
 
 mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info"
+extra_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mesh) mesh="$2"; shift 2 ;;
@@ -89,6 +92,9 @@ while [[ $# -gt 0 ]]; do
     --monitoring-port) mon="$2"; shift 2 ;;
     --inject-dir) inject="$2"; shift 2 ;;
     --log-level) loglevel="$2"; shift 2 ;;
+    --env)
+      [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || rig_die "--env $2: expected NAME=VALUE"
+      extra_env+=("$2"); shift 2 ;;
     *) usage ;;
   esac
 done
@@ -158,6 +164,7 @@ launch() {
       VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
       PILOT_ENABLE_GATEWAY_API=true \
       KUBECONFIG="$KUBECONFIG_RIG" \
+      "${extra_env[@]}" \
       setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
       --kubeconfig "$KUBECONFIG_RIG" \
       --meshConfig "$STATE/mesh.yaml" \

@@ -63,11 +63,28 @@ public final class ReferenceIstiod implements AutoCloseable {
   public static ReferenceIstiod start(
       String name, List<String> scenarioLabels, Path meshFile, Path injectDir)
       throws IOException, InterruptedException {
+    return start(name, scenarioLabels, meshFile, injectDir, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #start(String, List, Path, Path)}, with more environment variables for
+   * pilot-discovery (istiod's feature flags, e.g. {@code PILOT_ENABLE_AMBIENT=true}).
+   */
+  public static ReferenceIstiod start(
+      String name,
+      List<String> scenarioLabels,
+      Path meshFile,
+      Path injectDir,
+      java.util.Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), "start", name));
     cmd.addAll(List.of("--scenario-label", String.join(",", scenarioLabels)));
     cmd.addAll(List.of("--mesh", meshFile.toString()));
     if (injectDir != null) {
       cmd.addAll(List.of("--inject-dir", injectDir.toString()));
+    }
+    for (var e : new java.util.TreeMap<>(env).entrySet()) {
+      cmd.addAll(List.of("--env", e.getKey() + "=" + e.getValue()));
     }
     String out = run(cmd, 15);
     Matcher m = PORTS.matcher(out);
