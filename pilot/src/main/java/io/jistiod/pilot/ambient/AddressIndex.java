@@ -122,7 +122,7 @@ public final class AddressIndex {
           e.getKey(),
           old != null && a.equals(previous.addresses.get(e.getKey()))
               ? old
-              : XdsResource.of(e.getKey(), a));
+              : new XdsResource(e.getKey(), com.google.protobuf.Any.pack(a), aliases(a)));
       if (a.hasWorkload()) {
         Workload w = a.getWorkload();
         for (ByteString ip : w.getAddressesList()) {
@@ -214,9 +214,10 @@ public final class AddressIndex {
   /** The {@code network/IP} names a lookup also finds the resource {@code name} by. */
   public List<String> aliases(String name) {
     Address a = addresses.get(name);
-    if (a == null) {
-      return List.of();
-    }
+    return a == null ? List.of() : aliases(a);
+  }
+
+  private static List<String> aliases(Address a) {
     List<String> out = new ArrayList<>();
     if (a.hasWorkload()) {
       for (ByteString ip : a.getWorkload().getAddressesList()) {

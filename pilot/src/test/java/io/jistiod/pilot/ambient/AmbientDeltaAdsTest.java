@@ -165,7 +165,34 @@ class AmbientDeltaAdsTest {
     z.subscribe(TypeUrls.ADDRESS, P1);
     DeltaDiscoveryResponse r = z.next();
     assertThat(names(r)).containsExactly(P1);
+    assertThat(r.getResources(0).getAliasesList()).containsExactly("/10.1.0.7");
     assertThat(r.getRemovedResourcesList()).isEmpty();
+    z.ack(r);
+
+    // the service's VIP: the service and its workload, the VIP being their alias, not missing
+    z.subscribe(TypeUrls.ADDRESS, "/10.96.0.10");
+    DeltaDiscoveryResponse vip = z.next();
+    assertThat(names(vip)).containsExactly(SVC);
+    assertThat(vip.getResources(0).getAliasesList()).containsExactly("/10.96.0.10");
+    assertThat(vip.getRemovedResourcesList()).isEmpty();
+    z.ack(vip);
+
+    // an unknown IP is said not to exist
+    z.subscribe(TypeUrls.ADDRESS, "/10.9.9.9");
+    assertThat(z.next().getRemovedResourcesList()).containsExactly("/10.9.9.9");
+
+    // what the VIP brought in is now subscribed: a second workload of the service is pushed
+    inputs =
+        new AmbientInputs(
+            List.of(
+                ambientPod("shop", "productpage-x7k2p", "10.1.0.7"),
+                ambientPod("shop", "productpage-m3n4b", "10.1.0.8")),
+            inputs.services(),
+            List.of());
+    discovery.push(
+        PushRequest.full("proxy", ConfigKey.of(Kind.POD, "shop", "x"), System.nanoTime()));
+    DeltaDiscoveryResponse pushed = z.next();
+    assertThat(names(pushed)).containsExactly(P2);
   }
 
   @Test
