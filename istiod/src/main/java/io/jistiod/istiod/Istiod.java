@@ -346,8 +346,9 @@ public final class Istiod implements AutoCloseable {
             .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
             .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
     if (options.ambient()) {
-      // The workload API for ztunnel, from the Kubernetes registry (pods and Services only, for
-      // now: no ServiceEntries, WorkloadEntries or waypoints; see docs/ambient.md).
+      // The workload API for ztunnel: addresses from the Kubernetes registry (pods and Services
+      // only, for now: no ServiceEntries, WorkloadEntries or waypoints), AuthorizationPolicies in
+      // ztunnel's form (no PeerAuthentications yet); see docs/ambient.md.
       KubeServiceRegistry ambientSource = kube;
       pushContexts.ambient(
           () ->
@@ -359,6 +360,8 @@ public final class Istiod implements AutoCloseable {
               "",
               options.domain()));
       generators.register(TypeUrls.ADDRESS, new io.jistiod.pilot.ambient.AddressGenerator());
+      generators.register(
+          TypeUrls.AUTHORIZATION, new io.jistiod.pilot.ambient.AuthorizationGenerator());
     }
     EnvoyGenerators.registerDefaults(
         generators, credentials == null ? CredentialSource.NONE : credentials);

@@ -58,10 +58,17 @@ public final class AddressIndex {
    * others are served regardless.
    *
    * @param trustDomain the mesh's trust domain
+   * @param policies the authorization policies, for each workload's list of those selecting it
+   * @param rootNamespace the mesh's root namespace (its policies select in every namespace)
    * @param previous the index in use (or {@link #EMPTY}), whose unchanged resources are reused
    */
   public static AddressIndex build(
-      AmbientInputs in, AmbientSettings settings, String trustDomain, AddressIndex previous) {
+      AmbientInputs in,
+      AmbientSettings settings,
+      String trustDomain,
+      ZtunnelPolicies policies,
+      String rootNamespace,
+      AddressIndex previous) {
     Map<String, Address> all = new TreeMap<>();
     Map<String, List<io.fabric8.kubernetes.api.model.Service>> selectorServices = new HashMap<>();
     for (var s : in.services()) {
@@ -99,7 +106,12 @@ public final class AddressIndex {
         }
         String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
         PodWorkloads.of(
-                p, selecting, nodeName == null ? null : nodes.get(nodeName), settings, trustDomain)
+                p,
+                selecting,
+                nodeName == null ? null : nodes.get(nodeName),
+                settings,
+                trustDomain,
+                policies.selecting(ns, labels, rootNamespace))
             .ifPresent(w -> all.put(w.getUid(), Address.newBuilder().setWorkload(w).build()));
       } catch (RuntimeException e) {
         log.warn(

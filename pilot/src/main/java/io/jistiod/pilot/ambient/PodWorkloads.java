@@ -48,13 +48,15 @@ final class PodWorkloads {
    * @param services the Services selecting the pod
    * @param node the pod's node, null if unknown
    * @param trustDomain the mesh's trust domain
+   * @param policies names of the authorization policies selecting the pod
    */
   static Optional<Workload> of(
       Pod pod,
       List<io.fabric8.kubernetes.api.model.Service> services,
       Node node,
       AmbientSettings settings,
-      String trustDomain) {
+      String trustDomain,
+      List<String> policies) {
     var status = pod.getStatus();
     String phase = status == null ? null : status.getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
@@ -118,6 +120,7 @@ final class PodWorkloads {
                   settings.domainSuffix()),
           ports(pod, s));
     }
+    w.addAllAuthorizationPolicies(policies);
     Locality locality = locality(node);
     if (locality != null) {
       w.setLocality(locality);

@@ -11,6 +11,7 @@ import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.ambient.AddressIndex;
 import io.jistiod.pilot.ambient.AmbientInputs;
 import io.jistiod.pilot.ambient.AmbientSettings;
+import io.jistiod.pilot.ambient.ZtunnelPolicies;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
 import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
 import io.jistiod.pilot.gatewayapi.GatewayApiResult;
@@ -115,13 +116,15 @@ public final class PushContextBuilder implements PushContextFactory {
 
   /** Kinds the addresses are built from; any other change keeps the previous ones. */
   private static final Set<Kind> ADDRESS_INPUTS =
-      EnumSet.of(Kind.POD, Kind.SERVICE_ENTRY, Kind.NODE, Kind.ENDPOINT_SLICE);
+      EnumSet.of(
+          Kind.POD, Kind.SERVICE_ENTRY, Kind.NODE, Kind.ENDPOINT_SLICE, Kind.AUTHORIZATION_POLICY);
 
   /**
    * The addresses for the next context: rebuilt from the source when {@code rebuild}, else the
    * previous context's.
    */
-  private AddressIndex addresses(PushContext previous, boolean rebuild, MeshConfig mesh) {
+  private AddressIndex addresses(
+      PushContext previous, boolean rebuild, MeshConfig mesh, ZtunnelPolicies policies) {
     AmbientInputs.Source source = ambientSource;
     AddressIndex before = previous == null ? AddressIndex.EMPTY : previous.addresses();
     if (source == null) {
@@ -130,7 +133,29 @@ public final class PushContextBuilder implements PushContextFactory {
     if (!rebuild && previous != null) {
       return before;
     }
-    return AddressIndex.build(source.snapshot(), ambientSettings, mesh.getTrustDomain(), before);
+    return AddressIndex.build(
+        source.snapshot(),
+        ambientSettings,
+        mesh.getTrustDomain(),
+        policies,
+        mesh.getRootNamespace(),
+        before);
+  }
+
+  /**
+   * The policies ztunnel enforces, converted once: for the workloads' policy lists here, and kept
+   * as the push's {@link ZtunnelPolicies} for the Authorization generator. None when ambient is
+   * off.
+   */
+  private ZtunnelPolicies ztunnelPolicies(SecurityConfigs security, MeshConfig mesh) {
+    return ZtunnelPolicies.convert(
+        ambientSource == null ? List.of() : security.authorizationPolicies(),
+        mesh.getRootNamespace());
+  }
+
+  private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
+    push.index(ZtunnelPolicies.class, p -> policies);
+    return push;
   }
 
   /** Called with each new conversion result (to write the status it computed). */
@@ -308,10 +333,16 @@ public final class PushContextBuilder implements PushContextFactory {
       String version,
       Set<Kind> kinds,
       Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    SecurityConfigs security =
+        request.full() && containsAny(kinds, SECURITY) ? security() : previous.security();
+    ZtunnelPolicies policies =
+        security == previous.security()
+            ? ZtunnelPolicies.of(previous) // the same policies: converted already
+            : ztunnelPolicies(security, previous.meshConfig());
     AddressIndex addresses =
-        addresses(previous, containsAny(kinds, ADDRESS_INPUTS), previous.meshConfig());
+        addresses(previous, containsAny(kinds, ADDRESS_INPUTS), previous.meshConfig(), policies);
     if (!request.full()) {
-      return previous.withEndpoints(version, endpoints, addresses);
+      return withPolicies(previous.withEndpoints(version, endpoints, addresses), policies);
     }
     PushIndex.Inputs before = previous.pushIndex().inputs();
     MeshConfig mesh = meshConfig.get();
@@ -343,18 +374,20 @@ public final class PushContextBuilder implements PushContextFactory {
       changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
       changed.addAll(IndexInput.forKind(Kind.DESTINATION_RULE.istioName()));
     }
-    return new PushContext(
-        version,
-        domainSuffix,
-        PushIndex.update(previous.pushIndex(), changed, inputs),
-        endpoints,
-        mesh,
-        kinds.contains(Kind.GATEWAY) || reconverted
-            ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
-            : previous.gateways(),
-        containsAny(kinds, SECURITY) ? security() : previous.security(),
-        gatewayApiResult,
-        addresses);
+    return withPolicies(
+        new PushContext(
+            version,
+            domainSuffix,
+            PushIndex.update(previous.pushIndex(), changed, inputs),
+            endpoints,
+            mesh,
+            kinds.contains(Kind.GATEWAY) || reconverted
+                ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
+                : previous.gateways(),
+            security,
+            gatewayApiResult,
+            addresses),
+        policies);
   }
 
   private static final Set<Kind> SECURITY =
@@ -374,16 +407,20 @@ public final class PushContextBuilder implements PushContextFactory {
                 withGenerated(virtualServices(), gatewayApiResult),
                 withGeneratedRules(destinationRules(), gatewayApiResult),
                 sorted(IstioKinds.SIDECAR)));
-    return new PushContext(
-        version,
-        domainSuffix,
-        index,
-        endpoints,
-        mesh,
-        withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
-        security(),
-        gatewayApiResult,
-        addresses(previous, true, mesh));
+    SecurityConfigs security = security();
+    ZtunnelPolicies policies = ztunnelPolicies(security, mesh);
+    return withPolicies(
+        new PushContext(
+            version,
+            domainSuffix,
+            index,
+            endpoints,
+            mesh,
+            withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
+            security,
+            gatewayApiResult,
+            addresses(previous, true, mesh, policies)),
+        policies);
   }
 
   /** The store's VirtualServices, then those generated from the Gateway API. */

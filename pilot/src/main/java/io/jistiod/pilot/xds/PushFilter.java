@@ -69,12 +69,21 @@ public final class PushFilter {
           Kind.NAMESPACE,
           Kind.MESH_CONFIG,
           Kind.ENDPOINT_SLICE,
+          Kind.AUTHORIZATION_POLICY,
           Kind.UNKNOWN);
+
+  /** What ztunnel's authorization policies are built from (the root namespace: mesh config). */
+  private static final Set<Kind> POLICY_INPUTS =
+      EnumSet.of(Kind.AUTHORIZATION_POLICY, Kind.NAMESPACE, Kind.MESH_CONFIG, Kind.UNKNOWN);
 
   private PushFilter() {}
 
   /** Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}. */
   public static boolean needsPush(String typeUrl, Proxy proxy, PushRequest request) {
+    if (TypeUrls.AUTHORIZATION.equals(typeUrl)) {
+      return request.forced()
+          || request.configsUpdated().stream().anyMatch(k -> POLICY_INPUTS.contains(k.kind()));
+    }
     if (TypeUrls.ADDRESS.equals(typeUrl)) {
       return request.forced()
           || request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()));

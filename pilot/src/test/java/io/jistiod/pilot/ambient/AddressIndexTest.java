@@ -32,6 +32,8 @@ class AddressIndexTest {
       new AmbientSettings("Kubernetes", "", "cluster.local");
   private static final String PRODUCTPAGE = "Kubernetes//Pod/shop/productpage-x7k2p";
   private static final String PRODUCTPAGE_SVC = "shop/productpage.shop.svc.cluster.local";
+  private static final ZtunnelPolicies NO_POLICIES =
+      ZtunnelPolicies.convert(List.of(), "istio-system");
 
   private static AddressIndex index(
       List<Pod> pods, List<io.fabric8.kubernetes.api.model.Service> services) {
@@ -39,6 +41,8 @@ class AddressIndexTest {
         new AmbientInputs(pods, services, List.of(node("node-1", "eu", "eu-1a"))),
         SETTINGS,
         "cluster.local",
+        NO_POLICIES,
+        "istio-system",
         AddressIndex.EMPTY);
   }
 
@@ -260,6 +264,8 @@ class AddressIndexTest {
                 List.of(ambientPod("shop", "productpage-x7k2p", "10.1.0.7")), List.of(), List.of()),
             SETTINGS,
             "example.org",
+            NO_POLICIES,
+            "istio-system",
             AddressIndex.EMPTY);
     assertThat(idx.address(PRODUCTPAGE).getWorkload().getTrustDomain()).isEqualTo("example.org");
     assertThat(idx.address(PRODUCTPAGE).getWorkload().hasLocality()).isFalse(); // node unknown
@@ -294,11 +300,14 @@ class AddressIndexTest {
             List.of(ambientPod("shop", "productpage-x7k2p", "10.1.0.7")),
             List.of(svc("shop", "productpage", "productpage", "10.96.0.10")),
             List.of());
-    AddressIndex first = AddressIndex.build(in, SETTINGS, "cluster.local", AddressIndex.EMPTY);
+    AddressIndex first =
+        AddressIndex.build(
+            in, SETTINGS, "cluster.local", NO_POLICIES, "istio-system", AddressIndex.EMPTY);
     var moved =
         new AmbientInputs(
             List.of(ambientPod("shop", "productpage-x7k2p", "10.1.0.9")), in.services(), List.of());
-    AddressIndex second = AddressIndex.build(moved, SETTINGS, "cluster.local", first);
+    AddressIndex second =
+        AddressIndex.build(moved, SETTINGS, "cluster.local", NO_POLICIES, "istio-system", first);
 
     assertThat(second.all().get(1)).isSameAs(first.all().get(1)); // the service
     assertThat(second.all().get(0)).isNotSameAs(first.all().get(0));

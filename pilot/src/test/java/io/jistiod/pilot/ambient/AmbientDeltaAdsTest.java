@@ -50,14 +50,16 @@ class AmbientDeltaAdsTest {
   private Server server;
   private ManagedChannel channel;
 
+  private final MemoryConfigStore store = new MemoryConfigStore();
+
   private void start(boolean ambient) throws Exception {
-    MemoryConfigStore store = new MemoryConfigStore();
     store.markSynced();
     PushContextBuilder contexts = new PushContextBuilder(store, List.of(), "cluster.local");
     GeneratorRegistry generators = new GeneratorRegistry();
     if (ambient) {
       contexts.ambient(() -> inputs, new AmbientSettings("Kubernetes", "", "cluster.local"));
       generators.register(TypeUrls.ADDRESS, new AddressGenerator());
+      generators.register(TypeUrls.AUTHORIZATION, new AuthorizationGenerator());
     }
     discovery =
         new DiscoveryServer(
@@ -193,6 +195,72 @@ class AmbientDeltaAdsTest {
         PushRequest.full("proxy", ConfigKey.of(Kind.POD, "shop", "x"), System.nanoTime()));
     DeltaDiscoveryResponse pushed = z.next();
     assertThat(names(pushed)).containsExactly(P2);
+  }
+
+  @Test
+  void policiesGoToZtunnelAndIntoTheWorkloadsTheySelect() throws Exception {
+    var parsed =
+        new io.jistiod.galley.parse.ConfigParser(io.jistiod.galley.config.IstioKinds.ALL, "default")
+            .parse(
+                """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-shop, namespace: shop}
+                spec:
+                  selector: {matchLabels: {app: productpage}}
+                  rules: [{from: [{source: {namespaces: [shop]}}]}]
+                """,
+                "test");
+    parsed.configs().forEach(store::put);
+    inputs =
+        new AmbientInputs(
+            List.of(ambientPod("shop", "productpage-x7k2p", "10.1.0.7")), List.of(), List.of());
+    start(true);
+    FakeIstiod.DeltaClient z = connect();
+    z.subscribe(TypeUrls.ADDRESS);
+    DeltaDiscoveryResponse addresses = z.next();
+    assertThat(
+            addresses
+                .getResources(0)
+                .getResource()
+                .unpack(Address.class)
+                .getWorkload()
+                .getAuthorizationPoliciesList())
+        .containsExactly("shop/allow-shop");
+    z.ack(addresses);
+    z.subscribe(TypeUrls.AUTHORIZATION);
+    DeltaDiscoveryResponse policies = z.next();
+    assertThat(names(policies)).containsExactly("shop/allow-shop");
+    assertThat(policies.getResources(0).getResource().getTypeUrl())
+        .isEqualTo(TypeUrls.AUTHORIZATION);
+    z.ack(policies);
+
+    // the policy goes: removed from ztunnel, and from the workload's list
+    store.delete(parsed.configs().get(0).key());
+    discovery.push(
+        PushRequest.full(
+            "config",
+            ConfigKey.of(Kind.AUTHORIZATION_POLICY, "shop", "allow-shop"),
+            System.nanoTime()));
+    List<DeltaDiscoveryResponse> both = List.of(z.next(), z.next());
+    DeltaDiscoveryResponse a =
+        both.stream()
+            .filter(r -> r.getTypeUrl().equals(TypeUrls.ADDRESS))
+            .findFirst()
+            .orElseThrow();
+    DeltaDiscoveryResponse p =
+        both.stream()
+            .filter(r -> r.getTypeUrl().equals(TypeUrls.AUTHORIZATION))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            a.getResources(0)
+                .getResource()
+                .unpack(Address.class)
+                .getWorkload()
+                .getAuthorizationPoliciesList())
+        .isEmpty();
+    assertThat(p.getRemovedResourcesList()).containsExactly("shop/allow-shop");
   }
 
   @Test
