@@ -42,13 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Side by side with Istio's pilot-discovery 1.27.0, both with {@code PILOT_ENABLE_AMBIENT=true}:
- * the {@code istio.workload.Address} resources a ztunnel receives over delta ADS are compared field
- * for field (as protobuf JSON, object keys in any order), first after startup and again after pods
- * change and go. The inputs, in a namespace enrolled in ambient ({@code
- * istio.io/dataplane-mode=ambient}): pods with the status a kubelet would write (the rig has none),
- * one marked redirected as Istio's CNI marks a captured pod, one that speaks HBONE itself, one not
- * ready, one finished, one on the host network; Services with a named target port, headless,
- * node-local and ExternalName; a node with topology labels for locality. No difference is allowed.
+ * the {@code istio.workload.Address} and {@code istio.security.Authorization} resources a ztunnel
+ * receives over delta ADS are compared field for field (as protobuf JSON, object keys in any
+ * order), first after startup, again after pods change and go, and after a policy is deleted. The
+ * inputs, in a namespace enrolled in ambient ({@code istio.io/dataplane-mode=ambient}): pods with
+ * the status a kubelet would write (the rig has none), one marked redirected as Istio's CNI marks a
+ * captured pod, one that speaks HBONE itself, one not ready, one finished, one on the host network;
+ * Services with a named target port, headless, node-local and ExternalName; a node with topology
+ * labels for locality; AuthorizationPolicies of every shape ztunnel treats differently ({@link
+ * #policies}). No difference is allowed.
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -56,6 +58,8 @@ class AmbientWorkloadsE2ETest {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Duration CONVERGE = Duration.ofSeconds(60);
+  private static final String ADDRESS = ZtunnelClient.ADDRESS;
+  private static final String AUTHORIZATION = ZtunnelClient.AUTHORIZATION;
 
   @TempDir Path tmp;
 
@@ -90,6 +94,7 @@ class AmbientWorkloadsE2ETest {
         .create();
     try {
       applyInputs(k, ns, nodeName);
+      rig.apply(policies(ns));
       Path mesh = tmp.resolve("mesh.yaml");
       Files.writeString(mesh, "");
       try (ReferenceIstiod ref =
@@ -110,7 +115,12 @@ class AmbientWorkloadsE2ETest {
           try (ZtunnelClient theirs = new ZtunnelClient(ref.grpcPort(), nodeName);
               ZtunnelClient mine = new ZtunnelClient(ours.grpcPort(), nodeName)) {
             Predicate<Map<String, String>> all = a -> a.size() == 9;
-            compare("after startup", await(theirs, all), await(mine, all));
+            compare("after startup", await(theirs, ADDRESS, all), await(mine, ADDRESS, all));
+            Predicate<Map<String, String>> three = a -> a.size() == 3;
+            compare(
+                "policies after startup",
+                await(theirs, AUTHORIZATION, three),
+                await(mine, AUTHORIZATION, three));
 
             // a pod goes, another becomes ready, a third changes its labels
             // at once: a pod on a node waits for its kubelet otherwise, and the rig has none
@@ -132,9 +142,34 @@ class AmbientWorkloadsE2ETest {
                             < 0
                         && a.getOrDefault(uid(ns, "productpage-v1-6c8f5-abcde"), "")
                             .contains("\"v2\"");
-            compare("after the changes", await(theirs, changed), await(mine, changed));
-            assertThat(mine.removed()).containsExactly(uid(ns, "ratings-0"));
-            assertThat(theirs.removed()).containsExactly(uid(ns, "ratings-0"));
+            compare(
+                "after the changes",
+                await(theirs, ADDRESS, changed),
+                await(mine, ADDRESS, changed));
+            assertThat(mine.removed(ADDRESS)).containsExactly(uid(ns, "ratings-0"));
+            assertThat(theirs.removed(ADDRESS)).containsExactly(uid(ns, "ratings-0"));
+
+            // a policy goes: from ztunnel's policies and from the lists of the workloads it
+            // selected
+            rig.kubectl(
+                "delete", "authorizationpolicy.security.istio.io", "-n", ns, "allow-productpage");
+            Predicate<Map<String, String>> two = a -> a.size() == 2;
+            compare(
+                "policies after one is deleted",
+                await(theirs, AUTHORIZATION, two),
+                await(mine, AUTHORIZATION, two));
+            Predicate<Map<String, String>> unlisted =
+                a ->
+                    a.size() == 8
+                        && !a.getOrDefault(
+                                uid(ns, "productpage-v1-6c8f5-abcde"), "allow-productpage")
+                            .contains("allow-productpage");
+            compare(
+                "after a policy is deleted",
+                await(theirs, ADDRESS, unlisted),
+                await(mine, ADDRESS, unlisted));
+            assertThat(mine.removed(AUTHORIZATION)).containsExactly(ns + "/allow-productpage");
+            assertThat(theirs.removed(AUTHORIZATION)).containsExactly(ns + "/allow-productpage");
           }
         } finally {
           ours.close();
@@ -143,6 +178,82 @@ class AmbientWorkloadsE2ETest {
     } finally {
       k.nodes().withName(nodeName).delete();
     }
+  }
+
+  /**
+   * AuthorizationPolicies of every kind ztunnel treats differently: L4 ALLOW with every source and
+   * destination attribute, DENY with HTTP attributes (kept without them), ALLOW whose HTTP rule is
+   * dropped; and three ztunnel never gets (AUDIT, dry-run, targetRefs for a waypoint).
+   */
+  private static String policies(String ns) {
+    return """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: allow-productpage, namespace: NS}
+        spec:
+          selector: {matchLabels: {app: productpage}}
+          rules:
+          - from:
+            - source:
+                principals: ["cluster.local/ns/NS/sa/frontend", "*"]
+                notPrincipals: ["cluster.local/ns/NS/sa/blocked"]
+                namespaces: ["team-*", "*-prod", "NS"]
+                ipBlocks: ["10.0.0.0/8", "192.168.1.7"]
+                notIpBlocks: ["10.9.0.0/16"]
+            - source:
+                serviceAccounts: ["bot", "ops/admin"]
+                notServiceAccounts: ["NS/intruder"]
+            to:
+            - operation: {ports: ["9080"], notPorts: ["22"]}
+            when:
+            - key: destination.port
+              values: ["9080"]
+            - key: source.ip
+              notValues: ["10.1.2.3"]
+          - {}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: deny-admin, namespace: NS}
+        spec:
+          action: DENY
+          rules:
+          - to:
+            - operation: {paths: [/admin], ports: ["8080"]}
+            when:
+            - key: "request.headers[x-test]"
+              values: ["1"]
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: allow-get, namespace: NS}
+        spec:
+          selector: {matchLabels: {app: reviews}}
+          rules:
+          - to: [{operation: {methods: [GET]}}]
+          - from: [{source: {namespaces: [NS]}}]
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: audit, namespace: NS}
+        spec: {action: AUDIT}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata:
+          name: trying
+          namespace: NS
+          annotations: {istio.io/dry-run: "true"}
+        spec: {action: DENY, rules: [{}]}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: for-waypoint, namespace: NS}
+        spec:
+          targetRefs: [{kind: Service, group: "", name: productpage}]
+          rules: [{}]
+        """
+        .replace("NS", ns);
   }
 
   private static String uid(String ns, String pod) {
@@ -305,11 +416,12 @@ class AmbientWorkloadsE2ETest {
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 
-  /** The client's addresses once {@code done} holds of them (they stop changing in between). */
-  private static Map<String, String> await(ZtunnelClient c, Predicate<Map<String, String>> done)
+  /** The client's resources of {@code type} once {@code done} holds of them. */
+  private static Map<String, String> await(
+      ZtunnelClient c, String type, Predicate<Map<String, String>> done)
       throws InterruptedException {
     long deadline = System.nanoTime() + CONVERGE.toNanos();
-    Map<String, String> a = c.addresses();
+    Map<String, String> a = c.resources(type);
     while (!done.test(a)) {
       if (c.error() != null) {
         throw new AssertionError("ztunnel stream failed", c.error());
@@ -319,7 +431,7 @@ class AmbientWorkloadsE2ETest {
             "addresses did not converge in " + CONVERGE + ": " + String.join("\n", a.values()));
       }
       Thread.sleep(100);
-      a = c.addresses();
+      a = c.resources(type);
     }
     return a;
   }

@@ -14,6 +14,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.jistiod.pilot.api.workload.Address;
+import io.jistiod.pilot.api.workload.security.Authorization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,16 +22,18 @@ import java.util.TreeMap;
 
 /**
  * A delta ADS client that asks for what ztunnel asks for at startup: every {@code
- * istio.workload.Address} (wildcard), with ztunnel's node id and metadata, ACKing each response.
- * Keeps the current addresses by name, as JSON, and every name a response removed.
+ * istio.workload.Address} and every {@code istio.security.Authorization} (wildcard), with ztunnel's
+ * node id and metadata, ACKing each response. Keeps the current resources of each type by name, as
+ * JSON, and every name a response removed.
  */
 final class ZtunnelClient implements AutoCloseable {
   static final String ADDRESS = "type.googleapis.com/istio.workload.Address";
+  static final String AUTHORIZATION = "type.googleapis.com/istio.security.Authorization";
 
   private final ManagedChannel channel;
   private final StreamObserver<DeltaDiscoveryRequest> requests;
-  private final Map<String, String> addresses = new TreeMap<>();
-  private final List<String> removed = new ArrayList<>();
+  private final Map<String, Map<String, String>> resources = new TreeMap<>();
+  private final Map<String, List<String>> removed = new TreeMap<>();
   private volatile Throwable error;
 
   ZtunnelClient(int port, String nodeName) {
@@ -59,6 +62,7 @@ final class ZtunnelClient implements AutoCloseable {
     synchronized (this) {
       requests.onNext(
           DeltaDiscoveryRequest.newBuilder().setNode(node(nodeName)).setTypeUrl(ADDRESS).build());
+      requests.onNext(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AUTHORIZATION).build());
     }
   }
 
@@ -81,12 +85,13 @@ final class ZtunnelClient implements AutoCloseable {
   }
 
   private synchronized void handle(DeltaDiscoveryResponse r) throws InvalidProtocolBufferException {
+    Map<String, String> current = resources.computeIfAbsent(r.getTypeUrl(), t -> new TreeMap<>());
     for (Resource res : r.getResourcesList()) {
-      addresses.put(res.getName(), json(res.getResource()));
+      current.put(res.getName(), json(res.getResource()));
     }
     for (String name : r.getRemovedResourcesList()) {
-      addresses.remove(name);
-      removed.add(name);
+      current.remove(name);
+      removed.computeIfAbsent(r.getTypeUrl(), t -> new ArrayList<>()).add(name);
     }
     requests.onNext(
         DeltaDiscoveryRequest.newBuilder()
@@ -95,17 +100,22 @@ final class ZtunnelClient implements AutoCloseable {
             .build());
   }
 
-  /** The address as protobuf's JSON (fields in number order, IPs base64, defaults left out). */
+  /** The resource as protobuf's JSON (fields in number order, IPs base64, defaults left out). */
   static String json(Any any) throws InvalidProtocolBufferException {
+    if (any.getTypeUrl().equals(AUTHORIZATION)) {
+      return JsonFormat.printer().print(any.unpack(Authorization.class));
+    }
     return JsonFormat.printer().print(any.unpack(Address.class));
   }
 
-  synchronized Map<String, String> addresses() {
-    return Map.copyOf(addresses);
+  /** The current resources of {@code type}, by name, as JSON. */
+  synchronized Map<String, String> resources(String type) {
+    return Map.copyOf(resources.getOrDefault(type, Map.of()));
   }
 
-  synchronized List<String> removed() {
-    return List.copyOf(removed);
+  /** Every name a response of {@code type} removed, in order. */
+  synchronized List<String> removed(String type) {
+    return List.copyOf(removed.getOrDefault(type, List.of()));
   }
 
   Throwable error() {
