@@ -354,10 +354,9 @@ public final class Istiod implements AutoCloseable {
           () ->
               ambientSource == null
                   ? io.jistiod.pilot.ambient.AmbientInputs.EMPTY
-                  : ambientSource.ambientInputs(),
+                  : ambientSource.ambientInputs(systemNamespace()),
           new io.jistiod.pilot.ambient.AmbientSettings(
               options.security() == null ? "Kubernetes" : options.security().clusterId(),
-              "",
               options.domain()));
       generators.register(TypeUrls.ADDRESS, new io.jistiod.pilot.ambient.AddressGenerator());
       generators.register(

@@ -79,6 +79,8 @@ class AmbientWorkloadsE2ETest {
             n -> {
               n.getMetadata().getLabels().put("jistiod.io/scenario", ns);
               n.getMetadata().getLabels().put("istio.io/dataplane-mode", "ambient");
+              // istiod's own namespace too (both run in it): its label is the cluster's network
+              n.getMetadata().getLabels().put("topology.istio.io/network", "net-e2e");
               return n;
             });
     k.nodes()
@@ -99,7 +101,11 @@ class AmbientWorkloadsE2ETest {
       Files.writeString(mesh, "");
       try (ReferenceIstiod ref =
           ReferenceIstiod.start(
-              "ambient-" + ns, List.of(ns), mesh, null, Map.of("PILOT_ENABLE_AMBIENT", "true"))) {
+              "ambient-" + ns,
+              List.of(ns),
+              mesh,
+              null,
+              Map.of("PILOT_ENABLE_AMBIENT", "true", "POD_NAMESPACE", ns))) {
         Istiod ours =
             new Istiod(
                 IstiodOptions.defaults(null)
@@ -115,7 +121,13 @@ class AmbientWorkloadsE2ETest {
           try (ZtunnelClient theirs = new ZtunnelClient(ref.grpcPort(), nodeName);
               ZtunnelClient mine = new ZtunnelClient(ours.grpcPort(), nodeName)) {
             Predicate<Map<String, String>> all = a -> a.size() == 9;
-            compare("after startup", await(theirs, ADDRESS, all), await(mine, ADDRESS, all));
+            Map<String, String> started = await(mine, ADDRESS, all);
+            compare("after startup", await(theirs, ADDRESS, all), started);
+            // what the comparison covered: the network and the locality are there
+            assertThat(started.get(uid(ns, "productpage-v1-6c8f5-abcde")))
+                .contains("\"network\": \"net-e2e\"")
+                .contains("\"subzone\": \"rack7\"")
+                .contains("\"tunnelProtocol\": \"HBONE\"");
             Predicate<Map<String, String>> three = a -> a.size() == 3;
             compare(
                 "policies after startup",
@@ -459,10 +471,10 @@ class AmbientWorkloadsE2ETest {
             + when
             + ": "
             + names.size()
-            + " addresses compared, "
+            + " resources compared, "
             + diffs.size()
             + " differ");
-    assertThat(diffs).as("addresses differing from Istio 1.27.0 " + when).isEmpty();
+    assertThat(diffs).as("resources differing from Istio 1.27.0 " + when).isEmpty();
   }
 
   /** Object keys in order, so that printed differences line up (equality ignores order). */

@@ -74,7 +74,7 @@ public final class AddressIndex {
     for (var s : in.services()) {
       String ns = s.getMetadata().getNamespace();
       try {
-        ServiceAddresses.of(s, settings)
+        ServiceAddresses.of(s, settings, in.network())
             .ifPresent(svc -> all.put(name(svc), Address.newBuilder().setService(svc).build()));
         Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
         if (selector != null
@@ -110,6 +110,7 @@ public final class AddressIndex {
                 selecting,
                 nodeName == null ? null : nodes.get(nodeName),
                 settings,
+                in.network(),
                 trustDomain,
                 policies.selecting(ns, labels, rootNamespace))
             .ifPresent(w -> all.put(w.getUid(), Address.newBuilder().setWorkload(w).build()));

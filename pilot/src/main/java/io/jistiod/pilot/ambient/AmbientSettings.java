@@ -7,13 +7,11 @@ import java.util.Objects;
  *
  * @param clusterId istiod's cluster ID ({@code --clusterID}, {@code Kubernetes} by default): the
  *     first part of every workload uid
- * @param network the network of this cluster's workloads; empty when there is one network
  * @param domainSuffix the cluster DNS suffix of service hostnames
  */
-public record AmbientSettings(String clusterId, String network, String domainSuffix) {
+public record AmbientSettings(String clusterId, String domainSuffix) {
   public AmbientSettings {
     Objects.requireNonNull(clusterId, "clusterId");
-    Objects.requireNonNull(network, "network");
     Objects.requireNonNull(domainSuffix, "domainSuffix");
   }
 }

@@ -47,6 +47,7 @@ final class PodWorkloads {
    *
    * @param services the Services selecting the pod
    * @param node the pod's node, null if unknown
+   * @param network this cluster's network
    * @param trustDomain the mesh's trust domain
    * @param policies names of the authorization policies selecting the pod
    */
@@ -55,6 +56,7 @@ final class PodWorkloads {
       List<io.fabric8.kubernetes.api.model.Service> services,
       Node node,
       AmbientSettings settings,
+      String network,
       String trustDomain,
       List<String> policies) {
     var status = pod.getStatus();
@@ -85,7 +87,7 @@ final class PodWorkloads {
             .setName(meta.getName())
             .setNamespace(meta.getNamespace())
             .addAllAddresses(ips)
-            .setNetwork(settings.network())
+            .setNetwork(network)
             .setServiceAccount(nonNull(spec == null ? null : spec.getServiceAccountName()))
             .setNode(nonNull(spec == null ? null : spec.getNodeName()))
             .setClusterId(settings.clusterId())

@@ -29,7 +29,8 @@ final class ServiceAddresses {
    * The Service's address, or empty for ExternalName Services (ztunnel resolves those by DNS) and
    * Services whose cluster IPs do not parse.
    */
-  static Optional<Service> of(io.fabric8.kubernetes.api.model.Service k, AmbientSettings settings) {
+  static Optional<Service> of(
+      io.fabric8.kubernetes.api.model.Service k, AmbientSettings settings, String network) {
     ServiceSpec spec = k.getSpec() == null ? new ServiceSpec() : k.getSpec();
     if ("ExternalName".equals(spec.getType())) {
       return Optional.empty();
@@ -46,7 +47,7 @@ final class ServiceAddresses {
       if (ip == null) {
         return Optional.empty(); // istiod drops a Service it cannot parse, with a warning
       }
-      out.addAddresses(NetworkAddress.newBuilder().setNetwork(settings.network()).setAddress(ip));
+      out.addAddresses(NetworkAddress.newBuilder().setNetwork(network).setAddress(ip));
     }
     if (spec.getPorts() != null) {
       for (var p : spec.getPorts()) {

@@ -52,6 +52,9 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   static final String POD_IP_INDEX = "podIP";
 
+  /** On istiod's namespace: the network of this cluster's workloads (ambient). */
+  static final String NETWORK_LABEL = "topology.istio.io/network";
+
   /** Labels added to every pod endpoint, as Istio's {@code AugmentLabels} does. */
   static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
 
@@ -152,9 +155,10 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
   /**
    * What the workload API (ambient) is built from: the pods and Services of the discovery
-   * namespaces, and every node. Empty before {@link #start()}.
+   * namespaces, every node, and the network of {@code systemNamespace} (its {@code
+   * topology.istio.io/network} label). Empty before {@link #start()}.
    */
-  public io.jistiod.pilot.ambient.AmbientInputs ambientInputs() {
+  public io.jistiod.pilot.ambient.AmbientInputs ambientInputs(String systemNamespace) {
     if (pods == null) {
       return io.jistiod.pilot.ambient.AmbientInputs.EMPTY;
     }
@@ -171,7 +175,9 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         s.add(svc);
       }
     }
-    return new io.jistiod.pilot.ambient.AmbientInputs(p, s, nodes.getStore().list());
+    Map<String, String> system = namespaceLabels(systemNamespace);
+    String network = system == null ? "" : system.getOrDefault(NETWORK_LABEL, "");
+    return new io.jistiod.pilot.ambient.AmbientInputs(p, s, nodes.getStore().list(), network);
   }
 
   @Override

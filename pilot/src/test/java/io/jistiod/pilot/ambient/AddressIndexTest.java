@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** Pods and Services as istiod 1.27 turns them into the workload API's addresses. */
 class AddressIndexTest {
   private static final AmbientSettings SETTINGS =
-      new AmbientSettings("Kubernetes", "", "cluster.local");
+      new AmbientSettings("Kubernetes", "cluster.local");
   private static final String PRODUCTPAGE = "Kubernetes//Pod/shop/productpage-x7k2p";
   private static final String PRODUCTPAGE_SVC = "shop/productpage.shop.svc.cluster.local";
   private static final ZtunnelPolicies NO_POLICIES =
@@ -291,6 +291,30 @@ class AddressIndexTest {
     assertThat(idx.lookup(PRODUCTPAGE_SVC)).hasSize(3);
     assertThat(idx.lookup("/10.9.9.9")).isEmpty();
     assertThat(idx.aliases(PRODUCTPAGE)).containsExactly("/10.1.0.7");
+  }
+
+  @Test
+  void theClustersNetworkIsOnEveryAddressAndInLookupKeys() {
+    AddressIndex idx =
+        AddressIndex.build(
+            new AmbientInputs(
+                List.of(ambientPod("shop", "productpage-x7k2p", "10.1.0.7")),
+                List.of(svc("shop", "productpage", "productpage", "10.96.0.10")),
+                List.of(),
+                "net-east"),
+            SETTINGS,
+            "cluster.local",
+            NO_POLICIES,
+            "istio-system",
+            AddressIndex.EMPTY);
+
+    assertThat(idx.address(PRODUCTPAGE).getWorkload().getNetwork()).isEqualTo("net-east");
+    assertThat(idx.address(PRODUCTPAGE_SVC).getService().getAddresses(0).getNetwork())
+        .isEqualTo("net-east");
+    assertThat(idx.lookup("net-east/10.1.0.7"))
+        .extracting(XdsResource::name)
+        .containsExactly(PRODUCTPAGE);
+    assertThat(idx.lookup("/10.1.0.7")).isEmpty();
   }
 
   @Test

@@ -57,7 +57,7 @@ class AmbientDeltaAdsTest {
     PushContextBuilder contexts = new PushContextBuilder(store, List.of(), "cluster.local");
     GeneratorRegistry generators = new GeneratorRegistry();
     if (ambient) {
-      contexts.ambient(() -> inputs, new AmbientSettings("Kubernetes", "", "cluster.local"));
+      contexts.ambient(() -> inputs, new AmbientSettings("Kubernetes", "cluster.local"));
       generators.register(TypeUrls.ADDRESS, new AddressGenerator());
       generators.register(TypeUrls.AUTHORIZATION, new AuthorizationGenerator());
     }
