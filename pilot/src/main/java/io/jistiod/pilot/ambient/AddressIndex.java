@@ -11,10 +11,13 @@ import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,14 +25,46 @@ import org.slf4j.LoggerFactory;
 /**
  * Every workload and service of the workload API at one moment, immutable, with istiod's lookups:
  * by resource name (a workload's uid, a service's {@code namespace/hostname}), by {@code
- * network/IP}, and a service's workloads. Built whole from an {@link AmbientInputs} snapshot;
- * resources equal to the previous index's are reused, so their versions (digests) are computed once
- * however often the index is rebuilt.
+ * network/IP}, and a service's workloads. Built from an {@link AmbientInputs} snapshot at every
+ * push that may change it; an object whose inputs are the very ones the previous index was built
+ * from (the informers hand out the same instance until the object changes) keeps its address
+ * without being translated again, and an address equal to the previous one keeps its resource, so
+ * digests are computed once however often the index is rebuilt.
  */
 public final class AddressIndex {
   private static final Logger log = LoggerFactory.getLogger(AddressIndex.class);
 
-  public static final AddressIndex EMPTY = new AddressIndex(Map.of(), Map.of(), Map.of(), Map.of());
+  public static final AddressIndex EMPTY =
+      new AddressIndex(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+
+  /** What does not vary per object: a change of any of these translates everything again. */
+  private record Context(AmbientSettings settings, String network, String trustDomain) {}
+
+  /**
+   * What one Kubernetes object's address was built from, compared by identity (the object, the
+   * Services a pod's workload used) and by value (its node's locality, its policies, the context: a
+   * node's status changes often, its locality hardly ever).
+   */
+  private record Sources(
+      Object object, List<Object> related, List<Object> values, Context context) {
+    boolean same(Sources o) {
+      if (object != o.object || related.size() != o.related.size()) {
+        return false;
+      }
+      for (int i = 0; i < related.size(); i++) {
+        if (related.get(i) != o.related.get(i)) {
+          return false;
+        }
+      }
+      return values.equals(o.values) && context.equals(o.context);
+    }
+  }
+
+  /** An object's sources and the name of the address it gave, null if none. */
+  private record Built(Sources sources, String name) {}
+
+  /** By Kubernetes object ({@code Pod/ns/name}, {@code Service/ns/name}). */
+  private final Map<String, Built> built;
 
   /** By resource name, sorted. */
   private final Map<String, XdsResource> byName;
@@ -46,7 +81,9 @@ public final class AddressIndex {
       Map<String, XdsResource> byName,
       Map<String, Address> addresses,
       Map<String, List<String>> byAddress,
-      Map<String, List<String>> workloadsByService) {
+      Map<String, List<String>> workloadsByService,
+      Map<String, Built> built) {
+    this.built = built;
     this.byName = byName;
     this.addresses = addresses;
     this.byAddress = byAddress;
@@ -70,12 +107,21 @@ public final class AddressIndex {
       String rootNamespace,
       AddressIndex previous) {
     Map<String, Address> all = new TreeMap<>();
+    Set<String> reused = new HashSet<>();
+    Map<String, Built> built = new HashMap<>();
+    Context context = new Context(settings, in.network(), trustDomain);
     Map<String, List<io.fabric8.kubernetes.api.model.Service>> selectorServices = new HashMap<>();
     for (var s : in.services()) {
       String ns = s.getMetadata().getNamespace();
       try {
-        ServiceAddresses.of(s, settings, in.network())
-            .ifPresent(svc -> all.put(name(svc), Address.newBuilder().setService(svc).build()));
+        String key = "Service/" + ns + "/" + s.getMetadata().getName();
+        Sources from = new Sources(s, List.of(), List.of(), context);
+        if (!reuse(previous, key, from, all, reused, built)) {
+          Optional<Service> svc = ServiceAddresses.of(s, settings, in.network());
+          String name = svc.map(AddressIndex::name).orElse(null);
+          svc.ifPresent(v -> all.put(name, Address.newBuilder().setService(v).build()));
+          built.put(key, new Built(from, name));
+        }
         Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
         if (selector != null
             && !selector.isEmpty()
@@ -105,61 +151,105 @@ public final class AddressIndex {
           }
         }
         String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
-        PodWorkloads.of(
+        Node node = nodeName == null ? null : nodes.get(nodeName);
+        List<String> selectingPolicies = policies.selecting(ns, labels, rootNamespace);
+        String key = "Pod/" + ns + "/" + p.getMetadata().getName();
+        Sources from =
+            new Sources(
                 p,
-                selecting,
-                nodeName == null ? null : nodes.get(nodeName),
-                settings,
-                in.network(),
-                trustDomain,
-                policies.selecting(ns, labels, rootNamespace))
-            .ifPresent(w -> all.put(w.getUid(), Address.newBuilder().setWorkload(w).build()));
+                List.copyOf(selecting),
+                java.util.Arrays.asList(PodWorkloads.locality(node), selectingPolicies),
+                context);
+        if (!reuse(previous, key, from, all, reused, built)) {
+          Optional<Workload> w =
+              PodWorkloads.of(
+                  p, selecting, node, settings, in.network(), trustDomain, selectingPolicies);
+          String name = w.map(Workload::getUid).orElse(null);
+          w.ifPresent(v -> all.put(name, Address.newBuilder().setWorkload(v).build()));
+          built.put(key, new Built(from, name));
+        }
       } catch (RuntimeException e) {
         log.warn(
             "Pod {}/{}: not served to ztunnel: {}", ns, p.getMetadata().getName(), e.toString());
       }
     }
-    return index(all, previous);
+    return index(all, reused, built, previous);
   }
 
-  /** Indexes {@code all} (name to address), reusing {@code previous}'s equal resources. */
-  static AddressIndex index(Map<String, Address> all, AddressIndex previous) {
+  /**
+   * Whether the object {@code key} was built from the very same {@code from} last time: then its
+   * address (if any) is taken over as it was, named in {@code reused}.
+   */
+  private static boolean reuse(
+      AddressIndex previous,
+      String key,
+      Sources from,
+      Map<String, Address> all,
+      Set<String> reused,
+      Map<String, Built> built) {
+    Built before = previous.built.get(key);
+    if (before == null || !before.sources().same(from)) {
+      return false;
+    }
+    if (before.name() != null) {
+      Address a = previous.addresses.get(before.name());
+      if (a == null || all.containsKey(before.name())) {
+        return false; // another object now gives that name: translate to decide
+      }
+      all.put(before.name(), a);
+      reused.add(before.name());
+    }
+    built.put(key, before);
+    return true;
+  }
+
+  /**
+   * Indexes {@code all} (name to address): the {@code reused} ones and those equal to the previous
+   * index's keep its resources.
+   */
+  private static AddressIndex index(
+      Map<String, Address> all,
+      Set<String> reused,
+      Map<String, Built> built,
+      AddressIndex previous) {
     Map<String, XdsResource> byName = new LinkedHashMap<>();
     Map<String, List<String>> byAddress = new HashMap<>();
     Map<String, List<String>> byService = new HashMap<>();
-    List<Map.Entry<String, Address>> services = new ArrayList<>();
+    List<XdsResource> services = new ArrayList<>();
     for (var e : all.entrySet()) {
       Address a = e.getValue();
       XdsResource old = previous.byName.get(e.getKey());
-      byName.put(
-          e.getKey(),
-          old != null && a.equals(previous.addresses.get(e.getKey()))
+      XdsResource r =
+          old != null
+                  && (reused.contains(e.getKey()) || a.equals(previous.addresses.get(e.getKey())))
               ? old
-              : new XdsResource(e.getKey(), com.google.protobuf.Any.pack(a), aliases(a)));
+              : new XdsResource(e.getKey(), com.google.protobuf.Any.pack(a), aliases(a));
+      byName.put(e.getKey(), r);
       if (a.hasWorkload()) {
         Workload w = a.getWorkload();
-        for (ByteString ip : w.getAddressesList()) {
-          byAddress
-              .computeIfAbsent(key(w.getNetwork(), ip), k -> new ArrayList<>())
-              .add(e.getKey());
+        // a resource's aliases are its network/IP keys, formatted once when it was made
+        for (String k : r.aliases()) {
+          byAddress.computeIfAbsent(k, x -> new ArrayList<>()).add(e.getKey());
         }
         for (String svc : w.getServicesMap().keySet()) {
           byService.computeIfAbsent(svc, k -> new ArrayList<>()).add(e.getKey());
         }
       } else {
-        services.add(e);
+        services.add(r);
       }
     }
     // services after workloads: a lookup by IP finds workloads first, as istiod's does
-    for (var e : services) {
-      for (NetworkAddress na : e.getValue().getService().getAddressesList()) {
-        byAddress
-            .computeIfAbsent(key(na.getNetwork(), na.getAddress()), k -> new ArrayList<>())
-            .add(e.getKey());
+    for (XdsResource r : services) {
+      for (String k : r.aliases()) {
+        byAddress.computeIfAbsent(k, x -> new ArrayList<>()).add(r.name());
       }
     }
     return new AddressIndex(
-        Collections.unmodifiableMap(byName), Map.copyOf(all), freeze(byAddress), freeze(byService));
+        Collections.unmodifiableMap(byName),
+        Map.copyOf(all),
+        freeze(byAddress),
+        freeze(byService),
+        Map.copyOf(built));
   }
 
   private static Map<String, List<String>> freeze(Map<String, List<String>> m) {

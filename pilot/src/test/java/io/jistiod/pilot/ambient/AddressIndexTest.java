@@ -339,6 +339,80 @@ class AddressIndexTest {
   }
 
   @Test
+  void whatAnAddressIsBuiltFromDecidesWhetherItIsTranslatedAgain() {
+    Pod pod = ambientPod("shop", "productpage-x7k2p", "10.1.0.7");
+    var svc = svc("shop", "productpage", "productpage", "10.96.0.10");
+    var node = node("node-1", "eu", "eu-1a");
+    AddressIndex first = build(List.of(pod), List.of(svc), node, NO_POLICIES);
+
+    // the same objects, and a node whose status (not its locality) changed: nothing is redone
+    var heartbeat =
+        new io.fabric8.kubernetes.api.model.NodeBuilder(node).withNewStatus().endStatus().build();
+    AddressIndex same = build(List.of(pod), List.of(svc), heartbeat, NO_POLICIES);
+    assertThat(same.all()).containsExactlyElementsOf(first.all());
+    assertThat(same.all().get(0)).isSameAs(first.all().get(0));
+
+    // the Service gains a port: the pod's workload, made with it, follows
+    var wider =
+        service("shop", "productpage", "productpage", "10.96.0.10")
+            .editSpec()
+            .addNewPort()
+            .withName("grpc")
+            .withPort(7070)
+            .withNewTargetPort(7071)
+            .endPort()
+            .endSpec()
+            .build();
+    AddressIndex widened = build(List.of(pod), List.of(wider), heartbeat, NO_POLICIES);
+    assertThat(
+            widened
+                .address(PRODUCTPAGE)
+                .getWorkload()
+                .getServicesMap()
+                .get(PRODUCTPAGE_SVC)
+                .getPortsList())
+        .extracting(Port::getServicePort)
+        .containsExactly(80, 9090, 7070);
+
+    // the node moves zone, a policy starts selecting the pod: both show
+    ZtunnelPolicies selecting =
+        ZtunnelPolicies.convert(
+            new io.jistiod.galley.parse.ConfigParser(
+                    io.jistiod.galley.config.IstioKinds.ALL, "default")
+                .parse(
+                    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                        + "metadata: {name: p, namespace: shop}\n"
+                        + "spec: {selector: {matchLabels: {app: productpage}}}\n",
+                    "test")
+                .configs(),
+            "istio-system");
+    AddressIndex moved =
+        build(List.of(pod), List.of(wider), node("node-1", "eu", "eu-1c"), selecting);
+    Workload w = moved.address(PRODUCTPAGE).getWorkload();
+    assertThat(w.getLocality().getZone()).isEqualTo("eu-1c");
+    assertThat(w.getAuthorizationPoliciesList()).containsExactly("shop/p");
+  }
+
+  private AddressIndex previousBuild = AddressIndex.EMPTY;
+
+  /** Builds on the previous call's index, as pushes do. */
+  private AddressIndex build(
+      List<Pod> pods,
+      List<io.fabric8.kubernetes.api.model.Service> services,
+      io.fabric8.kubernetes.api.model.Node node,
+      ZtunnelPolicies policies) {
+    previousBuild =
+        AddressIndex.build(
+            new AmbientInputs(pods, services, List.of(node)),
+            SETTINGS,
+            "cluster.local",
+            policies,
+            "istio-system",
+            previousBuild);
+    return previousBuild;
+  }
+
+  @Test
   void workloadNamesFollowTheirController() {
     Pod cron =
         pod("shop", "backup-28533120-abcde", "10.1.0.1")
