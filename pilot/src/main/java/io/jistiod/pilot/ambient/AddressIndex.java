@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.jistiod.pilot.api.workload.Address;
+import io.jistiod.pilot.api.workload.ApplicationTunnel;
+import io.jistiod.pilot.api.workload.GatewayAddress;
 import io.jistiod.pilot.api.workload.NetworkAddress;
 import io.jistiod.pilot.api.workload.Service;
 import io.jistiod.pilot.api.workload.Workload;
@@ -110,14 +112,20 @@ public final class AddressIndex {
     Set<String> reused = new HashSet<>();
     Map<String, Built> built = new HashMap<>();
     Context context = new Context(settings, in.network(), trustDomain);
+    Waypoints waypoints = Waypoints.of(in.gateways(), in.gatewayClasses(), in.network());
     Map<String, List<io.fabric8.kubernetes.api.model.Service>> selectorServices = new HashMap<>();
     for (var s : in.services()) {
       String ns = s.getMetadata().getNamespace();
       try {
         String key = "Service/" + ns + "/" + s.getMetadata().getName();
-        Sources from = new Sources(s, List.of(), List.of(), context);
+        Map<String, String> svcLabels =
+            s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
+        Waypoints.Waypoint wp = waypoints.forService(ns, svcLabels, in.namespaceLabels());
+        GatewayAddress waypoint = wp == null ? null : wp.address();
+        Sources from =
+            new Sources(s, List.of(), java.util.Collections.singletonList(waypoint), context);
         if (!reuse(previous, key, from, all, reused, built)) {
-          Optional<Service> svc = ServiceAddresses.of(s, settings, in.network());
+          Optional<Service> svc = ServiceAddresses.of(s, settings, in.network(), waypoint);
           String name = svc.map(AddressIndex::name).orElse(null);
           svc.ifPresent(v -> all.put(name, Address.newBuilder().setService(v).build()));
           built.put(key, new Built(from, name));
@@ -153,17 +161,32 @@ public final class AddressIndex {
         String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
         Node node = nodeName == null ? null : nodes.get(nodeName);
         List<String> selectingPolicies = policies.selecting(ns, labels, rootNamespace);
+        // a waypoint's own pods take its inbound binding; other pods may use a waypoint
+        Waypoints.Waypoint instanceOf = waypoints.instanceOf(ns, labels);
+        ApplicationTunnel tunnel = instanceOf == null ? null : instanceOf.binding();
+        Waypoints.Waypoint wp =
+            instanceOf != null ? null : waypoints.forWorkload(ns, labels, in.namespaceLabels());
+        GatewayAddress waypoint = wp == null ? null : wp.address();
         String key = "Pod/" + ns + "/" + p.getMetadata().getName();
         Sources from =
             new Sources(
                 p,
                 List.copyOf(selecting),
-                java.util.Arrays.asList(PodWorkloads.locality(node), selectingPolicies),
+                java.util.Arrays.asList(
+                    PodWorkloads.locality(node), selectingPolicies, waypoint, tunnel),
                 context);
         if (!reuse(previous, key, from, all, reused, built)) {
           Optional<Workload> w =
               PodWorkloads.of(
-                  p, selecting, node, settings, in.network(), trustDomain, selectingPolicies);
+                  p,
+                  selecting,
+                  node,
+                  settings,
+                  in.network(),
+                  trustDomain,
+                  selectingPolicies,
+                  waypoint,
+                  tunnel);
           String name = w.map(Workload::getUid).orElse(null);
           w.ifPresent(v -> all.put(name, Address.newBuilder().setWorkload(v).build()));
           built.put(key, new Built(from, name));

@@ -3,7 +3,9 @@ package io.jistiod.pilot.ambient;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.jistiod.galley.config.Config;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Kubernetes objects the workload API is built from, as one snapshot: the pods and Services of
@@ -12,9 +14,18 @@ import java.util.List;
  *
  * @param network this cluster's network: the {@code topology.istio.io/network} label of istiod's
  *     own namespace, empty without one
+ * @param namespaceLabels every namespace's labels (use-waypoint, waypoint attachment)
+ * @param gateways the Gateway API Gateways, some of them waypoints
+ * @param gatewayClasses the GatewayClasses (a waypoint's traffic type and inbound binding)
  */
 public record AmbientInputs(
-    List<Pod> pods, List<Service> services, List<Node> nodes, String network) {
+    List<Pod> pods,
+    List<Service> services,
+    List<Node> nodes,
+    String network,
+    Map<String, Map<String, String>> namespaceLabels,
+    List<Config> gateways,
+    List<Config> gatewayClasses) {
   public static final AmbientInputs EMPTY = new AmbientInputs(List.of(), List.of(), List.of());
 
   public AmbientInputs {
@@ -22,11 +33,25 @@ public record AmbientInputs(
     services = List.copyOf(services);
     nodes = List.copyOf(nodes);
     java.util.Objects.requireNonNull(network, "network");
+    namespaceLabels = Map.copyOf(namespaceLabels);
+    gateways = List.copyOf(gateways);
+    gatewayClasses = List.copyOf(gatewayClasses);
+  }
+
+  /** Kubernetes objects only: no namespace labels, no Gateways. */
+  public AmbientInputs(List<Pod> pods, List<Service> services, List<Node> nodes, String network) {
+    this(pods, services, nodes, network, Map.of(), List.of(), List.of());
   }
 
   /** On no network in particular. */
   public AmbientInputs(List<Pod> pods, List<Service> services, List<Node> nodes) {
     this(pods, services, nodes, "");
+  }
+
+  /** These inputs with the config store's Gateways and GatewayClasses. */
+  public AmbientInputs withGateways(List<Config> gateways, List<Config> gatewayClasses) {
+    return new AmbientInputs(
+        pods, services, nodes, network, namespaceLabels, gateways, gatewayClasses);
   }
 
   /** Where a push context finds the current inputs (the Kubernetes registry). */

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
+import io.jistiod.pilot.api.workload.ApplicationTunnel;
+import io.jistiod.pilot.api.workload.GatewayAddress;
 import io.jistiod.pilot.api.workload.Locality;
 import io.jistiod.pilot.api.workload.NetworkMode;
 import io.jistiod.pilot.api.workload.Port;
@@ -50,6 +52,8 @@ final class PodWorkloads {
    * @param network this cluster's network
    * @param trustDomain the mesh's trust domain
    * @param policies names of the authorization policies selecting the pod
+   * @param waypoint where the pod's traffic goes first; null if nowhere
+   * @param applicationTunnel how the pod, a waypoint, takes inbound traffic; null: plain HBONE
    */
   static Optional<Workload> of(
       Pod pod,
@@ -58,7 +62,9 @@ final class PodWorkloads {
       AmbientSettings settings,
       String network,
       String trustDomain,
-      List<String> policies) {
+      List<String> policies,
+      GatewayAddress waypoint,
+      ApplicationTunnel applicationTunnel) {
     var status = pod.getStatus();
     String phase = status == null ? null : status.getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
@@ -123,6 +129,12 @@ final class PodWorkloads {
           ports(pod, s));
     }
     w.addAllAuthorizationPolicies(policies);
+    if (waypoint != null) {
+      w.setWaypoint(waypoint);
+    }
+    if (applicationTunnel != null) {
+      w.setApplicationTunnel(applicationTunnel);
+    }
     Locality locality = locality(node);
     if (locality != null) {
       w.setLocality(locality);

@@ -26,11 +26,15 @@ final class ServiceAddresses {
   private ServiceAddresses() {}
 
   /**
-   * The Service's address, or empty for ExternalName Services (ztunnel resolves those by DNS) and
-   * Services whose cluster IPs do not parse.
+   * The Service's address ({@code waypoint}: where its traffic goes first, null if nowhere), or
+   * empty for ExternalName Services (ztunnel resolves those by DNS) and Services whose cluster IPs
+   * do not parse.
    */
   static Optional<Service> of(
-      io.fabric8.kubernetes.api.model.Service k, AmbientSettings settings, String network) {
+      io.fabric8.kubernetes.api.model.Service k,
+      AmbientSettings settings,
+      String network,
+      io.jistiod.pilot.api.workload.GatewayAddress waypoint) {
     ServiceSpec spec = k.getSpec() == null ? new ServiceSpec() : k.getSpec();
     if ("ExternalName".equals(spec.getType())) {
       return Optional.empty();
@@ -57,6 +61,9 @@ final class ServiceAddresses {
                 : p.getTargetPort().getIntVal();
         out.addPorts(Port.newBuilder().setServicePort(p.getPort()).setTargetPort(target));
       }
+    }
+    if (waypoint != null) {
+      out.setWaypoint(waypoint);
     }
     LoadBalancing lb = loadBalancing(spec, annotations(k));
     if (lb != null) {

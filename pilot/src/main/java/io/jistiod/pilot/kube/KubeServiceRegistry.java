@@ -155,7 +155,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
   /**
    * What the workload API (ambient) is built from: the pods and Services of the discovery
-   * namespaces, every node, and the network of {@code systemNamespace} (its {@code
+   * namespaces, every node and namespace, and the network of {@code systemNamespace} (its {@code
    * topology.istio.io/network} label). Empty before {@link #start()}.
    */
   public io.jistiod.pilot.ambient.AmbientInputs ambientInputs(String systemNamespace) {
@@ -177,7 +177,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     }
     Map<String, String> system = namespaceLabels(systemNamespace);
     String network = system == null ? "" : system.getOrDefault(NETWORK_LABEL, "");
-    return new io.jistiod.pilot.ambient.AmbientInputs(p, s, nodes.getStore().list(), network);
+    return new io.jistiod.pilot.ambient.AmbientInputs(
+        p, s, nodes.getStore().list(), network, namespaceLabels(), List.of(), List.of());
   }
 
   @Override

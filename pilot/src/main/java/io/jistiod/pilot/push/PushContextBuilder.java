@@ -133,8 +133,13 @@ public final class PushContextBuilder implements PushContextFactory {
     if (!rebuild && previous != null) {
       return before;
     }
+    // waypoints are Gateway API Gateways: from the config store, as the rest of their config
     return AddressIndex.build(
-        source.snapshot(),
+        source
+            .snapshot()
+            .withGateways(
+                store.list(GatewayApiKinds.GATEWAY, null),
+                store.list(GatewayApiKinds.GATEWAY_CLASS, null)),
         ambientSettings,
         mesh.getTrustDomain(),
         policies,
