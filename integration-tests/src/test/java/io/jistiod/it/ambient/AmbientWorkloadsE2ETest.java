@@ -81,6 +81,8 @@ class AmbientWorkloadsE2ETest {
               n.getMetadata().getLabels().put("istio.io/dataplane-mode", "ambient");
               // istiod's own namespace too (both run in it): its label is the cluster's network
               n.getMetadata().getLabels().put("topology.istio.io/network", "net-e2e");
+              // the namespace's Services go through its waypoint
+              n.getMetadata().getLabels().put("istio.io/use-waypoint", "waypoint");
               return n;
             });
     k.nodes()
@@ -97,6 +99,7 @@ class AmbientWorkloadsE2ETest {
     try {
       applyInputs(k, ns, nodeName);
       rig.apply(policies(ns));
+      applyWaypoints(rig, ns);
       Path mesh = tmp.resolve("mesh.yaml");
       Files.writeString(mesh, "");
       try (ReferenceIstiod ref =
@@ -105,7 +108,14 @@ class AmbientWorkloadsE2ETest {
               List.of(ns),
               mesh,
               null,
-              Map.of("PILOT_ENABLE_AMBIENT", "true", "POD_NAMESPACE", ns))) {
+              Map.of(
+                  "PILOT_ENABLE_AMBIENT",
+                  "true",
+                  "POD_NAMESPACE",
+                  ns,
+                  // the waypoints' status is the test's (the rig runs no waypoint)
+                  "PILOT_ENABLE_GATEWAY_API_STATUS",
+                  "false"))) {
         Istiod ours =
             new Istiod(
                 IstiodOptions.defaults(null)
@@ -128,6 +138,9 @@ class AmbientWorkloadsE2ETest {
                 .contains("\"network\": \"net-e2e\"")
                 .contains("\"subzone\": \"rack7\"")
                 .contains("\"tunnelProtocol\": \"HBONE\"");
+            assertThat(started.get(uid(ns, "reviews-v1-7b9d5-x2x9q"))).contains("\"waypoint\"");
+            assertThat(started.get(ns + "/productpage." + ns + ".svc.cluster.local"))
+                .contains("\"waypoint\"");
             Predicate<Map<String, String>> three = a -> a.size() == 3;
             compare(
                 "policies after startup",
@@ -268,6 +281,55 @@ class AmbientWorkloadsE2ETest {
         .replace("NS", ns);
   }
 
+  /**
+   * Two waypoints, as a waypoint deployment's status would show them ready: the namespace's (by
+   * hostname, service traffic) and one for all traffic (by IP) that the reviews pod names.
+   */
+  private static void applyWaypoints(Rig rig, String ns) throws Exception {
+    rig.apply(
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: waypoint, namespace: NS}
+        spec:
+          gatewayClassName: istio-waypoint
+          listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: wp-all
+          namespace: NS
+          labels: {istio.io/waypoint-for: all}
+        spec:
+          gatewayClassName: istio-waypoint
+          listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+        """
+            .replace("NS", ns));
+    rig.kubectl(
+        "patch",
+        "gateways.gateway.networking.k8s.io",
+        "waypoint",
+        "-n",
+        ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        "{\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"value\":\"waypoint."
+            + ns
+            + ".svc.cluster.local\"}]}}");
+    rig.kubectl(
+        "patch",
+        "gateways.gateway.networking.k8s.io",
+        "wp-all",
+        "-n",
+        ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        "{\"status\":{\"addresses\":[{\"type\":\"IPAddress\",\"value\":\"10.96.200.1\"}]}}");
+  }
+
   private static String uid(String ns, String pod) {
     return "Kubernetes//Pod/" + ns + "/" + pod;
   }
@@ -296,6 +358,7 @@ class AmbientWorkloadsE2ETest {
         pod(ns, "reviews-v1-7b9d5-x2x9q", "reviews", node)
             .editMetadata()
             .addToLabels("service.istio.io/canonical-name", "reviews-canonical")
+            .addToLabels("istio.io/use-waypoint", "wp-all")
             .addToLabels("app.kubernetes.io/version", "1.2.3")
             .endMetadata()
             .build();
@@ -333,6 +396,9 @@ class AmbientWorkloadsE2ETest {
         .inNamespace(ns)
         .resource(
             service(ns, "reviews-headless", "reviews")
+                .editMetadata()
+                .addToLabels("istio.io/use-waypoint", "none")
+                .endMetadata()
                 .editSpec()
                 .withClusterIP("None")
                 .endSpec()
