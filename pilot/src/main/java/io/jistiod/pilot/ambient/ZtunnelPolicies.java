@@ -49,8 +49,11 @@ public final class ZtunnelPolicies {
    * One converted policy.
    *
    * @param selector the policy's {@code matchLabels}, null when it has no selector
+   * @param listedBySelector workloads its selector matches list it (AuthorizationPolicies; the
+   *     PeerAuthentication ones are listed by {@link PeerAuthentications#forWorkload})
    */
-  public record Policy(Authorization authorization, Map<String, String> selector) {
+  public record Policy(
+      Authorization authorization, Map<String, String> selector, boolean listedBySelector) {
     public String name() {
       return authorization.getNamespace() + "/" + authorization.getName();
     }
@@ -58,9 +61,11 @@ public final class ZtunnelPolicies {
 
   private final List<Policy> policies;
   private final List<XdsResource> resources;
+  private final List<Config> peerAuthentications;
 
-  private ZtunnelPolicies(List<Policy> policies) {
+  private ZtunnelPolicies(List<Policy> policies, List<Config> peerAuthentications) {
     this.policies = List.copyOf(policies);
+    this.peerAuthentications = List.copyOf(peerAuthentications);
     List<XdsResource> r = new ArrayList<>();
     for (Policy p : policies) {
       r.add(XdsResource.of(p.name(), p.authorization()));
@@ -72,11 +77,25 @@ public final class ZtunnelPolicies {
   public static ZtunnelPolicies of(PushContext push) {
     return push.index(
         ZtunnelPolicies.class,
-        p -> convert(p.security().authorizationPolicies(), p.rootNamespace()));
+        p ->
+            convert(
+                p.security().authorizationPolicies(),
+                p.security().peerAuthentications(),
+                p.rootNamespace()));
   }
 
-  /** The policies ztunnel enforces among {@code configs}; the others are left out. */
+  /** The AuthorizationPolicies ztunnel enforces among {@code configs}; no PeerAuthentications. */
   public static ZtunnelPolicies convert(List<Config> configs, String rootNamespace) {
+    return convert(configs, List.of(), rootNamespace);
+  }
+
+  /**
+   * The policies ztunnel enforces: those of the AuthorizationPolicies among {@code configs} (the
+   * others are left out), the converted PeerAuthentications, and the static STRICT policy if there
+   * is any PeerAuthentication at all.
+   */
+  public static ZtunnelPolicies convert(
+      List<Config> configs, List<Config> peerAuthentications, String rootNamespace) {
     List<Policy> out = new ArrayList<>();
     for (Config c : configs) {
       try {
@@ -92,7 +111,15 @@ public final class ZtunnelPolicies {
             e.toString());
       }
     }
-    return new ZtunnelPolicies(out);
+    try {
+      out.addAll(PeerAuthentications.converted(peerAuthentications, rootNamespace));
+    } catch (RuntimeException e) {
+      log.warn("PeerAuthentications: not converted for ztunnel: {}", e.toString());
+    }
+    if (!peerAuthentications.isEmpty()) {
+      out.add(new Policy(PeerAuthentications.staticStrict(rootNamespace), null, false));
+    }
+    return new ZtunnelPolicies(out, peerAuthentications);
   }
 
   public List<Policy> policies() {
@@ -105,15 +132,16 @@ public final class ZtunnelPolicies {
   }
 
   /**
-   * The names ({@code namespace/name}) of the policies that select a workload of {@code namespace}
-   * with {@code labels} (its own namespace's or the root namespace's), sorted.
+   * The names ({@code namespace/name}) of the policies a workload of {@code namespace} with {@code
+   * labels} lists: the AuthorizationPolicies whose selector matches it (its own namespace's or the
+   * root namespace's), sorted, then those its PeerAuthentications call for.
    */
   public List<String> selecting(
       String namespace, Map<String, String> labels, String rootNamespace) {
     List<String> out = new ArrayList<>();
     for (Policy p : policies) {
       String ns = p.authorization().getNamespace();
-      if (p.selector() == null || p.selector().isEmpty()) {
+      if (!p.listedBySelector() || p.selector() == null || p.selector().isEmpty()) {
         continue;
       }
       if ((ns.equals(namespace) || ns.equals(rootNamespace))
@@ -122,6 +150,8 @@ public final class ZtunnelPolicies {
       }
     }
     out.sort(null);
+    out.addAll(
+        PeerAuthentications.forWorkload(peerAuthentications, rootNamespace, namespace, labels));
     return out;
   }
 
@@ -161,7 +191,7 @@ public final class ZtunnelPolicies {
     }
     Map<String, String> selector =
         pol.hasSelector() ? Map.copyOf(pol.getSelector().getMatchLabelsMap()) : null;
-    return new Policy(out.build(), selector);
+    return new Policy(out.build(), selector, true);
   }
 
   /** Go's strconv.ParseBool: what istiod accepts for the dry-run annotation. */

@@ -117,7 +117,12 @@ public final class PushContextBuilder implements PushContextFactory {
   /** Kinds the addresses are built from; any other change keeps the previous ones. */
   private static final Set<Kind> ADDRESS_INPUTS =
       EnumSet.of(
-          Kind.POD, Kind.SERVICE_ENTRY, Kind.NODE, Kind.ENDPOINT_SLICE, Kind.AUTHORIZATION_POLICY);
+          Kind.POD,
+          Kind.SERVICE_ENTRY,
+          Kind.NODE,
+          Kind.ENDPOINT_SLICE,
+          Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION);
 
   /**
    * The addresses for the next context: rebuilt from the source when {@code rebuild}, else the
@@ -153,9 +158,12 @@ public final class PushContextBuilder implements PushContextFactory {
    * off.
    */
   private ZtunnelPolicies ztunnelPolicies(SecurityConfigs security, MeshConfig mesh) {
-    return ZtunnelPolicies.convert(
-        ambientSource == null ? List.of() : security.authorizationPolicies(),
-        mesh.getRootNamespace());
+    return ambientSource == null
+        ? ZtunnelPolicies.convert(List.of(), mesh.getRootNamespace())
+        : ZtunnelPolicies.convert(
+            security.authorizationPolicies(),
+            security.peerAuthentications(),
+            mesh.getRootNamespace());
   }
 
   private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {

@@ -70,11 +70,17 @@ public final class PushFilter {
           Kind.MESH_CONFIG,
           Kind.ENDPOINT_SLICE,
           Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION,
           Kind.UNKNOWN);
 
   /** What ztunnel's authorization policies are built from (the root namespace: mesh config). */
   private static final Set<Kind> POLICY_INPUTS =
-      EnumSet.of(Kind.AUTHORIZATION_POLICY, Kind.NAMESPACE, Kind.MESH_CONFIG, Kind.UNKNOWN);
+      EnumSet.of(
+          Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION,
+          Kind.NAMESPACE,
+          Kind.MESH_CONFIG,
+          Kind.UNKNOWN);
 
   private PushFilter() {}
 
