@@ -141,11 +141,12 @@ class AmbientWorkloadsE2ETest {
             assertThat(started.get(uid(ns, "reviews-v1-7b9d5-x2x9q"))).contains("\"waypoint\"");
             assertThat(started.get(ns + "/productpage." + ns + ".svc.cluster.local"))
                 .contains("\"waypoint\"");
-            Predicate<Map<String, String>> three = a -> a.size() == 3;
+            // 3 AuthorizationPolicies, the static STRICT policy, 2 converted PeerAuthentications
+            Predicate<Map<String, String>> six = a -> a.size() == 6;
             compare(
                 "policies after startup",
-                await(theirs, AUTHORIZATION, three),
-                await(mine, AUTHORIZATION, three));
+                await(theirs, AUTHORIZATION, six),
+                await(mine, AUTHORIZATION, six));
 
             // a pod goes, another becomes ready, a third changes its labels
             // at once: a pod on a node waits for its kubelet otherwise, and the rig has none
@@ -178,11 +179,11 @@ class AmbientWorkloadsE2ETest {
             // selected
             rig.kubectl(
                 "delete", "authorizationpolicy.security.istio.io", "-n", ns, "allow-productpage");
-            Predicate<Map<String, String>> two = a -> a.size() == 2;
+            Predicate<Map<String, String>> five = a -> a.size() == 5;
             compare(
                 "policies after one is deleted",
-                await(theirs, AUTHORIZATION, two),
-                await(mine, AUTHORIZATION, two));
+                await(theirs, AUTHORIZATION, five),
+                await(mine, AUTHORIZATION, five));
             Predicate<Map<String, String>> unlisted =
                 a ->
                     a.size() == 8
@@ -209,6 +210,8 @@ class AmbientWorkloadsE2ETest {
    * AuthorizationPolicies of every kind ztunnel treats differently: L4 ALLOW with every source and
    * destination attribute, DENY with HTTP attributes (kept without them), ALLOW whose HTTP rule is
    * dropped; and three ztunnel never gets (AUDIT, dry-run, targetRefs for a waypoint).
+   * PeerAuthentications: STRICT in the namespace, a PERMISSIVE port for productpage, a STRICT port
+   * of a PERMISSIVE reviews.
    */
   private static String policies(String ns) {
     return """
@@ -270,6 +273,26 @@ class AmbientWorkloadsE2ETest {
           namespace: NS
           annotations: {istio.io/dry-run: "true"}
         spec: {action: DENY, rules: [{}]}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: NS}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: productpage, namespace: NS}
+        spec:
+          selector: {matchLabels: {app: productpage}}
+          portLevelMtls: {"9080": {mode: PERMISSIVE}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: reviews, namespace: NS}
+        spec:
+          selector: {matchLabels: {app: reviews}}
+          mtls: {mode: PERMISSIVE}
+          portLevelMtls: {"15021": {mode: STRICT}}
         ---
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
