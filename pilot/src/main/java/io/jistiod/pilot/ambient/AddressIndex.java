@@ -3,6 +3,7 @@ package io.jistiod.pilot.ambient;
 import com.google.protobuf.ByteString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.api.workload.Address;
 import io.jistiod.pilot.api.workload.ApplicationTunnel;
 import io.jistiod.pilot.api.workload.GatewayAddress;
@@ -144,6 +145,87 @@ public final class AddressIndex {
             e.toString());
       }
     }
+    // ServiceEntries: a service per host, translated at every build (they are few)
+    Map<String, List<EntryAddresses.EntryService>> selectingEntries = new HashMap<>();
+    Map<Config, List<EntryAddresses.EntryService>> entryServices = new LinkedHashMap<>();
+    for (Config c : in.serviceEntries()) {
+      try {
+        Waypoints.Waypoint wp =
+            waypoints.forService(c.namespace(), EntryAddresses.labels(c), in.namespaceLabels());
+        List<EntryAddresses.EntryService> svcs =
+            EntryAddresses.services(c, in.network(), wp == null ? null : wp.address());
+        entryServices.put(c, svcs);
+        for (EntryAddresses.EntryService es : svcs) {
+          all.putIfAbsent(es.key(), Address.newBuilder().setService(es.service()).build());
+          if (!es.selector().isEmpty()) {
+            selectingEntries.computeIfAbsent(c.namespace(), k -> new ArrayList<>()).add(es);
+          }
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "ServiceEntry {}/{}: not served to ztunnel: {}", c.namespace(), c.name(), e.toString());
+      }
+    }
+    for (var e : entryServices.entrySet()) {
+      try {
+        serviceEntryWorkloads(
+            e.getKey(),
+            e.getValue(),
+            in,
+            settings,
+            trustDomain,
+            policies,
+            rootNamespace,
+            waypoints,
+            all);
+      } catch (RuntimeException ex) {
+        log.warn(
+            "ServiceEntry {}/{}: endpoints not served to ztunnel: {}",
+            e.getKey().namespace(),
+            e.getKey().name(),
+            ex.toString());
+      }
+    }
+    for (Config c : in.workloadEntries()) {
+      try {
+        io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry spec =
+            c.spec(io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry.class);
+        Map<String, String> labels = new HashMap<>(spec.getLabelsMap());
+        labels.putAll(EntryAddresses.labels(c)); // the metadata's win
+        List<io.fabric8.kubernetes.api.model.Service> kube = new ArrayList<>();
+        for (var s : selectorServices.getOrDefault(c.namespace(), List.of())) {
+          if (labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())) {
+            kube.add(s);
+          }
+        }
+        Waypoints.Waypoint instanceOf = waypoints.instanceOf(c.namespace(), labels);
+        Waypoints.Waypoint wp =
+            instanceOf != null
+                ? null
+                : waypoints.forWorkload(c.namespace(), labels, in.namespaceLabels());
+        Workload w =
+            EntryAddresses.workloadEntryWorkload(
+                c,
+                labels,
+                kube,
+                selected(selectingEntries, c.namespace(), labels),
+                new EntryAddresses.Common(
+                    settings.clusterId(),
+                    settings.domainSuffix(),
+                    in.network(),
+                    trustDomain,
+                    policies.selecting(c.namespace(), labels, rootNamespace),
+                    wp == null ? null : wp.address(),
+                    instanceOf == null ? null : instanceOf.binding()));
+        all.put(w.getUid(), Address.newBuilder().setWorkload(w).build());
+      } catch (RuntimeException e) {
+        log.warn(
+            "WorkloadEntry {}/{}: not served to ztunnel: {}",
+            c.namespace(),
+            c.name(),
+            e.toString());
+      }
+    }
     Map<String, Node> nodes = new HashMap<>();
     for (Node n : in.nodes()) {
       nodes.put(n.getMetadata().getName(), n);
@@ -167,13 +249,14 @@ public final class AddressIndex {
         Waypoints.Waypoint wp =
             instanceOf != null ? null : waypoints.forWorkload(ns, labels, in.namespaceLabels());
         GatewayAddress waypoint = wp == null ? null : wp.address();
+        List<EntryAddresses.EntryService> entries = selected(selectingEntries, ns, labels);
         String key = "Pod/" + ns + "/" + p.getMetadata().getName();
         Sources from =
             new Sources(
                 p,
                 List.copyOf(selecting),
                 java.util.Arrays.asList(
-                    PodWorkloads.locality(node), selectingPolicies, waypoint, tunnel),
+                    PodWorkloads.locality(node), selectingPolicies, waypoint, tunnel, entries),
                 context);
         if (!reuse(previous, key, from, all, reused, built)) {
           Optional<Workload> w =
@@ -186,7 +269,8 @@ public final class AddressIndex {
                   trustDomain,
                   selectingPolicies,
                   waypoint,
-                  tunnel);
+                  tunnel,
+                  entries);
           String name = w.map(Workload::getUid).orElse(null);
           w.ifPresent(v -> all.put(name, Address.newBuilder().setWorkload(v).build()));
           built.put(key, new Built(from, name));
@@ -197,6 +281,93 @@ public final class AddressIndex {
       }
     }
     return index(all, reused, built, previous);
+  }
+
+  /**
+   * The ServiceEntry services of {@code namespace} whose workloadSelector matches {@code labels}.
+   */
+  private static List<EntryAddresses.EntryService> selected(
+      Map<String, List<EntryAddresses.EntryService>> byNamespace,
+      String namespace,
+      Map<String, String> labels) {
+    List<EntryAddresses.EntryService> out = new ArrayList<>();
+    for (EntryAddresses.EntryService s : byNamespace.getOrDefault(namespace, List.of())) {
+      if (labels.entrySet().containsAll(s.selector().entrySet())) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The workloads of a ServiceEntry's endpoints; for a DNS ServiceEntry with neither endpoints nor
+   * selector, one per host, reached by its name.
+   */
+  private static void serviceEntryWorkloads(
+      Config c,
+      List<EntryAddresses.EntryService> services,
+      AmbientInputs in,
+      AmbientSettings settings,
+      String trustDomain,
+      ZtunnelPolicies policies,
+      String rootNamespace,
+      Waypoints waypoints,
+      Map<String, Address> all) {
+    var se = c.spec(io.jistiod.galley.api.networking.v1alpha3.ServiceEntry.class);
+    List<io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry> endpoints = se.getEndpointsList();
+    boolean implicit =
+        endpoints.isEmpty()
+            && (se.getResolution()
+                    == io.jistiod.galley.api.networking.v1alpha3.ServiceEntry.Resolution.DNS
+                || se.getResolution()
+                    == io.jistiod.galley.api.networking.v1alpha3.ServiceEntry.Resolution
+                        .DNS_ROUND_ROBIN)
+            && !se.hasWorkloadSelector();
+    if (implicit) {
+      endpoints = new ArrayList<>();
+      for (EntryAddresses.EntryService s : services) {
+        endpoints.add(
+            io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry.newBuilder()
+                .setAddress(s.service().getHostname())
+                .build());
+      }
+    }
+    List<String> selecting =
+        policies.selecting(c.namespace(), EntryAddresses.labels(c), rootNamespace);
+    // as istiod: an endpoint's network carries over to the endpoints after it
+    String network = in.network();
+    for (int i = 0; i < endpoints.size(); i++) {
+      var e = endpoints.get(i);
+      GatewayAddress waypoint = null;
+      ApplicationTunnel tunnel = null;
+      if (!implicit) {
+        Waypoints.Waypoint instanceOf = waypoints.instanceOf(c.namespace(), e.getLabelsMap());
+        tunnel = instanceOf == null ? null : instanceOf.binding();
+        Waypoints.Waypoint wp =
+            instanceOf != null
+                ? null
+                : waypoints.forWorkload(c.namespace(), e.getLabelsMap(), in.namespaceLabels());
+        waypoint = wp == null ? null : wp.address();
+      }
+      if (!e.getNetwork().isEmpty()) {
+        network = e.getNetwork();
+      }
+      Workload w =
+          EntryAddresses.serviceEntryWorkload(
+              c,
+              e,
+              implicit ? List.of(services.get(i)) : services,
+              new EntryAddresses.Common(
+                  settings.clusterId(),
+                  settings.domainSuffix(),
+                  network,
+                  trustDomain,
+                  selecting,
+                  waypoint,
+                  tunnel),
+              network);
+      all.put(w.getUid(), Address.newBuilder().setWorkload(w).build());
+    }
   }
 
   /**

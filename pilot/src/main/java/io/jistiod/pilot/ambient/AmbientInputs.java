@@ -17,6 +17,8 @@ import java.util.Map;
  * @param namespaceLabels every namespace's labels (use-waypoint, waypoint attachment)
  * @param gateways the Gateway API Gateways, some of them waypoints
  * @param gatewayClasses the GatewayClasses (a waypoint's traffic type and inbound binding)
+ * @param serviceEntries the ServiceEntries (their services, endpoints and selected workloads)
+ * @param workloadEntries the WorkloadEntries
  */
 public record AmbientInputs(
     List<Pod> pods,
@@ -25,7 +27,9 @@ public record AmbientInputs(
     String network,
     Map<String, Map<String, String>> namespaceLabels,
     List<Config> gateways,
-    List<Config> gatewayClasses) {
+    List<Config> gatewayClasses,
+    List<Config> serviceEntries,
+    List<Config> workloadEntries) {
   public static final AmbientInputs EMPTY = new AmbientInputs(List.of(), List.of(), List.of());
 
   public AmbientInputs {
@@ -36,6 +40,29 @@ public record AmbientInputs(
     namespaceLabels = Map.copyOf(namespaceLabels);
     gateways = List.copyOf(gateways);
     gatewayClasses = List.copyOf(gatewayClasses);
+    serviceEntries = List.copyOf(serviceEntries);
+    workloadEntries = List.copyOf(workloadEntries);
+  }
+
+  /** Without ServiceEntries or WorkloadEntries. */
+  public AmbientInputs(
+      List<Pod> pods,
+      List<Service> services,
+      List<Node> nodes,
+      String network,
+      Map<String, Map<String, String>> namespaceLabels,
+      List<Config> gateways,
+      List<Config> gatewayClasses) {
+    this(
+        pods,
+        services,
+        nodes,
+        network,
+        namespaceLabels,
+        gateways,
+        gatewayClasses,
+        List.of(),
+        List.of());
   }
 
   /** Kubernetes objects only: no namespace labels, no Gateways. */
@@ -48,10 +75,22 @@ public record AmbientInputs(
     this(pods, services, nodes, "");
   }
 
-  /** These inputs with the config store's Gateways and GatewayClasses. */
-  public AmbientInputs withGateways(List<Config> gateways, List<Config> gatewayClasses) {
+  /** These inputs with the config store's Gateways, GatewayClasses and entries. */
+  public AmbientInputs withConfig(
+      List<Config> gateways,
+      List<Config> gatewayClasses,
+      List<Config> serviceEntries,
+      List<Config> workloadEntries) {
     return new AmbientInputs(
-        pods, services, nodes, network, namespaceLabels, gateways, gatewayClasses);
+        pods,
+        services,
+        nodes,
+        network,
+        namespaceLabels,
+        gateways,
+        gatewayClasses,
+        serviceEntries,
+        workloadEntries);
   }
 
   /** Where a push context finds the current inputs (the Kubernetes registry). */

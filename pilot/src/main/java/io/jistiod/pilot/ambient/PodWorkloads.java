@@ -54,6 +54,7 @@ final class PodWorkloads {
    * @param policies names of the authorization policies selecting the pod
    * @param waypoint where the pod's traffic goes first; null if nowhere
    * @param applicationTunnel how the pod, a waypoint, takes inbound traffic; null: plain HBONE
+   * @param entryServices the ServiceEntry services whose workloadSelector selects the pod
    */
   static Optional<Workload> of(
       Pod pod,
@@ -64,7 +65,8 @@ final class PodWorkloads {
       String trustDomain,
       List<String> policies,
       GatewayAddress waypoint,
-      ApplicationTunnel applicationTunnel) {
+      ApplicationTunnel applicationTunnel,
+      List<EntryAddresses.EntryService> entryServices) {
     var status = pod.getStatus();
     String phase = status == null ? null : status.getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
@@ -127,6 +129,10 @@ final class PodWorkloads {
                   s.getMetadata().getNamespace(),
                   settings.domainSuffix()),
           ports(pod, s));
+    }
+    for (EntryAddresses.EntryService s : entryServices) {
+      // a ServiceEntry names no target port: its ports map as they are
+      w.putServices(s.key(), PortList.newBuilder().addAllPorts(s.service().getPortsList()).build());
     }
     w.addAllAuthorizationPolicies(policies);
     if (waypoint != null) {

@@ -122,7 +122,8 @@ public final class PushContextBuilder implements PushContextFactory {
           Kind.NODE,
           Kind.ENDPOINT_SLICE,
           Kind.AUTHORIZATION_POLICY,
-          Kind.PEER_AUTHENTICATION);
+          Kind.PEER_AUTHENTICATION,
+          Kind.WORKLOAD_ENTRY);
 
   /**
    * The addresses for the next context: rebuilt from the source when {@code rebuild}, else the
@@ -142,9 +143,11 @@ public final class PushContextBuilder implements PushContextFactory {
     return AddressIndex.build(
         source
             .snapshot()
-            .withGateways(
+            .withConfig(
                 store.list(GatewayApiKinds.GATEWAY, null),
-                store.list(GatewayApiKinds.GATEWAY_CLASS, null)),
+                store.list(GatewayApiKinds.GATEWAY_CLASS, null),
+                store.list(IstioKinds.SERVICE_ENTRY, null),
+                store.list(IstioKinds.WORKLOAD_ENTRY, null)),
         ambientSettings,
         mesh.getTrustDomain(),
         policies,

@@ -71,6 +71,7 @@ public final class PushFilter {
           Kind.ENDPOINT_SLICE,
           Kind.AUTHORIZATION_POLICY,
           Kind.PEER_AUTHENTICATION,
+          Kind.WORKLOAD_ENTRY,
           Kind.UNKNOWN);
 
   /** What ztunnel's authorization policies are built from (the root namespace: mesh config). */
