@@ -100,6 +100,7 @@ class AmbientWorkloadsE2ETest {
       applyInputs(k, ns, nodeName);
       rig.apply(policies(ns));
       applyWaypoints(rig, ns);
+      rig.apply(entries(ns));
       Path mesh = tmp.resolve("mesh.yaml");
       Files.writeString(mesh, "");
       try (ReferenceIstiod ref =
@@ -130,7 +131,8 @@ class AmbientWorkloadsE2ETest {
           awaitReady(ours.httpPort());
           try (ZtunnelClient theirs = new ZtunnelClient(ref.grpcPort(), nodeName);
               ZtunnelClient mine = new ZtunnelClient(ours.grpcPort(), nodeName)) {
-            Predicate<Map<String, String>> all = a -> a.size() == 9;
+            // 5 pods, 4 Services; ServiceEntries: 3 services, 2 endpoint workloads; 1 WorkloadEntry
+            Predicate<Map<String, String>> all = a -> a.size() == 15;
             Map<String, String> started = await(mine, ADDRESS, all);
             compare("after startup", await(theirs, ADDRESS, all), started);
             // what the comparison covered: the network and the locality are there
@@ -162,7 +164,7 @@ class AmbientWorkloadsE2ETest {
                     });
             Predicate<Map<String, String>> changed =
                 a ->
-                    a.size() == 8
+                    a.size() == 14
                         && a.getOrDefault(uid(ns, "reviews-v1-7b9d5-x2x9q"), "")
                                 .indexOf("UNHEALTHY")
                             < 0
@@ -186,7 +188,7 @@ class AmbientWorkloadsE2ETest {
                 await(mine, AUTHORIZATION, five));
             Predicate<Map<String, String>> unlisted =
                 a ->
-                    a.size() == 8
+                    a.size() == 14
                         && !a.getOrDefault(
                                 uid(ns, "productpage-v1-6c8f5-abcde"), "allow-productpage")
                             .contains("allow-productpage");
@@ -351,6 +353,62 @@ class AmbientWorkloadsE2ETest {
         "--type=merge",
         "-p",
         "{\"status\":{\"addresses\":[{\"type\":\"IPAddress\",\"value\":\"10.96.200.1\"}]}}");
+  }
+
+  /**
+   * ServiceEntries (static with an endpoint, DNS without, one selecting the productpage pod) and a
+   * WorkloadEntry the reviews Service selects. No address is left for Istio's IP autoallocation,
+   * whose status write would race the comparison.
+   */
+  private static String entries(String ns) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: ext, namespace: @NS@}
+        spec:
+          hosts: [ext.example.com]
+          addresses: [10.9.0.1]
+          ports:
+          - {number: 80, name: http, protocol: HTTP, targetPort: 8080}
+          resolution: STATIC
+          subjectAltNames: [spiffe://example.com/ext]
+          endpoints:
+          - {address: 10.20.0.9, ports: {http: 9080}, locality: eu-west/eu-west-1b, weight: 3}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: dns
+          namespace: @NS@
+          labels: {networking.istio.io/enable-autoallocate-ip: "false"}
+        spec:
+          hosts: [api.example.com]
+          ports: [{number: 443, name: tls, protocol: TLS}]
+          resolution: DNS
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: mesh, namespace: @NS@}
+        spec:
+          hosts: [productpage.mesh.internal]
+          addresses: [240.240.0.1]
+          ports: [{number: 9080, name: http-web, protocol: HTTP}]
+          resolution: STATIC
+          workloadSelector: {labels: {app: productpage}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata:
+          name: vm-1
+          namespace: @NS@
+          labels: {app: reviews}
+        spec:
+          address: 10.20.0.1
+          ports: {http-web: 7070}
+          serviceAccount: vm
+          network: net-vm
+        """
+        .replace("@NS@", ns);
   }
 
   private static String uid(String ns, String pod) {

@@ -115,6 +115,9 @@ public final class AddressIndex {
     Context context = new Context(settings, in.network(), trustDomain);
     Waypoints waypoints = Waypoints.of(in.gateways(), in.gatewayClasses(), in.network());
     Map<String, List<io.fabric8.kubernetes.api.model.Service>> selectorServices = new HashMap<>();
+    // istiod's quirk: an object with no labels at all is selected by every Service of its
+    // namespace (its label filter is skipped), selector or not
+    Map<String, List<io.fabric8.kubernetes.api.model.Service>> servedServices = new HashMap<>();
     for (var s : in.services()) {
       String ns = s.getMetadata().getNamespace();
       try {
@@ -130,6 +133,9 @@ public final class AddressIndex {
           String name = svc.map(AddressIndex::name).orElse(null);
           svc.ifPresent(v -> all.put(name, Address.newBuilder().setService(v).build()));
           built.put(key, new Built(from, name));
+        }
+        if (built.get(key).name() != null) {
+          servedServices.computeIfAbsent(ns, k -> new ArrayList<>()).add(s);
         }
         Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
         if (selector != null
@@ -147,6 +153,7 @@ public final class AddressIndex {
     }
     // ServiceEntries: a service per host, translated at every build (they are few)
     Map<String, List<EntryAddresses.EntryService>> selectingEntries = new HashMap<>();
+    Map<String, List<EntryAddresses.EntryService>> allEntries = new HashMap<>();
     Map<Config, List<EntryAddresses.EntryService>> entryServices = new LinkedHashMap<>();
     for (Config c : in.serviceEntries()) {
       try {
@@ -157,6 +164,7 @@ public final class AddressIndex {
         entryServices.put(c, svcs);
         for (EntryAddresses.EntryService es : svcs) {
           all.putIfAbsent(es.key(), Address.newBuilder().setService(es.service()).build());
+          allEntries.computeIfAbsent(c.namespace(), k -> new ArrayList<>()).add(es);
           if (!es.selector().isEmpty()) {
             selectingEntries.computeIfAbsent(c.namespace(), k -> new ArrayList<>()).add(es);
           }
@@ -192,12 +200,8 @@ public final class AddressIndex {
             c.spec(io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry.class);
         Map<String, String> labels = new HashMap<>(spec.getLabelsMap());
         labels.putAll(EntryAddresses.labels(c)); // the metadata's win
-        List<io.fabric8.kubernetes.api.model.Service> kube = new ArrayList<>();
-        for (var s : selectorServices.getOrDefault(c.namespace(), List.of())) {
-          if (labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())) {
-            kube.add(s);
-          }
-        }
+        List<io.fabric8.kubernetes.api.model.Service> kube =
+            selecting(selectorServices, servedServices, c.namespace(), labels);
         Waypoints.Waypoint instanceOf = waypoints.instanceOf(c.namespace(), labels);
         Waypoints.Waypoint wp =
             instanceOf != null
@@ -208,7 +212,9 @@ public final class AddressIndex {
                 c,
                 labels,
                 kube,
-                selected(selectingEntries, c.namespace(), labels),
+                labels.isEmpty()
+                    ? allEntries.getOrDefault(c.namespace(), List.of())
+                    : selected(selectingEntries, c.namespace(), labels),
                 new EntryAddresses.Common(
                     settings.clusterId(),
                     settings.domainSuffix(),
@@ -233,13 +239,9 @@ public final class AddressIndex {
     for (Pod p : in.pods()) {
       String ns = p.getMetadata().getNamespace();
       try {
-        List<io.fabric8.kubernetes.api.model.Service> selecting = new ArrayList<>();
         Map<String, String> labels = WorkloadNames.labels(p);
-        for (var s : selectorServices.getOrDefault(ns, List.of())) {
-          if (labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())) {
-            selecting.add(s);
-          }
-        }
+        List<io.fabric8.kubernetes.api.model.Service> selecting =
+            selecting(selectorServices, servedServices, ns, labels);
         String nodeName = p.getSpec() == null ? null : p.getSpec().getNodeName();
         Node node = nodeName == null ? null : nodes.get(nodeName);
         List<String> selectingPolicies = policies.selecting(ns, labels, rootNamespace);
@@ -249,7 +251,10 @@ public final class AddressIndex {
         Waypoints.Waypoint wp =
             instanceOf != null ? null : waypoints.forWorkload(ns, labels, in.namespaceLabels());
         GatewayAddress waypoint = wp == null ? null : wp.address();
-        List<EntryAddresses.EntryService> entries = selected(selectingEntries, ns, labels);
+        List<EntryAddresses.EntryService> entries =
+            labels.isEmpty()
+                ? allEntries.getOrDefault(ns, List.of())
+                : selected(selectingEntries, ns, labels);
         String key = "Pod/" + ns + "/" + p.getMetadata().getName();
         Sources from =
             new Sources(
@@ -281,6 +286,27 @@ public final class AddressIndex {
       }
     }
     return index(all, reused, built, previous);
+  }
+
+  /**
+   * The Kubernetes Services of {@code namespace} whose non-empty selector matches {@code labels};
+   * every one of them if there are no labels, as istiod has it.
+   */
+  private static List<io.fabric8.kubernetes.api.model.Service> selecting(
+      Map<String, List<io.fabric8.kubernetes.api.model.Service>> withSelector,
+      Map<String, List<io.fabric8.kubernetes.api.model.Service>> served,
+      String namespace,
+      Map<String, String> labels) {
+    if (labels.isEmpty()) {
+      return served.getOrDefault(namespace, List.of());
+    }
+    List<io.fabric8.kubernetes.api.model.Service> out = new ArrayList<>();
+    for (var s : withSelector.getOrDefault(namespace, List.of())) {
+      if (labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   /**

@@ -144,8 +144,10 @@ public final class ZtunnelPolicies {
       if (!p.listedBySelector() || p.selector() == null || p.selector().isEmpty()) {
         continue;
       }
+      // istiod's quirk: a workload with no labels at all skips the label filter, so every selector
+      // policy of its namespace and the root namespace is listed
       if ((ns.equals(namespace) || ns.equals(rootNamespace))
-          && labels.entrySet().containsAll(p.selector().entrySet())) {
+          && (labels.isEmpty() || labels.entrySet().containsAll(p.selector().entrySet()))) {
         out.add(p.name());
       }
     }

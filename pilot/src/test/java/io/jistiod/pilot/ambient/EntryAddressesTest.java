@@ -142,6 +142,59 @@ class EntryAddressesTest {
   }
 
   @Test
+  void anObjectWithoutLabelsIsSelectedByEveryServiceAndPolicyOfItsNamespaceAsInIstiod() {
+    AddressIndex idx =
+        AddressIndex.build(
+            new AmbientInputs(
+                List.of(),
+                List.of(svc("shop", "productpage", "productpage", "10.96.0.10")),
+                List.of(),
+                "",
+                Map.of(),
+                List.of(),
+                List.of(),
+                parse(
+                    """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: ext, namespace: shop}
+                    spec:
+                      hosts: [ext.example.com]
+                      ports: [{number: 80, name: http}]
+                      resolution: STATIC
+                      endpoints: [{address: 1.2.3.4}]
+                    """),
+                parse(
+                    """
+                    apiVersion: networking.istio.io/v1
+                    kind: WorkloadEntry
+                    metadata: {name: bare, namespace: shop}
+                    spec: {address: 10.20.0.2}
+                    """)),
+            new AmbientSettings("Kubernetes", "cluster.local"),
+            "cluster.local",
+            ZtunnelPolicies.convert(
+                parse(
+                    """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: only-reviews, namespace: shop}
+                    spec: {selector: {matchLabels: {app: reviews}}}
+                    """),
+                "istio-system"),
+            "istio-system",
+            AddressIndex.EMPTY);
+
+    var bare = idx.address("Kubernetes/networking.istio.io/WorkloadEntry/shop/bare").getWorkload();
+    assertThat(bare.getServicesMap())
+        .containsOnlyKeys("shop/productpage.shop.svc.cluster.local", "shop/ext.example.com");
+    assertThat(bare.getAuthorizationPoliciesList()).containsExactly("shop/only-reviews");
+    var endpoint =
+        idx.address("Kubernetes/networking.istio.io/ServiceEntry/shop/ext/1.2.3.4").getWorkload();
+    assertThat(endpoint.getAuthorizationPoliciesList()).containsExactly("shop/only-reviews");
+  }
+
+  @Test
   void selectorsJoinWorkloadEntriesAndPodsToServicesAndServiceEntries() {
     AddressIndex idx =
         index(
