@@ -27,10 +27,9 @@
 #                          and that controller renders nothing.
 #   --log-level LEVELS     pilot-discovery's --log_output_level (default default:info), e.g.
 #                          default:info,gateway:debug
-#   --env NAME=VALUE       an extra environment variable for pilot-discovery (a feature flag such
-#                          as PILOT_ENABLE_ALPHA_GATEWAY_API=true); repeatable. The ones this script
-#                          sets itself (POD_NAMESPACE, POD_NAME, KUBECONFIG, ENABLE_CA_SERVER, the
-#                          webhook config names) cannot be overridden.
+#   --env NAME=VALUE       an environment variable more for pilot-discovery (repeatable), e.g.
+#                          PILOT_ENABLE_AMBIENT=true or PILOT_ENABLE_ALPHA_GATEWAY_API=true; it
+#                          overrides the ones set here
 # What it leaves alone: plaintext xDS only (no --secureGRPCAddr, no CA: ENABLE_CA_SERVER=false),
 # no https webhook server and no webhook patching (VALIDATION_/INJECTION_WEBHOOK_CONFIG_NAME empty),
 # POD_NAMESPACE=jistiod-reference (leader-election leases only), never istio-system.
@@ -39,7 +38,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rig_on_err "$LINENO" "$BASH_COMMAND"' ERR
 
-usage() { sed -n '2,36p' "$0" >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd="$1" name="$2"
 shift 2
@@ -83,7 +82,8 @@ case "$cmd" in
   *) usage ;;
 esac
 
-mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info" extra_env=()
+mesh="" label="" grpc="" http="" mon="" inject="" loglevel="default:info"
+extra_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mesh) mesh="$2"; shift 2 ;;
@@ -94,11 +94,7 @@ while [[ $# -gt 0 ]]; do
     --inject-dir) inject="$2"; shift 2 ;;
     --log-level) loglevel="$2"; shift 2 ;;
     --env)
-      [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || rig_die "--env $2: expected NAME=VALUE"
-      case "${2%%=*}" in
-        POD_NAMESPACE | POD_NAME | KUBECONFIG | ENABLE_CA_SERVER | VALIDATION_WEBHOOK_CONFIG_NAME | INJECTION_WEBHOOK_CONFIG_NAME)
-          rig_die "--env ${2%%=*}: set by this script, not overridable" ;;
-      esac
+      [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || rig_die "--env $2: expected NAME=VALUE"
       extra_env+=("$2"); shift 2 ;;
     *) usage ;;
   esac
@@ -164,12 +160,13 @@ launch() {
   # Env (Istio's pilot/pkg/features): no CA, no webhook patching; POD_NAMESPACE for leases.
   (
     cd "$STATE"
-    # env's last assignment wins: --env may change the defaults before it, not the fixed after
-    exec env PILOT_ENABLE_GATEWAY_API=true "${extra_env[@]}" \
+    # env's last assignment wins: --env comes last and overrides any of these
+    exec env PILOT_ENABLE_GATEWAY_API=true \
       POD_NAMESPACE="$REF_NS" POD_NAME="reference-$name" \
       ENABLE_CA_SERVER=false \
       VALIDATION_WEBHOOK_CONFIG_NAME= INJECTION_WEBHOOK_CONFIG_NAME= \
       KUBECONFIG="$KUBECONFIG_RIG" \
+      "${extra_env[@]}" \
       setsid "$ISTIO_BIN_DIR/pilot-discovery" discovery \
       --kubeconfig "$KUBECONFIG_RIG" \
       --meshConfig "$STATE/mesh.yaml" \

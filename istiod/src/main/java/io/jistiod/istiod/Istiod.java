@@ -359,6 +359,23 @@ public final class Istiod implements AutoCloseable {
             .register("grpc", TypeUrls.LISTENER, new GrpcListenerGenerator())
             .register("grpc", TypeUrls.ROUTE, new GrpcRouteGenerator())
             .register("grpc", TypeUrls.CLUSTER, new GrpcClusterGenerator());
+    if (options.ambient()) {
+      // The workload API for ztunnel: addresses from the Kubernetes registry (pods and Services
+      // only, for now: no ServiceEntries, WorkloadEntries or waypoints), AuthorizationPolicies in
+      // ztunnel's form (no PeerAuthentications yet); see docs/ambient.md.
+      KubeServiceRegistry ambientSource = kube;
+      pushContexts.ambient(
+          () ->
+              ambientSource == null
+                  ? io.jistiod.pilot.ambient.AmbientInputs.EMPTY
+                  : ambientSource.ambientInputs(systemNamespace()),
+          new io.jistiod.pilot.ambient.AmbientSettings(
+              options.security() == null ? "Kubernetes" : options.security().clusterId(),
+              options.domain()));
+      generators.register(TypeUrls.ADDRESS, new io.jistiod.pilot.ambient.AddressGenerator());
+      generators.register(
+          TypeUrls.AUTHORIZATION, new io.jistiod.pilot.ambient.AuthorizationGenerator());
+    }
     EnvoyGenerators.registerDefaults(
         generators, credentials == null ? CredentialSource.NONE : credentials);
     XdsMetrics xdsMetrics = new XdsMetrics(metrics, BuildInfo.ISTIO_VERSION);
@@ -366,6 +383,7 @@ public final class Istiod implements AutoCloseable {
         new DiscoveryServer(
             generators, pushContexts, xdsMetrics, options.pushWorkers(), xdsSendTimeout());
     closeables.add(discovery);
+    discovery.serveZtunnel(options.ambient());
     // istioctl proxy-status names the istiod of each proxy by its pod (Istio's POD_NAME)
     discovery.identify(podName(), BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
     discovery.start(System.nanoTime());

@@ -351,4 +351,17 @@ public record IstiodOptions(
   public String getenv(String name) {
     return env.containsKey(name) ? env.get(name) : System.getenv(name);
   }
+
+  /**
+   * Whether ztunnel is served the workload API (istiod's {@code PILOT_ENABLE_AMBIENT}); off, ztunnel
+   * streams are refused.
+   */
+  public boolean ambient() {
+    return Main.envBool(this::getenv, "PILOT_ENABLE_AMBIENT", false);
+  }
+
+  /** The same options with {@code PILOT_ENABLE_AMBIENT} set to {@code on}. */
+  public IstiodOptions withAmbient(boolean on) {
+    return withEnv(java.util.Map.of("PILOT_ENABLE_AMBIENT", String.valueOf(on)));
+  }
 }

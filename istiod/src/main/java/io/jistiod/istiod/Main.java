@@ -200,6 +200,7 @@ public final class Main implements Runnable {
           new Istiod(
               options
                   .withMeshConfigFile(meshConfig)
+                  .withAmbient(envBool("PILOT_ENABLE_AMBIENT", false))
                   .withSecurity(
                       io.jistiod.istiod.security.SecurityOptions.fromEnvironment(System::getenv)
                           .withFlags(

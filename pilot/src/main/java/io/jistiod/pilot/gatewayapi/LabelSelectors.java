@@ -9,7 +9,7 @@ import java.util.function.Predicate;
  * Kubernetes label selectors ({@code metav1.LabelSelectorAsSelector}): every {@code matchLabels}
  * entry and every expression must hold; an empty selector selects everything.
  */
-final class LabelSelectors {
+public final class LabelSelectors {
   private LabelSelectors() {}
 
   /**
@@ -17,7 +17,7 @@ final class LabelSelectors {
    * In}/{@code NotIn} without values, {@code Exists}/{@code DoesNotExist} with values), which
    * Kubernetes refuses to evaluate.
    */
-  static Predicate<Map<String, String>> of(LabelSelector selector) {
+  public static Predicate<Map<String, String>> of(LabelSelector selector) {
     for (LabelSelectorRequirement r : selector.getMatchExpressionsList()) {
       boolean valid =
           switch (r.getOperator()) {

@@ -52,6 +52,9 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   static final String POD_IP_INDEX = "podIP";
 
+  /** On istiod's namespace: the network of this cluster's workloads (ambient). */
+  static final String NETWORK_LABEL = "topology.istio.io/network";
+
   /** Labels added to every pod endpoint, as Istio's {@code AugmentLabels} does. */
   static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
 
@@ -148,6 +151,34 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   /** The pods the informer holds now (a snapshot; empty before {@link #start()}). */
   public List<Pod> pods() {
     return pods == null ? List.of() : List.copyOf(pods.getStore().list());
+  }
+
+  /**
+   * What the workload API (ambient) is built from: the pods and Services of the discovery
+   * namespaces, every node and namespace, and the network of {@code systemNamespace} (its {@code
+   * topology.istio.io/network} label). Empty before {@link #start()}.
+   */
+  public io.jistiod.pilot.ambient.AmbientInputs ambientInputs(String systemNamespace) {
+    if (pods == null) {
+      return io.jistiod.pilot.ambient.AmbientInputs.EMPTY;
+    }
+    java.util.function.Predicate<String> selected = namespaceFilter;
+    List<Pod> p = new ArrayList<>();
+    for (Pod pod : pods.getStore().list()) {
+      if (selected.test(pod.getMetadata().getNamespace())) {
+        p.add(pod);
+      }
+    }
+    List<io.fabric8.kubernetes.api.model.Service> s = new ArrayList<>();
+    for (var svc : services.getStore().list()) {
+      if (selected.test(svc.getMetadata().getNamespace())) {
+        s.add(svc);
+      }
+    }
+    Map<String, String> system = namespaceLabels(systemNamespace);
+    String network = system == null ? "" : system.getOrDefault(NETWORK_LABEL, "");
+    return new io.jistiod.pilot.ambient.AmbientInputs(
+        p, s, nodes.getStore().list(), network, namespaceLabels(), List.of(), List.of());
   }
 
   @Override

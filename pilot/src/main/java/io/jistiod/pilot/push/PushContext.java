@@ -34,6 +34,7 @@ public final class PushContext {
   private final SecurityConfigs security;
   private final io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
+  private final io.jistiod.pilot.ambient.AddressIndex addresses;
   private final GenerationCache cache = new GenerationCache(this::scopeLabels);
   private final Map<Class<?>, Object> indexes = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -45,8 +46,10 @@ public final class PushContext {
       MeshConfig meshConfig,
       List<Config> gateways,
       SecurityConfigs security,
-      io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi) {
+      io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi,
+      io.jistiod.pilot.ambient.AddressIndex addresses) {
     this.version = version;
+    this.addresses = addresses;
     this.domainSuffix = domainSuffix;
     this.index = index;
     this.endpoints = Collections.unmodifiableMap(endpoints);
@@ -133,9 +136,24 @@ public final class PushContext {
 
   /** This context with new endpoints and everything else reused: an endpoints-only push. */
   PushContext withEndpoints(
-      String newVersion, Map<String, Map<Integer, List<Endpoint>>> newEndpoints) {
+      String newVersion,
+      Map<String, Map<Integer, List<Endpoint>>> newEndpoints,
+      io.jistiod.pilot.ambient.AddressIndex newAddresses) {
     return new PushContext(
-        newVersion, domainSuffix, index, newEndpoints, meshConfig, gateways, security, gatewayApi);
+        newVersion,
+        domainSuffix,
+        index,
+        newEndpoints,
+        meshConfig,
+        gateways,
+        security,
+        gatewayApi,
+        newAddresses);
+  }
+
+  /** The workload API's workloads and services (empty unless ambient is on). */
+  public io.jistiod.pilot.ambient.AddressIndex addresses() {
+    return addresses;
   }
 
   // The parts a later push context may reuse when their kinds did not change (PushContextBuilder).

@@ -8,6 +8,10 @@ import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.GatewayApiKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.pilot.ambient.AddressIndex;
+import io.jistiod.pilot.ambient.AmbientInputs;
+import io.jistiod.pilot.ambient.AmbientSettings;
+import io.jistiod.pilot.ambient.ZtunnelPolicies;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
 import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
 import io.jistiod.pilot.gatewayapi.GatewayApiResult;
@@ -56,6 +60,11 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private final List<Consumer<GatewayApiResult>> gatewayApiListeners = new CopyOnWriteArrayList<>();
 
+  /** Where the workload API's inputs come from, and its settings; null: ambient is off. */
+  private volatile AmbientInputs.Source ambientSource;
+
+  private volatile AmbientSettings ambientSettings;
+
   public PushContextBuilder(
       ConfigStore store, List<ServiceDiscovery> registries, String domainSuffix) {
     this(store, registries, domainSuffix, MeshConfigs::defaults);
@@ -93,6 +102,76 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContextBuilder gatewayApi(GatewayApiSources sources) {
     this.gatewayApi = java.util.Objects.requireNonNull(sources, "sources");
     return this;
+  }
+
+  /**
+   * Builds the workload API's addresses (ztunnel's {@code istio.workload.Address}) at every push
+   * whose changes may move them, from {@code source}: istiod's {@code PILOT_ENABLE_AMBIENT}.
+   */
+  public PushContextBuilder ambient(AmbientInputs.Source source, AmbientSettings settings) {
+    this.ambientSettings = java.util.Objects.requireNonNull(settings, "settings");
+    this.ambientSource = java.util.Objects.requireNonNull(source, "source");
+    return this;
+  }
+
+  /** Kinds the addresses are built from; any other change keeps the previous ones. */
+  private static final Set<Kind> ADDRESS_INPUTS =
+      EnumSet.of(
+          Kind.POD,
+          Kind.SERVICE_ENTRY,
+          Kind.NODE,
+          Kind.ENDPOINT_SLICE,
+          Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION,
+          Kind.WORKLOAD_ENTRY);
+
+  /**
+   * The addresses for the next context: rebuilt from the source when {@code rebuild}, else the
+   * previous context's.
+   */
+  private AddressIndex addresses(
+      PushContext previous, boolean rebuild, MeshConfig mesh, ZtunnelPolicies policies) {
+    AmbientInputs.Source source = ambientSource;
+    AddressIndex before = previous == null ? AddressIndex.EMPTY : previous.addresses();
+    if (source == null) {
+      return AddressIndex.EMPTY;
+    }
+    if (!rebuild && previous != null) {
+      return before;
+    }
+    // waypoints are Gateway API Gateways: from the config store, as the rest of their config
+    return AddressIndex.build(
+        source
+            .snapshot()
+            .withConfig(
+                store.list(GatewayApiKinds.GATEWAY, null),
+                store.list(GatewayApiKinds.GATEWAY_CLASS, null),
+                store.list(IstioKinds.SERVICE_ENTRY, null),
+                store.list(IstioKinds.WORKLOAD_ENTRY, null)),
+        ambientSettings,
+        mesh.getTrustDomain(),
+        policies,
+        mesh.getRootNamespace(),
+        before);
+  }
+
+  /**
+   * The policies ztunnel enforces, converted once: for the workloads' policy lists here, and kept
+   * as the push's {@link ZtunnelPolicies} for the Authorization generator. None when ambient is
+   * off.
+   */
+  private ZtunnelPolicies ztunnelPolicies(SecurityConfigs security, MeshConfig mesh) {
+    return ambientSource == null
+        ? ZtunnelPolicies.convert(List.of(), mesh.getRootNamespace())
+        : ZtunnelPolicies.convert(
+            security.authorizationPolicies(),
+            security.peerAuthentications(),
+            mesh.getRootNamespace());
+  }
+
+  private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
+    push.index(ZtunnelPolicies.class, p -> policies);
+    return push;
   }
 
   /** Called with each new conversion result (to write the status it computed). */
@@ -196,7 +275,7 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContext build(PushContext previous, PushRequest request) {
     String version = Long.toString(counter.incrementAndGet());
     if (previous == null || request.forced() || containsAny(request.kinds(), REBUILD_ALL)) {
-      return buildAll(version);
+      return buildAll(version, previous);
     }
     Set<Kind> kinds = request.kinds();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = updatedEndpoints(previous, request);
@@ -270,8 +349,16 @@ public final class PushContextBuilder implements PushContextFactory {
       String version,
       Set<Kind> kinds,
       Map<String, Map<Integer, List<Endpoint>>> endpoints) {
+    SecurityConfigs security =
+        request.full() && containsAny(kinds, SECURITY) ? security() : previous.security();
+    ZtunnelPolicies policies =
+        security == previous.security()
+            ? ZtunnelPolicies.of(previous) // the same policies: converted already
+            : ztunnelPolicies(security, previous.meshConfig());
+    AddressIndex addresses =
+        addresses(previous, containsAny(kinds, ADDRESS_INPUTS), previous.meshConfig(), policies);
     if (!request.full()) {
-      return previous.withEndpoints(version, endpoints);
+      return withPolicies(previous.withEndpoints(version, endpoints, addresses), policies);
     }
     PushIndex.Inputs before = previous.pushIndex().inputs();
     MeshConfig mesh = meshConfig.get();
@@ -303,23 +390,26 @@ public final class PushContextBuilder implements PushContextFactory {
       changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
       changed.addAll(IndexInput.forKind(Kind.DESTINATION_RULE.istioName()));
     }
-    return new PushContext(
-        version,
-        domainSuffix,
-        PushIndex.update(previous.pushIndex(), changed, inputs),
-        endpoints,
-        mesh,
-        kinds.contains(Kind.GATEWAY) || reconverted
-            ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
-            : previous.gateways(),
-        containsAny(kinds, SECURITY) ? security() : previous.security(),
-        gatewayApiResult);
+    return withPolicies(
+        new PushContext(
+            version,
+            domainSuffix,
+            PushIndex.update(previous.pushIndex(), changed, inputs),
+            endpoints,
+            mesh,
+            kinds.contains(Kind.GATEWAY) || reconverted
+                ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
+                : previous.gateways(),
+            security,
+            gatewayApiResult,
+            addresses),
+        policies);
   }
 
   private static final Set<Kind> SECURITY =
       EnumSet.of(Kind.PEER_AUTHENTICATION, Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION);
 
-  private PushContext buildAll(String version) {
+  private PushContext buildAll(String version, PushContext previous) {
     MeshConfig mesh = meshConfig.get();
     java.util.SortedMap<String, Service> services = services();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
@@ -333,15 +423,20 @@ public final class PushContextBuilder implements PushContextFactory {
                 withGenerated(virtualServices(), gatewayApiResult),
                 withGeneratedRules(destinationRules(), gatewayApiResult),
                 sorted(IstioKinds.SIDECAR)));
-    return new PushContext(
-        version,
-        domainSuffix,
-        index,
-        endpoints,
-        mesh,
-        withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
-        security(),
-        gatewayApiResult);
+    SecurityConfigs security = security();
+    ZtunnelPolicies policies = ztunnelPolicies(security, mesh);
+    return withPolicies(
+        new PushContext(
+            version,
+            domainSuffix,
+            index,
+            endpoints,
+            mesh,
+            withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
+            security,
+            gatewayApiResult,
+            addresses(previous, true, mesh, policies)),
+        policies);
   }
 
   /** The store's VirtualServices, then those generated from the Gateway API. */

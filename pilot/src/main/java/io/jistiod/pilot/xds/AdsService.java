@@ -144,7 +144,13 @@ public final class AdsService
           return;
         }
         try {
-          connection = connect(proxy(node));
+          Proxy proxy = proxy(node);
+          if (proxy.type() == Proxy.NodeType.ZTUNNEL && !server.servesZtunnel()) {
+            // istiod's words, and its status: a plain error, so UNKNOWN
+            fail(Status.UNKNOWN.withDescription("ztunnel requires PILOT_ENABLE_AMBIENT=true"));
+            return;
+          }
+          connection = connect(proxy);
         } catch (NodeParseException e) {
           log.warn("ADS: refused node {}: {}", node.getId(), e.getMessage());
           fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));

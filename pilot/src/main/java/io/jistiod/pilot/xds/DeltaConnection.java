@@ -339,9 +339,24 @@ final class DeltaConnection implements ProxyConnection {
       return Set.of();
     }
     Map<String, XdsResource> current = new LinkedHashMap<>();
+    // On-demand workload API (istiod's requiresResourceNamesModification): a name looked up, such
+    // as a service VIP, answers with resources of other names (the service and its workloads); the
+    // client is subscribed to those from now on, and the name it asked for is their alias, not a
+    // resource that does not exist.
+    boolean expands = !w.wildcard && only == null && TypeUrls.ADDRESS.equals(w.typeUrl);
+    Set<String> aliased = new HashSet<>();
     for (XdsResource r : generated) {
-      if (only != null ? only.contains(r.name()) : w.wildcard || w.names.contains(r.name())) {
+      boolean wanted =
+          only != null ? only.contains(r.name()) : w.wildcard || w.names.contains(r.name());
+      if (!wanted && expands) {
+        w.names.add(r.name());
+        wanted = true;
+      }
+      if (wanted) {
         current.put(r.name(), r);
+        if (!w.wildcard) {
+          aliased.addAll(r.aliases());
+        }
       }
     }
     DeltaDiscoveryResponse.Builder response =
@@ -350,8 +365,12 @@ final class DeltaConnection implements ProxyConnection {
     for (XdsResource r : current.values()) {
       String version = r.version();
       if (resend.contains(r.name()) || !version.equals(w.clientVersions.get(r.name()))) {
-        response.addResources(
-            Resource.newBuilder().setName(r.name()).setVersion(version).setResource(r.body()));
+        Resource.Builder res =
+            Resource.newBuilder().setName(r.name()).setVersion(version).setResource(r.body());
+        if (!w.wildcard) {
+          res.addAllAliases(r.aliases()); // as istiod: aliases only for names asked for
+        }
+        response.addResources(res);
         sentVersions.put(r.name(), version);
       }
     }
@@ -362,7 +381,9 @@ final class DeltaConnection implements ProxyConnection {
       }
     }
     for (String name : only != null ? only : w.names) {
-      if (!current.containsKey(name) && !w.reportedAbsent.contains(name)) {
+      if (!current.containsKey(name)
+          && !aliased.contains(name)
+          && !w.reportedAbsent.contains(name)) {
         removed.add(name); // subscribed but does not exist: say so (xDS "resource does not exist")
       }
     }

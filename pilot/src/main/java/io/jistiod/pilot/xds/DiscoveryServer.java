@@ -97,6 +97,20 @@ public final class DiscoveryServer implements AutoCloseable {
     log.info("xDS ready: push context {}", current.version());
   }
 
+  /**
+   * Whether ztunnel proxies are served (istiod's {@code PILOT_ENABLE_AMBIENT}); off, a ztunnel's
+   * stream is refused, as istiod refuses it.
+   */
+  public void serveZtunnel(boolean on) {
+    this.ztunnel = on;
+  }
+
+  boolean servesZtunnel() {
+    return ztunnel;
+  }
+
+  private volatile boolean ztunnel;
+
   public boolean isReady() {
     return current != null;
   }

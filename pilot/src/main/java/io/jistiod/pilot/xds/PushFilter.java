@@ -56,10 +56,45 @@ public final class PushFilter {
 
   private static final Set<Kind> SKIPPED_EDS = Kind.NOT_IN_ENDPOINTS;
 
+  /**
+   * Kinds the workload API's addresses are built from (pods, Services, nodes for locality,
+   * namespaces through discovery selectors, the mesh config's trust domain). istiod pushes an
+   * address when it changes, full push or not.
+   */
+  private static final Set<Kind> ADDRESS_INPUTS =
+      EnumSet.of(
+          Kind.POD,
+          Kind.SERVICE_ENTRY,
+          Kind.NODE,
+          Kind.NAMESPACE,
+          Kind.MESH_CONFIG,
+          Kind.ENDPOINT_SLICE,
+          Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION,
+          Kind.WORKLOAD_ENTRY,
+          Kind.UNKNOWN);
+
+  /** What ztunnel's authorization policies are built from (the root namespace: mesh config). */
+  private static final Set<Kind> POLICY_INPUTS =
+      EnumSet.of(
+          Kind.AUTHORIZATION_POLICY,
+          Kind.PEER_AUTHENTICATION,
+          Kind.NAMESPACE,
+          Kind.MESH_CONFIG,
+          Kind.UNKNOWN);
+
   private PushFilter() {}
 
   /** Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}. */
   public static boolean needsPush(String typeUrl, Proxy proxy, PushRequest request) {
+    if (TypeUrls.AUTHORIZATION.equals(typeUrl)) {
+      return request.forced()
+          || request.configsUpdated().stream().anyMatch(k -> POLICY_INPUTS.contains(k.kind()));
+    }
+    if (TypeUrls.ADDRESS.equals(typeUrl)) {
+      return request.forced()
+          || request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()));
+    }
     if (request.forced()) {
       // an endpoints-only request that does not say which services: every load assignment
       return request.full() || TypeUrls.ENDPOINT.equals(typeUrl);

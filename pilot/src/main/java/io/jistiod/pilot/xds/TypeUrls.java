@@ -12,6 +12,12 @@ public final class TypeUrls {
   public static final String ROUTE = PREFIX + "envoy.config.route.v3.RouteConfiguration";
   public static final String SECRET = PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret";
 
+  /** The workload API's workloads and services, served to ztunnel (WDS). */
+  public static final String ADDRESS = PREFIX + "istio.workload.Address";
+
+  /** The workload API's authorization policies, served to ztunnel (WADS). */
+  public static final String AUTHORIZATION = PREFIX + "istio.security.Authorization";
+
   /**
    * Push order within one push: clusters before their endpoints, listeners before their routes, so
    * no resource ever points at one the client has not been sent (Envoy's "make before break").
@@ -25,10 +31,14 @@ public final class TypeUrls {
    * empty list means the client watches nothing.
    */
   public static boolean isWildcardType(String typeUrl) {
-    return CLUSTER.equals(typeUrl) || LISTENER.equals(typeUrl);
+    // istiod's own types (the workload API) are wildcard too
+    return CLUSTER.equals(typeUrl)
+        || LISTENER.equals(typeUrl)
+        || ADDRESS.equals(typeUrl)
+        || AUTHORIZATION.equals(typeUrl);
   }
 
-  /** Istio's short name used as the metric label: cds, eds, lds, rds, sds. */
+  /** Istio's short name used as the metric label: cds, eds, lds, rds, sds, wds, wads. */
   public static String shortName(String typeUrl) {
     switch (typeUrl) {
       case CLUSTER:
@@ -41,6 +51,10 @@ public final class TypeUrls {
         return "rds";
       case SECRET:
         return "sds";
+      case ADDRESS:
+        return "wds";
+      case AUTHORIZATION:
+        return "wads";
       default:
         int dot = typeUrl.lastIndexOf('.');
         return dot < 0 ? typeUrl : typeUrl.substring(dot + 1);

@@ -20,11 +20,21 @@ import java.util.Objects;
 public final class XdsResource {
   private final String name;
   private final Any body;
+  private final java.util.List<String> aliases;
   private volatile String version;
 
   public XdsResource(String name, Any body) {
+    this(name, body, java.util.List.of());
+  }
+
+  /**
+   * A resource also found by other names: a subscription to an alias is answered with this resource
+   * (the workload API's {@code network/IP} names of a workload or service).
+   */
+  public XdsResource(String name, Any body, java.util.List<String> aliases) {
     this.name = Objects.requireNonNull(name, "name");
     this.body = Objects.requireNonNull(body, "body");
+    this.aliases = java.util.List.copyOf(aliases);
   }
 
   public static XdsResource of(String name, com.google.protobuf.Message message) {
@@ -85,6 +95,11 @@ public final class XdsResource {
 
   public Any body() {
     return body;
+  }
+
+  /** Other names a subscription may use for this resource; not part of its version. */
+  public java.util.List<String> aliases() {
+    return aliases;
   }
 
   /** A digest of the name and the body: equal exactly when the content is. */

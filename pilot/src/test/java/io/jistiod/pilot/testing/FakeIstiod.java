@@ -306,7 +306,8 @@ public final class FakeIstiod implements AutoCloseable {
     private final Node node;
     private boolean first = true;
 
-    DeltaClient(AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node) {
+    public DeltaClient(
+        AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub, Node node) {
       this.node = node;
       this.requests =
           stub.deltaAggregatedResources(
