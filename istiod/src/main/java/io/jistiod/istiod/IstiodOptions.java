@@ -353,8 +353,8 @@ public record IstiodOptions(
   }
 
   /**
-   * Whether ztunnel is served the workload API (istiod's {@code PILOT_ENABLE_AMBIENT}); off, ztunnel
-   * streams are refused.
+   * Whether ztunnel is served the workload API (istiod's {@code PILOT_ENABLE_AMBIENT}); off,
+   * ztunnel streams are refused.
    */
   public boolean ambient() {
     return Main.envBool(this::getenv, "PILOT_ENABLE_AMBIENT", false);

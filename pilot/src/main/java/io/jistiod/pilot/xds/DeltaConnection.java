@@ -343,7 +343,7 @@ final class DeltaConnection implements ProxyConnection {
     // as a service VIP, answers with resources of other names (the service and its workloads); the
     // client is subscribed to those from now on, and the name it asked for is their alias, not a
     // resource that does not exist.
-    boolean expands = !w.wildcard && only == null && TypeUrls.ADDRESS.equals(w.typeUrl);
+    boolean expands = !w.wildcard && TypeUrls.ADDRESS.equals(w.typeUrl);
     Set<String> aliased = new HashSet<>();
     for (XdsResource r : generated) {
       boolean wanted =
