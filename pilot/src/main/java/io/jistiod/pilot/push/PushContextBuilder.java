@@ -414,7 +414,7 @@ public final class PushContextBuilder implements PushContextFactory {
         }
       }
     }
-    return services;
+    return ServiceAliases.resolve(services);
   }
 
   private List<PushContext.ResolvedVirtualService> virtualServices() {

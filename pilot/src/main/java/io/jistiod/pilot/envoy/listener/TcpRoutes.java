@@ -15,6 +15,7 @@ import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,7 +144,8 @@ final class TcpRoutes {
     } else if (service != null && service.ports().size() == 1) {
       port = service.ports().get(0).port();
     }
-    return ClusterName.outbound(host, port, d.getSubset()).toString();
+    return ClusterName.outbound(EnvoyRouteContext.clusterHost(host, service), port, d.getSubset())
+        .toString();
   }
 
   private String resolve(String host, Config vs) {
