@@ -79,7 +79,7 @@ public final class Istiod implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();
   private volatile DiscoveryServer discovery;
-  private KubeServiceRegistry kube;
+  private volatile KubeServiceRegistry kube;
   private Server grpc;
   private volatile io.jistiod.istiod.security.IstiodSecurity security;
   private io.jistiod.istiod.webhook.ValidationWebhook webhook;
@@ -215,7 +215,15 @@ public final class Istiod implements AutoCloseable {
     config.addHandler(
         e -> configPushes.pushFor(e, System.nanoTime()).ifPresent(debouncer::enqueue));
     List<ServiceDiscovery> registries = new ArrayList<>();
-    registries.add(new ServiceEntryRegistry(config, options.trustDomain()));
+    // a ServiceEntry's workloadSelector also selects pods, once the Kubernetes registry is up
+    registries.add(
+        new ServiceEntryRegistry(
+            config,
+            options.trustDomain(),
+            namespace -> {
+              KubeServiceRegistry k = kube;
+              return k == null ? List.of() : k.workloadInstances(namespace);
+            }));
     if (client != null) {
       kube =
           new KubeServiceRegistry(

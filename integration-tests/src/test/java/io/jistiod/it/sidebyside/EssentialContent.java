@@ -18,11 +18,12 @@ import java.util.TreeMap;
  * <ul>
  *   <li>listeners: address, listener filters, original-destination use; per filter chain (keyed by
  *       its name, else its match): the match, the network filters' names, the TCP proxy's
- *       cluster(s), the HTTP connection manager's RDS name or inline route, its HTTP filters'
- *       names, and the transport socket (type, SDS secret names and sources, ALPN, TLS params,
- *       client certificate requirement, validation context); the configs of the policy filters
- *       (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) whole ({@link
- *       SecurityEssentials});
+ *       cluster(s), idle timeout, hash policy, tunneling and connection duration, the HTTP
+ *       connection manager's RDS name or inline route, its HTTP filters' names, its protocol
+ *       options (idle and stream timeouts, HTTP/2 settings, path normalisation), and the transport
+ *       socket (type, SDS secret names and sources, ALPN, TLS params, client certificate
+ *       requirement, validation context); the configs of the policy filters (RBAC, ext_authz,
+ *       jwt_authn, istio_authn; network and HTTP) whole ({@link SecurityEssentials});
  *   <li>route configurations: per virtual host (keyed by name): domains (keyed by domain), and per
  *       route (in order): match and action (cluster or weighted clusters, redirect, direct
  *       response, timeout, retry policy, rewrites, mirrors, header changes, per-filter config
@@ -99,7 +100,15 @@ public final class EssentialContent {
       JsonNode tc = f.path("typedConfig");
       String type = tc.path("@type").asText();
       if (type.endsWith("tcp_proxy.v3.TcpProxy")) {
-        copy(tc, c.putObject("tcpProxy"), "cluster", "weightedClusters", "idleTimeout");
+        copy(
+            tc,
+            c.putObject("tcpProxy"),
+            "cluster",
+            "weightedClusters",
+            "idleTimeout",
+            "hashPolicy",
+            "tunnelingConfig",
+            "maxDownstreamConnectionDuration");
       } else if (type.endsWith("http_connection_manager.v3.HttpConnectionManager")) {
         ObjectNode h = c.putObject("http");
         if (tc.has("rds")) {
@@ -119,7 +128,13 @@ public final class EssentialContent {
             "useRemoteAddress",
             "forwardClientCertDetails",
             "setCurrentClientCertDetails",
-            "upgradeConfigs");
+            "upgradeConfigs",
+            "commonHttpProtocolOptions",
+            "http2ProtocolOptions",
+            "streamIdleTimeout",
+            "normalizePath",
+            "mergeSlashes",
+            "pathWithEscapedSlashesAction");
       }
     }
     JsonNode ts = fc.path("transportSocket");

@@ -175,4 +175,24 @@ class EssentialContentTest {
             "transportSocketMatches.tlsMode-disabled.transportSocket.type",
             "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer");
   }
+
+  @Test
+  void aTcpProxysTunnelHashAndDurationAreCompared() throws Exception {
+    String listener =
+        """
+        {'name': '240.240.0.1_3306',
+         'filterChains': [{'filters': [{'name': 'envoy.filters.network.tcp_proxy', 'typedConfig': {
+           '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+           'statPrefix': 'x', 'cluster': 'outbound|3128||proxy',
+           'hashPolicy': [{'filterState': {'key': 'k'}}],
+           'maxDownstreamConnectionDuration': '1800s',
+           'tunnelingConfig': {'hostname': 'db.example:3306', 'usePost': true}}}]}]}
+        """;
+    Map<String, String> flat = EssentialContent.of("lds", json(listener));
+    assertThat(flat)
+        .containsEntry("filterChains.match .tcpProxy.tunnelingConfig.hostname", "db.example:3306")
+        .containsEntry("filterChains.match .tcpProxy.tunnelingConfig.usePost", "true")
+        .containsEntry("filterChains.match .tcpProxy.maxDownstreamConnectionDuration", "1800s")
+        .containsEntry("filterChains.match .tcpProxy.hashPolicy[0].filterState.key", "k");
+  }
 }

@@ -49,10 +49,16 @@ final class KubeConversions {
         }
       }
     }
+    // istiod 1.27 treats an ExternalName Service as an alias of the host it names (never a DNS
+    // cluster of its own); clusterIP None still makes it headless.
+    String externalName =
+        "ExternalName".equals(spec.getType()) && spec.getExternalName() != null
+            ? spec.getExternalName()
+            : "";
     Resolution resolution =
-        "ExternalName".equals(spec.getType())
-            ? Resolution.DNS
-            : headless ? Resolution.PASSTHROUGH : Resolution.STATIC;
+        headless
+            ? Resolution.PASSTHROUGH
+            : externalName.isEmpty() ? Resolution.STATIC : Resolution.ALIAS;
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
     Map<String, String> selector = spec.getSelector() == null ? Map.of() : spec.getSelector();
     return new Service(
@@ -71,7 +77,9 @@ final class KubeConversions {
             meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp(),
             List.of(),
             spec.getType() == null ? "" : spec.getType(),
-            externalAddresses(k)));
+            externalAddresses(k),
+            externalName,
+            List.of()));
   }
 
   /**

@@ -14,6 +14,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.model.WorkloadInstance;
 import io.jistiod.pilot.networking.EnvoyEndpoints;
 import io.jistiod.pilot.push.ConfigKey;
 import io.jistiod.pilot.push.Kind;
@@ -253,17 +254,89 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     return out;
   }
 
+  /**
+   * The ready pods of {@code namespace} as workload instances a ServiceEntry's workloadSelector may
+   * select, as istiod's pod cache hands them to the ServiceEntry controller: running (not
+   * terminal), with an IP, not being deleted, Ready; outside the discovery namespaces none.
+   */
+  public List<WorkloadInstance> workloadInstances(String namespace) {
+    if (pods == null || !namespaceFilter.test(namespace)) {
+      return List.of();
+    }
+    List<WorkloadInstance> out = new ArrayList<>();
+    for (Pod p : pods.getStore().list()) {
+      if (!namespace.equals(p.getMetadata().getNamespace()) || !inEndpoints(p)) {
+        continue;
+      }
+      String ip = p.getStatus().getPodIP();
+      out.add(new WorkloadInstance(endpoint("", 0, "", namespace, ip, 0, true, p), namedPorts(p)));
+    }
+    out.sort(java.util.Comparator.comparing(w -> w.endpoint().workloadName()));
+    return out;
+  }
+
+  private static boolean inEndpoints(Pod p) {
+    var status = p.getStatus();
+    if (status == null
+        || status.getPodIP() == null
+        || status.getPodIP().isEmpty()
+        || "Succeeded".equals(status.getPhase())
+        || "Failed".equals(status.getPhase())
+        || p.getMetadata().getDeletionTimestamp() != null
+        || status.getConditions() == null) {
+      return false;
+    }
+    return status.getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The pod's named TCP container ports; the first of a name wins, as in Kubernetes. */
+  private static Map<String, Integer> namedPorts(Pod p) {
+    Map<String, Integer> out = new HashMap<>();
+    if (p.getSpec() == null || p.getSpec().getContainers() == null) {
+      return out;
+    }
+    for (var c : p.getSpec().getContainers()) {
+      if (c.getPorts() == null) {
+        continue;
+      }
+      for (var port : c.getPorts()) {
+        String protocol = port.getProtocol() == null ? "TCP" : port.getProtocol();
+        if (port.getName() != null
+            && !port.getName().isEmpty()
+            && protocol.equals("TCP")
+            && port.getContainerPort() != null) {
+          out.putIfAbsent(port.getName(), port.getContainerPort());
+        }
+      }
+    }
+    return out;
+  }
+
   private Endpoint endpoint(
       Service service, ServicePort sp, String address, int port, boolean ready, Pod pod) {
+    return endpoint(
+        service.hostname(), sp.port(), sp.name(), service.namespace(), address, port, ready, pod);
+  }
+
+  private Endpoint endpoint(
+      String hostname,
+      int servicePort,
+      String servicePortName,
+      String serviceNamespace,
+      String address,
+      int port,
+      boolean ready,
+      Pod pod) {
     Map<String, String> podLabels =
         pod == null || pod.getMetadata().getLabels() == null
             ? Map.of()
             : pod.getMetadata().getLabels();
     Locality locality = pod == null ? Locality.UNKNOWN : podLocality(pod);
     return new Endpoint(
-        service.hostname(),
-        sp.port(),
-        sp.name(),
+        hostname,
+        servicePort,
+        servicePortName,
         address,
         port,
         pod == null ? podLabels : topologyLabels(podLabels, locality, nodeName(pod)),
@@ -273,8 +346,9 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         pod == null ? "" : KubeConversions.serviceAccount(pod, trustDomain),
         // istiod: the pod's security.istio.io/tlsMode label as it is, "disabled" without one
         podLabels.getOrDefault(EnvoyEndpoints.TLS_MODE_LABEL, "disabled"),
-        pod == null ? service.namespace() : pod.getMetadata().getNamespace(),
-        pod == null ? "" : pod.getMetadata().getName());
+        pod == null ? serviceNamespace : pod.getMetadata().getNamespace(),
+        pod == null ? "" : pod.getMetadata().getName(),
+        true);
   }
 
   /**

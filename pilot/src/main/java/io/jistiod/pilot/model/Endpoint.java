@@ -15,6 +15,9 @@ import java.util.Objects;
  *     else {@code disabled} (or whatever its {@code security.istio.io/tlsMode} label says)
  * @param namespace namespace of the workload
  * @param workloadName pod or WorkloadEntry name, or empty
+ * @param healthKnown whether the registry knows the endpoint's health (a Kubernetes pod's
+ *     readiness, also when a ServiceEntry selects the pod): Envoy is told HEALTHY; otherwise
+ *     (ServiceEntry endpoints, WorkloadEntries) UNKNOWN, as istiod does
  */
 public record Endpoint(
     String hostname,
@@ -29,7 +32,8 @@ public record Endpoint(
     String serviceAccount,
     String tlsMode,
     String namespace,
-    String workloadName) {
+    String workloadName,
+    boolean healthKnown) {
 
   public Endpoint {
     Objects.requireNonNull(hostname, "hostname");
@@ -44,6 +48,38 @@ public record Endpoint(
     Objects.requireNonNull(servicePortName, "servicePortName");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(workloadName, "workloadName");
+  }
+
+  /** An endpoint whose health the registry does not know (ServiceEntries, WorkloadEntries). */
+  public Endpoint(
+      String hostname,
+      int servicePort,
+      String servicePortName,
+      String address,
+      int port,
+      Map<String, String> labels,
+      Locality locality,
+      int weight,
+      boolean healthy,
+      String serviceAccount,
+      String tlsMode,
+      String namespace,
+      String workloadName) {
+    this(
+        hostname,
+        servicePort,
+        servicePortName,
+        address,
+        port,
+        labels,
+        locality,
+        weight,
+        healthy,
+        serviceAccount,
+        tlsMode,
+        namespace,
+        workloadName,
+        false);
   }
 
   /** Whether every label in {@code selector} is on this endpoint with the same value. */

@@ -12,5 +12,11 @@ public enum Resolution {
    */
   DNS_ROUND_ROBIN,
   /** Traffic goes to the address the client asked for. */
-  PASSTHROUGH
+  PASSTHROUGH,
+  /**
+   * A Kubernetes ExternalName Service: another name for the host in {@link
+   * ServiceAttributes#externalName()}. It has no listeners, clusters or virtual hosts of its own;
+   * the service it names answers its hostnames too, and routes to it go to that service.
+   */
+  ALIAS
 }

@@ -18,6 +18,11 @@ import java.util.Objects;
  *     LoadBalancer}, ...); empty for ServiceEntries
  * @param externalAddresses addresses outside the cluster: a LoadBalancer Service's ingress IPs or
  *     host names, then its {@code spec.externalIPs}, as istiod's ClusterExternalAddresses
+ * @param externalName an ExternalName Service's {@code spec.externalName} (the host it is an alias
+ *     of); empty otherwise
+ * @param aliases the hostnames of the ExternalName Services that name this service (directly or
+ *     through other aliases), ordered by their namespace then hostname, as istiod resolves them for
+ *     the whole push; empty for most services
  */
 public record ServiceAttributes(
     String registry,
@@ -28,7 +33,9 @@ public record ServiceAttributes(
     String creationTime,
     List<String> subjectAltNames,
     String serviceType,
-    List<String> externalAddresses) {
+    List<String> externalAddresses,
+    String externalName,
+    List<String> aliases) {
 
   public static final String KUBERNETES = "Kubernetes";
   public static final String EXTERNAL = "External";
@@ -42,6 +49,49 @@ public record ServiceAttributes(
     subjectAltNames = List.copyOf(subjectAltNames);
     Objects.requireNonNull(serviceType, "serviceType");
     externalAddresses = List.copyOf(externalAddresses);
+    Objects.requireNonNull(externalName, "externalName");
+    aliases = List.copyOf(aliases);
+  }
+
+  /** Attributes of a service that is not an ExternalName Service and has no aliases. */
+  public ServiceAttributes(
+      String registry,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> selector,
+      boolean meshExternal,
+      String creationTime,
+      List<String> subjectAltNames,
+      String serviceType,
+      List<String> externalAddresses) {
+    this(
+        registry,
+        name,
+        labels,
+        selector,
+        meshExternal,
+        creationTime,
+        subjectAltNames,
+        serviceType,
+        externalAddresses,
+        "",
+        List.of());
+  }
+
+  /** These attributes with {@code aliases} as the service's aliases. */
+  public ServiceAttributes withAliases(List<String> aliases) {
+    return new ServiceAttributes(
+        registry,
+        name,
+        labels,
+        selector,
+        meshExternal,
+        creationTime,
+        subjectAltNames,
+        serviceType,
+        externalAddresses,
+        externalName,
+        aliases);
   }
 
   /** Attributes of a service with no Kubernetes type or external addresses (a ServiceEntry). */

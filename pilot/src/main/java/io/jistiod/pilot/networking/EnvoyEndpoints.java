@@ -120,8 +120,8 @@ public final class EnvoyEndpoints {
                                     .setAddress(e.address())
                                     .setPortValue(e.port()))))
             .setLoadBalancingWeight(UInt32Value.of(e.weight()));
-    if (!external) {
-      // Kubernetes endpoints carry their readiness; ServiceEntry endpoints have none (UNKNOWN)
+    if (e.healthKnown()) {
+      // pods carry their readiness; ServiceEntry endpoints and WorkloadEntries have none (UNKNOWN)
       b.setHealthStatus(HealthStatus.HEALTHY);
     }
     Metadata.Builder md = Metadata.newBuilder();

@@ -82,16 +82,25 @@ public record EnvoyRouteContext(
    */
   String clusterFor(Destination d, String vsNamespace, int listenPort) {
     String host = Hosts.resolveShortName(d.getHost(), vsNamespace, domainSuffix);
+    Optional<Service> s = services.apply(host);
     int port = listenPort;
     if (d.hasPort()) {
       port = d.getPort().getNumber();
-    } else {
-      Optional<Service> s = services.apply(host);
-      if (s.isPresent() && s.get().ports().size() == 1) {
-        port = s.get().ports().get(0).port();
-      }
+    } else if (s.isPresent() && s.get().ports().size() == 1) {
+      port = s.get().ports().get(0).port();
     }
-    return ClusterName.outbound(host, port, d.getSubset()).toString();
+    return ClusterName.outbound(clusterHost(host, s.orElse(null)), port, d.getSubset()).toString();
+  }
+
+  /**
+   * The host whose cluster a destination on {@code host} uses: the host an ExternalName Service
+   * names (it has no cluster of its own; istiod does not follow a chain of them here), else {@code
+   * host}.
+   */
+  public static String clusterHost(String host, Service service) {
+    return service != null && !service.attributes().externalName().isEmpty()
+        ? service.attributes().externalName()
+        : host;
   }
 
   /**

@@ -509,7 +509,7 @@ public final class PushContextBuilder implements PushContextFactory {
         }
       }
     }
-    return services;
+    return ServiceAliases.resolve(services);
   }
 
   private List<PushContext.ResolvedVirtualService> virtualServices() {

@@ -44,8 +44,14 @@ public final class SidecarScope {
     List<String[]> hosts = egressHosts(sidecar);
     List<Service> in = new ArrayList<>();
     for (Service s : exported) {
-      if (includes(hosts, s, namespace)) {
-        in.add(s);
+      // istiod looks at the hosts imported from the service's own namespace first, then at the
+      // */host imports; the aliases kept are those the same imports name
+      Service kept = imported(hosts, s, s.namespace(), namespace);
+      if (kept == null) {
+        kept = imported(hosts, s, "*", namespace);
+      }
+      if (kept != null) {
+        in.add(kept);
       }
     }
     return new SidecarScope(namespace, sidecar, in);
@@ -65,18 +71,37 @@ public final class SidecarScope {
     return hosts;
   }
 
-  private static boolean includes(List<String[]> egressHosts, Service service, String namespace) {
+  /**
+   * {@code service} if an egress host of namespace {@code importNamespace} ({@code *}, or the
+   * service's namespace, {@code .} standing for the proxy's) names it, with only the aliases those
+   * hosts name too; null if none names it.
+   */
+  private static Service imported(
+      List<String[]> egressHosts, Service service, String importNamespace, String namespace) {
+    List<String> patterns = new ArrayList<>();
     for (String[] h : egressHosts) {
-      String ns = h[0];
-      boolean namespaceMatches =
-          ns.equals("*")
-              || (ns.equals(".") && service.namespace().equals(namespace))
-              || ns.equals(service.namespace());
-      if (namespaceMatches && Hosts.matches(h[1], service.hostname())) {
-        return true;
+      String ns = h[0].equals(".") ? namespace : h[0];
+      if (ns.equals(importNamespace)) {
+        patterns.add(h[1]);
       }
     }
-    return false;
+    if (patterns.stream().noneMatch(p -> Hosts.matches(p, service.hostname()))) {
+      return null;
+    }
+    List<String> aliases = service.attributes().aliases();
+    List<String> kept =
+        aliases.stream().filter(a -> patterns.stream().anyMatch(p -> Hosts.matches(p, a))).toList();
+    if (kept.size() == aliases.size()) {
+      return service;
+    }
+    return new Service(
+        service.hostname(),
+        service.namespace(),
+        service.ports(),
+        service.addresses(),
+        service.resolution(),
+        service.exportTo(),
+        service.attributes().withAliases(kept));
   }
 
   /** The namespace of the proxies this scope is for. */

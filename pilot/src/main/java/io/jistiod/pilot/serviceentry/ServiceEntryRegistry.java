@@ -14,6 +14,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServiceDiscovery;
 import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.model.WorkloadInstance;
 import io.jistiod.pilot.networking.EnvoyEndpoints;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,12 +23,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Services and endpoints from ServiceEntries, with endpoints inline or selected from
- * WorkloadEntries in the same namespace by {@code workloadSelector}.
+ * Services and endpoints from ServiceEntries, with endpoints inline or selected by {@code
+ * workloadSelector} in the same namespace: WorkloadEntries, and the workloads (pods) of another
+ * registry, as istiod's ServiceEntry controller takes Kubernetes pods as workload instances.
  */
 public final class ServiceEntryRegistry implements ServiceDiscovery {
   private final ConfigStore store;
   private final String trustDomain;
+  private final WorkloadInstance.Source instances;
 
   /** A registry for the default trust domain, {@code cluster.local}. */
   public ServiceEntryRegistry(ConfigStore store) {
@@ -36,8 +39,18 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
 
   /** A registry whose WorkloadEntry service accounts become identities in {@code trustDomain}. */
   public ServiceEntryRegistry(ConfigStore store, String trustDomain) {
+    this(store, trustDomain, WorkloadInstance.Source.NONE);
+  }
+
+  /**
+   * @param workloads the pods (or other registries' workloads) a {@code workloadSelector} may also
+   *     select
+   */
+  public ServiceEntryRegistry(
+      ConfigStore store, String trustDomain, WorkloadInstance.Source workloads) {
     this.store = store;
     this.trustDomain = trustDomain;
+    this.instances = java.util.Objects.requireNonNull(workloads, "workloads");
   }
 
   @Override
@@ -147,6 +160,49 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                   m.namespace(),
                   m.workloadName()));
         }
+      }
+      if (se.hasWorkloadSelector()) {
+        out.addAll(selectedInstances(c, se, host));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Endpoints of {@code host} on the other registry's workloads the entry selects: each entry port
+   * goes to the workload's container port of the same name, else the port's targetPort, else its
+   * number, as istiod converts a workload instance.
+   */
+  private List<Endpoint> selectedInstances(Config c, ServiceEntry se, String host) {
+    Map<String, String> selector = se.getWorkloadSelector().getLabelsMap();
+    List<Endpoint> out = new ArrayList<>();
+    for (WorkloadInstance wi : instances.inNamespace(c.namespace())) {
+      Endpoint e = wi.endpoint();
+      if (!e.matches(selector)) {
+        continue;
+      }
+      for (var port : se.getPortsList()) {
+        Integer named = wi.portMap().get(port.getName());
+        int target =
+            named != null && named > 0
+                ? named
+                : port.getTargetPort() != 0 ? port.getTargetPort() : port.getNumber();
+        out.add(
+            new Endpoint(
+                host,
+                port.getNumber(),
+                port.getName(),
+                e.address(),
+                target,
+                e.labels(),
+                e.locality(),
+                e.weight(),
+                e.healthy(),
+                e.serviceAccount(),
+                e.tlsMode(),
+                e.namespace(),
+                e.workloadName(),
+                e.healthKnown()));
       }
     }
     return out;

@@ -71,4 +71,33 @@ class KubeConversionsTest {
     assertThat(attributes.serviceType()).isEqualTo("ClusterIP");
     assertThat(attributes.externalAddresses()).isEmpty();
   }
+
+  @Test
+  void anExternalNameServiceIsAnAliasOfTheHostItNamesUnlessHeadless() {
+    Service k =
+        service("ExternalName")
+            .editSpec()
+            .withClusterIP(null)
+            .withExternalName("web.apps.svc.cluster.local")
+            .endSpec()
+            .build();
+    var alias = KubeConversions.service(k, "cluster.local");
+    assertThat(alias.resolution()).isEqualTo(io.jistiod.pilot.model.Resolution.ALIAS);
+    assertThat(alias.attributes().externalName()).isEqualTo("web.apps.svc.cluster.local");
+
+    Service headless =
+        service("ExternalName")
+            .editSpec()
+            .withClusterIP("None")
+            .withExternalName("web.apps.svc.cluster.local")
+            .endSpec()
+            .build();
+    assertThat(KubeConversions.service(headless, "cluster.local").resolution())
+        .isEqualTo(io.jistiod.pilot.model.Resolution.PASSTHROUGH);
+    assertThat(
+            KubeConversions.service(service("ClusterIP").build(), "cluster.local")
+                .attributes()
+                .externalName())
+        .isEmpty();
+  }
 }

@@ -202,4 +202,61 @@ class KubeServiceRegistryTest {
     assertThat(KubeConversions.protocol(null, "dns", "UDP")).isEqualTo(Protocol.UDP);
     assertThat(KubeConversions.protocol(null, "web", "TCP")).isEqualTo(Protocol.UNSUPPORTED);
   }
+
+  @Test
+  void readyPodsAreWorkloadInstancesWithTheirNamedTcpPorts() {
+    client
+        .pods()
+        .inNamespace("shop")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("legacy-1")
+                .withNamespace("shop")
+                .addToLabels("app", "legacy")
+                .addToLabels("security.istio.io/tlsMode", "istio")
+                .endMetadata()
+                .withNewSpec()
+                .withServiceAccountName("legacy")
+                .addNewContainer()
+                .withName("app")
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(9080)
+                .endPort()
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(9081) // a second port of the same name: the first wins
+                .endPort()
+                .addNewPort()
+                .withName("dns")
+                .withProtocol("UDP")
+                .withContainerPort(53)
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP("10.244.0.7")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(registry.workloadInstances("shop")).hasSize(1));
+    // cart-1 has no Ready condition: not an instance
+    var wi = registry.workloadInstances("shop").get(0);
+    assertThat(wi.endpoint().address()).isEqualTo("10.244.0.7");
+    assertThat(wi.endpoint().workloadName()).isEqualTo("legacy-1");
+    assertThat(wi.endpoint().serviceAccount())
+        .isEqualTo("spiffe://cluster.local/ns/shop/sa/legacy");
+    assertThat(wi.endpoint().tlsMode()).isEqualTo("istio");
+    assertThat(wi.endpoint().healthKnown()).isTrue();
+    assertThat(wi.portMap()).isEqualTo(Map.of("http", 9080));
+    assertThat(registry.workloadInstances("other")).isEmpty();
+  }
 }

@@ -7,6 +7,7 @@ import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.pilot.envoy.gateway.GatewayBinding;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Resolution;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.push.GenerationCache;
@@ -115,6 +116,9 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     Map<String, Planned> out = new LinkedHashMap<>();
     boolean sniDnat = proxy.type() == Proxy.NodeType.ROUTER && hasAutoPassthrough(proxy, push);
     for (Service s : push.servicesVisibleTo(proxy)) {
+      if (s.resolution() == Resolution.ALIAS) {
+        continue; // an ExternalName Service has no cluster: routes to it use the named service's
+      }
       List<Subset> subsets =
           push.destinationRuleFor(proxy, s.hostname())
               .map(r -> r.spec().getSubsetsList())

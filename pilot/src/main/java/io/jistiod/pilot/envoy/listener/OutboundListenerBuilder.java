@@ -7,6 +7,7 @@ import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.api.networking.v1alpha3.TCPRoute;
 import io.jistiod.galley.api.networking.v1alpha3.TLSMatchAttributes;
 import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
+import io.jistiod.pilot.envoy.route.VirtualHostDomains;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Protocol;
@@ -146,6 +147,9 @@ final class OutboundListenerBuilder {
 
   private void addServicePort(
       Service s, ServicePort port, Bind bind, List<ResolvedVirtualService> vss) {
+    if (s.resolution() == Resolution.ALIAS) {
+      return; // an ExternalName Service gets no listener: the service it names answers for it
+    }
     ListenerProtocol lp = listenerProtocol(port.protocol());
     if (lp == ListenerProtocol.NONE || reserved(bind, port)) {
       return;
@@ -345,7 +349,15 @@ final class OutboundListenerBuilder {
     if (!cidrs.isEmpty()
         || vip.contains("/")
         || (vip.equals(WILDCARD) && bind.address().equals(WILDCARD))) {
-      sni = List.of(s.hostname());
+      // the SNI a client sends may name the service or an ExternalName Service aliasing it
+      List<String> names = new ArrayList<>();
+      names.add(s.hostname());
+      for (String alias : s.attributes().aliases()) {
+        names.add(alias);
+        names.addAll(
+            VirtualHostDomains.altHosts(alias, proxy.dnsDomain(), VirtualHostDomains.NO_PORT));
+      }
+      sni = names;
     }
     out.add(OutboundChain.tcp(sni, cidrs, tcpRoutes.forService(s, clusterPort, port.protocol())));
     return out;

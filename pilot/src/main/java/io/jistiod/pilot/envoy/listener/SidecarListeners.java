@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
+import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -61,8 +62,9 @@ final class SidecarListeners {
   }
 
   /**
-   * Where traffic to unknown destinations goes: through (ALLOW_ANY, the default) or nowhere
-   * (REGISTRY_ONLY). A Sidecar's own outboundTrafficPolicy wins over the mesh's.
+   * Where traffic to unknown destinations goes: through (ALLOW_ANY, the default; to the Sidecar's
+   * egressProxy if it names one) or nowhere (REGISTRY_ONLY). A Sidecar's own outboundTrafficPolicy
+   * wins over the mesh's.
    */
   static Filter catchAll(Proxy proxy, PushContext push) {
     MeshConfig.OutboundTrafficPolicy.Mode mode =
@@ -78,6 +80,16 @@ final class SidecarListeners {
         mode == MeshConfig.OutboundTrafficPolicy.Mode.REGISTRY_ONLY
             ? Filters.BLACKHOLE_CLUSTER
             : Filters.PASSTHROUGH_CLUSTER;
+    if (cluster.equals(Filters.PASSTHROUGH_CLUSTER)
+        && sidecar != null
+        && sidecar.getOutboundTrafficPolicy().hasEgressProxy()) {
+      // the Sidecar names where traffic to unknown destinations goes instead: the egress proxy's
+      // cluster, its port as given (istiod looks up no service for it)
+      var egress = sidecar.getOutboundTrafficPolicy().getEgressProxy();
+      cluster =
+          ClusterName.outbound(egress.getHost(), egress.getPort().getNumber(), egress.getSubset())
+              .toString();
+    }
     return Filters.tcpProxy(cluster, cluster);
   }
 }

@@ -15,6 +15,7 @@ import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ final class TcpRoutes {
     DestinationRule dr = service == null ? null : destinationRule(host);
     if (routes.size() == 1) {
       String cluster = destinationCluster(first, host, service, port);
-      return forCluster(cluster, cluster, first.getSubset(), protocol, dr);
+      return forCluster(cluster, cluster, first.getSubset(), protocol, dr, true);
     }
     TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
     for (RouteDestination r : routes) {
@@ -60,27 +61,76 @@ final class TcpRoutes {
     }
     if (weighted.getClustersCount() == 0) {
       String cluster = destinationCluster(first, host, service, port);
-      return forCluster(cluster, cluster, first.getSubset(), protocol, dr);
+      return forCluster(cluster, cluster, first.getSubset(), protocol, dr, true);
     }
     String statPrefix = vs.name() + "." + vs.namespace();
     TcpProxy.Builder tcp =
         TcpProxy.newBuilder().setStatPrefix(statPrefix).setWeightedClusters(weighted);
     applyPolicy(tcp, dr, "");
+    applyTunnel(tcp, dr, "");
     return stack(protocol, statPrefix, tcp.build());
   }
 
-  /** Filters that send everything to {@code cluster}. */
+  /**
+   * Filters that send everything to {@code cluster}, without the DestinationRule's tunnel (istiod
+   * leaves it out of a gateway's per-service SNI chains).
+   */
   List<Filter> forCluster(
       String statPrefix, String cluster, String subset, Protocol protocol, DestinationRule dr) {
+    return forCluster(statPrefix, cluster, subset, protocol, dr, false);
+  }
+
+  private List<Filter> forCluster(
+      String statPrefix,
+      String cluster,
+      String subset,
+      Protocol protocol,
+      DestinationRule dr,
+      boolean tunnel) {
     TcpProxy.Builder tcp = TcpProxy.newBuilder().setStatPrefix(statPrefix).setCluster(cluster);
     applyPolicy(tcp, dr, subset);
+    if (tunnel) {
+      applyTunnel(tcp, dr, subset);
+    }
     return stack(protocol, statPrefix, tcp.build());
+  }
+
+  /**
+   * The DestinationRule's tunnel settings (the subset's alone when a subset is named, else the
+   * rule's): the connection is carried in an HTTP CONNECT (or POST) to {@code
+   * targetHost:targetPort} over the cluster, as istiod's tunneling config.
+   */
+  private static void applyTunnel(TcpProxy.Builder tcp, DestinationRule dr, String subset) {
+    if (dr == null) {
+      return;
+    }
+    TrafficPolicy.TunnelSettings tunnel = null;
+    if (!subset.isEmpty()) {
+      for (Subset s : dr.getSubsetsList()) {
+        if (s.getName().equals(subset)) {
+          tunnel = s.getTrafficPolicy().hasTunnel() ? s.getTrafficPolicy().getTunnel() : null;
+          break;
+        }
+      }
+    } else if (dr.getTrafficPolicy().hasTunnel()) {
+      tunnel = dr.getTrafficPolicy().getTunnel();
+    }
+    if (tunnel == null) {
+      return;
+    }
+    String host = tunnel.getTargetHost();
+    String hostPort =
+        (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + tunnel.getTargetPort();
+    tcp.setTunnelingConfig(
+        TcpProxy.TunnelingConfig.newBuilder()
+            .setHostname(hostPort)
+            .setUsePost("POST".equals(tunnel.getProtocol())));
   }
 
   /** Filters to the service's own cluster on {@code port}, with its DestinationRule's settings. */
   List<Filter> forService(Service service, int port, Protocol protocol) {
     String cluster = ClusterName.outbound(service.hostname(), port, "").toString();
-    return forCluster(cluster, cluster, "", protocol, destinationRule(service.hostname()));
+    return forCluster(cluster, cluster, "", protocol, destinationRule(service.hostname()), true);
   }
 
   DestinationRule destinationRule(String host) {
@@ -143,7 +193,8 @@ final class TcpRoutes {
     } else if (service != null && service.ports().size() == 1) {
       port = service.ports().get(0).port();
     }
-    return ClusterName.outbound(host, port, d.getSubset()).toString();
+    return ClusterName.outbound(EnvoyRouteContext.clusterHost(host, service), port, d.getSubset())
+        .toString();
   }
 
   private String resolve(String host, Config vs) {

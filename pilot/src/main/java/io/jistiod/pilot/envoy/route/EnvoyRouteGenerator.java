@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.jistiod.galley.api.networking.v1alpha3.HTTPRetry;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
@@ -75,6 +76,19 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
    * only among the services with that port); a gateway's take their service's only port.
    */
   static EnvoyRouteContext context(Proxy proxy, PushContext push, Set<String> gatewayNames) {
+    return context(proxy, push, gatewayNames, host -> java.util.Optional.empty());
+  }
+
+  /**
+   * @param portServices for a sidecar, the services of the route configuration's port by hostname
+   *     (where istiod looks destinations up: it finds an ExternalName Service there, whose named
+   *     host the route then goes to)
+   */
+  static EnvoyRouteContext context(
+      Proxy proxy,
+      PushContext push,
+      Set<String> gatewayNames,
+      java.util.function.Function<String, java.util.Optional<Service>> portServices) {
     boolean sidecar = gatewayNames.contains(VirtualServiceIndex.MESH);
     HTTPRetry meshRetry =
         push.meshConfig().hasDefaultHttpRetryPolicy()
@@ -87,9 +101,7 @@ public final class EnvoyRouteGenerator implements XdsGenerator {
         false,
         meshRetry,
         push.domainSuffix(),
-        sidecar
-            ? host -> java.util.Optional.empty()
-            : host -> push.serviceExportedTo(proxy.configNamespace(), host),
+        sidecar ? portServices : host -> push.serviceExportedTo(proxy.configNamespace(), host),
         host ->
             push.destinationRuleFor(proxy, host).map(PushContext.ResolvedDestinationRule::spec));
   }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Resolution;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.EnvoyRouteContext;
@@ -104,7 +105,11 @@ public final class SidecarOutboundRoutes {
       }
     }
     EnvoyRouteContext ctx =
-        EnvoyRouteGenerator.context(proxy, push, Set.of(VirtualServiceIndex.MESH));
+        EnvoyRouteGenerator.context(
+            proxy,
+            push,
+            Set.of(VirtualServiceIndex.MESH),
+            host -> java.util.Optional.ofNullable(byHost.get(host.toLowerCase(Locale.ROOT))));
     List<Wrapper> wrappers = new ArrayList<>();
     for (ResolvedVirtualService vs : virtualServices(byHost, port, egress)) {
       String ns = vs.config().namespace();
@@ -156,7 +161,10 @@ public final class SidecarOutboundRoutes {
     Set<String> covered = new HashSet<>();
     wrappers.forEach(w -> w.services().forEach(s -> covered.add(s.hostname())));
     for (Service s : byHost.values()) {
-      if (covered.contains(s.hostname()) || !isHttpOrSniffed(s.port(port).orElseThrow())) {
+      // an alias answers in the virtual host of the service it names, never in one of its own
+      if (covered.contains(s.hostname())
+          || s.resolution() == Resolution.ALIAS
+          || !isHttpOrSniffed(s.port(port).orElseThrow())) {
         continue;
       }
       HttpRouteBuilder defaults =

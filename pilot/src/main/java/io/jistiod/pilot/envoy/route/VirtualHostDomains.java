@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * The Host header values a sidecar's virtual host of a service answers, as istiod 1.27 lists them:
  * the FQDN, the FQDN with a trailing dot, the short forms a client in the proxy's DNS domain may
- * use, and the service's addresses. For Envoy, which ignores ports in host matching, without {@code
- * host:port} forms; for proxyless gRPC each also with the port, right after it.
+ * use, the same for each of its aliases (ExternalName Services naming it), and the service's
+ * addresses. For Envoy, which ignores ports in host matching, without {@code host:port} forms; for
+ * proxyless gRPC each also with the port, right after it.
  */
-final class VirtualHostDomains {
+public final class VirtualHostDomains {
   private VirtualHostDomains() {}
 
   /**
@@ -32,10 +33,17 @@ final class VirtualHostDomains {
    */
   static Domains forService(Service s, String proxyDnsDomain, int port) {
     List<String> domains = new ArrayList<>();
-    String h = s.hostname();
-    List<String> alt = altHosts(h, proxyDnsDomain, port);
-    withPort(domains, h, port);
-    domains.addAll(alt);
+    List<String> alt = new ArrayList<>();
+    // the service's own name, then each ExternalName Service that is an alias of it
+    List<String> names = new ArrayList<>();
+    names.add(s.hostname());
+    names.addAll(s.attributes().aliases());
+    for (String h : names) {
+      List<String> forms = altHosts(h, proxyDnsDomain, port);
+      withPort(domains, h, port);
+      domains.addAll(forms);
+      alt.addAll(forms);
+    }
     if (s.resolution() == Resolution.PASSTHROUGH
         && s.attributes().registry().equals(ServiceAttributes.KUBERNETES)) {
       // a headless service is also reached by pod names under its name
@@ -53,7 +61,7 @@ final class VirtualHostDomains {
   }
 
   /** No port suffix: Envoy sidecars match hosts ignoring the port. */
-  static final int NO_PORT = 0;
+  public static final int NO_PORT = 0;
 
   /** Adds {@code host} (bracketed if IPv6) and, with a port, {@code host:port}. */
   static void withPort(List<String> out, String host, int port) {
@@ -70,7 +78,7 @@ final class VirtualHostDomains {
    * name.ns}, {@code name.ns.svc} in another; outside Kubernetes, the part of the name not shared
    * with the proxy's domain.
    */
-  static List<String> altHosts(String hostname, String proxyDomain, int port) {
+  public static List<String> altHosts(String hostname, String proxyDomain, int port) {
     List<String> out = new ArrayList<>();
     if (!isIp(hostname)) {
       out.add(hostname + ".");

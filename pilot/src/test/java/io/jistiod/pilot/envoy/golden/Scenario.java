@@ -134,7 +134,12 @@ final class Scenario implements AutoCloseable {
             : MeshConfigs.defaults();
     PushContext push =
         new PushContextBuilder(
-                store, List.of(kube, new ServiceEntryRegistry(store)), "cluster.local", () -> mesh)
+                store,
+                List.of(
+                    kube,
+                    new ServiceEntryRegistry(store, "cluster.local", kube::workloadInstances)),
+                "cluster.local",
+                () -> mesh)
             .gatewayApi(
                 new GatewayApiSources(
                     kube::namespaceLabels,
