@@ -19,13 +19,7 @@ import io.jistiod.injector.InjectionConfig;
 import io.jistiod.injector.InjectorConfig;
 import io.jistiod.injector.ValuesConfig;
 import io.jistiod.injector.template.GoStruct;
-import io.jistiod.injector.template.GoTemplate;
 import io.jistiod.injector.template.InjectionFunctions;
-import io.jistiod.injector.template.TemplateException;
-import io.jistiod.it.support.GoTemplatePeer;
-import io.jistiod.it.support.GoTemplatePeer.Request;
-import io.jistiod.it.support.GoTemplatePeer.Result;
-import io.jistiod.it.support.IstioModule;
 import io.jistiod.it.support.Rig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,31 +47,16 @@ class WaypointTemplateAgreementTest {
   /** Istio's renderings, one file per case, for reading. */
   private static final Path OUT = Rig.MODULE.resolve("target/waypoint-agreement");
 
-  private static String istioText;
-  private static String oursText;
-  private static GoTemplate istio;
-  private static GoTemplate ours;
+  private static ChartTemplatePair pair;
   private static ObjectNode chartValues;
   private static String chartMesh;
 
   @BeforeAll
   static void load() throws Exception {
-    Path istioFile =
-        IstioModule.dir()
-            .resolve("manifests/charts/istio-control/istio-discovery/files/waypoint.yaml");
-    istioText = asDelivered(Files.readString(istioFile));
-    oursText =
-        asDelivered(Files.readString(REPO.resolve("manifests/charts/istiod/files/waypoint.yaml")));
-    istio = GoTemplate.parse("waypoint", istioText, InjectionFunctions.all());
-    ours = GoTemplate.parse("waypoint", oursText, InjectionFunctions.all());
+    pair = ChartTemplatePair.load("waypoint");
     Path chart = REPO.resolve("injector/src/test/resources/chart-injection");
     chartValues = (ObjectNode) JSON.readTree(Files.readString(chart.resolve("values.json")));
     chartMesh = Files.readString(chart.resolve("mesh.yaml"));
-  }
-
-  /** A chart file as istiod gets it: trimmed, in a YAML {@code |} block (one final newline). */
-  private static String asDelivered(String file) {
-    return file.strip() + "\n";
   }
 
   /** One input: the Gateway, what the controller works out for it, values and mesh. */
@@ -488,15 +467,13 @@ class WaypointTemplateAgreementTest {
     return out;
   }
 
-  private record Rendered(boolean ok, String text) {}
-
-  private static Rendered render(GoTemplate t, Object data) {
-    try {
-      return new Rendered(true, t.execute(data));
-    } catch (TemplateException e) {
-      // The line and column differ between the two files; the action and reason must not.
-      return new Rendered(false, e.getMessage().replaceFirst("^template: [^:]+:\\d+:\\d+: ", ""));
+  private static List<ChartTemplatePair.Input> inputs() throws Exception {
+    List<ChartTemplatePair.Input> out = new ArrayList<>();
+    for (Case c : cases()) {
+      GoStruct d = c.data();
+      out.add(new ChartTemplatePair.Input(c.name, d, c.goData(d)));
     }
+    return out;
   }
 
   /**
@@ -505,64 +482,16 @@ class WaypointTemplateAgreementTest {
    */
   @Test
   void bothRenderAsGoRendersThem() throws Exception {
-    List<Case> cases = cases();
-    List<GoStruct> data = new ArrayList<>();
-    List<Request> requests = new ArrayList<>();
-    for (Case c : cases) {
-      GoStruct d = c.data();
-      data.add(d);
-      JsonNode go = c.goData(d);
-      requests.add(new Request("waypoint", istioText, false, true, go));
-      requests.add(new Request("waypoint", oursText, false, true, go));
-    }
-    List<Result> want = GoTemplatePeer.get().render(requests);
-    List<String> mismatches = new ArrayList<>();
-    for (int i = 0; i < requests.size(); i++) {
-      GoTemplate t = i % 2 == 0 ? istio : ours;
-      Result got;
-      try {
-        got = new Result(true, t.execute(data.get(i / 2)), "", "");
-      } catch (TemplateException e) {
-        got = new Result(false, "", "exec", e.getMessage());
-      }
-      if (!want.get(i).equals(got)) {
-        mismatches.add(
-            (i % 2 == 0 ? "istio's, " : "ours, ")
-                + cases.get(i / 2).name
-                + ":\n"
-                + diff(
-                    new Rendered(
-                        want.get(i).ok(),
-                        want.get(i).ok() ? want.get(i).output() : want.get(i).error()),
-                    new Rendered(got.ok(), got.ok() ? got.output() : got.error())));
-      }
-    }
+    List<String> mismatches = pair.mismatchesWithGo(inputs());
     assertThat(mismatches).as(String.join("\n", mismatches)).isEmpty();
   }
 
   @Test
   void rendersAsIstiosTemplate() throws Exception {
-    List<String> mismatches = new ArrayList<>();
-    List<Rendered> istioOut = new ArrayList<>();
-    for (Case c : cases()) {
-      Object data = c.data();
-      Rendered want = render(istio, data);
-      Rendered got = render(ours, data);
-      istioOut.add(want);
-      Files.createDirectories(OUT);
-      Files.writeString(
-          OUT.resolve(c.name.replaceAll("[^A-Za-z0-9.]+", "-") + ".yaml"),
-          want.ok() ? want.text() : "# error: " + want.text() + "\n");
-      if (!want.equals(got)) {
-        mismatches.add(c.name + ":\n" + diff(want, got));
-      }
-    }
-    assertThat(mismatches).as(String.join("\n", mismatches)).isEmpty();
-
-    // The matrix takes both sides of every branch of Istio's template.
-    List<String> texts = istioOut.stream().filter(Rendered::ok).map(Rendered::text).toList();
-    assertThat(istioOut).filteredOn(r -> !r.ok()).isNotEmpty();
-    for (String marker :
+    pair.assertRendersAsIstios(
+        inputs(),
+        OUT,
+        // the matrix takes both sides of every branch of Istio's template
         List.of(
             "# Safe since 1.28",
             "istio.io-eastwest-controller",
@@ -595,13 +524,10 @@ class WaypointTemplateAgreementTest {
             "\"networking.istio.io/traffic-distribution\":\"PreferClose\"",
             "\"istio.io/dataplane-mode\":\"none\"",
             "\"service.istio.io/canonical-name\":\"from-infra\"",
-            "- name: \"http\"")) {
-      assertThat(texts).as("some case with %s", marker).anyMatch(t -> t.contains(marker));
-      assertThat(texts).as("some case without %s", marker).anyMatch(t -> !t.contains(marker));
-    }
-    // Omitted annotations, Gateway annotations (not infrastructure ones), an image name without
-    // a registry (the resolved image instead), and what kube-gateway reads but waypoint does not.
-    for (String never :
+            "- name: \"http\""),
+        // Omitted annotations, Gateway annotations (not infrastructure ones), an image name without
+        // a registry (the resolved image instead), and what kube-gateway reads but waypoint does
+        // not.
         List.of(
             "last-applied-configuration",
             "name-override",
@@ -611,33 +537,6 @@ class WaypointTemplateAgreementTest {
             "value: TPROXY",
             "corp-ca",
             "1000680000",
-            "\"east\"")) {
-      assertThat(texts).as("no case with %s", never).noneMatch(t -> t.contains(never));
-    }
-    assertThat(texts).noneMatch(t -> t.contains("<no value>") && !t.contains("istiod-<no value>"));
-  }
-
-  private static String diff(Rendered want, Rendered got) {
-    if (want.ok() != got.ok()) {
-      return "  istio: "
-          + (want.ok() ? "ok" : want.text())
-          + "\n  ours:  "
-          + (got.ok() ? "ok" : got.text());
-    }
-    String[] a = want.text().split("\n", -1);
-    String[] b = got.text().split("\n", -1);
-    for (int i = 0; i < Math.max(a.length, b.length); i++) {
-      String x = i < a.length ? a[i] : "<end>";
-      String y = i < b.length ? b[i] : "<end>";
-      if (!x.equals(y)) {
-        return "  line "
-            + (i + 1)
-            + "\n  istio: "
-            + JSON.valueToTree(x)
-            + "\n  ours:  "
-            + JSON.valueToTree(y);
-      }
-    }
-    return "  (same lines)";
+            "\"east\""));
   }
 }
