@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
 import io.jistiod.istiod.KubernetesAccess;
@@ -50,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayDeploymentE2ETest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String LABEL = "jistiod.io/scenario";
-  private static final String KINDS = "serviceaccounts,deployments,services,poddisruptionbudgets";
 
   /**
    * A revision of its own, which the namespace selects: the reference's leases (deployment, status)
@@ -159,70 +156,6 @@ class GatewayDeploymentE2ETest {
         .formatted(ns);
   }
 
-  /** The managed objects of {@code ns} by kind/name, reduced to what both must agree on. */
-  private static Map<String, JsonNode> managed(Rig rig, String ns) throws Exception {
-    JsonNode list =
-        JSON.readTree(
-            rig.kubectl(
-                "get",
-                KINDS,
-                "-n",
-                ns,
-                "-l",
-                "gateway.istio.io/managed",
-                // kubectl leaves them out unless asked
-                "--show-managed-fields",
-                "-o",
-                "json"));
-    Map<String, JsonNode> out = new TreeMap<>();
-    for (JsonNode o : list.path("items")) {
-      out.put(o.path("kind").asText() + "/" + o.at("/metadata/name").asText(), compared(o));
-    }
-    return out;
-  }
-
-  private static JsonNode compared(JsonNode o) {
-    ObjectNode c = o.deepCopy();
-    c.remove("status");
-    ObjectNode meta = (ObjectNode) c.path("metadata");
-    for (String f : List.of("uid", "resourceVersion", "creationTimestamp", "generation")) {
-      meta.remove(f);
-    }
-    ArrayNode fields = JSON.createArrayNode();
-    for (JsonNode m : o.at("/metadata/managedFields")) {
-      ObjectNode e = m.deepCopy();
-      e.remove("time");
-      fields.add(e);
-    }
-    meta.set("managedFields", fields);
-    JsonNode spec = c.path("spec");
-    if (spec instanceof ObjectNode s && "Service".equals(c.path("kind").asText())) {
-      s.remove(List.of("clusterIP", "clusterIPs"));
-      for (JsonNode p : s.path("ports")) {
-        ((ObjectNode) p).remove("nodePort");
-      }
-    }
-    return c;
-  }
-
-  private static Map<String, JsonNode> awaitManaged(Rig rig, String ns, int count)
-      throws Exception {
-    @SuppressWarnings("unchecked")
-    Map<String, JsonNode>[] out = new Map[1];
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(300))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              out[0] = managed(rig, ns);
-              return out[0].size() >= count;
-            });
-    // settled: nothing else arrives a moment later
-    Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
-    return managed(rig, ns);
-  }
-
   private static final List<String> GATEWAYS = List.of("plain", "edge");
 
   /** Each deployed Gateway's status once it is settled, transition times aside. */
@@ -292,7 +225,7 @@ class GatewayDeploymentE2ETest {
             mesh,
             rendered.reference().config().getParent(),
             Map.of("REVISION", REVISION))) {
-      reference = awaitManaged(rig, ns, expected);
+      reference = ManagedGatewayObjects.await(rig, ns, expected);
       referenceStatus = awaitProgrammed(rig, ns);
     }
     // what Istio writes once the deployed Service has endpoints: programmed, at the Service's name
@@ -321,8 +254,15 @@ class GatewayDeploymentE2ETest {
     assertThat(reference.get("Deployment/plain-istio").toString())
         .contains("{\"name\":\"SHARED\",\"value\":\"namespace\"}")
         .doesNotContain("FOR_EDGE");
-    rig.kubectl("delete", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "--wait=true");
-    assertThat(managed(rig, ns)).isEmpty();
+    rig.kubectl(
+        "delete",
+        ManagedGatewayObjects.KINDS,
+        "-n",
+        ns,
+        "-l",
+        "gateway.istio.io/managed",
+        "--wait=true");
+    assertThat(ManagedGatewayObjects.of(rig, ns)).isEmpty();
 
     Path ourMesh = tmp.resolve("our-mesh.yaml");
     Files.writeString(
@@ -348,7 +288,7 @@ class GatewayDeploymentE2ETest {
                     InjectionOptions.fromEnvironment(env::get)
                         .withDirectory(rendered.ours().config().getParent())))) {
       ours.start();
-      Map<String, JsonNode> written = awaitManaged(rig, ns, expected);
+      Map<String, JsonNode> written = ManagedGatewayObjects.await(rig, ns, expected);
       assertThat(written.keySet()).isEqualTo(reference.keySet());
       for (var e : reference.entrySet()) {
         assertThat(written.get(e.getKey()).toPrettyString())
@@ -369,8 +309,8 @@ class GatewayDeploymentE2ETest {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(300))
           .ignoreExceptions()
-          .until(() -> managed(rig, ns).containsKey("Deployment/plain-istio"));
-      assertThat(managed(rig, ns).get("Deployment/plain-istio").toPrettyString())
+          .until(() -> ManagedGatewayObjects.of(rig, ns).containsKey("Deployment/plain-istio"));
+      assertThat(ManagedGatewayObjects.of(rig, ns).get("Deployment/plain-istio").toPrettyString())
           .isEqualTo(reference.get("Deployment/plain-istio").toPrettyString());
     }
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jistiod.istiod.Istiod;
 import io.jistiod.istiod.IstiodOptions;
@@ -49,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 class WaypointDeploymentE2ETest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String LABEL = "jistiod.io/scenario";
-  private static final String KINDS = "serviceaccounts,deployments,services,poddisruptionbudgets";
   private static final List<String> CLASSES = List.of("istio-waypoint", "istio-east-west");
   private static final List<String> GATEWAYS =
       List.of("waypoint", "eastwest", "odd-waypoint", "ingress");
@@ -119,63 +117,6 @@ class WaypointDeploymentE2ETest {
           - {name: http, port: 80, protocol: HTTP}
         """
         .formatted(ns);
-  }
-
-  /** The managed objects of {@code ns} by kind/name, reduced to what both must agree on. */
-  private static Map<String, JsonNode> managed(Rig rig, String ns) throws Exception {
-    JsonNode list =
-        JSON.readTree(
-            rig.kubectl(
-                "get",
-                KINDS,
-                "-n",
-                ns,
-                "-l",
-                "gateway.istio.io/managed",
-                "--show-managed-fields",
-                "-o",
-                "json"));
-    Map<String, JsonNode> out = new TreeMap<>();
-    for (JsonNode o : list.path("items")) {
-      out.put(o.path("kind").asText() + "/" + o.at("/metadata/name").asText(), compared(o));
-    }
-    return out;
-  }
-
-  private static JsonNode compared(JsonNode o) {
-    ObjectNode c = o.deepCopy();
-    c.remove("status");
-    ObjectNode meta = (ObjectNode) c.path("metadata");
-    for (String f : List.of("uid", "resourceVersion", "creationTimestamp", "generation")) {
-      meta.remove(f);
-    }
-    ArrayNode fields = JSON.createArrayNode();
-    for (JsonNode m : o.at("/metadata/managedFields")) {
-      ObjectNode e = m.deepCopy();
-      e.remove("time");
-      fields.add(e);
-    }
-    meta.set("managedFields", fields);
-    JsonNode spec = c.path("spec");
-    if (spec instanceof ObjectNode s && "Service".equals(c.path("kind").asText())) {
-      s.remove(List.of("clusterIP", "clusterIPs"));
-      for (JsonNode p : s.path("ports")) {
-        ((ObjectNode) p).remove("nodePort");
-      }
-    }
-    return c;
-  }
-
-  private static Map<String, JsonNode> awaitManaged(Rig rig, String ns, int count)
-      throws Exception {
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(300))
-        .ignoreExceptions()
-        .until(() -> managed(rig, ns).size() >= count);
-    // settled: nothing else arrives a moment later
-    Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
-    return managed(rig, ns);
   }
 
   /** The classes as created, with their status once Accepted: what both must agree on. */
@@ -277,7 +218,7 @@ class WaypointDeploymentE2ETest {
             rendered.reference().config().getParent(),
             AMBIENT)) {
       referenceClasses = awaitClasses(rig);
-      reference = awaitManaged(rig, ns, expected);
+      reference = ManagedGatewayObjects.await(rig, ns, expected);
       referenceStatus = awaitStatus(rig, ns);
     }
     assertThat(referenceClasses.get("istio-waypoint").toString())
@@ -317,8 +258,15 @@ class WaypointDeploymentE2ETest {
     for (String gw : GATEWAYS) {
       GatewayApiStatusDocs.clearGateway(rig, ns, gw);
     }
-    rig.kubectl("delete", KINDS, "-n", ns, "-l", "gateway.istio.io/managed", "--wait=true");
-    assertThat(managed(rig, ns)).isEmpty();
+    rig.kubectl(
+        "delete",
+        ManagedGatewayObjects.KINDS,
+        "-n",
+        ns,
+        "-l",
+        "gateway.istio.io/managed",
+        "--wait=true");
+    assertThat(ManagedGatewayObjects.of(rig, ns)).isEmpty();
     deleteClasses(rig);
 
     Path ourMesh = tmp.resolve("our-mesh.yaml");
@@ -352,7 +300,7 @@ class WaypointDeploymentE2ETest {
             .as("GatewayClass %s", name)
             .isEqualTo(referenceClasses.get(name).toPrettyString());
       }
-      Map<String, JsonNode> written = awaitManaged(rig, ns, expected);
+      Map<String, JsonNode> written = ManagedGatewayObjects.await(rig, ns, expected);
       assertThat(written.keySet()).isEqualTo(reference.keySet());
       for (var e : reference.entrySet()) {
         assertThat(written.get(e.getKey()).toPrettyString())
