@@ -43,131 +43,11 @@ public record IstiodOptions(
     env = java.util.Map.copyOf(env);
   }
 
-  /** With the process environment only. */
-  public IstiodOptions(
-      Path configDir,
-      KubernetesAccess kubernetes,
-      String domain,
-      String trustDomain,
-      String grpcAddr,
-      String httpAddr,
-      String monitoringAddr,
-      Duration debounceAfter,
-      Duration debounceMax,
-      int pushWorkers,
-      SecurityOptions security,
-      io.jistiod.istiod.webhook.WebhookOptions webhook,
-      Path meshConfigFile,
-      io.jistiod.istiod.inject.InjectionOptions injection) {
-    this(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        java.util.Map.of());
-  }
-
-  /** Without sidecar injection, as before it existed. */
-  public IstiodOptions(
-      Path configDir,
-      KubernetesAccess kubernetes,
-      String domain,
-      String trustDomain,
-      String grpcAddr,
-      String httpAddr,
-      String monitoringAddr,
-      Duration debounceAfter,
-      Duration debounceMax,
-      int pushWorkers,
-      SecurityOptions security,
-      io.jistiod.istiod.webhook.WebhookOptions webhook,
-      Path meshConfigFile) {
-    this(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        io.jistiod.istiod.inject.InjectionOptions.disabled());
-  }
-
-  /** Without a mesh config file: istiod's MeshConfig defaults. */
-  public IstiodOptions(
-      Path configDir,
-      KubernetesAccess kubernetes,
-      String domain,
-      String trustDomain,
-      String grpcAddr,
-      String httpAddr,
-      String monitoringAddr,
-      Duration debounceAfter,
-      Duration debounceMax,
-      int pushWorkers,
-      SecurityOptions security,
-      io.jistiod.istiod.webhook.WebhookOptions webhook) {
-    this(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        null);
-  }
-
-  /** Without the webhook port, as before it existed. */
-  public IstiodOptions(
-      Path configDir,
-      KubernetesAccess kubernetes,
-      String domain,
-      String trustDomain,
-      String grpcAddr,
-      String httpAddr,
-      String monitoringAddr,
-      Duration debounceAfter,
-      Duration debounceMax,
-      int pushWorkers,
-      SecurityOptions security) {
-    this(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        io.jistiod.istiod.webhook.WebhookOptions.disabled());
-  }
-
-  /** Without the CA and 15012, for programs and tests that only serve plaintext xDS. */
+  /**
+   * Without the CA and 15012, the webhook port, a mesh config file, sidecar injection and
+   * environment overrides, for programs and tests that only serve plaintext xDS; the {@code with}
+   * methods add each.
+   */
   public IstiodOptions(
       Path configDir,
       KubernetesAccess kubernetes,
@@ -190,7 +70,11 @@ public record IstiodOptions(
         debounceAfter,
         debounceMax,
         pushWorkers,
-        SecurityOptions.disabled());
+        SecurityOptions.disabled(),
+        io.jistiod.istiod.webhook.WebhookOptions.disabled(),
+        null,
+        io.jistiod.istiod.inject.InjectionOptions.disabled(),
+        java.util.Map.of());
   }
 
   /** Defaults as istiod has them, reading config from {@code configDir}. */
@@ -209,117 +93,32 @@ public record IstiodOptions(
   }
 
   public IstiodOptions withAddresses(String grpc, String http, String monitoring) {
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpc,
-        http,
-        monitoring,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        env);
+    return copy(
+        o -> {
+          o.grpcAddr = grpc;
+          o.httpAddr = http;
+          o.monitoringAddr = monitoring;
+        });
   }
 
   public IstiodOptions withKubernetes(KubernetesAccess access) {
-    return new IstiodOptions(
-        configDir,
-        access,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        env);
+    return copy(o -> o.kubernetes = access);
   }
 
   public IstiodOptions withSecurity(SecurityOptions security) {
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        env);
+    return copy(o -> o.security = security);
   }
 
   public IstiodOptions withWebhook(io.jistiod.istiod.webhook.WebhookOptions webhook) {
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        env);
+    return copy(o -> o.webhook = webhook);
   }
 
   public IstiodOptions withMeshConfigFile(Path file) {
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        file,
-        injection,
-        env);
+    return copy(o -> o.meshConfigFile = file);
   }
 
   public IstiodOptions withInjection(io.jistiod.istiod.inject.InjectionOptions injection) {
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        env);
+    return copy(o -> o.injection = injection);
   }
 
   /**
@@ -327,24 +126,74 @@ public record IstiodOptions(
    * those already given).
    */
   public IstiodOptions withEnv(java.util.Map<String, String> overrides) {
-    java.util.Map<String, String> merged = new java.util.HashMap<>(env);
-    merged.putAll(overrides);
-    return new IstiodOptions(
-        configDir,
-        kubernetes,
-        domain,
-        trustDomain,
-        grpcAddr,
-        httpAddr,
-        monitoringAddr,
-        debounceAfter,
-        debounceMax,
-        pushWorkers,
-        security,
-        webhook,
-        meshConfigFile,
-        injection,
-        merged);
+    return copy(
+        o -> {
+          java.util.Map<String, String> merged = new java.util.HashMap<>(env);
+          merged.putAll(overrides);
+          o.env = merged;
+        });
+  }
+
+  private IstiodOptions copy(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.options();
+  }
+
+  /** The fields of an {@link IstiodOptions}, to change some of them in a copy. */
+  private static final class Fields {
+    Path configDir;
+    KubernetesAccess kubernetes;
+    String domain;
+    String trustDomain;
+    String grpcAddr;
+    String httpAddr;
+    String monitoringAddr;
+    Duration debounceAfter;
+    Duration debounceMax;
+    int pushWorkers;
+    SecurityOptions security;
+    io.jistiod.istiod.webhook.WebhookOptions webhook;
+    Path meshConfigFile;
+    io.jistiod.istiod.inject.InjectionOptions injection;
+    java.util.Map<String, String> env;
+
+    Fields(IstiodOptions o) {
+      configDir = o.configDir;
+      kubernetes = o.kubernetes;
+      domain = o.domain;
+      trustDomain = o.trustDomain;
+      grpcAddr = o.grpcAddr;
+      httpAddr = o.httpAddr;
+      monitoringAddr = o.monitoringAddr;
+      debounceAfter = o.debounceAfter;
+      debounceMax = o.debounceMax;
+      pushWorkers = o.pushWorkers;
+      security = o.security;
+      webhook = o.webhook;
+      meshConfigFile = o.meshConfigFile;
+      injection = o.injection;
+      env = o.env;
+    }
+
+    IstiodOptions options() {
+      return new IstiodOptions(
+          configDir,
+          kubernetes,
+          domain,
+          trustDomain,
+          grpcAddr,
+          httpAddr,
+          monitoringAddr,
+          debounceAfter,
+          debounceMax,
+          pushWorkers,
+          security,
+          webhook,
+          meshConfigFile,
+          injection,
+          env);
+    }
   }
 
   /** An environment variable: from {@link #env} if given there, else the process's (or null). */
