@@ -23,10 +23,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SidecarIndex {
   /** What the index is built from; a change to any other kind leaves it valid. */
   public static final Set<IndexInput> INPUTS =
-      Set.of(IndexInput.SIDECAR, IndexInput.SERVICES, IndexInput.MESH_CONFIG);
+      Set.of(
+          IndexInput.SIDECAR,
+          IndexInput.SERVICES,
+          IndexInput.VIRTUAL_SERVICE,
+          IndexInput.MESH_CONFIG);
 
   private final String rootNamespace;
   private final ServiceIndex services;
+  private final VirtualServiceIndex virtualServices;
+  private final String domainSuffix;
   private final Map<String, List<Config>> selecting; // with a non-empty workloadSelector
   private final Map<String, Config> namespaceDefault; // the first without one
   private final Map<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
@@ -37,19 +43,29 @@ public final class SidecarIndex {
   private SidecarIndex(
       String rootNamespace,
       ServiceIndex services,
+      VirtualServiceIndex virtualServices,
+      String domainSuffix,
       Map<String, List<Config>> selecting,
       Map<String, Config> namespaceDefault) {
     this.rootNamespace = rootNamespace;
     this.services = services;
+    this.virtualServices = virtualServices;
+    this.domainSuffix = domainSuffix;
     this.selecting = selecting;
     this.namespaceDefault = namespaceDefault;
   }
 
   /**
    * @param sidecars every Sidecar, in namespace/name order
+   * @param virtualServices the mesh VirtualServices whose destinations a Sidecar's egress hosts
+   *     also import (null: none)
    */
   public static SidecarIndex of(
-      List<Config> sidecars, String rootNamespace, ServiceIndex services) {
+      List<Config> sidecars,
+      String rootNamespace,
+      ServiceIndex services,
+      VirtualServiceIndex virtualServices,
+      String domainSuffix) {
     Map<String, List<Config>> selecting = new HashMap<>();
     Map<String, Config> defaults = new HashMap<>();
     for (Config c : sidecars) {
@@ -60,7 +76,13 @@ public final class SidecarIndex {
       }
     }
     selecting.replaceAll((ns, list) -> List.copyOf(list));
-    return new SidecarIndex(rootNamespace, services, Map.copyOf(selecting), Map.copyOf(defaults));
+    return new SidecarIndex(
+        rootNamespace,
+        services,
+        virtualServices,
+        domainSuffix,
+        Map.copyOf(selecting),
+        Map.copyOf(defaults));
   }
 
   private static boolean hasSelector(Sidecar s) {
@@ -81,7 +103,15 @@ public final class SidecarIndex {
     }
     return scopes.computeIfAbsent(
         new ScopeKey(namespace, Map.copyOf(labels)),
-        k -> SidecarScope.of(namespace, select(namespace, labels), services.exportedTo(namespace)));
+        k ->
+            SidecarScope.of(
+                namespace,
+                select(namespace, labels),
+                services.exportedTo(namespace),
+                virtualServices == null
+                    ? List.of()
+                    : virtualServices.forGateway(namespace, VirtualServiceIndex.MESH),
+                domainSuffix));
   }
 
   private Config select(String namespace, Map<String, String> labels) {
