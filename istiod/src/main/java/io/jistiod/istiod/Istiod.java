@@ -215,19 +215,22 @@ public final class Istiod implements AutoCloseable {
         e -> configPushes.pushFor(e, System.nanoTime()).ifPresent(debouncer::enqueue));
     List<ServiceDiscovery> registries = new ArrayList<>();
     // a ServiceEntry's workloadSelector also selects pods, once the Kubernetes registry is up
-    registries.add(
+    ServiceEntryRegistry serviceEntries =
         new ServiceEntryRegistry(
             config,
             options.trustDomain(),
             namespace -> {
               KubeServiceRegistry k = kube;
               return k == null ? List.of() : k.workloadInstances(namespace);
-            }));
+            });
+    registries.add(serviceEntries);
     if (client != null) {
       kube =
           new KubeServiceRegistry(
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
       kube.setNamespaceFilter(discoveryNamespaces);
+      // a Service's selector also selects WorkloadEntries (VMs), as in istiod
+      kube.setWorkloadEntries(serviceEntries::workloadEntryInstances);
       kube.countEventsWith(
           (type, event) ->
               Counter.builder("pilot_k8s_reg_events")
