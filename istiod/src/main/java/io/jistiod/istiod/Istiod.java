@@ -210,7 +210,13 @@ public final class Istiod implements AutoCloseable {
     config = new AggregateConfigStore(stores);
     // ServiceEntry and WorkloadEntry changes that only move endpoints are EDS-only, as istiod's
     // serviceentry controller decides; every other kind is a full push keyed by the object.
-    ConfigChangePushes configPushes = new ConfigChangePushes(config);
+    ConfigChangePushes configPushes =
+        new ConfigChangePushes(
+            config,
+            (namespace, labels) -> {
+              KubeServiceRegistry k = kube;
+              return k == null ? java.util.Set.of() : k.servicesSelecting(namespace, labels);
+            });
     config.addHandler(
         e -> configPushes.pushFor(e, System.nanoTime()).ifPresent(debouncer::enqueue));
     List<ServiceDiscovery> registries = new ArrayList<>();

@@ -124,6 +124,27 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
   /** The labels of {@code namespace}, or null if the informer does not hold it (yet). */
   /**
+   * The hostnames of the Services of {@code namespace} whose (non-empty) selector matches {@code
+   * labels}: those that take a workload with these labels as an endpoint.
+   */
+  public Set<String> servicesSelecting(String namespace, Map<String, String> labels) {
+    if (services == null || labels.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> out = new java.util.TreeSet<>();
+    for (var k : services.getStore().list()) {
+      Map<String, String> selector = k.getSpec().getSelector();
+      if (namespace.equals(k.getMetadata().getNamespace())
+          && selector != null
+          && !selector.isEmpty()
+          && labels.entrySet().containsAll(selector.entrySet())) {
+        out.add(KubeConversions.hostname(k.getMetadata().getName(), namespace, domainSuffix));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Where the WorkloadEntries a Service's selector also selects come from (istiod's workload
    * instances of the ServiceEntry registry); none until set.
    */

@@ -359,5 +359,9 @@ class KubeServiceRegistryTest {
             "cart:8080->10.0.0.10:8080",
             // a named targetPort only on the entries that serve it
             "vm-admin:9000->10.0.0.9:19000");
+    // what a WorkloadEntry change with these labels pushes endpoints for
+    assertThat(registry.servicesSelecting("shop", Map.of("app", "cart", "version", "v1")))
+        .containsExactly("cart.shop.svc.cluster.local", "vm-admin.shop.svc.cluster.local");
+    assertThat(registry.servicesSelecting("other", Map.of("app", "cart"))).isEmpty();
   }
 }
