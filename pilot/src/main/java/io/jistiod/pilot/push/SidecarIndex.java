@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * labels) a proxy has asked for, computed once and shared. Istio's choice of Sidecar: the first (in
  * namespace/name order) in the proxy's namespace whose workloadSelector matches its labels, else
  * the first in its namespace without a selector, else the first in the root namespace without one;
- * with none, every service exported to the namespace is in scope.
+ * with none, every service exported to the namespace is in scope. Gateways take no Sidecar.
  *
  * <p>Depends on Sidecar config, the services ({@link ServiceIndex}) and the mesh config ({@code
  * rootNamespace}). Immutable apart from its memoised scopes.
@@ -36,6 +36,7 @@ public final class SidecarIndex {
   private final Map<String, List<Config>> selecting; // with a non-empty workloadSelector
   private final Map<String, Config> namespaceDefault; // the first without one
   private final Map<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
+  private final Map<String, SidecarScope> gatewayScopes = new ConcurrentHashMap<>();
 
   /** What a proxy's scope depends on. */
   private record ScopeKey(String namespace, Map<String, String> labels) {}
@@ -89,8 +90,17 @@ public final class SidecarIndex {
     return s.hasWorkloadSelector() && !s.getWorkloadSelector().getLabelsMap().isEmpty();
   }
 
-  /** The scope of {@code proxy}: the same object for every proxy of its namespace and labels. */
+  /**
+   * The scope of {@code proxy}: the same object for every proxy of its namespace and labels. A
+   * gateway ignores Sidecar resources, as in istiod: its scope is every service exported to its
+   * namespace.
+   */
   public SidecarScope scope(Proxy proxy) {
+    if (proxy.type() == Proxy.NodeType.ROUTER) {
+      return gatewayScopes.computeIfAbsent(
+          proxy.configNamespace(),
+          ns -> SidecarScope.of(ns, null, services.exportedTo(ns), List.of(), domainSuffix));
+    }
     return scope(proxy.configNamespace(), proxy.metadata().labels());
   }
 
