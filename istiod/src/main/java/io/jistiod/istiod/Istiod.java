@@ -211,24 +211,33 @@ public final class Istiod implements AutoCloseable {
     config = new AggregateConfigStore(stores);
     // ServiceEntry and WorkloadEntry changes that only move endpoints are EDS-only, as istiod's
     // serviceentry controller decides; every other kind is a full push keyed by the object.
-    ConfigChangePushes configPushes = new ConfigChangePushes(config);
+    ConfigChangePushes configPushes =
+        new ConfigChangePushes(
+            config,
+            (namespace, labels) -> {
+              KubeServiceRegistry k = kube;
+              return k == null ? java.util.Set.of() : k.servicesSelecting(namespace, labels);
+            });
     config.addHandler(
         e -> configPushes.pushFor(e, System.nanoTime()).ifPresent(debouncer::enqueue));
     List<ServiceDiscovery> registries = new ArrayList<>();
     // a ServiceEntry's workloadSelector also selects pods, once the Kubernetes registry is up
-    registries.add(
+    ServiceEntryRegistry serviceEntries =
         new ServiceEntryRegistry(
             config,
             options.trustDomain(),
             namespace -> {
               KubeServiceRegistry k = kube;
               return k == null ? List.of() : k.workloadInstances(namespace);
-            }));
+            });
+    registries.add(serviceEntries);
     if (client != null) {
       kube =
           new KubeServiceRegistry(
               client, options.domain(), options.trustDomain(), debouncer::enqueue);
       kube.setNamespaceFilter(discoveryNamespaces);
+      // a Service's selector also selects WorkloadEntries (VMs), as in istiod
+      kube.setWorkloadEntries(serviceEntries::workloadEntryInstances);
       kube.countEventsWith(
           (type, event) ->
               Counter.builder("pilot_k8s_reg_events")

@@ -70,6 +70,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Namespace> namespaces;
   private volatile java.util.function.Predicate<String> namespaceFilter = ns -> true;
+  private volatile WorkloadInstance.Source workloadEntries = WorkloadInstance.Source.NONE;
   private volatile java.util.function.BiConsumer<String, String> events = (type, event) -> {};
 
   public KubeServiceRegistry(
@@ -125,6 +126,35 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   }
 
   /** The labels of {@code namespace}, or null if the informer does not hold it (yet). */
+  /**
+   * The hostnames of the Services of {@code namespace} whose (non-empty) selector matches {@code
+   * labels}: those that take a workload with these labels as an endpoint.
+   */
+  public Set<String> servicesSelecting(String namespace, Map<String, String> labels) {
+    if (services == null || labels.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> out = new java.util.TreeSet<>();
+    for (var k : services.getStore().list()) {
+      Map<String, String> selector = k.getSpec().getSelector();
+      if (namespace.equals(k.getMetadata().getNamespace())
+          && selector != null
+          && !selector.isEmpty()
+          && labels.entrySet().containsAll(selector.entrySet())) {
+        out.add(KubeConversions.hostname(k.getMetadata().getName(), namespace, domainSuffix));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Where the WorkloadEntries a Service's selector also selects come from (istiod's workload
+   * instances of the ServiceEntry registry); none until set.
+   */
+  public void setWorkloadEntries(WorkloadInstance.Source workloadEntries) {
+    this.workloadEntries = Objects.requireNonNull(workloadEntries, "workloadEntries");
+  }
+
   public Map<String, String> namespaceLabels(String namespace) {
     Namespace ns = namespaces == null ? null : namespaces.getStore().getByKey(namespace);
     if (ns == null) {
@@ -248,6 +278,78 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
             }
             out.add(endpoint(service, sp, address, port.getPort(), ready, owner));
           }
+        }
+      }
+    }
+    out.addAll(workloadEntryEndpoints(byKey));
+    return out;
+  }
+
+  /**
+   * Endpoints of the WorkloadEntries a Service's selector picks (in the Service's namespace), as
+   * istiod's Kubernetes registry adds them: for ClusterIP Services with a selector, each port's
+   * targetPort; a named targetPort is looked up in the entry's ports (an entry without it is left
+   * out), and an entry port named like the Service port overrides a numbered targetPort.
+   */
+  private List<Endpoint> workloadEntryEndpoints(Map<String, Service> byKey) {
+    WorkloadInstance.Source source = workloadEntries;
+    List<Endpoint> out = new ArrayList<>();
+    for (var k : services.getStore().list()) {
+      Service service = byKey.get(k.getMetadata().getNamespace() + "/" + k.getMetadata().getName());
+      Map<String, String> selector = k.getSpec().getSelector();
+      if (service == null
+          || service.resolution() != io.jistiod.pilot.model.Resolution.STATIC
+          || selector == null
+          || k.getSpec().getPorts() == null) {
+        continue;
+      }
+      List<WorkloadInstance> selected =
+          source.inNamespace(service.namespace()).stream()
+              .filter(w -> !w.endpoint().labels().isEmpty() && w.endpoint().matches(selector))
+              .toList();
+      if (selected.isEmpty()) {
+        continue;
+      }
+      for (var p : k.getSpec().getPorts()) {
+        String name = p.getName() == null ? "" : p.getName();
+        ServicePort sp = service.port(p.getPort()).orElse(null);
+        if (sp == null) {
+          continue;
+        }
+        var target = p.getTargetPort();
+        boolean named = target != null && target.getStrVal() != null;
+        int number =
+            target != null && target.getIntVal() != null && target.getIntVal() > 0
+                ? target.getIntVal()
+                : p.getPort();
+        String lookup = named ? target.getStrVal() : name;
+        for (WorkloadInstance w : selected) {
+          Integer mapped = w.portMap().get(lookup);
+          int port;
+          if (mapped != null && mapped > 0) {
+            port = mapped;
+          } else if (named) {
+            continue; // the entry does not serve the named port
+          } else {
+            port = number;
+          }
+          Endpoint e = w.endpoint();
+          out.add(
+              new Endpoint(
+                  service.hostname(),
+                  sp.port(),
+                  sp.name(),
+                  e.address(),
+                  port,
+                  e.labels(),
+                  e.locality(),
+                  e.weight(),
+                  e.healthy(),
+                  e.serviceAccount(),
+                  e.tlsMode(),
+                  e.namespace(),
+                  e.workloadName(),
+                  e.healthKnown()));
         }
       }
     }

@@ -89,10 +89,19 @@ public record PushIndex(
                 in.mesh().getRootNamespace(),
                 in.mesh().getDefaultDestinationRuleExportToList())
             : previous.destinationRules();
-    // a scope holds services: new services mean new scopes even with the same Sidecars
+    // a scope holds services (and VirtualService destinations): new ones mean new scopes even
+    // with the same Sidecars
     SidecarIndex sidecars =
-        all || touches(changed, SidecarIndex.INPUTS) || services != previous.services()
-            ? SidecarIndex.of(in.sidecars(), in.mesh().getRootNamespace(), services)
+        all
+                || touches(changed, SidecarIndex.INPUTS)
+                || services != previous.services()
+                || virtualServices != previous.virtualServices()
+            ? SidecarIndex.of(
+                in.sidecars(),
+                in.mesh().getRootNamespace(),
+                services,
+                virtualServices,
+                in.domainSuffix())
             : previous.sidecars();
     return new PushIndex(services, virtualServices, destinationRules, sidecars, in);
   }

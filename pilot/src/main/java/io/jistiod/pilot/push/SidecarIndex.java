@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * labels) a proxy has asked for, computed once and shared. Istio's choice of Sidecar: the first (in
  * namespace/name order) in the proxy's namespace whose workloadSelector matches its labels, else
  * the first in its namespace without a selector, else the first in the root namespace without one;
- * with none, every service exported to the namespace is in scope.
+ * with none, every service exported to the namespace is in scope. Gateways take no Sidecar.
  *
  * <p>Depends on Sidecar config, the services ({@link ServiceIndex}) and the mesh config ({@code
  * rootNamespace}). Immutable apart from its memoised scopes.
@@ -23,13 +23,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SidecarIndex {
   /** What the index is built from; a change to any other kind leaves it valid. */
   public static final Set<IndexInput> INPUTS =
-      Set.of(IndexInput.SIDECAR, IndexInput.SERVICES, IndexInput.MESH_CONFIG);
+      Set.of(
+          IndexInput.SIDECAR,
+          IndexInput.SERVICES,
+          IndexInput.VIRTUAL_SERVICE,
+          IndexInput.MESH_CONFIG);
 
   private final String rootNamespace;
   private final ServiceIndex services;
+  private final VirtualServiceIndex virtualServices;
+  private final String domainSuffix;
   private final Map<String, List<Config>> selecting; // with a non-empty workloadSelector
   private final Map<String, Config> namespaceDefault; // the first without one
   private final Map<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
+  private final Map<String, SidecarScope> gatewayScopes = new ConcurrentHashMap<>();
 
   /** What a proxy's scope depends on. */
   private record ScopeKey(String namespace, Map<String, String> labels) {}
@@ -37,19 +44,29 @@ public final class SidecarIndex {
   private SidecarIndex(
       String rootNamespace,
       ServiceIndex services,
+      VirtualServiceIndex virtualServices,
+      String domainSuffix,
       Map<String, List<Config>> selecting,
       Map<String, Config> namespaceDefault) {
     this.rootNamespace = rootNamespace;
     this.services = services;
+    this.virtualServices = virtualServices;
+    this.domainSuffix = domainSuffix;
     this.selecting = selecting;
     this.namespaceDefault = namespaceDefault;
   }
 
   /**
    * @param sidecars every Sidecar, in namespace/name order
+   * @param virtualServices the mesh VirtualServices whose destinations a Sidecar's egress hosts
+   *     also import (null: none)
    */
   public static SidecarIndex of(
-      List<Config> sidecars, String rootNamespace, ServiceIndex services) {
+      List<Config> sidecars,
+      String rootNamespace,
+      ServiceIndex services,
+      VirtualServiceIndex virtualServices,
+      String domainSuffix) {
     Map<String, List<Config>> selecting = new HashMap<>();
     Map<String, Config> defaults = new HashMap<>();
     for (Config c : sidecars) {
@@ -60,15 +77,30 @@ public final class SidecarIndex {
       }
     }
     selecting.replaceAll((ns, list) -> List.copyOf(list));
-    return new SidecarIndex(rootNamespace, services, Map.copyOf(selecting), Map.copyOf(defaults));
+    return new SidecarIndex(
+        rootNamespace,
+        services,
+        virtualServices,
+        domainSuffix,
+        Map.copyOf(selecting),
+        Map.copyOf(defaults));
   }
 
   private static boolean hasSelector(Sidecar s) {
     return s.hasWorkloadSelector() && !s.getWorkloadSelector().getLabelsMap().isEmpty();
   }
 
-  /** The scope of {@code proxy}: the same object for every proxy of its namespace and labels. */
+  /**
+   * The scope of {@code proxy}: the same object for every proxy of its namespace and labels. A
+   * gateway ignores Sidecar resources, as in istiod: its scope is every service exported to its
+   * namespace.
+   */
   public SidecarScope scope(Proxy proxy) {
+    if (proxy.type() == Proxy.NodeType.ROUTER) {
+      return gatewayScopes.computeIfAbsent(
+          proxy.configNamespace(),
+          ns -> SidecarScope.of(ns, null, services.exportedTo(ns), List.of(), domainSuffix));
+    }
     return scope(proxy.configNamespace(), proxy.metadata().labels());
   }
 
@@ -81,7 +113,15 @@ public final class SidecarIndex {
     }
     return scopes.computeIfAbsent(
         new ScopeKey(namespace, Map.copyOf(labels)),
-        k -> SidecarScope.of(namespace, select(namespace, labels), services.exportedTo(namespace)));
+        k ->
+            SidecarScope.of(
+                namespace,
+                select(namespace, labels),
+                services.exportedTo(namespace),
+                virtualServices == null
+                    ? List.of()
+                    : virtualServices.forGateway(namespace, VirtualServiceIndex.MESH),
+                domainSuffix));
   }
 
   private Config select(String namespace, Map<String, String> labels) {

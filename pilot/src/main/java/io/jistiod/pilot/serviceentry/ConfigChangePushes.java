@@ -30,12 +30,32 @@ public final class ConfigChangePushes {
   private static final String ENDPOINT = "endpoint";
 
   private final ConfigStore store;
+  private final SelectingServices kubernetesServices;
+
+  /**
+   * The hostnames of the Kubernetes Services of a namespace whose selector matches a workload's
+   * labels (they take a WorkloadEntry as an endpoint, as in istiod).
+   */
+  @FunctionalInterface
+  public interface SelectingServices {
+    SelectingServices NONE = (namespace, labels) -> Set.of();
+
+    Set<String> hostnames(String namespace, Map<String, String> labels);
+  }
 
   /**
    * @param store read for the ServiceEntries that select a changed WorkloadEntry
    */
   public ConfigChangePushes(ConfigStore store) {
+    this(store, SelectingServices.NONE);
+  }
+
+  /**
+   * @param kubernetesServices the Kubernetes Services that select a changed WorkloadEntry
+   */
+  public ConfigChangePushes(ConfigStore store, SelectingServices kubernetesServices) {
     this.store = Objects.requireNonNull(store, "store");
+    this.kubernetesServices = Objects.requireNonNull(kubernetesServices, "kubernetesServices");
   }
 
   /** The push for {@code event}, or empty if the change cannot affect any proxy. */
@@ -94,10 +114,18 @@ public final class ConfigChangePushes {
         }
       }
     }
-    if (selecting.isEmpty()) {
+    Set<ConfigKey> keys = new TreeSet<>();
+    // Kubernetes Services whose selector takes the entry: their endpoints move too
+    for (Config c : new Config[] {event.previous(), event.current()}) {
+      if (c != null) {
+        kubernetesServices
+            .hostnames(namespace, c.spec(WorkloadEntry.class).getLabelsMap())
+            .forEach(h -> keys.add(ConfigKey.service(h, namespace)));
+      }
+    }
+    if (selecting.isEmpty() && keys.isEmpty()) {
       return Optional.empty(); // no service has it as an endpoint: nothing a proxy gets changes
     }
-    Set<ConfigKey> keys = new TreeSet<>();
     boolean full = false;
     for (Config se : selecting) {
       full |= dns(se);

@@ -209,6 +209,44 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
   }
 
   /**
+   * The WorkloadEntries of {@code namespace} as workload instances a Kubernetes Service's selector
+   * may select, as istiod's ServiceEntry controller hands them to the Kubernetes registry: those
+   * with an IP address (not a host name or a Unix socket), their own ports as the port map.
+   */
+  public List<WorkloadInstance> workloadEntryInstances(String namespace) {
+    List<WorkloadInstance> out = new ArrayList<>();
+    for (Config c : store.list(IstioKinds.WORKLOAD_ENTRY, namespace)) {
+      WorkloadEntry we = c.spec(WorkloadEntry.class);
+      if (!isIp(we.getAddress())) {
+        continue;
+      }
+      out.add(
+          new WorkloadInstance(
+              new Endpoint(
+                  "",
+                  0,
+                  "",
+                  we.getAddress(),
+                  0,
+                  we.getLabelsMap(),
+                  Locality.parse(we.getLocality()),
+                  we.getWeight() > 0 ? we.getWeight() : 1,
+                  true,
+                  identity(c.namespace(), we.getServiceAccount()),
+                  tlsMode(we),
+                  c.namespace(),
+                  workloadName(c)),
+              we.getPortsMap()));
+    }
+    return out;
+  }
+
+  private static boolean isIp(String address) {
+    return address.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+        || (address.indexOf(':') >= 0 && !address.startsWith("unix://"));
+  }
+
+  /**
    * A WorkloadEntry names a service account of the ServiceEntry's namespace; istiod turns it into
    * the SPIFFE identity clients then expect in the server's certificate.
    */

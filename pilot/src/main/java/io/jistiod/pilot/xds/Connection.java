@@ -214,7 +214,7 @@ final class Connection implements ProxyConnection {
     for (WatchedResource w : types) {
       // A resent cluster must see its endpoints again (Envoy warms clusters on EDS).
       boolean force = clustersSent && TypeUrls.ENDPOINT.equals(w.typeUrl);
-      if (!force && !needsPush(w, request)) {
+      if (!force && !needsPush(w, push, request)) {
         continue; // nothing this type depends on changed
       }
       if (!force
@@ -230,8 +230,8 @@ final class Connection implements ProxyConnection {
     publishSyncStates();
   }
 
-  private boolean needsPush(WatchedResource w, PushRequest request) {
-    if (!PushFilter.needsPush(w.typeUrl, proxy, request)) {
+  private boolean needsPush(WatchedResource w, PushContext push, PushRequest request) {
+    if (!PushFilter.needsPush(w.typeUrl, proxy, request, push.sidecarFor(proxy).isPresent())) {
       return false;
     }
     if (TypeUrls.SECRET.equals(w.typeUrl)) {

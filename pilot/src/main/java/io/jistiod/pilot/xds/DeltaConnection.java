@@ -240,7 +240,7 @@ final class DeltaConnection implements ProxyConnection {
     for (Watch w : types) {
       boolean endpoints = TypeUrls.ENDPOINT.equals(w.typeUrl);
       Set<String> warm = endpoints ? warming(w, clustersResent) : Set.of();
-      boolean needed = needsPush(w, request);
+      boolean needed = needsPush(w, push, request);
       if (!needed && warm.isEmpty()) {
         continue; // nothing this type depends on changed
       }
@@ -274,8 +274,8 @@ final class DeltaConnection implements ProxyConnection {
     return out;
   }
 
-  private boolean needsPush(Watch w, PushRequest request) {
-    if (!PushFilter.needsPush(w.typeUrl, proxy, request)) {
+  private boolean needsPush(Watch w, PushContext push, PushRequest request) {
+    if (!PushFilter.needsPush(w.typeUrl, proxy, request, push.sidecarFor(proxy).isPresent())) {
       return false;
     }
     if (TypeUrls.SECRET.equals(w.typeUrl)) {

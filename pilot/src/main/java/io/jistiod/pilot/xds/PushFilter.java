@@ -16,10 +16,10 @@ import java.util.TreeSet;
  */
 public final class PushFilter {
   // Kinds that cannot change clusters (istiod's skippedCdsConfigs). Unlike istiod, a Gateway change
-  // still pushes a gateway's clusters (istiod compares auto-passthrough SNI hosts there instead),
-  // and a VirtualService never pushes clusters: istiod only skips it for gateways because a
-  // sidecar's scope imports VirtualService destinations; our cluster generator reads no
-  // VirtualService. If it ever does, VIRTUAL_SERVICE leaves this set for sidecars.
+  // still pushes a gateway's clusters (istiod compares auto-passthrough SNI hosts there instead).
+  // A VirtualService cannot change a gateway's clusters, nor those of a sidecar without a Sidecar
+  // resource (every visible service is in its scope); a Sidecar's scope imports the destinations
+  // of the VirtualServices its egress hosts name, so those it can change (cdsSkipped).
   private static final Set<Kind> SKIPPED_CDS =
       EnumSet.of(
           Kind.VIRTUAL_SERVICE,
@@ -85,6 +85,7 @@ public final class PushFilter {
 
   private PushFilter() {}
 
+<<<<<<< HEAD
   /** Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}. */
   public static boolean needsPush(String typeUrl, Proxy proxy, PushRequest request) {
     if (TypeUrls.AUTHORIZATION.equals(typeUrl)) {
@@ -95,6 +96,17 @@ public final class PushFilter {
       return request.forced()
           || request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()));
     }
+=======
+  /**
+   * Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}.
+   *
+   * @param sidecarScoped whether a Sidecar resource scopes the proxy: its clusters then include the
+   *     destinations of the VirtualServices its egress hosts import, so a VirtualService change may
+   *     change them (without one the scope is every visible service, whatever the VirtualServices)
+   */
+  public static boolean needsPush(
+      String typeUrl, Proxy proxy, PushRequest request, boolean sidecarScoped) {
+>>>>>>> compat-hunt
     if (request.forced()) {
       // an endpoints-only request that does not say which services: every load assignment
       return request.full() || TypeUrls.ENDPOINT.equals(typeUrl);
@@ -105,7 +117,8 @@ public final class PushFilter {
       case TypeUrls.SECRET:
         return request.has(Kind.SECRET) || request.has(Kind.CONFIG_MAP);
       case TypeUrls.CLUSTER:
-        return request.full() && (grpc(proxy) || anyNotIn(request, SKIPPED_CDS));
+        return request.full()
+            && (grpc(proxy) || anyNotIn(request, cdsSkipped(proxy, sidecarScoped)));
       case TypeUrls.LISTENER:
         return request.full() && (grpc(proxy) || anyNotIn(request, ldsSkipped(proxy)));
       case TypeUrls.ROUTE:
@@ -162,6 +175,15 @@ public final class PushFilter {
       }
     }
     return false;
+  }
+
+  private static Set<Kind> cdsSkipped(Proxy proxy, boolean sidecarScoped) {
+    if (proxy.type() == Proxy.NodeType.ROUTER || !sidecarScoped) {
+      return SKIPPED_CDS;
+    }
+    Set<Kind> s = EnumSet.copyOf(SKIPPED_CDS);
+    s.remove(Kind.VIRTUAL_SERVICE);
+    return s;
   }
 
   private static Set<Kind> ldsSkipped(Proxy proxy) {

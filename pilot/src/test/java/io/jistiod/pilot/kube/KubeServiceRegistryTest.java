@@ -259,4 +259,109 @@ class KubeServiceRegistryTest {
     assertThat(wi.portMap()).isEqualTo(Map.of("http", 9080));
     assertThat(registry.workloadInstances("other")).isEmpty();
   }
+
+  @Test
+  void aServiceSelectorAlsoSelectsWorkloadEntriesOfItsNamespace() {
+    client
+        .services()
+        .inNamespace("shop")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("vm-admin")
+                .withNamespace("shop")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.30")
+                .addToSelector("app", "cart")
+                .addNewPort()
+                .withName("tcp-admin")
+                .withPort(9000)
+                .withTargetPort(new IntOrString("admin"))
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> registry.services().size() == 2);
+    Endpoint template =
+        new Endpoint(
+            "",
+            0,
+            "",
+            "10.0.0.9",
+            0,
+            Map.of("app", "cart"),
+            io.jistiod.pilot.model.Locality.UNKNOWN,
+            2,
+            true,
+            "spiffe://cluster.local/ns/shop/sa/vm",
+            "istio",
+            "shop",
+            "vm-1");
+    registry.setWorkloadEntries(
+        ns ->
+            ns.equals("shop")
+                ? List.of(
+                    // a port named like the Service port overrides the numbered targetPort
+                    new io.jistiod.pilot.model.WorkloadInstance(
+                        template, Map.of("metrics", 18080, "admin", 19000)),
+                    new io.jistiod.pilot.model.WorkloadInstance(
+                        new Endpoint(
+                            "",
+                            0,
+                            "",
+                            "10.0.0.10",
+                            0,
+                            Map.of("app", "cart"),
+                            io.jistiod.pilot.model.Locality.UNKNOWN,
+                            1,
+                            true,
+                            "",
+                            "disabled",
+                            "shop",
+                            "vm-2"),
+                        Map.of()),
+                    new io.jistiod.pilot.model.WorkloadInstance(
+                        new Endpoint(
+                            "",
+                            0,
+                            "",
+                            "10.0.0.11",
+                            0,
+                            Map.of("app", "other"),
+                            io.jistiod.pilot.model.Locality.UNKNOWN,
+                            1,
+                            true,
+                            "",
+                            "disabled",
+                            "shop",
+                            "other"),
+                        Map.of()))
+                : List.of());
+    List<String> vms =
+        registry.endpoints().stream()
+            .filter(e -> e.address().startsWith("10.0.0."))
+            .map(
+                e ->
+                    e.hostname().substring(0, e.hostname().indexOf('.'))
+                        + ":"
+                        + e.servicePort()
+                        + "->"
+                        + e.address()
+                        + ":"
+                        + e.port())
+            .toList();
+    assertThat(vms)
+        .containsExactlyInAnyOrder(
+            "cart:9090->10.0.0.9:19090",
+            "cart:8080->10.0.0.9:18080",
+            "cart:9090->10.0.0.10:19090",
+            "cart:8080->10.0.0.10:8080",
+            // a named targetPort only on the entries that serve it
+            "vm-admin:9000->10.0.0.9:19000");
+    // what a WorkloadEntry change with these labels pushes endpoints for
+    assertThat(registry.servicesSelecting("shop", Map.of("app", "cart", "version", "v1")))
+        .containsExactly("cart.shop.svc.cluster.local", "vm-admin.shop.svc.cluster.local");
+    assertThat(registry.servicesSelecting("other", Map.of("app", "cart"))).isEmpty();
+  }
 }

@@ -100,13 +100,15 @@ class ServiceAliasesTest {
                 "test")
             .configs()
             .get(0);
-    SidecarScope scope = SidecarScope.of("app", sidecar, List.copyOf(resolved.values()));
+    SidecarScope scope =
+        SidecarScope.of("app", sidecar, List.copyOf(resolved.values()), List.of(), "cluster.local");
     // istiod filters the aliases with the imports of the namespace that imported the service
     // (app), not with the */ ones
     assertThat(scope.service("web.app" + SUFFIX).orElseThrow().attributes().aliases()).isEmpty();
     assertThat(scope.service("old.app" + SUFFIX)).isPresent();
 
-    SidecarScope wide = SidecarScope.of("app", null, List.copyOf(resolved.values()));
+    SidecarScope wide =
+        SidecarScope.of("app", null, List.copyOf(resolved.values()), List.of(), "cluster.local");
     assertThat(wide.service("web.app" + SUFFIX).orElseThrow().attributes().aliases())
         .containsExactly("old.app" + SUFFIX, "other.app" + SUFFIX);
   }

@@ -76,6 +76,28 @@ class SidecarIndexTest {
   }
 
   @Test
+  void gatewaysIgnoreSidecarResources() throws Exception {
+    PushContext push = mesh();
+    io.jistiod.pilot.model.Proxy gateway =
+        io.jistiod.pilot.model.Proxy.fromNode(
+            "router~10.9.0.2~gw-1.app~app.svc.cluster.local",
+            com.google.protobuf.Struct.newBuilder()
+                .putFields(
+                    "NAMESPACE",
+                    com.google.protobuf.Value.newBuilder().setStringValue("app").build())
+                .build(),
+            io.jistiod.pilot.model.Locality.UNKNOWN);
+    // app's namespace default would limit it to ./*; a gateway sees every exported service
+    SidecarScope scope = push.sidecarScope(gateway);
+    assertThat(scope.sidecar()).isEmpty();
+    assertThat(hosts(scope.services()))
+        .containsExactly(
+            "db.other.svc.cluster.local",
+            "telemetry.istio-system.svc.cluster.local",
+            "web.app.svc.cluster.local");
+  }
+
+  @Test
   void withoutSidecarsEveryServiceExportedToTheNamespaceIsInScope() {
     PushContext push =
         push(service("web", "app"), service("db", "other"), service("secret", "other", "."));

@@ -100,6 +100,27 @@ class ConfigChangePushesTest {
   }
 
   @Test
+  void aWorkloadEntryAKubernetesServiceSelectsMovesThatServicesEndpoints() {
+    ConfigChangePushes withKube =
+        new ConfigChangePushes(
+            store,
+            (ns, labels) ->
+                ns.equals("shop") && "vm".equals(labels.get("app"))
+                    ? java.util.Set.of("vm.shop.svc.cluster.local")
+                    : java.util.Set.of());
+    ParseResult r =
+        new ConfigParser(IstioKinds.ALL, "default").parse(workloadEntry("vm", "10.1.0.1"), "t");
+    events.clear();
+    r.configs().forEach(store::put);
+    PushRequest added = withKube.pushFor(events.get(0), 0).orElseThrow();
+    assertThat(added.full()).isFalse();
+    assertThat(added.configsUpdated())
+        .containsExactly(ConfigKey.service("vm.shop.svc.cluster.local", "shop"));
+    // without the Kubernetes side nothing selects it
+    assertThat(pushes.pushFor(events.get(0), 0)).isEmpty();
+  }
+
+  @Test
   void otherKindsAreFullPushesKeyedByTheirIstioKind() {
     PushRequest r =
         apply(

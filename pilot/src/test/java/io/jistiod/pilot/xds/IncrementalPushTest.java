@@ -122,6 +122,49 @@ class IncrementalPushTest {
   }
 
   @Test
+  void aVirtualServiceChangeRegeneratesTheClustersOfASidecarScopedBySidecarResource()
+      throws Exception {
+    String sidecarResource =
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: default, namespace: a}
+        spec:
+          egress: [{hosts: ["./*"]}]
+        """;
+    istiod =
+        new FakeIstiod(
+            sidecarResource,
+            serviceEntry("a", "a", "10.1.0.1"),
+            serviceEntry("b", "b", "10.2.0.1"),
+            virtualService("a", "a", A, "1s", ""));
+    FakeIstiod.AdsClient client = subscribeAll(istiod.connect(sidecar("a", "10.9.0.1")));
+    istiod.resetCounts();
+
+    // the VirtualService of a's host now routes to b, which the Sidecar does not import itself:
+    // istiod's scope takes it as the VirtualService's destination, so a cluster for it appears
+    istiod.apply(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: a, namespace: a}
+        spec:
+          hosts: [%s]
+          http: [{route: [{destination: {host: %s}}]}]
+        """
+            .formatted(A, B));
+    istiod.pushChanges();
+    istiod.awaitPushes();
+
+    assertThat(istiod.generated(TypeUrls.CLUSTER)).isEqualTo(1);
+    DiscoveryResponse clusters = client.next();
+    assertThat(clusters.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+    assertThat(clusters.getResourcesList())
+        .extracting(r -> r.unpack(io.envoyproxy.envoy.config.cluster.v3.Cluster.class).getName())
+        .contains(CLA_A, CLA_B);
+  }
+
+  @Test
   void aChangeInANamespaceTheProxyCannotSeeDoesNotPushIt() throws Exception {
     istiod =
         new FakeIstiod(

@@ -34,25 +34,29 @@ class PushFilterTest {
     Proxy gateway = proxy("router~10.0.0.2~gw.shop~shop.svc.cluster.local", null);
 
     PushRequest vs = full(Kind.VIRTUAL_SERVICE);
-    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, vs)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, vs)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, vs)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, vs)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.SECRET, sidecar, vs)).isFalse();
+    // a Sidecar resource's scope imports VirtualService destinations (clusters); a sidecar's
+    // without one or a gateway's does not
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, vs, true)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, vs, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, gateway, vs, true)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, vs, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, vs, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, vs, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, sidecar, vs, false)).isFalse();
 
     PushRequest dr = full(Kind.DESTINATION_RULE);
-    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, dr)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, dr)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, dr, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, dr, false)).isTrue();
 
     PushRequest authz = full(Kind.AUTHORIZATION_POLICY);
-    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, authz)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, authz)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, authz)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, authz, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, authz, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, authz, false)).isTrue();
 
     PushRequest gw = full(Kind.GATEWAY);
-    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, gw)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, gw)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, gateway, gw)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, gw, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, gw, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, gateway, gw, false)).isFalse();
   }
 
   @Test
@@ -61,17 +65,18 @@ class PushFilterTest {
     PushRequest endpoints =
         PushRequest.incremental(
             "endpoint", Set.of(ConfigKey.service("a.shop.svc.cluster.local", "shop")), 0);
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, endpoints)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, endpoints)).isFalse();
-    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, endpoints)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, endpoints, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, endpoints, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, endpoints, false)).isFalse();
     assertThat(PushFilter.edsOnlyChangedServices(endpoints)).isTrue();
     // proxyless gRPC regenerates its types on every full push, as istiod's grpc generator
-    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, full(Kind.VIRTUAL_SERVICE))).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, grpc, full(Kind.VIRTUAL_SERVICE), false))
+        .isTrue();
 
     PushRequest secret =
         PushRequest.incremental("secret", Set.of(ConfigKey.of(Kind.SECRET, "gw", "cred")), 0);
-    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, secret)).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, secret)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.SECRET, grpc, secret, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, grpc, secret, false)).isFalse();
     assertThat(PushFilter.secretRelevant("kubernetes://cred", "gw", secret)).isTrue();
     assertThat(PushFilter.secretRelevant("kubernetes://gw/cred", "other", secret)).isTrue();
     assertThat(PushFilter.secretRelevant("kubernetes://cred-cacert", "gw", secret)).isTrue();
@@ -83,7 +88,8 @@ class PushFilterTest {
   void aForcedOrUnnamedChangePushesEverything() throws Exception {
     Proxy sidecar = proxy("sidecar~10.0.0.1~p.shop~shop.svc.cluster.local", null);
     for (String type : TypeUrls.PUSH_ORDER) {
-      assertThat(PushFilter.needsPush(type, sidecar, PushRequest.fullForAll("global", 0))).isTrue();
+      assertThat(PushFilter.needsPush(type, sidecar, PushRequest.fullForAll("global", 0), false))
+          .isTrue();
     }
     PushRequest node =
         PushRequest.incremental("endpoint", Set.of(ConfigKey.of(Kind.NODE, "", "n1")), 0);
@@ -91,10 +97,10 @@ class PushFilterTest {
     // endpoints-only and unnamed: every load assignment, but nothing else
     PushRequest allEndpoints = PushRequest.incremental("endpoint", Set.of(), 0);
     assertThat(allEndpoints.forced()).isTrue();
-    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, allEndpoints)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ENDPOINT, sidecar, allEndpoints, false)).isTrue();
     assertThat(PushFilter.edsOnlyChangedServices(allEndpoints)).isFalse();
     for (String type : List.of(TypeUrls.CLUSTER, TypeUrls.LISTENER, TypeUrls.ROUTE)) {
-      assertThat(PushFilter.needsPush(type, sidecar, allEndpoints)).isFalse();
+      assertThat(PushFilter.needsPush(type, sidecar, allEndpoints, false)).isFalse();
     }
   }
 }

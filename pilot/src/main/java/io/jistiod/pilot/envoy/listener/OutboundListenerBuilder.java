@@ -96,8 +96,13 @@ final class OutboundListenerBuilder {
                 e.getPort().getName(),
                 e.getPort().getNumber(),
                 Protocol.parse(e.getPort().getProtocol()));
+        boolean httpProxy = "HTTP_PROXY".equalsIgnoreCase(e.getPort().getProtocol());
         for (Service s : services) {
-          addServicePort(s, listenPort, new Bind(bind, bindToPort), vss);
+          // a port-specific egress listener takes the services that have that port (istiod's
+          // port match), except as a generic HTTP proxy
+          if (httpProxy || s.port(listenPort.port()).isPresent()) {
+            addServicePort(s, listenPort, new Bind(bind, bindToPort), vss);
+          }
         }
         continue;
       }

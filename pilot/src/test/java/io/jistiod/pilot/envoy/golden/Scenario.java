@@ -132,14 +132,11 @@ final class Scenario implements AutoCloseable {
         Files.exists(meshYaml)
             ? MeshConfigs.parse(Files.readString(meshYaml), meshYaml.toString())
             : MeshConfigs.defaults();
+    ServiceEntryRegistry serviceEntries =
+        new ServiceEntryRegistry(store, "cluster.local", kube::workloadInstances);
+    kube.setWorkloadEntries(serviceEntries::workloadEntryInstances);
     PushContext push =
-        new PushContextBuilder(
-                store,
-                List.of(
-                    kube,
-                    new ServiceEntryRegistry(store, "cluster.local", kube::workloadInstances)),
-                "cluster.local",
-                () -> mesh)
+        new PushContextBuilder(store, List.of(kube, serviceEntries), "cluster.local", () -> mesh)
             .gatewayApi(
                 new GatewayApiSources(
                     kube::namespaceLabels,

@@ -205,17 +205,23 @@ class SidecarOutboundListenersTest {
                 metadata: {name: default, namespace: shop}
                 spec:
                   egress:
-                  - port: {number: 9000, protocol: HTTP, name: http-local}
+                  - port: {number: 80, protocol: HTTP, name: http-local}
                     bind: 127.0.0.2
                     captureMode: NONE
                     hosts: [./*]
+                  - port: {number: 9000, protocol: HTTP, name: http-other}
+                    bind: 127.0.0.3
+                    captureMode: NONE
+                    hosts: [./*]
                 """));
-    Listener l = ls.get("127.0.0.2_9000");
+    Listener l = ls.get("127.0.0.2_80");
     assertThat(l).isNotNull();
     assertThat(l.hasBindToPort()).isFalse(); // unset = true: a real socket
-    assertThat(hcm(l.getFilterChains(0)).getRds().getRouteConfigName()).isEqualTo("9000");
-    // the Sidecar has no catch-all egress listener, so port 80 gets no listener
+    assertThat(hcm(l.getFilterChains(0)).getRds().getRouteConfigName()).isEqualTo("80");
+    // the Sidecar has no catch-all egress listener, so port 80 gets no wildcard listener
     assertThat(ls).doesNotContainKey("0.0.0.0_80");
+    // a port listener takes only the services with its port (istiod's port match): none has 9000
+    assertThat(ls).doesNotContainKey("127.0.0.3_9000");
   }
 
   @Test
