@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Services (bound, opted out, waypoint not ready, waypoint for workloads only) and a ServiceEntry,
  * {@code ZtunnelAccepted} on AuthorizationPolicies (L4, HTTP attributes, AUDIT), {@code
  * WaypointAccepted} on targetRef policies (bound, partially bound, invalid GatewayClass). Then, in
- * each turn, a Service opting out of its waypoint has its condition removed.
+ * each turn, a Service opting out of its waypoint has its condition removed, and one whose waypoint
+ * becomes ready (its Gateway's status gets an address) is bound to it.
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -85,6 +86,13 @@ class AmbientStatusE2ETest {
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: wl-only, namespace: @NS@, labels: {istio.io/waypoint-for: workload}}
+        spec:
+          gatewayClassName: istio-waypoint
+          listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: not-ready, namespace: @NS@}
         spec:
           gatewayClassName: istio-waypoint
           listeners: [{name: mesh, port: 15008, protocol: HBONE}]
@@ -239,6 +247,46 @@ class AmbientStatusE2ETest {
     return after[0];
   }
 
+  /**
+   * Gateway not-ready gets an address (its deployment became ready): details, which names it, is
+   * bound to it. Then it loses it again, for the next turn.
+   */
+  private static JsonNode readyLater(Rig rig, String ns) throws Exception {
+    Obj details = new Obj("services", "details");
+    patchGatewayAddress(rig, ns, "not-ready", "not-ready." + ns + ".svc.cluster.local");
+    JsonNode[] after = new JsonNode[1];
+    Awaitility.await()
+        .atMost(CONVERGE)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              after[0] = read(rig, ns, details);
+              return after[0].toString().contains("WaypointAccepted");
+            });
+    patchGatewayAddress(rig, ns, "not-ready", null);
+    return after[0];
+  }
+
+  /** Sets the Gateway's status address (a Hostname), or removes it ({@code null}). */
+  private static void patchGatewayAddress(Rig rig, String ns, String gw, String hostname)
+      throws Exception {
+    rig.kubectl(
+        "patch",
+        "gateways.gateway.networking.k8s.io",
+        gw,
+        "-n",
+        ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        hostname == null
+            ? "{\"status\":{\"addresses\":null}}"
+            : "{\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"value\":\""
+                + hostname
+                + "\"}]}}");
+  }
+
   private static void clear(Rig rig, String ns) throws Exception {
     for (Obj o : WRITTEN) {
       rig.kubectl(
@@ -295,6 +343,7 @@ class AmbientStatusE2ETest {
 
     Map<String, JsonNode> reference;
     JsonNode referenceOptOut;
+    JsonNode referenceReady;
     Path refMesh = tmp.resolve("reference-mesh.yaml");
     Map<String, String> refEnv = new java.util.HashMap<>(env);
     refEnv.put("POD_NAMESPACE", ns);
@@ -304,6 +353,7 @@ class AmbientStatusE2ETest {
       Files.copy(ref.meshFile(), refMesh);
       reference = awaitStatuses(rig, ns);
       referenceOptOut = optOutAndBack(rig, ns);
+      referenceReady = readyLater(rig, ns);
       // back with its condition before the reference goes
       Awaitility.await()
           .atMost(CONVERGE)
@@ -327,6 +377,7 @@ class AmbientStatusE2ETest {
         assertThat(written.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
       }
       assertThat(optOutAndBack(rig, ns)).isEqualTo(referenceOptOut);
+      assertThat(readyLater(rig, ns)).isEqualTo(referenceReady);
     }
     // what Istio wrote: the cases this test is about
     assertThat(reference.get("services/details").toString()).contains("WaypointIsNotReady");
