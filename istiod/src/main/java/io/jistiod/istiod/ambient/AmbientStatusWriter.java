@@ -63,11 +63,33 @@ public final class AmbientStatusWriter implements Consumer<AmbientStatus>, AutoC
   private volatile boolean closed;
 
   public AmbientStatusWriter(StatusApi api, Clock clock) {
+    this(api, clock, true);
+  }
+
+  /** {@code background} false: no writer thread; tests drain the queue with {@link #drain}. */
+  AmbientStatusWriter(StatusApi api, Clock clock, boolean background) {
     this.api = Objects.requireNonNull(api, "api");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.thread = new Thread(this::run, "ambient-status-writer");
     thread.setDaemon(true);
-    thread.start();
+    if (background) {
+      thread.start();
+    }
+  }
+
+  /** How many objects wait to be written. */
+  int queued() {
+    return queue.size();
+  }
+
+  /** Writes what is queued on the caller's thread (without a writer thread). */
+  void drain() throws InterruptedException {
+    while (queue.size() > 0) {
+      Report r = queue.take().getValue();
+      if (leading) {
+        write(r);
+      }
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jistiod.pilot.ambient.AmbientStatus;
 import io.jistiod.pilot.ambient.AmbientStatus.Report;
 import io.jistiod.pilot.ambient.AmbientStatus.StatusCondition;
 import io.jistiod.pilot.ambient.AmbientStatus.Target;
@@ -139,5 +140,35 @@ class AmbientStatusWriterTest {
     assertThat(api.applied.get(0))
         .contains("\"status\":\"False\"")
         .doesNotContain("observedGeneration");
+  }
+
+  @Test
+  void onlyTheLeaderWritesAndOnlyWhatChanged() throws Exception {
+    FakeApi api = new FakeApi();
+    api.objects.put("shop/allow", Map.of());
+    AmbientStatus status = new AmbientStatus(List.of(policy(ACCEPTED)));
+    try (AmbientStatusWriter w = new AmbientStatusWriter(api, CLOCK, false)) {
+      w.accept(status);
+      assertThat(w.queued()).isZero(); // not leading: nothing queued, nothing written
+      AutoCloseable lease = w.lead();
+      assertThat(w.queued()).isEqualTo(1); // the last status, checked against the live object
+      w.drain();
+      assertThat(api.applied).hasSize(1);
+      w.accept(status);
+      assertThat(w.queued()).isZero(); // unchanged since written
+      lease.close();
+      w.accept(
+          new AmbientStatus(
+              List.of(
+                  policy(
+                      new StatusCondition(
+                          "ZtunnelAccepted", true, "Accepted", "attached to ztunnel", 4)))));
+      assertThat(w.queued()).isZero(); // lost the lease: nothing more
+      w.lead();
+      assertThat(w.queued()).isEqualTo(1);
+      w.drain();
+    }
+    assertThat(api.applied).hasSize(2);
+    assertThat(api.applied.get(1)).contains("\"observedGeneration\":\"4\"");
   }
 }
