@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ZtunnelAccepted} on AuthorizationPolicies (L4, HTTP attributes, AUDIT), {@code
  * WaypointAccepted} on targetRef policies (bound, partially bound, invalid GatewayClass). Then, in
  * each turn, a Service opting out of its waypoint has its condition removed, and one whose waypoint
- * becomes ready (its Gateway's status gets an address) is bound to it.
+ * becomes ready (its Gateway's status gets an address) is bound to it, and a ztunnel policy that
+ * gains a targetRef ends with the same conditions (only WaypointAccepted: the forced apply of a
+ * list in a status without schema replaces it whole).
  */
 @Tag("e2e")
 @ExtendWith(RigExtension.class)
@@ -287,6 +289,48 @@ class AmbientStatusE2ETest {
                 + "\"}]}}");
   }
 
+  /**
+   * A policy for ztunnel (named per turn) gains a targetRef: the status it ends with once the
+   * waypoint writer has written.
+   */
+  private static JsonNode retargeted(Rig rig, String ns, String name) throws Exception {
+    Obj ap = new Obj(APS, name);
+    rig.apply(
+        """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: %s, namespace: %s}
+        spec: {rules: [{}]}
+        """
+            .formatted(name, ns));
+    Awaitility.await()
+        .atMost(CONVERGE)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(() -> read(rig, ns, ap).toString().contains("ZtunnelAccepted"));
+    rig.kubectl(
+        "patch",
+        APS,
+        name,
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        "{\"spec\":{\"targetRefs\":[{\"kind\":\"Gateway\",\"group\":"
+            + "\"gateway.networking.k8s.io\",\"name\":\"waypoint\"}]}}");
+    JsonNode[] after = new JsonNode[1];
+    Awaitility.await()
+        .atMost(CONVERGE)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              after[0] = read(rig, ns, ap);
+              return after[0].toString().contains("WaypointAccepted");
+            });
+    return after[0];
+  }
+
   private static void clear(Rig rig, String ns) throws Exception {
     for (Obj o : WRITTEN) {
       rig.kubectl(
@@ -344,6 +388,7 @@ class AmbientStatusE2ETest {
     Map<String, JsonNode> reference;
     JsonNode referenceOptOut;
     JsonNode referenceReady;
+    JsonNode referenceRetargeted;
     Path refMesh = tmp.resolve("reference-mesh.yaml");
     Map<String, String> refEnv = new java.util.HashMap<>(env);
     refEnv.put("POD_NAMESPACE", ns);
@@ -354,6 +399,7 @@ class AmbientStatusE2ETest {
       reference = awaitStatuses(rig, ns);
       referenceOptOut = optOutAndBack(rig, ns);
       referenceReady = readyLater(rig, ns);
+      referenceRetargeted = retargeted(rig, ns, "retarget-reference");
       // back with its condition before the reference goes
       Awaitility.await()
           .atMost(CONVERGE)
@@ -378,6 +424,7 @@ class AmbientStatusE2ETest {
       }
       assertThat(optOutAndBack(rig, ns)).isEqualTo(referenceOptOut);
       assertThat(readyLater(rig, ns)).isEqualTo(referenceReady);
+      assertThat(retargeted(rig, ns, "retarget-ours")).isEqualTo(referenceRetargeted);
     }
     // what Istio wrote: the cases this test is about
     assertThat(reference.get("services/details").toString()).contains("WaypointIsNotReady");
@@ -385,6 +432,9 @@ class AmbientStatusE2ETest {
     assertThat(reference.get("services/ratings").path("conditions")).isEmpty();
     assertThat(reference.get(APS + "/dry").path("conditions")).isEmpty();
     assertThat(reference.get(APS + "/on-services").toString()).contains("PartiallyInvalid");
+    // the waypoint writer's forced apply replaced the whole (schemaless, hence atomic) list
+    assertThat(referenceRetargeted.path("conditions").size()).isEqualTo(1);
+    assertThat(referenceRetargeted.toString()).doesNotContain("ZtunnelAccepted");
     // each condition owned by its writer's field manager, through server-side apply on /status
     assertThat(reference.get("services/productpage").path("managers").toString())
         .contains("istio-ambient-service Apply status");

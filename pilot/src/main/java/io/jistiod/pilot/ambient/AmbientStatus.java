@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>An object with no report keeps whatever status it has (istiod does not clear a condition when
- * its object leaves the writer's collection, e.g. a policy gaining targetRefs).
+ * its object leaves the writer's collection, e.g. a policy put in dry-run).
  */
 public record AmbientStatus(List<Report> reports) {
   private static final Logger log = LoggerFactory.getLogger(AmbientStatus.class);
