@@ -389,6 +389,18 @@ public final class Istiod implements AutoCloseable {
           new io.jistiod.pilot.ambient.AmbientSettings(
               options.security() == null ? "Kubernetes" : options.security().clusterId(),
               options.domain()));
+      // The status conditions istiod writes in ambient mode (WaypointBound, ZtunnelAccepted,
+      // WaypointAccepted), unless AMBIENT_ENABLE_STATUS=false; written by the replica holding
+      // istiod's Lease istio-status-leader (not per revision, as istiod elects it).
+      if (client != null && Main.envBool(options::getenv, "AMBIENT_ENABLE_STATUS", true)) {
+        io.jistiod.istiod.ambient.AmbientStatusWriter ambientStatus =
+            new io.jistiod.istiod.ambient.AmbientStatusWriter(
+                new io.jistiod.istiod.ambient.KubeAmbientStatusApi(client),
+                java.time.Clock.systemUTC());
+        closeables.add(ambientStatus);
+        pushContexts.onAmbientStatus(ambientStatus);
+        closeables.add(singleton(client, "istio-status-leader", ambientStatus::lead));
+      }
       generators.register(TypeUrls.ADDRESS, new io.jistiod.pilot.ambient.AddressGenerator());
       generators.register(
           TypeUrls.AUTHORIZATION, new io.jistiod.pilot.ambient.AuthorizationGenerator());

@@ -8,19 +8,19 @@ import java.util.Map;
  * A work queue that holds at most one item per key: putting a key that is already queued replaces
  * its item in place, so a consumer that falls behind writes only the newest status of each object,
  * once, and the queue never grows beyond the number of objects. Keys are taken in the order they
- * were first queued.
+ * were first queued. Shared by the status writers (Gateway API, ambient).
  */
-final class LatestPerKeyQueue<K, V> {
+public final class LatestPerKeyQueue<K, V> {
   private final Map<K, V> items = new LinkedHashMap<>();
 
   /** Queues {@code value} for {@code key}, replacing what is queued for it. */
-  synchronized void put(K key, V value) {
+  public synchronized void put(K key, V value) {
     items.put(key, value);
     notifyAll();
   }
 
   /** Waits for an item and removes it. */
-  synchronized Map.Entry<K, V> take() throws InterruptedException {
+  public synchronized Map.Entry<K, V> take() throws InterruptedException {
     while (items.isEmpty()) {
       wait();
     }
@@ -32,11 +32,11 @@ final class LatestPerKeyQueue<K, V> {
   }
 
   /** Drops everything queued. */
-  synchronized void clear() {
+  public synchronized void clear() {
     items.clear();
   }
 
-  synchronized int size() {
+  public synchronized int size() {
     return items.size();
   }
 }

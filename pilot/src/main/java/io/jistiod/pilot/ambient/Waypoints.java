@@ -215,45 +215,98 @@ final class Waypoints {
     return gw == null || gw.isEmpty() ? null : byName.get(namespace + "/" + gw);
   }
 
+  /**
+   * How a Service or ServiceEntry binds to a waypoint, for its {@code istio.io/WaypointBound}
+   * status: the waypoint, or why the one it asks for cannot be used (reason and message as istiod
+   * reports them), or neither when it asks for none.
+   */
+  record Binding(Waypoint waypoint, String reason, String message) {
+    static final Binding NONE = new Binding(null, null, null);
+
+    static Binding failed(String reason, String message) {
+      return new Binding(null, reason, message);
+    }
+
+    boolean failed() {
+      return reason != null;
+    }
+  }
+
   /** The waypoint of a Service, or null; waypoints and east-west gateways have none. */
   Waypoint forService(
+      String namespace, Map<String, String> labels, Map<String, Map<String, String>> nsLabels) {
+    return bindService(namespace, labels, nsLabels).waypoint();
+  }
+
+  /** The waypoint binding of a Service (or ServiceEntry): the waypoint, or why it has none. */
+  Binding bindService(
       String namespace, Map<String, String> labels, Map<String, Map<String, String>> nsLabels) {
     String managed = labels.get(MANAGED_LABEL);
     if ("istio.io-mesh-controller".equals(managed)
         || "istio.io-eastwest-controller".equals(managed)) {
-      return null;
+      return Binding.NONE;
     }
-    Waypoint w = forTarget(namespace, labels, nsLabels);
-    return w != null && w.carries("service") ? w : null;
+    Binding b = resolve(namespace, labels, nsLabels);
+    if (b.waypoint() == null || b.waypoint().carries("service")) {
+      return b;
+    }
+    String name = b.waypoint().namespace() + "/" + b.waypoint().name();
+    return Binding.failed(
+        "UnsupportedTrafficType",
+        "attempting to bind to traffic type \"service\" which the waypoint \""
+            + name
+            + "\" does not support");
   }
 
   /** The waypoint of a workload, or null. */
   Waypoint forWorkload(
       String namespace, Map<String, String> labels, Map<String, Map<String, String>> nsLabels) {
-    Waypoint w = forTarget(namespace, labels, nsLabels);
+    Waypoint w = resolve(namespace, labels, nsLabels).waypoint();
     return w != null && w.carries("workload") ? w : null;
   }
 
-  private Waypoint forTarget(
+  /** The waypoint the object's labels, else its namespace's, name, if it may attach to it. */
+  private Binding resolve(
       String namespace, Map<String, String> labels, Map<String, Map<String, String>> nsLabels) {
     String named = labels.get(USE_WAYPOINT);
     if (named != null) {
       if (named.equals("none")) {
-        return null; // opted out, whatever the namespace says
+        return Binding.NONE; // opted out, whatever the namespace says
       }
-      Waypoint w = byName.get(labels.getOrDefault(USE_WAYPOINT_NAMESPACE, namespace) + "/" + named);
-      return w != null && w.allowsFrom(namespace, nsLabels.get(namespace)) ? w : null;
+      return attach(
+          labels.getOrDefault(USE_WAYPOINT_NAMESPACE, namespace) + "/" + named,
+          namespace,
+          nsLabels.get(namespace));
     }
     Map<String, String> ns = nsLabels.get(namespace);
     if (ns == null) {
-      return null;
+      return Binding.NONE;
     }
     String fromNs = ns.get(USE_WAYPOINT);
     if (fromNs == null || fromNs.equals("none")) {
-      return null;
+      return Binding.NONE;
     }
-    Waypoint w = byName.get(ns.getOrDefault(USE_WAYPOINT_NAMESPACE, namespace) + "/" + fromNs);
-    return w != null && w.allowsFrom(namespace, ns) ? w : null;
+    return attach(ns.getOrDefault(USE_WAYPOINT_NAMESPACE, namespace) + "/" + fromNs, namespace, ns);
+  }
+
+  /** Waypoint {@code key} for an object of {@code namespace}, or why it cannot have it. */
+  private Binding attach(String key, String namespace, Map<String, String> nsLabels) {
+    Waypoint w = byName.get(key);
+    if (w == null) {
+      // not (yet) a waypoint: a Gateway without an address in its status, or none at all
+      return Binding.failed("WaypointIsNotReady", "waypoint \"" + key + "\" is not ready");
+    }
+    if (!w.allowsFrom(namespace, nsLabels)) {
+      return Binding.failed(
+          "AttachmentDenied",
+          "we are not permitted to attach to waypoint \"" + key + "\" (missing allowedRoutes?)");
+    }
+    return new Binding(w, null, null);
+  }
+
+  /** Whether {@code namespace/name} is a waypoint (a Gateway with an address in its status). */
+  boolean contains(String key) {
+    return byName.containsKey(key);
   }
 
   private static Map<String, String> labels(Config c) {

@@ -197,7 +197,7 @@ public final class ZtunnelPolicies {
   }
 
   /** Go's strconv.ParseBool: what istiod accepts for the dry-run annotation. */
-  private static boolean parseBool(String s) {
+  static boolean parseBool(String s) {
     return switch (s) {
       case "1", "t", "T", "TRUE", "true", "True" -> true;
       default -> false;

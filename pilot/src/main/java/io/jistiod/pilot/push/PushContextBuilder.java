@@ -11,6 +11,7 @@ import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.ambient.AddressIndex;
 import io.jistiod.pilot.ambient.AmbientInputs;
 import io.jistiod.pilot.ambient.AmbientSettings;
+import io.jistiod.pilot.ambient.AmbientStatus;
 import io.jistiod.pilot.ambient.ZtunnelPolicies;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
 import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
@@ -59,6 +60,7 @@ public final class PushContextBuilder implements PushContextFactory {
   private volatile GatewayApiSources gatewayApi;
 
   private final List<Consumer<GatewayApiResult>> gatewayApiListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<AmbientStatus>> ambientStatusListeners = new CopyOnWriteArrayList<>();
 
   /** Where the workload API's inputs come from, and its settings; null: ambient is off. */
   private volatile AmbientInputs.Source ambientSource;
@@ -130,7 +132,11 @@ public final class PushContextBuilder implements PushContextFactory {
    * previous context's.
    */
   private AddressIndex addresses(
-      PushContext previous, boolean rebuild, MeshConfig mesh, ZtunnelPolicies policies) {
+      PushContext previous,
+      boolean rebuild,
+      MeshConfig mesh,
+      ZtunnelPolicies policies,
+      SecurityConfigs security) {
     AmbientInputs.Source source = ambientSource;
     AddressIndex before = previous == null ? AddressIndex.EMPTY : previous.addresses();
     if (source == null) {
@@ -140,19 +146,17 @@ public final class PushContextBuilder implements PushContextFactory {
       return before;
     }
     // waypoints are Gateway API Gateways: from the config store, as the rest of their config
-    return AddressIndex.build(
+    AmbientInputs inputs =
         source
             .snapshot()
             .withConfig(
                 store.list(GatewayApiKinds.GATEWAY, null),
                 store.list(GatewayApiKinds.GATEWAY_CLASS, null),
                 store.list(IstioKinds.SERVICE_ENTRY, null),
-                store.list(IstioKinds.WORKLOAD_ENTRY, null)),
-        ambientSettings,
-        mesh.getTrustDomain(),
-        policies,
-        mesh.getRootNamespace(),
-        before);
+                store.list(IstioKinds.WORKLOAD_ENTRY, null));
+    reportAmbientStatus(inputs, security, mesh);
+    return AddressIndex.build(
+        inputs, ambientSettings, mesh.getTrustDomain(), policies, mesh.getRootNamespace(), before);
   }
 
   /**
@@ -172,6 +176,32 @@ public final class PushContextBuilder implements PushContextFactory {
   private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
     push.index(ZtunnelPolicies.class, p -> policies);
     return push;
+  }
+
+  /**
+   * Computes the ambient status from the inputs the addresses are built from, for the listeners
+   * (the status writer); a failure is logged and costs only the status, never the push.
+   */
+  private void reportAmbientStatus(
+      AmbientInputs inputs, SecurityConfigs security, MeshConfig mesh) {
+    if (ambientStatusListeners.isEmpty()) {
+      return;
+    }
+    AmbientStatus status;
+    try {
+      status = AmbientStatus.of(inputs, security.authorizationPolicies(), mesh.getRootNamespace());
+    } catch (RuntimeException e) {
+      log.error("computing the ambient status failed; none is written this push", e);
+      return;
+    }
+    for (Consumer<AmbientStatus> l : ambientStatusListeners) {
+      l.accept(status);
+    }
+  }
+
+  /** Called with the ambient status each rebuild of the addresses computes (to write it). */
+  public void onAmbientStatus(Consumer<AmbientStatus> listener) {
+    ambientStatusListeners.add(listener);
   }
 
   /** Called with each new conversion result (to write the status it computed). */
@@ -356,7 +386,12 @@ public final class PushContextBuilder implements PushContextFactory {
             ? ZtunnelPolicies.of(previous) // the same policies: converted already
             : ztunnelPolicies(security, previous.meshConfig());
     AddressIndex addresses =
-        addresses(previous, containsAny(kinds, ADDRESS_INPUTS), previous.meshConfig(), policies);
+        addresses(
+            previous,
+            containsAny(kinds, ADDRESS_INPUTS),
+            previous.meshConfig(),
+            policies,
+            security);
     if (!request.full()) {
       return withPolicies(previous.withEndpoints(version, endpoints, addresses), policies);
     }
@@ -435,7 +470,7 @@ public final class PushContextBuilder implements PushContextFactory {
             withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
             security,
             gatewayApiResult,
-            addresses(previous, true, mesh, policies)),
+            addresses(previous, true, mesh, policies, security)),
         policies);
   }
 
