@@ -85,18 +85,6 @@ public final class PushFilter {
 
   private PushFilter() {}
 
-<<<<<<< HEAD
-  /** Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}. */
-  public static boolean needsPush(String typeUrl, Proxy proxy, PushRequest request) {
-    if (TypeUrls.AUTHORIZATION.equals(typeUrl)) {
-      return request.forced()
-          || request.configsUpdated().stream().anyMatch(k -> POLICY_INPUTS.contains(k.kind()));
-    }
-    if (TypeUrls.ADDRESS.equals(typeUrl)) {
-      return request.forced()
-          || request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()));
-    }
-=======
   /**
    * Whether {@code typeUrl} must be regenerated for {@code proxy} by {@code request}.
    *
@@ -106,7 +94,14 @@ public final class PushFilter {
    */
   public static boolean needsPush(
       String typeUrl, Proxy proxy, PushRequest request, boolean sidecarScoped) {
->>>>>>> compat-hunt
+    if (TypeUrls.AUTHORIZATION.equals(typeUrl)) {
+      return request.forced()
+          || request.configsUpdated().stream().anyMatch(k -> POLICY_INPUTS.contains(k.kind()));
+    }
+    if (TypeUrls.ADDRESS.equals(typeUrl)) {
+      return request.forced()
+          || request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()));
+    }
     if (request.forced()) {
       // an endpoints-only request that does not say which services: every load assignment
       return request.full() || TypeUrls.ENDPOINT.equals(typeUrl);
