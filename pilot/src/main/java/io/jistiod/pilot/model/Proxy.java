@@ -91,6 +91,16 @@ public record Proxy(
     return metadata.generator();
   }
 
+  /**
+   * Whether the agent intercepts with TPROXY (INTERCEPTION_MODE, from the pod's
+   * sidecar.istio.io/interceptionMode): the original source address is kept, so the capture
+   * listeners must be transparent.
+   */
+  public boolean tproxyInterception() {
+    var v = metadata.raw().getFieldsMap().get("INTERCEPTION_MODE");
+    return v != null && "TPROXY".equals(v.getStringValue());
+  }
+
   private static List<String> validIps(List<String> candidates) {
     List<String> out = new ArrayList<>();
     for (String c : candidates) {

@@ -50,15 +50,19 @@ final class SidecarListeners {
             .setName("virtualOutbound-catchall-tcp")
             .addFilters(catchAll(proxy, push))
             .build();
-    return Listener.newBuilder()
-        .setName(VIRTUAL_OUTBOUND)
-        .setAddress(InboundListenerBuilder.address(OutboundListenerBuilder.WILDCARD, port))
-        .setUseOriginalDst(BoolValue.of(true))
-        .addFilterChains(blackhole)
-        .addFilterChains(catchAll)
-        .setTrafficDirection(TrafficDirection.OUTBOUND)
-        .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
-        .build();
+    Listener.Builder l =
+        Listener.newBuilder()
+            .setName(VIRTUAL_OUTBOUND)
+            .setAddress(InboundListenerBuilder.address(OutboundListenerBuilder.WILDCARD, port))
+            .setUseOriginalDst(BoolValue.of(true))
+            .addFilterChains(blackhole)
+            .addFilterChains(catchAll)
+            .setTrafficDirection(TrafficDirection.OUTBOUND)
+            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1));
+    if (proxy.tproxyInterception()) {
+      l.setTransparent(BoolValue.of(true)); // TPROXY keeps the original destination and source
+    }
+    return l.build();
   }
 
   /**
