@@ -97,8 +97,20 @@ public record Proxy(
    * listeners must be transparent.
    */
   public boolean tproxyInterception() {
+    return "TPROXY".equals(interceptionMode());
+  }
+
+  /**
+   * Whether nothing is captured (INTERCEPTION_MODE NONE): applications reach the proxy's listeners
+   * directly, so they bind their ports and there are no capture listeners.
+   */
+  public boolean noInterception() {
+    return "NONE".equals(interceptionMode());
+  }
+
+  private String interceptionMode() {
     var v = metadata.raw().getFieldsMap().get("INTERCEPTION_MODE");
-    return v != null && "TPROXY".equals(v.getStringValue());
+    return v == null ? "" : v.getStringValue();
   }
 
   private static List<String> validIps(List<String> candidates) {

@@ -31,9 +31,20 @@ final class SidecarListeners {
     for (OutboundEntry e : new OutboundListenerBuilder(proxy, push).build()) {
       out.add(e.toListener(proxy, push, fallthrough));
     }
+    if (proxy.noInterception() && !hasIngress(proxy, push)) {
+      // nothing is captured: no capture listeners, and without a Sidecar ingress no inbound
+      return out;
+    }
     out.add(virtualOutbound(proxy, push));
     out.add(new InboundListenerBuilder(proxy, push).build());
     return out;
+  }
+
+  private static boolean hasIngress(Proxy proxy, PushContext push) {
+    return push.sidecarFor(proxy)
+        .map(c -> c.spec(Sidecar.class))
+        .map(s -> s.getIngressCount() > 0)
+        .orElse(false);
   }
 
   static Listener virtualOutbound(Proxy proxy, PushContext push) {
