@@ -23,6 +23,13 @@ import java.util.Set;
 public final class ScenarioGroups {
   private ScenarioGroups() {}
 
+  /**
+   * Part of every group name: the reference's state dir and process are keyed by the name, and a
+   * second start with a name in use stops the first, so two side-by-side runs on the shared rig
+   * (two engineers' worktrees) must not share names.
+   */
+  private static final long RUN = ProcessHandle.current().pid();
+
   /** One group: its name (for the reference's state dir), mesh config, flags and scenarios. */
   public record Group(
       String name, String meshYaml, Map<String, String> env, List<GoldenScenario> scenarios) {
@@ -57,7 +64,7 @@ public final class ScenarioGroups {
       for (List<GoldenScenario> g : groups) {
         out.add(
             new Group(
-                "sbs-group-" + (out.size() + 1),
+                "sbs-group-" + RUN + "-" + (out.size() + 1),
                 g.get(0).meshYaml(),
                 g.get(0).env(),
                 List.copyOf(g)));

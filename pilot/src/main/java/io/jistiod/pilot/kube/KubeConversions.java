@@ -79,7 +79,8 @@ final class KubeConversions {
             spec.getType() == null ? "" : spec.getType(),
             externalAddresses(k),
             externalName,
-            List.of()));
+            List.of(),
+            "Local".equals(spec.getInternalTrafficPolicy())));
   }
 
   /**

@@ -91,6 +91,28 @@ public record Proxy(
     return metadata.generator();
   }
 
+  /**
+   * Whether the agent intercepts with TPROXY (INTERCEPTION_MODE, from the pod's
+   * sidecar.istio.io/interceptionMode): the original source address is kept, so the capture
+   * listeners must be transparent.
+   */
+  public boolean tproxyInterception() {
+    return "TPROXY".equals(interceptionMode());
+  }
+
+  /**
+   * Whether nothing is captured (INTERCEPTION_MODE NONE): applications reach the proxy's listeners
+   * directly, so they bind their ports and there are no capture listeners.
+   */
+  public boolean noInterception() {
+    return "NONE".equals(interceptionMode());
+  }
+
+  private String interceptionMode() {
+    var v = metadata.raw().getFieldsMap().get("INTERCEPTION_MODE");
+    return v == null ? "" : v.getStringValue();
+  }
+
   private static List<String> validIps(List<String> candidates) {
     List<String> out = new ArrayList<>();
     for (String c : candidates) {

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param aliases the hostnames of the ExternalName Services that name this service (directly or
  *     through other aliases), ordered by their namespace then hostname, as istiod resolves them for
  *     the whole push; empty for most services
+ * @param nodeLocal a Kubernetes Service with {@code internalTrafficPolicy: Local}: a proxy reaches
+ *     only the endpoints on its own node
  */
 public record ServiceAttributes(
     String registry,
@@ -35,7 +37,8 @@ public record ServiceAttributes(
     String serviceType,
     List<String> externalAddresses,
     String externalName,
-    List<String> aliases) {
+    List<String> aliases,
+    boolean nodeLocal) {
 
   public static final String KUBERNETES = "Kubernetes";
   public static final String EXTERNAL = "External";
@@ -51,6 +54,34 @@ public record ServiceAttributes(
     externalAddresses = List.copyOf(externalAddresses);
     Objects.requireNonNull(externalName, "externalName");
     aliases = List.copyOf(aliases);
+  }
+
+  /** Attributes of a service that is not node-local. */
+  public ServiceAttributes(
+      String registry,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> selector,
+      boolean meshExternal,
+      String creationTime,
+      List<String> subjectAltNames,
+      String serviceType,
+      List<String> externalAddresses,
+      String externalName,
+      List<String> aliases) {
+    this(
+        registry,
+        name,
+        labels,
+        selector,
+        meshExternal,
+        creationTime,
+        subjectAltNames,
+        serviceType,
+        externalAddresses,
+        externalName,
+        aliases,
+        false);
   }
 
   /** Attributes of a service that is not an ExternalName Service and has no aliases. */
@@ -91,7 +122,8 @@ public record ServiceAttributes(
         serviceType,
         externalAddresses,
         externalName,
-        aliases);
+        aliases,
+        nodeLocal);
   }
 
   /** Attributes of a service with no Kubernetes type or external addresses (a ServiceEntry). */

@@ -34,6 +34,8 @@ import java.util.TreeSet;
  * AUTO_PASSTHROUGH clusters): those only get endpoints that accept Istio mTLS.
  */
 public final class EndpointGenerator implements XdsGenerator {
+  private static final String NODE_LABEL = "kubernetes.io/hostname";
+
   private static final String TYPE = "eds";
 
   @Override
@@ -72,6 +74,9 @@ public final class EndpointGenerator implements XdsGenerator {
     PushContext.ResolvedDestinationRule rule =
         push.destinationRuleFor(proxy, key.hostname()).orElse(null);
     String variant = rule == null ? "|" + locality : rule.key() + "|" + locality;
+    if (push.service(key.hostname()).map(s -> s.attributes().nodeLocal()).orElse(false)) {
+      variant += "|node=" + nodeName(proxy); // node-local endpoints differ per node
+    }
     if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
       // the scope keeps only the labels that select config: these may compare any label
       return new GenerationCache.Variant(
@@ -138,6 +143,9 @@ public final class EndpointGenerator implements XdsGenerator {
     if (name.indexOf('|') < 0) {
       onlyMtls(groups);
     }
+    if (service.attributes().nodeLocal()) {
+      onlyOnNode(groups, nodeName(proxy));
+    }
     if (groups.isEmpty()) {
       return cla.build();
     }
@@ -161,8 +169,30 @@ public final class EndpointGenerator implements XdsGenerator {
     return cla.build();
   }
 
+  /** The proxy's node (NODE_NAME), or empty when the agent did not say. */
+  private static String nodeName(Proxy proxy) {
+    var v = proxy.metadata().raw().getFieldsMap().get("NODE_NAME");
+    return v == null ? "" : v.getStringValue();
+  }
+
+  /**
+   * internalTrafficPolicy Local: only the endpoints on the proxy's own node (the registry's
+   * kubernetes.io/hostname label, the pod's node). istiod filters them before grouping by locality,
+   * so a locality left empty disappears.
+   */
+  private static void onlyOnNode(List<LocalityLoadBalancing.Group> groups, String node) {
+    keepOnly(groups, (e, ep) -> node.equals(ep.labels().get(NODE_LABEL)));
+    groups.removeIf(g -> g.endpoints().isEmpty());
+  }
+
   /** Passthrough at a gateway must only reach workloads that terminate Istio mTLS. */
   private static void onlyMtls(List<LocalityLoadBalancing.Group> groups) {
+    keepOnly(groups, (e, ep) -> EnvoyEndpoints.isMtls(e));
+  }
+
+  private static void keepOnly(
+      List<LocalityLoadBalancing.Group> groups,
+      java.util.function.BiPredicate<LbEndpoint, Endpoint> keep) {
     List<LocalityLoadBalancing.Group> kept = new ArrayList<>();
     for (LocalityLoadBalancing.Group g : groups) {
       LocalityLbEndpoints.Builder b = g.envoy().clone().clearLbEndpoints();
@@ -170,7 +200,7 @@ public final class EndpointGenerator implements XdsGenerator {
       long weight = 0;
       for (int i = 0; i < g.endpoints().size(); i++) {
         LbEndpoint e = g.envoy().getLbEndpoints(i);
-        if (EnvoyEndpoints.isMtls(e)) {
+        if (keep.test(e, g.endpoints().get(i))) {
           b.addLbEndpoints(e);
           endpoints.add(g.endpoints().get(i));
           weight += e.getLoadBalancingWeight().getValue();

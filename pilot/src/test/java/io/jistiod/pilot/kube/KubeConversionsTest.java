@@ -73,6 +73,17 @@ class KubeConversionsTest {
   }
 
   @Test
+  void internalTrafficPolicyLocalMakesTheServiceNodeLocal() {
+    Service local =
+        service("ClusterIP").editSpec().withInternalTrafficPolicy("Local").endSpec().build();
+    assertThat(KubeConversions.service(local, "cluster.local").attributes().nodeLocal()).isTrue();
+    Service cluster =
+        service("ClusterIP").editSpec().withInternalTrafficPolicy("Cluster").endSpec().build();
+    assertThat(KubeConversions.service(cluster, "cluster.local").attributes().nodeLocal())
+        .isFalse();
+  }
+
+  @Test
   void anExternalNameServiceIsAnAliasOfTheHostItNamesUnlessHeadless() {
     Service k =
         service("ExternalName")

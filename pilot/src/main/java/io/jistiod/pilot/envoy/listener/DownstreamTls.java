@@ -145,7 +145,10 @@ final class DownstreamTls {
         if (name.isEmpty()) {
           return fileMounted(tls, common, sans, out, false);
         }
-        common.addTlsCertificateSdsSecretConfigs(credential(name));
+        credentials(tls).forEach(c -> common.addTlsCertificateSdsSecretConfigs(credential(c)));
+        if (tls.getSubjectAltNamesCount() > 0) {
+          common.setValidationContext(sans); // istiod keeps SANs listed on a SIMPLE server
+        }
         out.setRequireClientCertificate(BoolValue.of(false));
       }
       case MUTUAL, OPTIONAL_MUTUAL -> {
@@ -153,7 +156,10 @@ final class DownstreamTls {
         if (name.isEmpty()) {
           return fileMounted(tls, common, sans, out, true);
         }
-        common.addTlsCertificateSdsSecretConfigs(credential(name));
+        credentials(tls).forEach(c -> common.addTlsCertificateSdsSecretConfigs(credential(c)));
+        // client certificates pinned by SPKI or certificate hash, next to the SANs
+        sans.addAllVerifyCertificateSpki(tls.getVerifyCertificateSpkiList())
+            .addAllVerifyCertificateHash(tls.getVerifyCertificateHashList());
         String ca =
             tls.getCaCertCredentialName().isEmpty()
                 ? resourceName(name) + CACERT_SUFFIX
@@ -232,6 +238,16 @@ final class DownstreamTls {
   private static SdsSecretConfig credential(String credentialName) {
     String name = resourceName(credentialName);
     return name.equals(WORKLOAD_CERT) ? agentSecret(name) : adsSecret(name);
+  }
+
+  /**
+   * Every certificate the server presents: its credentialName, or each of its credentialNames (e.g.
+   * an RSA and an ECDSA one; the CA of a MUTUAL server comes from the first).
+   */
+  private static List<String> credentials(ServerTLSSettings tls) {
+    return tls.getCredentialName().isEmpty()
+        ? tls.getCredentialNamesList()
+        : List.of(tls.getCredentialName());
   }
 
   private static String credentialName(ServerTLSSettings tls) {

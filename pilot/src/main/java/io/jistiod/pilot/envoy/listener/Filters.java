@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilterChainMatchPredicate;
 import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalSrc;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.v3.Int32Range;
@@ -51,6 +52,14 @@ final class Filters {
 
   static final ListenerFilter ORIGINAL_DST =
       listenerFilter("envoy.filters.listener.original_dst", OriginalDst.getDefaultInstance());
+
+  /**
+   * Under TPROXY interception: upstream connections to the application keep the caller's address
+   * (marked 1337, the mark Istio's iptables rules route back through the proxy).
+   */
+  static final ListenerFilter ORIGINAL_SRC =
+      listenerFilter(
+          "envoy.filters.listener.original_src", OriginalSrc.newBuilder().setMark(1337).build());
 
   /** istiod reads at most 512 bytes of ClientHello (Envoy's default is larger). */
   static final ListenerFilter TLS_INSPECTOR =

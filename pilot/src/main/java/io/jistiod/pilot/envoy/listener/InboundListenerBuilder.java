@@ -1,5 +1,6 @@
 package io.jistiod.pilot.envoy.listener;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -104,6 +105,10 @@ final class InboundListenerBuilder {
             .addAllFilterChains(chains)
             .setListenerFiltersTimeout(detectionTimeout());
     l.addListenerFilters(Filters.ORIGINAL_DST);
+    if (proxy.tproxyInterception()) {
+      l.setTransparent(BoolValue.of(true));
+      l.addListenerFilters(Filters.ORIGINAL_SRC);
+    }
     l.addAllListenerFilters(Inspectors.forChains(chains));
     return l.build();
   }

@@ -82,8 +82,11 @@ final class OutboundListenerBuilder {
             ? List.of(IstioEgressListener.newBuilder().addHosts("*/*").build())
             : sidecar.getEgressList();
     for (IstioEgressListener e : egress) {
+      // an egress listener without a capture mode of its own follows the proxy's interception
       boolean bindToPort =
-          e.getCaptureMode() == CaptureMode.NONE || e.getBind().startsWith("unix://");
+          e.getCaptureMode() == CaptureMode.NONE
+              || (e.getCaptureMode() == CaptureMode.DEFAULT && proxy.noInterception())
+              || e.getBind().startsWith("unix://");
       String bind = e.getBind();
       if (bind.isEmpty() && bindToPort) {
         bind = "127.0.0.1";

@@ -31,9 +31,20 @@ final class SidecarListeners {
     for (OutboundEntry e : new OutboundListenerBuilder(proxy, push).build()) {
       out.add(e.toListener(proxy, push, fallthrough));
     }
+    if (proxy.noInterception() && !hasIngress(proxy, push)) {
+      // nothing is captured: no capture listeners, and without a Sidecar ingress no inbound
+      return out;
+    }
     out.add(virtualOutbound(proxy, push));
     out.add(new InboundListenerBuilder(proxy, push).build());
     return out;
+  }
+
+  private static boolean hasIngress(Proxy proxy, PushContext push) {
+    return push.sidecarFor(proxy)
+        .map(c -> c.spec(Sidecar.class))
+        .map(s -> s.getIngressCount() > 0)
+        .orElse(false);
   }
 
   static Listener virtualOutbound(Proxy proxy, PushContext push) {
@@ -50,15 +61,19 @@ final class SidecarListeners {
             .setName("virtualOutbound-catchall-tcp")
             .addFilters(catchAll(proxy, push))
             .build();
-    return Listener.newBuilder()
-        .setName(VIRTUAL_OUTBOUND)
-        .setAddress(InboundListenerBuilder.address(OutboundListenerBuilder.WILDCARD, port))
-        .setUseOriginalDst(BoolValue.of(true))
-        .addFilterChains(blackhole)
-        .addFilterChains(catchAll)
-        .setTrafficDirection(TrafficDirection.OUTBOUND)
-        .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
-        .build();
+    Listener.Builder l =
+        Listener.newBuilder()
+            .setName(VIRTUAL_OUTBOUND)
+            .setAddress(InboundListenerBuilder.address(OutboundListenerBuilder.WILDCARD, port))
+            .setUseOriginalDst(BoolValue.of(true))
+            .addFilterChains(blackhole)
+            .addFilterChains(catchAll)
+            .setTrafficDirection(TrafficDirection.OUTBOUND)
+            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1));
+    if (proxy.tproxyInterception()) {
+      l.setTransparent(BoolValue.of(true)); // TPROXY keeps the original destination and source
+    }
+    return l.build();
   }
 
   /**

@@ -138,7 +138,7 @@ public final class SidecarOutboundRoutes {
         for (Service s : byHost.values()) {
           if (Hosts.matches(host, s.hostname())) {
             matchedAny = true;
-            if (mostSpecificWildcard(s) == vs) {
+            if (mostSpecificVirtualService(s) == vs) {
               services.add(s);
             }
           }
@@ -207,14 +207,19 @@ public final class SidecarOutboundRoutes {
   }
 
   /**
-   * The VirtualService whose most specific wildcard host matches {@code s}, so a service falls
-   * under one wildcard VirtualService only.
+   * The VirtualService whose most specific host matches {@code s}, so a service falls under one
+   * wildcard VirtualService only, and under none when a VirtualService names it exactly (as
+   * istiod's wildcard index: an exact host wins over every wildcard, then the longest wildcard;
+   * among equal hosts the first VirtualService in order).
    */
-  private ResolvedVirtualService mostSpecificWildcard(Service s) {
+  private ResolvedVirtualService mostSpecificVirtualService(Service s) {
     ResolvedVirtualService best = null;
     String bestHost = null;
     for (ResolvedVirtualService vs : virtualServices) {
       for (String h : vs.hosts()) {
+        if (!h.startsWith("*") && h.equalsIgnoreCase(s.hostname())) {
+          return vs;
+        }
         if (h.startsWith("*")
             && Hosts.matches(h, s.hostname())
             && (bestHost == null || h.length() > bestHost.length())) {

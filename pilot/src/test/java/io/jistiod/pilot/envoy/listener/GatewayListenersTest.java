@@ -142,6 +142,50 @@ class GatewayListenersTest {
   }
 
   @Test
+  void credentialNamesPinsAndSimpleSansReachTheTlsContextAsInIstiod() {
+    Listener l =
+        listeners(
+                gateway("shop"),
+                push(
+                    GATEWAY_SERVICE,
+                    gatewayWith(
+                        """
+                        - port: {number: 443, name: https-a, protocol: HTTPS}
+                          hosts: [a.example.com]
+                          tls: {mode: SIMPLE, credentialNames: [a-rsa, a-ecdsa], subjectAltNames: [x.example.com]}
+                        - port: {number: 443, name: https-b, protocol: HTTPS}
+                          hosts: [b.example.com]
+                          tls:
+                            mode: OPTIONAL_MUTUAL
+                            credentialNames: [b-rsa, b-ecdsa]
+                            verifyCertificateSpki: [2hBtlFvXvsjmkQFUd+J2LH1nT0jw0sP8bNWBE2t9D1M=]
+                            verifyCertificateHash: ["6b:a2:1b:8e"]
+                        """)))
+            .get("0.0.0.0_8443");
+    var simple = tls(l.getFilterChains(0)).getCommonTlsContext();
+    assertThat(simple.getTlsCertificateSdsSecretConfigsList())
+        .extracting(c -> c.getName())
+        .containsExactly("kubernetes://a-rsa", "kubernetes://a-ecdsa");
+    assertThat(simple.getValidationContext().getMatchSubjectAltNames(0).getExact())
+        .isEqualTo("x.example.com");
+
+    DownstreamTlsContext optional = tls(l.getFilterChains(1));
+    assertThat(optional.getRequireClientCertificate().getValue()).isFalse();
+    var common = optional.getCommonTlsContext();
+    assertThat(common.getTlsCertificateSdsSecretConfigsList())
+        .extracting(c -> c.getName())
+        .containsExactly("kubernetes://b-rsa", "kubernetes://b-ecdsa");
+    var validation = common.getCombinedValidationContext();
+    // one CA for every certificate: the first credential's
+    assertThat(validation.getValidationContextSdsSecretConfig().getName())
+        .isEqualTo("kubernetes://b-rsa-cacert");
+    assertThat(validation.getDefaultValidationContext().getVerifyCertificateSpkiList())
+        .containsExactly("2hBtlFvXvsjmkQFUd+J2LH1nT0jw0sP8bNWBE2t9D1M=");
+    assertThat(validation.getDefaultValidationContext().getVerifyCertificateHashList())
+        .containsExactly("6b:a2:1b:8e");
+  }
+
+  @Test
   void istioMutualUsesTheWorkloadCertificate() {
     DownstreamTlsContext ctx =
         tls(

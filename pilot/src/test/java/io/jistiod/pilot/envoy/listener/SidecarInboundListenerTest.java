@@ -11,12 +11,18 @@ import static io.jistiod.pilot.envoy.listener.ListenerFixture.tcpProxy;
 import static io.jistiod.pilot.envoy.listener.ListenerFixture.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalSrc;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +60,38 @@ class SidecarInboundListenerTest {
         .containsExactly(5432, 8080, 15006);
     assertThat(l.getListenerFilters(1).getFilterDisabled().getDestinationPortRange().getStart())
         .isEqualTo(15006);
+  }
+
+  @Test
+  void tproxyInterceptionMakesTheCaptureListenersTransparentAndKeepsTheSourceInbound()
+      throws Exception {
+    Proxy p = sidecar();
+    Struct md =
+        p.metadata().raw().toBuilder()
+            .putFields("INTERCEPTION_MODE", Value.newBuilder().setStringValue("TPROXY").build())
+            .build();
+    Proxy tproxy =
+        Proxy.fromNode(
+            "sidecar~" + SIDECAR_IP + "~client-1.shop~shop.svc.cluster.local",
+            md,
+            Locality.UNKNOWN);
+    Map<String, Listener> all =
+        listeners(tproxy, push(service("web", "10.0.0.1", 80, "http", SIDECAR_IP, 8080)));
+    Listener in = all.get("virtualInbound");
+    assertThat(in.getTransparent().getValue()).isTrue();
+    assertThat(in.getListenerFiltersList())
+        .extracting(ListenerFilter::getName)
+        .startsWith("envoy.filters.listener.original_dst", "envoy.filters.listener.original_src");
+    assertThat(in.getListenerFilters(1).getTypedConfig().unpack(OriginalSrc.class).getMark())
+        .isEqualTo(1337);
+    assertThat(all.get("virtualOutbound").getTransparent().getValue()).isTrue();
+
+    // REDIRECT (the default) has neither
+    Listener redirect = inbound();
+    assertThat(redirect.hasTransparent()).isFalse();
+    assertThat(redirect.getListenerFiltersList())
+        .extracting(ListenerFilter::getName)
+        .doesNotContain("envoy.filters.listener.original_src");
   }
 
   @Test

@@ -10,6 +10,8 @@ import static io.jistiod.pilot.envoy.listener.ListenerFixture.sidecar;
 import static io.jistiod.pilot.envoy.listener.ListenerFixture.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -17,6 +19,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Proxy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,30 @@ class SidecarOutboundListenersTest {
     assertThat(tcpProxy(l.getFilterChains(0)).getCluster()).isEqualTo("BlackHoleCluster");
     assertThat(tcpProxy(l.getFilterChains(1)).getCluster()).isEqualTo("PassthroughCluster");
     assertThat(tcpProxy(l.getFilterChains(1)).getStatPrefix()).isEqualTo("PassthroughCluster");
+  }
+
+  @Test
+  void withoutInterceptionListenersBindLocalhostPortsAndNoCaptureListenersExist() throws Exception {
+    Struct md =
+        sidecar().metadata().raw().toBuilder()
+            .putFields("INTERCEPTION_MODE", Value.newBuilder().setStringValue("NONE").build())
+            .build();
+    Proxy none =
+        Proxy.fromNode(
+            "sidecar~" + ListenerFixture.SIDECAR_IP + "~client-1.shop~shop.svc.cluster.local",
+            md,
+            Locality.UNKNOWN);
+    Map<String, Listener> ls =
+        listeners(
+            none,
+            push(
+                service("cart", "10.0.0.1", 80, "http", "10.1.0.1", 8080)
+                    + service("db", "10.0.0.2", 5432, "tcp", "10.1.0.2", 5432)));
+    assertThat(ls.keySet()).containsExactlyInAnyOrder("127.0.0.1_80", "127.0.0.1_5432");
+    // bound to the port (the default, so left unset), not handed over by a capture listener
+    assertThat(ls.get("127.0.0.1_80").hasBindToPort()).isFalse();
+    assertThat(ls.get("127.0.0.1_5432").getAddress().getSocketAddress().getAddress())
+        .isEqualTo("127.0.0.1");
   }
 
   @Test

@@ -68,6 +68,42 @@ class SidecarOutboundRoutesTest {
   }
 
   @Test
+  void aVirtualServiceNamingAServiceExactlyWinsOverAWildcardOneListedBefore() {
+    PushContext push =
+        push(
+            service("reviews", 9080, "http", "10.96.0.10")
+                + service("ratings", 9080, "http", "10.96.0.11")
+                + """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: a-everything, namespace: shop}
+                spec:
+                  hosts: ["*.shop.svc.cluster.local"]
+                  http:
+                  - route: [{destination: {host: ratings}}]
+                    timeout: 7s
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: b-reviews, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - route: [{destination: {host: reviews}}]
+                    timeout: 3s
+                ---
+                """);
+    RouteConfiguration rc = routes(sidecar(), push, "9080");
+    // reviews takes only its own VirtualService; ratings the wildcard one
+    assertThat(vhost(rc, fqdn("reviews") + ":9080").getRoutesList())
+        .extracting(r -> r.getRoute().getTimeout().getSeconds())
+        .containsExactly(3L);
+    assertThat(vhost(rc, fqdn("ratings") + ":9080").getRoutesList())
+        .extracting(r -> r.getRoute().getTimeout().getSeconds())
+        .containsExactly(7L);
+  }
+
+  @Test
   void servicesInAnotherNamespaceHaveNoBareShortName() {
     PushContext push = push(service("reviews", 9080, "http", "10.96.0.10"));
     RouteConfiguration rc = routes(sidecar("other", Map.of()), push, "9080");
