@@ -56,59 +56,6 @@ public record ServiceAttributes(
     aliases = List.copyOf(aliases);
   }
 
-  /** Attributes of a service that is not node-local. */
-  public ServiceAttributes(
-      String registry,
-      String name,
-      Map<String, String> labels,
-      Map<String, String> selector,
-      boolean meshExternal,
-      String creationTime,
-      List<String> subjectAltNames,
-      String serviceType,
-      List<String> externalAddresses,
-      String externalName,
-      List<String> aliases) {
-    this(
-        registry,
-        name,
-        labels,
-        selector,
-        meshExternal,
-        creationTime,
-        subjectAltNames,
-        serviceType,
-        externalAddresses,
-        externalName,
-        aliases,
-        false);
-  }
-
-  /** Attributes of a service that is not an ExternalName Service and has no aliases. */
-  public ServiceAttributes(
-      String registry,
-      String name,
-      Map<String, String> labels,
-      Map<String, String> selector,
-      boolean meshExternal,
-      String creationTime,
-      List<String> subjectAltNames,
-      String serviceType,
-      List<String> externalAddresses) {
-    this(
-        registry,
-        name,
-        labels,
-        selector,
-        meshExternal,
-        creationTime,
-        subjectAltNames,
-        serviceType,
-        externalAddresses,
-        "",
-        List.of());
-  }
-
   /** These attributes with {@code aliases} as the service's aliases. */
   public ServiceAttributes withAliases(List<String> aliases) {
     return new ServiceAttributes(
@@ -144,7 +91,10 @@ public record ServiceAttributes(
         creationTime,
         subjectAltNames,
         "",
-        List.of());
+        List.of(),
+        "",
+        List.of(),
+        false);
   }
 
   /** Attributes without extra subject alternative names. */

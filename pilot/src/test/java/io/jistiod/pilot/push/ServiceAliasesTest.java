@@ -39,7 +39,8 @@ class ServiceAliasesTest {
             externalName.isEmpty() ? "ClusterIP" : "ExternalName",
             List.of(),
             externalName,
-            List.of()));
+            List.of(),
+            false));
   }
 
   private static SortedMap<String, Service> byHost(Service... services) {
