@@ -19,6 +19,10 @@ import io.jistiod.it.support.IstioModule;
 import io.jistiod.it.support.Rig;
 import io.jistiod.it.support.RigExtension;
 import io.jistiod.it.support.TestNamespace;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +62,36 @@ class GatewayDeploymentE2ETest {
 
   @TempDir Path tmp;
 
-  private static String objects(String ns) {
+  /** The test's inputs in {@code ns}: the Gateways alone, or everything else. */
+  private static String objects(String ns, boolean gateways) {
+    StringBuilder out = new StringBuilder();
+    for (String doc : allObjects(ns).split("(?m)^---\\n")) {
+      if (doc.contains("\nkind: Gateway\n") == gateways) {
+        out.append("---\n").append(doc);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Waits until pilot-discovery's last push status exists: it has built a push context. */
+  private static void awaitFirstPush(ReferenceIstiod ref) {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest req =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ref.httpPort() + "/debug/push_status"))
+            .build();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+              return r.statusCode() == 200 && r.body().trim().startsWith("{");
+            });
+  }
+
+  private static String allObjects(String ns) {
     return """
         apiVersion: v1
         kind: Secret
@@ -201,7 +234,8 @@ class GatewayDeploymentE2ETest {
     String ns = home.name();
     rig.kubectl(
         "label", "namespace", ns, LABEL + "=" + ns, "istio.io/rev=" + REVISION, "--overwrite");
-    rig.apply(objects(ns));
+    // the Gateways come once the reference has built its first push context (below)
+    rig.apply(objects(ns, false));
 
     InjectorConfigs configs =
         new InjectorConfigs(
@@ -225,6 +259,11 @@ class GatewayDeploymentE2ETest {
             mesh,
             rendered.reference().config().getParent(),
             Map.of("REVISION", REVISION))) {
+      // istiod's deployment controller reads ProxyConfig resources from the push context, which
+      // its first push builds: a Gateway rendered before that gets the defaults and is not
+      // rendered again. So the Gateways are created once istiod reports a push.
+      awaitFirstPush(ref);
+      rig.apply(objects(ns, true));
       reference = ManagedGatewayObjects.await(rig, ns, expected);
       referenceStatus = awaitProgrammed(rig, ns);
     }
