@@ -32,6 +32,9 @@ import io.jistiod.citadel.pki.Pem;
 import io.jistiod.citadel.pki.SelfSignedRootGenerator;
 import io.jistiod.citadel.server.authn.ClientCertAuthenticator;
 import io.jistiod.citadel.server.authn.KubeJwtAuthenticator;
+import io.jistiod.citadel.server.node.FakePodIndex;
+import io.jistiod.citadel.server.node.NodeAuthorizer;
+import io.jistiod.citadel.server.node.TrustedNodeAccounts;
 import io.jistiod.citadel.testing.FakeSslSession;
 import io.jistiod.citadel.testing.FakeTokenReviewer;
 import io.jistiod.citadel.testing.TestPki;
@@ -74,6 +77,11 @@ class IstioCertificateServiceTest {
   }
 
   private void start(CaKeyMaterialHolder keys) throws Exception {
+    start(keys, null);
+  }
+
+  private void start(CaKeyMaterialHolder keys, ImpersonationAuthorizer impersonation)
+      throws Exception {
     WorkloadCertificateSigner signer =
         new WorkloadCertificateSigner(
             keys, TtlPolicy.ISTIO_DEFAULTS, TestPki.CLOCK, TestPki.RANDOM);
@@ -87,7 +95,8 @@ class IstioCertificateServiceTest {
                     "Kubernetes",
                     reviewer)),
             signer,
-            registry);
+            registry,
+            impersonation);
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
@@ -277,6 +286,75 @@ class IstioCertificateServiceTest {
                   .isEqualTo("request impersonation authentication failure");
             });
     assertThat(count("citadel_server_success_cert_issuance_count")).isZero();
+  }
+
+  private static IstioCertificateRequest impersonating(String identity) {
+    return agentRequest().toBuilder()
+        .setMetadata(
+            Struct.newBuilder()
+                .putFields(
+                    "ImpersonatedIdentity", Value.newBuilder().setStringValue(identity).build()))
+        .build();
+  }
+
+  /** ztunnel on node-a with a token bound to its pod, under CA_TRUSTED_NODE_ACCOUNTS. */
+  private void startWithNodeAuthorizer() throws Exception {
+    stop();
+    reviewer.withPodToken("zt", "istio-system", "ztunnel", "ztunnel-a", "uid-zt");
+    FakePodIndex pods =
+        new FakePodIndex()
+            .pod("istio-system", "ztunnel-a", "uid-zt", "ztunnel", "node-a")
+            .pod("default", "sleep-1", "uid-sleep", "sleep", "node-a")
+            .pod("default", "httpbin-1", "uid-httpbin", "httpbin", "node-b");
+    start(
+        holder,
+        new NodeAuthorizer(TrustedNodeAccounts.parse("istio-system/ztunnel"), "Kubernetes", pods));
+  }
+
+  @Test
+  void trustedNodeProxyGetsThePodsIdentity() throws Exception {
+    startWithNodeAuthorizer();
+
+    IstioCertificateResponse response = call("Bearer zt", impersonating(SLEEP));
+
+    X509Certificate leaf = Pem.parseCertificate(response.getCertChain(0));
+    assertThat(leaf.getSubjectAlternativeNames())
+        .hasSize(1)
+        .allSatisfy(san -> assertThat(san.get(1)).isEqualTo(SLEEP));
+    assertThat(count("citadel_server_success_cert_issuance_count")).isEqualTo(1);
+    assertThat(count("citadel_server_authentication_failure_count")).isZero();
+  }
+
+  @Test
+  void nodeAuthorizerRefusalsAreOpaque() throws Exception {
+    startWithNodeAuthorizer();
+    record Variant(String name, String bearer, String identity) {}
+    List<Variant> variants =
+        List.of(
+            new Variant("pod on another node", "Bearer zt", TestPki.spiffe("default", "httpbin")),
+            new Variant("no pod at all", "Bearer zt", TestPki.spiffe("default", "nobody")),
+            new Variant("untrusted caller", "Bearer x", TestPki.spiffe("default", "sleep")),
+            new Variant("not a SPIFFE ID", "Bearer zt", "default/sleep"));
+
+    for (Variant variant : variants) {
+      assertThatThrownBy(() -> call(variant.bearer(), impersonating(variant.identity())))
+          .as(variant.name())
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(e.getStatus().getDescription())
+                    .isEqualTo("request impersonation authentication failure");
+              });
+    }
+    assertThat(count("citadel_server_authentication_failure_count")).isEqualTo(variants.size());
+    assertThat(count("citadel_server_success_cert_issuance_count")).isZero();
+    // Without impersonation the proxy still gets its own identity.
+    assertThat(
+            Pem.parseCertificate(call("Bearer zt", agentRequest()).getCertChain(0))
+                .getSubjectAlternativeNames())
+        .allSatisfy(
+            san -> assertThat(san.get(1)).isEqualTo(TestPki.spiffe("istio-system", "ztunnel")));
   }
 
   /** CA-06. */

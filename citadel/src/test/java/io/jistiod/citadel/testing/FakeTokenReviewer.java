@@ -29,6 +29,25 @@ public final class FakeTokenReviewer implements TokenReviewer {
             ""));
   }
 
+  /**
+   * A valid token of {@code namespace/sa} bound to pod {@code podName} ({@code podUid}), as the API
+   * server reviews one: the pod in the user's extras.
+   */
+  public FakeTokenReviewer withPodToken(
+      String token, String namespace, String sa, String podName, String podUid) {
+    return with(
+        token,
+        new TokenReviewResult(
+            true,
+            "system:serviceaccount:" + namespace + ":" + sa,
+            SA_GROUPS,
+            List.of("istio-ca"),
+            "",
+            Map.of(
+                "authentication.kubernetes.io/pod-name", List.of(podName),
+                "authentication.kubernetes.io/pod-uid", List.of(podUid))));
+  }
+
   public FakeTokenReviewer with(String token, TokenReviewResult answer) {
     answers.put(token, answer);
     return this;

@@ -4,6 +4,7 @@ import io.jistiod.citadel.server.AuthenticationResult;
 import io.jistiod.citadel.server.Authenticator;
 import io.jistiod.citadel.server.CallInfo;
 import io.jistiod.citadel.server.Caller;
+import io.jistiod.citadel.server.KubernetesInfo;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -17,7 +18,9 @@ import java.util.Optional;
  * one of them: a token minted for the API server ({@code kubernetes.default.svc}) or for nobody
  * would otherwise let anyone who sees it obtain the pod's identity. Accepted: authenticated, in
  * group {@code system:serviceaccounts}, username {@code system:serviceaccount:<ns>:<sa>} with both
- * parts non-empty. The identity is {@code spiffe://<trustDomain>/ns/<ns>/sa/<sa>}.
+ * parts non-empty. The identity is {@code spiffe://<trustDomain>/ns/<ns>/sa/<sa>}; a token bound to
+ * a pod also gives the pod's name and UID (the review's user extras), which node authorization uses
+ * to find the caller's node.
  *
  * <p>Only tokens of istiod's own cluster are accepted: a call whose {@code clusterid} header names
  * another cluster is refused (multi-cluster token review is not supported yet).
@@ -25,6 +28,11 @@ import java.util.Optional;
 public final class KubeJwtAuthenticator implements Authenticator {
   /** Istio's {@code TOKEN_AUDIENCES} default. */
   public static final List<String> DEFAULT_AUDIENCES = List.of("istio-ca");
+
+  /** TokenReview user extras naming the pod a token is bound to (Kubernetes' serviceaccount). */
+  static final String POD_NAME_EXTRA = "authentication.kubernetes.io/pod-name";
+
+  static final String POD_UID_EXTRA = "authentication.kubernetes.io/pod-uid";
 
   static final String AUTHORIZATION_HEADER = "authorization";
   static final String CLUSTER_ID_HEADER = "clusterid";
@@ -107,7 +115,14 @@ public final class KubeJwtAuthenticator implements Authenticator {
       return AuthenticationResult.failure(
           "invalid username '" + status.username() + "' in the token review result");
     }
+    KubernetesInfo pod =
+        new KubernetesInfo(
+            status.firstExtra(POD_NAME_EXTRA),
+            parts[2],
+            status.firstExtra(POD_UID_EXTRA),
+            parts[3]);
     return AuthenticationResult.success(
-        new Caller(name(), List.of(SpiffeIds.forServiceAccount(trustDomain, parts[2], parts[3]))));
+        new Caller(
+            name(), List.of(SpiffeIds.forServiceAccount(trustDomain, parts[2], parts[3])), pod));
   }
 }

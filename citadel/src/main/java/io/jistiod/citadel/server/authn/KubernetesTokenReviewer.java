@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -50,6 +51,7 @@ public final class KubernetesTokenReviewer implements TokenReviewer {
         user == null || user.getUsername() == null ? "" : user.getUsername(),
         user == null || user.getGroups() == null ? List.of() : user.getGroups(),
         status.getAudiences() == null ? List.of() : status.getAudiences(),
-        status.getError() == null ? "" : status.getError());
+        status.getError() == null ? "" : status.getError(),
+        user == null || user.getExtra() == null ? Map.of() : user.getExtra());
   }
 }

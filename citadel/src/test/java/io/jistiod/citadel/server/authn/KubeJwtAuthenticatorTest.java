@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Metadata;
 import io.jistiod.citadel.server.AuthenticationResult;
 import io.jistiod.citadel.server.CallInfo;
+import io.jistiod.citadel.server.KubernetesInfo;
 import io.jistiod.citadel.testing.FakeTokenReviewer;
 import java.util.List;
 import java.util.stream.Stream;
@@ -40,6 +41,19 @@ class KubeJwtAuthenticatorTest {
     assertThat(result.caller().get().identities())
         .containsExactly("spiffe://cluster.local/ns/default/sa/sleep");
     assertThat(reviewer.requestedAudiences()).containsExactly(List.of("istio-ca"));
+  }
+
+  @Test
+  void podBoundTokenNamesItsPod() {
+    reviewer.withPodToken("bound", "istio-system", "ztunnel", "ztunnel-a", "uid-1");
+    reviewer.withServiceAccount("unbound", "istio-system", "ztunnel");
+
+    assertThat(authenticator.authenticate(call("authorization", "Bearer bound")).caller().get())
+        .extracting(c -> c.kubernetes())
+        .isEqualTo(new KubernetesInfo("ztunnel-a", "istio-system", "uid-1", "ztunnel"));
+    assertThat(authenticator.authenticate(call("authorization", "Bearer unbound")).caller().get())
+        .extracting(c -> c.kubernetes())
+        .isEqualTo(new KubernetesInfo("", "istio-system", "", "ztunnel"));
   }
 
   @Test

@@ -42,6 +42,7 @@ class KubernetesTokenReviewerTest {
             .withNewUser()
             .withUsername("system:serviceaccount:default:sleep")
             .withGroups("system:serviceaccounts", "system:authenticated")
+            .addToExtra("authentication.kubernetes.io/pod-name", List.of("sleep-1"))
             .endUser()
             .endStatus()
             .build();
@@ -57,7 +58,10 @@ class KubernetesTokenReviewerTest {
                 "system:serviceaccount:default:sleep",
                 List.of("system:serviceaccounts", "system:authenticated"),
                 List.of("istio-ca"),
-                ""));
+                "",
+                java.util.Map.of("authentication.kubernetes.io/pod-name", List.of("sleep-1"))));
+    assertThat(result.firstExtra("authentication.kubernetes.io/pod-name")).isEqualTo("sleep-1");
+    assertThat(result.firstExtra("authentication.kubernetes.io/pod-uid")).isEmpty();
     RecordedRequest request = server.takeRequest();
     TokenReview sent = Serialization.unmarshal(request.getUtf8Body(), TokenReview.class);
     assertThat(sent.getSpec().getToken()).isEqualTo("the-jwt");
