@@ -457,7 +457,8 @@ public final class Istiod implements AutoCloseable {
               options.kubernetes(),
               discovery,
               metrics,
-              new StartupRetry(reason -> waitingFor = reason));
+              new StartupRetry(reason -> waitingFor = reason),
+              discoveryNamespaces);
       closeables.add(security);
       log.info("secure gRPC (CSRs, xDS over TLS) on {}; {}", security.port(), security.describe());
       // The CA's roots in every namespace (istio-ca-root-cert): one replica publishes, as

@@ -8,6 +8,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jistiod.citadel.ca.WorkloadCertificateSigner;
 import io.jistiod.citadel.k8s.IstioCaSecretStore;
+import io.jistiod.citadel.k8s.KubernetesPodIndex;
 import io.jistiod.citadel.k8s.SelfSignedCaProvisioner;
 import io.jistiod.citadel.k8s.SelfSignedRootRotator;
 import io.jistiod.citadel.pki.CaKeyMaterial;
@@ -18,10 +19,13 @@ import io.jistiod.citadel.pki.PluggedCaLoader;
 import io.jistiod.citadel.pki.SelfSignedRootGenerator;
 import io.jistiod.citadel.server.Authenticator;
 import io.jistiod.citadel.server.CaExpiryMetrics;
+import io.jistiod.citadel.server.ImpersonationAuthorizer;
 import io.jistiod.citadel.server.IstioCertificateService;
 import io.jistiod.citadel.server.authn.ClientCertAuthenticator;
 import io.jistiod.citadel.server.authn.KubeJwtAuthenticator;
 import io.jistiod.citadel.server.authn.KubernetesTokenReviewer;
+import io.jistiod.citadel.server.node.NodeAuthorizer;
+import io.jistiod.citadel.server.node.TrustedNodeAccounts;
 import io.jistiod.citadel.time.ExecutorTaskScheduler;
 import io.jistiod.citadel.time.TaskScheduler;
 import io.jistiod.istiod.KubernetesAccess;
@@ -44,6 +48,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +97,7 @@ public final class IstiodSecurity implements AutoCloseable {
   private Supplier<Optional<String>> servingRoots = Optional::empty;
 
   private io.jistiod.istiod.StartupRetry retry;
+  private Predicate<String> discoveryNamespaces = namespace -> true;
 
   private IstiodSecurity() {}
 
@@ -134,8 +140,29 @@ public final class IstiodSecurity implements AutoCloseable {
       MeterRegistry metrics,
       io.jistiod.istiod.StartupRetry retry)
       throws IOException {
+    return start(
+        address, options, trustDomain, kubernetes, discovery, metrics, retry, namespace -> true);
+  }
+
+  /**
+   * As {@link #start(InetSocketAddress, SecurityOptions, String, KubernetesAccess, DiscoveryServer,
+   * MeterRegistry, io.jistiod.istiod.StartupRetry)}, node authorization seeing only the pods of the
+   * namespaces {@code discoveryNamespaces} selects (MeshConfig discoverySelectors), as istiod's pod
+   * client is filtered.
+   */
+  public static IstiodSecurity start(
+      InetSocketAddress address,
+      SecurityOptions options,
+      String trustDomain,
+      KubernetesAccess kubernetes,
+      DiscoveryServer discovery,
+      MeterRegistry metrics,
+      io.jistiod.istiod.StartupRetry retry,
+      Predicate<String> discoveryNamespaces)
+      throws IOException {
     IstiodSecurity security = new IstiodSecurity();
     security.retry = retry;
+    security.discoveryNamespaces = discoveryNamespaces;
     try {
       security.doStart(address, options, trustDomain, kubernetes, discovery, metrics);
       return security;
@@ -195,7 +222,8 @@ public final class IstiodSecurity implements AutoCloseable {
         new IstioCertificateService(
             authenticators,
             new WorkloadCertificateSigner(ca, options.workloadTtl(), clock, random),
-            metrics);
+            metrics,
+            nodeAuthorizer(options, client));
     List<ServerServiceDefinition> services =
         List.of(
             certificates.bindService(),
@@ -213,6 +241,32 @@ public final class IstiodSecurity implements AutoCloseable {
           e);
     }
     closeables.push(server);
+  }
+
+  /**
+   * Node authorization when {@code CA_TRUSTED_NODE_ACCOUNTS} names accounts (Istio's chart always
+   * sets {@code <ns>/ztunnel}), else null: no impersonation at all. It needs the pods, so only in
+   * Kubernetes mode. Like istiod, CSRs are served before the pod watch has its first list: until
+   * then impersonations are refused and ztunnel retries.
+   */
+  private ImpersonationAuthorizer nodeAuthorizer(SecurityOptions options, KubernetesClient client) {
+    TrustedNodeAccounts trusted = options.trustedNodeAccounts();
+    for (String invalid : trusted.invalid()) {
+      log.warn("Invalid CA_TRUSTED_NODE_ACCOUNTS, ignoring: \"{}\" (expected: ns/sa)", invalid);
+    }
+    if (trusted.isEmpty()) {
+      return null;
+    }
+    if (client == null) {
+      log.warn(
+          "CA_TRUSTED_NODE_ACCOUNTS {} ignored: node authorization needs Kubernetes",
+          trusted.accounts());
+      return null;
+    }
+    KubernetesPodIndex pods = new KubernetesPodIndex(client, discoveryNamespaces).start();
+    closeables.push(pods);
+    log.info("node authorization for CSRs: trusted node accounts {}", trusted.accounts());
+    return new NodeAuthorizer(trusted, options.clusterId(), pods);
   }
 
   /** A client for TokenReviews that gives up quickly: a caller waits on every review. */

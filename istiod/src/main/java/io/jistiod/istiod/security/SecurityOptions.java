@@ -4,6 +4,7 @@ import io.jistiod.citadel.ca.TtlPolicy;
 import io.jistiod.citadel.pki.KeyAlgorithm;
 import io.jistiod.citadel.pki.SelfSignedRootGenerator;
 import io.jistiod.citadel.server.authn.KubeJwtAuthenticator;
+import io.jistiod.citadel.server.node.TrustedNodeAccounts;
 import io.jistiod.galley.parse.GoDurations;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,9 @@ import java.util.function.Function;
  * @param rootGracePercent {@code CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE}
  * @param rootRotatorJitter {@code CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR}
  * @param workloadTtl {@code DEFAULT_WORKLOAD_CERT_TTL} and {@code MAX_WORKLOAD_CERT_TTL}
+ * @param trustedNodeAccounts {@code CA_TRUSTED_NODE_ACCOUNTS} ({@code ns/sa,...}, default none):
+ *     the node proxies (ztunnel) that may request certificates for the pods on their node; none
+ *     refuses every such request
  */
 public record SecurityOptions(
     String secureGrpcAddr,
@@ -59,7 +63,8 @@ public record SecurityOptions(
     Duration rootCheckInterval,
     int rootGracePercent,
     boolean rootRotatorJitter,
-    TtlPolicy workloadTtl) {
+    TtlPolicy workloadTtl,
+    TrustedNodeAccounts trustedNodeAccounts) {
 
   public static final String DEFAULT_NAMESPACE = "istio-system";
   public static final String DEFAULT_CLUSTER_ID = "Kubernetes";
@@ -76,6 +81,7 @@ public record SecurityOptions(
     Objects.requireNonNull(selfSignedKey, "selfSignedKey");
     Objects.requireNonNull(rootCheckInterval, "rootCheckInterval");
     Objects.requireNonNull(workloadTtl, "workloadTtl");
+    Objects.requireNonNull(trustedNodeAccounts, "trustedNodeAccounts");
     if ((tlsCertFile == null) != (tlsKeyFile == null)) {
       throw new IllegalArgumentException(
           "--tlsCertFile and --tlsKeyFile: give both or neither (got "
@@ -117,7 +123,9 @@ public record SecurityOptions(
         bool(env, "CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", true),
         new TtlPolicy(
             duration(env, "DEFAULT_WORKLOAD_CERT_TTL", TtlPolicy.ISTIO_DEFAULTS.defaultTtl()),
-            duration(env, "MAX_WORKLOAD_CERT_TTL", TtlPolicy.ISTIO_DEFAULTS.maxTtl())));
+            duration(env, "MAX_WORKLOAD_CERT_TTL", TtlPolicy.ISTIO_DEFAULTS.maxTtl())),
+        // Read raw: istiod neither trims nor rejects, it ignores entries without a slash.
+        TrustedNodeAccounts.parse(env.apply("CA_TRUSTED_NODE_ACCOUNTS")));
   }
 
   public boolean enabled() {
@@ -142,7 +150,8 @@ public record SecurityOptions(
         rootCheckInterval,
         rootGracePercent,
         rootRotatorJitter,
-        workloadTtl);
+        workloadTtl,
+        trustedNodeAccounts);
   }
 
   /** The flags of {@code istiod discovery} that concern the CA and 15012. */
@@ -170,7 +179,8 @@ public record SecurityOptions(
         rootCheckInterval,
         rootGracePercent,
         rootRotatorJitter,
-        workloadTtl);
+        workloadTtl,
+        trustedNodeAccounts);
   }
 
   public SecurityOptions withNamespace(String namespace) {
@@ -195,7 +205,8 @@ public record SecurityOptions(
         rootCheckInterval,
         rootGracePercent,
         rootRotatorJitter,
-        workloadTtl);
+        workloadTtl,
+        trustedNodeAccounts);
   }
 
   private static String text(Function<String, String> env, String name, String fallback) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jistiod.citadel.pki.KeyAlgorithm;
+import io.jistiod.citadel.server.node.ServiceAccountName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,7 @@ class SecurityOptionsTest {
     assertThat(o.rootRotatorJitter()).isTrue();
     assertThat(o.workloadTtl().defaultTtl()).isEqualTo(Duration.ofHours(24));
     assertThat(o.workloadTtl().maxTtl()).isEqualTo(Duration.ofDays(90));
+    assertThat(o.trustedNodeAccounts().isEmpty()).isTrue();
     assertThat(SecurityOptions.disabled().enabled()).isFalse();
   }
 
@@ -50,7 +52,8 @@ class SecurityOptionsTest {
                     Map.entry("CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE", "30"),
                     Map.entry("CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", "false"),
                     Map.entry("DEFAULT_WORKLOAD_CERT_TTL", "12h"),
-                    Map.entry("MAX_WORKLOAD_CERT_TTL", "48h"))
+                    Map.entry("MAX_WORKLOAD_CERT_TTL", "48h"),
+                    Map.entry("CA_TRUSTED_NODE_ACCOUNTS", "istio-system/ztunnel,bogus"))
                 ::get);
     assertThat(o.namespace()).isEqualTo("mesh");
     assertThat(o.clusterId()).isEqualTo("east");
@@ -66,6 +69,12 @@ class SecurityOptionsTest {
     assertThat(o.rootRotatorJitter()).isFalse();
     assertThat(o.workloadTtl().defaultTtl()).isEqualTo(Duration.ofHours(12));
     assertThat(o.workloadTtl().maxTtl()).isEqualTo(Duration.ofHours(48));
+    assertThat(o.trustedNodeAccounts().accounts())
+        .containsExactly(new ServiceAccountName("istio-system", "ztunnel"));
+    assertThat(o.trustedNodeAccounts().invalid()).containsExactly("bogus");
+    // Kept by the with* copies.
+    assertThat(o.withSecureGrpcAddr("127.0.0.1:0").withNamespace("x").trustedNodeAccounts())
+        .isEqualTo(o.trustedNodeAccounts());
   }
 
   @Test
