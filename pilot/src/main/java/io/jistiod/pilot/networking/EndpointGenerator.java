@@ -71,10 +71,19 @@ public final class EndpointGenerator implements XdsGenerator {
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
       return new GenerationCache.Variant("", true);
     }
+    Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
+    if (service == null) {
+      // a service the proxy does not see: an empty assignment, as istiod sends
+      return new GenerationCache.Variant("-", true);
+    }
     PushContext.ResolvedDestinationRule rule =
         push.destinationRuleFor(proxy, key.hostname()).orElse(null);
     String variant = rule == null ? "|" + locality : rule.key() + "|" + locality;
-    if (push.service(key.hostname()).map(s -> s.attributes().nodeLocal()).orElse(false)) {
+    if (push.pushIndex().services().isShared(service.hostname())) {
+      // several namespaces define the host: proxies seeing different ones get different endpoints
+      variant += "|ns=" + service.namespace();
+    }
+    if (service.attributes().nodeLocal()) {
       variant += "|node=" + nodeName(proxy); // node-local endpoints differ per node
     }
     if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
@@ -115,7 +124,7 @@ public final class EndpointGenerator implements XdsGenerator {
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
       return cla.build();
     }
-    Service service = push.service(key.hostname()).orElse(null);
+    Service service = push.serviceFor(proxy, key.hostname()).orElse(null);
     if (service == null || service.port(key.port()).isEmpty()) {
       return cla.build();
     }

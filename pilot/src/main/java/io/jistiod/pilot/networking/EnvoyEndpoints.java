@@ -64,7 +64,7 @@ public final class EnvoyEndpoints {
     ClientTLSSettings.TLSmode drMode = tlsModeOf(rule, subset, port);
     boolean external = ServiceAttributes.EXTERNAL.equals(service.attributes().registry());
     Map<String, List<Endpoint>> byLocality = new TreeMap<>();
-    for (Endpoint e : push.endpoints(service.hostname(), port)) {
+    for (Endpoint e : push.endpoints(service, port)) {
       if (!e.healthy() || !e.matches(subsetLabels) || (ipOnly && !isIp(e.address()))) {
         continue;
       }

@@ -355,6 +355,32 @@ public final class PushContext {
   }
 
   /**
+   * Every endpoint of {@code service}, all ports. When several services define its hostname, only
+   * those of its namespace (istiod keeps endpoints per hostname and namespace).
+   */
+  public List<Endpoint> endpoints(Service service) {
+    return ofNamespace(service, endpoints(service.hostname()));
+  }
+
+  /** The endpoints of one port of {@code service} (see {@link #endpoints(Service)}). */
+  public List<Endpoint> endpoints(Service service, int port) {
+    return ofNamespace(service, endpoints(service.hostname(), port));
+  }
+
+  private List<Endpoint> ofNamespace(Service service, List<Endpoint> all) {
+    if (!index.services().isShared(service.hostname())) {
+      return all;
+    }
+    List<Endpoint> out = new ArrayList<>(all.size());
+    for (Endpoint e : all) {
+      if (e.namespace().equals(service.namespace())) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /**
    * The VirtualService that routes {@code hostname} for a sidecar or proxyless client in the mesh:
    * the first of those it sees bound to the mesh that names the host exactly; else the first whose
    * wildcard host matches.

@@ -27,6 +27,7 @@ import io.jistiod.pilot.security.JwksSource;
 import io.jistiod.pilot.xds.PushContextFactory;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -397,8 +398,11 @@ public final class PushContextBuilder implements PushContextFactory {
     }
     PushIndex.Inputs before = previous.pushIndex().inputs();
     MeshConfig mesh = meshConfig.get();
-    java.util.SortedMap<String, Service> services =
-        kinds.contains(Kind.SERVICE_ENTRY) ? services() : before.services();
+    RegistryServices registered =
+        kinds.contains(Kind.SERVICE_ENTRY)
+            ? services()
+            : new RegistryServices(before.services(), before.sharedHosts());
+    java.util.SortedMap<String, Service> services = registered.byHost();
     // Services decide which backends and gateway Services exist: the Gateway API is converted
     // again with them (every other kind that feeds it is a full rebuild: UNKNOWN, NAMESPACE)
     boolean reconverted = gatewayApi != null && kinds.contains(Kind.SERVICE_ENTRY);
@@ -410,6 +414,7 @@ public final class PushContextBuilder implements PushContextFactory {
             domainSuffix,
             mesh,
             services,
+            registered.shared(),
             virtualServicesChanged
                 ? withGenerated(virtualServices(), gatewayApiResult)
                 : before.virtualServices(),
@@ -446,7 +451,8 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private PushContext buildAll(String version, PushContext previous) {
     MeshConfig mesh = meshConfig.get();
-    java.util.SortedMap<String, Service> services = services();
+    RegistryServices registered = services();
+    java.util.SortedMap<String, Service> services = registered.byHost();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
     GatewayApiResult gatewayApiResult = convertGatewayApi(services, endpoints);
     PushIndex index =
@@ -455,6 +461,7 @@ public final class PushContextBuilder implements PushContextFactory {
                 domainSuffix,
                 mesh,
                 services,
+                registered.shared(),
                 withGenerated(virtualServices(), gatewayApiResult),
                 withGeneratedRules(destinationRules(), gatewayApiResult),
                 sorted(IstioKinds.SIDECAR)));
@@ -534,18 +541,36 @@ public final class PushContextBuilder implements PushContextFactory {
     return endpoints;
   }
 
-  private java.util.SortedMap<String, Service> services() {
-    java.util.SortedMap<String, Service> services = new TreeMap<>();
+  /**
+   * Every registry's services: by hostname the one a viewer with no namespace sees, and for each
+   * hostname several services define, all of them in istiod's order ({@link ServiceChoice}).
+   */
+  private RegistryServices services() {
+    Map<String, List<Service>> byHost = new HashMap<>();
     for (ServiceDiscovery registry : registries) {
       for (Service s : registry.services()) {
-        Service first = services.putIfAbsent(s.hostname(), s);
-        if (first != null && first != s) {
-          log.debug("service {} is defined more than once; using the first", s.hostname());
-        }
+        byHost.computeIfAbsent(s.hostname(), h -> new ArrayList<>(1)).add(s);
       }
     }
-    return ServiceAliases.resolve(services);
+    java.util.SortedMap<String, Service> chosen = new TreeMap<>();
+    Map<String, List<Service>> shared = new HashMap<>();
+    byHost.forEach(
+        (host, candidates) -> {
+          if (candidates.size() == 1) {
+            chosen.put(host, candidates.get(0));
+            return;
+          }
+          candidates.sort(ServiceChoice.ISTIO_ORDER);
+          chosen.put(host, ServiceChoice.global(candidates));
+          shared.put(host, List.copyOf(candidates));
+          log.debug("service {} is defined {} times", host, candidates.size());
+        });
+    return new RegistryServices(ServiceAliases.resolve(chosen), shared);
   }
+
+  /** The registries' services (see {@link #services()}). */
+  private record RegistryServices(
+      java.util.SortedMap<String, Service> byHost, Map<String, List<Service>> shared) {}
 
   private List<PushContext.ResolvedVirtualService> virtualServices() {
     List<PushContext.ResolvedVirtualService> virtualServices = new ArrayList<>();

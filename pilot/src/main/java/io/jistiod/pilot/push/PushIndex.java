@@ -7,6 +7,7 @@ import io.jistiod.pilot.push.PushContext.ResolvedDestinationRule;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
@@ -47,6 +48,7 @@ public record PushIndex(
       String domainSuffix,
       MeshConfig mesh,
       SortedMap<String, Service> services,
+      Map<String, List<Service>> sharedHosts,
       List<ResolvedVirtualService> virtualServices,
       List<ResolvedDestinationRule> destinationRules,
       List<Config> sidecars) {
@@ -54,9 +56,21 @@ public record PushIndex(
       Objects.requireNonNull(domainSuffix, "domainSuffix");
       Objects.requireNonNull(mesh, "mesh");
       Objects.requireNonNull(services, "services");
+      sharedHosts = Map.copyOf(sharedHosts);
       virtualServices = List.copyOf(virtualServices);
       destinationRules = List.copyOf(destinationRules);
       sidecars = List.copyOf(sidecars);
+    }
+
+    /** Inputs where no two services define one hostname. */
+    public Inputs(
+        String domainSuffix,
+        MeshConfig mesh,
+        SortedMap<String, Service> services,
+        List<ResolvedVirtualService> virtualServices,
+        List<ResolvedDestinationRule> destinationRules,
+        List<Config> sidecars) {
+      this(domainSuffix, mesh, services, Map.of(), virtualServices, destinationRules, sidecars);
     }
   }
 
@@ -73,7 +87,8 @@ public record PushIndex(
     boolean all = previous == null;
     ServiceIndex services =
         all || touches(changed, ServiceIndex.INPUTS)
-            ? ServiceIndex.of(in.services(), in.mesh().getDefaultServiceExportToList())
+            ? ServiceIndex.of(
+                in.services(), in.sharedHosts(), in.mesh().getDefaultServiceExportToList())
             : previous.services();
     VirtualServiceIndex virtualServices =
         all || touches(changed, VirtualServiceIndex.INPUTS)

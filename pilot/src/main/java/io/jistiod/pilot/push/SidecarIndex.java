@@ -99,7 +99,7 @@ public final class SidecarIndex {
     if (proxy.type() == Proxy.NodeType.ROUTER) {
       return gatewayScopes.computeIfAbsent(
           proxy.configNamespace(),
-          ns -> SidecarScope.of(ns, null, services.exportedTo(ns), List.of(), domainSuffix));
+          ns -> SidecarScope.of(ns, null, services.exportedToGateway(ns), List.of(), domainSuffix));
     }
     return scope(proxy.configNamespace(), proxy.metadata().labels());
   }

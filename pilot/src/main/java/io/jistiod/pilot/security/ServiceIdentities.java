@@ -20,7 +20,7 @@ public final class ServiceIdentities {
 
   public static List<String> of(PushContext push, Service service) {
     TreeSet<String> ids = new TreeSet<>(service.attributes().subjectAltNames());
-    for (Endpoint e : push.endpoints(service.hostname())) {
+    for (Endpoint e : push.endpoints(service)) {
       if (!e.serviceAccount().isEmpty()) {
         ids.add(e.serviceAccount());
       }

@@ -82,7 +82,10 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
                   c.meta().labels(),
                   se.getWorkloadSelector().getLabelsMap(),
                   se.getLocation() == ServiceEntry.Location.MESH_EXTERNAL,
-                  "",
+                  // orders the entries that define one host, as istiod (ServiceChoice)
+                  c.meta().creationTimestamp().equals(java.time.Instant.EPOCH)
+                      ? ""
+                      : c.meta().creationTimestamp().toString(),
                   se.getSubjectAltNamesList())));
     }
     return out;

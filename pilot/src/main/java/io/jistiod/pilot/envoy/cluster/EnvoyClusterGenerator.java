@@ -89,7 +89,11 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
                   .map(PushContext.ResolvedDestinationRule::key)
                   .orElse("")
               + "|"
-              + proxy.locality();
+              + proxy.locality()
+              // several namespaces define the host: proxies may see different services of it
+              + (push.pushIndex().services().isShared(p.service().hostname())
+                  ? "|ns=" + p.service().namespace()
+                  : "");
       XdsResource r =
           push.cache()
               .getShared(

@@ -280,7 +280,7 @@ final class OutboundClusterBuilder {
                 && policy.getLoadBalancer().getSimple()
                     == LoadBalancerSettings.SimpleLB.PASSTHROUGH);
     if (passthrough) {
-      List<Endpoint> endpoints = push.endpoints(service.hostname(), port.port());
+      List<Endpoint> endpoints = push.endpoints(service, port.port());
       if (endpoints.isEmpty()) {
         return true;
       }

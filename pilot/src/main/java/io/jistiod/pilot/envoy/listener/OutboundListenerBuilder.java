@@ -135,7 +135,7 @@ final class OutboundListenerBuilder {
       addServicePort(s, p, bind, vss);
       return;
     }
-    List<Endpoint> endpoints = push.endpoints(s.hostname(), p.port());
+    List<Endpoint> endpoints = push.endpoints(s, p.port());
     if (!s.attributes().registry().equals(ServiceAttributes.KUBERNETES)
         && endpoints.isEmpty()
         && s.attributes().selector().isEmpty()) {
