@@ -332,7 +332,10 @@ public final class WaypointListeners {
     security.addAll(authz.localHttp());
     HttpConnectionManager.Builder b =
         HttpConnectionManagers.inboundWithSecurity(
-            statPrefix, routes, protocol, proxy, push, security);
+                statPrefix, routes, protocol, proxy, push, security)
+            // the client's certificate ended at connect_terminate: nothing to forward or describe
+            .clearForwardClientCertDetails()
+            .clearSetCurrentClientCertDetails();
     return Filters.network(Filters.HTTP_CONNECTION_MANAGER, b.build());
   }
 
