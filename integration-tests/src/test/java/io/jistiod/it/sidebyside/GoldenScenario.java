@@ -256,6 +256,35 @@ public record GoldenScenario(
     }
     if (!documents(istioYaml).isEmpty()) {
       rig.apply(istioYaml);
+      patchGatewayStatus(rig, documents(istioYaml));
+    }
+  }
+
+  /**
+   * Writes the status of the Gateway API Gateways that istio.yaml gives one (a waypoint's address,
+   * as its deployment would report it; the rig runs no waypoint), through the status subresource:
+   * {@code kubectl apply} ignores a status. Scenarios that do this turn both servers' status
+   * writers off (env.yaml), so nothing overwrites it.
+   */
+  private static void patchGatewayStatus(Rig rig, List<JsonNode> docs)
+      throws IOException, InterruptedException {
+    for (JsonNode doc : docs) {
+      if (doc.path("kind").asText().equals("Gateway")
+          && doc.path("apiVersion").asText().startsWith("gateway.networking.k8s.io/")
+          && doc.has("status")) {
+        ObjectNode patch = JSON.createObjectNode();
+        patch.set("status", doc.get("status"));
+        rig.kubectl(
+            "patch",
+            "gateways.gateway.networking.k8s.io",
+            doc.path("metadata").path("name").asText(),
+            "-n",
+            doc.path("metadata").path("namespace").asText(),
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            JSON.writeValueAsString(patch));
+      }
     }
   }
 
@@ -313,6 +342,7 @@ public record GoldenScenario(
     }
     if (!istio.isEmpty()) {
       rig.apply(list(istio));
+      patchGatewayStatus(rig, istio);
     }
   }
 

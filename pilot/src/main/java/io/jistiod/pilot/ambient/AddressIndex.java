@@ -495,6 +495,11 @@ public final class AddressIndex {
     return byName.size();
   }
 
+  /** Every address (workloads and services), in resource name order. */
+  public java.util.Collection<Address> addresses() {
+    return java.util.Collections.unmodifiableCollection(addresses.values());
+  }
+
   public Address address(String name) {
     return addresses.get(name);
   }

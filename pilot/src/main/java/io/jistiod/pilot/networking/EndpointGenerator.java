@@ -67,6 +67,18 @@ public final class EndpointGenerator implements XdsGenerator {
    */
   private static GenerationCache.Variant variant(
       String name, Proxy proxy, PushContext push, String locality, boolean meshFailoverPriority) {
+    if (name.startsWith(WaypointEndpoints.PREFIX)) {
+      // a waypoint's: the subset's DestinationRule and which endpoints take HBONE on its network
+      String[] parts = name.split("\\|", -1);
+      String rule =
+          parts.length == 4
+              ? push.destinationRuleFor(proxy, parts[3])
+                  .map(PushContext.ResolvedDestinationRule::key)
+                  .orElse("")
+              : "";
+      return new GenerationCache.Variant(
+          "waypoint|" + proxy.type() + "|" + rule + "|" + proxy.metadata().network(), true);
+    }
     ClusterName key = ClusterName.parse(name);
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {
       return new GenerationCache.Variant("", true);
@@ -119,6 +131,9 @@ public final class EndpointGenerator implements XdsGenerator {
   }
 
   static ClusterLoadAssignment assignment(String name, Proxy proxy, PushContext push) {
+    if (proxy.type() == Proxy.NodeType.WAYPOINT && name.startsWith(WaypointEndpoints.PREFIX)) {
+      return WaypointEndpoints.assignment(name, proxy, push);
+    }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(name);
     ClusterName key = ClusterName.parse(name);
     if (key == null || !ClusterName.OUTBOUND.equals(key.direction())) {

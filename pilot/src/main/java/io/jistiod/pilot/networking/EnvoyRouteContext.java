@@ -29,6 +29,7 @@ import java.util.function.Function;
  * @param meshDefaultRetry meshConfig.defaultHttpRetryPolicy, null when unset
  * @param services the service a destination host (FQDN) names, as the proxy sees it
  * @param destinationRules the DestinationRule that applies to a host (FQDN) for this proxy
+ * @param clusterNamer names destination clusters; null for the outbound ones
  */
 public record EnvoyRouteContext(
     Map<String, String> proxyLabels,
@@ -38,7 +39,40 @@ public record EnvoyRouteContext(
     HTTPRetry meshDefaultRetry,
     String domainSuffix,
     Function<String, Optional<Service>> services,
-    Function<String, Optional<DestinationRule>> destinationRules) {
+    Function<String, Optional<DestinationRule>> destinationRules,
+    ClusterNamer clusterNamer) {
+
+  /**
+   * Names the cluster of a destination, given its resolved host, the service that host names (if
+   * any) and the port chosen for it. The default is the outbound cluster; a waypoint names its own
+   * services' {@code inbound-vip} clusters instead.
+   */
+  @FunctionalInterface
+  public interface ClusterNamer {
+    String name(Destination d, String host, Optional<Service> service, int port);
+  }
+
+  /** With the outbound cluster names of sidecars and gateways. */
+  public EnvoyRouteContext(
+      Map<String, String> proxyLabels,
+      String proxyNamespace,
+      Set<String> gatewayNames,
+      boolean tls,
+      HTTPRetry meshDefaultRetry,
+      String domainSuffix,
+      Function<String, Optional<Service>> services,
+      Function<String, Optional<DestinationRule>> destinationRules) {
+    this(
+        proxyLabels,
+        proxyNamespace,
+        gatewayNames,
+        tls,
+        meshDefaultRetry,
+        domainSuffix,
+        services,
+        destinationRules,
+        null);
+  }
 
   /** This context for routes served behind TLS termination (or not). */
   public EnvoyRouteContext withTls(boolean serverTls) {
@@ -50,7 +84,22 @@ public record EnvoyRouteContext(
         meshDefaultRetry,
         domainSuffix,
         services,
-        destinationRules);
+        destinationRules,
+        clusterNamer);
+  }
+
+  /** This context naming destination clusters with {@code namer}. */
+  public EnvoyRouteContext withClusterNamer(ClusterNamer namer) {
+    return new EnvoyRouteContext(
+        proxyLabels,
+        proxyNamespace,
+        gatewayNames,
+        tls,
+        meshDefaultRetry,
+        domainSuffix,
+        services,
+        destinationRules,
+        namer);
   }
 
   /**
@@ -88,6 +137,9 @@ public record EnvoyRouteContext(
       port = d.getPort().getNumber();
     } else if (s.isPresent() && s.get().ports().size() == 1) {
       port = s.get().ports().get(0).port();
+    }
+    if (clusterNamer != null) {
+      return clusterNamer.name(d, host, s, port);
     }
     return ClusterName.outbound(clusterHost(host, s.orElse(null)), port, d.getSubset()).toString();
   }

@@ -32,6 +32,7 @@ import java.util.Set;
  *   <li>Gateway: the same outbound clusters, {@code BlackHoleCluster}, and for AUTO_PASSTHROUGH
  *       servers the SNI-named {@code outbound_.PORT_.SUBSET_.HOST} clusters. No inbound or
  *       passthrough clusters: a gateway has no original destination.
+ *   <li>Waypoint: see {@link WaypointClusters}.
  * </ul>
  *
  * An outbound cluster depends on the proxy only through its type, its IP family, the
@@ -43,6 +44,15 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
 
   @Override
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
+    if (proxy.type() == Proxy.NodeType.WAYPOINT) {
+      List<XdsResource> out = new ArrayList<>();
+      for (Cluster c : WaypointClusters.build(proxy, push)) {
+        if (names.isEmpty() || names.contains(c.getName())) {
+          out.add(XdsResource.of(c.getName(), c));
+        }
+      }
+      return out;
+    }
     if (proxy.type() != Proxy.NodeType.SIDECAR && proxy.type() != Proxy.NodeType.ROUTER) {
       return List.of();
     }

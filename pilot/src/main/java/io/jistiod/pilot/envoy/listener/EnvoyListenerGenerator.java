@@ -22,6 +22,7 @@ public final class EnvoyListenerGenerator implements XdsGenerator {
         switch (proxy.type()) {
           case SIDECAR -> SidecarListeners.build(proxy, push);
           case ROUTER -> new GatewayListenerBuilder(proxy, push).build();
+          case WAYPOINT -> WaypointListeners.build(proxy, push);
           default -> List.of();
         };
     List<XdsResource> out = new ArrayList<>();

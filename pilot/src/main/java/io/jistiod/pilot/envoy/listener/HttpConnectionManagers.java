@@ -112,8 +112,42 @@ final class HttpConnectionManagers {
     return Filters.network(Filters.HTTP_CONNECTION_MANAGER, b.build());
   }
 
+  /**
+   * An inbound HCM with inline routes and the given security filters in place of the workload's
+   * own: a waypoint's chains apply the policies of the service they serve.
+   */
+  static HttpConnectionManager.Builder inboundWithSecurity(
+      String statPrefix,
+      RouteConfiguration routes,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security) {
+    HttpConnectionManager.Builder b =
+        base(ListenerClass.SIDECAR_INBOUND, statPrefix, protocol, proxy, push, security);
+    return b.setRouteConfig(routes);
+  }
+
   private static HttpConnectionManager.Builder base(
       ListenerClass cls, String statPrefix, Protocol protocol, Proxy proxy, PushContext push) {
+    return base(
+        cls,
+        statPrefix,
+        protocol,
+        proxy,
+        push,
+        cls == ListenerClass.SIDECAR_INBOUND || cls == ListenerClass.GATEWAY
+            ? SecurityFilters.http(push, proxy)
+            : List.of());
+  }
+
+  private static HttpConnectionManager.Builder base(
+      ListenerClass cls,
+      String statPrefix,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security) {
     MeshConfig mesh = push.meshConfig();
     HttpConnectionManager.Builder b =
         HttpConnectionManager.newBuilder()
@@ -159,9 +193,7 @@ final class HttpConnectionManagers {
     if (mesh.getEnableTracing()) {
       b.setTracing(tracing(proxy, mesh));
     }
-    if (cls == ListenerClass.SIDECAR_INBOUND || cls == ListenerClass.GATEWAY) {
-      b.addAllHttpFilters(SecurityFilters.http(push, proxy));
-    }
+    b.addAllHttpFilters(security);
     if (protocol == Protocol.GRPC_WEB) {
       b.addHttpFilters(GRPC_WEB);
     }

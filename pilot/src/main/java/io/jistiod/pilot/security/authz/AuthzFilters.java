@@ -18,15 +18,43 @@ public final class AuthzFilters {
   private final List<Filter> localTcp;
 
   AuthzFilters(PolicyIndex index, WorkloadPolicies policies) {
+    this(index, policies, false);
+  }
+
+  /**
+   * @param filterState match source identities in the filter state the waypoint's HBONE termination
+   *     fills, not on the connection (see {@link FilterStatePrincipals})
+   */
+  AuthzFilters(PolicyIndex index, WorkloadPolicies policies, boolean filterState) {
     RbacFilterBuilder builder = new RbacFilterBuilder(index);
-    this.customHttp = List.copyOf(builder.customHttp(policies));
-    this.localHttp = List.copyOf(builder.localHttp(policies));
-    this.customTcp = List.copyOf(builder.customTcp(policies));
-    this.localTcp = List.copyOf(builder.localTcp(policies));
+    List<HttpFilter> ch = builder.customHttp(policies);
+    List<HttpFilter> lh = builder.localHttp(policies);
+    List<Filter> ct = builder.customTcp(policies);
+    List<Filter> lt = builder.localTcp(policies);
+    if (filterState) {
+      ch = FilterStatePrincipals.http(ch);
+      lh = FilterStatePrincipals.http(lh);
+      ct = FilterStatePrincipals.network(ct);
+      lt = FilterStatePrincipals.network(lt);
+    }
+    this.customHttp = List.copyOf(ch);
+    this.localHttp = List.copyOf(lh);
+    this.customTcp = List.copyOf(ct);
+    this.localTcp = List.copyOf(lt);
   }
 
   public static AuthzFilters of(PushContext push, Proxy proxy) {
     return PolicyIndex.of(push).filtersFor(proxy);
+  }
+
+  /**
+   * The filters of a waypoint's chains for {@code service} (null: the chains for traffic to a
+   * workload): the policies whose {@code targetRefs} name the waypoint's Gateway, the service, or
+   * the {@code istio-waypoint} GatewayClass (from the root namespace); selectors are ignored.
+   */
+  public static AuthzFilters forWaypoint(
+      PushContext push, Proxy proxy, io.jistiod.pilot.model.Service service) {
+    return PolicyIndex.of(push).filtersForWaypoint(proxy, service);
   }
 
   public List<HttpFilter> customHttp() {

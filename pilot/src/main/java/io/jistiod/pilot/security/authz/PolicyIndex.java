@@ -93,6 +93,119 @@ public final class PolicyIndex {
     return f;
   }
 
+  /** What a waypoint's policy selection depends on. */
+  private record WaypointKey(String namespace, String gateway, String serviceKey) {}
+
+  private final Map<WaypointKey, AuthzFilters> waypointFilters = new ConcurrentHashMap<>();
+
+  /** The authorization filters of a waypoint's chains for {@code service}, once per push. */
+  AuthzFilters filtersForWaypoint(Proxy proxy, io.jistiod.pilot.model.Service service) {
+    WaypointKey key =
+        new WaypointKey(
+            proxy.configNamespace(),
+            proxy.metadata().labels().getOrDefault(GATEWAY_NAME_LABEL, ""),
+            service == null ? "" : service.namespace() + "/" + service.hostname());
+    AuthzFilters f = waypointFilters.get(key);
+    if (f == null) {
+      f = new AuthzFilters(this, forWaypoint(proxy, service), true);
+      AuthzFilters prev = waypointFilters.putIfAbsent(key, f);
+      if (prev != null) {
+        f = prev;
+      }
+    }
+    return f;
+  }
+
+  /**
+   * The policies a waypoint applies to traffic for {@code service} (null: to a workload), by
+   * action, as istiod selects them: from the root namespace, the waypoint's and the service's
+   * namespace, those whose {@code targetRefs} name the waypoint's Gateway (its own namespace), the
+   * Kubernetes Service or ServiceEntry (its namespace), or, from the root namespace, the {@code
+   * istio-waypoint} GatewayClass. A waypoint never takes a selector policy.
+   */
+  public WorkloadPolicies forWaypoint(Proxy proxy, io.jistiod.pilot.model.Service service) {
+    String gateway = proxy.metadata().labels().get(GATEWAY_NAME_LABEL);
+    Set<String> namespaces = new LinkedHashSet<>();
+    namespaces.add(rootNamespace);
+    namespaces.add(proxy.configNamespace());
+    if (service != null) {
+      namespaces.add(service.namespace());
+    }
+    WorkloadPolicies.Builder out = new WorkloadPolicies.Builder();
+    for (String ns : namespaces) {
+      for (Config c : byNamespace.getOrDefault(ns, List.of())) {
+        AuthorizationPolicy spec = c.spec(AuthorizationPolicy.class);
+        if (gateway == null
+            || !attachesToWaypoint(
+                spec, c.namespace(), gateway, proxy.configNamespace(), service)) {
+          continue;
+        }
+        switch (spec.getAction()) {
+          case ALLOW -> out.allow.add(c);
+          case DENY -> out.deny.add(c);
+          case AUDIT -> out.audit.add(c);
+          case CUSTOM -> out.custom.add(c);
+          default ->
+              warnOnce(
+                  "ignored authorization policy "
+                      + c.namespace()
+                      + "."
+                      + c.name()
+                      + " with unsupported action");
+        }
+      }
+    }
+    return out.build();
+  }
+
+  private boolean attachesToWaypoint(
+      AuthorizationPolicy spec,
+      String policyNamespace,
+      String gateway,
+      String waypointNamespace,
+      io.jistiod.pilot.model.Service service) {
+    List<PolicyTargetReference> refs = new ArrayList<>(spec.getTargetRefsList());
+    if (refs.isEmpty() && spec.hasTargetRef()) {
+      refs.add(spec.getTargetRef());
+    }
+    for (PolicyTargetReference ref : refs) {
+      String group = ref.getGroup();
+      if (service != null && service.namespace().equals(policyNamespace)) {
+        boolean kube =
+            io.jistiod.pilot.model.ServiceAttributes.KUBERNETES.equals(
+                service.attributes().registry());
+        if (group.isEmpty()
+            && "Service".equals(ref.getKind())
+            && kube
+            && ref.getName().equals(service.attributes().name())) {
+          return true;
+        }
+        if ("networking.istio.io".equals(group)
+            && "ServiceEntry".equals(ref.getKind())
+            && !kube
+            && ref.getName().equals(service.attributes().name())) {
+          return true;
+        }
+      }
+      if (policyNamespace.equals(rootNamespace)
+          && GATEWAY_API_GROUP.equals(group)
+          && "GatewayClass".equals(ref.getKind())
+          && "istio-waypoint".equals(ref.getName())) {
+        return true;
+      }
+      if (!waypointNamespace.equals(policyNamespace)
+          || !(ref.getNamespace().isEmpty() || ref.getNamespace().equals(waypointNamespace))) {
+        continue;
+      }
+      if (GATEWAY_API_GROUP.equals(group)
+          && "Gateway".equals(ref.getKind())
+          && gateway.equals(ref.getName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The policies that apply to {@code proxy}, by action, as istiod selects them. */
   public WorkloadPolicies forProxy(Proxy proxy) {
     Map<String, String> labels = proxy.metadata().labels();

@@ -19,8 +19,18 @@ import java.util.Set;
  * golden file is never written for a flag that was silently ignored.
  */
 record ScenarioEnv(Map<String, String> vars) {
-  /** The flags this test knows how to apply to the in-process push context. */
-  static final Set<String> SUPPORTED = Set.of("PILOT_ENABLE_ALPHA_GATEWAY_API");
+  /**
+   * The flags this test knows how to apply to the in-process push context, and the ones that only
+   * turn off writers that have no part in generating config (status, deployments), which it may
+   * therefore ignore.
+   */
+  static final Set<String> SUPPORTED =
+      Set.of(
+          "PILOT_ENABLE_ALPHA_GATEWAY_API",
+          "PILOT_ENABLE_AMBIENT",
+          "PILOT_ENABLE_GATEWAY_API_STATUS",
+          "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER",
+          "AMBIENT_ENABLE_STATUS");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -53,13 +63,23 @@ record ScenarioEnv(Map<String, String> vars) {
       vars.put(e.getKey(), e.getValue().asText());
     }
     ScenarioEnv env = new ScenarioEnv(vars);
-    env.alphaGatewayApi(); // unreadable values fail now, naming the file
+    // unreadable values fail now, naming the file
+    env.alphaGatewayApi();
+    env.ambient();
+    env.bool("PILOT_ENABLE_GATEWAY_API_STATUS", true);
+    env.bool("PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER", true);
+    env.bool("AMBIENT_ENABLE_STATUS", true);
     return env;
   }
 
   /** PILOT_ENABLE_ALPHA_GATEWAY_API (default false). */
   boolean alphaGatewayApi() {
     return bool("PILOT_ENABLE_ALPHA_GATEWAY_API", false);
+  }
+
+  /** PILOT_ENABLE_AMBIENT (default false): the workload API's addresses and waypoints. */
+  boolean ambient() {
+    return bool("PILOT_ENABLE_AMBIENT", false);
   }
 
   /** {@code defaults} with the scenario's Gateway API flags. */

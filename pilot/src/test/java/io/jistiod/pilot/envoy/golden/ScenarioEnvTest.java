@@ -40,10 +40,20 @@ class ScenarioEnvTest {
   }
 
   @Test
+  void ambientIsAppliedAndTheWritersFlagsAreAccepted() throws Exception {
+    assertThat(load("PILOT_ENABLE_AMBIENT: \"true\"\n").ambient()).isTrue();
+    assertThat(load("PILOT_ENABLE_ALPHA_GATEWAY_API: \"true\"\n").ambient()).isFalse();
+    assertThat(load("PILOT_ENABLE_GATEWAY_API_STATUS: \"false\"\n").vars())
+        .containsEntry("PILOT_ENABLE_GATEWAY_API_STATUS", "false");
+    assertThatThrownBy(() -> load("AMBIENT_ENABLE_STATUS: \"maybe\"\n"))
+        .hasMessageContaining("is not a boolean");
+  }
+
+  @Test
   void aFlagItCannotApplyOrAnUnquotedOrBadValueFailsNamingIt() {
-    assertThatThrownBy(() -> load("PILOT_ENABLE_AMBIENT: \"true\"\n"))
+    assertThatThrownBy(() -> load("PILOT_ENABLE_QUIC_LISTENERS: \"true\"\n"))
         .hasMessageContaining("env.yaml")
-        .hasMessageContaining("PILOT_ENABLE_AMBIENT")
+        .hasMessageContaining("PILOT_ENABLE_QUIC_LISTENERS")
         .hasMessageContaining("not a flag GoldenScenarioTest can apply");
     assertThatThrownBy(() -> load("PILOT_ENABLE_ALPHA_GATEWAY_API: true\n"))
         .hasMessageContaining("PILOT_ENABLE_ALPHA_GATEWAY_API")

@@ -1,0 +1,269 @@
+package io.jistiod.pilot.envoy.cluster;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
+import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
+import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
+import io.jistiod.galley.api.networking.v1alpha3.Subset;
+import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
+import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.waypoint.HboneTls;
+import io.jistiod.pilot.envoy.waypoint.WaypointNames;
+import io.jistiod.pilot.envoy.waypoint.WaypointScope;
+import io.jistiod.pilot.model.Protocol;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServicePort;
+import io.jistiod.pilot.networking.TrafficPolicies;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A waypoint proxy's clusters, as istiod 1.27 builds them: {@code main_internal} (to the internal
+ * listener that dispatches by VIP), {@code encap} (to the {@code connect_originate} listener), per
+ * served service port {@code inbound-vip|PORT|tcp|HOST} and/or {@code inbound-vip|PORT|http|HOST}
+ * (plus one per DestinationRule subset, {@code http/SUBSET}), whose EDS endpoints are the service's
+ * pods reached through {@code connect_originate}, and {@code connect_originate} itself: HBONE
+ * (HTTP/2 CONNECT over mTLS) to the original destination's port 15008.
+ */
+public final class WaypointClusters {
+  private static final String ORIGINAL_DST_KEY = "envoy.filters.listener.original_dst";
+
+  private WaypointClusters() {}
+
+  /** The clusters of {@code proxy}, in istiod's order. */
+  public static List<Cluster> build(Proxy proxy, PushContext push) {
+    WaypointScope scope = WaypointScope.of(proxy, push);
+    MeshConfig mesh = push.meshConfig();
+    List<Cluster> out = new ArrayList<>();
+    out.add(internal(WaypointNames.MAIN_INTERNAL, WaypointNames.MAIN_INTERNAL));
+    out.add(internal(WaypointNames.ENCAP, WaypointNames.CONNECT_ORIGINATE));
+    for (Service s : scope.services().values()) {
+      out.addAll(inboundVip(proxy, push, s));
+    }
+    out.add(connectOriginate(proxy, mesh));
+    return out;
+  }
+
+  /** The {@code inbound-vip} clusters of one served service: per port, protocol and subset. */
+  static List<Cluster> inboundVip(Proxy proxy, PushContext push, Service s) {
+    Config ruleConfig =
+        push.inboundDestinationRuleFor(proxy, s.hostname()).map(r -> r.config()).orElse(null);
+    DestinationRule rule = ruleConfig == null ? null : ruleConfig.spec(DestinationRule.class);
+    TrafficPolicy rulePolicy =
+        rule != null && rule.hasTrafficPolicy() ? rule.getTrafficPolicy() : null;
+    List<Cluster> out = new ArrayList<>();
+    for (ServicePort port : s.ports()) {
+      if (port.protocol() == Protocol.UDP) {
+        continue;
+      }
+      TrafficPolicy policy = TrafficPolicies.portLevelOnly(rulePolicy, port.port());
+      boolean tcp = WaypointNames.carriesTcp(port.protocol());
+      boolean http = WaypointNames.carriesHttp(port.protocol());
+      if (tcp) {
+        out.add(vipCluster(push, s, port, "tcp", policy, ruleConfig));
+      }
+      if (http) {
+        out.add(vipCluster(push, s, port, "http", policy, ruleConfig));
+      }
+      if (rule == null) {
+        continue;
+      }
+      for (Subset ss : rule.getSubsetsList()) {
+        TrafficPolicy merged =
+            TrafficPolicies.forCluster(
+                rulePolicy, ss.hasTrafficPolicy() ? ss.getTrafficPolicy() : null, port.port());
+        if (tcp) {
+          out.add(vipCluster(push, s, port, "tcp/" + ss.getName(), merged, ruleConfig));
+        }
+        if (http) {
+          out.add(vipCluster(push, s, port, "http/" + ss.getName(), merged, ruleConfig));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Cluster vipCluster(
+      PushContext push,
+      Service s,
+      ServicePort port,
+      String subset,
+      TrafficPolicy policy,
+      Config ruleConfig) {
+    MeshConfig mesh = push.meshConfig();
+    String name = WaypointNames.inboundVip(port.port(), subset, s.hostname());
+    Cluster.Builder c =
+        Cluster.newBuilder()
+            .setName(name)
+            .setType(Cluster.DiscoveryType.EDS)
+            .setCommonLbConfig(Cluster.CommonLbConfig.getDefaultInstance())
+            .setAltStatName(name + ";");
+    ClusterDraft draft = new ClusterDraft(c);
+    switch (port.protocol()) {
+      case HTTP2, GRPC, GRPC_WEB -> draft.setHttp2();
+      default -> {}
+    }
+    ClusterMetadata.put(c, "subset", ClusterMetadata.string(subset));
+    ClusterMetadata.services(c, List.of(s));
+    if (policy != null && ruleConfig != null) {
+      ClusterMetadata.destinationRule(c, ruleConfig);
+    }
+    ClusterPolicies.applyConnectionPool(
+        mesh,
+        draft,
+        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null,
+        policy != null && policy.hasRetryBudget() ? policy.getRetryBudget() : null);
+    if (ClusterPolicies.shouldUpgradeToHttp2(
+        port.protocol(),
+        mesh,
+        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null)) {
+      draft.setHttp2();
+    }
+    ClusterPolicies.applyOutlierDetection(
+        c, policy != null && policy.hasOutlierDetection() ? policy.getOutlierDetection() : null);
+    LoadBalancerSettings lb =
+        policy != null && policy.hasLoadBalancer() ? policy.getLoadBalancer() : null;
+    ClusterPolicies.applyLbPolicy(c, lb);
+    c.setEdsClusterConfig(
+        Cluster.EdsClusterConfig.newBuilder()
+            .setServiceName(name)
+            .setEdsConfig(
+                ConfigSource.newBuilder()
+                    .setAds(AggregatedConfigSource.getDefaultInstance())
+                    .setInitialFetchTimeout(Duration.getDefaultInstance())
+                    .setResourceApiVersion(ApiVersion.V3)));
+    // the endpoints are internal addresses of connect_originate: the original destination (the
+    // pod's IP and port, in the endpoint's metadata) travels with the connection
+    c.setTransportSocket(
+        internalUpstream(
+            InternalUpstreamTransport.newBuilder()
+                .addPassthroughMetadata(
+                    InternalUpstreamTransport.MetadataValueSource.newBuilder()
+                        .setKind(
+                            MetadataKind.newBuilder()
+                                .setHost(MetadataKind.Host.getDefaultInstance()))
+                        .setName(ORIGINAL_DST_KEY))));
+    return draft.build();
+  }
+
+  /** A static cluster whose one endpoint is the internal listener {@code listener}. */
+  private static Cluster internal(String name, String listener) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setCircuitBreakers(
+            CircuitBreakers.newBuilder().addThresholds(ClusterPolicies.defaultThresholds()))
+        .setTransportSocket(internalUpstream(InternalUpstreamTransport.newBuilder()))
+        .setAltStatName(name + ";")
+        .setLoadAssignment(
+            ClusterLoadAssignment.newBuilder()
+                .setClusterName(name)
+                .addEndpoints(
+                    LocalityLbEndpoints.newBuilder()
+                        .addLbEndpoints(
+                            LbEndpoint.newBuilder()
+                                .setEndpoint(
+                                    Endpoint.newBuilder()
+                                        .setAddress(
+                                            Address.newBuilder()
+                                                .setEnvoyInternalAddress(
+                                                    EnvoyInternalAddress.newBuilder()
+                                                        .setServerListenerName(listener)))))))
+        .putTypedExtensionProtocolOptions(
+            ClusterDraft.HTTP_OPTIONS,
+            Any.pack(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                    .setCommonHttpProtocolOptions(
+                        HttpProtocolOptions.newBuilder()
+                            .setIdleTimeout(Duration.newBuilder().setSeconds(300)))
+                    .setUseDownstreamProtocolConfig(
+                        UseDownstreamHttpConfig.newBuilder()
+                            .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                    .build()))
+        .build();
+  }
+
+  /**
+   * HBONE to the original destination: HTTP/2 CONNECT over Istio mTLS to its port 15008, accepting
+   * only the mesh's identities and, among them, the waypoint's own namespace's.
+   */
+  private static Cluster connectOriginate(Proxy proxy, MeshConfig mesh) {
+    var tls =
+        HboneTls.common(
+            mesh,
+            StringMatcher.newBuilder()
+                .setPrefix(
+                    "spiffe://" + mesh.getTrustDomain() + "/ns/" + proxy.configNamespace() + "/sa/")
+                .build());
+    return Cluster.newBuilder()
+        .setName(WaypointNames.CONNECT_ORIGINATE)
+        .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+        .setConnectTimeout(mesh.getConnectTimeout())
+        .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+        .setCircuitBreakers(
+            CircuitBreakers.newBuilder().addThresholds(ClusterPolicies.defaultThresholds()))
+        .setCleanupInterval(Duration.newBuilder().setSeconds(60))
+        .setTransportSocket(
+            TransportSocket.newBuilder()
+                .setName("tls")
+                .setTypedConfig(
+                    Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(tls).build())))
+        .setAltStatName(WaypointNames.CONNECT_ORIGINATE + ";")
+        .setOriginalDstLbConfig(
+            Cluster.OriginalDstLbConfig.newBuilder()
+                .setUpstreamPortOverride(UInt32Value.of(WaypointNames.HBONE_PORT))
+                .setMetadataKey(
+                    MetadataKey.newBuilder()
+                        .setKey(ORIGINAL_DST_KEY)
+                        .addPath(MetadataKey.PathSegment.newBuilder().setKey("waypoint"))))
+        .putTypedExtensionProtocolOptions(
+            ClusterDraft.HTTP_OPTIONS,
+            Any.pack(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                    .setExplicitHttpConfig(
+                        ExplicitHttpConfig.newBuilder()
+                            .setHttp2ProtocolOptions(
+                                Http2ProtocolOptions.newBuilder().setAllowConnect(true)))
+                    .build()))
+        .build();
+  }
+
+  private static TransportSocket internalUpstream(InternalUpstreamTransport.Builder t) {
+    t.setTransportSocket(
+        TransportSocket.newBuilder()
+            .setName("raw_buffer")
+            .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance())));
+    return TransportSocket.newBuilder()
+        .setName("internal_upstream")
+        .setTypedConfig(Any.pack(t.build()))
+        .build();
+  }
+}
