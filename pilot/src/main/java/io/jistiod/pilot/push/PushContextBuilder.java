@@ -10,6 +10,7 @@ import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.ambient.AddressIndex;
 import io.jistiod.pilot.ambient.AmbientInputs;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.ambient.AmbientStatus;
 import io.jistiod.pilot.ambient.ZtunnelPolicies;
@@ -173,8 +174,13 @@ public final class PushContextBuilder implements PushContextFactory {
             mesh.getRootNamespace());
   }
 
-  private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
+  private PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
     push.index(ZtunnelPolicies.class, p -> policies);
+    // sidecars and gateways next to ambient workloads: only with ambient on
+    AmbientSettings settings = ambientSettings;
+    if (ambientSource != null && settings != null) {
+      push.index(AmbientInterop.class, p -> AmbientInterop.of(settings, p.addresses()));
+    }
     return push;
   }
 

@@ -17,6 +17,7 @@ import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.galley.parse.ConfigParser;
 import io.jistiod.galley.parse.ParseResult;
+import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
 import io.jistiod.pilot.gatewayapi.GatewayApiOptions;
 import io.jistiod.pilot.gatewayapi.GatewayApiSources;
@@ -135,8 +136,15 @@ final class Scenario implements AutoCloseable {
     ServiceEntryRegistry serviceEntries =
         new ServiceEntryRegistry(store, "cluster.local", kube::workloadInstances);
     kube.setWorkloadEntries(serviceEntries::workloadEntryInstances);
+    PushContextBuilder builder =
+        new PushContextBuilder(store, List.of(kube, serviceEntries), "cluster.local", () -> mesh);
+    if (env.ambient()) {
+      builder.ambient(
+          () -> kube.ambientInputs("istio-system"),
+          new AmbientSettings("Kubernetes", "cluster.local"));
+    }
     PushContext push =
-        new PushContextBuilder(store, List.of(kube, serviceEntries), "cluster.local", () -> mesh)
+        builder
             .gatewayApi(
                 new GatewayApiSources(
                     kube::namespaceLabels,

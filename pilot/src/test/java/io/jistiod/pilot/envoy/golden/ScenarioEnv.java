@@ -20,7 +20,12 @@ import java.util.Set;
  */
 record ScenarioEnv(Map<String, String> vars) {
   /** The flags this test knows how to apply to the in-process push context. */
-  static final Set<String> SUPPORTED = Set.of("PILOT_ENABLE_ALPHA_GATEWAY_API");
+  static final Set<String> SUPPORTED =
+      Set.of(
+          "PILOT_ENABLE_ALPHA_GATEWAY_API",
+          "PILOT_ENABLE_AMBIENT",
+          // status writing only: nothing is written in process, so it changes no config
+          "PILOT_ENABLE_GATEWAY_API_STATUS");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -53,13 +58,21 @@ record ScenarioEnv(Map<String, String> vars) {
       vars.put(e.getKey(), e.getValue().asText());
     }
     ScenarioEnv env = new ScenarioEnv(vars);
-    env.alphaGatewayApi(); // unreadable values fail now, naming the file
+    // unreadable values fail now, naming the file
+    env.alphaGatewayApi();
+    env.ambient();
+    env.bool("PILOT_ENABLE_GATEWAY_API_STATUS", true);
     return env;
   }
 
   /** PILOT_ENABLE_ALPHA_GATEWAY_API (default false). */
   boolean alphaGatewayApi() {
     return bool("PILOT_ENABLE_ALPHA_GATEWAY_API", false);
+  }
+
+  /** PILOT_ENABLE_AMBIENT (default false): the workload API and sidecar/gateway interop. */
+  boolean ambient() {
+    return bool("PILOT_ENABLE_AMBIENT", false);
   }
 
   /** {@code defaults} with the scenario's Gateway API flags. */
