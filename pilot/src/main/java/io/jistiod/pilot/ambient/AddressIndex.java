@@ -316,7 +316,58 @@ public final class AddressIndex {
             "Pod {}/{}: not served to ztunnel: {}", ns, p.getMetadata().getName(), e.toString());
       }
     }
+    sliceWorkloads(in, settings, trustDomain, built, all);
     return index(all, reused, built, previous, ingressUse);
+  }
+
+  /**
+   * The endpoints of EndpointSlices that are not pods (a selector-less Service's, written by hand),
+   * each a workload of the Service its slice names, if that Service has an address; translated at
+   * every build (they are few).
+   */
+  private static void sliceWorkloads(
+      AmbientInputs in,
+      AmbientSettings settings,
+      String trustDomain,
+      Map<String, Built> built,
+      Map<String, Address> all) {
+    if (in.endpointSlices().isEmpty()) {
+      return;
+    }
+    Map<String, io.fabric8.kubernetes.api.model.Service> kube = new HashMap<>();
+    for (var s : in.services()) {
+      kube.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s);
+    }
+    for (var slice : in.endpointSlices()) {
+      String ns = slice.getMetadata().getNamespace();
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      String svcName = labels == null ? null : labels.get(SliceWorkloads.SERVICE_NAME_LABEL);
+      if (svcName == null) {
+        continue; // not a Service's: an arbitrary bag of addresses
+      }
+      Built service = built.get("Service/" + ns + "/" + svcName);
+      if (service == null || service.name() == null) {
+        continue; // no such Service, or one ztunnel does not get (ExternalName)
+      }
+      try {
+        for (Workload w :
+            SliceWorkloads.of(
+                slice,
+                kube.get(ns + "/" + svcName),
+                service.name(),
+                settings,
+                in.network(),
+                trustDomain)) {
+          all.put(w.getUid(), Address.newBuilder().setWorkload(w).build());
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "EndpointSlice {}/{}: not served to ztunnel: {}",
+            ns,
+            slice.getMetadata().getName(),
+            e.toString());
+      }
+    }
   }
 
   /**
