@@ -626,6 +626,16 @@ public final class AddressIndex {
     return hboneIps.contains(ip);
   }
 
+  /** Whether one of {@code hostnames} is the waypoint gateways use for some service. */
+  public boolean isIngressWaypoint(Set<String> hostnames) {
+    for (ServiceWaypoint w : serviceWaypoints.values()) {
+      if (w.ingressUse() && hostnames.contains(w.hostname())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The waypoint of the service {@code namespace/hostname}, if it has one. */
   public Optional<ServiceWaypoint> waypointOf(String namespace, String hostname) {
     return Optional.ofNullable(serviceWaypoints.get(namespace + "/" + hostname));

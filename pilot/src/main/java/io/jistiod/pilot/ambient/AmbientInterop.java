@@ -135,6 +135,14 @@ public final class AmbientInterop {
   }
 
   /**
+   * Whether any of {@code hosts} is the waypoint a gateway sends some service's traffic to: then
+   * that service's endpoints change with it.
+   */
+  public boolean routesIngressThroughAny(java.util.Set<String> hosts) {
+    return ingressWaypointRouting && addresses.isIngressWaypoint(hosts);
+  }
+
+  /**
    * The waypoint a gateway sends the service's traffic to, when ingress waypoint routing is on and
    * the service (or its namespace) opted in.
    */

@@ -363,6 +363,9 @@ public final class PushContextBuilder implements PushContextFactory {
       }
     }
     Set<String> changed = request.servicesUpdated();
+    if (AmbientInterop.of(next).routesIngressThroughAny(changed)) {
+      return; // a gateway's endpoints of other services are this waypoint's
+    }
     next.cache().retain(previous.cache(), EDS_CACHE_TYPE, name -> !changed.contains(host(name)));
   }
 

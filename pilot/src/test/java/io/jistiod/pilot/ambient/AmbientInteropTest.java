@@ -127,6 +127,12 @@ class AmbientInteropTest {
     assertThat(interop.ingressWaypoint("shop", "legacy.shop.svc.cluster.local"))
         .contains(new AddressIndex.ServiceWaypoint("by-ip.shop.svc.cluster.local", 15008, true));
 
+    // a change to a waypoint moves the gateways' endpoints of the services routed through it
+    assertThat(interop.routesIngressThroughAny(java.util.Set.of("by-ip.shop.svc.cluster.local")))
+        .isTrue();
+    assertThat(interop.routesIngressThroughAny(java.util.Set.of("ratings.shop.svc.cluster.local")))
+        .isFalse();
+
     // ENABLE_INGRESS_WAYPOINT_ROUTING=false, and ambient off
     AmbientInterop off =
         AmbientInterop.of(

@@ -40,10 +40,18 @@ class ScenarioEnvTest {
   }
 
   @Test
+  void ambientIsAFlagItApplies() throws Exception {
+    assertThat(load("PILOT_ENABLE_AMBIENT: \"true\"\n").ambient()).isTrue();
+    assertThat(load("PILOT_ENABLE_GATEWAY_API_STATUS: \"false\"\n").ambient()).isFalse();
+    assertThatThrownBy(() -> load("PILOT_ENABLE_AMBIENT: \"on\"\n"))
+        .hasMessageContaining("\"on\" is not a boolean");
+  }
+
+  @Test
   void aFlagItCannotApplyOrAnUnquotedOrBadValueFailsNamingIt() {
-    assertThatThrownBy(() -> load("PILOT_ENABLE_AMBIENT: \"true\"\n"))
+    assertThatThrownBy(() -> load("PILOT_ENABLE_SIDECAR_LISTENING_HBONE: \"true\"\n"))
         .hasMessageContaining("env.yaml")
-        .hasMessageContaining("PILOT_ENABLE_AMBIENT")
+        .hasMessageContaining("PILOT_ENABLE_SIDECAR_LISTENING_HBONE")
         .hasMessageContaining("not a flag GoldenScenarioTest can apply");
     assertThatThrownBy(() -> load("PILOT_ENABLE_ALPHA_GATEWAY_API: true\n"))
         .hasMessageContaining("PILOT_ENABLE_ALPHA_GATEWAY_API")
