@@ -131,8 +131,10 @@ class AmbientWorkloadsE2ETest {
           awaitReady(ours.httpPort());
           try (ZtunnelClient theirs = new ZtunnelClient(ref.grpcPort(), nodeName);
               ZtunnelClient mine = new ZtunnelClient(ours.grpcPort(), nodeName)) {
-            // 5 pods, 4 Services; ServiceEntries: 3 services, 2 endpoint workloads; 1 WorkloadEntry
-            Predicate<Map<String, String>> all = a -> a.size() == 15;
+            // 5 pods, 5 Services; ServiceEntries: 3 services, 2 endpoint workloads; 1
+            // WorkloadEntry;
+            // 2 endpoints of a hand-written EndpointSlice
+            Predicate<Map<String, String>> all = a -> a.size() == 18;
             Map<String, String> started = await(mine, ADDRESS, all);
             compare("after startup", await(theirs, ADDRESS, all), started);
             // what the comparison covered: the network and the locality are there
@@ -143,6 +145,10 @@ class AmbientWorkloadsE2ETest {
             assertThat(started.get(uid(ns, "reviews-v1-7b9d5-x2x9q"))).contains("\"waypoint\"");
             assertThat(started.get(ns + "/productpage." + ns + ".svc.cluster.local"))
                 .contains("\"waypoint\"");
+            // a selector-less Service and its hand-written EndpointSlice's endpoints
+            assertThat(started).containsKey(ns + "/legacy." + ns + ".svc.cluster.local");
+            assertThat(started.get(sliceUid(ns, "10.30.0.1"))).contains("HOST_NETWORK");
+            assertThat(started.get(sliceUid(ns, "10.30.0.2"))).contains("UNHEALTHY");
             // 3 AuthorizationPolicies, the static STRICT policy, 2 converted PeerAuthentications
             Predicate<Map<String, String>> six = a -> a.size() == 6;
             compare(
@@ -164,7 +170,7 @@ class AmbientWorkloadsE2ETest {
                     });
             Predicate<Map<String, String>> changed =
                 a ->
-                    a.size() == 14
+                    a.size() == 17
                         && a.getOrDefault(uid(ns, "reviews-v1-7b9d5-x2x9q"), "")
                                 .indexOf("UNHEALTHY")
                             < 0
@@ -188,7 +194,7 @@ class AmbientWorkloadsE2ETest {
                 await(mine, AUTHORIZATION, five));
             Predicate<Map<String, String>> unlisted =
                 a ->
-                    a.size() == 14
+                    a.size() == 17
                         && !a.getOrDefault(
                                 uid(ns, "productpage-v1-6c8f5-abcde"), "allow-productpage")
                             .contains("allow-productpage");
@@ -411,6 +417,11 @@ class AmbientWorkloadsE2ETest {
         .replace("@NS@", ns);
   }
 
+  /** A workload istiod makes of an EndpointSlice endpoint that is not a pod. */
+  private static String sliceUid(String ns, String ip) {
+    return "Kubernetes/discovery.k8s.io/EndpointSlice/" + ns + "/legacy-manual/" + ip;
+  }
+
   private static String uid(String ns, String pod) {
     return "Kubernetes//Pod/" + ns + "/" + pod;
   }
@@ -507,6 +518,78 @@ class AmbientWorkloadsE2ETest {
                 .withType("ExternalName")
                 .withExternalName("example.com")
                 .endSpec()
+                .build())
+        .create();
+    // a Service without selector whose endpoints are written by hand: a ready address, one not
+    // ready, and a pod's (istiod has the pod already); one slice port the Service does not name
+    k.services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("legacy")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withName("http")
+                .withPort(80)
+                .withTargetPort(new IntOrString(8080))
+                .endPort()
+                .addNewPort()
+                .withName("tcp-db")
+                .withPort(5432)
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    k.discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("legacy-manual")
+                .withNamespace(ns)
+                .addToLabels("kubernetes.io/service-name", "legacy")
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort()
+                .withName("http")
+                .withPort(8080)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewPort()
+                .withName("tcp-db")
+                .withPort(5432)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewPort()
+                .withName("unnamed-by-service")
+                .withPort(9999)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewEndpoint()
+                .withAddresses("10.30.0.1")
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .endEndpoint()
+                .addNewEndpoint()
+                .withAddresses("10.30.0.2")
+                .withNewConditions()
+                .withReady(false)
+                .endConditions()
+                .endEndpoint()
+                .addNewEndpoint()
+                .withAddresses("10.244.7.14")
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("ratings-0")
+                .withNamespace(ns)
+                .endTargetRef()
+                .endEndpoint()
                 .build())
         .create();
   }

@@ -38,7 +38,20 @@ public final class AddressIndex {
   private static final Logger log = LoggerFactory.getLogger(AddressIndex.class);
 
   public static final AddressIndex EMPTY =
-      new AddressIndex(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+      new AddressIndex(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Map.of());
+
+  /** The label by which a Service (or its namespace) sends gateway traffic to its waypoint. */
+  static final String INGRESS_USE_WAYPOINT = "istio.io/ingress-use-waypoint";
+
+  /**
+   * A service's waypoint as sidecars and gateways reach it.
+   *
+   * @param hostname the waypoint's own service hostname
+   * @param hbonePort the waypoint port that takes HBONE (the address's {@code hbone_mtls_port})
+   * @param ingressUse whether gateways send the service's traffic to the waypoint ({@code
+   *     istio.io/ingress-use-waypoint} on the service, else on its namespace)
+   */
+  public record ServiceWaypoint(String hostname, int hbonePort, boolean ingressUse) {}
 
   /** What does not vary per object: a change of any of these translates everything again. */
   private record Context(AmbientSettings settings, String network, String trustDomain) {}
@@ -80,13 +93,23 @@ public final class AddressIndex {
   /** A service's name to the names of the workloads backing it. */
   private final Map<String, List<String>> workloadsByService;
 
+  /** The IPs of the workloads that take HBONE (tunnel protocol HBONE). */
+  private final Set<String> hboneIps;
+
+  /** A service's name to its resolved waypoint, for those that have one. */
+  private final Map<String, ServiceWaypoint> serviceWaypoints;
+
   private AddressIndex(
       Map<String, XdsResource> byName,
       Map<String, Address> addresses,
       Map<String, List<String>> byAddress,
       Map<String, List<String>> workloadsByService,
-      Map<String, Built> built) {
+      Map<String, Built> built,
+      Set<String> hboneIps,
+      Map<String, ServiceWaypoint> serviceWaypoints) {
     this.built = built;
+    this.hboneIps = hboneIps;
+    this.serviceWaypoints = serviceWaypoints;
     this.byName = byName;
     this.addresses = addresses;
     this.byAddress = byAddress;
@@ -118,6 +141,8 @@ public final class AddressIndex {
     // istiod's quirk: an object with no labels at all is selected by every Service of its
     // namespace (its label filter is skipped), selector or not
     Map<String, List<io.fabric8.kubernetes.api.model.Service>> servedServices = new HashMap<>();
+    // per service name: whether gateways are to send its traffic to its waypoint
+    Map<String, Boolean> ingressUse = new HashMap<>();
     for (var s : in.services()) {
       String ns = s.getMetadata().getNamespace();
       try {
@@ -136,6 +161,8 @@ public final class AddressIndex {
         }
         if (built.get(key).name() != null) {
           servedServices.computeIfAbsent(ns, k -> new ArrayList<>()).add(s);
+          ingressUse.put(
+              built.get(key).name(), ingressUseWaypoint(svcLabels, in.namespaceLabels().get(ns)));
         }
         Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
         if (selector != null
@@ -164,6 +191,10 @@ public final class AddressIndex {
         entryServices.put(c, svcs);
         for (EntryAddresses.EntryService es : svcs) {
           all.putIfAbsent(es.key(), Address.newBuilder().setService(es.service()).build());
+          ingressUse.putIfAbsent(
+              es.key(),
+              ingressUseWaypoint(
+                  EntryAddresses.labels(c), in.namespaceLabels().get(c.namespace())));
           allEntries.computeIfAbsent(c.namespace(), k -> new ArrayList<>()).add(es);
           if (!es.selector().isEmpty()) {
             selectingEntries.computeIfAbsent(c.namespace(), k -> new ArrayList<>()).add(es);
@@ -285,7 +316,70 @@ public final class AddressIndex {
             "Pod {}/{}: not served to ztunnel: {}", ns, p.getMetadata().getName(), e.toString());
       }
     }
-    return index(all, reused, built, previous);
+    sliceWorkloads(in, settings, trustDomain, built, all);
+    return index(all, reused, built, previous, ingressUse);
+  }
+
+  /**
+   * The endpoints of EndpointSlices that are not pods (a selector-less Service's, written by hand),
+   * each a workload of the Service its slice names, if that Service has an address; translated at
+   * every build (they are few).
+   */
+  private static void sliceWorkloads(
+      AmbientInputs in,
+      AmbientSettings settings,
+      String trustDomain,
+      Map<String, Built> built,
+      Map<String, Address> all) {
+    if (in.endpointSlices().isEmpty()) {
+      return;
+    }
+    Map<String, io.fabric8.kubernetes.api.model.Service> kube = new HashMap<>();
+    for (var s : in.services()) {
+      kube.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s);
+    }
+    for (var slice : in.endpointSlices()) {
+      String ns = slice.getMetadata().getNamespace();
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      String svcName = labels == null ? null : labels.get(SliceWorkloads.SERVICE_NAME_LABEL);
+      if (svcName == null) {
+        continue; // not a Service's: an arbitrary bag of addresses
+      }
+      Built service = built.get("Service/" + ns + "/" + svcName);
+      if (service == null || service.name() == null) {
+        continue; // no such Service, or one ztunnel does not get (ExternalName)
+      }
+      try {
+        for (Workload w :
+            SliceWorkloads.of(
+                slice,
+                kube.get(ns + "/" + svcName),
+                service.name(),
+                settings,
+                in.network(),
+                trustDomain)) {
+          all.put(w.getUid(), Address.newBuilder().setWorkload(w).build());
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "EndpointSlice {}/{}: not served to ztunnel: {}",
+            ns,
+            slice.getMetadata().getName(),
+            e.toString());
+      }
+    }
+  }
+
+  /**
+   * istiod's reading of {@code istio.io/ingress-use-waypoint}: the service's label when it has one
+   * (only {@code true}, in any case, turns it on), else its namespace's.
+   */
+  static boolean ingressUseWaypoint(Map<String, String> labels, Map<String, String> nsLabels) {
+    String v = labels.get(INGRESS_USE_WAYPOINT);
+    if (v == null && nsLabels != null) {
+      v = nsLabels.get(INGRESS_USE_WAYPOINT);
+    }
+    return v != null && v.equalsIgnoreCase("true");
   }
 
   /**
@@ -431,7 +525,8 @@ public final class AddressIndex {
       Map<String, Address> all,
       Set<String> reused,
       Map<String, Built> built,
-      AddressIndex previous) {
+      AddressIndex previous,
+      Map<String, Boolean> ingressUse) {
     Map<String, XdsResource> byName = new LinkedHashMap<>();
     Map<String, List<String>> byAddress = new HashMap<>();
     Map<String, List<String>> byService = new HashMap<>();
@@ -464,12 +559,86 @@ public final class AddressIndex {
         byAddress.computeIfAbsent(k, x -> new ArrayList<>()).add(r.name());
       }
     }
+    Set<String> hboneIps = new HashSet<>();
+    Map<String, ServiceWaypoint> waypoints = new HashMap<>();
+    for (var e : all.entrySet()) {
+      Address a = e.getValue();
+      if (a.hasWorkload()) {
+        if (a.getWorkload().getTunnelProtocol()
+            == io.jistiod.pilot.api.workload.TunnelProtocol.HBONE) {
+          for (ByteString ip : a.getWorkload().getAddressesList()) {
+            hboneIps.add(IpBytes.format(ip));
+          }
+        }
+      } else if (a.getService().hasWaypoint()) {
+        ServiceWaypoint wp =
+            waypoint(
+                a.getService().getWaypoint(),
+                byAddress,
+                all,
+                ingressUse.getOrDefault(e.getKey(), false));
+        if (wp != null) {
+          waypoints.put(e.getKey(), wp);
+        }
+      }
+    }
     return new AddressIndex(
         Collections.unmodifiableMap(byName),
         Map.copyOf(all),
         freeze(byAddress),
         freeze(byService),
-        Map.copyOf(built));
+        Map.copyOf(built),
+        Set.copyOf(hboneIps),
+        Map.copyOf(waypoints));
+  }
+
+  /**
+   * The waypoint service a service's waypoint address names: directly by hostname, or the service
+   * with that VIP; null if no service has it.
+   */
+  private static ServiceWaypoint waypoint(
+      GatewayAddress wp,
+      Map<String, List<String>> byAddress,
+      Map<String, Address> all,
+      boolean ingressUse) {
+    if (wp.hasHostname()) {
+      return new ServiceWaypoint(wp.getHostname().getHostname(), wp.getHboneMtlsPort(), ingressUse);
+    }
+    if (!wp.hasAddress()) {
+      return null;
+    }
+    NetworkAddress na = wp.getAddress();
+    for (String n : byAddress.getOrDefault(key(na.getNetwork(), na.getAddress()), List.of())) {
+      Address a = all.get(n);
+      if (a.hasService()) {
+        return new ServiceWaypoint(a.getService().getHostname(), wp.getHboneMtlsPort(), ingressUse);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether the workload with this IP takes HBONE (ztunnel captures it, or it speaks HBONE itself).
+   * By IP alone: istiod looks it up on the endpoint's network, which in a single-network cluster is
+   * the one every workload here is on.
+   */
+  public boolean takesHbone(String ip) {
+    return hboneIps.contains(ip);
+  }
+
+  /** Whether one of {@code hostnames} is the waypoint gateways use for some service. */
+  public boolean isIngressWaypoint(Set<String> hostnames) {
+    for (ServiceWaypoint w : serviceWaypoints.values()) {
+      if (w.ingressUse() && hostnames.contains(w.hostname())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The waypoint of the service {@code namespace/hostname}, if it has one. */
+  public Optional<ServiceWaypoint> waypointOf(String namespace, String hostname) {
+    return Optional.ofNullable(serviceWaypoints.get(namespace + "/" + hostname));
   }
 
   private static Map<String, List<String>> freeze(Map<String, List<String>> m) {

@@ -3,6 +3,7 @@ package io.jistiod.pilot.ambient;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.jistiod.galley.config.Config;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.Map;
  * @param gatewayClasses the GatewayClasses (a waypoint's traffic type and inbound binding)
  * @param serviceEntries the ServiceEntries (their services, endpoints and selected workloads)
  * @param workloadEntries the WorkloadEntries
+ * @param endpointSlices the EndpointSlices of the discovery namespaces (their endpoints that are
+ *     not pods are workloads of their Service)
  */
 public record AmbientInputs(
     List<Pod> pods,
@@ -29,7 +32,8 @@ public record AmbientInputs(
     List<Config> gateways,
     List<Config> gatewayClasses,
     List<Config> serviceEntries,
-    List<Config> workloadEntries) {
+    List<Config> workloadEntries,
+    List<EndpointSlice> endpointSlices) {
   public static final AmbientInputs EMPTY = new AmbientInputs(List.of(), List.of(), List.of());
 
   public AmbientInputs {
@@ -42,6 +46,31 @@ public record AmbientInputs(
     gatewayClasses = List.copyOf(gatewayClasses);
     serviceEntries = List.copyOf(serviceEntries);
     workloadEntries = List.copyOf(workloadEntries);
+    endpointSlices = List.copyOf(endpointSlices);
+  }
+
+  /** Without EndpointSlices. */
+  public AmbientInputs(
+      List<Pod> pods,
+      List<Service> services,
+      List<Node> nodes,
+      String network,
+      Map<String, Map<String, String>> namespaceLabels,
+      List<Config> gateways,
+      List<Config> gatewayClasses,
+      List<Config> serviceEntries,
+      List<Config> workloadEntries) {
+    this(
+        pods,
+        services,
+        nodes,
+        network,
+        namespaceLabels,
+        gateways,
+        gatewayClasses,
+        serviceEntries,
+        workloadEntries,
+        List.of());
   }
 
   /** Without ServiceEntries or WorkloadEntries. */
@@ -90,7 +119,23 @@ public record AmbientInputs(
         gateways,
         gatewayClasses,
         serviceEntries,
-        workloadEntries);
+        workloadEntries,
+        endpointSlices);
+  }
+
+  /** These inputs with {@code slices} as the EndpointSlices. */
+  public AmbientInputs withEndpointSlices(List<EndpointSlice> slices) {
+    return new AmbientInputs(
+        pods,
+        services,
+        nodes,
+        network,
+        namespaceLabels,
+        gateways,
+        gatewayClasses,
+        serviceEntries,
+        workloadEntries,
+        slices);
   }
 
   /** Where a push context finds the current inputs (the Kubernetes registry). */

@@ -206,10 +206,17 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         s.add(svc);
       }
     }
+    List<EndpointSlice> es = new ArrayList<>();
+    for (EndpointSlice slice : slices.getStore().list()) {
+      if (selected.test(slice.getMetadata().getNamespace())) {
+        es.add(slice);
+      }
+    }
     Map<String, String> system = namespaceLabels(systemNamespace);
     String network = system == null ? "" : system.getOrDefault(NETWORK_LABEL, "");
     return new io.jistiod.pilot.ambient.AmbientInputs(
-        p, s, nodes.getStore().list(), network, namespaceLabels(), List.of(), List.of());
+            p, s, nodes.getStore().list(), network, namespaceLabels(), List.of(), List.of())
+        .withEndpointSlices(es);
   }
 
   @Override

@@ -7,15 +7,18 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.push.GenerationCache;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.xds.XdsGenerator;
 import io.jistiod.pilot.xds.XdsResource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +101,16 @@ public final class EndpointGenerator implements XdsGenerator {
     if (service.attributes().nodeLocal()) {
       variant += "|node=" + nodeName(proxy); // node-local endpoints differ per node
     }
+    AmbientInterop ambient = AmbientInterop.of(push);
+    if (ambient != AmbientInterop.OFF) {
+      // ambient endpoints are tunneled for Envoy clients that send HBONE, and gateways may go
+      // through a service's waypoint
+      variant +=
+          "|hbone="
+              + AmbientInterop.clientTunnels(proxy)
+              + "|router="
+              + (proxy.type() == Proxy.NodeType.ROUTER);
+    }
     if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
       // the scope keeps only the labels that select config: these may compare any label
       return new GenerationCache.Variant(
@@ -161,9 +174,23 @@ public final class EndpointGenerator implements XdsGenerator {
       subsetLabels = subset.getLabelsMap();
       subsetPolicy = subset.hasTrafficPolicy() ? subset.getTrafficPolicy() : null;
     }
+    if (proxy.type() == Proxy.NodeType.ROUTER && name.indexOf('|') >= 0) {
+      var waypoint =
+          AmbientInterop.of(push).ingressWaypoint(service.namespace(), service.hostname());
+      if (waypoint.isPresent() && hasVip(service)) {
+        return throughWaypoint(cla, service, key.port(), waypoint.get(), push);
+      }
+    }
     List<LocalityLoadBalancing.Group> groups =
         EnvoyEndpoints.groups(
-            push, service, key.port(), key.subset(), subsetLabels, rule, /* ipOnly= */ true);
+            push,
+            service,
+            key.port(),
+            key.subset(),
+            subsetLabels,
+            rule,
+            /* ipOnly= */ true,
+            AmbientInterop.clientTunnels(proxy));
     if (name.indexOf('|') < 0) {
       onlyMtls(groups);
     }
@@ -189,6 +216,54 @@ public final class EndpointGenerator implements XdsGenerator {
         failover);
     for (LocalityLoadBalancing.Group g : groups) {
       cla.addEndpoints(g.envoy());
+    }
+    return cla.build();
+  }
+
+  /** Whether the service has a virtual IP: a waypoint only takes traffic addressed to one. */
+  private static boolean hasVip(Service service) {
+    return service.addresses().stream().anyMatch(a -> !a.equals("0.0.0.0") && !a.equals("::"));
+  }
+
+  /**
+   * A gateway's endpoints for a service that opted into ingress waypoint routing: the waypoint's
+   * pods, each a tunnel through {@code connect_originate} to the waypoint's HBONE port carrying the
+   * service's VIP and port as the destination; no subset filtering and no locality load balancing,
+   * as istiod. A waypoint without endpoints leaves the cluster empty.
+   */
+  private static ClusterLoadAssignment throughWaypoint(
+      ClusterLoadAssignment.Builder cla,
+      Service service,
+      int port,
+      io.jistiod.pilot.ambient.AddressIndex.ServiceWaypoint waypoint,
+      PushContext push) {
+    Service waypointService = push.service(waypoint.hostname()).orElse(null);
+    if (waypointService == null || waypointService.port(waypoint.hbonePort()).isEmpty()) {
+      return cla.build();
+    }
+    boolean external = ServiceAttributes.EXTERNAL.equals(waypointService.attributes().registry());
+    String vip = service.addresses().get(0);
+    Map<String, List<Endpoint>> byLocality = new TreeMap<>();
+    for (Endpoint e : push.endpoints(waypoint.hostname(), waypoint.hbonePort())) {
+      if (e.healthy() && EnvoyEndpoints.isIp(e.address())) {
+        byLocality
+            .computeIfAbsent(EnvoyEndpoints.label(e.locality()), l -> new ArrayList<>())
+            .add(e);
+      }
+    }
+    for (List<Endpoint> endpoints : byLocality.values()) {
+      endpoints.sort(Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port));
+      LocalityLbEndpoints.Builder group =
+          LocalityLbEndpoints.newBuilder().setLocality(EnvoyEndpoints.locality(endpoints.get(0)));
+      long total = 0;
+      for (Endpoint e : endpoints) {
+        total += e.weight();
+        LbEndpoint lb = EnvoyEndpoints.lbEndpoint(e, external, false);
+        group.addLbEndpoints(
+            EnvoyEndpoints.tunneled(lb, vip, port, EnvoyEndpoints.hostPort(e.address(), e.port())));
+      }
+      group.setLoadBalancingWeight(UInt32Value.of((int) Math.min(total, 0xFFFFFFFFL)));
+      cla.addEndpoints(group);
     }
     return cla.build();
   }

@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -12,6 +13,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Service;
@@ -52,6 +54,9 @@ public final class EnvoyEndpoints {
    * @param rule the DestinationRule for the service, or null; its TLS mode for this cluster decides
    *     whether endpoints are marked for mTLS
    * @param ipOnly drop endpoints whose address is not an IP (EDS cannot resolve names)
+   * @param hboneClient whether the client may tunnel over HBONE ({@link
+   *     AmbientInterop#clientTunnels}): then endpoints that take HBONE and not Istio mTLS are
+   *     reached through its {@code connect_originate} listener
    */
   public static List<LocalityLoadBalancing.Group> groups(
       PushContext push,
@@ -60,8 +65,10 @@ public final class EnvoyEndpoints {
       String subset,
       Map<String, String> subsetLabels,
       DestinationRule rule,
-      boolean ipOnly) {
+      boolean ipOnly,
+      boolean hboneClient) {
     ClientTLSSettings.TLSmode drMode = tlsModeOf(rule, subset, port);
+    AmbientInterop ambient = hboneClient ? AmbientInterop.of(push) : AmbientInterop.OFF;
     boolean external = ServiceAttributes.EXTERNAL.equals(service.attributes().registry());
     Map<String, List<Endpoint>> byLocality = new TreeMap<>();
     for (Endpoint e : push.endpoints(service, port)) {
@@ -73,18 +80,13 @@ public final class EnvoyEndpoints {
     List<LocalityLoadBalancing.Group> out = new ArrayList<>();
     for (List<Endpoint> endpoints : byLocality.values()) {
       endpoints.sort(Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port));
-      Locality l = endpoints.get(0).locality();
       LocalityLbEndpoints.Builder group =
-          LocalityLbEndpoints.newBuilder()
-              .setLocality(
-                  io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
-                      .setRegion(l.region())
-                      .setZone(l.zone())
-                      .setSubZone(l.subzone()));
+          LocalityLbEndpoints.newBuilder().setLocality(locality(endpoints.get(0)));
       long total = 0;
       for (Endpoint e : endpoints) {
         total += e.weight();
-        group.addLbEndpoints(lbEndpoint(e, external, mtlsEnabled(push, e, drMode)));
+        LbEndpoint lb = lbEndpoint(e, external, mtlsEnabled(push, e, drMode));
+        group.addLbEndpoints(ambient.tunnels(e) ? tunneled(lb, e.address(), e.port(), null) : lb);
       }
       group.setLoadBalancingWeight(UInt32Value.of((int) Math.min(total, 0xFFFFFFFFL)));
       out.add(new LocalityLoadBalancing.Group(group, endpoints));
@@ -136,6 +138,51 @@ public final class EnvoyEndpoints {
     md.putFilterMetadata(
         "istio", Struct.newBuilder().putFields("workload", string(workload(e, external))).build());
     return b.setMetadata(md).build();
+  }
+
+  /** The internal listener that originates HBONE on sidecars and gateways. */
+  public static final String CONNECT_ORIGINATE = "connect_originate";
+
+  /** Filter metadata the original destination listener filter of an internal listener reads. */
+  public static final String ORIGINAL_DST = "envoy.filters.listener.original_dst";
+
+  /**
+   * {@code lb} sent through the {@code connect_originate} internal listener instead: the endpoint
+   * is the internal address named by where the tunnel goes (the waypoint, else the destination),
+   * the original destination metadata carries the destination behind the tunnel ({@code local},
+   * what policy and telemetry see) and the waypoint, and the transport socket match picks the
+   * cluster's {@code hbone} socket.
+   *
+   * @param waypoint {@code IP:port} of the waypoint that takes the tunnel, or null
+   */
+  public static LbEndpoint tunneled(LbEndpoint lb, String address, int port, String waypoint) {
+    String local = hostPort(address, port);
+    Struct.Builder dst = Struct.newBuilder().putFields("local", string(local));
+    if (waypoint != null) {
+      dst.putFields("waypoint", string(waypoint));
+    }
+    Metadata.Builder md =
+        lb.getMetadata().toBuilder()
+            .putFilterMetadata(ORIGINAL_DST, dst.build())
+            .putFilterMetadata(
+                TRANSPORT_SOCKET_MATCH,
+                Struct.newBuilder().putFields("tunnel", string("http")).build());
+    return lb.toBuilder()
+        .setEndpoint(
+            io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                .setAddress(
+                    Address.newBuilder()
+                        .setEnvoyInternalAddress(
+                            EnvoyInternalAddress.newBuilder()
+                                .setServerListenerName(CONNECT_ORIGINATE)
+                                .setEndpointId(waypoint != null ? waypoint : local))))
+        .setMetadata(md)
+        .build();
+  }
+
+  /** {@code host:port}, an IPv6 host in brackets (Go's net.JoinHostPort). */
+  public static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /** {@code name;namespace;canonical-name;canonical-revision;cluster}, as istiod compresses it. */
@@ -217,7 +264,17 @@ public final class EnvoyEndpoints {
         && "istio".equals(s.getFieldsOrDefault("tlsMode", string("")).getStringValue());
   }
 
-  private static String label(Locality l) {
+  /** The endpoint's locality, in Envoy's form. */
+  static io.envoyproxy.envoy.config.core.v3.Locality locality(Endpoint e) {
+    Locality l = e.locality();
+    return io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+        .setRegion(l.region())
+        .setZone(l.zone())
+        .setSubZone(l.subzone())
+        .build();
+  }
+
+  static String label(Locality l) {
     if (l.region().isEmpty() && l.zone().isEmpty() && l.subzone().isEmpty()) {
       return "";
     }

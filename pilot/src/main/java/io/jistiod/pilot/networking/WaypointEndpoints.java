@@ -76,7 +76,7 @@ public final class WaypointEndpoints {
       subsetLabels = subset.getLabelsMap();
     }
     List<LocalityLoadBalancing.Group> groups =
-        EnvoyEndpoints.groups(push, service, port, subsetName, subsetLabels, rule, true);
+        EnvoyEndpoints.groups(push, service, port, subsetName, subsetLabels, rule, true, false);
     String network = proxy.metadata().network() == null ? "" : proxy.metadata().network();
     for (LocalityLoadBalancing.Group g : groups) {
       LocalityLbEndpoints.Builder b = g.envoy();

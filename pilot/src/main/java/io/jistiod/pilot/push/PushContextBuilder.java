@@ -10,6 +10,7 @@ import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.ambient.AddressIndex;
 import io.jistiod.pilot.ambient.AmbientInputs;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.ambient.AmbientStatus;
 import io.jistiod.pilot.ambient.ZtunnelPolicies;
@@ -174,8 +175,13 @@ public final class PushContextBuilder implements PushContextFactory {
             mesh.getRootNamespace());
   }
 
-  private static PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
+  private PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
     push.index(ZtunnelPolicies.class, p -> policies);
+    // sidecars and gateways next to ambient workloads: only with ambient on
+    AmbientSettings settings = ambientSettings;
+    if (ambientSource != null && settings != null) {
+      push.index(AmbientInterop.class, p -> AmbientInterop.of(settings, p.addresses()));
+    }
     return push;
   }
 
@@ -358,6 +364,9 @@ public final class PushContextBuilder implements PushContextFactory {
       }
     }
     Set<String> changed = request.servicesUpdated();
+    if (AmbientInterop.of(next).routesIngressThroughAny(changed)) {
+      return; // a gateway's endpoints of other services are this waypoint's
+    }
     next.cache().retain(previous.cache(), EDS_CACHE_TYPE, name -> !changed.contains(host(name)));
   }
 

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.jistiod.galley.api.networking.v1alpha3.Gateway;
 import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.envoy.gateway.GatewayBinding;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
@@ -56,7 +57,14 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     if (proxy.type() != Proxy.NodeType.SIDECAR && proxy.type() != Proxy.NodeType.ROUTER) {
       return List.of();
     }
-    String cacheType = "envoy-cds|" + proxy.type() + "|" + ipFamily(proxy);
+    AmbientInterop ambient = AmbientInterop.of(push);
+    // DNS clusters carry their endpoints, tunneled or not depending on the proxy
+    String cacheType =
+        "envoy-cds|"
+            + proxy.type()
+            + "|"
+            + ipFamily(proxy)
+            + (ambient == AmbientInterop.OFF ? "" : "|" + AmbientInterop.clientTunnels(proxy));
     GenerationCache.Scope scope = push.cache().scope(proxy);
     // Every proxy of a scope has the same outbound clusters: listed (and built) once per push.
     List<XdsResource> outbound =
@@ -74,6 +82,11 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
       local.add(SpecialClusters.passthrough(push.meshConfig()));
       local.addAll(new InboundClusterBuilder(push, proxy).build());
       local.add(SpecialClusters.inboundPassthrough(push.meshConfig(), proxy));
+    }
+    if (ambient.sendHbone()
+        && !AmbientInterop.isWaypoint(proxy)
+        && AmbientInterop.clientTunnels(proxy)) {
+      local.add(ConnectOriginate.cluster(push.meshConfig()));
     }
     for (Cluster c : local) {
       // on a name clash the first cluster wins, as in istiod; outbound names never clash with these

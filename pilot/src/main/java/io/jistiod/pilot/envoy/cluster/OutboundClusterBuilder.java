@@ -18,6 +18,7 @@ import io.jistiod.galley.api.networking.v1alpha3.LocalityLoadBalancerSetting;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Resolution;
@@ -52,9 +53,11 @@ final class OutboundClusterBuilder {
   private final Proxy proxy;
   private final MeshConfig mesh;
   private final boolean sidecar;
+  private final AmbientInterop ambient;
 
   OutboundClusterBuilder(PushContext push, Proxy proxy) {
     this.push = push;
+    this.ambient = AmbientInterop.of(push);
     this.proxy = proxy;
     this.mesh = push.meshConfig();
     this.sidecar = proxy.type() == Proxy.NodeType.SIDECAR;
@@ -114,7 +117,16 @@ final class OutboundClusterBuilder {
     if (type == Cluster.DiscoveryType.STRICT_DNS || type == Cluster.DiscoveryType.LOGICAL_DNS) {
       dnsSettings(c);
       Map<String, String> labels = subsetSpec == null ? Map.of() : subsetSpec.getLabelsMap();
-      groups = EnvoyEndpoints.groups(push, service, port.port(), subset, labels, rule, false);
+      groups =
+          EnvoyEndpoints.groups(
+              push,
+              service,
+              port.port(),
+              subset,
+              labels,
+              rule,
+              false,
+              AmbientInterop.clientTunnels(proxy));
       if (groups.isEmpty()) {
         return null; // istiod drops DNS clusters it has no hosts for
       }
@@ -154,7 +166,8 @@ final class OutboundClusterBuilder {
               mtlsDisabled(service, port, mtlsPolicy),
               ServiceAttributes.EXTERNAL.equals(service.attributes().registry()),
               sidecar,
-              rule != null && rule.hasWorkloadSelector()));
+              rule != null && rule.hasWorkloadSelector(),
+              ambient.sendHbone()));
       if (policy != null && policy.hasProxyProtocol()) {
         UpstreamTls.wrapInProxyProtocol(c, policy.getProxyProtocol());
       }
@@ -172,7 +185,10 @@ final class OutboundClusterBuilder {
                       .setInitialFetchTimeout(Duration.getDefaultInstance())
                       .setResourceApiVersion(ApiVersion.V3)));
     }
-    if (subsetSpec == null && service.attributes().meshExternal()) {
+    if (subsetSpec == null && mode == Mode.DEFAULT && allEndpointsTakeHbone(service, port)) {
+      // every connection is tunneled: istio's metadata exchange filter must stay out of it
+      ClusterMetadata.put(c, "disable_mx", ClusterMetadata.bool(true));
+    } else if (subsetSpec == null && service.attributes().meshExternal()) {
       ClusterMetadata.put(c, "external", ClusterMetadata.bool(true));
     }
     if (ruleConfig != null) {
@@ -188,6 +204,18 @@ final class OutboundClusterBuilder {
       }
     }
     return draft.build();
+  }
+
+  /**
+   * Whether the service port has endpoints and every one of them can be reached over HBONE (whether
+   * or not this proxy would send it), as istiod decides service-wide settings.
+   */
+  private boolean allEndpointsTakeHbone(Service service, ServicePort port) {
+    if (ambient == AmbientInterop.OFF) {
+      return false;
+    }
+    List<Endpoint> endpoints = push.endpoints(service.hostname(), port.port());
+    return !endpoints.isEmpty() && endpoints.stream().allMatch(ambient::takesHbone);
   }
 
   /** EDS for known addresses, DNS for names, the original destination for passthrough. */

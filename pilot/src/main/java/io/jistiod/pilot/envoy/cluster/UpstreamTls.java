@@ -41,7 +41,8 @@ final class UpstreamTls {
       boolean mtlsDisabled,
       boolean externalRegistry,
       boolean sidecar,
-      boolean ruleHasWorkloadSelector) {}
+      boolean ruleHasWorkloadSelector,
+      boolean hbone) {}
 
   /** Applies {@code tls} (null = the rule sets none) to the cluster being built. */
   static void apply(ClusterDraft draft, ClientTLSSettings tls, Context ctx) {
@@ -68,12 +69,24 @@ final class UpstreamTls {
               .build();
       autoDetected = true;
     }
+    if (refused(effective)) {
+      return; // istiod gives up on the cluster's TLS: no socket, no HBONE either
+    }
     UpstreamTlsContext context = context(draft, effective, ctx);
-    if (context == null) {
+    TransportSocket socket =
+        context == null
+            ? null
+            : TransportSocket.newBuilder()
+                .setName(TLS_SOCKET)
+                .setTypedConfig(Any.pack(context))
+                .build();
+    if (ctx.hbone()) {
+      HboneSockets.apply(draft.cluster, effective, socket, autoDetected);
       return;
     }
-    TransportSocket socket =
-        TransportSocket.newBuilder().setName(TLS_SOCKET).setTypedConfig(Any.pack(context)).build();
+    if (socket == null) {
+      return;
+    }
     if (autoDetected && draft.cluster.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
       draft.cluster.addTransportSocketMatches(
           Cluster.TransportSocketMatch.newBuilder()
@@ -133,6 +146,14 @@ final class UpstreamTls {
         .setName("envoy.transport_sockets.raw_buffer")
         .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance()))
         .build();
+  }
+
+  /** MUTUAL with neither a credential nor file certificates: istiod refuses to build it. */
+  private static boolean refused(ClientTLSSettings tls) {
+    return tls != null
+        && tls.getMode() == ClientTLSSettings.TLSmode.MUTUAL
+        && tls.getCredentialName().isEmpty()
+        && (tls.getClientCertificate().isEmpty() || tls.getPrivateKey().isEmpty());
   }
 
   private static UpstreamTlsContext context(

@@ -1,0 +1,43 @@
+package io.jistiod.pilot.envoy.listener;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+
+/**
+ * The {@code connect_originate} internal listener of a sidecar or gateway that sends HBONE:
+ * clusters hand it a tunneled endpoint's connection (their {@code hbone} transport socket), and it
+ * sends the bytes in an HTTP CONNECT to the destination the endpoint's metadata named, through the
+ * {@code connect_originate} cluster. The CONNECT authority is that destination ({@code
+ * %DOWNSTREAM_LOCAL_ADDRESS%}: what the original destination filter restored).
+ */
+final class ConnectOriginateListener {
+  private ConnectOriginateListener() {}
+
+  static final String NAME = "connect_originate";
+
+  static Listener build() {
+    TcpProxy tcp =
+        TcpProxy.newBuilder()
+            .setStatPrefix(NAME)
+            .setCluster(NAME)
+            .setTunnelingConfig(
+                TcpProxy.TunnelingConfig.newBuilder().setHostname("%DOWNSTREAM_LOCAL_ADDRESS%"))
+            .build();
+    return Listener.newBuilder()
+        .setName(NAME)
+        .setUseOriginalDst(BoolValue.of(false))
+        .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
+        .addListenerFilters(Filters.ORIGINAL_DST)
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName("envoy.filters.network.tcp_proxy")
+                        .setTypedConfig(Any.pack(tcp))))
+        .build();
+  }
+}
