@@ -10,6 +10,7 @@ import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.GatewayApiKinds;
+import io.jistiod.galley.config.IngressKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
@@ -33,6 +34,7 @@ import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.ingress.IngressOptions;
 import io.jistiod.pilot.kube.DiscoveryNamespaces;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
@@ -202,8 +204,20 @@ public final class Istiod implements AutoCloseable {
     KubeCredentialSource credentials = null;
     KubeConfigMapSource configMaps = null;
     KubernetesConfigStore crds = null;
+    // Kubernetes Ingresses, as istiod serves them: only from the API server (a config folder never
+    // holds them) and only if the mesh config at startup does not turn them OFF; afterwards the
+    // mode and ingress class are read at every push.
+    boolean ingresses =
+        options.kubernetes() != null
+            && meshWatcher.current().getIngressControllerMode()
+                != MeshConfig.IngressControllerMode.OFF;
     if (options.kubernetes() != null) {
-      crds = new KubernetesConfigStore(client, kinds, metrics);
+      List<ConfigKind> watched = kinds;
+      if (ingresses) {
+        watched = new ArrayList<>(kinds);
+        watched.addAll(IngressKinds.ALL);
+      }
+      crds = new KubernetesConfigStore(client, watched, metrics);
       closeables.add(crds);
       crds.start();
       stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
@@ -351,6 +365,15 @@ public final class Istiod implements AutoCloseable {
                   return leading;
                 }));
       }
+    }
+    if (ingresses) {
+      // Gateways in K8S_INGRESS_NS (istio-system unless set, whatever istiod's own namespace)
+      pushContexts.ingress(
+          new IngressOptions(
+              options.domain(),
+              java.util.Optional.ofNullable(options.getenv("K8S_INGRESS_NS"))
+                  .filter(v -> !v.isEmpty())
+                  .orElse(IngressOptions.DEFAULT_INGRESS_NAMESPACE)));
     }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
     JwksResolver jwks =
