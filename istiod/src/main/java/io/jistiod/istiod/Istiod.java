@@ -22,6 +22,8 @@ import io.jistiod.istiod.gatewayapi.GatewayStatusWriter;
 import io.jistiod.istiod.gatewayapi.KubeConfigMapSource;
 import io.jistiod.istiod.ha.LeaderElection;
 import io.jistiod.istiod.http.HttpEndpoints;
+import io.jistiod.istiod.ingress.IngressStatusWriter;
+import io.jistiod.istiod.ingress.KubeIngressStatusApi;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
 import io.jistiod.istiod.metrics.RuntimeMetrics;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
@@ -35,6 +37,7 @@ import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
 import io.jistiod.pilot.ingress.IngressOptions;
+import io.jistiod.pilot.ingress.IngressStatuses;
 import io.jistiod.pilot.kube.DiscoveryNamespaces;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
@@ -368,12 +371,36 @@ public final class Istiod implements AutoCloseable {
     }
     if (ingresses) {
       // Gateways in K8S_INGRESS_NS (istio-system unless set, whatever istiod's own namespace)
-      pushContexts.ingress(
+      IngressOptions ingressOptions =
           new IngressOptions(
               options.domain(),
               java.util.Optional.ofNullable(options.getenv("K8S_INGRESS_NS"))
                   .filter(v -> !v.isEmpty())
-                  .orElse(IngressOptions.DEFAULT_INGRESS_NAMESPACE)));
+                  .orElse(IngressOptions.DEFAULT_INGRESS_NAMESPACE));
+      pushContexts.ingress(ingressOptions);
+      // The served Ingresses' status (the ingress gateway's addresses), written by the replica
+      // holding istiod's istio-leader election, when istiod has a status manager: with the Gateway
+      // API's status (the default) or PILOT_ENABLE_ANALYSIS.
+      boolean statusManager =
+          (gatewayApi && Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_STATUS", true))
+              || Main.envBool(options::getenv, "PILOT_ENABLE_ANALYSIS", false);
+      if (client != null && statusManager) {
+        IngressStatusWriter ingressStatus =
+            new IngressStatusWriter(
+                new KubeIngressStatusApi(client),
+                () -> {
+                  KubeServiceRegistry k = kube;
+                  if (k == null) {
+                    return List.of();
+                  }
+                  var in = k.ambientInputs(systemNamespace());
+                  return IngressStatuses.addresses(
+                      mesh.get(), ingressOptions, in.services(), in.pods(), in.nodes());
+                });
+        closeables.add(ingressStatus);
+        pushContexts.onIngressResult(ingressStatus);
+        closeables.add(singleton(client, "istio-leader", ingressStatus::lead));
+      }
     }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.
     JwksResolver jwks =
