@@ -471,9 +471,14 @@ public final class PushContextBuilder implements PushContextFactory {
     boolean reconverted = gatewayApi != null && kinds.contains(Kind.SERVICE_ENTRY);
     GatewayApiResult gatewayApiResult =
         reconverted ? convertGatewayApi(services, endpoints) : previous.gatewayApi();
-    // Ingress backends may name Service ports: converted again when services change; every kind
-    // an Ingress is made of (Ingress, IngressClass: UNKNOWN; MESH_CONFIG) is a full rebuild
-    boolean ingressChanged = ingress != null && kinds.contains(Kind.SERVICE_ENTRY);
+    // Ingress backends may name Service ports: converted again when services change, if there is
+    // any Ingress (else a service change would cost every VirtualService's index for nothing);
+    // every kind an Ingress is made of (Ingress, IngressClass: UNKNOWN; MESH_CONFIG) is a full
+    // rebuild
+    boolean ingressChanged =
+        ingress != null
+            && kinds.contains(Kind.SERVICE_ENTRY)
+            && !store.list(IngressKinds.INGRESS, null).isEmpty();
     boolean virtualServicesChanged =
         reconverted || ingressChanged || kinds.contains(Kind.VIRTUAL_SERVICE);
     boolean gatewaysChanged = kinds.contains(Kind.GATEWAY) || reconverted;
