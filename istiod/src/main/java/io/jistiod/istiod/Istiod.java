@@ -10,6 +10,7 @@ import io.jistiod.galley.config.AggregateConfigStore;
 import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.GatewayApiKinds;
+import io.jistiod.galley.config.IngressKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.config.NamespaceFilteredConfigStore;
 import io.jistiod.galley.file.FileConfigSource;
@@ -21,6 +22,8 @@ import io.jistiod.istiod.gatewayapi.GatewayStatusWriter;
 import io.jistiod.istiod.gatewayapi.KubeConfigMapSource;
 import io.jistiod.istiod.ha.LeaderElection;
 import io.jistiod.istiod.http.HttpEndpoints;
+import io.jistiod.istiod.ingress.IngressStatusWriter;
+import io.jistiod.istiod.ingress.KubeIngressStatusApi;
 import io.jistiod.istiod.metrics.PrometheusTextWriter;
 import io.jistiod.istiod.metrics.RuntimeMetrics;
 import io.jistiod.pilot.envoy.EnvoyGenerators;
@@ -33,6 +36,8 @@ import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.grpcgen.GrpcClusterGenerator;
 import io.jistiod.pilot.grpcgen.GrpcListenerGenerator;
 import io.jistiod.pilot.grpcgen.GrpcRouteGenerator;
+import io.jistiod.pilot.ingress.IngressOptions;
+import io.jistiod.pilot.ingress.IngressStatuses;
 import io.jistiod.pilot.kube.DiscoveryNamespaces;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.ServiceDiscovery;
@@ -202,8 +207,20 @@ public final class Istiod implements AutoCloseable {
     KubeCredentialSource credentials = null;
     KubeConfigMapSource configMaps = null;
     KubernetesConfigStore crds = null;
+    // Kubernetes Ingresses, as istiod serves them: only from the API server (a config folder never
+    // holds them) and only if the mesh config at startup does not turn them OFF; afterwards the
+    // mode and ingress class are read at every push.
+    boolean ingresses =
+        options.kubernetes() != null
+            && meshWatcher.current().getIngressControllerMode()
+                != MeshConfig.IngressControllerMode.OFF;
     if (options.kubernetes() != null) {
-      crds = new KubernetesConfigStore(client, kinds, metrics);
+      List<ConfigKind> watched = kinds;
+      if (ingresses) {
+        watched = new ArrayList<>(kinds);
+        watched.addAll(IngressKinds.ALL);
+      }
+      crds = new KubernetesConfigStore(client, watched, metrics);
       closeables.add(crds);
       crds.start();
       stores.add(new NamespaceFilteredConfigStore(crds, discoveryNamespaces));
@@ -350,6 +367,39 @@ public final class Istiod implements AutoCloseable {
                           System.nanoTime()));
                   return leading;
                 }));
+      }
+    }
+    if (ingresses) {
+      // Gateways in K8S_INGRESS_NS (istio-system unless set, whatever istiod's own namespace)
+      IngressOptions ingressOptions =
+          new IngressOptions(
+              options.domain(),
+              java.util.Optional.ofNullable(options.getenv("K8S_INGRESS_NS"))
+                  .filter(v -> !v.isEmpty())
+                  .orElse(IngressOptions.DEFAULT_INGRESS_NAMESPACE));
+      pushContexts.ingress(ingressOptions);
+      // The served Ingresses' status (the ingress gateway's addresses), written by the replica
+      // holding istiod's istio-leader election, when istiod has a status manager: with the Gateway
+      // API's status (the default) or PILOT_ENABLE_ANALYSIS.
+      boolean statusManager =
+          (gatewayApi && Main.envBool(options::getenv, "PILOT_ENABLE_GATEWAY_API_STATUS", true))
+              || Main.envBool(options::getenv, "PILOT_ENABLE_ANALYSIS", false);
+      if (client != null && statusManager) {
+        IngressStatusWriter ingressStatus =
+            new IngressStatusWriter(
+                new KubeIngressStatusApi(client),
+                () -> {
+                  KubeServiceRegistry k = kube;
+                  if (k == null) {
+                    return List.of();
+                  }
+                  var in = k.ambientInputs(systemNamespace());
+                  return IngressStatuses.addresses(
+                      mesh.get(), ingressOptions, in.services(), in.pods(), in.nodes());
+                });
+        closeables.add(ingressStatus);
+        pushContexts.onIngressResult(ingressStatus);
+        closeables.add(singleton(client, "istio-leader", ingressStatus::lead));
       }
     }
     // RequestAuthentication jwksUri key sets: fetched by istiod and inlined; a changed set pushes.

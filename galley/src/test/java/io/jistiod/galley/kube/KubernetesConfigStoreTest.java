@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.jistiod.galley.api.gateway.v1.GatewayClassSpec;
 import io.jistiod.galley.api.gateway.v1.RouteStatus;
+import io.jistiod.galley.api.ingress.v1.IngressClassSpec;
+import io.jistiod.galley.api.ingress.v1.IngressSpec;
+import io.jistiod.galley.api.ingress.v1.IngressStatus;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
 import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
@@ -17,6 +20,7 @@ import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigEvent;
 import io.jistiod.galley.config.ConfigKind;
 import io.jistiod.galley.config.GatewayApiKinds;
+import io.jistiod.galley.config.IngressKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.crd.CrdGenerator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -435,5 +439,66 @@ class KubernetesConfigStoreTest {
                 .getControllerName())
         .isEqualTo("example.com/other");
     assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void builtInIngressKindsAreWatchedWithoutACrd() {
+    client
+        .genericKubernetesResources(
+            new ResourceDefinitionContext.Builder()
+                .withGroup(IngressKinds.GROUP)
+                .withVersion("v1")
+                .withKind("IngressClass")
+                .withPlural("ingressclasses")
+                .withNamespaced(false)
+                .build())
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    """
+                    apiVersion: networking.k8s.io/v1
+                    kind: IngressClass
+                    metadata: {name: istio}
+                    spec: {controller: istio.io/ingress-controller}
+                    """,
+                    GenericKubernetesResource.class))
+        .create();
+    apply(
+        IngressKinds.INGRESS,
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web, namespace: shop}
+        spec:
+          ingressClassName: istio
+          tls: [{hosts: [web.example.com], secretName: web-cert}]
+          rules:
+          - host: web.example.com
+            http:
+              paths:
+              - path: /
+                pathType: Prefix
+                backend: {service: {name: web, port: {name: http}}}
+        status:
+          loadBalancer: {ingress: [{ip: 203.0.113.9}]}
+        """);
+    start(IngressKinds.ALL);
+
+    Config ingress = store.get(IngressKinds.INGRESS, "shop", "web").orElseThrow();
+    IngressSpec spec = ingress.spec(IngressSpec.class);
+    assertThat(spec.getIngressClassName()).isEqualTo("istio");
+    assertThat(spec.getTls(0).getSecretName()).isEqualTo("web-cert");
+    assertThat(spec.getRules(0).getHttp().getPaths(0).getBackend().getService().getPort().getName())
+        .isEqualTo("http");
+    assertThat(ingress.status(IngressStatus.class).getLoadBalancer().getIngress(0).getIp())
+        .isEqualTo("203.0.113.9");
+    assertThat(
+            store
+                .get(IngressKinds.INGRESS_CLASS, "", "istio")
+                .orElseThrow()
+                .spec(IngressClassSpec.class)
+                .getController())
+        .isEqualTo("istio.io/ingress-controller");
   }
 }

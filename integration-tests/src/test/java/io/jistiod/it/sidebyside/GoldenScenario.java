@@ -168,19 +168,39 @@ public record GoldenScenario(
     return all().stream().filter(s -> names.isEmpty() || names.contains(s.name())).toList();
   }
 
-  /** Whether istio.yaml has a Gateway (its selector picks gateway pods in every namespace). */
+  /**
+   * Whether istio.yaml has a Gateway, or kube.yaml an Ingress (istiod generates a Gateway for it):
+   * a Gateway's selector picks gateway pods in every namespace.
+   */
   public boolean definesGateway() {
-    return documents(istioYaml).stream().anyMatch(d -> d.path("kind").asText().equals("Gateway"));
+    return documents(istioYaml).stream().anyMatch(d -> d.path("kind").asText().equals("Gateway"))
+        || !ingresses().isEmpty();
+  }
+
+  /** kube.yaml's Ingresses. */
+  private List<JsonNode> ingresses() {
+    return documents(kubeYaml).stream()
+        .filter(d -> d.path("kind").asText().equals("Ingress"))
+        .toList();
   }
 
   /**
    * The hostnames this scenario's Istio config names that are not namespace-scoped Kubernetes
    * service names ({@code *.svc.cluster.local}): ServiceEntry, VirtualService and DestinationRule
-   * hosts and Gateway server hosts (without their {@code namespace/} prefix). Every proxy of the
-   * mesh may see these, whatever its namespace.
+   * hosts and Gateway server hosts (without their {@code namespace/} prefix), and the hosts of
+   * Ingress rules and TLS entries (their generated VirtualServices and Gateways'). Every proxy of
+   * the mesh may see these, whatever its namespace.
    */
   public java.util.Set<String> meshWideHosts() {
     java.util.Set<String> out = new java.util.TreeSet<>();
+    for (JsonNode ingress : ingresses()) {
+      ingress.path("spec").path("rules").forEach(r -> out.add(r.path("host").asText("")));
+      ingress
+          .path("spec")
+          .path("tls")
+          .forEach(t -> t.path("hosts").forEach(h -> out.add(h.asText())));
+    }
+    out.removeIf(h -> !h.contains("."));
     for (JsonNode d : documents(istioYaml)) {
       JsonNode spec = d.path("spec");
       List<JsonNode> hosts = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
 import io.jistiod.galley.config.ConfigStore;
 import io.jistiod.galley.config.GatewayApiKinds;
+import io.jistiod.galley.config.IngressKinds;
 import io.jistiod.galley.config.IstioKinds;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.pilot.ambient.AddressIndex;
@@ -19,6 +20,10 @@ import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
 import io.jistiod.pilot.gatewayapi.GatewayApiResult;
 import io.jistiod.pilot.gatewayapi.GatewayApiSources;
 import io.jistiod.pilot.gatewayapi.RegistrySnapshot;
+import io.jistiod.pilot.ingress.IngressConverter;
+import io.jistiod.pilot.ingress.IngressOptions;
+import io.jistiod.pilot.ingress.IngressProblem;
+import io.jistiod.pilot.ingress.IngressResult;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Service;
@@ -62,6 +67,15 @@ public final class PushContextBuilder implements PushContextFactory {
   private volatile GatewayApiSources gatewayApi;
 
   private final List<Consumer<GatewayApiResult>> gatewayApiListeners = new CopyOnWriteArrayList<>();
+
+  /** Settings of the Kubernetes Ingress conversion; null: Ingresses are not served. */
+  private volatile IngressOptions ingress;
+
+  private final List<Consumer<IngressResult>> ingressListeners = new CopyOnWriteArrayList<>();
+
+  /** The problems last logged, so an unchanged bad Ingress is reported once, not every push. */
+  private volatile List<IngressProblem> loggedIngressProblems = List.of();
+
   private final List<Consumer<AmbientStatus>> ambientStatusListeners = new CopyOnWriteArrayList<>();
 
   /** Where the workload API's inputs come from, and its settings; null: ambient is off. */
@@ -106,6 +120,59 @@ public final class PushContextBuilder implements PushContextFactory {
   public PushContextBuilder gatewayApi(GatewayApiSources sources) {
     this.gatewayApi = java.util.Objects.requireNonNull(sources, "sources");
     return this;
+  }
+
+  /**
+   * Serves Kubernetes Ingresses of the store (those the mesh config's ingress class settings
+   * select) as the Istio Gateways and VirtualServices istiod generates for them.
+   */
+  public PushContextBuilder ingress(IngressOptions options) {
+    this.ingress = java.util.Objects.requireNonNull(options, "options");
+    return this;
+  }
+
+  /** Called with each new Ingress conversion (to write the status of the Ingresses served). */
+  public void onIngressResult(Consumer<IngressResult> listener) {
+    ingressListeners.add(listener);
+  }
+
+  /**
+   * The Ingress conversion over this push's services; empty when Ingresses are not served. A
+   * failure is logged and leaves the Ingresses unserved for this push, nothing else.
+   */
+  private IngressResult convertIngress(MeshConfig mesh, Map<String, Service> services) {
+    IngressOptions options = ingress;
+    if (options == null) {
+      return IngressResult.EMPTY;
+    }
+    IngressResult result;
+    try {
+      result =
+          IngressConverter.convert(
+              store.list(IngressKinds.INGRESS, null),
+              store.list(IngressKinds.INGRESS_CLASS, null),
+              mesh,
+              (namespace, name) -> {
+                Service s = services.get(name + "." + namespace + ".svc." + domainSuffix);
+                return s != null && ServiceAttributes.KUBERNETES.equals(s.attributes().registry())
+                    ? java.util.Optional.of(s.ports())
+                    : java.util.Optional.empty();
+              },
+              options);
+    } catch (RuntimeException e) {
+      log.error("converting the Ingresses failed; they are not served this push", e);
+      return IngressResult.EMPTY;
+    }
+    if (!result.problems().equals(loggedIngressProblems)) {
+      loggedIngressProblems = result.problems();
+      for (IngressProblem p : result.problems()) {
+        log.warn("{}", p);
+      }
+    }
+    for (Consumer<IngressResult> l : ingressListeners) {
+      l.accept(result);
+    }
+    return result;
   }
 
   /**
@@ -417,7 +484,21 @@ public final class PushContextBuilder implements PushContextFactory {
     boolean reconverted = gatewayApi != null && kinds.contains(Kind.SERVICE_ENTRY);
     GatewayApiResult gatewayApiResult =
         reconverted ? convertGatewayApi(services, endpoints) : previous.gatewayApi();
-    boolean virtualServicesChanged = reconverted || kinds.contains(Kind.VIRTUAL_SERVICE);
+    // Ingress backends may name Service ports: converted again when services change, if there is
+    // any Ingress (else a service change would cost every VirtualService's index for nothing);
+    // every kind an Ingress is made of (Ingress, IngressClass: UNKNOWN; MESH_CONFIG) is a full
+    // rebuild
+    boolean ingressChanged =
+        ingress != null
+            && kinds.contains(Kind.SERVICE_ENTRY)
+            && !store.list(IngressKinds.INGRESS, null).isEmpty();
+    boolean virtualServicesChanged =
+        reconverted || ingressChanged || kinds.contains(Kind.VIRTUAL_SERVICE);
+    boolean gatewaysChanged = kinds.contains(Kind.GATEWAY) || reconverted;
+    IngressResult ingressResult =
+        virtualServicesChanged || gatewaysChanged
+            ? convertIngress(mesh, services)
+            : IngressResult.EMPTY; // not used: both lists are the previous push's
     PushIndex.Inputs inputs =
         new PushIndex.Inputs(
             domainSuffix,
@@ -425,7 +506,7 @@ public final class PushContextBuilder implements PushContextFactory {
             services,
             registered.shared(),
             virtualServicesChanged
-                ? withGenerated(virtualServices(), gatewayApiResult)
+                ? withGenerated(virtualServices(), gatewayApiResult, ingressResult)
                 : before.virtualServices(),
             kinds.contains(Kind.DESTINATION_RULE) || reconverted
                 ? withGeneratedRules(destinationRules(), gatewayApiResult)
@@ -439,6 +520,9 @@ public final class PushContextBuilder implements PushContextFactory {
       changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
       changed.addAll(IndexInput.forKind(Kind.DESTINATION_RULE.istioName()));
     }
+    if (ingressChanged) {
+      changed.addAll(IndexInput.forKind(Kind.VIRTUAL_SERVICE.istioName()));
+    }
     return withPolicies(
         new PushContext(
             version,
@@ -446,8 +530,8 @@ public final class PushContextBuilder implements PushContextFactory {
             PushIndex.update(previous.pushIndex(), changed, inputs),
             endpoints,
             mesh,
-            kinds.contains(Kind.GATEWAY) || reconverted
-                ? withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways())
+            gatewaysChanged
+                ? generatedGateways(gatewayApiResult, ingressResult)
                 : previous.gateways(),
             security,
             gatewayApiResult,
@@ -464,6 +548,7 @@ public final class PushContextBuilder implements PushContextFactory {
     java.util.SortedMap<String, Service> services = registered.byHost();
     Map<String, Map<Integer, List<Endpoint>>> endpoints = endpointIndex();
     GatewayApiResult gatewayApiResult = convertGatewayApi(services, endpoints);
+    IngressResult ingressResult = convertIngress(mesh, services);
     PushIndex index =
         PushIndex.build(
             new PushIndex.Inputs(
@@ -471,7 +556,7 @@ public final class PushContextBuilder implements PushContextFactory {
                 mesh,
                 services,
                 registered.shared(),
-                withGenerated(virtualServices(), gatewayApiResult),
+                withGenerated(virtualServices(), gatewayApiResult, ingressResult),
                 withGeneratedRules(destinationRules(), gatewayApiResult),
                 sorted(IstioKinds.SIDECAR)));
     SecurityConfigs security = security();
@@ -483,24 +568,38 @@ public final class PushContextBuilder implements PushContextFactory {
             index,
             endpoints,
             mesh,
-            withGenerated(sorted(IstioKinds.GATEWAY), gatewayApiResult.gateways()),
+            generatedGateways(gatewayApiResult, ingressResult),
             security,
             gatewayApiResult,
             addresses(previous, true, mesh, policies, security)),
         policies);
   }
 
-  /** The store's VirtualServices, then those generated from the Gateway API. */
+  /**
+   * The store's VirtualServices, then those generated from the Gateway API, then those from
+   * Ingresses (istiod's aggregate store lists its sources in that order).
+   */
   private List<PushContext.ResolvedVirtualService> withGenerated(
-      List<PushContext.ResolvedVirtualService> fromStore, GatewayApiResult result) {
-    if (result.virtualServices().isEmpty()) {
+      List<PushContext.ResolvedVirtualService> fromStore,
+      GatewayApiResult result,
+      IngressResult ingresses) {
+    if (result.virtualServices().isEmpty() && ingresses.virtualServices().isEmpty()) {
       return fromStore;
     }
     List<PushContext.ResolvedVirtualService> out = new ArrayList<>(fromStore);
     for (Config c : result.virtualServices()) {
       out.add(resolve(c));
     }
+    for (Config c : ingresses.virtualServices()) {
+      out.add(resolve(c));
+    }
     return out;
+  }
+
+  /** The store's Gateways, then those generated from the Gateway API, then those from Ingresses. */
+  private List<Config> generatedGateways(GatewayApiResult result, IngressResult ingresses) {
+    return withGenerated(
+        withGenerated(sorted(IstioKinds.GATEWAY), result.gateways()), ingresses.gateways());
   }
 
   /**

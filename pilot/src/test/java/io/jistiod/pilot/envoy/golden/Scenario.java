@@ -13,6 +13,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.config.GatewayApiKinds;
+import io.jistiod.galley.config.IngressKinds;
 import io.jistiod.galley.config.MemoryConfigStore;
 import io.jistiod.galley.mesh.MeshConfigs;
 import io.jistiod.galley.parse.ConfigParser;
@@ -21,6 +22,7 @@ import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.envoy.secret.KubeCredentialSource;
 import io.jistiod.pilot.gatewayapi.GatewayApiOptions;
 import io.jistiod.pilot.gatewayapi.GatewayApiSources;
+import io.jistiod.pilot.ingress.IngressOptions;
 import io.jistiod.pilot.kube.KubeServiceRegistry;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
@@ -127,6 +129,17 @@ final class Scenario implements AutoCloseable {
       }
       parsed.configs().forEach(store::put);
     }
+    if (Files.exists(kubeYaml)) {
+      // Ingresses and IngressClasses are Kubernetes objects, but config of istiod's (the ingress
+      // conversion reads them from the config store, as on a cluster)
+      ParseResult ingresses =
+          new ConfigParser(IngressKinds.ALL, "default")
+              .parse(Files.readString(kubeYaml), kubeYaml.toString());
+      if (!ingresses.errors().isEmpty()) {
+        throw new IllegalStateException(dir + ": kube.yaml does not parse: " + ingresses.errors());
+      }
+      ingresses.configs().forEach(store::put);
+    }
     store.markSynced();
     Path meshYaml = dir.resolve("mesh.yaml");
     MeshConfig mesh =
@@ -152,6 +165,7 @@ final class Scenario implements AutoCloseable {
                     env.gatewayApiOptions(GatewayApiOptions.defaults("cluster.local")),
                     java.time.Clock.fixed(
                         java.time.Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC)))
+            .ingress(IngressOptions.defaults("cluster.local"))
             .build(null, PushRequest.fullForAll("golden", System.nanoTime()));
     return new Scenario(
         dir.getFileName().toString(),
