@@ -245,6 +245,7 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
 
     private volatile SharedIndexInformer<GenericKubernetesResource> informer;
     private volatile boolean absent;
+    private volatile boolean initialListHandled;
     private boolean absenceLogged;
 
     KindWatch(ConfigKind kind) {
@@ -260,8 +261,25 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
     }
 
     boolean synced() {
+      if (absent) {
+        return true;
+      }
       var i = informer;
-      return absent || (i != null && i.hasSynced());
+      if (i == null || !i.hasSynced()) {
+        return false;
+      }
+      if (initialListHandled) {
+        return true;
+      }
+      // The informer reports its cache filled before its handler (this) has seen every object:
+      // the store is synced once each object of the initial list is converted (or rejected).
+      for (GenericKubernetesResource r : i.getStore().list()) {
+        if (!seen.containsKey(key(r.getMetadata()))) {
+          return false;
+        }
+      }
+      initialListHandled = true;
+      return true;
     }
 
     /** Asks whether the resource exists; starts the informer if so, else checks again later. */
@@ -318,6 +336,7 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
             // Keep retrying, before the first list too: a control plane heals, it does not stop.
             return true;
           });
+      initialListHandled = false;
       informer = i;
       i.start()
           .whenComplete(
@@ -380,9 +399,22 @@ public final class KubernetesConfigStore implements ConfigStore, AutoCloseable {
       ObjectMeta m = obj.getMetadata();
       ConfigKey key = key(m);
       String version = m.getResourceVersion() == null ? "" : m.getResourceVersion();
-      if (!version.isEmpty() && version.equals(seen.put(key, version))) {
+      if (!version.isEmpty() && version.equals(seen.get(key))) {
         return; // a resync or re-list of a version already handled
       }
+      try {
+        convertAndStore(obj, previous, m, key, version);
+      } finally {
+        seen.put(key, version); // handled, good or bad (see synced())
+      }
+    }
+
+    private void convertAndStore(
+        GenericKubernetesResource obj,
+        GenericKubernetesResource previous,
+        ObjectMeta m,
+        ConfigKey key,
+        String version) {
       ConfigMeta meta =
           new ConfigMeta(
               kind,

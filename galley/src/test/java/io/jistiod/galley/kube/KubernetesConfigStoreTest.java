@@ -114,6 +114,40 @@ class KubernetesConfigStoreTest {
   }
 
   @Test
+  void notSyncedUntilEveryObjectOfTheInitialListIsInTheStore() throws Exception {
+    installCrd(IstioKinds.VIRTUAL_SERVICE);
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("cart", "cart", 100));
+    apply(IstioKinds.VIRTUAL_SERVICE, vs("shop", "shop", 100));
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    store =
+        new KubernetesConfigStore(
+            client, List.of(IstioKinds.VIRTUAL_SERVICE), meters, Duration.ofMillis(200));
+    // holds the informer's handler thread on the first object, as a slow conversion would
+    store.addHandler(
+        e -> {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    store.start();
+    assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    // the informer has its whole list by now; the store has one object of two
+    Awaitility.await()
+        .pollDelay(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> true);
+    assertThat(store.hasSynced()).isFalse();
+
+    release.countDown();
+    await().until(store::hasSynced);
+    assertThat(store.list(IstioKinds.VIRTUAL_SERVICE, "shop")).hasSize(2);
+  }
+
+  @Test
   void addUpdateAndDeleteBecomeEvents() {
     installCrd(IstioKinds.VIRTUAL_SERVICE);
     installCrd(IstioKinds.DESTINATION_RULE);
