@@ -7,9 +7,9 @@ import io.jistiod.pilot.api.workload.LoadBalancing;
 import io.jistiod.pilot.api.workload.NetworkAddress;
 import io.jistiod.pilot.api.workload.Port;
 import io.jistiod.pilot.api.workload.Service;
+import io.jistiod.pilot.model.TrafficDistribution;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,7 +21,6 @@ import java.util.Optional;
  * publishNotReadyAddresses).
  */
 final class ServiceAddresses {
-  static final String TRAFFIC_DISTRIBUTION_ANNOTATION = "networking.istio.io/traffic-distribution";
 
   private ServiceAddresses() {}
 
@@ -133,26 +132,13 @@ final class ServiceAddresses {
 
   /**
    * {@code zone}, {@code node} or {@code any}: the field if it names a known value, else Istio's
-   * annotation (case-insensitive), else any.
+   * annotation (case-insensitive), else any ({@link TrafficDistribution}).
    */
   static String trafficDistribution(String field, Map<String, String> annotations) {
-    if (field != null) {
-      switch (field) {
-        case "PreferSameZone", "PreferClose" -> {
-          return "zone";
-        }
-        case "PreferSameNode" -> {
-          return "node";
-        }
-        default -> {}
-      }
-    }
-    String a =
-        annotations.getOrDefault(TRAFFIC_DISTRIBUTION_ANNOTATION, "").toLowerCase(Locale.ROOT);
-    return switch (a) {
-      case "preferclose", "prefersamezone" -> "zone";
-      case "prefersamenode" -> "node";
-      default -> "any";
+    return switch (TrafficDistribution.of(field, annotations)) {
+      case PREFER_SAME_ZONE -> "zone";
+      case PREFER_SAME_NODE -> "node";
+      case ANY -> "any";
     };
   }
 

@@ -80,7 +80,10 @@ final class KubeConversions {
             externalAddresses(k),
             externalName,
             List.of(),
-            "Local".equals(spec.getInternalTrafficPolicy())));
+            "Local".equals(spec.getInternalTrafficPolicy()),
+            io.jistiod.pilot.model.TrafficDistribution.of(
+                spec.getTrafficDistribution(),
+                meta.getAnnotations() == null ? Map.of() : meta.getAnnotations())));
   }
 
   /**

@@ -271,6 +271,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
       for (var e : slice.getEndpoints()) {
         boolean ready =
             e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
+        // istiod: an unready endpoint is shutting down unless it says it is not terminating
+        boolean terminating = !ready && !Boolean.FALSE.equals(e.getConditions().getTerminating());
         Pod pod = null;
         if (e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind())) {
           pod = podsByKey.get(ns + "/" + e.getTargetRef().getName());
@@ -283,7 +285,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
             if (sp == null || port.getPort() == null) {
               continue;
             }
-            out.add(endpoint(service, sp, address, port.getPort(), ready, owner));
+            Endpoint ep = endpoint(service, sp, address, port.getPort(), ready, owner);
+            out.add(terminating ? ep.asTerminating() : ep);
           }
         }
       }

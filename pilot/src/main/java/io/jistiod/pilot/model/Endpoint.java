@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param healthKnown whether the registry knows the endpoint's health (a Kubernetes pod's
  *     readiness, also when a ServiceEntry selects the pod): Envoy is told HEALTHY; otherwise
  *     (ServiceEntry endpoints, WorkloadEntries) UNKNOWN, as istiod does
+ * @param terminating a Kubernetes endpoint that is not ready because its pod is shutting down:
+ *     never sent, even where unready endpoints are
  */
 public record Endpoint(
     String hostname,
@@ -33,7 +35,8 @@ public record Endpoint(
     String tlsMode,
     String namespace,
     String workloadName,
-    boolean healthKnown) {
+    boolean healthKnown,
+    boolean terminating) {
 
   public Endpoint {
     Objects.requireNonNull(hostname, "hostname");
@@ -48,6 +51,40 @@ public record Endpoint(
     Objects.requireNonNull(servicePortName, "servicePortName");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(workloadName, "workloadName");
+  }
+
+  /** An endpoint that is not shutting down. */
+  public Endpoint(
+      String hostname,
+      int servicePort,
+      String servicePortName,
+      String address,
+      int port,
+      Map<String, String> labels,
+      Locality locality,
+      int weight,
+      boolean healthy,
+      String serviceAccount,
+      String tlsMode,
+      String namespace,
+      String workloadName,
+      boolean healthKnown) {
+    this(
+        hostname,
+        servicePort,
+        servicePortName,
+        address,
+        port,
+        labels,
+        locality,
+        weight,
+        healthy,
+        serviceAccount,
+        tlsMode,
+        namespace,
+        workloadName,
+        healthKnown,
+        false);
   }
 
   /** An endpoint whose health the registry does not know (ServiceEntries, WorkloadEntries). */
@@ -80,6 +117,26 @@ public record Endpoint(
         namespace,
         workloadName,
         false);
+  }
+
+  /** This endpoint, shutting down. */
+  public Endpoint asTerminating() {
+    return new Endpoint(
+        hostname,
+        servicePort,
+        servicePortName,
+        address,
+        port,
+        labels,
+        locality,
+        weight,
+        healthy,
+        serviceAccount,
+        tlsMode,
+        namespace,
+        workloadName,
+        healthKnown,
+        true);
   }
 
   /** Whether every label in {@code selector} is on this endpoint with the same value. */

@@ -24,7 +24,8 @@ import java.util.Objects;
  *     through other aliases), ordered by their namespace then hostname, as istiod resolves them for
  *     the whole push; empty for most services
  * @param nodeLocal a Kubernetes Service with {@code internalTrafficPolicy: Local}: a proxy reaches
- *     only the endpoints on its own node
+ *     only the endpoints on its own node * @param trafficDistribution a Kubernetes Service's
+ *     preference for nearby endpoints
  */
 public record ServiceAttributes(
     String registry,
@@ -38,7 +39,8 @@ public record ServiceAttributes(
     List<String> externalAddresses,
     String externalName,
     List<String> aliases,
-    boolean nodeLocal) {
+    boolean nodeLocal,
+    TrafficDistribution trafficDistribution) {
 
   public static final String KUBERNETES = "Kubernetes";
   public static final String EXTERNAL = "External";
@@ -54,6 +56,37 @@ public record ServiceAttributes(
     externalAddresses = List.copyOf(externalAddresses);
     Objects.requireNonNull(externalName, "externalName");
     aliases = List.copyOf(aliases);
+    Objects.requireNonNull(trafficDistribution, "trafficDistribution");
+  }
+
+  /** Attributes with no preference for nearby endpoints. */
+  public ServiceAttributes(
+      String registry,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> selector,
+      boolean meshExternal,
+      String creationTime,
+      List<String> subjectAltNames,
+      String serviceType,
+      List<String> externalAddresses,
+      String externalName,
+      List<String> aliases,
+      boolean nodeLocal) {
+    this(
+        registry,
+        name,
+        labels,
+        selector,
+        meshExternal,
+        creationTime,
+        subjectAltNames,
+        serviceType,
+        externalAddresses,
+        externalName,
+        aliases,
+        nodeLocal,
+        TrafficDistribution.ANY);
   }
 
   /** These attributes with {@code aliases} as the service's aliases. */
@@ -70,7 +103,8 @@ public record ServiceAttributes(
         externalAddresses,
         externalName,
         aliases,
-        nodeLocal);
+        nodeLocal,
+        trafficDistribution);
   }
 
   /** Attributes of a service with no Kubernetes type or external addresses (a ServiceEntry). */

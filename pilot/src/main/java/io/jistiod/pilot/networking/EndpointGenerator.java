@@ -111,10 +111,12 @@ public final class EndpointGenerator implements XdsGenerator {
               + "|router="
               + (proxy.type() == Proxy.NodeType.ROUTER);
     }
-    if (meshFailoverPriority || (rule != null && hasFailoverPriority(rule.spec()))) {
+    if (meshFailoverPriority
+        || (rule != null && hasFailoverPriority(rule.spec()))
+        || EnvoyEndpoints.sendsUnhealthy(service)) {
       // the scope keeps only the labels that select config: these may compare any label
       return new GenerationCache.Variant(
-          variant + "|" + new TreeMap<>(proxy.metadata().labels()), false);
+          variant + "|" + new TreeMap<>(failoverLabels(proxy)), false);
     }
     return new GenerationCache.Variant(variant, true);
   }
@@ -205,15 +207,14 @@ public final class EndpointGenerator implements XdsGenerator {
             ? null
             : TrafficPolicies.forCluster(
                 rule.hasTrafficPolicy() ? rule.getTrafficPolicy() : null, subsetPolicy, key.port());
-    // Istio fails over by locality only when outlier detection can eject the failing endpoints.
-    boolean failover = policy != null && policy.hasOutlierDetection();
+    LocalityLoadBalancing.Effective locality =
+        LocalityLoadBalancing.effective(
+            push.meshConfig(), policy == null ? null : policy.getLoadBalancer(), service);
+    // Istio fails over by locality only when outlier detection can eject the failing endpoints
+    // (or, for a Service's traffic distribution, when the proxy sees the unready ones).
+    boolean failover = (policy != null && policy.hasOutlierDetection()) || locality.forceFailover();
     LocalityLoadBalancing.apply(
-        groups,
-        proxy.locality(),
-        proxy.metadata().labels(),
-        LocalityLoadBalancing.effectiveSetting(
-            push.meshConfig(), policy == null ? null : policy.getLoadBalancer()),
-        failover);
+        groups, proxy.locality(), failoverLabels(proxy), locality.setting(), failover);
     for (LocalityLoadBalancing.Group g : groups) {
       cla.addEndpoints(g.envoy());
     }
@@ -269,6 +270,31 @@ public final class EndpointGenerator implements XdsGenerator {
   }
 
   /** The proxy's node (NODE_NAME), or empty when the agent did not say. */
+  /**
+   * The proxy's labels as istiod compares them with failoverPriority: its own, with its locality's
+   * region, zone and sub-zone, its cluster, its node and its network added as the topology labels
+   * endpoints carry (istiod's AugmentLabels).
+   */
+  static Map<String, String> failoverLabels(Proxy proxy) {
+    Map<String, String> out = new java.util.HashMap<>(proxy.metadata().labels());
+    io.jistiod.pilot.model.Locality l = proxy.locality();
+    putIfSet(out, io.jistiod.pilot.model.Locality.REGION_LABEL, l.region());
+    putIfSet(out, io.jistiod.pilot.model.Locality.ZONE_LABEL, l.zone());
+    putIfSet(out, io.jistiod.pilot.model.Locality.SUBZONE_LABEL, l.subzone());
+    putIfSet(out, "topology.istio.io/cluster", proxy.metadata().clusterId());
+    putIfSet(out, NODE_LABEL, nodeName(proxy));
+    if (out.getOrDefault("topology.istio.io/network", "").isEmpty()) {
+      putIfSet(out, "topology.istio.io/network", proxy.metadata().network());
+    }
+    return out;
+  }
+
+  private static void putIfSet(Map<String, String> labels, String key, String value) {
+    if (value != null && !value.isEmpty()) {
+      labels.put(key, value);
+    }
+  }
+
   private static String nodeName(Proxy proxy) {
     var v = proxy.metadata().raw().getFieldsMap().get("NODE_NAME");
     return v == null ? "" : v.getStringValue();

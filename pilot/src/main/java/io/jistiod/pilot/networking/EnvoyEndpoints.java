@@ -18,6 +18,7 @@ import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServiceAttributes;
+import io.jistiod.pilot.model.TrafficDistribution;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.MtlsMode;
 import io.jistiod.pilot.security.PeerAuthentications;
@@ -70,9 +71,12 @@ public final class EnvoyEndpoints {
     ClientTLSSettings.TLSmode drMode = tlsModeOf(rule, subset, port);
     AmbientInterop ambient = hboneClient ? AmbientInterop.of(push) : AmbientInterop.OFF;
     boolean external = ServiceAttributes.EXTERNAL.equals(service.attributes().registry());
+    boolean sendUnhealthy = sendsUnhealthy(service);
     Map<String, List<Endpoint>> byLocality = new TreeMap<>();
     for (Endpoint e : push.endpoints(service, port)) {
-      if (!e.healthy() || !e.matches(subsetLabels) || (ipOnly && !isIp(e.address()))) {
+      if ((!e.healthy() && (!sendUnhealthy || e.terminating()))
+          || !e.matches(subsetLabels)
+          || (ipOnly && !isIp(e.address()))) {
         continue;
       }
       byLocality.computeIfAbsent(label(e.locality()), l -> new ArrayList<>()).add(e);
@@ -92,6 +96,15 @@ public final class EnvoyEndpoints {
       out.add(new LocalityLoadBalancing.Group(group, endpoints));
     }
     return out;
+  }
+
+  /**
+   * Whether proxies get the service's unready endpoints too, marked unhealthy, as istiod sends them
+   * for a Service with a traffic distribution: failing over by locality needs to know how many
+   * endpoints of each locality are healthy, without an outlier detection rule to find out.
+   */
+  public static boolean sendsUnhealthy(Service service) {
+    return service.attributes().trafficDistribution() != TrafficDistribution.ANY;
   }
 
   /**
@@ -122,7 +135,9 @@ public final class EnvoyEndpoints {
                                     .setAddress(e.address())
                                     .setPortValue(e.port()))))
             .setLoadBalancingWeight(UInt32Value.of(e.weight()));
-    if (e.healthKnown()) {
+    if (!e.healthy()) {
+      b.setHealthStatus(HealthStatus.UNHEALTHY); // only where the service sends unready ones
+    } else if (e.healthKnown()) {
       // pods carry their readiness; ServiceEntry endpoints and WorkloadEntries have none (UNKNOWN)
       b.setHealthStatus(HealthStatus.HEALTHY);
     }

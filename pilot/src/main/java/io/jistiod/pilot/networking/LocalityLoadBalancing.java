@@ -9,6 +9,8 @@ import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.LocalityLoadBalancerSetting;
 import io.jistiod.pilot.model.Endpoint;
 import io.jistiod.pilot.model.Locality;
+import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.TrafficDistribution;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,34 @@ public final class LocalityLoadBalancing {
       return null;
     }
     return m;
+  }
+
+  /** A locality setting and whether it fails over without outlier detection. */
+  public record Effective(LocalityLoadBalancerSetting setting, boolean forceFailover) {}
+
+  /**
+   * As {@link #effectiveSetting(MeshConfig, LoadBalancerSettings)}, for {@code service}: without a
+   * DestinationRule setting, a Service's traffic distribution stands in for the mesh's, as failover
+   * by network, region and zone (then sub-zone and node for PreferSameNode), forced: the proxies
+   * see unready endpoints, so they need no outlier detection to leave a locality.
+   */
+  public static Effective effective(MeshConfig mesh, LoadBalancerSettings lb, Service service) {
+    if ((lb == null || !lb.hasLocalityLbSetting())
+        && service != null
+        && service.attributes().trafficDistribution() != TrafficDistribution.ANY) {
+      LocalityLoadBalancerSetting.Builder b =
+          LocalityLoadBalancerSetting.newBuilder()
+              .setEnabled(BoolValue.of(true))
+              .addFailoverPriority("topology.istio.io/network")
+              .addFailoverPriority("topology.kubernetes.io/region")
+              .addFailoverPriority("topology.kubernetes.io/zone");
+      if (service.attributes().trafficDistribution() == TrafficDistribution.PREFER_SAME_NODE) {
+        b.addFailoverPriority("topology.istio.io/subzone")
+            .addFailoverPriority("kubernetes.io/hostname");
+      }
+      return new Effective(b.build(), true);
+    }
+    return new Effective(effectiveSetting(mesh, lb), false);
   }
 
   /**

@@ -171,8 +171,11 @@ class KubeServiceRegistryTest {
     assertThat(ready.serviceAccount()).isEqualTo("spiffe://cluster.local/ns/shop/sa/cart-sa");
     assertThat(ready.locality().region()).isEqualTo("eu-west");
     assertThat(ready.locality().zone()).isEqualTo("zone-a");
-    assertThat(endpoints.stream().filter(e -> !e.healthy()).findFirst().orElseThrow().address())
-        .isEqualTo("10.244.0.6");
+    Endpoint unready = endpoints.stream().filter(e -> !e.healthy()).findFirst().orElseThrow();
+    assertThat(unready.address()).isEqualTo("10.244.0.6");
+    // istiod: an unready endpoint that does not say terminating=false is shutting down
+    assertThat(unready.terminating()).isTrue();
+    assertThat(ready.terminating()).isFalse();
   }
 
   @Test

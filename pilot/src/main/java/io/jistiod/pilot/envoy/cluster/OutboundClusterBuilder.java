@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig;
+import io.envoyproxy.envoy.type.v3.Percent;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.ClientTLSSettings;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
@@ -151,7 +152,7 @@ final class OutboundClusterBuilder {
         c, policy != null && policy.hasOutlierDetection() ? policy.getOutlierDetection() : null);
     LoadBalancerSettings lb =
         policy != null && policy.hasLoadBalancer() ? policy.getLoadBalancer() : null;
-    applyLocality(c, lb, groups);
+    applyLocality(c, lb, groups, service);
     ClusterPolicies.applyLbPolicy(c, lb);
     if (mode == Mode.DEFAULT) {
       TrafficPolicy mtlsPolicy = subsetSpec == null ? rulePolicy : subsetPolicy;
@@ -274,9 +275,17 @@ final class OutboundClusterBuilder {
    * them here.
    */
   private void applyLocality(
-      Cluster.Builder c, LoadBalancerSettings lb, List<LocalityLoadBalancing.Group> groups) {
-    LocalityLoadBalancerSetting setting = LocalityLoadBalancing.effectiveSetting(mesh, lb);
-    boolean failover = c.hasOutlierDetection();
+      Cluster.Builder c,
+      LoadBalancerSettings lb,
+      List<LocalityLoadBalancing.Group> groups,
+      Service service) {
+    if (EnvoyEndpoints.sendsUnhealthy(service)) {
+      // its unready endpoints are sent: panic mode would route to them, so it is off
+      c.getCommonLbConfigBuilder().setHealthyPanicThreshold(Percent.getDefaultInstance());
+    }
+    LocalityLoadBalancing.Effective locality = LocalityLoadBalancing.effective(mesh, lb, service);
+    LocalityLoadBalancerSetting setting = locality.setting();
+    boolean failover = c.hasOutlierDetection() || locality.forceFailover();
     if (setting != null
         && ((failover && (setting.getFailoverCount() > 0 || setting.getFailoverPriorityCount() > 0))
             || setting.getDistributeCount() > 0)) {
