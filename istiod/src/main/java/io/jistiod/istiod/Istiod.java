@@ -442,7 +442,8 @@ public final class Istiod implements AutoCloseable {
               // how sidecars and gateways reach ambient workloads; istiod's defaults with ambient
               Main.envBool(options::getenv, "PILOT_ENABLE_SENDING_HBONE", true),
               Main.envBool(options::getenv, "PILOT_PREFER_SENDING_HBONE", false),
-              Main.envBool(options::getenv, "ENABLE_INGRESS_WAYPOINT_ROUTING", true)));
+              Main.envBool(options::getenv, "ENABLE_INGRESS_WAYPOINT_ROUTING", true),
+              Main.envBool(options::getenv, "PILOT_ENABLE_SIDECAR_LISTENING_HBONE", true)));
       // The status conditions istiod writes in ambient mode (WaypointBound, ZtunnelAccepted,
       // WaypointAccepted), unless AMBIENT_ENABLE_STATUS=false; written by the replica holding
       // istiod's Lease istio-status-leader (not per revision, as istiod elects it).

@@ -14,7 +14,7 @@ import java.util.Optional;
 public final class AmbientInterop {
   /** Ambient mode off: no HBONE, no waypoints. */
   public static final AmbientInterop OFF =
-      new AmbientInterop(false, false, false, AddressIndex.EMPTY);
+      new AmbientInterop(false, false, false, false, AddressIndex.EMPTY);
 
   /** Pod label of a waypoint's own pods: they always take HBONE. */
   static final String MANAGED_LABEL = "gateway.istio.io/managed";
@@ -27,23 +27,30 @@ public final class AmbientInterop {
   private final boolean sendHbone;
   private final boolean preferHbone;
   private final boolean ingressWaypointRouting;
+  private final boolean sidecarListenHbone;
   private final AddressIndex addresses;
 
   private AmbientInterop(
       boolean sendHbone,
       boolean preferHbone,
       boolean ingressWaypointRouting,
+      boolean sidecarListenHbone,
       AddressIndex addresses) {
     this.sendHbone = sendHbone;
     this.preferHbone = preferHbone;
     this.ingressWaypointRouting = ingressWaypointRouting;
+    this.sidecarListenHbone = sidecarListenHbone;
     this.addresses = addresses;
   }
 
   /** Ambient mode on, with {@code settings}' flags, over this push's workload addresses. */
   public static AmbientInterop of(AmbientSettings settings, AddressIndex addresses) {
     return new AmbientInterop(
-        settings.sendHbone(), settings.preferHbone(), settings.ingressWaypointRouting(), addresses);
+        settings.sendHbone(),
+        settings.preferHbone(),
+        settings.ingressWaypointRouting(),
+        settings.sidecarListenHbone(),
+        addresses);
   }
 
   /** The push's: {@link #OFF} unless the push context builder registered one. */
@@ -57,6 +64,20 @@ public final class AmbientInterop {
    */
   public boolean sendHbone() {
     return sendHbone;
+  }
+
+  /**
+   * Whether the sidecar accepts HBONE on 15008 ({@code connect_terminate} and its {@code
+   * main_internal} listener and cluster): its agent asked for it ({@code ENABLE_HBONE}, which
+   * Istio's ambient profile puts in every proxy's metadata) and istiod allows it ({@code
+   * PILOT_ENABLE_SIDECAR_LISTENING_HBONE}). Never without ambient mode.
+   */
+  public boolean listensHbone(Proxy proxy) {
+    if (!sidecarListenHbone || proxy.type() != Proxy.NodeType.SIDECAR) {
+      return false;
+    }
+    var v = proxy.metadata().raw().getFieldsMap().get("ENABLE_HBONE");
+    return v != null && metadataTrue(v);
   }
 
   /**

@@ -16,13 +16,16 @@ import java.util.Objects;
  * @param ingressWaypointRouting {@code ENABLE_INGRESS_WAYPOINT_ROUTING} (on by default with
  *     ambient): gateways send to the waypoint of a Service labelled {@code
  *     istio.io/ingress-use-waypoint}
+ * @param sidecarListenHbone {@code PILOT_ENABLE_SIDECAR_LISTENING_HBONE} (on by default with
+ *     ambient): a sidecar whose agent sends {@code ENABLE_HBONE} also accepts HBONE on 15008
  */
 public record AmbientSettings(
     String clusterId,
     String domainSuffix,
     boolean sendHbone,
     boolean preferHbone,
-    boolean ingressWaypointRouting) {
+    boolean ingressWaypointRouting,
+    boolean sidecarListenHbone) {
   public AmbientSettings {
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(domainSuffix, "domainSuffix");
@@ -30,6 +33,16 @@ public record AmbientSettings(
 
   /** With istiod 1.27's defaults for ambient mode. */
   public AmbientSettings(String clusterId, String domainSuffix) {
-    this(clusterId, domainSuffix, true, false, true);
+    this(clusterId, domainSuffix, true, false, true, true);
+  }
+
+  /** With istiod 1.27's default for sidecars' HBONE listening. */
+  public AmbientSettings(
+      String clusterId,
+      String domainSuffix,
+      boolean sendHbone,
+      boolean preferHbone,
+      boolean ingressWaypointRouting) {
+    this(clusterId, domainSuffix, sendHbone, preferHbone, ingressWaypointRouting, true);
   }
 }

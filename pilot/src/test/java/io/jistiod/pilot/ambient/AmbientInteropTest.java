@@ -188,6 +188,26 @@ class AmbientInteropTest {
         .isFalse();
   }
 
+  @Test
+  void onlySidecarsWhoseAgentAsksListenForHboneAndOnlyWithAmbientAndTheFlag() throws Exception {
+    AmbientInterop interop = AmbientInterop.of(DEFAULTS, AddressIndex.EMPTY);
+    Map<String, String> asks = Map.of("ENABLE_HBONE", "true");
+    assertThat(interop.listensHbone(proxy("sidecar", asks))).isTrue();
+    // Go's boolean spellings
+    assertThat(interop.listensHbone(proxy("sidecar", Map.of("ENABLE_HBONE", "1")))).isTrue();
+    assertThat(interop.listensHbone(proxy("sidecar", Map.of("ENABLE_HBONE", "false")))).isFalse();
+    assertThat(interop.listensHbone(proxy("sidecar", Map.of()))).isFalse();
+    // gateways never do (a waypoint has HBONE of its own)
+    assertThat(interop.listensHbone(proxy("router", asks))).isFalse();
+    // PILOT_ENABLE_SIDECAR_LISTENING_HBONE=false, and ambient off
+    AmbientInterop flagOff =
+        AmbientInterop.of(
+            new AmbientSettings("Kubernetes", "cluster.local", true, false, true, false),
+            AddressIndex.EMPTY);
+    assertThat(flagOff.listensHbone(proxy("sidecar", asks))).isFalse();
+    assertThat(AmbientInterop.OFF.listensHbone(proxy("sidecar", asks))).isFalse();
+  }
+
   private static Proxy proxy(String type, Map<String, String> metadata) throws Exception {
     Struct.Builder md = Struct.newBuilder();
     metadata.forEach(

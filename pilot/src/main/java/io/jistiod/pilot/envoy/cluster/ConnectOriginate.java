@@ -7,24 +7,19 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import io.jistiod.pilot.envoy.waypoint.HboneTls;
 
 /**
- * The {@code connect_originate} cluster of a sidecar or gateway that sends HBONE: the endpoint the
- * {@code connect_originate} internal listener tunnels to. Its upstream is the original destination
- * (the endpoint's {@code local} address), on port 15008, or the waypoint the endpoint's metadata
- * names; HTTP/2 CONNECT over TLS 1.3 with the workload certificate, accepting any identity of the
- * mesh's trust domains.
+ * The {@code connect_originate} cluster, of a sidecar or gateway that sends HBONE and of a
+ * waypoint: the endpoint the {@code connect_originate} internal listener tunnels to. Its upstream
+ * is the original destination (the endpoint's {@code local} address), on port 15008, or the
+ * waypoint the endpoint's metadata names; HTTP/2 CONNECT over TLS 1.3 with the workload
+ * certificate, accepting any identity of the mesh's trust domains.
  */
 public final class ConnectOriginate {
   private ConnectOriginate() {}
@@ -34,7 +29,11 @@ public final class ConnectOriginate {
   /** Where ztunnel and waypoints take HBONE. */
   static final int HBONE_PORT = 15008;
 
-  public static Cluster cluster(MeshConfig mesh) {
+  /**
+   * @param extraSans further URI SAN matchers a peer may satisfy instead of the trust domains' (a
+   *     waypoint adds its own namespace's identities, as istiod does)
+   */
+  public static Cluster cluster(MeshConfig mesh, StringMatcher... extraSans) {
     HttpProtocolOptions h2Connect =
         HttpProtocolOptions.newBuilder()
             .setExplicitHttpConfig(
@@ -65,44 +64,9 @@ public final class ConnectOriginate {
                 .setTypedConfig(
                     Any.pack(
                         UpstreamTlsContext.newBuilder()
-                            .setCommonTlsContext(tlsContext(mesh))
+                            .setCommonTlsContext(HboneTls.common(mesh, extraSans))
                             .build())))
         .setAltStatName(NAME + ";")
         .build();
-  }
-
-  /** TLS 1.3 only, ALPN h2, the workload certificate; any identity of the mesh's trust domains. */
-  static CommonTlsContext tlsContext(MeshConfig mesh) {
-    CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
-    for (String td : trustDomains(mesh)) {
-      validation.addMatchTypedSubjectAltNames(
-          SubjectAltNameMatcher.newBuilder()
-              .setSanType(SubjectAltNameMatcher.SanType.URI)
-              .setMatcher(StringMatcher.newBuilder().setPrefix("spiffe://" + td + "/")));
-    }
-    return CommonTlsContext.newBuilder()
-        .setTlsParams(
-            TlsParameters.newBuilder()
-                .setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3)
-                .setTlsMaximumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3))
-        .addAlpnProtocols("h2")
-        .addTlsCertificateSdsSecretConfigs(SdsConfigs.workload(SdsConfigs.DEFAULT))
-        .setCombinedValidationContext(
-            CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
-                .setDefaultValidationContext(validation)
-                .setValidationContextSdsSecretConfig(SdsConfigs.workload(SdsConfigs.ROOTCA)))
-        .build();
-  }
-
-  /** The trust domain, its aliases and those of extra CA certificates, in order, once each. */
-  private static Set<String> trustDomains(MeshConfig mesh) {
-    Set<String> out = new LinkedHashSet<>();
-    out.add(mesh.getTrustDomain());
-    out.addAll(mesh.getTrustDomainAliasesList());
-    for (MeshConfig.CertificateData ca : mesh.getCaCertificatesList()) {
-      out.addAll(ca.getTrustDomainsList());
-    }
-    out.remove("");
-    return out;
   }
 }

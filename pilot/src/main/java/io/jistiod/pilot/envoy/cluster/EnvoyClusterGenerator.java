@@ -29,7 +29,7 @@ import java.util.Set;
  *   <li>Sidecar: {@code outbound|PORT|SUBSET|HOST} for every service port it may see (Sidecar
  *       scoping, exportTo) and every subset of the service's DestinationRule; {@code
  *       BlackHoleCluster}, {@code PassthroughCluster}; {@code inbound|PORT||} per port its workload
- *       serves; {@code InboundPassthroughCluster}.
+ *       serves; {@code main_internal} when it accepts HBONE; {@code InboundPassthroughCluster}.
  *   <li>Gateway: the same outbound clusters, {@code BlackHoleCluster}, and for AUTO_PASSTHROUGH
  *       servers the SNI-named {@code outbound_.PORT_.SUBSET_.HOST} clusters. No inbound or
  *       passthrough clusters: a gateway has no original destination.
@@ -81,6 +81,9 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     if (proxy.type() == Proxy.NodeType.SIDECAR) {
       local.add(SpecialClusters.passthrough(push.meshConfig()));
       local.addAll(new InboundClusterBuilder(push, proxy).build());
+      if (ambient.listensHbone(proxy)) {
+        local.add(InternalClusters.mainInternal()); // connect_terminate's way to main_internal
+      }
       local.add(SpecialClusters.inboundPassthrough(push.meshConfig(), proxy));
     }
     if (ambient.sendHbone()

@@ -2,29 +2,14 @@ package io.jistiod.pilot.envoy.cluster;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
-import com.google.protobuf.UInt32Value;
-import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
-import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
-import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.DestinationRule;
@@ -32,7 +17,6 @@ import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.galley.config.Config;
-import io.jistiod.pilot.envoy.waypoint.HboneTls;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
 import io.jistiod.pilot.envoy.waypoint.WaypointScope;
 import io.jistiod.pilot.model.Protocol;
@@ -62,8 +46,8 @@ public final class WaypointClusters {
     WaypointScope scope = WaypointScope.of(proxy, push);
     MeshConfig mesh = push.meshConfig();
     List<Cluster> out = new ArrayList<>();
-    out.add(internal(WaypointNames.MAIN_INTERNAL, WaypointNames.MAIN_INTERNAL));
-    out.add(internal(WaypointNames.ENCAP, WaypointNames.CONNECT_ORIGINATE));
+    out.add(InternalClusters.mainInternal());
+    out.add(InternalClusters.to(WaypointNames.ENCAP, WaypointNames.CONNECT_ORIGINATE));
     for (Service s : scope.services().values()) {
       out.addAll(inboundVip(proxy, push, s));
     }
@@ -173,87 +157,17 @@ public final class WaypointClusters {
     return draft.build();
   }
 
-  /** A static cluster whose one endpoint is the internal listener {@code listener}. */
-  private static Cluster internal(String name, String listener) {
-    return Cluster.newBuilder()
-        .setName(name)
-        .setType(Cluster.DiscoveryType.STATIC)
-        .setCircuitBreakers(
-            CircuitBreakers.newBuilder().addThresholds(ClusterPolicies.defaultThresholds()))
-        .setTransportSocket(internalUpstream(InternalUpstreamTransport.newBuilder()))
-        .setAltStatName(name + ";")
-        .setLoadAssignment(
-            ClusterLoadAssignment.newBuilder()
-                .setClusterName(name)
-                .addEndpoints(
-                    LocalityLbEndpoints.newBuilder()
-                        .addLbEndpoints(
-                            LbEndpoint.newBuilder()
-                                .setEndpoint(
-                                    Endpoint.newBuilder()
-                                        .setAddress(
-                                            Address.newBuilder()
-                                                .setEnvoyInternalAddress(
-                                                    EnvoyInternalAddress.newBuilder()
-                                                        .setServerListenerName(listener)))))))
-        .putTypedExtensionProtocolOptions(
-            ClusterDraft.HTTP_OPTIONS,
-            Any.pack(
-                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
-                    .setCommonHttpProtocolOptions(
-                        HttpProtocolOptions.newBuilder()
-                            .setIdleTimeout(Duration.newBuilder().setSeconds(300)))
-                    .setUseDownstreamProtocolConfig(
-                        UseDownstreamHttpConfig.newBuilder()
-                            .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
-                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                    .build()))
-        .build();
-  }
-
   /**
-   * HBONE to the original destination: HTTP/2 CONNECT over Istio mTLS to its port 15008, accepting
-   * only the mesh's identities and, among them, the waypoint's own namespace's.
+   * HBONE to the original destination, as a sidecar's, but accepting among the mesh's identities
+   * also (redundantly, as istiod) its own namespace's.
    */
   private static Cluster connectOriginate(Proxy proxy, MeshConfig mesh) {
-    var tls =
-        HboneTls.common(
-            mesh,
-            StringMatcher.newBuilder()
-                .setPrefix(
-                    "spiffe://" + mesh.getTrustDomain() + "/ns/" + proxy.configNamespace() + "/sa/")
-                .build());
-    return Cluster.newBuilder()
-        .setName(WaypointNames.CONNECT_ORIGINATE)
-        .setType(Cluster.DiscoveryType.ORIGINAL_DST)
-        .setConnectTimeout(mesh.getConnectTimeout())
-        .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
-        .setCircuitBreakers(
-            CircuitBreakers.newBuilder().addThresholds(ClusterPolicies.defaultThresholds()))
-        .setCleanupInterval(Duration.newBuilder().setSeconds(60))
-        .setTransportSocket(
-            TransportSocket.newBuilder()
-                .setName("tls")
-                .setTypedConfig(
-                    Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(tls).build())))
-        .setAltStatName(WaypointNames.CONNECT_ORIGINATE + ";")
-        .setOriginalDstLbConfig(
-            Cluster.OriginalDstLbConfig.newBuilder()
-                .setUpstreamPortOverride(UInt32Value.of(WaypointNames.HBONE_PORT))
-                .setMetadataKey(
-                    MetadataKey.newBuilder()
-                        .setKey(ORIGINAL_DST_KEY)
-                        .addPath(MetadataKey.PathSegment.newBuilder().setKey("waypoint"))))
-        .putTypedExtensionProtocolOptions(
-            ClusterDraft.HTTP_OPTIONS,
-            Any.pack(
-                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
-                    .setExplicitHttpConfig(
-                        ExplicitHttpConfig.newBuilder()
-                            .setHttp2ProtocolOptions(
-                                Http2ProtocolOptions.newBuilder().setAllowConnect(true)))
-                    .build()))
-        .build();
+    return ConnectOriginate.cluster(
+        mesh,
+        StringMatcher.newBuilder()
+            .setPrefix(
+                "spiffe://" + mesh.getTrustDomain() + "/ns/" + proxy.configNamespace() + "/sa/")
+            .build());
   }
 
   private static TransportSocket internalUpstream(InternalUpstreamTransport.Builder t) {

@@ -8,10 +8,11 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 
 /**
- * The {@code connect_originate} internal listener of a sidecar or gateway that sends HBONE:
- * clusters hand it a tunneled endpoint's connection (their {@code hbone} transport socket), and it
- * sends the bytes in an HTTP CONNECT to the destination the endpoint's metadata named, through the
- * {@code connect_originate} cluster. The CONNECT authority is that destination ({@code
+ * The {@code connect_originate} internal listener of a sidecar or gateway that sends HBONE, and of
+ * a waypoint: clusters hand it a tunneled endpoint's connection (their {@code hbone} transport
+ * socket, a waypoint's {@code inbound-vip} endpoints and {@code encap}), and it sends the bytes in
+ * an HTTP CONNECT to the destination the endpoint's metadata named, through the {@code
+ * connect_originate} cluster. The CONNECT authority is that destination ({@code
  * %DOWNSTREAM_LOCAL_ADDRESS%}: what the original destination filter restored).
  */
 final class ConnectOriginateListener {

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
 import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
@@ -82,18 +83,18 @@ final class InboundListenerBuilder {
             .build());
     EffectivePeerAuthentication peer = PeerAuthentications.forProxy(push, proxy);
     List<InboundPort> ports = ports();
-    chains.addAll(passthroughChains(0, peer.forPort(0)));
+    chains.addAll(passthroughChains(0, peer.forPort(0), false));
     // a port-level mode for a port no service declares still applies: it gets passthrough chains
     // of its own (istiod builds these in map order; sorted here so the output is stable)
     java.util.Set<Integer> served = new java.util.HashSet<>();
     ports.forEach(p -> served.add(p.targetPort()));
     for (var e : peer.perPort().entrySet()) {
       if (!served.contains(e.getKey())) {
-        chains.addAll(passthroughChains(e.getKey(), e.getValue()));
+        chains.addAll(passthroughChains(e.getKey(), e.getValue(), false));
       }
     }
     for (InboundPort p : ports) {
-      chains.addAll(portChains(p, peer.forPort(p.targetPort())));
+      chains.addAll(portChains(p, peer.forPort(p.targetPort()), false));
     }
     Listener.Builder l =
         Listener.newBuilder()
@@ -111,6 +112,33 @@ final class InboundListenerBuilder {
     }
     l.addAllListenerFilters(Inspectors.forChains(chains));
     return l.build();
+  }
+
+  /**
+   * The chains of the workload's ports as they sit behind HBONE termination (a sidecar's {@code
+   * main_internal}): each port's chains and then the passthrough ones, all plaintext whatever the
+   * PeerAuthentication says (the tunnel was the mTLS), without the Sidecar's own TLS, with the
+   * local RBAC reading the tunnel peer's identity, and matching only the workload's own IPs (so a
+   * tunnel cannot be pointed at another address). istiod's order: ports, then passthrough.
+   */
+  List<FilterChain> tunnelChains() {
+    List<FilterChain> chains = new ArrayList<>();
+    for (InboundPort p : ports()) {
+      chains.addAll(portChains(p, MtlsMode.DISABLE, true));
+    }
+    chains.addAll(passthroughChains(0, MtlsMode.DISABLE, true));
+    List<FilterChain> out = new ArrayList<>(chains.size());
+    for (FilterChain c : chains) {
+      FilterChainMatch.Builder m = c.getFilterChainMatch().toBuilder().clearTransportProtocol();
+      for (String ip : proxy.ipAddresses()) {
+        var cidr = OutboundChain.cidr(ip);
+        if (cidr != null) {
+          m.addPrefixRanges(cidr);
+        }
+      }
+      out.add(c.toBuilder().setFilterChainMatch(m).build());
+    }
+    return out;
   }
 
   private Duration detectionTimeout() {
@@ -185,8 +213,12 @@ final class InboundListenerBuilder {
     return ip;
   }
 
-  /** The chains for traffic to {@code port} (0: any port) that no service chain matches. */
-  private List<FilterChain> passthroughChains(int port, MtlsMode mode) {
+  /**
+   * The chains for traffic to {@code port} (0: any port) that no service chain matches.
+   *
+   * @param tunnel behind HBONE termination: RBAC on the tunnel peer's identity
+   */
+  private List<FilterChain> passthroughChains(int port, MtlsMode mode, boolean tunnel) {
     List<FilterChain> out = new ArrayList<>();
     for (InboundChainOptions.Option o : options(Protocol.UNSUPPORTED, true, mode)) {
       FilterChain.Builder c =
@@ -195,16 +227,14 @@ final class InboundListenerBuilder {
               .setName(o.http() ? CATCHALL_HTTP_CHAIN : NAME);
       if (o.http()) {
         c.addFilters(
-            HttpConnectionManagers.withRouteConfig(
-                ListenerClass.SIDECAR_INBOUND,
+            inboundHcm(
                 Filters.INBOUND_PASSTHROUGH_CLUSTER + ";",
                 InboundRouteConfigs.build(
                     Filters.INBOUND_PASSTHROUGH_CLUSTER, "", 0, Protocol.UNSUPPORTED),
                 Protocol.UNSUPPORTED,
-                proxy,
-                push));
+                tunnel));
       } else {
-        c.addAllFilters(SecurityFilters.network(push, proxy));
+        c.addAllFilters(networkSecurity(tunnel));
         c.addFilters(
             Filters.tcpProxy(
                 Filters.INBOUND_PASSTHROUGH_CLUSTER, Filters.INBOUND_PASSTHROUGH_CLUSTER));
@@ -217,7 +247,7 @@ final class InboundListenerBuilder {
     return out;
   }
 
-  private List<FilterChain> portChains(InboundPort p, MtlsMode mode) {
+  private List<FilterChain> portChains(InboundPort p, MtlsMode mode, boolean tunnel) {
     String cluster = "inbound|" + p.targetPort() + "||";
     String name = p.bind() + "_" + p.targetPort();
     List<InboundChainOptions.Option> options = options(p.protocol(), false, mode);
@@ -225,7 +255,7 @@ final class InboundListenerBuilder {
     // istiod: one chain terminating it, routing what is inside (HTTPS as HTTP, TLS as TCP)
     // (settings naming no certificate terminate nothing: the port stays plaintext)
     DownstreamTlsContext own =
-        p.tls() != null && mode == MtlsMode.DISABLE
+        p.tls() != null && mode == MtlsMode.DISABLE && !tunnel
             ? DownstreamTls.gateway(p.tls(), push.meshConfig(), false)
             : null;
     if (own != null) {
@@ -239,20 +269,18 @@ final class InboundListenerBuilder {
       Filter filter;
       if (o.http()) {
         filter =
-            HttpConnectionManagers.withRouteConfig(
-                ListenerClass.SIDECAR_INBOUND,
+            inboundHcm(
                 "inbound_" + name + ";",
                 InboundRouteConfigs.build(cluster, p.hostname(), p.servicePort(), p.protocol()),
                 p.protocol(),
-                proxy,
-                push);
+                tunnel);
       } else {
         filter = Filters.tcpProxy(cluster, cluster);
       }
       FilterChain.Builder c =
           FilterChain.newBuilder().setFilterChainMatch(match(p.targetPort(), o));
       if (!o.http()) {
-        c.addAllFilters(SecurityFilters.network(push, proxy));
+        c.addAllFilters(networkSecurity(tunnel));
       }
       c.addFilters(filter).setName(name);
       if (p.metadata() != null) {
@@ -264,6 +292,30 @@ final class InboundListenerBuilder {
       out.add(c.build());
     }
     return out;
+  }
+
+  private Filter inboundHcm(
+      String statPrefix, RouteConfiguration routes, Protocol protocol, boolean tunnel) {
+    if (!tunnel) {
+      return HttpConnectionManagers.withRouteConfig(
+          ListenerClass.SIDECAR_INBOUND, statPrefix, routes, protocol, proxy, push);
+    }
+    return Filters.network(
+        Filters.HTTP_CONNECTION_MANAGER,
+        HttpConnectionManagers.inboundWithSecurity(
+                statPrefix,
+                routes,
+                protocol,
+                proxy,
+                push,
+                SecurityFilters.httpBehindTunnel(push, proxy))
+            .build());
+  }
+
+  private List<Filter> networkSecurity(boolean tunnel) {
+    return tunnel
+        ? SecurityFilters.networkBehindTunnel(push, proxy)
+        : SecurityFilters.network(push, proxy);
   }
 
   private static InboundPort afterTermination(InboundPort p) {

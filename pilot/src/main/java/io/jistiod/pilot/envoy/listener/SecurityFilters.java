@@ -6,6 +6,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.security.Authorizations;
 import io.jistiod.pilot.security.RequestAuthentications;
+import io.jistiod.pilot.security.authz.AuthzFilters;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,5 +29,25 @@ final class SecurityFilters {
 
   static List<Filter> network(PushContext push, Proxy proxy) {
     return Authorizations.networkFilters(push, proxy);
+  }
+
+  /**
+   * {@link #http} for the chains of a sidecar's {@code main_internal} listener (HBONE): the local
+   * RBAC matches the tunnel peer's identity from the filter state.
+   */
+  static List<HttpFilter> httpBehindTunnel(PushContext push, Proxy proxy) {
+    AuthzFilters authz = AuthzFilters.of(push, proxy);
+    List<HttpFilter> out = new ArrayList<>(authz.customHttp());
+    out.addAll(RequestAuthentications.httpFilters(push, proxy));
+    out.addAll(authz.tunnelLocalHttp());
+    return out;
+  }
+
+  /** {@link #network} for the chains of a sidecar's {@code main_internal} listener (HBONE). */
+  static List<Filter> networkBehindTunnel(PushContext push, Proxy proxy) {
+    AuthzFilters authz = AuthzFilters.of(push, proxy);
+    List<Filter> out = new ArrayList<>(authz.customTcp());
+    out.addAll(authz.tunnelLocalTcp());
+    return out;
   }
 }

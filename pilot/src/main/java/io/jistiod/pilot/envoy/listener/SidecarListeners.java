@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
+import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -17,8 +18,9 @@ import java.util.List;
 
 /**
  * Every listener of a sidecar: the outbound ones, {@code virtualOutbound} (15001) that receives all
- * redirected outbound connections and hands them over by original destination, and {@code
- * virtualInbound} (15006).
+ * redirected outbound connections and hands them over by original destination, {@code
+ * virtualInbound} (15006), and for a sidecar that accepts HBONE {@code connect_terminate} (15008)
+ * and {@code main_internal}.
  */
 final class SidecarListeners {
   static final String VIRTUAL_OUTBOUND = "virtualOutbound";
@@ -31,12 +33,15 @@ final class SidecarListeners {
     for (OutboundEntry e : new OutboundListenerBuilder(proxy, push).build()) {
       out.add(e.toListener(proxy, push, fallthrough));
     }
-    if (proxy.noInterception() && !hasIngress(proxy, push)) {
-      // nothing is captured: no capture listeners, and without a Sidecar ingress no inbound
-      return out;
+    if (!proxy.noInterception() || hasIngress(proxy, push)) {
+      // without capture there are no capture listeners, and without a Sidecar ingress no inbound
+      out.add(virtualOutbound(proxy, push));
+      out.add(new InboundListenerBuilder(proxy, push).build());
     }
-    out.add(virtualOutbound(proxy, push));
-    out.add(new InboundListenerBuilder(proxy, push).build());
+    if (AmbientInterop.of(push).listensHbone(proxy)) {
+      // HBONE is received on a port of its own, captured or not
+      out.addAll(SidecarHboneListeners.build(proxy, push));
+    }
     return out;
   }
 

@@ -13,7 +13,9 @@ import java.util.Set;
 /**
  * The TLS of an HBONE tunnel, both ends: TLS 1.3 only, ALPN h2, the workload certificate and the
  * mesh root from the agent, and peers accepted when their SPIFFE identity is in one of the mesh's
- * trust domains (the trust domain, then its aliases).
+ * trust domains (the trust domain, its aliases, then those of the extra CA certificates, each
+ * once). Shared by every HBONE listener ({@code connect_terminate}) and {@code connect_originate}
+ * cluster, of sidecars, gateways and waypoints alike.
  */
 public final class HboneTls {
   private HboneTls() {}
@@ -24,10 +26,7 @@ public final class HboneTls {
    */
   public static CommonTlsContext common(MeshConfig mesh, StringMatcher... extra) {
     CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
-    Set<String> domains = new LinkedHashSet<>();
-    domains.add(mesh.getTrustDomain());
-    domains.addAll(mesh.getTrustDomainAliasesList());
-    for (String td : domains) {
+    for (String td : trustDomains(mesh)) {
       validation.addMatchTypedSubjectAltNames(
           uri(StringMatcher.newBuilder().setPrefix("spiffe://" + td + "/").build()));
     }
@@ -46,6 +45,18 @@ public final class HboneTls {
                 .setDefaultValidationContext(validation)
                 .setValidationContextSdsSecretConfig(SdsConfigs.workload(SdsConfigs.ROOTCA)))
         .build();
+  }
+
+  /** The trust domain, its aliases and those of extra CA certificates, in order, once each. */
+  static Set<String> trustDomains(MeshConfig mesh) {
+    Set<String> out = new LinkedHashSet<>();
+    out.add(mesh.getTrustDomain());
+    out.addAll(mesh.getTrustDomainAliasesList());
+    for (MeshConfig.CertificateData ca : mesh.getCaCertificatesList()) {
+      out.addAll(ca.getTrustDomainsList());
+    }
+    out.remove("");
+    return out;
   }
 
   private static SubjectAltNameMatcher uri(StringMatcher m) {

@@ -16,6 +16,10 @@ public final class AuthzFilters {
   private final List<HttpFilter> localHttp;
   private final List<Filter> customTcp;
   private final List<Filter> localTcp;
+  // the local filters as a sidecar's HBONE chains apply them; built on first use (few proxies
+  // accept HBONE), a benign race at worst building them twice
+  private volatile List<HttpFilter> tunnelLocalHttp;
+  private volatile List<Filter> tunnelLocalTcp;
 
   AuthzFilters(PolicyIndex index, WorkloadPolicies policies) {
     this(index, policies, false);
@@ -71,5 +75,30 @@ public final class AuthzFilters {
 
   public List<Filter> localTcp() {
     return localTcp;
+  }
+
+  /**
+   * The AUDIT, DENY and ALLOW filters of a sidecar's chains behind HBONE termination: the client is
+   * the tunnel's peer, whose identity {@code connect_terminate} put in the filter state, not the
+   * connection's (which is internal). istiod rebuilds only these with the filter state; the CUSTOM
+   * ones keep the connection's identity.
+   */
+  public List<HttpFilter> tunnelLocalHttp() {
+    List<HttpFilter> f = tunnelLocalHttp;
+    if (f == null) {
+      f = List.copyOf(FilterStatePrincipals.http(localHttp));
+      tunnelLocalHttp = f;
+    }
+    return f;
+  }
+
+  /** {@link #tunnelLocalHttp()} for TCP chains. */
+  public List<Filter> tunnelLocalTcp() {
+    List<Filter> f = tunnelLocalTcp;
+    if (f == null) {
+      f = List.copyOf(FilterStatePrincipals.network(localTcp));
+      tunnelLocalTcp = f;
+    }
+    return f;
   }
 }
