@@ -374,9 +374,21 @@ public final class HttpRouteBuilder {
           default -> "/*";
         };
     if (r.hasRoute() && !r.getRoute().getCluster().isEmpty()) {
-      ClusterName c = ClusterName.parse(r.getRoute().getCluster());
+      String cluster = r.getRoute().getCluster();
+      ClusterName c = ClusterName.parse(cluster);
       if (c != null) {
         return c.hostname() + ":" + c.port() + path;
+      }
+      // any DIRECTION|PORT|SUBSET|HOST name counts, as a waypoint's inbound-vip clusters
+      String[] parts = cluster.split("\\|", -1);
+      if (parts.length == 4) {
+        int port;
+        try {
+          port = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+          port = 0;
+        }
+        return parts[3] + ":" + port + path;
       }
     }
     return vsName + ":" + port + path;

@@ -29,7 +29,22 @@ public final class RequestAuthentications {
 
   /** HTTP filters, in the order they must run, placed before the authorization filters. */
   public static List<HttpFilter> httpFilters(PushContext push, Proxy proxy) {
-    List<SourcedRule> rules = rulesFor(push, proxy);
+    return filters(push, proxy, rulesFor(push, proxy));
+  }
+
+  /**
+   * The authentication filters of a waypoint's chain for {@code service} (null: its direct workload
+   * chains): the policies attached to the waypoint, and to the service by {@code targetRefs}.
+   */
+  public static List<HttpFilter> waypointHttpFilters(
+      PushContext push, Proxy proxy, io.jistiod.pilot.model.Service service) {
+    return filters(
+        push,
+        proxy,
+        rules(RequestAuthenticationSelection.of(push).selectForWaypoint(proxy, service)));
+  }
+
+  private static List<HttpFilter> filters(PushContext push, Proxy proxy, List<SourcedRule> rules) {
     if (rules.isEmpty()) {
       return List.of();
     }
@@ -43,8 +58,12 @@ public final class RequestAuthentications {
 
   /** Every rule of every policy that applies, in issuer order (stable, as policies are found). */
   static List<SourcedRule> rulesFor(PushContext push, Proxy proxy) {
+    return rules(RequestAuthenticationSelection.of(push).select(proxy));
+  }
+
+  private static List<SourcedRule> rules(List<Config> policies) {
     List<SourcedRule> rules = new ArrayList<>();
-    for (Config c : RequestAuthenticationSelection.of(push).select(proxy)) {
+    for (Config c : policies) {
       RequestAuthentication ra = c.spec(RequestAuthentication.class);
       for (int i = 0; i < ra.getJwtRulesCount(); i++) {
         rules.add(new SourcedRule(ra.getJwtRules(i), c, i));

@@ -19,7 +19,8 @@ public final class PushFilter {
   // still pushes a gateway's clusters (istiod compares auto-passthrough SNI hosts there instead).
   // A VirtualService cannot change a gateway's clusters, nor those of a sidecar without a Sidecar
   // resource (every visible service is in its scope); a Sidecar's scope imports the destinations
-  // of the VirtualServices its egress hosts name, so those it can change (cdsSkipped).
+  // of the VirtualServices its egress hosts name, so those it can change (cdsSkipped), and so can a
+  // waypoint's: it gets outbound clusters for the destinations of its services' routes.
   private static final Set<Kind> SKIPPED_CDS =
       EnumSet.of(
           Kind.VIRTUAL_SERVICE,
@@ -106,6 +107,14 @@ public final class PushFilter {
       // an endpoints-only request that does not say which services: every load assignment
       return request.full() || TypeUrls.ENDPOINT.equals(typeUrl);
     }
+    if (proxy.type() == Proxy.NodeType.WAYPOINT
+        && (TypeUrls.CLUSTER.equals(typeUrl) || TypeUrls.LISTENER.equals(typeUrl))
+        && request.configsUpdated().stream().anyMatch(k -> ADDRESS_INPUTS.contains(k.kind()))) {
+      // a waypoint's chains match the IPs of the workloads it serves and its clusters follow the
+      // services that use it: an address change reaches both, full push or not (istiod's
+      // waypointNeedsPush)
+      return true;
+    }
     switch (typeUrl) {
       case TypeUrls.ENDPOINT:
         return anyNotIn(request.configsUpdated(), SKIPPED_EDS);
@@ -173,7 +182,8 @@ public final class PushFilter {
   }
 
   private static Set<Kind> cdsSkipped(Proxy proxy, boolean sidecarScoped) {
-    if (proxy.type() == Proxy.NodeType.ROUTER || !sidecarScoped) {
+    if (proxy.type() == Proxy.NodeType.ROUTER
+        || (!sidecarScoped && proxy.type() != Proxy.NodeType.WAYPOINT)) {
       return SKIPPED_CDS;
     }
     Set<Kind> s = EnumSet.copyOf(SKIPPED_CDS);

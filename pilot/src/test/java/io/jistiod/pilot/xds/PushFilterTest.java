@@ -60,6 +60,27 @@ class PushFilterTest {
   }
 
   @Test
+  void aWaypointFollowsItsRoutesDestinationsAndTheAddressesItServes() throws Exception {
+    Proxy waypoint = proxy("waypoint~10.0.0.4~wp.shop~shop.svc.cluster.local", null);
+    Proxy sidecar = proxy("sidecar~10.0.0.1~p.shop~shop.svc.cluster.local", null);
+    // a route of a served service may name a destination the waypoint needs an outbound cluster for
+    PushRequest vs = full(Kind.VIRTUAL_SERVICE);
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, waypoint, vs, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, waypoint, vs, false)).isTrue();
+    // an endpoints-only change may move the workloads it serves (its chains match their IPs)
+    PushRequest slice =
+        PushRequest.incremental(
+            "endpoint", Set.of(ConfigKey.of(Kind.ENDPOINT_SLICE, "shop", "a-1")), 0);
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, waypoint, slice, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, waypoint, slice, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, waypoint, slice, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, slice, false)).isFalse();
+    // what never shapes its clusters still does not
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, waypoint, full(Kind.TELEMETRY), false))
+        .isFalse();
+  }
+
+  @Test
   void incrementalRequestsPushOnlyEndpointsAndSecrets() throws Exception {
     Proxy grpc = proxy("sidecar~10.0.0.3~c.shop~shop.svc.cluster.local", "grpc");
     PushRequest endpoints =

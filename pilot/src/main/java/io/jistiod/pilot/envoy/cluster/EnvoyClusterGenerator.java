@@ -47,6 +47,15 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
   public List<XdsResource> generate(Proxy proxy, PushContext push, Set<String> names) {
     if (proxy.type() == Proxy.NodeType.WAYPOINT) {
       List<XdsResource> out = new ArrayList<>();
+      // outbound clusters first, as istiod lists them: only for route destinations it does not
+      // serve
+      String cacheType = "envoy-cds|" + proxy.type() + "|" + ipFamily(proxy);
+      List<Service> destinations = WaypointClusters.outboundServices(proxy, push);
+      for (XdsResource r : outbound(proxy, push, cacheType, destinations)) {
+        if (names.isEmpty() || names.contains(r.name())) {
+          out.add(r);
+        }
+      }
       for (Cluster c : WaypointClusters.build(proxy, push)) {
         if (names.isEmpty() || names.contains(c.getName())) {
           out.add(XdsResource.of(c.getName(), c));
@@ -68,7 +77,11 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
     GenerationCache.Scope scope = push.cache().scope(proxy);
     // Every proxy of a scope has the same outbound clusters: listed (and built) once per push.
     List<XdsResource> outbound =
-        push.cache().memo(cacheType, scope, () -> outbound(proxy, push, cacheType));
+        push.cache()
+            .memo(
+                cacheType,
+                scope,
+                () -> outbound(proxy, push, cacheType, push.servicesVisibleTo(proxy)));
     List<XdsResource> out = new ArrayList<>(outbound.size() + 8);
     Set<String> seen = new HashSet<>();
     for (XdsResource r : outbound) {
@@ -104,10 +117,11 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
    * The proxy's outbound clusters, in istiod's order, each built once per push for every proxy that
    * gets the same DestinationRule for its service and has the same locality.
    */
-  private static List<XdsResource> outbound(Proxy proxy, PushContext push, String cacheType) {
+  private static List<XdsResource> outbound(
+      Proxy proxy, PushContext push, String cacheType, List<Service> services) {
     OutboundClusterBuilder builder = new OutboundClusterBuilder(push, proxy);
     List<XdsResource> out = new ArrayList<>();
-    for (var e : outboundClusters(proxy, push).entrySet()) {
+    for (var e : outboundClusters(proxy, push, services).entrySet()) {
       Planned p = e.getValue();
       // what the build reads of the proxy besides its type and IP family (in cacheType)
       String variant =
@@ -141,11 +155,15 @@ public final class EnvoyClusterGenerator implements XdsGenerator {
   private record Planned(
       Service service, ServicePort port, String subset, OutboundClusterBuilder.Mode mode) {}
 
-  /** Every outbound cluster name the proxy gets, in istiod's order (service, port, subset). */
-  private static Map<String, Planned> outboundClusters(Proxy proxy, PushContext push) {
+  /**
+   * Every outbound cluster name the proxy gets for {@code services}, in istiod's order (service,
+   * port, subset).
+   */
+  private static Map<String, Planned> outboundClusters(
+      Proxy proxy, PushContext push, List<Service> services) {
     Map<String, Planned> out = new LinkedHashMap<>();
     boolean sniDnat = proxy.type() == Proxy.NodeType.ROUTER && hasAutoPassthrough(proxy, push);
-    for (Service s : push.servicesVisibleTo(proxy)) {
+    for (Service s : services) {
       if (s.resolution() == Resolution.ALIAS) {
         continue; // an ExternalName Service has no cluster: routes to it use the named service's
       }

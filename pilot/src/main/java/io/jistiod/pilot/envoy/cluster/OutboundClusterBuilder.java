@@ -54,6 +54,10 @@ final class OutboundClusterBuilder {
   private final Proxy proxy;
   private final MeshConfig mesh;
   private final boolean sidecar;
+
+  /** A waypoint: sniffs and uses original destinations as a sidecar, and always sends HBONE. */
+  private final boolean waypoint;
+
   private final AmbientInterop ambient;
 
   OutboundClusterBuilder(PushContext push, Proxy proxy) {
@@ -62,6 +66,7 @@ final class OutboundClusterBuilder {
     this.proxy = proxy;
     this.mesh = push.meshConfig();
     this.sidecar = proxy.type() == Proxy.NodeType.SIDECAR;
+    this.waypoint = proxy.type() == Proxy.NodeType.WAYPOINT;
   }
 
   static String name(Mode mode, Service service, int port, String subset) {
@@ -168,7 +173,7 @@ final class OutboundClusterBuilder {
               ServiceAttributes.EXTERNAL.equals(service.attributes().registry()),
               sidecar,
               rule != null && rule.hasWorkloadSelector(),
-              ambient.sendHbone()));
+              ambient.sendHbone() || waypoint));
       if (policy != null && policy.hasProxyProtocol()) {
         UpstreamTls.wrapInProxyProtocol(c, policy.getProxyProtocol());
       }
@@ -227,7 +232,7 @@ final class OutboundClusterBuilder {
     if (service.resolution() == Resolution.DNS_ROUND_ROBIN) {
       return Cluster.DiscoveryType.LOGICAL_DNS;
     }
-    if (service.resolution() == Resolution.PASSTHROUGH && sidecar) {
+    if (service.resolution() == Resolution.PASSTHROUGH && (sidecar || waypoint)) {
       // a gateway has no original destination to use, so it load balances over EDS
       return Cluster.DiscoveryType.ORIGINAL_DST;
     }
@@ -261,7 +266,7 @@ final class OutboundClusterBuilder {
     switch (port.protocol()) {
       case HTTP2, GRPC, GRPC_WEB -> draft.setHttp2();
       case UNSUPPORTED -> {
-        if (sidecar) {
+        if (sidecar || waypoint) {
           draft.setUseDownstreamProtocol();
         }
       }

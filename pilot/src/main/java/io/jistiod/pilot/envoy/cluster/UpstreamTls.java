@@ -106,6 +106,36 @@ final class UpstreamTls {
   }
 
   /**
+   * The TLS socket a waypoint's {@code inbound-vip} cluster wraps in its internal upstream: SIMPLE
+   * and MUTUAL originate TLS as on any cluster; DISABLE and ISTIO_MUTUAL (the tunnel already
+   * carries Istio mTLS) need none. Null for none, or when the settings cannot be built.
+   */
+  static TransportSocket forWaypoint(ClusterDraft draft, ClientTLSSettings tls, Context ctx) {
+    if (tls == null
+        || (tls.getMode() != ClientTLSSettings.TLSmode.SIMPLE
+            && tls.getMode() != ClientTLSSettings.TLSmode.MUTUAL)
+        || refused(tls)) {
+      return null;
+    }
+    UpstreamTlsContext context = context(draft, tls, ctx);
+    return context == null
+        ? null
+        : TransportSocket.newBuilder()
+            .setName(TLS_SOCKET)
+            .setTypedConfig(Any.pack(context))
+            .build();
+  }
+
+  /** {@code inner} behind a PROXY protocol header of the policy's version. */
+  static TransportSocket proxyProtocol(TrafficPolicy.ProxyProtocol pp, TransportSocket inner) {
+    return proxyProtocol(
+        pp.getVersion() == TrafficPolicy.ProxyProtocol.VERSION.V2
+            ? ProxyProtocolConfig.Version.V2
+            : ProxyProtocolConfig.Version.V1,
+        inner);
+  }
+
+  /**
    * Sends a PROXY protocol header first: wraps the cluster's transport socket, each of its matches,
    * or plaintext when it has none.
    */

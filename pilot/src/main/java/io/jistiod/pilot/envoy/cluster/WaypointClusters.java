@@ -17,14 +17,17 @@ import io.jistiod.galley.api.networking.v1alpha3.LoadBalancerSettings;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.waypoint.MeshRouteDestinations;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
 import io.jistiod.pilot.envoy.waypoint.WaypointScope;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
+import io.jistiod.pilot.model.ServiceAttributes;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.TrafficPolicies;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.security.ServiceIdentities;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,6 +55,36 @@ public final class WaypointClusters {
       out.addAll(inboundVip(proxy, push, s));
     }
     out.add(connectOriginate(proxy, mesh));
+    return out;
+  }
+
+  /**
+   * The services a waypoint needs outbound clusters for, in the order the proxy sees services: the
+   * destinations of the mesh routes of the services it serves that it does not serve itself (or
+   * that are mesh-external), as istiod's {@code filterWaypointOutboundServices}. A route to such a
+   * destination names its {@code outbound} cluster.
+   */
+  public static List<Service> outboundServices(Proxy proxy, PushContext push) {
+    WaypointScope scope = WaypointScope.of(proxy, push);
+    MeshRouteDestinations routes = MeshRouteDestinations.of(push);
+    java.util.Set<String> hosts = new java.util.HashSet<>();
+    for (Service s : scope.services().values()) {
+      for (String ref : routes.referencedBy(s.hostname())) {
+        java.util.Optional<Service> served = scope.service(ref);
+        if (served.isEmpty() || served.get().attributes().meshExternal()) {
+          hosts.add(ref);
+        }
+      }
+    }
+    if (hosts.isEmpty()) {
+      return List.of();
+    }
+    List<Service> out = new ArrayList<>();
+    for (Service s : push.servicesVisibleTo(proxy)) {
+      if (hosts.contains(s.hostname())) {
+        out.add(s);
+      }
+    }
     return out;
   }
 
@@ -145,6 +178,32 @@ public final class WaypointClusters {
                     .setResourceApiVersion(ApiVersion.V3)));
     // the endpoints are internal addresses of connect_originate: the original destination (the
     // pod's IP and port, in the endpoint's metadata) travels with the connection
+    // what the connection to the pod carries inside the tunnel: plaintext, or the rule's TLS
+    // (SIMPLE or MUTUAL), possibly behind a PROXY protocol header
+    TransportSocket inner = null;
+    if (policy != null && policy.hasTls()) {
+      inner =
+          UpstreamTls.forWaypoint(
+              draft,
+              policy.getTls(),
+              new UpstreamTls.Context(
+                  ServiceIdentities.of(push, s),
+                  "",
+                  false,
+                  s.attributes().meshExternal(),
+                  false,
+                  ServiceAttributes.EXTERNAL.equals(s.attributes().registry()),
+                  false,
+                  ruleConfig != null
+                      && ruleConfig.spec(DestinationRule.class).hasWorkloadSelector(),
+                  false));
+    }
+    if (inner == null) {
+      inner = rawBuffer();
+    }
+    if (policy != null && policy.hasProxyProtocol()) {
+      inner = UpstreamTls.proxyProtocol(policy.getProxyProtocol(), inner);
+    }
     c.setTransportSocket(
         internalUpstream(
             InternalUpstreamTransport.newBuilder()
@@ -153,7 +212,8 @@ public final class WaypointClusters {
                         .setKind(
                             MetadataKind.newBuilder()
                                 .setHost(MetadataKind.Host.getDefaultInstance()))
-                        .setName(ORIGINAL_DST_KEY))));
+                        .setName(ORIGINAL_DST_KEY)),
+            inner));
     return draft.build();
   }
 
@@ -170,11 +230,16 @@ public final class WaypointClusters {
             .build());
   }
 
-  private static TransportSocket internalUpstream(InternalUpstreamTransport.Builder t) {
-    t.setTransportSocket(
-        TransportSocket.newBuilder()
-            .setName("raw_buffer")
-            .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance())));
+  private static TransportSocket rawBuffer() {
+    return TransportSocket.newBuilder()
+        .setName("raw_buffer")
+        .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance()))
+        .build();
+  }
+
+  private static TransportSocket internalUpstream(
+      InternalUpstreamTransport.Builder t, TransportSocket inner) {
+    t.setTransportSocket(inner);
     return TransportSocket.newBuilder()
         .setName("internal_upstream")
         .setTypedConfig(Any.pack(t.build()))

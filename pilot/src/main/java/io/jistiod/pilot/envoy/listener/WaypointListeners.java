@@ -30,6 +30,7 @@ import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.push.PushContext;
+import io.jistiod.pilot.security.RequestAuthentications;
 import io.jistiod.pilot.security.authz.AuthzFilters;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ public final class WaypointListeners {
             .addFilters(connectAuthorityNetwork())
             .addFilters(
                 hcm(
-                    "inbound_0.0.0.0_0",
+                    "inbound_0.0.0.0_0;",
                     InboundRouteConfigs.build(WaypointNames.ENCAP, "", 0, Protocol.TCP),
                     Protocol.TCP,
                     null))
@@ -176,7 +177,7 @@ public final class WaypointListeners {
     return FilterChain.newBuilder()
         .setName(cluster)
         .addAllFilters(networkAuthz(s))
-        .addFilters(Filters.tcpProxy(cluster, cluster))
+        .addFilters(Filters.tcpProxy(WaypointTcpProxy.build(proxy, push, scope, s, port, cluster)))
         .build();
   }
 
@@ -184,14 +185,16 @@ public final class WaypointListeners {
     RouteConfiguration routes = WaypointRoutes.build(proxy, push, s, port, cluster, scope::serves);
     return FilterChain.newBuilder()
         .setName(cluster)
-        .addFilters(hcm("inbound_0.0.0.0_" + port.port(), routes, port.protocol(), s))
+        .addFilters(hcm("inbound_0.0.0.0_" + port.port() + ";", routes, port.protocol(), s))
         .build();
   }
 
   /** The inbound HCM of a waypoint chain, with the policies of {@code s} (null: a workload's). */
   private Filter hcm(String statPrefix, RouteConfiguration routes, Protocol protocol, Service s) {
     AuthzFilters authz = AuthzFilters.forWaypoint(push, proxy, s);
+    // istiod's order: CUSTOM authorization, then JWT authentication, then the other actions
     List<HttpFilter> security = new ArrayList<>(authz.customHttp());
+    security.addAll(RequestAuthentications.waypointHttpFilters(push, proxy, s));
     security.addAll(authz.localHttp());
     HttpConnectionManager.Builder b =
         HttpConnectionManagers.inboundWithSecurity(

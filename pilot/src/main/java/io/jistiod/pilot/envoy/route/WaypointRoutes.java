@@ -79,7 +79,7 @@ public final class WaypointRoutes {
    * {@code /SUBSET}) when the waypoint serves the host (or the host is unknown, as istiod), else
    * {@code outbound|PORT|SUBSET|HOST}.
    */
-  static String clusterName(
+  public static String clusterName(
       Destination d, String host, Optional<Service> service, int port, boolean served) {
     if (service.isPresent() && !served) {
       return "outbound|" + port + "|" + d.getSubset() + "|" + host;
@@ -98,6 +98,20 @@ public final class WaypointRoutes {
 
   /** The VirtualService whose HTTP routes the waypoint applies to {@code service}, or null. */
   static Config virtualServiceFor(Proxy proxy, PushContext push, Service service) {
+    for (Config c : virtualServicesFor(proxy, push, service)) {
+      if (c.spec(VirtualService.class).getHttpCount() > 0) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The mesh VirtualServices a waypoint considers for {@code service}, in the order its namespace
+   * sees them: those of the waypoint's or the service's namespace with a host matching the service.
+   */
+  public static List<Config> virtualServicesFor(Proxy proxy, PushContext push, Service service) {
+    List<Config> out = new ArrayList<>();
     for (PushContext.ResolvedVirtualService rvs :
         push.virtualServicesForGateway(proxy.configNamespace(), VirtualServiceIndex.MESH)) {
       Config c = rvs.config();
@@ -105,18 +119,14 @@ public final class WaypointRoutes {
           && !c.namespace().equals(service.namespace())) {
         continue; // only routes of the waypoint's or the service's namespace
       }
-      boolean matches = false;
       for (String h : rvs.hosts()) {
         if (Hosts.matches(h, service.hostname())) {
-          matches = true;
+          out.add(c);
           break;
         }
       }
-      if (matches && rvs.spec().getHttpCount() > 0) {
-        return c;
-      }
     }
-    return null;
+    return out;
   }
 
   /**

@@ -104,8 +104,23 @@ final class Scenario implements AutoCloseable {
     if (Files.exists(kubeYaml)) {
       List<HasMetadata> objects =
           client.load(new ByteArrayInputStream(Files.readAllBytes(kubeYaml))).items();
-      for (HasMetadata o : objects) {
+      // The mock server stamps creationTimestamp with the current second, and Services are
+      // ordered by it (a waypoint's chains, a hostname defined twice): Services go first, at the
+      // start of a second (or early enough in one), so they all share one timestamp and fall back
+      // to the name order.
+      List<HasMetadata> services =
+          objects.stream().filter(o -> "Service".equals(o.getKind())).toList();
+      long leftInSecond = 1000 - System.currentTimeMillis() % 1000;
+      if (leftInSecond < 500) {
+        Thread.sleep(leftInSecond);
+      }
+      for (HasMetadata o : services) {
         client.resource(o).create();
+      }
+      for (HasMetadata o : objects) {
+        if (!services.contains(o)) {
+          client.resource(o).create();
+        }
       }
     }
     KubeServiceRegistry kube =
