@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,11 @@ final class VmAgentClient implements AutoCloseable {
   private volatile Status error;
 
   VmAgentClient(int port, Node node) {
+    this(port, node, CDS, List.of());
+  }
+
+  /** A client whose first request asks for {@code names} of {@code typeUrl}. */
+  VmAgentClient(int port, Node node, String typeUrl, List<String> names) {
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     requests =
         AggregatedDiscoveryServiceGrpc.newStub(channel)
@@ -49,7 +55,8 @@ final class VmAgentClient implements AutoCloseable {
                   @Override
                   public void onCompleted() {}
                 });
-    send(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(CDS));
+    send(
+        DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(typeUrl).addAllResourceNames(names));
   }
 
   /** The node pilot-agent sends for a VM at {@code ip} of {@code group} in {@code namespace}. */
@@ -135,6 +142,44 @@ final class VmAgentClient implements AutoCloseable {
       throw new AssertionError("not refused within " + wait);
     }
     return error;
+  }
+
+  /**
+   * The endpoint addresses (with Envoy's health status) a sidecar in {@code namespace} is sent for
+   * {@code cluster}, from a fresh stream's first EDS response.
+   */
+  static List<String> endpoints(int port, String namespace, String cluster) throws Exception {
+    Node sidecar =
+        Node.newBuilder()
+            .setId("sidecar~10.77.1.1~client." + namespace + "~" + namespace + ".svc.cluster.local")
+            .setMetadata(
+                Struct.newBuilder()
+                    .putFields("NAMESPACE", str(namespace))
+                    .putFields("ISTIO_VERSION", str("1.27.0"))
+                    .putFields("CLUSTER_ID", str("Kubernetes")))
+            .build();
+    try (VmAgentClient c =
+        new VmAgentClient(
+            port,
+            sidecar,
+            "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+            List.of(cluster))) {
+      DiscoveryResponse r = c.awaitServed(Duration.ofSeconds(30));
+      List<String> out = new java.util.ArrayList<>();
+      for (var any : r.getResourcesList()) {
+        var cla = any.unpack(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class);
+        for (var locality : cla.getEndpointsList()) {
+          for (var e : locality.getLbEndpointsList()) {
+            out.add(
+                e.getEndpoint().getAddress().getSocketAddress().getAddress()
+                    + " "
+                    + e.getHealthStatus());
+          }
+        }
+      }
+      java.util.Collections.sort(out);
+      return out;
+    }
   }
 
   @Override

@@ -73,6 +73,16 @@ class WorkloadAutoRegistrationE2ETest {
           probe:
             periodSeconds: 5
             httpGet: {path: /ready, port: 8080}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: ratings-vm, namespace: @NS@}
+        spec:
+          hosts: [ratings.vm.example]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 8080, name: http, protocol: HTTP}]
+          workloadSelector: {labels: {app: ratings}}
         """
         .replace("@NS@", ns);
   }
@@ -150,10 +160,17 @@ class WorkloadAutoRegistrationE2ETest {
     try (VmAgentClient vm = new VmAgentClient(grpcPort, VmAgentClient.node(ns, "ratings", IP))) {
       vm.awaitServed(WAIT);
       steps.put("registered", await(rig, ns, e -> annotated(e, "istio.io/connectedAt")));
+      // health-checked: not an endpoint until its probe passes
+      steps.put("endpoints when registered", endpoints(grpcPort, ns, List::isEmpty));
       vm.health(false, "Get \"http://127.0.0.1:8080/ready\": connection refused");
       steps.put("unhealthy", await(rig, ns, e -> healthIs(e, "False")));
+      steps.put("endpoints when unhealthy", endpoints(grpcPort, ns, List::isEmpty));
       vm.health(true, "");
       steps.put("healthy", await(rig, ns, e -> healthIs(e, "True")));
+      steps.put("endpoints when healthy", endpoints(grpcPort, ns, l -> !l.isEmpty()));
+      vm.health(false, "probe timed out");
+      steps.put("unhealthy again", await(rig, ns, e -> healthIs(e, "False")));
+      steps.put("endpoints when unhealthy again", endpoints(grpcPort, ns, List::isEmpty));
     }
     steps.put("disconnected", await(rig, ns, e -> annotated(e, "istio.io/disconnectedAt")));
     long reconnected = System.nanoTime();
@@ -176,6 +193,22 @@ class WorkloadAutoRegistrationE2ETest {
       steps.put("missing group", refused.getCode() + ": " + refused.getDescription());
     }
     return steps;
+  }
+
+  /** The VM service's endpoints a sidecar is sent, once {@code until} holds. */
+  private static List<String> endpoints(int grpcPort, String ns, Predicate<List<String>> until) {
+    @SuppressWarnings("unchecked")
+    List<String>[] last = new List[1];
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(300))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              last[0] = VmAgentClient.endpoints(grpcPort, ns, "outbound|8080||ratings.vm.example");
+              return until.test(last[0]);
+            });
+    return last[0];
   }
 
   private static void awaitReady(int httpPort) throws Exception {
@@ -254,6 +287,10 @@ class WorkloadAutoRegistrationE2ETest {
     assertThat(registered.path("metadata").path("ownerReferences").get(0).path("kind").asText())
         .isEqualTo("WorkloadGroup");
     assertThat(reference.get("unhealthy").toString()).contains("connection refused");
+    assertThat((List<?>) reference.get("endpoints when healthy"))
+        .singleElement()
+        .asString()
+        .startsWith(IP + " ");
     assertThat(
             annotated(
                 (JsonNode) reference.get("after grace while connected"), "istio.io/connectedAt"))
