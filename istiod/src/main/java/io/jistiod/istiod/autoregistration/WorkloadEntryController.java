@@ -192,8 +192,7 @@ public final class WorkloadEntryController implements StreamLifecycle {
         log.info("updated health-checked WorkloadEntry {}/{}", namespace, entryName);
       }
     } catch (RuntimeException e) {
-      untrack(stream.connectionId());
-      log.error("{}", e.getMessage());
+      untrack(stream.connectionId()); // the stream is refused: AdsService logs why
       throw e instanceof StatusRuntimeException s
           ? s
           : refusal(Status.UNKNOWN, e.getMessage() == null ? e.toString() : e.getMessage());
