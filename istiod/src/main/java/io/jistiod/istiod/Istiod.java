@@ -470,6 +470,9 @@ public final class Istiod implements AutoCloseable {
     discovery.serveZtunnel(options.ambient());
     // istioctl proxy-status names the istiod of each proxy by its pod (Istio's POD_NAME)
     discovery.identify(podName(), BuildInfo.ISTIO_VERSION, "jistiod-" + BuildInfo.ownVersion());
+    if (client != null) {
+      workloadEntries(client).ifPresent(discovery::lifecycle);
+    }
     discovery.start(System.nanoTime());
     Gauge.builder("pilot_services", () -> discovery.current().services().size())
         .description("Total services known to pilot.")
@@ -863,6 +866,40 @@ public final class Istiod implements AutoCloseable {
   private String perRevision(String electionId) {
     String revision = options.webhook() == null ? "" : options.webhook().revision();
     return electionId + "-" + (revision == null || revision.isEmpty() ? "default" : revision);
+  }
+
+  /**
+   * VM auto-registration and health (istiod's WorkloadEntry controller), run by every replica for
+   * its own connections, unless both PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION and
+   * PILOT_ENABLE_WORKLOAD_ENTRY_HEALTHCHECKS are false.
+   */
+  private java.util.Optional<io.jistiod.istiod.autoregistration.WorkloadEntryController>
+      workloadEntries(io.fabric8.kubernetes.client.KubernetesClient client) {
+    var settings =
+        new io.jistiod.istiod.autoregistration.WorkloadEntryController.Settings(
+            Main.envBool(options::getenv, "PILOT_ENABLE_WORKLOAD_ENTRY_AUTOREGISTRATION", true),
+            Main.envBool(options::getenv, "PILOT_ENABLE_WORKLOAD_ENTRY_HEALTHCHECKS", true),
+            Main.envDuration(
+                options::getenv,
+                "PILOT_WORKLOAD_ENTRY_GRACE_PERIOD",
+                java.time.Duration.ofSeconds(10)),
+            Main.envBool(options::getenv, "ISTIO_WORKLOAD_ENTRY_VALIDATE_IDENTITY", true),
+            // 1.5 times istiod's default maximum connection age (30m), which is not applied here
+            java.time.Duration.ofMinutes(45));
+    if (!settings.enabled()) {
+      return java.util.Optional.empty();
+    }
+    var scheduler = new io.jistiod.istiod.autoregistration.SingleThreadScheduler();
+    closeables.add(scheduler);
+    var controller =
+        new io.jistiod.istiod.autoregistration.WorkloadEntryController(
+            podName(),
+            new io.jistiod.istiod.autoregistration.KubeWorkloadEntryApi(client),
+            settings,
+            java.time.Clock.systemUTC(),
+            scheduler);
+    controller.startPeriodicCleanup();
+    return java.util.Optional.of(controller);
   }
 
   /** This replica's name: POD_NAME, else HOSTNAME, else one made up for this process. */

@@ -9,7 +9,8 @@ import java.util.Objects;
  * into this form once; everything downstream (Pilot, the webhook) reads only this.
  *
  * @param status the object's status as last read, or null for kinds without one; it is not content
- *     ({@link #sameContent}), so a status-only update pushes nothing
+ *     ({@link #sameContent}), so a status-only update pushes nothing, except a WorkloadEntry's (its
+ *     health)
  */
 public record Config(ConfigMeta meta, Message spec, Message status) {
 
@@ -83,6 +84,16 @@ public record Config(ConfigMeta meta, Message spec, Message status) {
     return other != null
         && spec.equals(other.spec)
         && meta.labels().equals(other.meta.labels())
-        && meta.annotations().equals(other.meta.annotations());
+        && meta.annotations().equals(other.meta.annotations())
+        && (!statusIsContent() || Objects.equals(status, other.status));
+  }
+
+  /**
+   * Whether a status change is a change of what istiod serves: a WorkloadEntry's status holds its
+   * health, which decides whether its endpoints are served. Other kinds' status is istiod's own
+   * output, and hearing it would only loop.
+   */
+  private boolean statusIsContent() {
+    return meta.kind().equals(IstioKinds.WORKLOAD_ENTRY);
   }
 }

@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param shortNames kubectl short names, e.g. {@code vs}
  * @param specPrototype default instance of the spec message
  * @param statusPrototype default instance of the status message, or null if istiod does not read
- *     the kind's status (every Istio kind: their status is istiod's own output)
+ *     the kind's status (every Istio kind but WorkloadEntry, whose health it reads: their status is
+ *     istiod's own output)
  * @param clusterScoped true for kinds without a namespace (GatewayClass); their objects have the
  *     namespace {@code ""}
  */

@@ -63,7 +63,11 @@ public final class IstioKinds {
           NETWORKING_VERSIONS,
           "v1",
           List.of("we"),
-          io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry.getDefaultInstance());
+          io.jistiod.galley.api.networking.v1alpha3.WorkloadEntry.getDefaultInstance(),
+          // its Healthy condition (istiod's WorkloadEntry controller writes it from the VM's
+          // health reports) decides whether a health-checked entry is an endpoint
+          io.jistiod.galley.api.meta.v1alpha1.IstioStatus.getDefaultInstance(),
+          false);
 
   public static final ConfigKind WORKLOAD_GROUP =
       new ConfigKind(

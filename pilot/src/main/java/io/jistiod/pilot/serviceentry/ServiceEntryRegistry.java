@@ -220,7 +220,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
     List<WorkloadInstance> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.WORKLOAD_ENTRY, namespace)) {
       WorkloadEntry we = c.spec(WorkloadEntry.class);
-      if (!isIp(we.getAddress())) {
+      if (!isIp(we.getAddress()) || !WorkloadEntryHealth.served(c)) {
         continue;
       }
       out.add(
@@ -282,7 +282,8 @@ public final class ServiceEntryRegistry implements ServiceDiscovery {
     List<Member> out = new ArrayList<>();
     for (Config c : store.list(IstioKinds.WORKLOAD_ENTRY, namespace)) {
       WorkloadEntry we = c.spec(WorkloadEntry.class);
-      if (we.getLabelsMap().entrySet().containsAll(labels.entrySet())) {
+      if (we.getLabelsMap().entrySet().containsAll(labels.entrySet())
+          && WorkloadEntryHealth.served(c)) {
         out.add(new Member(we, workloadName(c), c.namespace()));
       }
     }

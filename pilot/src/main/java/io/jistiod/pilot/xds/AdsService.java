@@ -76,8 +76,13 @@ public final class AdsService
       }
 
       @Override
+      String typeUrl(DiscoveryRequest request) {
+        return request.getTypeUrl();
+      }
+
+      @Override
       Connection connect(Proxy proxy) {
-        return server.connect(proxy, peer, identities, sender);
+        return server.connect(proxy, hasLocality, peer, identities, sender);
       }
 
       @Override
@@ -97,8 +102,13 @@ public final class AdsService
       }
 
       @Override
+      String typeUrl(DeltaDiscoveryRequest request) {
+        return request.getTypeUrl();
+      }
+
+      @Override
       DeltaConnection connect(Proxy proxy) {
-        return server.connectDelta(proxy, peer, identities, sender);
+        return server.connectDelta(proxy, hasLocality, peer, identities, sender);
       }
 
       @Override
@@ -120,12 +130,17 @@ public final class AdsService
     private C connection;
     private boolean failed;
 
+    /** Whether the first request's node carried a locality. */
+    boolean hasLocality;
+
     /** Runs inside the service method, as {@link StreamSender} requires. */
     Stream(StreamObserver<R> responses) {
       this.sender = new StreamSender<>(responses, server.sendBudget());
     }
 
     abstract Node node(Q request);
+
+    abstract String typeUrl(Q request);
 
     abstract C connect(Proxy proxy);
 
@@ -137,6 +152,11 @@ public final class AdsService
         return;
       }
       if (connection == null) {
+        if (TypeUrls.HEALTH.equals(typeUrl(request))) {
+          // an agent may probe before Envoy's first request: istiod skips it, as it does here
+          log.warn("ADS: {} sent a health report before its first xDS request", peer);
+          return;
+        }
         Node node = node(request);
         Status refusal = admit(node);
         if (refusal != null) {
@@ -150,7 +170,13 @@ public final class AdsService
             fail(Status.UNKNOWN.withDescription("ztunnel requires PILOT_ENABLE_AMBIENT=true"));
             return;
           }
+          hasLocality = node.hasLocality();
           connection = connect(proxy);
+        } catch (io.grpc.StatusRuntimeException e) {
+          // refused by the stream lifecycle (a VM whose registration failed)
+          log.warn("ADS: refused node {}: {}", node.getId(), e.getStatus().getDescription());
+          fail(e.getStatus());
+          return;
         } catch (NodeParseException e) {
           log.warn("ADS: refused node {}: {}", node.getId(), e.getMessage());
           fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));

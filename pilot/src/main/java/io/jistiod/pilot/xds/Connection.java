@@ -99,6 +99,11 @@ final class Connection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
+    if (TypeUrls.HEALTH.equals(type)) {
+      server.healthReported(
+          id, !request.hasErrorDetail(), request.getErrorDetail().getMessage()); // no answer
+      return;
+    }
     if (DebugRequests.isDebugType(type)) {
       answerDebug(type, request.getResourceNamesList()); // every time, never watched, as istiod
       return;

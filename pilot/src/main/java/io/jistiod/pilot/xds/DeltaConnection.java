@@ -163,6 +163,11 @@ final class DeltaConnection implements ProxyConnection {
       return;
     }
     String type = request.getTypeUrl();
+    if (TypeUrls.HEALTH.equals(type)) {
+      server.healthReported(
+          id, !request.hasErrorDetail(), request.getErrorDetail().getMessage()); // no answer
+      return;
+    }
     if (DebugRequests.isDebugType(type)) {
       // answered every time, and never watched, as istiod
       answerDebug(type, request.getResourceNamesSubscribeList());

@@ -214,22 +214,50 @@ public final class DiscoveryServer implements AutoCloseable {
    */
   Connection connect(
       Proxy proxy,
+      boolean nodeHasLocality,
       java.net.SocketAddress peer,
       List<String> identities,
       StreamSender<DiscoveryResponse> out) {
-    return register(
-        new Connection(
-            nextId(proxy), proxy, XdsCaller.Origin.of(peer, identities, proxy), out, this));
+    XdsCaller.Origin origin = XdsCaller.Origin.of(peer, identities, proxy);
+    String id = nextId(proxy);
+    begin(id, proxy, nodeHasLocality, origin);
+    return register(new Connection(id, proxy, origin, out, this));
   }
 
   DeltaConnection connectDelta(
       Proxy proxy,
+      boolean nodeHasLocality,
       java.net.SocketAddress peer,
       List<String> identities,
       StreamSender<DeltaDiscoveryResponse> out) {
-    return register(
-        new DeltaConnection(
-            nextId(proxy), proxy, XdsCaller.Origin.of(peer, identities, proxy), out, this));
+    XdsCaller.Origin origin = XdsCaller.Origin.of(peer, identities, proxy);
+    String id = nextId(proxy);
+    begin(id, proxy, nodeHasLocality, origin);
+    return register(new DeltaConnection(id, proxy, origin, out, this));
+  }
+
+  /**
+   * Sets what happens around each stream (istiod's WorkloadEntry controller); before {@link
+   * #start}.
+   */
+  public void lifecycle(StreamLifecycle lifecycle) {
+    this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+  }
+
+  private volatile StreamLifecycle lifecycle = StreamLifecycle.NONE;
+
+  /**
+   * Tells the lifecycle a stream opens, before it is registered or served: as istiod registers a VM
+   * before computing its proxy state. A refusal propagates and the stream is never registered.
+   */
+  private void begin(String id, Proxy proxy, boolean nodeHasLocality, XdsCaller.Origin origin) {
+    lifecycle.connected(
+        new StreamLifecycle.Stream(
+            id, proxy, nodeHasLocality, origin.connectedAt(), origin.identity()));
+  }
+
+  void healthReported(String connectionId, boolean healthy, String message) {
+    lifecycle.healthReported(connectionId, healthy, message);
   }
 
   private String nextId(Proxy proxy) {
@@ -254,6 +282,7 @@ public final class DiscoveryServer implements AutoCloseable {
       queue.remove(c);
       metrics.disconnected();
       log.info("ADS: {} disconnected", c.id());
+      lifecycle.disconnected(c.id());
     }
   }
 

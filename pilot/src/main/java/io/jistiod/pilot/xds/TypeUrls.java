@@ -19,6 +19,12 @@ public final class TypeUrls {
   public static final String AUTHORIZATION = PREFIX + "istio.security.Authorization";
 
   /**
+   * Not a resource: a VM agent's health report of its application (its readiness probe), sent on
+   * the ADS stream when the result changes; never answered.
+   */
+  public static final String HEALTH = PREFIX + "istio.v1.HealthInformation";
+
+  /**
    * Push order within one push: clusters before their endpoints, listeners before their routes, so
    * no resource ever points at one the client has not been sent (Envoy's "make before break").
    */

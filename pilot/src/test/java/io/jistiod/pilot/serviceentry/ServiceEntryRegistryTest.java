@@ -101,4 +101,48 @@ class ServiceEntryRegistryTest {
         .extracting(Endpoint::address)
         .containsOnly("10.0.0.9");
   }
+
+  /** A health-checked VM (auto-registered from a group with a probe) in the legacy service. */
+  private static String checkedVm(String status) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata:
+          name: vm-2
+          namespace: shop
+          annotations: {proxy.istio.io/health-checks-enabled: "true"}
+        spec:
+          address: 10.0.0.10
+          labels: {app: legacy}
+        """
+        + (status == null
+            ? ""
+            : "status:\n  conditions:\n  - {type: Healthy, status: \"" + status + "\"}\n");
+  }
+
+  private static List<String> served(String vm) {
+    MemoryConfigStore store = new MemoryConfigStore();
+    new ConfigParser(IstioKinds.ALL, "default")
+        .parse(ENTRY + "---\n" + vm, "test")
+        .configs()
+        .forEach(store::put);
+    store.markSynced();
+    ServiceEntryRegistry r =
+        new ServiceEntryRegistry(store, "cluster.local", WorkloadInstance.Source.NONE);
+    List<String> out = new java.util.ArrayList<>();
+    r.endpoints().stream().map(e -> "se " + e.address()).distinct().forEach(out::add);
+    r.workloadEntryInstances("shop").forEach(w -> out.add("svc " + w.endpoint().address()));
+    return out;
+  }
+
+  @Test
+  void aHealthCheckedEntryIsAnEndpointOnlyWhileHealthy() {
+    assertThat(served(checkedVm(null))).containsExactly("se 10.0.0.9", "svc 10.0.0.9");
+    assertThat(served(checkedVm("False"))).containsExactly("se 10.0.0.9", "svc 10.0.0.9");
+    assertThat(served(checkedVm("True")))
+        .containsExactlyInAnyOrder("se 10.0.0.9", "se 10.0.0.10", "svc 10.0.0.9", "svc 10.0.0.10");
+    // without the annotation its status does not matter
+    assertThat(served(checkedVm("False").replace("proxy.istio.io/health-checks-enabled", "x")))
+        .contains("se 10.0.0.10");
+  }
 }
