@@ -175,6 +175,33 @@ final class ClusterPolicies {
   }
 
   /**
+   * The connection pool, the HTTP/2 upgrade and outlier detection of {@code policy} (null: none),
+   * in istiod's order (outlier detection decides locality failover, applied next by the caller);
+   * returns its load balancer settings, or null.
+   */
+  static LoadBalancerSettings applyConnectionPolicies(
+      MeshConfig mesh,
+      ClusterDraft draft,
+      Cluster.Builder c,
+      io.jistiod.pilot.model.ServicePort port,
+      io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy policy) {
+    applyConnectionPool(
+        mesh,
+        draft,
+        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null,
+        policy != null && policy.hasRetryBudget() ? policy.getRetryBudget() : null);
+    if (shouldUpgradeToHttp2(
+        port.protocol(),
+        mesh,
+        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null)) {
+      draft.setHttp2();
+    }
+    applyOutlierDetection(
+        c, policy != null && policy.hasOutlierDetection() ? policy.getOutlierDetection() : null);
+    return policy != null && policy.hasLoadBalancer() ? policy.getLoadBalancer() : null;
+  }
+
+  /**
    * Outlier detection; success-rate ejection is always off, consecutive-error ejection enforced at
    * 100% when a threshold is set. Also turns off the panic threshold (min health percent, 0 unless
    * set), which rarely helps with a handful of pods.

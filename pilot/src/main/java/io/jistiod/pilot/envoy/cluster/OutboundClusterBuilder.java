@@ -142,21 +142,7 @@ final class OutboundClusterBuilder {
     ClusterMetadata.services(c, List.of(service));
 
     // traffic policy, in istiod's order: outlier detection decides locality failover
-    ClusterPolicies.applyConnectionPool(
-        mesh,
-        draft,
-        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null,
-        policy != null && policy.hasRetryBudget() ? policy.getRetryBudget() : null);
-    if (ClusterPolicies.shouldUpgradeToHttp2(
-        port.protocol(),
-        mesh,
-        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null)) {
-      draft.setHttp2();
-    }
-    ClusterPolicies.applyOutlierDetection(
-        c, policy != null && policy.hasOutlierDetection() ? policy.getOutlierDetection() : null);
-    LoadBalancerSettings lb =
-        policy != null && policy.hasLoadBalancer() ? policy.getLoadBalancer() : null;
+    LoadBalancerSettings lb = ClusterPolicies.applyConnectionPolicies(mesh, draft, c, port, policy);
     applyLocality(c, lb, groups, service);
     ClusterPolicies.applyLbPolicy(c, lb);
     if (mode == Mode.DEFAULT) {

@@ -152,21 +152,7 @@ public final class WaypointClusters {
     if (policy != null && ruleConfig != null) {
       ClusterMetadata.destinationRule(c, ruleConfig);
     }
-    ClusterPolicies.applyConnectionPool(
-        mesh,
-        draft,
-        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null,
-        policy != null && policy.hasRetryBudget() ? policy.getRetryBudget() : null);
-    if (ClusterPolicies.shouldUpgradeToHttp2(
-        port.protocol(),
-        mesh,
-        policy != null && policy.hasConnectionPool() ? policy.getConnectionPool() : null)) {
-      draft.setHttp2();
-    }
-    ClusterPolicies.applyOutlierDetection(
-        c, policy != null && policy.hasOutlierDetection() ? policy.getOutlierDetection() : null);
-    LoadBalancerSettings lb =
-        policy != null && policy.hasLoadBalancer() ? policy.getLoadBalancer() : null;
+    LoadBalancerSettings lb = ClusterPolicies.applyConnectionPolicies(mesh, draft, c, port, policy);
     ClusterPolicies.applyLbPolicy(c, lb);
     c.setEdsClusterConfig(
         Cluster.EdsClusterConfig.newBuilder()
