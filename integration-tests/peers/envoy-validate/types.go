@@ -39,6 +39,11 @@ import (
 
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 
+	// Substitution formatter extensions an access log format may need.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/formatter/cel/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/formatter/metadata/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/formatter/req_without_query/v3"
+
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/clusters/aggregate/v3"
 
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/clusters/dynamic_forward_proxy/v3"

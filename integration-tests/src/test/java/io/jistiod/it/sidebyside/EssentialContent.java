@@ -20,10 +20,12 @@ import java.util.TreeMap;
  *       its name, else its match): the match, the network filters' names, the TCP proxy's
  *       cluster(s), idle timeout, hash policy, tunneling and connection duration, the HTTP
  *       connection manager's RDS name or inline route, its HTTP filters' names, its protocol
- *       options (idle and stream timeouts, HTTP/2 settings, path normalisation), and the transport
- *       socket (type, SDS secret names and sources, ALPN, TLS params, client certificate
- *       requirement, validation context); the configs of the policy filters (RBAC, ext_authz,
- *       jwt_authn, istio_authn; network and HTTP) whole ({@link SecurityEssentials});
+ *       options (idle and stream timeouts, HTTP/2 settings, path normalisation), the access logs of
+ *       listeners, TCP proxies and HTTP connection managers whole (logger, filter, format; a JSON
+ *       format's keys compared as a map, not in order), and the transport socket (type, SDS secret
+ *       names and sources, ALPN, TLS params, client certificate requirement, validation context);
+ *       the configs of the policy filters (RBAC, ext_authz, jwt_authn, istio_authn; network and
+ *       HTTP) whole ({@link SecurityEssentials});
  *   <li>route configurations: per virtual host (keyed by name): domains (keyed by domain), and per
  *       route (in order): match and action (cluster or weighted clusters, redirect, direct
  *       response, timeout, retry policy, rewrites, mirrors, header changes, per-filter config
@@ -62,7 +64,8 @@ public final class EssentialContent {
         "bindToPort",
         "useOriginalDst",
         "trafficDirection",
-        "continueOnListenerFiltersTimeout");
+        "continueOnListenerFiltersTimeout",
+        "accessLog");
     s.set("listenerFilters", names(l.path("listenerFilters")));
     ObjectNode chains = s.putObject("filterChains");
     for (JsonNode fc : l.path("filterChains")) {
@@ -108,7 +111,8 @@ public final class EssentialContent {
             "idleTimeout",
             "hashPolicy",
             "tunnelingConfig",
-            "maxDownstreamConnectionDuration");
+            "maxDownstreamConnectionDuration",
+            "accessLog");
       } else if (type.endsWith("http_connection_manager.v3.HttpConnectionManager")) {
         ObjectNode h = c.putObject("http");
         if (tc.has("rds")) {
@@ -134,7 +138,8 @@ public final class EssentialContent {
             "streamIdleTimeout",
             "normalizePath",
             "mergeSlashes",
-            "pathWithEscapedSlashesAction");
+            "pathWithEscapedSlashesAction",
+            "accessLog");
       }
     }
     JsonNode ts = fc.path("transportSocket");

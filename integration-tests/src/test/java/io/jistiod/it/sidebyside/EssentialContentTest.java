@@ -195,4 +195,55 @@ class EssentialContentTest {
         .containsEntry("filterChains.match .tcpProxy.maxDownstreamConnectionDuration", "1800s")
         .containsEntry("filterChains.match .tcpProxy.hashPolicy[0].filterState.key", "k");
   }
+
+  /** A listener with a file access log on itself, its TCP proxy and its HCM. */
+  private static Map<String, String> logged(String listenerLog, String tcpLog, String hcmLog)
+      throws Exception {
+    String listener =
+        """
+        {'name': 'virtualOutbound', 'accessLog': [%s],
+         'filterChains': [
+          {'name': 'tcp', 'filters': [{'name': 'envoy.filters.network.tcp_proxy', 'typedConfig': {
+           '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+           'statPrefix': 'x', 'cluster': 'PassthroughCluster', 'accessLog': [%s]}}]},
+          {'name': 'http', 'filters': [{'name': 'envoy.filters.network.http_connection_manager',
+           'typedConfig': {
+           '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+           'rds': {'routeConfigName': '80'}, 'accessLog': [%s]}}]}]}
+        """
+            .formatted(listenerLog, tcpLog, hcmLog);
+    return EssentialContent.of("lds", json(listener));
+  }
+
+  private static String fileLog(String filter, String jsonFormat) {
+    return """
+        {'name': 'envoy.access_loggers.file', %s 'typedConfig': {
+          '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+          'path': '/dev/stdout', 'logFormat': {'jsonFormat': %s, 'jsonFormatOptions': {}}}}
+        """
+        .formatted(filter, jsonFormat);
+  }
+
+  @Test
+  void accessLogsOfListenersTcpProxiesAndHcmsAreCompared() throws Exception {
+    String nr = "'filter': {'responseFlagFilter': {'flags': ['NR']}},";
+    String format = "{'code': '%RESPONSE_CODE%', 'path': '%REQ(:PATH)%'}";
+    Map<String, String> all = logged(fileLog(nr, format), fileLog("", format), fileLog("", format));
+
+    assertThat(all)
+        .containsEntry("accessLog[0].filter.responseFlagFilter.flags[0]", "NR")
+        .containsEntry("filterChains.tcp.tcpProxy.accessLog[0].typedConfig.path", "/dev/stdout")
+        .containsEntry(
+            "filterChains.http.http.accessLog[0].typedConfig.logFormat.jsonFormat.code",
+            "%RESPONSE_CODE%");
+    // one side without a logger (or with another filter) differs; the JSON keys' order does not
+    assertThat(logged("", fileLog("", format), fileLog("", format))).isNotEqualTo(all);
+    assertThat(logged(fileLog(nr, format), "", fileLog("", format))).isNotEqualTo(all);
+    assertThat(logged(fileLog(nr, format), fileLog("", format), "")).isNotEqualTo(all);
+    assertThat(logged(fileLog("", format), fileLog("", format), fileLog("", format)))
+        .isNotEqualTo(all);
+    String reordered = "{'path': '%REQ(:PATH)%', 'code': '%RESPONSE_CODE%'}";
+    assertThat(logged(fileLog(nr, reordered), fileLog("", reordered), fileLog("", reordered)))
+        .isEqualTo(all);
+  }
 }

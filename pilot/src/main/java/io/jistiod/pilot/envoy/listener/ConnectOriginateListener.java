@@ -6,6 +6,8 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
 
 /**
  * The {@code connect_originate} internal listener of a sidecar or gateway that sends HBONE, and of
@@ -20,19 +22,22 @@ final class ConnectOriginateListener {
 
   static final String NAME = "connect_originate";
 
-  static Listener build() {
+  static Listener build(Proxy proxy, PushContext push) {
     TcpProxy tcp =
         TcpProxy.newBuilder()
             .setStatPrefix(NAME)
             .setCluster(NAME)
             .setTunnelingConfig(
                 TcpProxy.TunnelingConfig.newBuilder().setHostname("%DOWNSTREAM_LOCAL_ADDRESS%"))
+            // the streams inside log elsewhere; here only failures to reach the peer
+            .addAllAccessLog(AccessLogs.hboneOrigination(push, proxy))
             .build();
     return Listener.newBuilder()
         .setName(NAME)
         .setUseOriginalDst(BoolValue.of(false))
         .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
         .addListenerFilters(Filters.ORIGINAL_DST)
+        .addAllAccessLog(AccessLogs.listener(push, proxy))
         .addFilterChains(
             FilterChain.newBuilder()
                 .addFilters(

@@ -78,6 +78,8 @@ final class ConnectTerminateListener {
                     .setDns(true))
             .setServerName(HttpConnectionManagers.SERVER_NAME)
             .setUseRemoteAddress(BoolValue.of(false))
+            // the streams inside log at main_internal; here only tunnels that failed
+            .addAllAccessLog(AccessLogs.hboneTermination(push, proxy))
             .setStreamIdleTimeout(Duration.getDefaultInstance())
             .addUpgradeConfigs(UpgradeConfig.newBuilder().setUpgradeType("CONNECT"))
             .setHttp2ProtocolOptions(
@@ -128,6 +130,7 @@ final class ConnectTerminateListener {
             Listener.ConnectionBalanceConfig.newBuilder()
                 .setExactBalance(
                     Listener.ConnectionBalanceConfig.ExactBalance.getDefaultInstance()))
+        .addAllAccessLog(AccessLogs.listener(push, proxy))
         .build();
   }
 

@@ -48,7 +48,7 @@ public final class EnvoyListenerGenerator implements XdsGenerator {
       return listeners;
     }
     List<Listener> out = new ArrayList<>(listeners);
-    out.add(ConnectOriginateListener.build());
+    out.add(ConnectOriginateListener.build(proxy, push));
     return out;
   }
 }

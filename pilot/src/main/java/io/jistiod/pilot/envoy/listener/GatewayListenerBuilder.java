@@ -136,7 +136,8 @@ final class GatewayListenerBuilder {
             .setName(name)
             .setAddress(InboundListenerBuilder.address(port.bind(), port.number()))
             .setTrafficDirection(TrafficDirection.OUTBOUND)
-            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1));
+            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
+            .addAllAccessLog(AccessLogs.listener(push, proxy));
     boolean inspector =
         chains.stream()
             .anyMatch(

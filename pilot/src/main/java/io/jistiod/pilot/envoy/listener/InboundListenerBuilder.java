@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.networking.v1alpha3.IstioIngressListener;
 import io.jistiod.galley.api.networking.v1alpha3.ServerTLSSettings;
@@ -104,7 +105,8 @@ final class InboundListenerBuilder {
             .setContinueOnListenerFiltersTimeout(true)
             .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
             .addAllFilterChains(chains)
-            .setListenerFiltersTimeout(detectionTimeout());
+            .setListenerFiltersTimeout(detectionTimeout())
+            .addAllAccessLog(AccessLogs.listener(push, proxy));
     l.addListenerFilters(Filters.ORIGINAL_DST);
     if (proxy.tproxyInterception()) {
       l.setTransparent(BoolValue.of(true));
@@ -235,9 +237,7 @@ final class InboundListenerBuilder {
                 tunnel));
       } else {
         c.addAllFilters(networkSecurity(tunnel));
-        c.addFilters(
-            Filters.tcpProxy(
-                Filters.INBOUND_PASSTHROUGH_CLUSTER, Filters.INBOUND_PASSTHROUGH_CLUSTER));
+        c.addFilters(inboundTcp(Filters.INBOUND_PASSTHROUGH_CLUSTER));
       }
       if (o.tls() != null) {
         c.setTransportSocket(DownstreamTls.transportSocket(o.tls()));
@@ -275,7 +275,7 @@ final class InboundListenerBuilder {
                 p.protocol(),
                 tunnel);
       } else {
-        filter = Filters.tcpProxy(cluster, cluster);
+        filter = inboundTcp(cluster);
       }
       FilterChain.Builder c =
           FilterChain.newBuilder().setFilterChainMatch(match(p.targetPort(), o));
@@ -292,6 +292,16 @@ final class InboundListenerBuilder {
       out.add(c.build());
     }
     return out;
+  }
+
+  /** The TCP proxy of an inbound chain, to {@code cluster}, with the mesh's access log. */
+  private Filter inboundTcp(String cluster) {
+    return Filters.tcpProxy(
+        TcpProxy.newBuilder()
+            .setStatPrefix(cluster)
+            .setCluster(cluster)
+            .addAllAccessLog(AccessLogs.tcp(push, proxy))
+            .build());
   }
 
   private Filter inboundHcm(

@@ -33,7 +33,8 @@ final class SidecarHboneListeners {
             .setTrafficDirection(TrafficDirection.INBOUND)
             .setContinueOnListenerFiltersTimeout(true)
             .addAllFilterChains(chains)
-            .addListenerFilters(Filters.ORIGINAL_DST);
+            .addListenerFilters(Filters.ORIGINAL_DST)
+            .addAllAccessLog(AccessLogs.listener(push, proxy));
     // no chain matches on TLS any more (all plaintext), so at most the HTTP inspector remains
     l.addAllListenerFilters(Inspectors.forChains(new ArrayList<>(chains)));
     return l.build();

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.pilot.ambient.AmbientInterop;
@@ -74,7 +75,8 @@ final class SidecarListeners {
             .addFilterChains(blackhole)
             .addFilterChains(catchAll)
             .setTrafficDirection(TrafficDirection.OUTBOUND)
-            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1));
+            .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
+            .addAllAccessLog(AccessLogs.listener(push, proxy));
     if (proxy.tproxyInterception()) {
       l.setTransparent(BoolValue.of(true)); // TPROXY keeps the original destination and source
     }
@@ -110,6 +112,11 @@ final class SidecarListeners {
           ClusterName.outbound(egress.getHost(), egress.getPort().getNumber(), egress.getSubset())
               .toString();
     }
-    return Filters.tcpProxy(cluster, cluster);
+    return Filters.tcpProxy(
+        TcpProxy.newBuilder()
+            .setStatPrefix(cluster)
+            .setCluster(cluster)
+            .addAllAccessLog(AccessLogs.tcp(push, proxy))
+            .build());
   }
 }

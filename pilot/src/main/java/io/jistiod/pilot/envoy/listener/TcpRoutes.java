@@ -139,7 +139,8 @@ final class TcpRoutes {
         .orElse(null);
   }
 
-  private static List<Filter> stack(Protocol protocol, String statPrefix, TcpProxy tcp) {
+  private List<Filter> stack(Protocol protocol, String statPrefix, TcpProxy tcp) {
+    tcp = tcp.toBuilder().addAllAccessLog(AccessLogs.tcp(push, proxy)).build();
     List<Filter> out = new ArrayList<>();
     if (protocol == Protocol.MONGO) {
       out.add(

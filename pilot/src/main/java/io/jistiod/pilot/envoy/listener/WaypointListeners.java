@@ -74,7 +74,7 @@ public final class WaypointListeners {
     return List.of(
         ConnectTerminateListener.build(proxy, push),
         b.mainInternal(),
-        ConnectOriginateListener.build());
+        ConnectOriginateListener.build(proxy, push));
   }
 
   // ---- main_internal -----------------------------------------------------------------------
@@ -131,6 +131,7 @@ public final class WaypointListeners {
                     TcpProxy.newBuilder()
                         .setStatPrefix(WaypointNames.ENCAP)
                         .setCluster(WaypointNames.ENCAP)
+                        .addAllAccessLog(AccessLogs.tcp(push, proxy))
                         .build()))
             .build();
     FilterChain directHttp =
@@ -160,6 +161,7 @@ public final class WaypointListeners {
             .addListenerFilters(httpInspector(portProtocols))
             .setTrafficDirection(TrafficDirection.INBOUND)
             .addAllFilterChains(chains)
+            .addAllAccessLog(AccessLogs.listener(push, proxy))
             .setFilterChainMatcher(
                 Matcher.newBuilder()
                     .setMatcherTree(

@@ -73,7 +73,7 @@ final class WaypointTcpProxy {
             .map(PushContext.ResolvedDestinationRule::spec)
             .orElse(null);
     applyRule(tcp, dr, subset);
-    return tcp.build();
+    return tcp.addAllAccessLog(AccessLogs.tcp(push, proxy)).build();
   }
 
   /** The routes that apply and the VirtualService they come from. */
