@@ -234,6 +234,11 @@ final class Scenario implements AutoCloseable {
     credentials.close();
     kube.close();
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the mock server's Vert.x loop may already be gone when it is told to stop (seen under
+      // load): the scenario's output was compared before this, nothing is left to check
+    }
   }
 }
