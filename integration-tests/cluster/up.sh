@@ -184,6 +184,10 @@ else
   for p in "$JISTIOD_ETCD_CLIENT_PORT" "$JISTIOD_ETCD_PEER_PORT"; do
     port_in_use "$p" && rig_die "port $JISTIOD_LOOPBACK:$p is taken by another process (set JISTIOD_ETCD_CLIENT_PORT / JISTIOD_ETCD_PEER_PORT)"
   done
+  # A new etcd starts empty: what an earlier run left (objects of a scenario's earlier version,
+  # another test's namespaces) must not become the next run's input. The apiserver is restarted
+  # below in any case.
+  rm -rf "$RIG/etcd"
   mkdir -p "$RIG/etcd"
   chmod 0700 "$RIG/etcd"
   rig_log "starting etcd $ETCD_VERSION on $ETCD_URL (log: $LOGS/etcd.log)"

@@ -253,6 +253,7 @@ public record GoldenScenario(
    * rig has no kubelet), then istio.yaml.
    */
   public void apply(Rig rig) throws IOException, InterruptedException {
+    pruneLeftovers(rig, List.of(this));
     rig.apply(kubeYaml);
     // The reference istiod's discoverySelectors pick the scenario's namespaces by this label.
     for (String ns : namespaces()) {
@@ -322,6 +323,7 @@ public record GoldenScenario(
     if (scenarios.stream().anyMatch(GoldenScenario::alphaGatewayApi)) {
       rig.installGatewayApiAlphaCrds();
     }
+    pruneLeftovers(rig, scenarios);
     List<JsonNode> namespaces = new ArrayList<>();
     List<JsonNode> kube = new ArrayList<>();
     List<JsonNode> istio = new ArrayList<>();
@@ -364,6 +366,99 @@ public record GoldenScenario(
       rig.apply(list(istio));
       patchGatewayStatus(rig, istio);
     }
+  }
+
+  /**
+   * Kinds an earlier version of a scenario may have left in its namespaces even when no scenario
+   * uses them today (besides the kinds the scenarios use).
+   */
+  private static final List<List<String>> USUAL_KINDS =
+      List.of(
+          List.of("v1", "Pod"),
+          List.of("v1", "Service"),
+          List.of("v1", "ServiceAccount"),
+          List.of("v1", "Secret"),
+          List.of("v1", "ConfigMap"),
+          List.of("discovery.k8s.io/v1", "EndpointSlice"),
+          List.of("networking.istio.io/v1", "VirtualService"),
+          List.of("networking.istio.io/v1", "DestinationRule"),
+          List.of("networking.istio.io/v1", "Gateway"),
+          List.of("networking.istio.io/v1", "ServiceEntry"),
+          List.of("networking.istio.io/v1", "WorkloadEntry"),
+          List.of("networking.istio.io/v1", "WorkloadGroup"),
+          List.of("networking.istio.io/v1", "Sidecar"),
+          List.of("security.istio.io/v1", "AuthorizationPolicy"),
+          List.of("security.istio.io/v1", "PeerAuthentication"),
+          List.of("security.istio.io/v1", "RequestAuthentication"),
+          List.of("gateway.networking.k8s.io/v1", "Gateway"),
+          List.of("gateway.networking.k8s.io/v1", "HTTPRoute"),
+          List.of("gateway.networking.k8s.io/v1", "GRPCRoute"));
+
+  /**
+   * Makes the scenarios' namespaces hold only what the scenarios hold now: {@code kubectl apply}
+   * adds and updates but never removes, and the rig's etcd outlives a test run, so an object an
+   * earlier version of a scenario had (an EndpointSlice, a terminating Pod) would otherwise still
+   * be there for both servers to read, and the comparison would be of inputs nobody can see in the
+   * scenario's files.
+   */
+  private static void pruneLeftovers(Rig rig, List<GoldenScenario> scenarios) {
+    java.util.Set<String> namespaces = new java.util.HashSet<>();
+    java.util.Set<List<String>> kinds = new java.util.LinkedHashSet<>(USUAL_KINDS);
+    java.util.Set<List<String>> wanted = new java.util.HashSet<>();
+    for (GoldenScenario s : scenarios) {
+      namespaces.addAll(s.namespaces());
+      for (JsonNode doc : concat(documents(s.kubeYaml()), documents(s.istioYaml()))) {
+        String apiVersion = doc.path("apiVersion").asText();
+        String kind = doc.path("kind").asText();
+        if (kind.equals("Namespace")) {
+          continue;
+        }
+        kinds.add(List.of(apiVersion, kind));
+        wanted.add(
+            List.of(
+                group(apiVersion),
+                kind,
+                doc.path("metadata").path("namespace").asText(),
+                doc.path("metadata").path("name").asText()));
+      }
+    }
+    for (List<String> kind : kinds) {
+      List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> found;
+      try {
+        found =
+            rig.client()
+                .genericKubernetesResources(kind.get(0), kind.get(1))
+                .inAnyNamespace()
+                .list()
+                .getItems();
+      } catch (RuntimeException e) {
+        continue; // a kind whose CRD this rig does not have yet: nothing of it to remove
+      }
+      for (var r : found) {
+        String ns = r.getMetadata().getNamespace();
+        String name = r.getMetadata().getName();
+        if (namespaces.contains(ns)
+            && !wanted.contains(List.of(group(kind.get(0)), kind.get(1), ns, name))) {
+          rig.client()
+              .genericKubernetesResources(kind.get(0), kind.get(1))
+              .inNamespace(ns)
+              .withName(name)
+              .withGracePeriod(0)
+              .delete();
+        }
+      }
+    }
+  }
+
+  private static String group(String apiVersion) {
+    int slash = apiVersion.indexOf('/');
+    return slash < 0 ? "" : apiVersion.substring(0, slash);
+  }
+
+  private static List<JsonNode> concat(List<JsonNode> a, List<JsonNode> b) {
+    List<JsonNode> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   /** A v1 List of {@code items}, as JSON (kubectl apply takes it as one document). */
