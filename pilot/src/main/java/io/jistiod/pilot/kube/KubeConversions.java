@@ -25,6 +25,15 @@ final class KubeConversions {
   }
 
   static Service service(io.fabric8.kubernetes.api.model.Service k, String domainSuffix) {
+    return service(k, domainSuffix, "cluster.local");
+  }
+
+  /**
+   * @param trustDomain the mesh's trust domain: the identities of {@code
+   *     alpha.istio.io/kubernetes-serviceaccounts} are SPIFFE IDs in it
+   */
+  static Service service(
+      io.fabric8.kubernetes.api.model.Service k, String domainSuffix, String trustDomain) {
     var meta = k.getMetadata();
     ServiceSpec spec = k.getSpec();
     List<ServicePort> ports = new ArrayList<>();
@@ -75,7 +84,7 @@ final class KubeConversions {
             selector,
             false,
             meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp(),
-            List.of(),
+            annotatedServiceAccounts(meta.getAnnotations(), meta.getNamespace(), trustDomain),
             spec.getType() == null ? "" : spec.getType(),
             externalAddresses(k),
             externalName,
@@ -84,6 +93,36 @@ final class KubeConversions {
             io.jistiod.pilot.model.TrafficDistribution.of(
                 spec.getTrafficDistribution(),
                 meta.getAnnotations() == null ? Map.of() : meta.getAnnotations())));
+  }
+
+  static final String CANONICAL_SERVICE_ACCOUNTS = "alpha.istio.io/canonical-serviceaccounts";
+  static final String KUBERNETES_SERVICE_ACCOUNTS = "alpha.istio.io/kubernetes-serviceaccounts";
+
+  /**
+   * The identities a Service's annotations add to those of its endpoints, as istiod reads them:
+   * {@code alpha.istio.io/canonical-serviceaccounts} taken as written, then each name of {@code
+   * alpha.istio.io/kubernetes-serviceaccounts} as the SPIFFE ID of that service account in the
+   * Service's namespace. Both are comma-separated and not trimmed (istiod splits them as they are).
+   * Clients of the service accept these identities too (a workload outside the Service's own pods,
+   * such as a VM under another account, serving it).
+   */
+  static List<String> annotatedServiceAccounts(
+      Map<String, String> annotations, String namespace, String trustDomain) {
+    if (annotations == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    String canonical = annotations.getOrDefault(CANONICAL_SERVICE_ACCOUNTS, "");
+    if (!canonical.isEmpty()) {
+      out.addAll(List.of(canonical.split(",", -1)));
+    }
+    String kube = annotations.getOrDefault(KUBERNETES_SERVICE_ACCOUNTS, "");
+    if (!kube.isEmpty()) {
+      for (String sa : kube.split(",", -1)) {
+        out.add("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + sa);
+      }
+    }
+    return out;
   }
 
   /**

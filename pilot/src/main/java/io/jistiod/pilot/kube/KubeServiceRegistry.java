@@ -228,7 +228,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
         continue;
       }
       try {
-        out.add(KubeConversions.service(s, domainSuffix));
+        out.add(KubeConversions.service(s, domainSuffix, trustDomain));
       } catch (RuntimeException e) {
         log.warn(
             "Service {}/{} skipped: {}",

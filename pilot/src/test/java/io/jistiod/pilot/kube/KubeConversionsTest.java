@@ -111,4 +111,29 @@ class KubeConversionsTest {
                 .externalName())
         .isEmpty();
   }
+
+  @Test
+  void serviceAccountAnnotationsAddIdentitiesInTheMeshTrustDomain() {
+    Service annotated =
+        service("ClusterIP")
+            .editMetadata()
+            .addToAnnotations("alpha.istio.io/kubernetes-serviceaccounts", "legacy,batch")
+            .addToAnnotations(
+                "alpha.istio.io/canonical-serviceaccounts", "spiffe://partner.example/ns/x/sa/y")
+            .endMetadata()
+            .build();
+    assertThat(
+            KubeConversions.service(annotated, "cluster.local", "corp.example")
+                .attributes()
+                .subjectAltNames())
+        .containsExactly(
+            "spiffe://partner.example/ns/x/sa/y",
+            "spiffe://corp.example/ns/apps/sa/legacy",
+            "spiffe://corp.example/ns/apps/sa/batch");
+    assertThat(
+            KubeConversions.service(service("ClusterIP").build(), "cluster.local", "corp.example")
+                .attributes()
+                .subjectAltNames())
+        .isEmpty();
+  }
 }
