@@ -32,6 +32,7 @@ public final class PushContext {
   private final MeshConfig meshConfig;
   private final List<Config> gateways;
   private final SecurityConfigs security;
+  private final List<Config> telemetries;
   private final io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi;
   private final Map<String, List<ServiceTarget>> targetsByAddress;
   private final io.jistiod.pilot.ambient.AddressIndex addresses;
@@ -46,6 +47,7 @@ public final class PushContext {
       MeshConfig meshConfig,
       List<Config> gateways,
       SecurityConfigs security,
+      List<Config> telemetries,
       io.jistiod.pilot.gatewayapi.GatewayApiResult gatewayApi,
       io.jistiod.pilot.ambient.AddressIndex addresses) {
     this.version = version;
@@ -57,6 +59,7 @@ public final class PushContext {
     this.rootNamespace = meshConfig.getRootNamespace();
     this.gateways = List.copyOf(gateways);
     this.security = security;
+    this.telemetries = List.copyOf(telemetries);
     this.gatewayApi = gatewayApi;
     this.targetsByAddress = indexTargets(index.services().byHost(), endpoints);
   }
@@ -147,6 +150,7 @@ public final class PushContext {
         meshConfig,
         gateways,
         security,
+        telemetries,
         gatewayApi,
         newAddresses);
   }
@@ -198,6 +202,14 @@ public final class PushContext {
    */
   public SecurityConfigs security() {
     return security;
+  }
+
+  /**
+   * Every Telemetry resource, oldest first (by creation time, then name, then namespace): istiod's
+   * order, in which the first namespace-wide resource of a namespace is the one that applies.
+   */
+  public List<Config> telemetries() {
+    return telemetries;
   }
 
   /**

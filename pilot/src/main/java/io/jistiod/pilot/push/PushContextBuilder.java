@@ -534,6 +534,7 @@ public final class PushContextBuilder implements PushContextFactory {
                 ? generatedGateways(gatewayApiResult, ingressResult)
                 : previous.gateways(),
             security,
+            kinds.contains(Kind.TELEMETRY) ? telemetries() : previous.telemetries(),
             gatewayApiResult,
             addresses),
         policies);
@@ -570,6 +571,7 @@ public final class PushContextBuilder implements PushContextFactory {
             mesh,
             generatedGateways(gatewayApiResult, ingressResult),
             security,
+            telemetries(),
             gatewayApiResult,
             addresses(previous, true, mesh, policies, security)),
         policies);
@@ -719,6 +721,16 @@ public final class PushContextBuilder implements PushContextFactory {
         sorted(IstioKinds.AUTHORIZATION_POLICY),
         sorted(IstioKinds.REQUEST_AUTHENTICATION),
         JwksSource.perPush(jwks));
+  }
+
+  /** Every Telemetry, in istiod's order: creation time, then name, then namespace. */
+  private List<Config> telemetries() {
+    List<Config> out = new ArrayList<>(store.list(IstioKinds.TELEMETRY, null));
+    out.sort(
+        java.util.Comparator.comparing((Config c) -> c.meta().creationTimestamp())
+            .thenComparing(Config::name)
+            .thenComparing(Config::namespace));
+    return out;
   }
 
   private static boolean containsAny(Set<Kind> kinds, Set<Kind> any) {

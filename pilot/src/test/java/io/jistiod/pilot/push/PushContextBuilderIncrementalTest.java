@@ -111,6 +111,42 @@ class PushContextBuilderIncrementalTest {
   }
 
   @Test
+  void aTelemetryChangeRereadsTheTelemetriesAndOtherChangesKeepThem() {
+    String telemetry =
+        """
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {name: logs, namespace: shop}
+        spec:
+          accessLogging: [{providers: [{name: %s}]}]
+        """;
+    apply(
+        serviceEntry("a", "10.0.0.1") + virtualService("1s") + "---\n" + telemetry.formatted("a"));
+    PushContext first = builder.build(null, PushRequest.fullForAll("global", 0));
+    assertThat(first.telemetries()).extracting(Config::name).containsExactly("logs");
+
+    apply(virtualService("2s"));
+    PushContext vs =
+        builder.build(
+            first, PushRequest.full("config", ConfigKey.of(Kind.VIRTUAL_SERVICE, "shop", "a"), 0));
+    assertThat(vs.telemetries()).isSameAs(first.telemetries());
+
+    apply(telemetry.formatted("b"));
+    PushContext changed =
+        builder.build(
+            vs, PushRequest.full("config", ConfigKey.of(Kind.TELEMETRY, "shop", "logs"), 0));
+    assertThat(
+            changed
+                .telemetries()
+                .get(0)
+                .spec(io.jistiod.galley.api.telemetry.v1alpha1.Telemetry.class)
+                .getAccessLogging(0)
+                .getProviders(0)
+                .getName())
+        .isEqualTo("b");
+  }
+
+  @Test
   void anEndpointChangeRecomputesOnlyTheChangedServicesEndpoints() {
     apply(serviceEntry("a", "10.0.0.1") + serviceEntry("b", "10.0.0.2"));
     PushContext first = builder.build(null, PushRequest.fullForAll("global", 0));

@@ -53,6 +53,13 @@ class PushFilterTest {
     assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, authz, false)).isFalse();
     assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, authz, false)).isTrue();
 
+    // Telemetry access logs sit on listeners (HCMs, TCP proxies, the listeners themselves) only
+    PushRequest telemetry = full(Kind.TELEMETRY);
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, telemetry, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, telemetry, false)).isTrue();
+    assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, telemetry, false)).isFalse();
+    assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, telemetry, true)).isFalse();
+
     PushRequest gw = full(Kind.GATEWAY);
     assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, gw, false)).isFalse();
     assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, gw, false)).isTrue();

@@ -21,6 +21,8 @@ import io.envoyproxy.envoy.extensions.formatter.cel.v3.Cel;
 import io.envoyproxy.envoy.extensions.formatter.metadata.v3.Metadata;
 import io.envoyproxy.envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.galley.api.telemetry.v1alpha1.WorkloadMode;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -33,10 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The access logs istiod attaches when MeshConfig {@code accessLogFile} is set (and no Telemetry
- * provider takes over): one file logger, with the mesh's text or JSON format, on every HTTP
- * connection manager and TCP proxy it builds for traffic, and on listeners themselves filtered to
- * connections that found no filter chain (response flag NR), which no filter ever logs.
+ * The access logs istiod attaches: those of the Telemetry API ({@link TelemetryAccessLogs}) where
+ * it configures any for the proxy side, else, when MeshConfig {@code accessLogFile} is set, one
+ * file logger, with the mesh's text or JSON format, on every HTTP connection manager and TCP proxy
+ * it builds for traffic, and on listeners themselves filtered to connections that found no filter
+ * chain (response flag NR), which no filter ever logs.
  *
  * <p>Pure functions of (push context, proxy): the mesh config gives the file and format, the
  * proxy's Istio version whether Envoy still needs the METADATA and CEL formatter extensions.
@@ -127,43 +130,63 @@ final class AccessLogs {
   /** Envoy 1.34 (Istio 1.26) made %METADATA% and %CEL% built in: no formatter extension then. */
   private static final Pattern VERSION = Pattern.compile("^([1-9]+)\\.([0-9]+)");
 
-  /** The logs of an HTTP connection manager serving traffic. */
-  static List<AccessLog> http(PushContext push, Proxy proxy) {
-    return meshLog(push, proxy, null);
+  /** The logs of an HTTP connection manager serving traffic on a chain of class {@code cls}. */
+  static List<AccessLog> http(PushContext push, Proxy proxy, ListenerClass cls) {
+    return logs(push, proxy, cls, null);
   }
 
-  /** The logs of a TCP proxy serving traffic. */
-  static List<AccessLog> tcp(PushContext push, Proxy proxy) {
-    return meshLog(push, proxy, null);
+  /** The logs of a TCP proxy serving traffic on a chain of class {@code cls}. */
+  static List<AccessLog> tcp(PushContext push, Proxy proxy, ListenerClass cls) {
+    return logs(push, proxy, cls, null);
   }
 
-  /** The logs of a listener: connections that matched no filter chain. */
-  static List<AccessLog> listener(PushContext push, Proxy proxy) {
+  /** The logs of a listener of class {@code cls}: connections that matched no filter chain. */
+  static List<AccessLog> listener(PushContext push, Proxy proxy, ListenerClass cls) {
     if (push.meshConfig().getDisableEnvoyListenerLog()) {
       return List.of();
     }
-    return meshLog(push, proxy, NO_ROUTE);
+    return logs(push, proxy, cls, NO_ROUTE);
   }
 
   /** The logs of the TCP proxy that opens HBONE tunnels ({@code connect_originate}). */
-  static List<AccessLog> hboneOrigination(PushContext push, Proxy proxy) {
-    return meshLog(push, proxy, UPSTREAM_FAILURE);
+  static List<AccessLog> hboneOrigination(PushContext push, Proxy proxy, ListenerClass cls) {
+    return logs(push, proxy, cls, UPSTREAM_FAILURE);
   }
 
   /** The logs of the HCM that terminates HBONE tunnels ({@code connect_terminate}). */
   static List<AccessLog> hboneTermination(PushContext push, Proxy proxy) {
-    return meshLog(push, proxy, FAILED_TUNNEL);
+    return logs(push, proxy, ListenerClass.SIDECAR_INBOUND, FAILED_TUNNEL);
   }
 
   /**
-   * The mesh config's file logger, if {@code accessLogFile} is set. Default access logging
-   * providers in the mesh config hand the decision to the Telemetry API (not implemented here), so
-   * then the mesh file setting no longer applies, as in istiod.
+   * The class of a proxy's outbound side: a gateway's listeners are of their own class (the client
+   * side for Telemetry, as a sidecar's outbound).
    */
+  static ListenerClass outboundClass(Proxy proxy) {
+    return proxy.type() == Proxy.NodeType.ROUTER
+        ? ListenerClass.GATEWAY
+        : ListenerClass.SIDECAR_OUTBOUND;
+  }
+
+  /**
+   * The Telemetry API's loggers when it configures any for this side (a disabled provider counts:
+   * it silences the mesh config's logger), else the mesh config's file logger, as in istiod.
+   */
+  private static List<AccessLog> logs(
+      PushContext push, Proxy proxy, ListenerClass cls, AccessLogFilter filter) {
+    WorkloadMode mode =
+        cls == ListenerClass.SIDECAR_INBOUND ? WorkloadMode.SERVER : WorkloadMode.CLIENT;
+    List<AccessLog> telemetry = TelemetryAccessLogs.build(push, proxy, mode, filter);
+    if (telemetry != null) {
+      return telemetry;
+    }
+    return meshLog(push, proxy, filter);
+  }
+
+  /** The mesh config's file logger, if {@code accessLogFile} is set. */
   private static List<AccessLog> meshLog(PushContext push, Proxy proxy, AccessLogFilter filter) {
     MeshConfig mesh = push.meshConfig();
-    if (mesh.getAccessLogFile().isEmpty()
-        || mesh.getDefaultProviders().getAccessLoggingCount() > 0) {
+    if (mesh.getAccessLogFile().isEmpty()) {
       return List.of();
     }
     AccessLog.Builder al = fileLog(mesh, builtInFormatters(proxy)).toBuilder();
@@ -171,6 +194,17 @@ final class AccessLogs {
       al.setFilter(filter);
     }
     return List.of(al.build());
+  }
+
+  /**
+   * A file logger to {@code path} with the mesh config's encoding and format: what the Telemetry
+   * API's built-in {@code envoy} provider writes when it has no format of its own.
+   */
+  static AccessLog meshFormatFileLog(MeshConfig mesh, String path, boolean builtInFormatters) {
+    if (path.equals(mesh.getAccessLogFile())) {
+      return fileLog(mesh, builtInFormatters);
+    }
+    return build(mesh, path, builtInFormatters);
   }
 
   /** The last mesh config's loggers (without filter), by whether built-in formatters apply. */
@@ -185,13 +219,17 @@ final class AccessLogs {
   private static AccessLog fileLog(MeshConfig mesh, boolean builtInFormatters) {
     Cached c = cached;
     if (c == null || c.mesh() != mesh) {
-      c = new Cached(mesh, build(mesh, true), build(mesh, false));
+      c =
+          new Cached(
+              mesh,
+              build(mesh, mesh.getAccessLogFile(), true),
+              build(mesh, mesh.getAccessLogFile(), false));
       cached = c;
     }
     return builtInFormatters ? c.builtIn() : c.extensions();
   }
 
-  private static AccessLog build(MeshConfig mesh, boolean builtInFormatters) {
+  private static AccessLog build(MeshConfig mesh, String path, boolean builtInFormatters) {
     SubstitutionFormatString.Builder format = SubstitutionFormatString.newBuilder();
     List<String> values = new ArrayList<>();
     if (mesh.getAccessLogEncoding() == MeshConfig.AccessLogEncoding.JSON) {
@@ -201,20 +239,22 @@ final class AccessLogs {
           .setJsonFormat(json)
           .setJsonFormatOptions(JsonFormatOptions.newBuilder().setSortProperties(false));
     } else {
-      String text = mesh.getAccessLogFormat();
-      if (text.isEmpty()) {
-        text = DEFAULT_TEXT_FORMAT;
-      } else if (!text.endsWith("\n")) {
-        // MeshConfig promises a trailing newline on every format
-        text = text + "\n";
-      }
+      String text = textFormat(mesh.getAccessLogFormat());
       values.add(text);
       format.setTextFormatSource(DataSource.newBuilder().setInlineString(text));
     }
     format.addAllFormatters(formatters(values, builtInFormatters));
-    FileAccessLog file =
-        FileAccessLog.newBuilder().setPath(mesh.getAccessLogFile()).setLogFormat(format).build();
+    FileAccessLog file = FileAccessLog.newBuilder().setPath(path).setLogFormat(format).build();
     return AccessLog.newBuilder().setName(FILE_LOGGER).setTypedConfig(Any.pack(file)).build();
+  }
+
+  /** A text format as istiod writes it: the default when empty, else with a trailing newline. */
+  static String textFormat(String text) {
+    if (text.isEmpty()) {
+      return DEFAULT_TEXT_FORMAT;
+    }
+    // MeshConfig and the Telemetry providers promise a trailing newline on every format
+    return text.endsWith("\n") ? text : text + "\n";
   }
 
   /**
@@ -238,8 +278,7 @@ final class AccessLogs {
   }
 
   /** The formatter extensions the format's command operators need, in istiod's order. */
-  private static List<TypedExtensionConfig> formatters(
-      List<String> values, boolean builtInFormatters) {
+  static List<TypedExtensionConfig> formatters(List<String> values, boolean builtInFormatters) {
     List<TypedExtensionConfig> out = new ArrayList<>();
     if (values.stream().anyMatch(v -> v.contains("%REQ_WITHOUT_QUERY"))) {
       out.add(REQ_WITHOUT_QUERY);
@@ -258,6 +297,11 @@ final class AccessLogs {
    * that does not parse (istiod assumes the newest).
    */
   static boolean builtInFormatters(Proxy proxy) {
+    return versionAtLeast(proxy, 1, 26);
+  }
+
+  /** Whether the proxy's Istio version is at least {@code major.minor} (unparsable: newest). */
+  static boolean versionAtLeast(Proxy proxy, int wantMajor, int wantMinor) {
     String v = proxy.metadata().istioVersion();
     if (v == null) {
       return true;
@@ -268,7 +312,7 @@ final class AccessLogs {
     }
     int major = Integer.parseInt(m.group(1));
     int minor = Integer.parseInt(m.group(2));
-    return major > 1 || (major == 1 && minor >= 26);
+    return major > wantMajor || (major == wantMajor && minor >= wantMinor);
   }
 
   private static AccessLogFilter responseFlags(String flag) {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 
@@ -23,6 +24,11 @@ final class ConnectOriginateListener {
   static final String NAME = "connect_originate";
 
   static Listener build(Proxy proxy, PushContext push) {
+    // a waypoint's is part of its server side; a sidecar's or gateway's of its client side
+    ListenerClass cls =
+        proxy.type() == Proxy.NodeType.WAYPOINT
+            ? ListenerClass.SIDECAR_INBOUND
+            : AccessLogs.outboundClass(proxy);
     TcpProxy tcp =
         TcpProxy.newBuilder()
             .setStatPrefix(NAME)
@@ -30,14 +36,14 @@ final class ConnectOriginateListener {
             .setTunnelingConfig(
                 TcpProxy.TunnelingConfig.newBuilder().setHostname("%DOWNSTREAM_LOCAL_ADDRESS%"))
             // the streams inside log elsewhere; here only failures to reach the peer
-            .addAllAccessLog(AccessLogs.hboneOrigination(push, proxy))
+            .addAllAccessLog(AccessLogs.hboneOrigination(push, proxy, cls))
             .build();
     return Listener.newBuilder()
         .setName(NAME)
         .setUseOriginalDst(BoolValue.of(false))
         .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
         .addListenerFilters(Filters.ORIGINAL_DST)
-        .addAllAccessLog(AccessLogs.listener(push, proxy))
+        .addAllAccessLog(AccessLogs.listener(push, proxy, cls))
         .addFilterChains(
             FilterChain.newBuilder()
                 .addFilters(

@@ -26,6 +26,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.waypoint.HboneTls;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
 import io.jistiod.pilot.model.Proxy;
@@ -130,7 +131,7 @@ final class ConnectTerminateListener {
             Listener.ConnectionBalanceConfig.newBuilder()
                 .setExactBalance(
                     Listener.ConnectionBalanceConfig.ExactBalance.getDefaultInstance()))
-        .addAllAccessLog(AccessLogs.listener(push, proxy))
+        .addAllAccessLog(AccessLogs.listener(push, proxy, ListenerClass.SIDECAR_INBOUND))
         .build();
   }
 

@@ -137,7 +137,7 @@ final class GatewayListenerBuilder {
             .setAddress(InboundListenerBuilder.address(port.bind(), port.number()))
             .setTrafficDirection(TrafficDirection.OUTBOUND)
             .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
-            .addAllAccessLog(AccessLogs.listener(push, proxy));
+            .addAllAccessLog(AccessLogs.listener(push, proxy, ListenerClass.GATEWAY));
     boolean inspector =
         chains.stream()
             .anyMatch(

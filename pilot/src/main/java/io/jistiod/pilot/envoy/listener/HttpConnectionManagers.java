@@ -165,7 +165,7 @@ final class HttpConnectionManagers {
                                 .setUseRequestIdForTraceSampling(BoolValue.of(true))
                                 .build())));
     normalizePath(b, mesh);
-    b.addAllAccessLog(AccessLogs.http(push, proxy));
+    b.addAllAccessLog(AccessLogs.http(push, proxy, cls));
     switch (cls) {
       case SIDECAR_INBOUND -> {
         b.setServerName(SERVER_NAME)

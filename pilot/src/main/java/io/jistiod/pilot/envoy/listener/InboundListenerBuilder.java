@@ -106,7 +106,7 @@ final class InboundListenerBuilder {
             .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
             .addAllFilterChains(chains)
             .setListenerFiltersTimeout(detectionTimeout())
-            .addAllAccessLog(AccessLogs.listener(push, proxy));
+            .addAllAccessLog(AccessLogs.listener(push, proxy, ListenerClass.SIDECAR_INBOUND));
     l.addListenerFilters(Filters.ORIGINAL_DST);
     if (proxy.tproxyInterception()) {
       l.setTransparent(BoolValue.of(true));
@@ -300,7 +300,7 @@ final class InboundListenerBuilder {
         TcpProxy.newBuilder()
             .setStatPrefix(cluster)
             .setCluster(cluster)
-            .addAllAccessLog(AccessLogs.tcp(push, proxy))
+            .addAllAccessLog(AccessLogs.tcp(push, proxy, ListenerClass.SIDECAR_INBOUND))
             .build());
   }
 

@@ -3,6 +3,7 @@ package io.jistiod.pilot.envoy.listener;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -34,7 +35,7 @@ final class SidecarHboneListeners {
             .setContinueOnListenerFiltersTimeout(true)
             .addAllFilterChains(chains)
             .addListenerFilters(Filters.ORIGINAL_DST)
-            .addAllAccessLog(AccessLogs.listener(push, proxy));
+            .addAllAccessLog(AccessLogs.listener(push, proxy, ListenerClass.SIDECAR_INBOUND));
     // no chain matches on TLS any more (all plaintext), so at most the HTTP inspector remains
     l.addAllListenerFilters(Inspectors.forChains(new ArrayList<>(chains)));
     return l.build();

@@ -76,7 +76,7 @@ final class SidecarListeners {
             .addFilterChains(catchAll)
             .setTrafficDirection(TrafficDirection.OUTBOUND)
             .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(1))
-            .addAllAccessLog(AccessLogs.listener(push, proxy));
+            .addAllAccessLog(AccessLogs.listener(push, proxy, AccessLogs.outboundClass(proxy)));
     if (proxy.tproxyInterception()) {
       l.setTransparent(BoolValue.of(true)); // TPROXY keeps the original destination and source
     }
@@ -116,7 +116,7 @@ final class SidecarListeners {
         TcpProxy.newBuilder()
             .setStatPrefix(cluster)
             .setCluster(cluster)
-            .addAllAccessLog(AccessLogs.tcp(push, proxy))
+            .addAllAccessLog(AccessLogs.tcp(push, proxy, AccessLogs.outboundClass(proxy)))
             .build());
   }
 }

@@ -140,7 +140,10 @@ final class TcpRoutes {
   }
 
   private List<Filter> stack(Protocol protocol, String statPrefix, TcpProxy tcp) {
-    tcp = tcp.toBuilder().addAllAccessLog(AccessLogs.tcp(push, proxy)).build();
+    tcp =
+        tcp.toBuilder()
+            .addAllAccessLog(AccessLogs.tcp(push, proxy, AccessLogs.outboundClass(proxy)))
+            .build();
     List<Filter> out = new ArrayList<>();
     if (protocol == Protocol.MONGO) {
       out.add(

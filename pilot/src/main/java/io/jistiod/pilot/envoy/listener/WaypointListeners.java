@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput;
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput;
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.route.InboundRouteConfigs;
 import io.jistiod.pilot.envoy.route.WaypointRoutes;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
@@ -131,7 +132,7 @@ public final class WaypointListeners {
                     TcpProxy.newBuilder()
                         .setStatPrefix(WaypointNames.ENCAP)
                         .setCluster(WaypointNames.ENCAP)
-                        .addAllAccessLog(AccessLogs.tcp(push, proxy))
+                        .addAllAccessLog(AccessLogs.tcp(push, proxy, ListenerClass.SIDECAR_INBOUND))
                         .build()))
             .build();
     FilterChain directHttp =
@@ -161,7 +162,7 @@ public final class WaypointListeners {
             .addListenerFilters(httpInspector(portProtocols))
             .setTrafficDirection(TrafficDirection.INBOUND)
             .addAllFilterChains(chains)
-            .addAllAccessLog(AccessLogs.listener(push, proxy))
+            .addAllAccessLog(AccessLogs.listener(push, proxy, ListenerClass.SIDECAR_INBOUND))
             .setFilterChainMatcher(
                 Matcher.newBuilder()
                     .setMatcherTree(

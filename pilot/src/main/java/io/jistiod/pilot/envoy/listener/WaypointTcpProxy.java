@@ -13,6 +13,7 @@ import io.jistiod.galley.api.networking.v1alpha3.TLSRoute;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.galley.api.networking.v1alpha3.VirtualService;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.route.WaypointRoutes;
 import io.jistiod.pilot.envoy.waypoint.WaypointScope;
 import io.jistiod.pilot.model.Hosts;
@@ -73,7 +74,7 @@ final class WaypointTcpProxy {
             .map(PushContext.ResolvedDestinationRule::spec)
             .orElse(null);
     applyRule(tcp, dr, subset);
-    return tcp.addAllAccessLog(AccessLogs.tcp(push, proxy)).build();
+    return tcp.addAllAccessLog(AccessLogs.tcp(push, proxy, ListenerClass.SIDECAR_INBOUND)).build();
   }
 
   /** The routes that apply and the VirtualService they come from. */

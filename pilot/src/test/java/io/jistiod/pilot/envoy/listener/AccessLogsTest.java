@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.mesh.MeshConfigs;
+import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.model.Locality;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The file access logs istiod derives from MeshConfig accessLogFile/Encoding/Format. */
 class AccessLogsTest {
   private static final Proxy CURRENT = proxy("1.27.0");
+  private static final ListenerClass OUT = ListenerClass.SIDECAR_OUTBOUND;
 
   private static Proxy proxy(String version) {
     Struct.Builder md =
@@ -55,29 +57,29 @@ class AccessLogsTest {
   @Test
   void withoutAccessLogFileNothingIsLogged() {
     PushContext push = ListenerFixture.push(MeshConfigs.defaults());
-    assertThat(AccessLogs.http(push, CURRENT)).isEmpty();
-    assertThat(AccessLogs.tcp(push, CURRENT)).isEmpty();
-    assertThat(AccessLogs.listener(push, CURRENT)).isEmpty();
-    assertThat(AccessLogs.hboneOrigination(push, CURRENT)).isEmpty();
+    assertThat(AccessLogs.http(push, CURRENT, OUT)).isEmpty();
+    assertThat(AccessLogs.tcp(push, CURRENT, OUT)).isEmpty();
+    assertThat(AccessLogs.listener(push, CURRENT, OUT)).isEmpty();
+    assertThat(AccessLogs.hboneOrigination(push, CURRENT, OUT)).isEmpty();
     assertThat(AccessLogs.hboneTermination(push, CURRENT)).isEmpty();
   }
 
   @Test
   void theDefaultTextFormatOnFiltersAndFilteredOnListenersAndHbone() throws Exception {
     PushContext push = push("accessLogFile: /dev/stdout");
-    AccessLog http = AccessLogs.http(push, CURRENT).get(0);
+    AccessLog http = AccessLogs.http(push, CURRENT, OUT).get(0);
     assertThat(format(http).getTextFormatSource().getInlineString())
         .isEqualTo(AccessLogs.DEFAULT_TEXT_FORMAT)
         .startsWith("[%START_TIME%] \"%REQ(:METHOD)%")
         .endsWith("%REQUESTED_SERVER_NAME% %ROUTE_NAME%\n");
     assertThat(http.hasFilter()).isFalse();
-    assertThat(AccessLogs.tcp(push, CURRENT)).containsExactly(http);
+    assertThat(AccessLogs.tcp(push, CURRENT, OUT)).containsExactly(http);
 
-    AccessLog listener = AccessLogs.listener(push, CURRENT).get(0);
+    AccessLog listener = AccessLogs.listener(push, CURRENT, OUT).get(0);
     assertThat(listener.getFilter().getResponseFlagFilter().getFlagsList()).containsExactly("NR");
     assertThat(listener.toBuilder().clearFilter().build()).isEqualTo(http);
     assertThat(
-            AccessLogs.hboneOrigination(push, CURRENT)
+            AccessLogs.hboneOrigination(push, CURRENT, OUT)
                 .get(0)
                 .getFilter()
                 .getResponseFlagFilter()
@@ -97,16 +99,34 @@ class AccessLogsTest {
   @Test
   void disableEnvoyListenerLogDropsOnlyTheListenerLog() {
     PushContext push = push("accessLogFile: /dev/stdout\ndisableEnvoyListenerLog: true");
-    assertThat(AccessLogs.listener(push, CURRENT)).isEmpty();
-    assertThat(AccessLogs.http(push, CURRENT)).hasSize(1);
+    assertThat(AccessLogs.listener(push, CURRENT, OUT)).isEmpty();
+    assertThat(AccessLogs.http(push, CURRENT, OUT)).hasSize(1);
   }
 
   @Test
-  void defaultAccessLoggingProvidersHandTheDecisionToTelemetry() {
+  void defaultAccessLoggingProvidersHandTheDecisionToTelemetry() throws Exception {
+    // the built-in envoy provider: the mesh format, to its own path
     PushContext push =
-        push("accessLogFile: /dev/stdout\ndefaultProviders: {accessLogging: [envoy]}");
-    assertThat(AccessLogs.http(push, CURRENT)).isEmpty();
-    assertThat(AccessLogs.listener(push, CURRENT)).isEmpty();
+        push(
+            "accessLogFile: /tmp/mesh.log\naccessLogEncoding: JSON\n"
+                + "defaultProviders: {accessLogging: [envoy]}");
+    List<AccessLog> http = AccessLogs.http(push, CURRENT, OUT);
+    assertThat(http).hasSize(1);
+    FileAccessLog f = http.get(0).getTypedConfig().unpack(FileAccessLog.class);
+    assertThat(f.getPath()).isEqualTo("/dev/stdout");
+    assertThat(f.getLogFormat().getJsonFormat()).isEqualTo(AccessLogs.DEFAULT_JSON_FORMAT);
+    assertThat(AccessLogs.listener(push, CURRENT, OUT).get(0).getFilter().hasResponseFlagFilter())
+        .isTrue();
+    // a default provider nobody defined configures nothing: the mesh file applies again
+    PushContext unknown =
+        push("accessLogFile: /tmp/mesh.log\ndefaultProviders: {accessLogging: [nope]}");
+    assertThat(
+            AccessLogs.http(unknown, CURRENT, OUT)
+                .get(0)
+                .getTypedConfig()
+                .unpack(FileAccessLog.class)
+                .getPath())
+        .isEqualTo("/tmp/mesh.log");
   }
 
   @Test
@@ -116,14 +136,14 @@ class AccessLogsTest {
             "accessLogFile: /dev/stdout\n"
                 + "accessLogFormat: '%REQ_WITHOUT_QUERY(:PATH)% %METADATA(CLUSTER:istio)%"
                 + " %CEL(request.path)%'");
-    AccessLog current = AccessLogs.http(push, CURRENT).get(0);
+    AccessLog current = AccessLogs.http(push, CURRENT, OUT).get(0);
     assertThat(format(current).getTextFormatSource().getInlineString())
         .isEqualTo("%REQ_WITHOUT_QUERY(:PATH)% %METADATA(CLUSTER:istio)% %CEL(request.path)%\n");
     // METADATA and CEL are built into the Envoy of Istio 1.26 and later (and of an unknown one)
     assertThat(formatterNames(current)).containsExactly("envoy.formatter.req_without_query");
-    assertThat(formatterNames(AccessLogs.http(push, proxy(null)).get(0)))
+    assertThat(formatterNames(AccessLogs.http(push, proxy(null), OUT).get(0)))
         .containsExactly("envoy.formatter.req_without_query");
-    assertThat(formatterNames(AccessLogs.http(push, proxy("1.25.2")).get(0)))
+    assertThat(formatterNames(AccessLogs.http(push, proxy("1.25.2"), OUT).get(0)))
         .containsExactly(
             "envoy.formatter.req_without_query", "envoy.formatter.metadata", "envoy.formatter.cel");
   }
@@ -132,7 +152,8 @@ class AccessLogsTest {
   void jsonEncodingUsesTheDefaultObjectOrTheUsersOne() throws Exception {
     SubstitutionFormatString def =
         format(
-            AccessLogs.http(push("accessLogFile: /dev/stdout\naccessLogEncoding: JSON"), CURRENT)
+            AccessLogs.http(
+                    push("accessLogFile: /dev/stdout\naccessLogEncoding: JSON"), CURRENT, OUT)
                 .get(0));
     assertThat(def.getJsonFormat()).isEqualTo(AccessLogs.DEFAULT_JSON_FORMAT);
     assertThat(def.getJsonFormat().getFieldsMap()).hasSize(24).containsKey("response_code_details");
@@ -146,7 +167,8 @@ class AccessLogsTest {
                         "accessLogFile: /dev/stdout\naccessLogEncoding: JSON\n"
                             + "accessLogFormat: '{\"p\": \"%REQ_WITHOUT_QUERY(:PATH)%\","
                             + " \"c\": \"%RESPONSE_CODE%\"}'"),
-                    CURRENT)
+                    CURRENT,
+                    OUT)
                 .get(0));
     assertThat(own.getJsonFormat().getFieldsMap()).containsOnlyKeys("p", "c");
     assertThat(own.getFormattersList())
@@ -161,7 +183,7 @@ class AccessLogsTest {
             "accessLogFile: /dev/stdout\naccessLogEncoding: JSON\naccessLogFormat: 'not json {'",
             "mesh.yaml");
     SubstitutionFormatString f =
-        format(AccessLogs.http(ListenerFixture.push(mesh), CURRENT).get(0));
+        format(AccessLogs.http(ListenerFixture.push(mesh), CURRENT, OUT).get(0));
     assertThat(f.getJsonFormat()).isEqualTo(AccessLogs.DEFAULT_JSON_FORMAT);
   }
 }

@@ -1,0 +1,172 @@
+package io.jistiod.pilot.telemetry;
+
+import io.jistiod.galley.api.telemetry.v1alpha1.AccessLogging;
+import io.jistiod.galley.api.telemetry.v1alpha1.Telemetry;
+import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
+import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.Proxy;
+import io.jistiod.pilot.push.PushContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which Telemetry resources apply to a proxy, as istiod 1.27 picks them: the first namespace-wide
+ * resource (no selector labels, no {@code targetRefs}) of the root namespace, then the first of the
+ * proxy's own namespace (unless that is the root namespace), then every resource of the proxy's
+ * namespace that selects it (by {@code selector.matchLabels}, or, for a Kubernetes Gateway API
+ * gateway, by a {@code targetRefs} Gateway). Later levels override earlier ones when merged. A
+ * selector resource in the root namespace applies only to proxies of the root namespace.
+ *
+ * <p>One per push ({@link #of}): the resources by namespace, and the levels of each (namespace,
+ * labels, proxy type) computed once, as every listener of every proxy asks.
+ */
+public final class TelemetrySelection {
+  /** The label a Gateway API deployment's pods carry with their Gateway's name. */
+  private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
+
+  private static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
+  /**
+   * The access logging settings of one applicable Telemetry resource.
+   *
+   * @param source {@code namespace/name} of the resource (for logs and tests)
+   */
+  public record Level(String source, List<AccessLogging> logging) {
+    public Level {
+      logging = List.copyOf(logging);
+    }
+  }
+
+  private record Key(String namespace, Map<String, String> labels, Proxy.NodeType type) {}
+
+  private final String rootNamespace;
+  private final Map<String, List<Config>> byNamespace;
+  private final Map<Key, List<Level>> selected = new ConcurrentHashMap<>();
+
+  /**
+   * @param telemetries every Telemetry, oldest first
+   */
+  TelemetrySelection(String rootNamespace, List<Config> telemetries) {
+    this.rootNamespace = rootNamespace;
+    Map<String, List<Config>> m = new HashMap<>();
+    for (Config c : telemetries) {
+      m.computeIfAbsent(c.namespace(), n -> new ArrayList<>()).add(c);
+    }
+    m.replaceAll((ns, list) -> List.copyOf(list));
+    this.byNamespace = Map.copyOf(m);
+  }
+
+  /** The selection of {@code push}'s Telemetry resources, built on first use. */
+  public static TelemetrySelection of(PushContext push) {
+    return push.index(
+        TelemetrySelection.class, p -> new TelemetrySelection(p.rootNamespace(), p.telemetries()));
+  }
+
+  /** Whether the push holds no Telemetry at all (then nothing can apply). */
+  public boolean isEmpty() {
+    return byNamespace.isEmpty();
+  }
+
+  /**
+   * The access logging of the resources that apply to {@code proxy}, least specific first; only
+   * resources with {@code accessLogging} entries are listed. The same list object for proxies of
+   * the same namespace, labels and type within a push.
+   */
+  public List<Level> accessLogging(Proxy proxy) {
+    if (byNamespace.isEmpty()) {
+      return List.of();
+    }
+    Key key = new Key(proxy.configNamespace(), proxy.metadata().labels(), proxy.type());
+    List<Level> hit = selected.get(key);
+    return hit != null ? hit : selected.computeIfAbsent(key, k -> scan(proxy));
+  }
+
+  private List<Level> scan(Proxy proxy) {
+    List<Level> out = new ArrayList<>();
+    String namespace = proxy.configNamespace();
+    if (!rootNamespace.isEmpty()) {
+      addLevel(out, namespaceWide(rootNamespace));
+    }
+    if (!namespace.equals(rootNamespace)) {
+      addLevel(out, namespaceWide(namespace));
+    }
+    for (Config c : byNamespace.getOrDefault(namespace, List.of())) {
+      Telemetry t = c.spec(Telemetry.class);
+      if (isNamespaceWide(t)) {
+        continue; // the first was taken above; later ones never apply
+      }
+      if (attaches(t, c, proxy)) {
+        addLevel(out, c);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static void addLevel(List<Level> out, Config c) {
+    if (c == null) {
+      return;
+    }
+    Telemetry t = c.spec(Telemetry.class);
+    if (t.getAccessLoggingCount() > 0) {
+      out.add(new Level(c.namespace() + "/" + c.name(), t.getAccessLoggingList()));
+    }
+  }
+
+  private Config namespaceWide(String namespace) {
+    for (Config c : byNamespace.getOrDefault(namespace, List.of())) {
+      if (isNamespaceWide(c.spec(Telemetry.class))) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static boolean isNamespaceWide(Telemetry t) {
+    return t.getSelector().getMatchLabelsCount() == 0 && targetRefs(t).isEmpty();
+  }
+
+  /** istiod's workload policy attachment for a selector or targetRefs resource. */
+  private static boolean attaches(Telemetry t, Config c, Proxy proxy) {
+    Map<String, String> labels = proxy.metadata().labels();
+    List<PolicyTargetReference> refs = targetRefs(t);
+    String gatewayName = labels.get(GATEWAY_NAME_LABEL);
+    if (gatewayName == null) {
+      // a resource aimed by targetRefs at something else never falls back to its selector
+      return refs.isEmpty() && selected(t, labels);
+    }
+    if (refs.isEmpty()) {
+      // selector resources on Gateway API gateways (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, on
+      // by default); waypoints only ever take targetRefs resources
+      return proxy.type() != Proxy.NodeType.WAYPOINT && selected(t, labels);
+    }
+    for (PolicyTargetReference ref : refs) {
+      if (c.namespace().equals(proxy.configNamespace())
+          && (ref.getNamespace().isEmpty() || ref.getNamespace().equals(proxy.configNamespace()))
+          && GATEWAY_API_GROUP.equals(ref.getGroup())
+          && "Gateway".equals(ref.getKind())
+          && gatewayName.equals(ref.getName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean selected(Telemetry t, Map<String, String> labels) {
+    for (var e : t.getSelector().getMatchLabelsMap().entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<PolicyTargetReference> targetRefs(Telemetry t) {
+    if (t.getTargetRefsCount() == 0 && t.hasTargetRef()) {
+      return List.of(t.getTargetRef());
+    }
+    return t.getTargetRefsList();
+  }
+}
