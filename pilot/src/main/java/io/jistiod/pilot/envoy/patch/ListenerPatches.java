@@ -15,7 +15,6 @@ import io.jistiod.galley.api.networking.v1alpha3.EnvoyFilter.PatchContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -507,7 +506,4 @@ public final class ListenerPatches {
     }
     return b.build();
   }
-
-  /** Listener names the patches never touch (not generated through istiod's listener builder). */
-  static final Set<String> UNPATCHED = Set.of("connect_originate");
 }
