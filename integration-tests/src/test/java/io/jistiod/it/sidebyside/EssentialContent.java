@@ -16,24 +16,25 @@ import java.util.TreeMap;
  * so two servers' resources can be compared entry by entry.
  *
  * <ul>
- *   <li>listeners: address, listener filters, original-destination use; per filter chain (keyed by
- *       its name, else its match): the match, the network filters' names, the TCP proxy's
- *       cluster(s), idle timeout, hash policy, tunneling and connection duration, the HTTP
- *       connection manager's RDS name or inline route, its HTTP filters' names, its protocol
- *       options (idle and stream timeouts, HTTP/2 settings, path normalisation), the access logs of
- *       listeners, TCP proxies and HTTP connection managers whole (logger, filter, format; a JSON
- *       format's keys compared as a map, not in order), and the transport socket (type, SDS secret
- *       names and sources, ALPN, TLS params, client certificate requirement, validation context);
- *       the configs of the policy filters (RBAC, ext_authz, jwt_authn, istio_authn; network and
- *       HTTP) whole ({@link SecurityEssentials});
+ *   <li>listeners: address, listener filters, original-destination use, per-connection buffer limit
+ *       (EnvoyFilters set it; istiod does not); per filter chain (keyed by its name, else its
+ *       match): the match, the network filters' names, the TCP proxy's cluster(s), idle timeout,
+ *       hash policy, tunneling and connection duration, the HTTP connection manager's RDS name or
+ *       inline route, its HTTP filters' names, its protocol options (idle and stream timeouts,
+ *       HTTP/2 settings, path normalisation), the access logs of listeners, TCP proxies and HTTP
+ *       connection managers whole (logger, filter, format; a JSON format's keys compared as a map,
+ *       not in order), and the transport socket (type, SDS secret names and sources, ALPN, TLS
+ *       params, client certificate requirement, validation context); the configs of the policy
+ *       filters (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) and of Lua filters
+ *       (EnvoyFilters insert them) whole ({@link SecurityEssentials});
  *   <li>route configurations: per virtual host (keyed by name): domains (keyed by domain), and per
  *       route (in order): match and action (cluster or weighted clusters, redirect, direct
  *       response, timeout, retry policy, rewrites, mirrors, header changes, per-filter config
  *       names);
- *   <li>clusters: type, LB policy and its config, connect timeout, circuit breakers, outlier
- *       detection, EDS service name, DNS settings, static endpoints, transport socket (matches,
- *       SNI, SANs, secrets), HTTP protocol options, upstream filters' names (Istio-only ones
- *       apart);
+ *   <li>clusters: type, LB policy and its config, connect timeout, per-connection buffer limit,
+ *       circuit breakers, outlier detection, EDS service name, DNS settings, static endpoints,
+ *       transport socket (matches, SNI, SANs, secrets), HTTP protocol options, upstream filters'
+ *       names (Istio-only ones apart);
  *   <li>endpoints: per locality (keyed by locality and priority): weight and the endpoints'
  *       addresses, weights and health.
  * </ul>
@@ -65,6 +66,7 @@ public final class EssentialContent {
         "useOriginalDst",
         "trafficDirection",
         "continueOnListenerFiltersTimeout",
+        "perConnectionBufferLimitBytes",
         "accessLog");
     s.set("listenerFilters", names(l.path("listenerFilters")));
     ObjectNode chains = s.putObject("filterChains");
@@ -267,6 +269,7 @@ public final class EssentialContent {
         "clusterDiscoveryType",
         "lbPolicy",
         "connectTimeout",
+        "perConnectionBufferLimitBytes",
         "circuitBreakers",
         "outlierDetection",
         "commonLbConfig",

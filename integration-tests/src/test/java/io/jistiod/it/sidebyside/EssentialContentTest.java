@@ -246,4 +246,26 @@ class EssentialContentTest {
     assertThat(logged(fileLog(nr, reordered), fileLog("", reordered), fileLog("", reordered)))
         .isEqualTo(all);
   }
+
+  /** What EnvoyFilters typically patch is compared: a Lua filter's code, buffer limits. */
+  @Test
+  void envoyFilterPatchedFieldsAreCompared() throws Exception {
+    String listener =
+        """
+        {'name': 'virtualInbound', 'perConnectionBufferLimitBytes': %d,
+         'filterChains': [{'name': 'c', 'filters': [{
+           'name': 'envoy.filters.network.http_connection_manager',
+           'typedConfig': {
+             '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+             'httpFilters': [{'name': 'envoy.filters.http.lua', 'typedConfig': {
+               '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua',
+               'defaultSourceCode': {'inlineString': '%s'}}}]}}]}]}
+        """;
+    Map<String, String> a = EssentialContent.of("lds", json(listener.formatted(1024, "a()")));
+    assertThat(EssentialContent.of("lds", json(listener.formatted(1024, "b()")))).isNotEqualTo(a);
+    assertThat(EssentialContent.of("lds", json(listener.formatted(2048, "a()")))).isNotEqualTo(a);
+    String cluster = "{'name': 'c', 'perConnectionBufferLimitBytes': %d}";
+    assertThat(EssentialContent.of("cds", json(cluster.formatted(1))))
+        .isNotEqualTo(EssentialContent.of("cds", json(cluster.formatted(2))));
+  }
 }

@@ -31,7 +31,9 @@ final class SecurityEssentials {
           "filters.network.rbac.v3.RBAC",
           "filters.http.ext_authz.v3.ExtAuthz",
           "filters.network.ext_authz.v3.ExtAuthz",
-          "filters.http.jwt_authn.v3.JwtAuthentication");
+          "filters.http.jwt_authn.v3.JwtAuthentication",
+          // not a policy filter: what EnvoyFilters most often insert, compared whole with them
+          "filters.http.lua.v3.Lua");
 
   /** Filter names compared whole whatever their type (Istio's authn filter, if any). */
   private static final List<String> WHOLE_BY_NAME = List.of("istio_authn");

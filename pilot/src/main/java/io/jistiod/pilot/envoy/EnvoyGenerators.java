@@ -2,6 +2,7 @@ package io.jistiod.pilot.envoy;
 
 import io.jistiod.pilot.envoy.cluster.EnvoyClusterGenerator;
 import io.jistiod.pilot.envoy.listener.EnvoyListenerGenerator;
+import io.jistiod.pilot.envoy.patch.PatchingGenerator;
 import io.jistiod.pilot.envoy.route.EnvoyRouteGenerator;
 import io.jistiod.pilot.envoy.secret.CredentialSource;
 import io.jistiod.pilot.envoy.secret.SecretGenerator;
@@ -32,8 +33,15 @@ public final class EnvoyGenerators {
     return registry
         .register(TypeUrls.SECRET, new SecretGenerator(credentials))
         .register(TypeUrls.ENDPOINT, new EndpointGenerator())
-        .register(TypeUrls.ROUTE, new EnvoyRouteGenerator())
-        .register(TypeUrls.CLUSTER, new EnvoyClusterGenerator())
-        .register(TypeUrls.LISTENER, new EnvoyListenerGenerator());
+        // EnvoyFilters patch what the generators built (and cached) for each proxy they select
+        .register(
+            TypeUrls.ROUTE,
+            new PatchingGenerator(PatchingGenerator.Type.ROUTE, new EnvoyRouteGenerator()))
+        .register(
+            TypeUrls.CLUSTER,
+            new PatchingGenerator(PatchingGenerator.Type.CLUSTER, new EnvoyClusterGenerator()))
+        .register(
+            TypeUrls.LISTENER,
+            new PatchingGenerator(PatchingGenerator.Type.LISTENER, new EnvoyListenerGenerator()));
   }
 }

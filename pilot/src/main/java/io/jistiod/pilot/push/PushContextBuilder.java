@@ -15,6 +15,7 @@ import io.jistiod.pilot.ambient.AmbientInterop;
 import io.jistiod.pilot.ambient.AmbientSettings;
 import io.jistiod.pilot.ambient.AmbientStatus;
 import io.jistiod.pilot.ambient.ZtunnelPolicies;
+import io.jistiod.pilot.envoy.patch.EnvoyFilterIndex;
 import io.jistiod.pilot.gatewayapi.GatewayApiConverter;
 import io.jistiod.pilot.gatewayapi.GatewayApiInputs;
 import io.jistiod.pilot.gatewayapi.GatewayApiResult;
@@ -52,6 +53,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PushContextBuilder implements PushContextFactory {
   private static final Logger log = LoggerFactory.getLogger(PushContextBuilder.class);
+
+  /** The last push's EnvoyFilters, whose unchanged conversions the next push reuses. */
+  private volatile EnvoyFilterIndex lastEnvoyFilters;
 
   private final ConfigStore store;
   private final List<ServiceDiscovery> registries;
@@ -244,6 +248,12 @@ public final class PushContextBuilder implements PushContextFactory {
 
   private PushContext withPolicies(PushContext push, ZtunnelPolicies policies) {
     push.index(ZtunnelPolicies.class, p -> policies);
+    // EnvoyFilters: listed for every push, converted only when they changed (see the index)
+    EnvoyFilterIndex filters =
+        new EnvoyFilterIndex(
+            push.rootNamespace(), sorted(IstioKinds.ENVOY_FILTER), lastEnvoyFilters);
+    lastEnvoyFilters = filters;
+    push.index(EnvoyFilterIndex.class, p -> filters);
     // sidecars and gateways next to ambient workloads: only with ambient on
     AmbientSettings settings = ambientSettings;
     if (ambientSource != null && settings != null) {

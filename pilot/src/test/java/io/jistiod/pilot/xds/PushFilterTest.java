@@ -60,6 +60,15 @@ class PushFilterTest {
     assertThat(PushFilter.needsPush(TypeUrls.ROUTE, sidecar, telemetry, false)).isFalse();
     assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, sidecar, telemetry, true)).isFalse();
 
+    // an EnvoyFilter patches listeners, clusters and routes of sidecars and gateways alike
+    PushRequest ef = full(Kind.ENVOY_FILTER);
+    for (Proxy p : List.of(sidecar, gateway)) {
+      assertThat(PushFilter.needsPush(TypeUrls.LISTENER, p, ef, false)).isTrue();
+      assertThat(PushFilter.needsPush(TypeUrls.CLUSTER, p, ef, false)).isTrue();
+      assertThat(PushFilter.needsPush(TypeUrls.ROUTE, p, ef, false)).isTrue();
+      assertThat(PushFilter.needsPush(TypeUrls.SECRET, p, ef, false)).isFalse();
+    }
+
     PushRequest gw = full(Kind.GATEWAY);
     assertThat(PushFilter.needsPush(TypeUrls.LISTENER, sidecar, gw, false)).isFalse();
     assertThat(PushFilter.needsPush(TypeUrls.LISTENER, gateway, gw, false)).isTrue();
