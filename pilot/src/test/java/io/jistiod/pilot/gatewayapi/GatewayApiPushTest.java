@@ -237,6 +237,40 @@ class GatewayApiPushTest {
   }
 
   @Test
+  void aBackendOfAnotherNamespaceWithoutReferenceGrantRoutesToTheUnknownServiceCluster()
+      throws Exception {
+    String config =
+        GATEWAY_AND_ROUTE
+            + """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: cross, namespace: shop, generation: 1}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [b.example.com]
+              rules:
+              - backendRefs: [{name: httpbin, namespace: elsewhere, port: 8000}]
+            """;
+    PushContext push = push(true, CredentialSource.NONE, config);
+    List<XdsResource> routes =
+        new EnvoyRouteGenerator().generate(gatewayProxy(), push, Set.of("http.8080"));
+    Route r =
+        route(routes.get(0)).getVirtualHostsList().stream()
+            .filter(v -> v.getDomainsList().contains("b.example.com"))
+            .findFirst()
+            .orElseThrow()
+            .getRoutes(0);
+    // istiod keeps the rule with a destination without host, whose cluster no proxy has: the
+    // route answers 500 instead of reaching a cluster named after the route's namespace
+    assertThat(r.getRoute().getCluster()).isEqualTo("UnknownService");
+    assertThat(r.getRoute().getClusterNotFoundResponseCode())
+        .isEqualTo(
+            io.envoyproxy.envoy.config.route.v3.RouteAction.ClusterNotFoundResponseCode
+                .INTERNAL_SERVER_ERROR);
+  }
+
+  @Test
   void withTheGatewayApiOffNothingIsGenerated() throws Exception {
     PushContext push = push(false);
     assertThat(push.gateways()).isEmpty();
