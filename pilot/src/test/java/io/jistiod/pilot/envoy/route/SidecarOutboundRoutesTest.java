@@ -115,6 +115,30 @@ class SidecarOutboundRoutesTest {
   }
 
   @Test
+  void headerMatchNamesKeepTheirCaseAndSortByByteAsInIstiod() {
+    PushContext push =
+        push(
+            service("reviews", 9080, "http", "10.96.0.10")
+                + """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match:
+                    - headers:
+                        x-region: {regex: "eu-.*"}
+                        X-Tenant: {exact: Blue}
+                    route: [{destination: {host: reviews}}]
+                """);
+    VirtualHost v = vhost(routes(sidecar(), push, "9080"), fqdn("reviews") + ":9080");
+    assertThat(v.getRoutes(0).getMatch().getHeadersList())
+        .extracting(h -> h.getName())
+        .containsExactly("X-Tenant", "x-region");
+  }
+
+  @Test
   void aVirtualServiceNamingAServiceExactlyWinsOverAWildcardOneListedBefore() {
     PushContext push =
         push(
