@@ -125,11 +125,20 @@ public record EnvoyRouteContext(
         || match.getSourceNamespace().equals(proxyNamespace);
   }
 
+  /** The cluster istiod names for a destination without host, which no proxy has. */
+  public static final String UNKNOWN_SERVICE = "UnknownService";
+
   /**
    * The cluster of a destination: its port if it names one, else the only port of its service, else
    * the port the routes are served on.
    */
   String clusterFor(Destination d, String vsNamespace, int listenPort) {
+    if (d.getHost().isEmpty()) {
+      // Only a Gateway API backendRef that was refused (no ReferenceGrant, unsupported kind) has no
+      // host; istiod names a cluster no proxy has, so Envoy answers that route's requests with an
+      // error (cluster not found) while the other rules keep working.
+      return UNKNOWN_SERVICE;
+    }
     String host = Hosts.resolveShortName(d.getHost(), vsNamespace, domainSuffix);
     Optional<Service> s = services.apply(host);
     int port = listenPort;

@@ -147,7 +147,9 @@ public final class HttpRouteMatches {
   }
 
   private static HeaderMatcher header(String name, StringMatch value) {
-    HeaderMatcher.Builder h = HeaderMatcher.newBuilder().setName(name.toLowerCase(Locale.ROOT));
+    // the name as written (istiod does not lower-case it; Envoy compares names without case), so
+    // "X-Tenant" sorts before "x-region" as in istiod
+    HeaderMatcher.Builder h = HeaderMatcher.newBuilder().setName(name);
     StringMatcher sm = isPresentMatch(value) ? null : stringMatcher(value);
     if (sm == null) {
       h.setPresentMatch(true);

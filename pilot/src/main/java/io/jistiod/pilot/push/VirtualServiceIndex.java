@@ -7,6 +7,7 @@ import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,6 +40,18 @@ public final class VirtualServiceIndex {
   private final Map<Viewer, List<ResolvedVirtualService>> exportedByViewer;
   private final Map<Viewer, Visible> visible = new ConcurrentHashMap<>();
   private final boolean matchesSourceLabels;
+
+  /** istiod's order of VirtualServices: the oldest first, then by name and namespace. */
+  static final Comparator<ResolvedVirtualService> ISTIOD_ORDER =
+      Comparator.comparing((ResolvedVirtualService vs) -> vs.config().meta().creationTimestamp())
+          .thenComparing(vs -> vs.config().name())
+          .thenComparing(vs -> vs.config().namespace());
+
+  /**
+   * The annotation istiod puts on VirtualServices generated from the Gateway API ({@code gateway});
+   * see io.jistiod.pilot.networking.RouteSemantics.
+   */
+  private static final String ROUTE_SEMANTICS = "internal.istio.io/route-semantics";
 
   /** A namespace looking at a gateway name. */
   private record Viewer(String namespace, String gateway) {}
@@ -89,14 +102,18 @@ public final class VirtualServiceIndex {
   }
 
   /**
-   * The index of {@code virtualServices} (hosts resolved, namespace/name order).
+   * The index of {@code virtualServices} (hosts resolved, in any order).
    *
    * @param meshDefault MeshConfig {@code defaultVirtualServiceExportTo}
    */
   public static VirtualServiceIndex of(
       List<ResolvedVirtualService> virtualServices, String domainSuffix, List<String> meshDefault) {
+    // istiod sorts them all (its store's and those generated from the Gateway API or Ingresses)
+    // after merging delegates: the first for a host wins it.
     List<ResolvedVirtualService> merged =
-        List.copyOf(DelegateVirtualServices.merge(virtualServices, domainSuffix, meshDefault));
+        DelegateVirtualServices.merge(virtualServices, domainSuffix, meshDefault).stream()
+            .sorted(ISTIOD_ORDER)
+            .toList();
     Map<String, List<ResolvedVirtualService>> pub = new HashMap<>();
     Map<Viewer, List<ResolvedVirtualService>> priv = new HashMap<>();
     Map<Viewer, List<ResolvedVirtualService>> exported = new HashMap<>();
@@ -167,7 +184,10 @@ public final class VirtualServiceIndex {
     return gateways.isEmpty() || gateways.contains(MESH);
   }
 
-  /** Every VirtualService with delegates merged (delegates themselves left out), in key order. */
+  /**
+   * Every VirtualService with delegates merged (delegates themselves left out), in istiod's order
+   * ({@link #ISTIOD_ORDER}).
+   */
   public List<ResolvedVirtualService> all() {
     return merged;
   }
@@ -175,7 +195,8 @@ public final class VirtualServiceIndex {
   /**
    * The VirtualServices bound to {@code gateway} that a proxy in {@code namespace} sees, in
    * istiod's order: those private to its namespace, those exported to it by name, then the public
-   * ones; each group in namespace/name order.
+   * ones; each group in {@link #ISTIOD_ORDER}, except that the Gateway API routes of the viewer's
+   * namespace go first (in each group for the mesh, in the public one for a gateway).
    */
   public List<ResolvedVirtualService> forGateway(String namespace, String gateway) {
     return visible(namespace, gateway).list;
@@ -207,10 +228,42 @@ public final class VirtualServiceIndex {
 
   private Visible collect(Viewer viewer) {
     List<ResolvedVirtualService> out = new ArrayList<>();
-    out.addAll(privateByViewer.getOrDefault(viewer, List.of()));
-    out.addAll(exportedByViewer.getOrDefault(viewer, List.of()));
-    out.addAll(publicByGateway.getOrDefault(viewer.gateway(), List.of()));
+    List<ResolvedVirtualService> priv = privateByViewer.getOrDefault(viewer, List.of());
+    List<ResolvedVirtualService> exported = exportedByViewer.getOrDefault(viewer, List.of());
+    List<ResolvedVirtualService> pub = publicByGateway.getOrDefault(viewer.gateway(), List.of());
+    if (viewer.gateway().equals(MESH)) {
+      // Sidecars (istiod's SelectVirtualServices): in each list, the Gateway API routes of the
+      // viewer's own namespace come first, so a consumer namespace's route (a parentRef to a
+      // Service of another namespace) overrides the producer's, and a namespace's HTTPRoute wins
+      // over a VirtualService for the same host.
+      addOwnGatewayRoutesFirst(out, priv, viewer.namespace());
+      addOwnGatewayRoutesFirst(out, exported, viewer.namespace());
+    } else {
+      // Gateways (istiod's VirtualServicesForGateway): only the public list is reordered.
+      out.addAll(priv);
+      out.addAll(exported);
+    }
+    addOwnGatewayRoutesFirst(out, pub, viewer.namespace());
     return new Visible(out);
+  }
+
+  private static void addOwnGatewayRoutesFirst(
+      List<ResolvedVirtualService> out, List<ResolvedVirtualService> list, String namespace) {
+    for (ResolvedVirtualService vs : list) {
+      if (ownGatewayRoute(vs, namespace)) {
+        out.add(vs);
+      }
+    }
+    for (ResolvedVirtualService vs : list) {
+      if (!ownGatewayRoute(vs, namespace)) {
+        out.add(vs);
+      }
+    }
+  }
+
+  private static boolean ownGatewayRoute(ResolvedVirtualService vs, String namespace) {
+    return vs.config().namespace().equals(namespace)
+        && "gateway".equals(vs.config().meta().annotations().get(ROUTE_SEMANTICS));
   }
 
   /** What one viewer sees at one gateway, with its hosts looked up once. */

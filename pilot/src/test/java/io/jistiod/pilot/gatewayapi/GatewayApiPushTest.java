@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -237,6 +238,40 @@ class GatewayApiPushTest {
   }
 
   @Test
+  void aBackendOfAnotherNamespaceWithoutReferenceGrantRoutesToTheUnknownServiceCluster()
+      throws Exception {
+    String config =
+        GATEWAY_AND_ROUTE
+            + """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: cross, namespace: shop, generation: 1}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [b.example.com]
+              rules:
+              - backendRefs: [{name: httpbin, namespace: elsewhere, port: 8000}]
+            """;
+    PushContext push = push(true, CredentialSource.NONE, config);
+    List<XdsResource> routes =
+        new EnvoyRouteGenerator().generate(gatewayProxy(), push, Set.of("http.8080"));
+    Route r =
+        route(routes.get(0)).getVirtualHostsList().stream()
+            .filter(v -> v.getDomainsList().contains("b.example.com"))
+            .findFirst()
+            .orElseThrow()
+            .getRoutes(0);
+    // istiod keeps the rule with a destination without host, whose cluster no proxy has: the
+    // route answers 500 instead of reaching a cluster named after the route's namespace
+    assertThat(r.getRoute().getCluster()).isEqualTo("UnknownService");
+    assertThat(r.getRoute().getClusterNotFoundResponseCode())
+        .isEqualTo(
+            io.envoyproxy.envoy.config.route.v3.RouteAction.ClusterNotFoundResponseCode
+                .INTERNAL_SERVER_ERROR);
+  }
+
+  @Test
   void withTheGatewayApiOffNothingIsGenerated() throws Exception {
     PushContext push = push(false);
     assertThat(push.gateways()).isEmpty();
@@ -276,6 +311,55 @@ class GatewayApiPushTest {
                 .build(),
             Locality.UNKNOWN);
     assertThat(sds.generate(stranger, push, Set.of(cred))).isEmpty();
+  }
+
+  @Test
+  void aListenerWhoseFirstCertificateIsMissingServesTheWorkloadCertificateAsIstiod()
+      throws Exception {
+    String https =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: shop, generation: 1}
+        spec:
+          gatewayClassName: istio
+          listeners:
+          - name: https
+            port: 80
+            protocol: HTTPS
+            hostname: a.example.com
+            tls: {mode: Terminate, certificateRefs: [{name: missing}, {name: cred}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: get, namespace: shop, generation: 1}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+          - backendRefs: [{name: httpbin, port: 8000}]
+        """;
+    PushContext push = push(true, credentials(), https);
+    // istiod keeps the first slot of the credentials, empty here, so the server has no credential
+    // and its Envoy builder falls back to the proxy's own certificate
+    Listener l =
+        new EnvoyListenerGenerator()
+            .generate(gatewayProxy(), push, Set.of()).stream()
+                .filter(r -> r.name().equals("0.0.0.0_8080"))
+                .findFirst()
+                .orElseThrow()
+                .body()
+                .unpack(Listener.class);
+    assertThat(l.getFilterChainsCount()).isEqualTo(1);
+    var tls =
+        l.getFilterChains(0)
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class);
+    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigsList())
+        .extracting(c -> c.getName())
+        .containsExactly("default");
+    assertThat(tls.getRequireClientCertificate().getValue()).isFalse();
   }
 
   /** The route's ResolvedRefs reason toward its Gateway in this push's status. */

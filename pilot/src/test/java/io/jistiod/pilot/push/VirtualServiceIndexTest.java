@@ -62,6 +62,57 @@ class VirtualServiceIndexTest {
         .isEqualTo("a-public");
   }
 
+  private static String timed(String name, String namespace, String created, boolean gatewayApi) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: %s
+          namespace: %s
+          creationTimestamp: "%s"
+          annotations: {%s}
+        spec:
+          hosts: [x.example.com]
+          http: [{route: [{destination: {host: x.example.com}}]}]
+        ---
+        """
+        .formatted(
+            name,
+            namespace,
+            created,
+            gatewayApi ? "internal.istio.io/route-semantics: gateway" : "");
+  }
+
+  @Test
+  void istiodOrdersByCreationTimeThenNameThenNamespace() {
+    PushContext push =
+        push(
+            timed("aaa-newer", "a", "2026-01-01T00:00:05Z", false),
+            timed("zzz-older", "a", "2026-01-01T00:00:01Z", false),
+            timed("mmm", "a", "2026-01-01T00:00:05Z", false),
+            timed("ccc", "z", "2026-01-01T00:00:05Z", false));
+    assertThat(seen(push, "q", "mesh"))
+        .containsExactly("a/zzz-older", "a/aaa-newer", "z/ccc", "a/mmm");
+    assertThat(push.virtualServiceFor(sidecar("q"), "x.example.com").orElseThrow().config().name())
+        .isEqualTo("zzz-older");
+  }
+
+  @Test
+  void aSidecarsOwnNamespacesGatewayApiRoutesComeFirst() {
+    PushContext push =
+        push(
+            timed("hand-written", "a", "2026-01-01T00:00:01Z", false),
+            timed("route-a", "a", "2026-01-01T00:00:05Z", true),
+            timed("route-b", "b", "2026-01-01T00:00:05Z", true));
+    // a consumer namespace's route (b) wins for b's sidecars, the producer's HTTPRoute over the
+    // older VirtualService for a's
+    assertThat(seen(push, "b", "mesh")).containsExactly("b/route-b", "a/hand-written", "a/route-a");
+    assertThat(seen(push, "a", "mesh")).containsExactly("a/route-a", "a/hand-written", "b/route-b");
+    assertThat(seen(push, "c", "mesh")).containsExactly("a/hand-written", "a/route-a", "b/route-b");
+    assertThat(push.virtualServiceFor(sidecar("a"), "x.example.com").orElseThrow().config().name())
+        .isEqualTo("route-a");
+  }
+
   @Test
   void gatewaysBindByNamespacedAndShortNameAndNoneMeansMesh() {
     PushContext push =

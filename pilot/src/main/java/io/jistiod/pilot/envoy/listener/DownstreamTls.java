@@ -188,8 +188,12 @@ final class DownstreamTls {
   }
 
   /**
-   * Certificates mounted into the gateway pod: pilot-agent serves them over its SDS as {@code
-   * file-cert:CERT~KEY} and {@code file-root:CA}. Null when the server names no certificate.
+   * A server without credential: certificates mounted into the gateway pod, which pilot-agent
+   * serves over its SDS as {@code file-cert:CERT~KEY} and {@code file-root:CA}; without a
+   * certificate and key, istiod falls back to the proxy's own workload certificate ({@code
+   * default}) and, to check clients, to the mesh root ({@code ROOTCA}). Istio's validation keeps
+   * such servers out of Istio Gateways, but a Gateway API listener whose first certificate
+   * reference does not resolve (and whose second does) becomes one.
    */
   private static DownstreamTlsContext fileMounted(
       ServerTLSSettings tls,
@@ -197,18 +201,22 @@ final class DownstreamTls {
       CertificateValidationContext.Builder sans,
       DownstreamTlsContext.Builder out,
       boolean mutual) {
-    if (tls.getServerCertificate().isEmpty() || tls.getPrivateKey().isEmpty()) {
-      return null;
-    }
+    boolean keyPair = !tls.getServerCertificate().isEmpty() && !tls.getPrivateKey().isEmpty();
     common.addTlsCertificateSdsSecretConfigs(
-        agentSecret("file-cert:" + tls.getServerCertificate() + "~" + tls.getPrivateKey()));
+        agentSecret(
+            keyPair
+                ? "file-cert:" + tls.getServerCertificate() + "~" + tls.getPrivateKey()
+                : WORKLOAD_CERT));
     boolean require = tls.getMode() == ServerTLSSettings.TLSmode.MUTUAL;
-    if (mutual && !tls.getCaCertificates().isEmpty()) {
+    if (mutual) {
       common.setCombinedValidationContext(
           CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
               .setDefaultValidationContext(sans)
               .setValidationContextSdsSecretConfig(
-                  agentSecret("file-root:" + tls.getCaCertificates())));
+                  agentSecret(
+                      tls.getCaCertificates().isEmpty()
+                          ? ROOT_CERT
+                          : "file-root:" + tls.getCaCertificates())));
     }
     return out.setRequireClientCertificate(BoolValue.of(require))
         .setCommonTlsContext(common)

@@ -191,6 +191,10 @@ final class TcpRoutes {
    * port, else the listener's port.
    */
   static String destinationCluster(Destination d, String host, Service service, int listenerPort) {
+    if (d.getHost().isEmpty()) {
+      // a refused Gateway API backendRef (see EnvoyRouteContext.UNKNOWN_SERVICE)
+      return EnvoyRouteContext.UNKNOWN_SERVICE;
+    }
     int port = listenerPort;
     if (d.hasPort() && d.getPort().getNumber() > 0) {
       port = d.getPort().getNumber();

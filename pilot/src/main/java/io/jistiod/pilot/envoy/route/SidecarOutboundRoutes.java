@@ -10,6 +10,7 @@ import io.jistiod.pilot.model.Service;
 import io.jistiod.pilot.model.ServicePort;
 import io.jistiod.pilot.networking.EnvoyRouteContext;
 import io.jistiod.pilot.networking.HttpRouteBuilder;
+import io.jistiod.pilot.networking.RouteSemantics;
 import io.jistiod.pilot.push.PushContext;
 import io.jistiod.pilot.push.PushContext.ResolvedVirtualService;
 import io.jistiod.pilot.push.VirtualServiceIndex;
@@ -147,6 +148,9 @@ public final class SidecarOutboundRoutes {
           otherHosts.add(host);
         }
       }
+      if (RouteSemantics.gateway(vs.config()) && !gammaApplies(services, ns)) {
+        continue;
+      }
       List<Service> httpServices = new ArrayList<>();
       for (Service s : services) {
         if (isHttpOrSniffed(s.port(port).orElseThrow())) {
@@ -173,6 +177,23 @@ public final class SidecarOutboundRoutes {
           new Wrapper(List.of(s), List.of(), List.of(defaults.defaultRoute(s.hostname()))));
     }
     return toVirtualHosts(wrappers, port);
+  }
+
+  /**
+   * Whether a VirtualService generated from a Gateway API route (GAMMA) applies to this proxy: as
+   * istiod, only if one of the services it names on this port is in the route's namespace (a
+   * producer route) or the proxy is (a consumer route, for its own namespace's clients only); else,
+   * and when it names no service of this port, it gives no virtual host at all, not even for hosts
+   * outside the registry on port 80.
+   */
+  private boolean gammaApplies(List<Service> services, String routeNamespace) {
+    boolean consumer = proxy.configNamespace().equals(routeNamespace);
+    for (Service s : services) {
+      if (consumer || s.namespace().equals(routeNamespace)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

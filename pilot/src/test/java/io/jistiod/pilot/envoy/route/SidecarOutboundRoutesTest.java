@@ -1,5 +1,6 @@
 package io.jistiod.pilot.envoy.route;
 
+import static io.jistiod.pilot.envoy.route.RouteFixture.NS;
 import static io.jistiod.pilot.envoy.route.RouteFixture.fqdn;
 import static io.jistiod.pilot.envoy.route.RouteFixture.push;
 import static io.jistiod.pilot.envoy.route.RouteFixture.routes;
@@ -65,6 +66,76 @@ class SidecarOutboundRoutesTest {
     assertThat(retry.getRetryHostPredicateList())
         .extracting(p -> p.getName())
         .containsExactly("envoy.retry_host_predicates.previous_hosts");
+  }
+
+  /** A VirtualService as istiod generates it from an HTTPRoute with a Service parent. */
+  private static String gammaRoute(String name, String namespace, String header) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: %s
+          namespace: %s
+          annotations: {internal.istio.io/route-semantics: gateway}
+        spec:
+          hosts: [%s]
+          gateways: [mesh]
+          http:
+          - headers: {request: {add: {x-route: %s}}}
+            route: [{destination: {host: %s, port: {number: 9080}}}]
+        ---
+        """
+        .formatted(name, namespace, fqdn("reviews"), header, fqdn("reviews"));
+  }
+
+  @Test
+  void aGatewayApiMeshRouteAppliesInItsServicesOrItsOwnNamespaceOnly() {
+    PushContext push =
+        push(
+            service("reviews", 9080, "http", "10.96.0.10")
+                + service("web", 80, "http", "10.96.0.13")
+                + gammaRoute("a-consumer", "team", "consumer"));
+    // the consumer namespace's clients take it
+    VirtualHost team =
+        vhost(routes(sidecar("team", Map.of()), push, "9080"), fqdn("reviews") + ":9080");
+    assertThat(team.getRoutes(0).getRequestHeadersToAddList())
+        .extracting(h -> h.getHeader().getValue())
+        .containsExactly("consumer");
+    // everyone else, the Service's own namespace included, keeps the default route
+    for (String ns : java.util.List.of("elsewhere", NS)) {
+      VirtualHost other =
+          vhost(routes(sidecar(ns, Map.of()), push, "9080"), fqdn("reviews") + ":9080");
+      assertThat(other.getRoutes(0).getName()).isEqualTo("default");
+    }
+    // and on port 80, where other VirtualServices also name hosts outside the registry, a
+    // Gateway API route for a service without that port gives no virtual host
+    assertThat(routes(sidecar("team", Map.of()), push, "80").getVirtualHostsList())
+        .extracting(VirtualHost::getName)
+        .doesNotContain(fqdn("reviews") + ":80");
+  }
+
+  @Test
+  void headerMatchNamesKeepTheirCaseAndSortByByteAsInIstiod() {
+    PushContext push =
+        push(
+            service("reviews", 9080, "http", "10.96.0.10")
+                + """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match:
+                    - headers:
+                        x-region: {regex: "eu-.*"}
+                        X-Tenant: {exact: Blue}
+                    route: [{destination: {host: reviews}}]
+                """);
+    VirtualHost v = vhost(routes(sidecar(), push, "9080"), fqdn("reviews") + ":9080");
+    assertThat(v.getRoutes(0).getMatch().getHeadersList())
+        .extracting(h -> h.getName())
+        .containsExactly("X-Tenant", "x-region");
   }
 
   @Test
