@@ -32,6 +32,8 @@ import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -43,8 +45,9 @@ import java.util.List;
  * the chain is: a sidecar's outbound side, its inbound side, or a gateway (which faces clients
  * directly, so it trusts the peer address and sanitizes client certificate headers).
  *
- * <p>istiod also adds Istio-only HTTP filters (istio.metadata_exchange, istio.alpn, istio.stats);
- * their types are not part of Envoy's API, so they are left out here.
+ * <p>Like istiod it adds the telemetry filters of Istio's Envoy build: metadata exchange first (so
+ * RBAC denials already know the peer), istio.alpn on every chain but the inbound side, istio.stats
+ * ({@link StatsFilters}) after CORS.
  */
 final class HttpConnectionManagers {
   private HttpConnectionManagers() {}
@@ -128,6 +131,29 @@ final class HttpConnectionManagers {
     return b.setRouteConfig(routes);
   }
 
+  /**
+   * A waypoint chain's HCM: its service's policies, no metadata exchange (the tunnel's peer
+   * metadata came through connect_terminate), and before the router the upstream peer metadata
+   * filter and the stats filter (istiod puts them there for waypoints only).
+   */
+  static HttpConnectionManager.Builder waypoint(
+      String statPrefix,
+      RouteConfiguration routes,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security,
+      List<HttpFilter> stats) {
+    HttpConnectionManager.Builder b =
+        inboundWithSecurity(statPrefix, routes, protocol, proxy, push, security);
+    List<HttpFilter> filters = new ArrayList<>(b.getHttpFiltersList());
+    HttpFilter router = filters.remove(filters.size() - 1);
+    filters.add(PeerMetadataFilters.WAYPOINT_UPSTREAM);
+    filters.addAll(stats);
+    filters.add(router);
+    return b.clearHttpFilters().addAllHttpFilters(filters);
+  }
+
   private static HttpConnectionManager.Builder base(
       ListenerClass cls, String statPrefix, Protocol protocol, Proxy proxy, PushContext push) {
     return base(
@@ -148,6 +174,41 @@ final class HttpConnectionManagers {
       Proxy proxy,
       PushContext push,
       List<HttpFilter> security) {
+    return base(cls, statPrefix, protocol, proxy, push, security, mxFor(cls, proxy));
+  }
+
+  /**
+   * The metadata exchange HTTP filter of a sidecar or gateway HCM; none for waypoints, whose chains
+   * sit behind HBONE termination.
+   */
+  private static HttpFilter mxFor(ListenerClass cls, Proxy proxy) {
+    if (proxy.type() == Proxy.NodeType.WAYPOINT) {
+      return null;
+    }
+    return cls == ListenerClass.SIDECAR_INBOUND
+        ? PeerMetadataFilters.SIDECAR_INBOUND
+        : PeerMetadataFilters.SIDECAR_OUTBOUND;
+  }
+
+  static io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass statsClass(ListenerClass cls) {
+    return switch (cls) {
+      case SIDECAR_INBOUND ->
+          io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_INBOUND;
+      case SIDECAR_OUTBOUND ->
+          io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_OUTBOUND;
+      case GATEWAY -> io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.GATEWAY;
+    };
+  }
+
+  /** An HCM's base; {@code mx} the metadata exchange filter, or null for none. */
+  static HttpConnectionManager.Builder base(
+      ListenerClass cls,
+      String statPrefix,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security,
+      HttpFilter mx) {
     MeshConfig mesh = push.meshConfig();
     HttpConnectionManager.Builder b =
         HttpConnectionManager.newBuilder()
@@ -194,11 +255,23 @@ final class HttpConnectionManagers {
     if (mesh.getEnableTracing()) {
       b.setTracing(tracing(proxy, mesh));
     }
+    if (mx != null) {
+      b.addHttpFilters(mx);
+    }
     b.addAllHttpFilters(security);
     if (protocol == Protocol.GRPC_WEB) {
       b.addHttpFilters(GRPC_WEB);
     }
-    b.addHttpFilters(GRPC_STATS).addHttpFilters(FAULT).addHttpFilters(CORS).addHttpFilters(ROUTER);
+    b.addHttpFilters(GRPC_STATS);
+    if (cls != ListenerClass.SIDECAR_INBOUND) {
+      b.addHttpFilters(PeerMetadataFilters.ALPN_FILTER);
+    }
+    b.addHttpFilters(FAULT).addHttpFilters(CORS);
+    if (proxy.type() != Proxy.NodeType.WAYPOINT) {
+      // istiod leaves stats out of the HCMs it builds for waypoints (added before their router)
+      b.addAllHttpFilters(StatsFilters.http(push, proxy, statsClass(cls)));
+    }
+    b.addHttpFilters(ROUTER);
     return b;
   }
 
