@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -174,20 +175,52 @@ final class HttpConnectionManagers {
       Proxy proxy,
       PushContext push,
       List<HttpFilter> security) {
-    return base(cls, statPrefix, protocol, proxy, push, security, mxFor(cls, proxy));
+    return base(cls, statPrefix, protocol, proxy, push, security, mxFor(cls, proxy, push));
   }
 
   /**
    * The metadata exchange HTTP filter of a sidecar or gateway HCM; none for waypoints, whose chains
    * sit behind HBONE termination.
    */
-  private static HttpFilter mxFor(ListenerClass cls, Proxy proxy) {
+  private static HttpFilter mxFor(ListenerClass cls, Proxy proxy, PushContext push) {
     if (proxy.type() == Proxy.NodeType.WAYPOINT) {
       return null;
     }
-    return cls == ListenerClass.SIDECAR_INBOUND
-        ? PeerMetadataFilters.SIDECAR_INBOUND
+    if (cls == ListenerClass.SIDECAR_INBOUND) {
+      return PeerMetadataFilters.SIDECAR_INBOUND;
+    }
+    return mxHeadersInMeshOnly(proxy, push)
+        ? PeerMetadataFilters.SIDECAR_OUTBOUND_SKIP_EXTERNAL
         : PeerMetadataFilters.SIDECAR_OUTBOUND;
+  }
+
+  /**
+   * Whether the proxy's ProxyConfig (PROXY_CONFIG from pilot-agent, else the mesh's defaultConfig)
+   * sets proxyHeaders.metadataExchangeHeaders.mode IN_MESH: no MX headers to external services.
+   */
+  private static boolean mxHeadersInMeshOnly(Proxy proxy, PushContext push) {
+    var pc = proxy.metadata().raw().getFieldsOrDefault("PROXY_CONFIG", null);
+    if (pc != null && pc.hasStructValue()) {
+      var headers = pc.getStructValue().getFieldsOrDefault("proxyHeaders", null);
+      if (headers == null || !headers.hasStructValue()) {
+        return false;
+      }
+      var mx = headers.getStructValue().getFieldsOrDefault("metadataExchangeHeaders", null);
+      return mx != null
+          && mx.hasStructValue()
+          && "IN_MESH"
+              .equals(
+                  mx.getStructValue()
+                      .getFieldsOrDefault("mode", Value.getDefaultInstance())
+                      .getStringValue());
+    }
+    return push.meshConfig()
+            .getDefaultConfig()
+            .getProxyHeaders()
+            .getMetadataExchangeHeaders()
+            .getMode()
+        == io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig.ProxyHeaders.MetadataExchangeMode
+            .IN_MESH;
   }
 
   static io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass statsClass(ListenerClass cls) {

@@ -135,4 +135,26 @@ class TelemetryFiltersPlacementTest {
     assertThat(httpNames(ls.get("0.0.0.0_80").getFilterChains(0))).doesNotContain("istio.stats");
     assertThat(httpNames(chain(ls.get("virtualInbound"), "0.0.0.0_8080"))).contains("istio.stats");
   }
+
+  @Test
+  void metadataExchangeHeadersInMeshOnlySkipExternalClustersOnTheOutboundSide() throws Exception {
+    String mesh = "defaultConfig: {proxyHeaders: {metadataExchangeHeaders: {mode: IN_MESH}}}";
+    Map<String, Listener> ls = listeners(sidecar(), push(mesh));
+    HttpFilter outboundMx = hcm(ls.get("0.0.0.0_80").getFilterChains(0)).getHttpFilters(0);
+    var config =
+        outboundMx
+            .getTypedConfig()
+            .unpack(com.github.udpa.udpa.type.v1.TypedStruct.class)
+            .getValue()
+            .getFieldsOrThrow("upstream_propagation")
+            .getListValue()
+            .getValues(0)
+            .getStructValue()
+            .getFieldsOrThrow("istio_headers")
+            .getStructValue();
+    assertThat(config.getFieldsOrThrow("skip_external_clusters").getBoolValue()).isTrue();
+    // the inbound side is not concerned
+    assertThat(hcm(chain(ls.get("virtualInbound"), "0.0.0.0_8080")).getHttpFilters(0))
+        .isEqualTo(io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.SIDECAR_INBOUND);
+  }
 }
