@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Telemetry API's {@code metrics} for one proxy, merged the way istiod 1.27 merges them: the
@@ -93,6 +94,21 @@ public final class TelemetryMetrics {
    * knows (others are left out, as istiod does).
    */
   public static List<ProviderMetrics> forProxy(PushContext push, Proxy proxy) {
+    // every HCM and TCP chain of every proxy asks: merged once per push for proxies that see the
+    // same Telemetry resources (same namespace, labels and type)
+    PerPush cache = push.index(PerPush.class, p -> new PerPush(new ConcurrentHashMap<>()));
+    return cache
+        .merged()
+        .computeIfAbsent(
+            new Key(proxy.configNamespace(), proxy.metadata().labels(), proxy.type()),
+            k -> compute(push, proxy));
+  }
+
+  private record Key(String namespace, Map<String, String> labels, Proxy.NodeType type) {}
+
+  private record PerPush(Map<Key, List<ProviderMetrics>> merged) {}
+
+  private static List<ProviderMetrics> compute(PushContext push, Proxy proxy) {
     List<Metrics> entries = TelemetrySelection.of(push).metrics(proxy);
     MeshConfig mesh = push.meshConfig();
     List<ProviderMetrics> out = new ArrayList<>();
@@ -100,7 +116,7 @@ public final class TelemetryMetrics {
       Optional<ExtensionProvider> p = TelemetryProviders.find(mesh, e.getKey());
       p.ifPresent(provider -> out.add(e.getValue().toResult(provider)));
     }
-    return out;
+    return List.copyOf(out);
   }
 
   /** A provider's merged state before its provider definition is looked up. */
