@@ -196,6 +196,16 @@ func prefix(path string) string {
 	return path + ": "
 }
 
+// istioProxyTypes are the configs of the extensions that only Istio's Envoy build (istio/proxy)
+// implements: istiod sends them to istio/proxyv2, which registers them. Their constraints are not
+// Envoy's to check, so an Any or TypedStruct of these types is accepted with a warning.
+var istioProxyTypes = map[string]bool{
+	"type.googleapis.com/stats.PluginConfig":                                        true,
+	"type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": true,
+	"type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange":        true,
+	"type.googleapis.com/io.istio.http.peer_metadata.Config":                        true,
+}
+
 // unpack resolves an Any's type in the global registry and decodes its value.
 func (v *validator) unpack(a *anypb.Any) (proto.Message, error) {
 	if a.GetTypeUrl() == "" {
@@ -286,6 +296,10 @@ func (v *validator) nested(m protoreflect.Message, path string, depth int) {
 		v.walk(m, path, depth)
 		return
 	}
+	if istioProxyTypes[a.GetTypeUrl()] {
+		v.warnf(path, "%s: Istio's Envoy build extension, not checked", a.GetTypeUrl())
+		return
+	}
 	inner, err := v.unpack(a)
 	if err != nil {
 		v.errorf(path, "%v", err)
@@ -293,6 +307,10 @@ func (v *validator) nested(m protoreflect.Message, path string, depth int) {
 	}
 	apath := fmt.Sprintf("%s<%s>", path, inner.ProtoReflect().Descriptor().FullName())
 	if typeURL, value := typedStruct(inner); typeURL != "" {
+		if istioProxyTypes[typeURL] {
+			v.warnf(apath, "TypedStruct of %s: Istio's Envoy build extension, not checked", typeURL)
+			return
+		}
 		converted, err := fromTypedStruct(typeURL, value)
 		if err != nil {
 			v.errorf(apath, "%v", err)

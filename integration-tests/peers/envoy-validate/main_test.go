@@ -153,3 +153,31 @@ func TestInputErrors(t *testing.T) {
 		t.Errorf("missing file: code %d", code)
 	}
 }
+
+// Istio's Envoy build's extensions (istio.stats, istio.alpn, the metadata exchange TypedStructs)
+// are accepted with a warning: Envoy's constraints say nothing about them. An unknown type that
+// is not one of them still fails.
+func TestIstioProxyExtensionsAreAcceptedWithAWarning(t *testing.T) {
+	router := &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(t, &routerv3.Router{})}}
+	stats := &hcmv3.HttpFilter{Name: "istio.stats", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: &anypb.Any{TypeUrl: "type.googleapis.com/stats.PluginConfig"}}}
+	mx := &hcmv3.HttpFilter{Name: "istio.metadata_exchange", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(t, &xdstypev3.TypedStruct{
+		TypeUrl: "type.googleapis.com/io.istio.http.peer_metadata.Config",
+		Value:   &structpb.Struct{},
+	})}}
+	other := &hcmv3.HttpFilter{Name: "x", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(t, &xdstypev3.TypedStruct{
+		TypeUrl: "type.googleapis.com/io.istio.not.a.Type",
+		Value:   &structpb.Struct{},
+	})}}
+	ok := &listenerv3.Listener{Name: "a:80", ApiListener: &listenerv3.ApiListener{ApiListener: mustAny(t, hcmWithRds("a", mx, stats, router))}}
+	bad := &listenerv3.Listener{Name: "b:80", ApiListener: &listenerv3.ApiListener{ApiListener: mustAny(t, hcmWithRds("b", other, router))}}
+	code, results, stderr := runOn(t, delimited(t, mustAny(t, ok), mustAny(t, bad)))
+	if code != 1 || len(results) != 2 {
+		t.Fatalf("code %d, %d results, stderr %q", code, len(results), stderr)
+	}
+	if !results[0].OK || len(results[0].Warnings) != 2 {
+		t.Errorf("istio extensions: got %+v, want ok with two warnings", results[0])
+	}
+	if results[1].OK || !strings.Contains(strings.Join(results[1].Errors, "\n"), "TypedStruct of unknown type") {
+		t.Errorf("unknown TypedStruct: got %+v, want an error", results[1])
+	}
+}

@@ -121,6 +121,10 @@ class GoldenEnvoyConstraintsTest {
 
   private static com.google.protobuf.Descriptors.Descriptor descriptorOf(String protoType)
       throws IOException {
+    var known = io.jistiod.pilot.envoy.patch.EnvoyTypes.forTypeUrl(protoType);
+    if (known.isPresent()) {
+      return known.get();
+    }
     String javaName;
     if (protoType.startsWith("envoy.")) {
       javaName = "io.envoyproxy." + protoType;

@@ -285,6 +285,7 @@ public final class EssentialContent {
     // clusters
     s.set("filters", names(c.path("filters")));
     s.set("istioOnlyFilters", istioOnly(c.path("filters")));
+    s.set("filterConfigs", SecurityEssentials.filterConfigs(c.path("filters")));
     if (c.has("edsClusterConfig")) {
       s.put("edsServiceName", c.path("edsClusterConfig").path("serviceName").asText());
     }
@@ -370,19 +371,13 @@ public final class EssentialContent {
   }
 
   /**
-   * Filters whose implementation is in Istio's Envoy build only (istio.metadata_exchange,
-   * istio.alpn, istio.stats, Wasm plugins), not in upstream Envoy's API: our istiod leaves them out
-   * on purpose.
+   * Filters our istiod leaves out on purpose: Wasm plugins (we do not fetch modules). Istio's
+   * telemetry filters (istio.metadata_exchange, istio.alpn, istio.stats, the waypoints' peer
+   * metadata) are generated like istiod's and compared in place, configs included.
    */
   static boolean isIstioOnly(JsonNode filter) {
-    String name = filter.path("name").asText();
     String type = filter.path("typedConfig").path("@type").asText();
-    String inner = filter.path("typedConfig").path("typeUrl").asText();
-    return name.startsWith("istio.")
-        || type.contains("/istio.")
-        || type.contains("/io.istio.")
-        || inner.contains("istio")
-        || type.endsWith("wasm.v3.Wasm");
+    return type.endsWith("wasm.v3.Wasm");
   }
 
   private static ArrayNode sorted(JsonNode list) {

@@ -76,6 +76,11 @@ public final class ProtoJson {
   }
 
   private static Optional<Descriptor> lookup(String type) {
+    // Istio's Envoy build's own filter configs (istio.stats, istio.alpn): our copies of the protos
+    Optional<Descriptor> istio = io.jistiod.pilot.envoy.patch.EnvoyTypes.forTypeUrl(type);
+    if (istio.isPresent()) {
+      return istio;
+    }
     int dot = type.lastIndexOf('.');
     String pkg = type.substring(0, dot + 1);
     String simple = type.substring(dot + 1);

@@ -33,7 +33,13 @@ final class SecurityEssentials {
           "filters.network.ext_authz.v3.ExtAuthz",
           "filters.http.jwt_authn.v3.JwtAuthentication",
           // not a policy filter: what EnvoyFilters most often insert, compared whole with them
-          "filters.http.lua.v3.Lua");
+          "filters.http.lua.v3.Lua",
+          // Istio's Envoy build's telemetry filters: istio.metadata_exchange and the waypoints'
+          // peer metadata filters (TypedStructs), istio.alpn, istio.stats
+          "udpa.type.v1.TypedStruct",
+          "xds.type.v3.TypedStruct",
+          "alpn.v2alpha1.FilterConfig",
+          "/stats.PluginConfig");
 
   /** Filter names compared whole whatever their type (Istio's authn filter, if any). */
   private static final List<String> WHOLE_BY_NAME = List.of("istio_authn");

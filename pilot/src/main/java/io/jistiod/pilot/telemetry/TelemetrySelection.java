@@ -1,6 +1,7 @@
 package io.jistiod.pilot.telemetry;
 
 import io.jistiod.galley.api.telemetry.v1alpha1.AccessLogging;
+import io.jistiod.galley.api.telemetry.v1alpha1.Metrics;
 import io.jistiod.galley.api.telemetry.v1alpha1.Telemetry;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
@@ -45,6 +46,7 @@ public final class TelemetrySelection {
   private final String rootNamespace;
   private final Map<String, List<Config>> byNamespace;
   private final Map<Key, List<Level>> selected = new ConcurrentHashMap<>();
+  private final Map<Key, List<Metrics>> metrics = new ConcurrentHashMap<>();
 
   /**
    * @param telemetries every Telemetry, oldest first
@@ -84,14 +86,43 @@ public final class TelemetrySelection {
     return hit != null ? hit : selected.computeIfAbsent(key, k -> scan(proxy));
   }
 
+  /**
+   * The {@code metrics} entries of the resources that apply to {@code proxy}, least specific first,
+   * all in one list (istiod merges them as one ordered list).
+   */
+  public List<Metrics> metrics(Proxy proxy) {
+    if (byNamespace.isEmpty()) {
+      return List.of();
+    }
+    Key key = new Key(proxy.configNamespace(), proxy.metadata().labels(), proxy.type());
+    return metrics.computeIfAbsent(
+        key,
+        k -> {
+          List<Metrics> out = new ArrayList<>();
+          for (Config c : applicable(proxy)) {
+            out.addAll(c.spec(Telemetry.class).getMetricsList());
+          }
+          return List.copyOf(out);
+        });
+  }
+
   private List<Level> scan(Proxy proxy) {
     List<Level> out = new ArrayList<>();
-    String namespace = proxy.configNamespace();
-    if (!rootNamespace.isEmpty()) {
-      addLevel(out, namespaceWide(rootNamespace));
+    for (Config c : applicable(proxy)) {
+      addLevel(out, c);
     }
-    if (!namespace.equals(rootNamespace)) {
-      addLevel(out, namespaceWide(namespace));
+    return List.copyOf(out);
+  }
+
+  /** The resources that apply to {@code proxy}, least specific first. */
+  private List<Config> applicable(Proxy proxy) {
+    List<Config> out = new ArrayList<>();
+    String namespace = proxy.configNamespace();
+    if (!rootNamespace.isEmpty() && namespaceWide(rootNamespace) != null) {
+      out.add(namespaceWide(rootNamespace));
+    }
+    if (!namespace.equals(rootNamespace) && namespaceWide(namespace) != null) {
+      out.add(namespaceWide(namespace));
     }
     for (Config c : byNamespace.getOrDefault(namespace, List.of())) {
       Telemetry t = c.spec(Telemetry.class);
@@ -99,10 +130,10 @@ public final class TelemetrySelection {
         continue; // the first was taken above; later ones never apply
       }
       if (attaches(t, c, proxy)) {
-        addLevel(out, c);
+        out.add(c);
       }
     }
-    return List.copyOf(out);
+    return out;
   }
 
   private static void addLevel(List<Level> out, Config c) {

@@ -93,6 +93,7 @@ public final class EnvoyJson {
         // not this package
       }
     }
-    return Optional.empty();
+    // Istio's Envoy build's own filter configs (istio.stats, istio.alpn)
+    return io.jistiod.pilot.envoy.patch.EnvoyTypes.prototype(fullName);
   }
 }

@@ -72,4 +72,29 @@ class EnvoyJsonTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("example.NotAType");
   }
+
+  @Test
+  void istioTelemetryFiltersPrintWithTheirConfigs() {
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix("outbound_0.0.0.0_80")
+            .addHttpFilters(io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.SIDECAR_OUTBOUND)
+            .addHttpFilters(io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.ALPN_FILTER)
+            .addHttpFilters(
+                HttpFilter.newBuilder()
+                    .setName("istio.stats")
+                    .setTypedConfig(
+                        Any.pack(
+                            io.jistiod.galley.api.envoy.stats.PluginConfig.newBuilder()
+                                .setDisableHostHeaderFallback(true)
+                                .build())))
+            .build();
+    String json = EnvoyJson.print(Any.pack(hcm));
+    assertThat(json)
+        .contains("\"@type\": \"type.googleapis.com/udpa.type.v1.TypedStruct\"")
+        .contains("\"typeUrl\": \"type.googleapis.com/io.istio.http.peer_metadata.Config\"")
+        .contains("\"upstreamProtocol\": \"HTTP11\"")
+        .contains("\"@type\": \"type.googleapis.com/stats.PluginConfig\"")
+        .contains("\"disableHostHeaderFallback\": true");
+  }
 }

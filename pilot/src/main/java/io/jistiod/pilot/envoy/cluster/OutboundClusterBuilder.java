@@ -167,6 +167,8 @@ final class OutboundClusterBuilder {
     if (c.getType() == Cluster.DiscoveryType.ORIGINAL_DST) {
       c.setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED);
     }
+    // peer metadata over mTLS for Istio's telemetry (the upstream peer's side of the exchange)
+    c.addFilters(io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.TCP_CLUSTER_MX);
     if (c.getType() == Cluster.DiscoveryType.EDS) {
       c.setEdsClusterConfig(
           Cluster.EdsClusterConfig.newBuilder()

@@ -36,7 +36,9 @@ final class SpecialClusters {
 
   /** To the original destination, speaking whatever protocol the downstream spoke. */
   static Cluster passthrough(MeshConfig mesh) {
-    return passthroughDraft(mesh).build();
+    return passthroughDraft(mesh)
+        .addFilters(io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.TCP_CLUSTER_MX)
+        .build();
   }
 
   /**

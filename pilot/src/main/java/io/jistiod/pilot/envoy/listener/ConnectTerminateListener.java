@@ -93,6 +93,8 @@ final class ConnectTerminateListener {
                         KeepaliveSettings.newBuilder()
                             .setInterval(Duration.newBuilder().setSeconds(10))
                             .setTimeout(Duration.newBuilder().setSeconds(20))))
+            .addHttpFilters(
+                io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters.WAYPOINT_DOWNSTREAM)
             .addHttpFilters(connectAuthority())
             .addHttpFilters(
                 HttpConnectionManagers.httpFilter(

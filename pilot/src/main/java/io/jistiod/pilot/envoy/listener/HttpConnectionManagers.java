@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -32,6 +33,8 @@ import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
+import io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -43,8 +46,9 @@ import java.util.List;
  * the chain is: a sidecar's outbound side, its inbound side, or a gateway (which faces clients
  * directly, so it trusts the peer address and sanitizes client certificate headers).
  *
- * <p>istiod also adds Istio-only HTTP filters (istio.metadata_exchange, istio.alpn, istio.stats);
- * their types are not part of Envoy's API, so they are left out here.
+ * <p>Like istiod it adds the telemetry filters of Istio's Envoy build: metadata exchange first (so
+ * RBAC denials already know the peer), istio.alpn on every chain but the inbound side, istio.stats
+ * ({@link StatsFilters}) after CORS.
  */
 final class HttpConnectionManagers {
   private HttpConnectionManagers() {}
@@ -128,6 +132,29 @@ final class HttpConnectionManagers {
     return b.setRouteConfig(routes);
   }
 
+  /**
+   * A waypoint chain's HCM: its service's policies, no metadata exchange (the tunnel's peer
+   * metadata came through connect_terminate), and before the router the upstream peer metadata
+   * filter and the stats filter (istiod puts them there for waypoints only).
+   */
+  static HttpConnectionManager.Builder waypoint(
+      String statPrefix,
+      RouteConfiguration routes,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security,
+      List<HttpFilter> stats) {
+    HttpConnectionManager.Builder b =
+        inboundWithSecurity(statPrefix, routes, protocol, proxy, push, security);
+    List<HttpFilter> filters = new ArrayList<>(b.getHttpFiltersList());
+    HttpFilter router = filters.remove(filters.size() - 1);
+    filters.add(PeerMetadataFilters.WAYPOINT_UPSTREAM);
+    filters.addAll(stats);
+    filters.add(router);
+    return b.clearHttpFilters().addAllHttpFilters(filters);
+  }
+
   private static HttpConnectionManager.Builder base(
       ListenerClass cls, String statPrefix, Protocol protocol, Proxy proxy, PushContext push) {
     return base(
@@ -148,6 +175,73 @@ final class HttpConnectionManagers {
       Proxy proxy,
       PushContext push,
       List<HttpFilter> security) {
+    return base(cls, statPrefix, protocol, proxy, push, security, mxFor(cls, proxy, push));
+  }
+
+  /**
+   * The metadata exchange HTTP filter of a sidecar or gateway HCM; none for waypoints, whose chains
+   * sit behind HBONE termination.
+   */
+  private static HttpFilter mxFor(ListenerClass cls, Proxy proxy, PushContext push) {
+    if (proxy.type() == Proxy.NodeType.WAYPOINT) {
+      return null;
+    }
+    if (cls == ListenerClass.SIDECAR_INBOUND) {
+      return PeerMetadataFilters.SIDECAR_INBOUND;
+    }
+    return mxHeadersInMeshOnly(proxy, push)
+        ? PeerMetadataFilters.SIDECAR_OUTBOUND_SKIP_EXTERNAL
+        : PeerMetadataFilters.SIDECAR_OUTBOUND;
+  }
+
+  /**
+   * Whether the proxy's ProxyConfig (PROXY_CONFIG from pilot-agent, else the mesh's defaultConfig)
+   * sets proxyHeaders.metadataExchangeHeaders.mode IN_MESH: no MX headers to external services.
+   */
+  private static boolean mxHeadersInMeshOnly(Proxy proxy, PushContext push) {
+    var pc = proxy.metadata().raw().getFieldsOrDefault("PROXY_CONFIG", null);
+    if (pc != null && pc.hasStructValue()) {
+      var headers = pc.getStructValue().getFieldsOrDefault("proxyHeaders", null);
+      if (headers == null || !headers.hasStructValue()) {
+        return false;
+      }
+      var mx = headers.getStructValue().getFieldsOrDefault("metadataExchangeHeaders", null);
+      return mx != null
+          && mx.hasStructValue()
+          && "IN_MESH"
+              .equals(
+                  mx.getStructValue()
+                      .getFieldsOrDefault("mode", Value.getDefaultInstance())
+                      .getStringValue());
+    }
+    return push.meshConfig()
+            .getDefaultConfig()
+            .getProxyHeaders()
+            .getMetadataExchangeHeaders()
+            .getMode()
+        == io.jistiod.galley.api.mesh.v1alpha1.ProxyConfig.ProxyHeaders.MetadataExchangeMode
+            .IN_MESH;
+  }
+
+  static io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass statsClass(ListenerClass cls) {
+    return switch (cls) {
+      case SIDECAR_INBOUND ->
+          io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_INBOUND;
+      case SIDECAR_OUTBOUND ->
+          io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_OUTBOUND;
+      case GATEWAY -> io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.GATEWAY;
+    };
+  }
+
+  /** An HCM's base; {@code mx} the metadata exchange filter, or null for none. */
+  static HttpConnectionManager.Builder base(
+      ListenerClass cls,
+      String statPrefix,
+      Protocol protocol,
+      Proxy proxy,
+      PushContext push,
+      List<HttpFilter> security,
+      HttpFilter mx) {
     MeshConfig mesh = push.meshConfig();
     HttpConnectionManager.Builder b =
         HttpConnectionManager.newBuilder()
@@ -194,11 +288,23 @@ final class HttpConnectionManagers {
     if (mesh.getEnableTracing()) {
       b.setTracing(tracing(proxy, mesh));
     }
+    if (mx != null) {
+      b.addHttpFilters(mx);
+    }
     b.addAllHttpFilters(security);
     if (protocol == Protocol.GRPC_WEB) {
       b.addHttpFilters(GRPC_WEB);
     }
-    b.addHttpFilters(GRPC_STATS).addHttpFilters(FAULT).addHttpFilters(CORS).addHttpFilters(ROUTER);
+    b.addHttpFilters(GRPC_STATS);
+    if (cls != ListenerClass.SIDECAR_INBOUND) {
+      b.addHttpFilters(PeerMetadataFilters.ALPN_FILTER);
+    }
+    b.addHttpFilters(FAULT).addHttpFilters(CORS);
+    if (proxy.type() != Proxy.NodeType.WAYPOINT) {
+      // istiod leaves stats out of the HCMs it builds for waypoints (added before their router)
+      b.addAllHttpFilters(StatsFilters.http(push, proxy, statsClass(cls)));
+    }
+    b.addHttpFilters(ROUTER);
     return b;
   }
 

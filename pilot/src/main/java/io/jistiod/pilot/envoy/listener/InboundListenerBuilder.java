@@ -20,6 +20,8 @@ import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.route.InboundRouteConfigs;
+import io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.model.Protocol;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -80,6 +82,8 @@ final class InboundListenerBuilder {
             .setName(BLACKHOLE_CHAIN)
             .setFilterChainMatch(
                 FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(inboundPort)))
+            .addFilters(PeerMetadataFilters.TCP_LISTENER_MX)
+            .addAllFilters(stats())
             .addFilters(Filters.tcpProxy(Filters.BLACKHOLE_CLUSTER, Filters.BLACKHOLE_CLUSTER))
             .build());
     EffectivePeerAuthentication peer = PeerAuthentications.forProxy(push, proxy);
@@ -227,16 +231,21 @@ final class InboundListenerBuilder {
           FilterChain.newBuilder()
               .setFilterChainMatch(match(port, o))
               .setName(o.http() ? CATCHALL_HTTP_CHAIN : NAME);
+      // metadata exchange first, so RBAC denials already know the peer
+      c.addFilters(PeerMetadataFilters.TCP_LISTENER_MX);
       if (o.http()) {
+        // istiod keeps the HTTP exchange in the passthrough chains even behind a tunnel
         c.addFilters(
             inboundHcm(
                 Filters.INBOUND_PASSTHROUGH_CLUSTER + ";",
                 InboundRouteConfigs.build(
                     Filters.INBOUND_PASSTHROUGH_CLUSTER, "", 0, Protocol.UNSUPPORTED),
                 Protocol.UNSUPPORTED,
-                tunnel));
+                tunnel,
+                true));
       } else {
         c.addAllFilters(networkSecurity(tunnel));
+        c.addAllFilters(stats());
         c.addFilters(inboundTcp(Filters.INBOUND_PASSTHROUGH_CLUSTER));
       }
       if (o.tls() != null) {
@@ -273,14 +282,21 @@ final class InboundListenerBuilder {
                 "inbound_" + name + ";",
                 InboundRouteConfigs.build(cluster, p.hostname(), p.servicePort(), p.protocol()),
                 p.protocol(),
-                tunnel);
+                tunnel,
+                !tunnel);
       } else {
         filter = inboundTcp(cluster);
       }
       FilterChain.Builder c =
           FilterChain.newBuilder().setFilterChainMatch(match(p.targetPort(), o));
+      // behind HBONE termination istiod leaves the exchange out of the ports' HTTP chains (the
+      // peer's metadata came with the tunnel)
+      if (!o.http() || !tunnel) {
+        c.addFilters(PeerMetadataFilters.TCP_LISTENER_MX);
+      }
       if (!o.http()) {
         c.addAllFilters(networkSecurity(tunnel));
+        c.addAllFilters(stats());
       }
       c.addFilters(filter).setName(name);
       if (p.metadata() != null) {
@@ -304,22 +320,38 @@ final class InboundListenerBuilder {
             .build());
   }
 
+  /**
+   * @param httpMx with the metadata exchange HTTP filter (istiod leaves it out of the port chains
+   *     behind HBONE termination)
+   */
   private Filter inboundHcm(
-      String statPrefix, RouteConfiguration routes, Protocol protocol, boolean tunnel) {
+      String statPrefix,
+      RouteConfiguration routes,
+      Protocol protocol,
+      boolean tunnel,
+      boolean httpMx) {
     if (!tunnel) {
       return HttpConnectionManagers.withRouteConfig(
           ListenerClass.SIDECAR_INBOUND, statPrefix, routes, protocol, proxy, push);
     }
     return Filters.network(
         Filters.HTTP_CONNECTION_MANAGER,
-        HttpConnectionManagers.inboundWithSecurity(
+        HttpConnectionManagers.base(
+                ListenerClass.SIDECAR_INBOUND,
                 statPrefix,
-                routes,
                 protocol,
                 proxy,
                 push,
-                SecurityFilters.httpBehindTunnel(push, proxy))
+                SecurityFilters.httpBehindTunnel(push, proxy),
+                httpMx ? PeerMetadataFilters.SIDECAR_INBOUND : null)
+            .setRouteConfig(routes)
             .build());
+  }
+
+  /** The inbound side's istio.stats network filters. */
+  private List<Filter> stats() {
+    return StatsFilters.network(
+        push, proxy, io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_INBOUND);
   }
 
   private List<Filter> networkSecurity(boolean tunnel) {

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.networking.v1alpha3.Sidecar;
 import io.jistiod.pilot.ambient.AmbientInterop;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
@@ -30,7 +31,7 @@ final class SidecarListeners {
 
   static List<Listener> build(Proxy proxy, PushContext push) {
     List<Listener> out = new ArrayList<>();
-    List<Filter> fallthrough = List.of(catchAll(proxy, push));
+    List<Filter> fallthrough = catchAll(proxy, push);
     for (OutboundEntry e : new OutboundListenerBuilder(proxy, push).build()) {
       out.add(e.toListener(proxy, push, fallthrough));
     }
@@ -60,12 +61,13 @@ final class SidecarListeners {
             .setName("virtualOutbound-blackhole")
             .setFilterChainMatch(
                 FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+            .addAllFilters(outboundStats(proxy, push))
             .addFilters(Filters.tcpProxy(Filters.BLACKHOLE_CLUSTER, Filters.BLACKHOLE_CLUSTER))
             .build();
     FilterChain catchAll =
         FilterChain.newBuilder()
             .setName("virtualOutbound-catchall-tcp")
-            .addFilters(catchAll(proxy, push))
+            .addAllFilters(catchAll(proxy, push))
             .build();
     Listener.Builder l =
         Listener.newBuilder()
@@ -88,7 +90,7 @@ final class SidecarListeners {
    * egressProxy if it names one) or nowhere (REGISTRY_ONLY). A Sidecar's own outboundTrafficPolicy
    * wins over the mesh's.
    */
-  static Filter catchAll(Proxy proxy, PushContext push) {
+  static List<Filter> catchAll(Proxy proxy, PushContext push) {
     MeshConfig.OutboundTrafficPolicy.Mode mode =
         push.meshConfig().getOutboundTrafficPolicy().getMode();
     Sidecar sidecar = push.sidecarFor(proxy).map(c -> c.spec(Sidecar.class)).orElse(null);
@@ -112,11 +114,20 @@ final class SidecarListeners {
           ClusterName.outbound(egress.getHost(), egress.getPort().getNumber(), egress.getSubset())
               .toString();
     }
-    return Filters.tcpProxy(
-        TcpProxy.newBuilder()
-            .setStatPrefix(cluster)
-            .setCluster(cluster)
-            .addAllAccessLog(AccessLogs.tcp(push, proxy, AccessLogs.outboundClass(proxy)))
-            .build());
+    List<Filter> out = new ArrayList<>(outboundStats(proxy, push));
+    out.add(
+        Filters.tcpProxy(
+            TcpProxy.newBuilder()
+                .setStatPrefix(cluster)
+                .setCluster(cluster)
+                .addAllAccessLog(AccessLogs.tcp(push, proxy, AccessLogs.outboundClass(proxy)))
+                .build()));
+    return out;
+  }
+
+  /** istio.stats ahead of the outbound side's catch-all TCP proxies, as istiod. */
+  private static List<Filter> outboundStats(Proxy proxy, PushContext push) {
+    return StatsFilters.network(
+        push, proxy, HttpConnectionManagers.statsClass(AccessLogs.outboundClass(proxy)));
   }
 }

@@ -10,6 +10,7 @@ import io.jistiod.galley.api.networking.v1alpha3.RouteDestination;
 import io.jistiod.galley.api.networking.v1alpha3.Subset;
 import io.jistiod.galley.api.networking.v1alpha3.TrafficPolicy;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.model.ClusterName;
 import io.jistiod.pilot.model.Hosts;
 import io.jistiod.pilot.model.Protocol;
@@ -144,7 +145,10 @@ final class TcpRoutes {
         tcp.toBuilder()
             .addAllAccessLog(AccessLogs.tcp(push, proxy, AccessLogs.outboundClass(proxy)))
             .build();
-    List<Filter> out = new ArrayList<>();
+    List<Filter> out =
+        new ArrayList<>(
+            StatsFilters.network(
+                push, proxy, HttpConnectionManagers.statsClass(AccessLogs.outboundClass(proxy))));
     if (protocol == Protocol.MONGO) {
       out.add(
           Filters.network(

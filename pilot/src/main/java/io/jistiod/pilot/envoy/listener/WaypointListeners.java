@@ -24,6 +24,8 @@ import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.Destinat
 import io.jistiod.pilot.envoy.listener.HttpConnectionManagers.ListenerClass;
 import io.jistiod.pilot.envoy.route.InboundRouteConfigs;
 import io.jistiod.pilot.envoy.route.WaypointRoutes;
+import io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters;
+import io.jistiod.pilot.envoy.telemetry.StatsFilters;
 import io.jistiod.pilot.envoy.waypoint.WaypointNames;
 import io.jistiod.pilot.envoy.waypoint.WaypointScope;
 import io.jistiod.pilot.model.Protocol;
@@ -126,6 +128,7 @@ public final class WaypointListeners {
         FilterChain.newBuilder()
             .setName(WaypointNames.DIRECT_TCP)
             .addFilters(connectAuthorityNetwork())
+            .addFilters(PeerMetadataFilters.TCP_LISTENER_MX)
             .addAllFilters(networkAuthz(null))
             .addFilters(
                 Filters.tcpProxy(
@@ -179,7 +182,13 @@ public final class WaypointListeners {
   private FilterChain tcpChain(Service s, ServicePort port, String cluster) {
     return FilterChain.newBuilder()
         .setName(cluster)
+        .addFilters(PeerMetadataFilters.TCP_LISTENER_MX)
         .addAllFilters(networkAuthz(s))
+        .addAllFilters(
+            StatsFilters.network(
+                push,
+                proxy,
+                io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_INBOUND))
         .addFilters(Filters.tcpProxy(WaypointTcpProxy.build(proxy, push, scope, s, port, cluster)))
         .build();
   }
@@ -200,8 +209,17 @@ public final class WaypointListeners {
     security.addAll(RequestAuthentications.waypointHttpFilters(push, proxy, s));
     security.addAll(authz.localHttp());
     HttpConnectionManager.Builder b =
-        HttpConnectionManagers.inboundWithSecurity(
-                statPrefix, routes, protocol, proxy, push, security)
+        HttpConnectionManagers.waypoint(
+                statPrefix,
+                routes,
+                protocol,
+                proxy,
+                push,
+                security,
+                StatsFilters.http(
+                    push,
+                    proxy,
+                    io.jistiod.pilot.telemetry.TelemetryMetrics.ListenerClass.SIDECAR_INBOUND))
             // the client's certificate ended at connect_terminate: nothing to forward or describe
             .clearForwardClientCertDetails()
             .clearSetCurrentClientCertDetails();

@@ -48,7 +48,22 @@ public final class EnvoyTypes {
         slash < 0 ? typeUrl : typeUrl.substring(slash + 1), EnvoyTypes::lookUp);
   }
 
+  /**
+   * Configs of filters that exist only in Istio's Envoy build (istio/proxy): our own copies of
+   * their protos (galley) live under our Java packages, so they are listed here by full name.
+   */
+  private static final Map<String, Message> ISTIO_PROXY =
+      Map.of(
+          io.jistiod.galley.api.envoy.stats.PluginConfig.getDescriptor().getFullName(),
+          io.jistiod.galley.api.envoy.stats.PluginConfig.getDefaultInstance(),
+          io.jistiod.galley.api.envoy.alpn.v2alpha1.FilterConfig.getDescriptor().getFullName(),
+          io.jistiod.galley.api.envoy.alpn.v2alpha1.FilterConfig.getDefaultInstance());
+
   private static Optional<Message> lookUp(String fullName) {
+    Message istio = ISTIO_PROXY.get(fullName);
+    if (istio != null) {
+      return Optional.of(istio);
+    }
     String[] parts = fullName.split("\\.");
     // try every split between package and message names from the right, so a nested message
     // (Outer.Inner) is found as the class Outer$Inner

@@ -58,7 +58,8 @@ final class EnvoyTypes {
   /** Unpacks {@code any} by loading the generated class its type URL names. */
   static Message unpack(Any any) {
     String type = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
-    Class<? extends Message> cls = classOf(type);
+    var istio = io.jistiod.pilot.envoy.patch.EnvoyTypes.prototype(type);
+    Class<? extends Message> cls = istio.isPresent() ? istio.get().getClass() : classOf(type);
     try {
       return any.unpack(cls);
     } catch (InvalidProtocolBufferException e) {

@@ -225,8 +225,8 @@ class SidecarInboundMtlsTest {
     assertThat(ctx.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
         .isEqualTo("file-cert:/etc/certs/cert.pem~/etc/certs/key.pem");
     assertThat(ctx.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("h2", "http/1.1");
-    // HTTPS once terminated is served as HTTP
-    assertThat(chains.get(0).getFilters(0).getName())
+    // HTTPS once terminated is served as HTTP (after the metadata exchange)
+    assertThat(chains.get(0).getFilters(1).getName())
         .isEqualTo("envoy.filters.network.http_connection_manager");
 
     // with Istio mTLS on the port the Sidecar's TLS is ignored, as istiod does

@@ -111,7 +111,9 @@ class SidecarOutboundListenersTest {
     assertThat(h.getHttpFiltersList())
         .extracting(HttpFilter::getName)
         .containsExactly(
+            "istio.metadata_exchange",
             "envoy.filters.http.grpc_stats",
+            "istio.alpn",
             "envoy.filters.http.fault",
             "envoy.filters.http.cors",
             "envoy.filters.http.router");
