@@ -3,6 +3,7 @@ package io.jistiod.pilot.security;
 import io.jistiod.galley.api.security.v1beta1.RequestAuthentication;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.PolicyAttachment;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -166,42 +167,16 @@ final class RequestAuthenticationSelection {
 
   private static boolean attaches(Config c, Proxy proxy) {
     RequestAuthentication ra = c.spec(RequestAuthentication.class);
-    Map<String, String> labels = proxy.metadata().labels();
     List<PolicyTargetReference> targetRefs = ra.getTargetRefsList();
     if (targetRefs.isEmpty() && ra.hasTargetRef()) {
       targetRefs = List.of(ra.getTargetRef());
     }
-    String gatewayName = labels.get(GATEWAY_NAME_LABEL);
-    if (gatewayName == null) {
-      // A policy aimed by targetRef at something else never falls back to its selector here.
-      return targetRefs.isEmpty() && selected(ra, labels);
-    }
-    if (targetRefs.isEmpty()) {
-      // Selector-based policy on a Gateway API gateway (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY,
-      // on by default); waypoints only ever take targetRef policies.
-      return proxy.type() != Proxy.NodeType.WAYPOINT && selected(ra, labels);
-    }
-    for (PolicyTargetReference ref : targetRefs) {
-      if (c.namespace().equals(proxy.configNamespace())
-          && (ref.getNamespace().isEmpty() || ref.getNamespace().equals(proxy.configNamespace()))
-          && GATEWAY_API_GROUP.equals(ref.getGroup())
-          && "Gateway".equals(ref.getKind())
-          && gatewayName.equals(ref.getName())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean selected(RequestAuthentication ra, Map<String, String> labels) {
-    if (!ra.hasSelector()) {
-      return true;
-    }
-    for (var e : ra.getSelector().getMatchLabelsMap().entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
+    return PolicyAttachment.attaches(
+        c.namespace(),
+        targetRefs,
+        ra.hasSelector() ? ra.getSelector().getMatchLabelsMap() : null,
+        proxy.metadata().labels(),
+        proxy.configNamespace(),
+        proxy.type() == Proxy.NodeType.WAYPOINT);
   }
 }

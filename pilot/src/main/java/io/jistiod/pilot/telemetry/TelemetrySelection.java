@@ -5,6 +5,7 @@ import io.jistiod.galley.api.telemetry.v1alpha1.Metrics;
 import io.jistiod.galley.api.telemetry.v1alpha1.Telemetry;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.PolicyAttachment;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -25,11 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * labels, proxy type) computed once, as every listener of every proxy asks.
  */
 public final class TelemetrySelection {
-  /** The label a Gateway API deployment's pods carry with their Gateway's name. */
-  private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
-
-  private static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
-
   /**
    * The access logging settings of one applicable Telemetry resource.
    *
@@ -161,37 +157,13 @@ public final class TelemetrySelection {
 
   /** istiod's workload policy attachment for a selector or targetRefs resource. */
   private static boolean attaches(Telemetry t, Config c, Proxy proxy) {
-    Map<String, String> labels = proxy.metadata().labels();
-    List<PolicyTargetReference> refs = targetRefs(t);
-    String gatewayName = labels.get(GATEWAY_NAME_LABEL);
-    if (gatewayName == null) {
-      // a resource aimed by targetRefs at something else never falls back to its selector
-      return refs.isEmpty() && selected(t, labels);
-    }
-    if (refs.isEmpty()) {
-      // selector resources on Gateway API gateways (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, on
-      // by default); waypoints only ever take targetRefs resources
-      return proxy.type() != Proxy.NodeType.WAYPOINT && selected(t, labels);
-    }
-    for (PolicyTargetReference ref : refs) {
-      if (c.namespace().equals(proxy.configNamespace())
-          && (ref.getNamespace().isEmpty() || ref.getNamespace().equals(proxy.configNamespace()))
-          && GATEWAY_API_GROUP.equals(ref.getGroup())
-          && "Gateway".equals(ref.getKind())
-          && gatewayName.equals(ref.getName())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean selected(Telemetry t, Map<String, String> labels) {
-    for (var e : t.getSelector().getMatchLabelsMap().entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
+    return PolicyAttachment.attaches(
+        c.namespace(),
+        targetRefs(t),
+        t.hasSelector() ? t.getSelector().getMatchLabelsMap() : null,
+        proxy.metadata().labels(),
+        proxy.configNamespace(),
+        proxy.type() == Proxy.NodeType.WAYPOINT);
   }
 
   private static List<PolicyTargetReference> targetRefs(Telemetry t) {

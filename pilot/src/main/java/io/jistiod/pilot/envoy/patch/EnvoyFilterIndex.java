@@ -18,8 +18,8 @@ import io.jistiod.galley.api.networking.v1alpha3.EnvoyFilter.ApplyTo;
 import io.jistiod.galley.api.networking.v1alpha3.EnvoyFilter.EnvoyConfigObjectMatch;
 import io.jistiod.galley.api.networking.v1alpha3.EnvoyFilter.Patch.Operation;
 import io.jistiod.galley.api.networking.v1alpha3.EnvoyFilter.PatchContext;
-import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.PolicyAttachment;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -44,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EnvoyFilterIndex {
   private static final Logger LOG = LoggerFactory.getLogger(EnvoyFilterIndex.class);
-  private static final String GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
-  private static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
   /** No EnvoyFilter at all: what a push without any (or a test) uses. */
   public static final EnvoyFilterIndex EMPTY = new EnvoyFilterIndex("", List.of(), null);
@@ -134,37 +132,13 @@ public final class EnvoyFilterIndex {
   /** istiod's policy attachment: workloadSelector, or for a Gateway API gateway its targetRefs. */
   static boolean selects(Config c, Proxy proxy) {
     EnvoyFilter ef = c.spec(EnvoyFilter.class);
-    Map<String, String> labels = proxy.metadata().labels();
-    String gatewayName = labels.get(GATEWAY_NAME_LABEL);
-    List<PolicyTargetReference> refs = ef.getTargetRefsList();
-    if (gatewayName == null) {
-      return refs.isEmpty() && selected(ef, labels);
-    }
-    if (refs.isEmpty()) {
-      return proxy.type() != Proxy.NodeType.WAYPOINT && selected(ef, labels);
-    }
-    for (PolicyTargetReference ref : refs) {
-      if (c.namespace().equals(proxy.configNamespace())
-          && (ref.getNamespace().isEmpty() || ref.getNamespace().equals(proxy.configNamespace()))
-          && GATEWAY_API_GROUP.equals(ref.getGroup())
-          && "Gateway".equals(ref.getKind())
-          && gatewayName.equals(ref.getName())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean selected(EnvoyFilter ef, Map<String, String> labels) {
-    if (!ef.hasWorkloadSelector()) {
-      return true;
-    }
-    for (var e : ef.getWorkloadSelector().getLabelsMap().entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
+    return PolicyAttachment.attaches(
+        c.namespace(),
+        ef.getTargetRefsList(),
+        ef.hasWorkloadSelector() ? ef.getWorkloadSelector().getLabelsMap() : null,
+        proxy.metadata().labels(),
+        proxy.configNamespace(),
+        proxy.type() == Proxy.NodeType.WAYPOINT);
   }
 
   /** The EnvoyFilter's patches with their values converted; those that do not convert left out. */

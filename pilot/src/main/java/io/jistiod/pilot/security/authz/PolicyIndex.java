@@ -4,6 +4,7 @@ import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.galley.api.security.v1beta1.AuthorizationPolicy;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
+import io.jistiod.pilot.model.PolicyAttachment;
 import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.push.PushContext;
 import java.util.ArrayList;
@@ -260,35 +261,12 @@ public final class PolicyIndex {
     if (refs.isEmpty() && spec.hasTargetRef()) {
       refs.add(spec.getTargetRef());
     }
-    String gatewayName = labels.get(GATEWAY_NAME_LABEL);
-    if (gatewayName == null || refs.isEmpty()) {
-      return refs.isEmpty() && selected(spec, labels);
-    }
-    if (!workloadNamespace.equals(policyNamespace)) {
-      return false;
-    }
-    for (PolicyTargetReference ref : refs) {
-      if (!(ref.getNamespace().isEmpty() || ref.getNamespace().equals(workloadNamespace))) {
-        continue;
-      }
-      if (GATEWAY_API_GROUP.equals(ref.getGroup())
-          && "Gateway".equals(ref.getKind())
-          && gatewayName.equals(ref.getName())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean selected(AuthorizationPolicy spec, Map<String, String> labels) {
-    if (!spec.hasSelector()) {
-      return true;
-    }
-    for (Map.Entry<String, String> e : spec.getSelector().getMatchLabelsMap().entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
+    return PolicyAttachment.attaches(
+        policyNamespace,
+        refs,
+        spec.hasSelector() ? spec.getSelector().getMatchLabelsMap() : null,
+        labels,
+        workloadNamespace,
+        false);
   }
 }
