@@ -23,10 +23,12 @@ import java.util.TreeMap;
  *       inline route, its HTTP filters' names, its protocol options (idle and stream timeouts,
  *       HTTP/2 settings, path normalisation), the access logs of listeners, TCP proxies and HTTP
  *       connection managers whole (logger, filter, format; a JSON format's keys compared as a map,
- *       not in order), and the transport socket (type, SDS secret names and sources, ALPN, TLS
- *       params, client certificate requirement, validation context); the configs of the policy
- *       filters (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) and of Lua filters
- *       (EnvoyFilters insert them) whole ({@link SecurityEssentials});
+ *       not in order), its tracing block whole (provider name and typed config, client/random/
+ *       overall sampling, custom tags, span settings) and request ID extension (whether the request
+ *       ID decides trace sampling), and the transport socket (type, SDS secret names and sources,
+ *       ALPN, TLS params, client certificate requirement, validation context); the configs of the
+ *       policy filters (RBAC, ext_authz, jwt_authn, istio_authn; network and HTTP) and of Lua
+ *       filters (EnvoyFilters insert them) whole ({@link SecurityEssentials});
  *   <li>route configurations: per virtual host (keyed by name): domains (keyed by domain), and per
  *       route (in order): match and action (cluster or weighted clusters, redirect, direct
  *       response, timeout, retry policy, rewrites, mirrors, header changes, per-filter config
@@ -141,7 +143,9 @@ public final class EssentialContent {
             "normalizePath",
             "mergeSlashes",
             "pathWithEscapedSlashesAction",
-            "accessLog");
+            "accessLog",
+            "tracing",
+            "requestIdExtension");
       }
     }
     JsonNode ts = fc.path("transportSocket");
