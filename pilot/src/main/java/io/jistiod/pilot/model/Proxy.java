@@ -13,6 +13,9 @@ import java.util.Objects;
  *
  * @param id the third part of the node id, {@code POD.NAMESPACE}
  * @param configNamespace metadata NAMESPACE, else the first label of the DNS domain
+ * @param serviceCluster the Envoy node's {@code cluster} (pilot-agent's service cluster, e.g.
+ *     {@code app.namespace}): the service name Datadog and OpenTelemetry tracers report; may be
+ *     empty
  */
 public record Proxy(
     NodeType type,
@@ -21,7 +24,8 @@ public record Proxy(
     String dnsDomain,
     String configNamespace,
     Locality locality,
-    NodeMetadata metadata) {
+    NodeMetadata metadata,
+    String serviceCluster) {
 
   /** The kinds of xDS client the node id's first part names. */
   public enum NodeType {
@@ -39,6 +43,19 @@ public record Proxy(
     Objects.requireNonNull(configNamespace, "configNamespace");
     Objects.requireNonNull(locality, "locality");
     Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(serviceCluster, "serviceCluster");
+  }
+
+  /** A proxy whose node named no cluster. */
+  public Proxy(
+      NodeType type,
+      List<String> ipAddresses,
+      String id,
+      String dnsDomain,
+      String configNamespace,
+      Locality locality,
+      NodeMetadata metadata) {
+    this(type, ipAddresses, id, dnsDomain, configNamespace, locality, metadata, "");
   }
 
   /**
@@ -47,6 +64,16 @@ public record Proxy(
    * @throws NodeParseException if the id does not have Istio's form or carries no usable IP
    */
   public static Proxy fromNode(String nodeId, Struct metadata, Locality locality)
+      throws NodeParseException {
+    return fromNode(nodeId, metadata, locality, "");
+  }
+
+  /**
+   * Parses a node as sent on the first request of a stream, with its {@code cluster}.
+   *
+   * @throws NodeParseException if the id does not have Istio's form or carries no usable IP
+   */
+  public static Proxy fromNode(String nodeId, Struct metadata, Locality locality, String cluster)
       throws NodeParseException {
     if (nodeId == null || nodeId.isEmpty()) {
       throw new NodeParseException("missing node id");
@@ -76,14 +103,21 @@ public record Proxy(
       int dot = parts[3].indexOf('.');
       namespace = dot < 0 ? parts[3] : parts[3].substring(0, dot);
     }
-    return new Proxy(type, ips, parts[2], parts[3], namespace, locality, meta);
+    return new Proxy(
+        type, ips, parts[2], parts[3], namespace, locality, meta, cluster == null ? "" : cluster);
   }
 
   /** This proxy with another locality (istiod prefers the registry's to the node's). */
   public Proxy withLocality(Locality l) {
     return l.equals(locality)
         ? this
-        : new Proxy(type, ipAddresses, id, dnsDomain, configNamespace, l, metadata);
+        : new Proxy(type, ipAddresses, id, dnsDomain, configNamespace, l, metadata, serviceCluster);
+  }
+
+  /** This proxy as if its node named {@code cluster}. */
+  public Proxy withServiceCluster(String cluster) {
+    return new Proxy(
+        type, ipAddresses, id, dnsDomain, configNamespace, locality, metadata, cluster);
   }
 
   /** The GENERATOR metadata, e.g. {@code grpc} for proxyless gRPC clients. */

@@ -228,6 +228,6 @@ public final class AdsService
             node.getLocality().getRegion(),
             node.getLocality().getZone(),
             node.getLocality().getSubZone());
-    return Proxy.fromNode(node.getId(), node.getMetadata(), locality);
+    return Proxy.fromNode(node.getId(), node.getMetadata(), locality, node.getCluster());
   }
 }

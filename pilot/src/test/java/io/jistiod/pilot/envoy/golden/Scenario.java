@@ -207,10 +207,21 @@ final class Scenario implements AutoCloseable {
       out.add(
           new NamedProxy(
               p.path("name").asText(),
-              Proxy.fromNode(p.path("id").asText(), metadata.build(), locality),
+              Proxy.fromNode(p.path("id").asText(), metadata.build(), locality, serviceCluster(p)),
               List.copyOf(listeners)));
     }
     return out;
+  }
+
+  /**
+   * The node's cluster as pilot-agent sets it by default and the side-by-side comparison sends it:
+   * {@code <app label or istio-proxy>.<namespace>}.
+   */
+  private static String serviceCluster(JsonNode p) {
+    JsonNode md = p.path("metadata");
+    return md.path("LABELS").path("app").asText("istio-proxy")
+        + "."
+        + md.path("NAMESPACE").asText();
   }
 
   /** The node's locality: Envoy's {region, zone, subZone} object, or Istio's "r/z/s" string. */
