@@ -3,6 +3,7 @@ package io.jistiod.pilot.telemetry;
 import io.jistiod.galley.api.telemetry.v1alpha1.AccessLogging;
 import io.jistiod.galley.api.telemetry.v1alpha1.Metrics;
 import io.jistiod.galley.api.telemetry.v1alpha1.Telemetry;
+import io.jistiod.galley.api.telemetry.v1alpha1.Tracing;
 import io.jistiod.galley.api.type.v1beta1.PolicyTargetReference;
 import io.jistiod.galley.config.Config;
 import io.jistiod.pilot.model.PolicyAttachment;
@@ -43,6 +44,7 @@ public final class TelemetrySelection {
   private final Map<String, List<Config>> byNamespace;
   private final Map<Key, List<Level>> selected = new ConcurrentHashMap<>();
   private final Map<Key, List<Metrics>> metrics = new ConcurrentHashMap<>();
+  private final Map<Key, List<Tracing>> tracing = new ConcurrentHashMap<>();
 
   /**
    * @param telemetries every Telemetry, oldest first
@@ -97,6 +99,26 @@ public final class TelemetrySelection {
           List<Metrics> out = new ArrayList<>();
           for (Config c : applicable(proxy)) {
             out.addAll(c.spec(Telemetry.class).getMetricsList());
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * The {@code tracing} entries of the resources that apply to {@code proxy}, least specific first,
+   * all in one list (istiod merges them in that order, each overriding what it sets).
+   */
+  public List<Tracing> tracing(Proxy proxy) {
+    if (byNamespace.isEmpty()) {
+      return List.of();
+    }
+    Key key = new Key(proxy.configNamespace(), proxy.metadata().labels(), proxy.type());
+    return tracing.computeIfAbsent(
+        key,
+        k -> {
+          List<Tracing> out = new ArrayList<>();
+          for (Config c : applicable(proxy)) {
+            out.addAll(c.spec(Telemetry.class).getTracingList());
           }
           return List.copyOf(out);
         });

@@ -22,16 +22,9 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertDetails;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathWithEscapedSlashesAction;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension;
-import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
-import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
-import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
-import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
-import io.envoyproxy.envoy.type.v3.Percent;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig;
 import io.jistiod.pilot.envoy.telemetry.PeerMetadataFilters;
 import io.jistiod.pilot.envoy.telemetry.StatsFilters;
@@ -250,14 +243,7 @@ final class HttpConnectionManagers {
             .addUpgradeConfigs(UpgradeConfig.newBuilder().setUpgradeType("websocket"))
             .setStreamIdleTimeout(Duration.getDefaultInstance())
             .setPathWithEscapedSlashesAction(PathWithEscapedSlashesAction.KEEP_UNCHANGED)
-            .setProxy100Continue(true)
-            .setRequestIdExtension(
-                RequestIDExtension.newBuilder()
-                    .setTypedConfig(
-                        Any.pack(
-                            UuidRequestIdConfig.newBuilder()
-                                .setUseRequestIdForTraceSampling(BoolValue.of(true))
-                                .build())));
+            .setProxy100Continue(true);
     normalizePath(b, mesh);
     b.addAllAccessLog(AccessLogs.http(push, proxy, cls));
     switch (cls) {
@@ -285,9 +271,7 @@ final class HttpConnectionManagers {
                       .setUri(true));
       default -> {}
     }
-    if (mesh.getEnableTracing()) {
-      b.setTracing(tracing(proxy, mesh));
-    }
+    HcmTracing.apply(b, cls, proxy, push);
     if (mx != null) {
       b.addHttpFilters(mx);
     }
@@ -318,86 +302,6 @@ final class HttpConnectionManagers {
               .setPathWithEscapedSlashesAction(PathWithEscapedSlashesAction.UNESCAPE_AND_FORWARD);
       default -> b.setNormalizePath(BoolValue.of(true));
     }
-  }
-
-  /**
-   * Tracing as istiod configures it without a tracing provider: sampling from the proxy config (1%
-   * by default) and the tags that name the workload, sorted by tag.
-   */
-  private static Tracing tracing(Proxy proxy, MeshConfig mesh) {
-    double sampling = mesh.getDefaultConfig().getTracing().getSampling();
-    if (sampling <= 0 || sampling > 100) {
-      sampling = 1.0;
-    }
-    List<CustomTag> tags = new ArrayList<>();
-    for (String[] t :
-        new String[][] {
-          {
-            "istio.authorization.dry_run.allow_policy.name",
-            "istio_dry_run_allow_shadow_effective_policy_id"
-          },
-          {
-            "istio.authorization.dry_run.allow_policy.result",
-            "istio_dry_run_allow_shadow_engine_result"
-          },
-          {
-            "istio.authorization.dry_run.deny_policy.name",
-            "istio_dry_run_deny_shadow_effective_policy_id"
-          },
-          {
-            "istio.authorization.dry_run.deny_policy.result",
-            "istio_dry_run_deny_shadow_engine_result"
-          }
-        }) {
-      tags.add(
-          CustomTag.newBuilder()
-              .setTag(t[0])
-              .setMetadata(
-                  CustomTag.Metadata.newBuilder()
-                      .setKind(
-                          MetadataKind.newBuilder()
-                              .setRequest(MetadataKind.Request.getDefaultInstance()))
-                      .setMetadataKey(
-                          MetadataKey.newBuilder()
-                              .setKey("envoy.filters.http.rbac")
-                              .addPath(MetadataKey.PathSegment.newBuilder().setKey(t[1]))))
-              .build());
-    }
-    var labels = proxy.metadata().labels();
-    String revision =
-        labels.getOrDefault(
-            "service.istio.io/canonical-revision", labels.getOrDefault("version", "latest"));
-    String service =
-        labels.getOrDefault(
-            "service.istio.io/canonical-name",
-            labels.getOrDefault("app", proxy.metadata().workloadName()));
-    String meshId = metadataString(proxy, "MESH_ID", mesh.getTrustDomain());
-    addLiteral(tags, "istio.canonical_revision", revision);
-    addLiteral(tags, "istio.canonical_service", service);
-    addLiteral(tags, "istio.cluster_id", proxy.metadata().clusterId());
-    addLiteral(tags, "istio.mesh_id", meshId);
-    addLiteral(tags, "istio.namespace", proxy.configNamespace());
-    return Tracing.newBuilder()
-        .setClientSampling(Percent.newBuilder().setValue(100))
-        .setRandomSampling(Percent.newBuilder().setValue(sampling))
-        .setOverallSampling(Percent.newBuilder().setValue(100))
-        .addAllCustomTags(tags)
-        .build();
-  }
-
-  /**
-   * Envoy rejects a literal tag with an empty value (and with it the whole listener), so a tag
-   * whose value the proxy did not send (e.g. no CLUSTER_ID in its metadata) is left out.
-   */
-  private static void addLiteral(List<CustomTag> tags, String tag, String value) {
-    if (value == null || value.isEmpty()) {
-      return;
-    }
-    tags.add(
-        CustomTag.newBuilder()
-            .setTag(tag)
-            .setLiteral(CustomTag.Literal.newBuilder().setValue(value))
-            .build());
   }
 
   static String metadataString(Proxy proxy, String key, String fallback) {
