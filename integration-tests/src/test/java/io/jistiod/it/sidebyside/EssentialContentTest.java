@@ -268,4 +268,46 @@ class EssentialContentTest {
     assertThat(EssentialContent.of("cds", json(cluster.formatted(1))))
         .isNotEqualTo(EssentialContent.of("cds", json(cluster.formatted(2))));
   }
+
+  /** The HCM's tracing block and request ID extension are compared whole. */
+  @Test
+  void hcmTracingAndRequestIdExtensionAreCompared() throws Exception {
+    String listener =
+        """
+        {'name': 'virtualOutbound', 'filterChains': [{'name': 'http', 'filters': [{
+           'name': 'envoy.filters.network.http_connection_manager',
+           'typedConfig': {
+             '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+             'rds': {'routeConfigName': '80'},
+             'tracing': {'randomSampling': {'value': %s},
+               'customTags': [{'tag': 'env', 'literal': {'value': '%s'}}],
+               'provider': {'name': 'envoy.tracers.zipkin', 'typedConfig': {
+                 '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
+                 'collectorCluster': '%s'}}},
+             'requestIdExtension': {'typedConfig': {
+               '@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig',
+               'useRequestIdForTraceSampling': %s}}}}]}]}
+        """;
+    Map<String, String> a =
+        EssentialContent.of("lds", json(listener.formatted(25, "prod", "outbound|9411||z", true)));
+    assertThat(a)
+        .containsEntry(
+            "filterChains.http.http.tracing.provider.typedConfig.collectorCluster",
+            "outbound|9411||z");
+    assertThat(
+            EssentialContent.of(
+                "lds", json(listener.formatted(1, "prod", "outbound|9411||z", true))))
+        .isNotEqualTo(a);
+    assertThat(
+            EssentialContent.of(
+                "lds", json(listener.formatted(25, "dev", "outbound|9411||z", true))))
+        .isNotEqualTo(a);
+    assertThat(
+            EssentialContent.of("lds", json(listener.formatted(25, "prod", "outbound|1||z", true))))
+        .isNotEqualTo(a);
+    assertThat(
+            EssentialContent.of(
+                "lds", json(listener.formatted(25, "prod", "outbound|9411||z", false))))
+        .isNotEqualTo(a);
+  }
 }

@@ -258,6 +258,17 @@ class HcmTracingTest {
         .extracting(CustomTag::getTag)
         .contains("owner", "istio.namespace", "istio.authorization.dry_run.allow_policy.name")
         .isSorted();
+    // istiod reads the canonical labels only and fills in what the proxy did not send
+    assertThat(t.getCustomTagsList())
+        .filteredOn(c -> c.hasLiteral())
+        .extracting(c -> c.getTag() + "=" + c.getLiteral().getValue())
+        .containsExactly(
+            "istio.canonical_revision=latest",
+            "istio.canonical_service=unknown",
+            "istio.cluster_id=Kubernetes",
+            "istio.mesh_id=unknown",
+            "istio.namespace=shop",
+            "owner=team-a");
     assertThat(hcm(push("enableTracing: false"), sidecar(), SIDECAR_OUTBOUND).hasTracing())
         .isFalse();
   }
