@@ -106,9 +106,7 @@ final class HcmTracing {
       TelemetryTracing.Spec spec, Proxy proxy, PushContext push, ProxyConfig proxyConfig) {
     TracingProviderConfigs.Built built;
     try {
-      built =
-          TracingProviderConfigs.build(
-              spec.provider(), proxy, serviceCluster(proxy), push::service);
+      built = TracingProviderConfigs.build(spec.provider(), proxy.serviceCluster(), push::service);
     } catch (TracingProviderConfigs.ProviderException e) {
       if (warned.add(e.getMessage())) {
         log.warn("tracing not configured: {}", e.getMessage());
@@ -135,14 +133,6 @@ final class HcmTracing {
       t.setMaxPathTagLength(UInt32Value.of(proxyConfig.getTracing().getMaxPathTagLength()));
     }
     return t.build();
-  }
-
-  /**
-   * The proxy's Envoy node cluster, the service name some tracers report: what pilot-agent sets by
-   * default, {@code <app label or istio-proxy>.<namespace>}.
-   */
-  static String serviceCluster(Proxy proxy) {
-    return proxy.serviceCluster();
   }
 
   /** Client and overall sampling always 100%; random sampling decides. */

@@ -20,7 +20,6 @@ import io.envoyproxy.envoy.extensions.tracers.opentelemetry.samplers.v3.Dynatrac
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig.ExtensionProvider;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig.ExtensionProvider.HttpHeader;
 import io.jistiod.galley.api.mesh.v1alpha1.MeshConfig.ExtensionProvider.OpenTelemetryTracingProvider;
-import io.jistiod.pilot.model.Proxy;
 import io.jistiod.pilot.model.Service;
 import java.util.List;
 import java.util.Optional;
@@ -66,10 +65,7 @@ final class TracingProviderConfigs {
    *     OpenTelemetry report)
    */
   static Built build(
-      ExtensionProvider p,
-      Proxy proxy,
-      String serviceCluster,
-      Function<String, Optional<Service>> services)
+      ExtensionProvider p, String serviceCluster, Function<String, Optional<Service>> services)
       throws ProviderException {
     // istiod's PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY is off by default, so gateways are like
     // sidecars here; only SkyWalking asks for an upstream span
