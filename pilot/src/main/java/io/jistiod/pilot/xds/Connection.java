@@ -108,7 +108,7 @@ final class Connection implements ProxyConnection {
       answerDebug(type, request.getResourceNamesList()); // every time, never watched, as istiod
       return;
     }
-    Set<String> names = new HashSet<>(request.getResourceNamesList());
+    Set<String> names = SubscribedNames.setOf(request.getResourceNamesList());
     WatchedResource w = watched.get(type);
     if (request.hasErrorDetail()) {
       // NACK: the client keeps its last good config; so do we. Nothing is resent until a change.

@@ -180,7 +180,9 @@ final class DeltaConnection implements ProxyConnection {
       watches.put(type, w);
       // Legacy wildcard: the first request of a wildcard-capable type with no names.
       w.wildcard = TypeUrls.isWildcardType(type) && request.getResourceNamesSubscribeCount() == 0;
-      w.clientVersions.putAll(request.getInitialResourceVersionsMap());
+      for (Map.Entry<String, String> held : request.getInitialResourceVersionsMap().entrySet()) {
+        w.clientVersions.put(SubscribedNames.of(held.getKey()), held.getValue());
+      }
     }
     if (!request.getResponseNonce().isEmpty()) {
       if (request.getResponseNonce().equals(w.nonceSent)) {
@@ -198,7 +200,8 @@ final class DeltaConnection implements ProxyConnection {
     }
     boolean wildcardAdded = false;
     Set<String> subscribed = new HashSet<>();
-    for (String name : request.getResourceNamesSubscribeList()) {
+    for (String requested : request.getResourceNamesSubscribeList()) {
+      String name = SubscribedNames.of(requested);
       if (name.equals("*")) {
         wildcardAdded |= !w.wildcard;
         w.wildcard = true;
