@@ -11,15 +11,17 @@
 # draws convergence p99 against proxies for SERVICES (ours and the reference's) from LOAD_RESULTS.
 # Only one rig run at a time on a shared machine: wrap it in `flock -o <lockfile>` there.
 # Environment: JAVA_OPTS (our istiod's JVM flags; default bin/istiod's), LOAD_CONNECT_RATE
-# (streams/s, default 20), LOAD_CHANGE_TIMEOUT (s, default 120), LOAD_RESULTS (TSV of figures,
+# (streams/s; default 20, 10000/SERVICES past 1000 services), LOAD_CHANGE_TIMEOUT (s; default 120,
+# SERVICES/2000 x 120 past 2000), LOAD_RESULTS (TSV of figures,
 # default integration-tests/target/load/compare-results.tsv), PILOT_DEBOUNCE_AFTER (both; 100ms),
 # LOAD_HARNESS_OPTS (the harness's own JVM flags), LOAD_MAX_SERVER_RSS_MIB (a server above it is
-# stopped and the run fails; default 8192), MVN_OFFLINE=1 (maven -o), LOAD_ONLY=ours|reference
+# stopped and the run fails; default half the machine's memory, at least 8192), MVN_OFFLINE=1
+# (maven -o), LOAD_ONLY=ours|reference
 # (measure that server alone, to profile or iterate: no ratio line, nothing appended to LOAD_RESULTS).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 if [[ $# -ne 2 && ! ( $# -eq 3 && "$1" == --chart ) ]]; then
-  sed -n '2,19p' "$0" >&2
+  sed -n '2,21p' "$0" >&2
   exit 2
 fi
 cd "$root"

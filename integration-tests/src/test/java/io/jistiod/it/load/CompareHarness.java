@@ -29,21 +29,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * and then against our istiod (never both at once), and per figure ours, the reference's and the
  * ratio. Its last line is {@code ratio convergence_p99=X rss=Y cpu=Z} (of the last PROXIES).
  *
- * <p>Environment: LOAD_CONNECT_RATE (streams opened per second, default 20: pilot-discovery's own
- * limit on 2 cores is 25/s), LOAD_CHANGE_TIMEOUT (seconds, default 120), LOAD_RESULTS (a TSV the
- * figures are appended to, for {@link ConvergenceChart}), JAVA_OPTS (passed to bin/istiod),
- * PILOT_DEBOUNCE_AFTER (both servers; default 100ms), LOAD_MAX_SERVER_RSS_MIB (a server above it is
- * stopped and the run fails; default 8192). Progress goes to stderr, figures to stdout.
+ * <p>Environment: LOAD_CONNECT_RATE (streams opened per second; default {@link
+ * #defaultConnectRate}), LOAD_CHANGE_TIMEOUT (seconds; default {@link #defaultChangeTimeout}),
+ * LOAD_RESULTS (a TSV the figures are appended to, for {@link ConvergenceChart}), JAVA_OPTS (passed
+ * to bin/istiod), PILOT_DEBOUNCE_AFTER (both servers; default 100ms), LOAD_MAX_SERVER_RSS_MIB (a
+ * server above it is stopped and the run fails; default {@link #defaultMaxServerRssMib}). Progress
+ * goes to stderr, figures to stdout.
  */
 public final class CompareHarness {
-  private static final double CHANGE_TIMEOUT_S =
-      Double.parseDouble(System.getenv().getOrDefault("LOAD_CHANGE_TIMEOUT", "120"));
-  private static final double CONNECT_RATE =
-      Double.parseDouble(System.getenv().getOrDefault("LOAD_CONNECT_RATE", "20"));
+  private static final String CHANGE_TIMEOUT_ENV = System.getenv("LOAD_CHANGE_TIMEOUT");
+  private static final String CONNECT_RATE_ENV = System.getenv("LOAD_CONNECT_RATE");
   // A server past this resident size is stopped before the kernel's OOM killer picks a process of
-  // whoever else shares the machine (pilot-discovery reached 22 GiB at 5000 services x 500).
+  // whoever else shares the machine (pilot-discovery reached 22 GiB at 5000 services x 500 when
+  // its proxies connected at 20/s).
   private static final long MAX_SERVER_RSS_KIB =
-      Long.parseLong(System.getenv().getOrDefault("LOAD_MAX_SERVER_RSS_MIB", "8192")) * 1024;
+      Long.parseLong(
+              System.getenv()
+                  .getOrDefault(
+                      "LOAD_MAX_SERVER_RSS_MIB",
+                      String.valueOf(defaultMaxServerRssMib(ProcStat.memTotalKib()))))
+          * 1024;
 
   // LOAD_ONLY=ours or reference: measure that server alone (no comparison, no ratio line)
   private static final String ONLY = only(System.getenv("LOAD_ONLY"));
@@ -55,6 +60,37 @@ public final class CompareHarness {
   private final Path oursKubeconfig;
   private final String oursNamespace;
   private final Map<String, String> env = new HashMap<>();
+  private final double connectRate;
+  private final double changeTimeoutS;
+
+  /**
+   * Streams opened per second when LOAD_CONNECT_RATE is not set: 20 up to 1000 services (the
+   * reference's own limit on 2 cores is 25/s); beyond, 10 000 per service (2/s at 5000). A proxy's
+   * first configuration grows with the services (20-40 MiB each at 5000), and the simulated proxies
+   * read it on the same two cores: at 20/s pilot-discovery held the responses of every proxy that
+   * had connected at once and passed 22 GiB before any was configured.
+   */
+  static double defaultConnectRate(int services) {
+    return services <= 1000 ? 20 : 10_000.0 / services;
+  }
+
+  /**
+   * How long a change may take to converge when LOAD_CHANGE_TIMEOUT is not set: 120 s, growing past
+   * 2000 services (300 s at 5000, where the reference took 80-127 s per change). A proxy that has
+   * not converged counts as the timeout, so a timeout below the reference's real time would flatter
+   * the ratio.
+   */
+  static double defaultChangeTimeout(int services) {
+    return 120 * Math.max(1.0, services / 2000.0);
+  }
+
+  /**
+   * The resident size past which a server is stopped, when LOAD_MAX_SERVER_RSS_MIB is not set: half
+   * the machine's memory, at least 8 GiB (the reference peaked near 10 GiB at 5000 x 500).
+   */
+  static long defaultMaxServerRssMib(long memTotalKib) {
+    return Math.max(8192, memTotalKib / 1024 / 2);
+  }
 
   private CompareHarness(
       Rig rig, LoadInputs inputs, Path root, Path mesh, Path oursKubeconfig, String oursNamespace) {
@@ -64,6 +100,17 @@ public final class CompareHarness {
     this.mesh = mesh;
     this.oursKubeconfig = oursKubeconfig;
     this.oursNamespace = oursNamespace;
+    this.connectRate =
+        CONNECT_RATE_ENV == null || CONNECT_RATE_ENV.isBlank()
+            ? defaultConnectRate(inputs.services)
+            : Double.parseDouble(CONNECT_RATE_ENV);
+    this.changeTimeoutS =
+        CHANGE_TIMEOUT_ENV == null || CHANGE_TIMEOUT_ENV.isBlank()
+            ? defaultChangeTimeout(inputs.services)
+            : Double.parseDouble(CHANGE_TIMEOUT_ENV);
+    log(
+        "proxies connect at %.1f/s; a change may take %.0f s; a server past %d MiB is stopped",
+        connectRate, changeTimeoutS, MAX_SERVER_RSS_KIB / 1024);
     env.put("PILOT_DEBOUNCE_AFTER", System.getenv().getOrDefault("PILOT_DEBOUNCE_AFTER", "100ms"));
     env.put("ENABLE_CA_SERVER", "false");
     env.put("VALIDATION_WEBHOOK_CONFIG_NAME", "");
@@ -235,7 +282,7 @@ public final class CompareHarness {
       for (int i = 0; i < proxyCount; i++) {
         LoadProxy p = proxy(i, bytes, retries);
         proxies.add(p);
-        long due = connectStart + (long) (i * 1e9 / CONNECT_RATE);
+        long due = connectStart + (long) (i * 1e9 / connectRate);
         long wait = due - System.nanoTime();
         if (wait > 0) {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -438,7 +485,7 @@ public final class CompareHarness {
     }
   }
 
-  private static Convergence converge(ServerProcess server, Change c, List<LoadProxy> proxies)
+  private Convergence converge(ServerProcess server, Change c, List<LoadProxy> proxies)
       throws Exception {
     String kind = server.kind;
     List<LoadProxy> affected = new ArrayList<>();
@@ -451,7 +498,7 @@ public final class CompareHarness {
     }
     long t0 = System.nanoTime();
     c.write.run();
-    long deadline = t0 + (long) (CHANGE_TIMEOUT_S * 1e9);
+    long deadline = t0 + (long) (changeTimeoutS * 1e9);
     for (int i = 0;
         System.nanoTime() < deadline && !affected.stream().allMatch(p -> p.metAtNanos() != 0);
         i++) {
@@ -466,7 +513,7 @@ public final class CompareHarness {
       ms.add(at == 0 ? null : (at - t0) / 1e6);
       p.expect(null);
     }
-    Convergence conv = Convergence.of(ms, CHANGE_TIMEOUT_S * 1000);
+    Convergence conv = Convergence.of(ms, changeTimeoutS * 1000);
     log(
         "%s: %s: %d/%d proxies, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
         kind, c.name, conv.converged(), conv.expected(), conv.p50(), conv.p99(), conv.max());

@@ -32,6 +32,18 @@ class CompareHarnessLogicTest {
   @TempDir Path tmp;
 
   @Test
+  void largeMeshesConnectSlowerWaitLongerAndMayUseHalfTheMachine() {
+    assertThat(CompareHarness.defaultConnectRate(100)).isEqualTo(20);
+    assertThat(CompareHarness.defaultConnectRate(1000)).isEqualTo(20);
+    assertThat(CompareHarness.defaultConnectRate(5000)).isEqualTo(2);
+    assertThat(CompareHarness.defaultChangeTimeout(1000)).isEqualTo(120);
+    assertThat(CompareHarness.defaultChangeTimeout(5000)).isEqualTo(300);
+    assertThat(CompareHarness.defaultMaxServerRssMib(24L << 20)).isEqualTo(12 << 10);
+    assertThat(CompareHarness.defaultMaxServerRssMib(4L << 20)).isEqualTo(8192);
+    assertThat(CompareHarness.defaultMaxServerRssMib(0)).isEqualTo(8192);
+  }
+
+  @Test
   void percentilesAreNearestRankAndUnconvergedProxiesCountAsTheTimeout() {
     Convergence c = Convergence.of(Arrays.asList(30.0, 10.0, 20.0, null), 5000);
     assertThat(c.expected()).isEqualTo(4);

@@ -34,6 +34,20 @@ final class ProcStat {
     return now - (long) ((uptime - started) * 1e9);
   }
 
+  /** The machine's memory (MemTotal of /proc/meminfo), KiB; 0 if unknown. */
+  static long memTotalKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // unknown: the caller's floor applies
+    }
+    return 0;
+  }
+
   /** The 1-minute load average. */
   static String loadAverage() {
     try {
