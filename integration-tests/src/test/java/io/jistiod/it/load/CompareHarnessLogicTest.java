@@ -91,6 +91,47 @@ class CompareHarnessLogicTest {
   }
 
   @Test
+  void routeWalkReadsTheClustersAFullParseFinds() throws Exception {
+    RouteConfiguration rc =
+        RouteConfiguration.newBuilder()
+            .setName("outbound|7070||a.ns.svc.cluster.local")
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .setName("a:7070")
+                    .addDomains("a.ns.svc.cluster.local:7070")
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setName("default")
+                            .setMatch(
+                                io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder()
+                                    .setPrefix("/"))
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster("outbound|7070||a.ns.svc.cluster.local")
+                                    .setTimeout(com.google.protobuf.Duration.newBuilder()))))
+            .addVirtualHosts(
+                route("outbound|7070||b", 90, "outbound|7070||c", 0).getVirtualHosts(0))
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setDirectResponse(
+                                io.envoyproxy.envoy.config.route.v3.DirectResponseAction
+                                    .newBuilder()
+                                    .setStatus(404))))
+            .setValidateClusters(com.google.protobuf.BoolValue.of(false))
+            .build();
+    Map<String, Long> seen = new LinkedHashMap<>();
+    String name = RouteWalk.clusters(rc.toByteString(), seen::put);
+    assertThat(name).isEqualTo(rc.getName());
+    assertThat(seen)
+        .containsExactly(
+            Map.entry("outbound|7070||a.ns.svc.cluster.local", -1L),
+            Map.entry("outbound|7070||b", 90L),
+            Map.entry("outbound|7070||c", 0L));
+  }
+
+  @Test
   void endpointDetectorNeedsTheAddedAddress() {
     ClusterLoadAssignment cla =
         ClusterLoadAssignment.newBuilder()

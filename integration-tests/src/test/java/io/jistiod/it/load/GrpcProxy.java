@@ -1,13 +1,10 @@
 package io.jistiod.it.load;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -163,20 +160,17 @@ final class GrpcProxy extends LoadProxy {
           return l.getName();
         }
         case RDS -> {
-          RouteConfiguration rc = a.unpack(RouteConfiguration.class);
-          for (VirtualHost vh : rc.getVirtualHostsList()) {
-            for (Route route : vh.getRoutesList()) {
-              if (!route.getRoute().getCluster().isEmpty()) {
-                children.add(route.getRoute().getCluster());
-              }
-              route
-                  .getRoute()
-                  .getWeightedClusters()
-                  .getClustersList()
-                  .forEach(c -> children.add(c.getName()));
-            }
+          if (!a.is(RouteConfiguration.class)) {
+            return null;
           }
-          return rc.getName();
+          // the clusters its routes name, read in place (RouteWalk)
+          return RouteWalk.clusters(
+              a.getValue(),
+              (cluster, weight) -> {
+                if (!cluster.isEmpty()) {
+                  children.add(cluster);
+                }
+              });
         }
         case CDS -> {
           Cluster c = a.unpack(Cluster.class);
@@ -193,7 +187,7 @@ final class GrpcProxy extends LoadProxy {
           return null;
         }
       }
-    } catch (InvalidProtocolBufferException e) {
+    } catch (java.io.IOException e) {
       return null;
     }
   }
