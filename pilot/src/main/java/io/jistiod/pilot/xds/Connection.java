@@ -108,7 +108,7 @@ final class Connection implements ProxyConnection {
       answerDebug(type, request.getResourceNamesList()); // every time, never watched, as istiod
       return;
     }
-    Set<String> names = SubscribedNames.setOf(request.getResourceNamesList());
+    Set<String> names = new HashSet<>(request.getResourceNamesList());
     WatchedResource w = watched.get(type);
     if (request.hasErrorDetail()) {
       // NACK: the client keeps its last good config; so do we. Nothing is resent until a change.
@@ -131,7 +131,7 @@ final class Connection implements ProxyConnection {
         return; // subscribing to nothing
       }
       names.remove("*");
-      w = new WatchedResource(type, names, wildcard);
+      w = new WatchedResource(type, SubscribedNames.setOf(names), wildcard);
       watched.put(type, w);
       send(w, server.current(), true);
       return;
@@ -155,7 +155,8 @@ final class Connection implements ProxyConnection {
     Set<String> addedNames = new HashSet<>(names);
     addedNames.removeAll(w.names);
     boolean wasWildcard = w.wildcard;
-    w.names = Set.copyOf(names);
+    // kept: the shared copies (a plain ACK above is compared without interning)
+    w.names = Set.copyOf(SubscribedNames.setOf(names));
     w.wildcard = false;
     w.resourceVersions.keySet().retainAll(w.names); // the client forgets what it unsubscribed
     if (!addedNames.isEmpty()
